@@ -1,0 +1,62 @@
+/**
+ * Operating errors: bad input, missed quorums, unreachable peers. Each has a stable code that
+ * the HTTP API returns as `{"error": {"code", "message"}}` and the client raises as KvorumError.
+ * Codes are part of the public contract (docs/api.md); add new ones, never rename.
+ */
+export const errorCodes = {
+  bad_bucket: 400,
+  bad_key: 400,
+  bad_context: 400,
+  bad_query: 400,
+  bad_request: 400,
+  bad_bucket_props: 400,
+  value_too_large: 413,
+  not_found: 404,
+  too_many_siblings: 409,
+  quorum_not_met: 503,
+  timeout: 504,
+  unavailable: 503,
+  overloaded: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Numbers a quorum failure reports: how many answers were needed and how many came. */
+export interface QuorumDetail {
+  readonly quorum: 'r' | 'w';
+  readonly required: number;
+  readonly received: number;
+}
+
+export class KvorumError extends Error {
+  override name = 'KvorumError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly detail?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+  }
+
+  get httpStatus(): number {
+    return errorCodes[this.code];
+  }
+
+  toJSON(): { code: ErrorCode; message: string; detail?: Readonly<Record<string, unknown>> } {
+    return this.detail ? { code: this.code, message: this.message, detail: this.detail } : { code: this.code, message: this.message };
+  }
+}
+
+export function quorumNotMet(detail: QuorumDetail): KvorumError {
+  const verb = detail.quorum === 'r' ? 'read' : 'write';
+  return new KvorumError(
+    'quorum_not_met',
+    `${verb} quorum not met: ${detail.quorum}=${detail.required} required, ${detail.received} replied`,
+    { ...detail },
+  );
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(errorCodes, code);
+}

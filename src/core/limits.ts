@@ -1,0 +1,54 @@
+/**
+ * Every size, count and queue in kvorum has a limit, named here with its unit last
+ * (TigerBeetle's rule). Values that an operator may change are defaults for the node config;
+ * the rest are protocol constants.
+ */
+export const limits = {
+  /** Bucket names are short identifiers: [A-Za-z0-9_.-], 1 to this many bytes. */
+  bucketBytesMax: 64,
+  /** Keys are any UTF-8 string of 1 to this many bytes. Default; configurable per node. */
+  keyBytesMax: 1024,
+  /** Largest value a put may carry. Default; configurable per node. */
+  valueBytesMax: 1024 * 1024,
+  /** Content-Type header kept with a value. */
+  contentTypeBytesMax: 256,
+  /** Live siblings (values and tombstones) one key may hold before puts that add more are refused. */
+  siblingsCountMax: 32,
+  /** Encoded context token, as a client sends it back. */
+  contextBytesMax: 8 * 1024,
+  /** Actors in one causal context before the oldest idle ones are pruned (Dynamo §4.4 truncates at 10). */
+  clockEntriesMax: 16,
+  /** Isolated dots kept beside the version vector in one context. */
+  contextDotsMax: 64,
+  /** One frame between nodes (msgpack body), so a peer cannot make us buffer without bound. */
+  frameBytesMax: 64 * 1024 * 1024,
+  /** Partitions in a ring: a power of two. */
+  partitionCountMin: 8,
+  partitionCountMax: 1024,
+  partitionCountDefault: 64,
+  /** Replication factor bounds. */
+  nValMax: 9,
+  /** Nodes in one cluster. */
+  nodesCountMax: 1000,
+  /** Requests a node coordinates at once before answering `overloaded`. */
+  inflightRequestsMax: 10_000,
+  /** Frames queued for one peer while its connection is busy or being made. */
+  peerQueueFramesMax: 10_000,
+  /** Deadline of a client request, from arrival to answer. Default; per request overridable. */
+  requestTimeoutMsDefault: 5_000,
+  requestTimeoutMsMax: 60_000,
+} as const;
+
+export interface BucketProps {
+  /** Replicas per key. */
+  readonly n: number;
+  /** Replies a get waits for. */
+  readonly r: number;
+  /** Stores (coordinator included) a put waits for. */
+  readonly w: number;
+  /** `siblings` keeps concurrent writes for the application to merge; `lww` keeps the newest (lossy). */
+  readonly resolution: 'siblings' | 'lww';
+}
+
+/** The paper's most common configuration (Dynamo §6: N=3, R=2, W=2). */
+export const defaultBucketProps: BucketProps = { n: 3, r: 2, w: 2, resolution: 'siblings' };

@@ -1,0 +1,38 @@
+/**
+ * The storage engine interface (DESIGN §8): a small ordered byte map. kvorum lays its keys out
+ * so that one partition is one contiguous key range (see keys.ts), which is all that transfer
+ * and anti-entropy need from an engine. Every engine passes the one compliance suite in
+ * compliance.ts.
+ */
+export type WriteOp =
+  | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'delete'; readonly key: Uint8Array };
+
+export interface KeyRange {
+  /** Inclusive lower bound. */
+  readonly gte: Uint8Array;
+  /** Exclusive upper bound. */
+  readonly lt: Uint8Array;
+  /** Stop after this many entries. */
+  readonly limit?: number;
+}
+
+export interface Entry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export interface StorageEngine {
+  readonly kind: 'memory' | 'lmdb';
+  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Durable when the promise resolves (for engines that are durable at all). */
+  put(key: Uint8Array, value: Uint8Array): Promise<void>;
+  delete(key: Uint8Array): Promise<void>;
+  /** Applies all ops atomically, in order. */
+  batch(ops: readonly WriteOp[]): Promise<void>;
+  /** Entries with gte ≤ key < lt in ascending byte order of key. */
+  scan(range: KeyRange): AsyncIterable<Entry>;
+  close(): Promise<void>;
+}
+
+export type EngineKind = StorageEngine['kind'];

@@ -10,6 +10,7 @@ export const errorCodes = {
   bad_query: 400,
   bad_request: 400,
   bad_bucket_props: 400,
+  bad_config: 400,
   value_too_large: 413,
   not_found: 404,
   too_many_siblings: 409,

@@ -1,0 +1,38 @@
+/**
+ * What a coordinated operation (get, put, forward) sees of its node, and what the node asks of
+ * it. Operations are small state machines: each event may emit effects through `OperationHost`
+ * and may finish the operation. The node routes replies, delivery failures, store outcomes and
+ * deadlines to them by op id.
+ */
+import type { Requester } from '../effects.ts';
+import type { ClientResult, PeerMessage } from '../messages.ts';
+import type { StoreOp, StoreOutcome } from '../replica/store-op.ts';
+
+export interface StoreTarget {
+  readonly partition: number;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface OperationHost {
+  readonly self: string;
+  readonly nowMs: number;
+  send(to: string, message: PeerMessage): void;
+  /** Runs a store op on this node's disk; the outcome comes back through the operation's `onStored` (none for null). */
+  store(operation: Operation | null, target: StoreTarget, op: StoreOp): void;
+  answer(requester: Requester, result: ClientResult): void;
+  /** Counts an event for metrics (`readRepairs`, `clockEntriesPruned`, …). */
+  count(metric: string, by?: number): void;
+}
+
+export interface Operation {
+  readonly opId: number;
+  readonly deadlineMs: number;
+  /** True once nothing more can happen; the node then forgets the operation. */
+  readonly done: boolean;
+  start(host: OperationHost): void;
+  onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void;
+  onDeliveryFailed(host: OperationHost, to: string, message: PeerMessage): void;
+  onStored(host: OperationHost, outcome: StoreOutcome): void;
+  onDeadline(host: OperationHost): void;
+}

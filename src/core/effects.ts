@@ -1,0 +1,41 @@
+/**
+ * The interface between the pure core and a runtime (DESIGN §3). A runtime feeds a node
+ * `NodeInput`s with the current time and carries out the `Effect`s the node returns: it sends
+ * messages, answers clients, and runs store operations against its disk. The real runtime does
+ * this with TCP, HTTP and LMDB; the simulator with a virtual network and disk.
+ */
+import type { ClientRequest, ClientResult, PeerMessage } from './messages.ts';
+import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
+
+/** Who is waiting for the answer of a coordinated request. */
+export type Requester =
+  | { readonly type: 'client'; readonly requestId: number }
+  | { readonly type: 'peer'; readonly node: string; readonly opId: number };
+
+export type NodeInput =
+  /** A client request arrived (HTTP API, CLI). `requestId` is the runtime's, echoed in the reply. */
+  | { readonly type: 'request'; readonly requestId: number; readonly request: ClientRequest }
+  /** A message from another node. */
+  | { readonly type: 'message'; readonly from: string; readonly message: PeerMessage }
+  /** The runtime could not deliver a message this node sent (peer down, queue full, refused). */
+  | { readonly type: 'deliveryFailed'; readonly to: string; readonly message: PeerMessage }
+  /** A store operation this node asked for has finished. */
+  | { readonly type: 'stored'; readonly storeId: number; readonly outcome: StoreOutcome }
+  /** Time passed: deadlines are checked. Runtimes tick every few milliseconds. */
+  | { readonly type: 'tick' };
+
+export type Effect =
+  | { readonly type: 'send'; readonly to: string; readonly message: PeerMessage }
+  | { readonly type: 'reply'; readonly requestId: number; readonly result: ClientResult }
+  /**
+   * Run `op` on the stored object of (partition, bucket, key) atomically with respect to other
+   * store ops on the same key (the runtime serialises them per key), then feed back `stored`.
+   */
+  | {
+      readonly type: 'store';
+      readonly storeId: number;
+      readonly partition: number;
+      readonly bucket: string;
+      readonly key: string;
+      readonly op: StoreOp;
+    };

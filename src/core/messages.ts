@@ -1,0 +1,114 @@
+/**
+ * Every message between nodes, one discriminated union on `kind` (DESIGN §9). Add kinds at the
+ * end; never change the meaning of a field that has shipped — bump `protocolVersion` instead.
+ *
+ * Requests carry an `opId` chosen by the sender; the reply echoes it, which is how a node
+ * multiplexes many operations over one connection per peer.
+ */
+import type { ErrorCode } from './errors.ts';
+import type { CausalContext, StoredObject } from './version/types.ts';
+
+/** Checked in the transport handshake; peers with another version are refused. */
+export const protocolVersion = 1;
+
+// ---- What a client asks of a node (over HTTP, or forwarded between nodes) ----
+
+export interface GetRequest {
+  readonly kind: 'get';
+  readonly bucket: string;
+  readonly key: string;
+  /** Overrides the bucket's R for this request. */
+  readonly r?: number | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+export interface PutRequest {
+  readonly kind: 'put';
+  readonly bucket: string;
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly contentType: string;
+  /** A tombstone: a delete is a put of `deleted` with the context it supersedes (DESIGN §2.5). */
+  readonly deleted: boolean;
+  readonly context: CausalContext | null;
+  /** Overrides the bucket's W for this request. */
+  readonly w?: number | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+export type ClientRequest = GetRequest | PutRequest;
+
+export interface ClientError {
+  readonly kind: 'error';
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly detail?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export type ClientResult =
+  /** The reconciled object from R replicas; null when no replica has the key. */
+  | { readonly kind: 'got'; readonly object: StoredObject | null }
+  /** The causal history of the version just written (what the client passes to its next put). */
+  | { readonly kind: 'stored'; readonly context: CausalContext }
+  | ClientError;
+
+// ---- Between nodes ----
+
+export interface ReplicaRead {
+  readonly kind: 'replicaRead';
+  readonly opId: number;
+  readonly partition: number;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface ReplicaReadReply {
+  readonly kind: 'replicaReadReply';
+  readonly opId: number;
+  /** null: this replica has nothing stored for the key. */
+  readonly object: StoredObject | null;
+  readonly error?: ClientError | undefined;
+}
+
+/** Store this version, merging it with what you have (replication, read repair). */
+export interface ReplicaWrite {
+  readonly kind: 'replicaWrite';
+  readonly opId: number;
+  readonly partition: number;
+  readonly bucket: string;
+  readonly key: string;
+  readonly object: StoredObject;
+}
+
+export interface ReplicaWriteReply {
+  readonly kind: 'replicaWriteReply';
+  readonly opId: number;
+  readonly error?: ClientError | undefined;
+}
+
+/** A put that reached a node outside the key's preference list, sent on to one inside it. */
+export interface Forward {
+  readonly kind: 'forward';
+  readonly opId: number;
+  readonly request: ClientRequest;
+}
+
+export interface ForwardReply {
+  readonly kind: 'forwardReply';
+  readonly opId: number;
+  readonly result: ClientResult;
+}
+
+export type PeerMessage = ReplicaRead | ReplicaReadReply | ReplicaWrite | ReplicaWriteReply | Forward | ForwardReply;
+
+export type PeerMessageKind = PeerMessage['kind'];
+
+/** Stable numbers for the kinds, for logs and metrics labels; append only. */
+export const peerMessageCodes: Readonly<Record<PeerMessageKind, number>> = {
+  replicaRead: 1,
+  replicaReadReply: 2,
+  replicaWrite: 3,
+  replicaWriteReply: 4,
+  forward: 5,
+  forwardReply: 6,
+};

@@ -1,0 +1,299 @@
+/**
+ * The node: the whole protocol of one kvorum node as a deterministic state machine
+ * (DESIGN §3, after etcd raft's Step/Tick/Ready). `step(nowMs, input)` takes one input and
+ * returns the effects the node wants; it does no I/O, reads no clock and draws no random
+ * numbers, so the real runtime and the simulator drive the very same code.
+ *
+ * A node plays two roles at once: coordinator of client requests (coordinator/), and replica
+ * of the partitions it owns (store ops on its own disk, replica/).
+ */
+import { assert, unreachable } from './assert.ts';
+import { KvorumError } from './errors.ts';
+import type { Effect, NodeInput, Requester } from './effects.ts';
+import { limits, type BucketProps } from './limits.ts';
+import type { ClientRequest, ClientResult, PeerMessage } from './messages.ts';
+import { DeadlineQueue } from './deadline-queue.ts';
+import { ForwardOperation } from './coordinator/forward.ts';
+import { GetOperation } from './coordinator/get.ts';
+import type { Operation, OperationHost, StoreTarget } from './coordinator/operation.ts';
+import { PutOperation } from './coordinator/put.ts';
+import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
+import { partitionOf } from './ring/hash.ts';
+import { preferenceList } from './ring/ring.ts';
+import type { Ring } from './ring/types.ts';
+import type { Actor } from './version/types.ts';
+import {
+  validateBucket,
+  validateKey,
+  validateQuorum,
+  validateTimeout,
+  validateValue,
+  type RequestLimits,
+} from './validate.ts';
+
+export interface NodeConfig {
+  readonly name: string;
+  /** This node's writer id in version vectors: name plus the incarnation of its data dir. */
+  readonly actor: Actor;
+  readonly ring: Ring;
+  /** Properties of a bucket (from the cluster config; defaults for unknown buckets). */
+  readonly bucketProps: (bucket: string) => BucketProps;
+  readonly requestTimeoutMs: number;
+  readonly requestLimits: RequestLimits;
+}
+
+/** Margin by which a forwarded request's deadline undercuts the forwarder's own. */
+const forwardMarginMs = 50;
+
+/** What to do with the outcome of a store op when it comes back. */
+type StoreContinuation =
+  | { readonly type: 'operation'; readonly operation: Operation }
+  | { readonly type: 'replicaRead'; readonly from: string; readonly opId: number }
+  | { readonly type: 'replicaWrite'; readonly from: string; readonly opId: number }
+  | { readonly type: 'none' };
+
+export class KvNode {
+  private ring: Ring;
+  private nowMs = 0;
+  private nextOpId = 1;
+  private nextStoreId = 1;
+  private effects: Effect[] = [];
+  private readonly operations = new Map<number, Operation>();
+  private readonly deadlines = new DeadlineQueue();
+  private readonly storeContinuations = new Map<number, StoreContinuation>();
+  readonly counters = new Map<string, number>();
+  private readonly host: OperationHost;
+
+  constructor(private readonly config: NodeConfig) {
+    this.ring = config.ring;
+    assert(this.ring.nodes.has(config.name), `node ${config.name} is not a member of its ring`);
+    this.host = this.makeHost();
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get currentRing(): Ring {
+    return this.ring;
+  }
+
+  /** Operations in flight (coordinated requests and forwards). */
+  get inflightCount(): number {
+    return this.operations.size;
+  }
+
+  step(nowMs: number, input: NodeInput): Effect[] {
+    assert(nowMs >= this.nowMs, 'time never goes backwards');
+    this.nowMs = nowMs;
+    switch (input.type) {
+      case 'request':
+        this.onRequest({ type: 'client', requestId: input.requestId }, input.request, false);
+        break;
+      case 'message':
+        this.onPeerMessage(input.from, input.message);
+        break;
+      case 'deliveryFailed':
+        this.onDeliveryFailed(input.to, input.message);
+        break;
+      case 'stored':
+        this.onStored(input.storeId, input.outcome);
+        break;
+      case 'tick':
+        this.onTick();
+        break;
+      default:
+        unreachable(input, 'node input');
+    }
+    const effects = this.effects;
+    this.effects = [];
+    return effects;
+  }
+
+  // ---- Client requests ----
+
+  private onRequest(requester: Requester, request: ClientRequest, forwarded: boolean): void {
+    try {
+      this.count(`requests.${request.kind}`);
+      this.startOperation(requester, request, forwarded);
+    } catch (error) {
+      if (!(error instanceof KvorumError)) throw error;
+      this.answer(requester, { kind: 'error', ...error.toJSON() });
+    }
+  }
+
+  private startOperation(requester: Requester, request: ClientRequest, forwarded: boolean): void {
+    validateBucket(request.bucket);
+    validateKey(request.key, this.config.requestLimits);
+    const props = this.config.bucketProps(request.bucket);
+    const timeoutMs = validateTimeout(request.timeoutMs, this.config.requestTimeoutMs);
+    if (this.operations.size >= limits.inflightRequestsMax) {
+      throw new KvorumError('overloaded', `node ${this.name} is coordinating ${this.operations.size} requests, its limit`);
+    }
+    const partition = partitionOf(request.bucket, request.key, this.ring.partitionCount);
+    const target: StoreTarget = { partition, bucket: request.bucket, key: request.key };
+    const replicas = preferenceList(this.ring, partition, props.n);
+    const opId = this.nextOpId++;
+    const deadlineMs = this.nowMs + timeoutMs;
+    const resolution = props.resolution;
+    let operation: Operation;
+    if (request.kind === 'get') {
+      const r = validateQuorum('r', request.r, props);
+      operation = new GetOperation({ opId, deadlineMs, requester, target, replicas, r, resolution });
+    } else {
+      validateValue(request.value, request.contentType, this.config.requestLimits);
+      const w = validateQuorum('w', request.w, props);
+      if (!replicas.includes(this.name) && !forwarded) {
+        const forwardedTimeoutMs = Math.max(1, timeoutMs - forwardMarginMs);
+        operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates: replicas, forwardedTimeoutMs });
+      } else {
+        const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };
+        operation = new PutOperation({ opId, deadlineMs, requester, target, replicas, w, intent, actor: this.config.actor, resolution });
+      }
+    }
+    this.operations.set(opId, operation);
+    this.deadlines.push(deadlineMs, opId);
+    operation.start(this.host);
+    this.forgetIfDone(operation);
+  }
+
+  // ---- Messages from peers ----
+
+  private onPeerMessage(from: string, message: PeerMessage): void {
+    switch (message.kind) {
+      case 'replicaRead':
+        this.storeFor({ type: 'replicaRead', from, opId: message.opId }, message, { kind: 'read' });
+        break;
+      case 'replicaWrite': {
+        const { resolution } = this.config.bucketProps(message.bucket);
+        this.storeFor({ type: 'replicaWrite', from, opId: message.opId }, message, { kind: 'merge', object: message.object, resolution });
+        break;
+      }
+      case 'forward':
+        this.onRequest({ type: 'peer', node: from, opId: message.opId }, message.request, true);
+        break;
+      case 'replicaReadReply':
+      case 'replicaWriteReply':
+      case 'forwardReply':
+        this.withOperation(message.opId, (operation) => operation.onPeerMessage(this.host, from, message));
+        break;
+      default:
+        unreachable(message, 'peer message');
+    }
+  }
+
+  private onDeliveryFailed(to: string, message: PeerMessage): void {
+    this.count('deliveryFailures');
+    switch (message.kind) {
+      case 'replicaRead':
+      case 'replicaWrite':
+      case 'forward':
+        this.withOperation(message.opId, (operation) => operation.onDeliveryFailed(this.host, to, message));
+        break;
+      case 'replicaReadReply':
+      case 'replicaWriteReply':
+      case 'forwardReply':
+        // The requester will see its deadline pass; nothing to retry here.
+        break;
+      default:
+        unreachable(message, 'peer message');
+    }
+  }
+
+  // ---- Store outcomes ----
+
+  private onStored(storeId: number, outcome: StoreOutcome): void {
+    const continuation = this.storeContinuations.get(storeId);
+    assert(continuation, `store outcome for unknown store id ${storeId}`);
+    this.storeContinuations.delete(storeId);
+    switch (continuation.type) {
+      case 'operation': {
+        const { operation } = continuation;
+        if (operation.done) return;
+        operation.onStored(this.host, outcome);
+        this.forgetIfDone(operation);
+        return;
+      }
+      case 'replicaRead':
+        this.send(continuation.from, {
+          kind: 'replicaReadReply',
+          opId: continuation.opId,
+          object: outcome.ok ? outcome.object : null,
+          error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
+        });
+        return;
+      case 'replicaWrite':
+        this.send(continuation.from, {
+          kind: 'replicaWriteReply',
+          opId: continuation.opId,
+          error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
+        });
+        return;
+      case 'none':
+        return;
+      default:
+        unreachable(continuation, 'store continuation');
+    }
+  }
+
+  // ---- Time ----
+
+  private onTick(): void {
+    for (const opId of this.deadlines.popExpired(this.nowMs)) {
+      this.withOperation(opId, (operation) => operation.onDeadline(this.host));
+    }
+  }
+
+  // ---- Plumbing ----
+
+  private withOperation(opId: number, handle: (operation: Operation) => void): void {
+    const operation = this.operations.get(opId);
+    if (!operation) return; // finished already: late replies are expected and ignored
+    handle(operation);
+    this.forgetIfDone(operation);
+  }
+
+  private forgetIfDone(operation: Operation): void {
+    if (operation.done) this.operations.delete(operation.opId);
+  }
+
+  private storeFor(continuation: StoreContinuation, target: StoreTarget, op: StoreOp): void {
+    const storeId = this.nextStoreId++;
+    this.storeContinuations.set(storeId, continuation);
+    const { partition, bucket, key } = target;
+    this.effects.push({ type: 'store', storeId, partition, bucket, key, op });
+  }
+
+  private send(to: string, message: PeerMessage): void {
+    assert(to !== this.name, `node ${to} sends to itself`);
+    this.effects.push({ type: 'send', to, message });
+  }
+
+  private answer(requester: Requester, result: ClientResult): void {
+    if (result.kind === 'error') this.count(`errors.${result.code}`);
+    if (requester.type === 'client') this.effects.push({ type: 'reply', requestId: requester.requestId, result });
+    else this.send(requester.node, { kind: 'forwardReply', opId: requester.opId, result });
+  }
+
+  private count(metric: string, by = 1): void {
+    this.counters.set(metric, (this.counters.get(metric) ?? 0) + by);
+  }
+
+  private makeHost(): OperationHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    return {
+      get self() {
+        return node.name;
+      },
+      get nowMs() {
+        return node.nowMs;
+      },
+      send: (to, message) => node.send(to, message),
+      store: (operation, target, op) =>
+        node.storeFor(operation ? { type: 'operation', operation } : { type: 'none' }, target, op),
+      answer: (requester, result) => node.answer(requester, result),
+      count: (metric, by) => node.count(metric, by),
+    };
+  }
+}

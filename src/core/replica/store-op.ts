@@ -1,0 +1,69 @@
+/**
+ * What a replica does to the one object it stores for a key. A store op is data: the runtime
+ * reads the stored object, calls `applyStoreOp` (pure), writes the result back if it changed,
+ * and feeds the outcome to the node. The runtime holds a per-key lock around the three steps,
+ * so two ops on one key never interleave and lose a sibling.
+ */
+import { KvorumError } from '../errors.ts';
+import { coordinateWrite, mergeMaybe } from '../version/object.ts';
+import type { Actor, CausalContext, Dot, Resolution, StoredObject, WriteIntent } from '../version/types.ts';
+import { unreachable } from '../assert.ts';
+
+export type StoreOp =
+  /** Read what is stored. */
+  | { readonly kind: 'read' }
+  /** Make a new version here, as the coordinator of a put (Dynamo §4.5 / §6). */
+  | {
+      readonly kind: 'coordinate';
+      readonly intent: WriteIntent;
+      readonly actor: Actor;
+      readonly nowMs: number;
+      readonly resolution: Resolution;
+    }
+  /** Merge in a version another replica sent (replication, read repair). */
+  | { readonly kind: 'merge'; readonly object: StoredObject; readonly resolution: Resolution };
+
+export type StoreOutcome =
+  | {
+      readonly ok: true;
+      /** The object stored after the op (null: nothing stored for the key). */
+      readonly object: StoredObject | null;
+      /** For `coordinate`: the new version's dot and causal history. */
+      readonly written?: { readonly dot: Dot; readonly context: CausalContext; readonly prunedEntries: number };
+    }
+  | { readonly ok: false; readonly error: KvorumError };
+
+export interface StoreOpResult {
+  readonly outcome: StoreOutcome;
+  /** The object to write back, or undefined when the stored object is unchanged. */
+  readonly write?: StoredObject | undefined;
+}
+
+export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpResult {
+  switch (op.kind) {
+    case 'read':
+      return { outcome: { ok: true, object: stored } };
+    case 'coordinate': {
+      try {
+        const written = coordinateWrite(stored, op.intent, op.actor, op.nowMs, op.resolution);
+        return {
+          outcome: {
+            ok: true,
+            object: written.object,
+            written: { dot: written.dot, context: written.context, prunedEntries: written.prunedEntries },
+          },
+          write: written.object,
+        };
+      } catch (error) {
+        if (error instanceof KvorumError) return { outcome: { ok: false, error } };
+        throw error;
+      }
+    }
+    case 'merge': {
+      const merged = mergeMaybe(stored, op.object, op.resolution);
+      return { outcome: { ok: true, object: merged.object }, write: merged.changed ? merged.object : undefined };
+    }
+    default:
+      return unreachable(op, 'store op');
+  }
+}

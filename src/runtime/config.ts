@@ -1,0 +1,281 @@
+/**
+ * Node settings: from a cluster config file, flags, or `KVORUM_*` environment variables, in that
+ * order of precedence from lowest to highest. Validated at start with one clear message per bad
+ * field (DESIGN §10), so a typo fails fast instead of half-starting a node.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { KvorumError } from '../core/errors.ts';
+import { defaultBucketProps, limits, type BucketProps } from '../core/limits.ts';
+import { isValidPartitionCount } from '../core/ring/hash.ts';
+import type { RingNode } from '../core/ring/types.ts';
+import { validateBucket, validateBucketProps, type RequestLimits } from '../core/validate.ts';
+import type { EngineKind } from '../storage/engine.ts';
+
+/** One member as the cluster config file lists it. */
+export interface NodeEntry extends RingNode {
+  /** Data directory of this node, when the config file says where (relative to the file). */
+  readonly dataDir?: string | undefined;
+}
+
+export interface ClusterSettings {
+  readonly clusterName: string;
+  readonly clusterSecret?: string | undefined;
+  readonly partitionCount: number;
+  readonly nodes: readonly NodeEntry[];
+  /** Properties per bucket; buckets not listed get `defaultBucket`. */
+  readonly buckets: ReadonlyMap<string, BucketProps>;
+  readonly defaultBucket: BucketProps;
+  readonly requestTimeoutMs: number;
+  readonly requestLimits: RequestLimits;
+}
+
+export interface NodeSettings {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly storage: EngineKind;
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly cluster: ClusterSettings;
+}
+
+/** Flags of `kvorum start`, each also readable from `KVORUM_<FLAG_IN_CAPS>`. */
+export interface StartFlags {
+  config?: string | undefined;
+  name?: string | undefined;
+  'node-address'?: string | undefined;
+  'http-address'?: string | undefined;
+  'data-dir'?: string | undefined;
+  storage?: string | undefined;
+  peer?: string[] | undefined;
+  'cluster-name'?: string | undefined;
+  'cluster-secret'?: string | undefined;
+  partitions?: string | undefined;
+  'value-bytes-max'?: string | undefined;
+}
+
+export const startFlagNames = [
+  'config',
+  'name',
+  'node-address',
+  'http-address',
+  'data-dir',
+  'storage',
+  'peer',
+  'cluster-name',
+  'cluster-secret',
+  'partitions',
+  'value-bytes-max',
+] as const;
+
+function bad(field: string, message: string): never {
+  throw new KvorumError('bad_config', `${field}: ${message}`);
+}
+
+/** Flags win over environment variables, which win over the config file. */
+export function flagsFromEnv(flags: StartFlags, env: NodeJS.ProcessEnv): StartFlags {
+  const merged: StartFlags = { ...flags };
+  for (const name of startFlagNames) {
+    const value = env[`KVORUM_${name.toUpperCase().replaceAll('-', '_')}`];
+    if (value === undefined || merged[name] !== undefined) continue;
+    if (name === 'peer') merged.peer = value.split(/\s+/).filter(Boolean);
+    else merged[name] = value;
+  }
+  return merged;
+}
+
+export function parseHostPort(field: string, text: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(text.trim());
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !match[1] || port > 65535) bad(field, `expected host:port, got ${JSON.stringify(text)}`);
+  return { host: match[1], port };
+}
+
+function parseHttpUrl(field: string, text: string): URL {
+  try {
+    const url = new URL(text.includes('://') ? text : `http://${text}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') bad(field, `expected an http(s) URL, got ${text}`);
+    return url;
+  } catch (error) {
+    if (error instanceof KvorumError) throw error;
+    return bad(field, `expected an http(s) URL, got ${JSON.stringify(text)}`);
+  }
+}
+
+function validName(field: string, name: unknown): string {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+    bad(field, `node names are 1-64 characters of A-Z a-z 0-9 _ . - (got ${JSON.stringify(name)})`);
+  }
+  return name;
+}
+
+function positiveInteger(field: string, value: unknown, max: number): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > max) {
+    bad(field, `expected an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry {
+  if (typeof raw !== 'object' || raw === null) bad(field, 'expected an object');
+  const entry = raw as Record<string, unknown>;
+  const name = validName(`${field}.name`, entry.name);
+  if (typeof entry.address !== 'string') bad(`${field}.address`, 'expected "host:port"');
+  parseHostPort(`${field}.address`, entry.address);
+  if (typeof entry.httpUrl !== 'string') bad(`${field}.httpUrl`, 'expected a URL such as "http://127.0.0.1:8001"');
+  const httpUrl = parseHttpUrl(`${field}.httpUrl`, entry.httpUrl).origin;
+  const capacity = entry.capacity === undefined ? 1 : entry.capacity;
+  if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) bad(`${field}.capacity`, 'expected a positive number');
+  if (entry.zone !== undefined && entry.zone !== null && typeof entry.zone !== 'string') bad(`${field}.zone`, 'expected a string');
+  if (entry.dataDir !== undefined && typeof entry.dataDir !== 'string') bad(`${field}.dataDir`, 'expected a path');
+  return {
+    name,
+    address: entry.address,
+    httpUrl,
+    capacity,
+    zone: typeof entry.zone === 'string' ? entry.zone : undefined,
+    dataDir: typeof entry.dataDir === 'string' ? resolve(baseDir, entry.dataDir) : undefined,
+  };
+}
+
+function parseBuckets(raw: unknown, base: BucketProps): { buckets: Map<string, BucketProps>; defaultBucket: BucketProps } {
+  const buckets = new Map<string, BucketProps>();
+  if (raw === undefined) return { buckets, defaultBucket: base };
+  if (typeof raw !== 'object' || raw === null) bad('buckets', 'expected an object of bucket name → {n, r, w, resolution}');
+  const entries = Object.entries(raw as Record<string, unknown>);
+  const withProps = (name: string, value: unknown, from: BucketProps): BucketProps => {
+    if (typeof value !== 'object' || value === null) bad(`buckets.${name}`, 'expected {n, r, w, resolution}');
+    try {
+      return validateBucketProps(value as Partial<BucketProps>, from);
+    } catch (error) {
+      if (error instanceof KvorumError) bad(`buckets.${name}`, error.message);
+      throw error;
+    }
+  };
+  const defaultRaw = (raw as Record<string, unknown>)['*'];
+  const defaultBucket = defaultRaw === undefined ? base : withProps('*', defaultRaw, base);
+  for (const [name, value] of entries) {
+    if (name === '*') continue;
+    try {
+      validateBucket(name);
+    } catch {
+      bad(`buckets.${name}`, 'not a valid bucket name (A-Z a-z 0-9 _ . -, at most 64)');
+    }
+    buckets.set(name, withProps(name, value, defaultBucket));
+  }
+  return { buckets, defaultBucket };
+}
+
+/** Reads a cluster config file (JSON). Relative data dirs are relative to the file. */
+export function readClusterFile(path: string): { raw: Record<string, unknown>; baseDir: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return bad('config', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const raw = JSON.parse(text) as unknown;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('config', `${path} must hold a JSON object`);
+    return { raw: raw as Record<string, unknown>, baseDir: dirname(resolve(path)) };
+  } catch (error) {
+    if (error instanceof KvorumError) throw error;
+    return bad('config', `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function parsePeerFlag(text: string, index: number): NodeEntry {
+  // --peer name=host:port,http://host:port
+  const match = /^([^=]+)=([^,]+),(.+)$/.exec(text);
+  if (!match) bad(`--peer #${index + 1}`, `expected name=host:port,http://host:port (got ${JSON.stringify(text)})`);
+  const [, name, address, http] = match as unknown as [string, string, string, string];
+  parseHostPort(`--peer ${name}`, address);
+  return { name: validName(`--peer ${name}`, name), address, httpUrl: parseHttpUrl(`--peer ${name}`, http).origin, capacity: 1 };
+}
+
+/** Builds and validates the settings of one node from flags (after `flagsFromEnv`). */
+export function resolveNodeSettings(flags: StartFlags): NodeSettings {
+  const file = flags.config ? readClusterFile(flags.config) : { raw: {} as Record<string, unknown>, baseDir: process.cwd() };
+  const raw = file.raw;
+  const name = validName('--name', flags.name);
+
+  const nodes: NodeEntry[] = [];
+  if (raw.nodes !== undefined) {
+    if (!Array.isArray(raw.nodes)) bad('nodes', 'expected an array of {name, address, httpUrl}');
+    raw.nodes.forEach((entry, index) => nodes.push(parseNodeEntry(`nodes[${index}]`, entry, file.baseDir)));
+  }
+  (flags.peer ?? []).forEach((text, index) => {
+    const peer = parsePeerFlag(text, index);
+    if (!nodes.some((node) => node.name === peer.name)) nodes.push(peer);
+  });
+
+  let self = nodes.find((node) => node.name === name);
+  if (flags['node-address'] || flags['http-address'] || !self) {
+    const address = flags['node-address'] ?? self?.address ?? bad('--node-address', `node ${name} is not in the config; give --node-address`);
+    const httpText = flags['http-address'] ?? self?.httpUrl ?? bad('--http-address', `node ${name} is not in the config; give --http-address`);
+    parseHostPort('--node-address', address);
+    const updated: NodeEntry = { ...(self ?? { name, capacity: 1 }), address, httpUrl: parseHttpUrl('--http-address', httpText).origin };
+    const index = nodes.findIndex((node) => node.name === name);
+    if (index >= 0) nodes[index] = updated;
+    else nodes.push(updated);
+    self = updated;
+  }
+  const names = new Set<string>();
+  for (const node of nodes) {
+    if (names.has(node.name)) bad('nodes', `node name ${node.name} appears twice`);
+    names.add(node.name);
+  }
+  if (nodes.length > limits.nodesCountMax) bad('nodes', `at most ${limits.nodesCountMax} nodes`);
+
+  const partitionCount = positiveInteger('partitionCount', flags.partitions ?? raw.partitionCount ?? limits.partitionCountDefault, limits.partitionCountMax);
+  if (!isValidPartitionCount(partitionCount)) {
+    bad('partitionCount', `must be a power of two from ${limits.partitionCountMin} to ${limits.partitionCountMax} (got ${partitionCount})`);
+  }
+  const clusterName = flags['cluster-name'] ?? raw.clusterName ?? 'kvorum';
+  if (typeof clusterName !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(clusterName)) bad('clusterName', 'expected 1-64 characters of A-Z a-z 0-9 _ . -');
+  const clusterSecret = flags['cluster-secret'] ?? raw.clusterSecret;
+  if (clusterSecret !== undefined && typeof clusterSecret !== 'string') bad('clusterSecret', 'expected a string');
+  const storage = flags.storage ?? raw.storage ?? 'lmdb';
+  if (storage !== 'lmdb' && storage !== 'memory') bad('storage', `expected "lmdb" or "memory" (got ${JSON.stringify(storage)})`);
+  const dataDir = flags['data-dir'] ? resolve(flags['data-dir']) : (self.dataDir ?? resolve('data', name));
+  const valueBytesMax = positiveInteger('valueBytesMax', flags['value-bytes-max'] ?? raw.valueBytesMax ?? limits.valueBytesMax, limits.frameBytesMax / 4);
+  const keyBytesMax = positiveInteger('keyBytesMax', raw.keyBytesMax ?? limits.keyBytesMax, 64 * 1024);
+  const requestTimeoutMs = positiveInteger('requestTimeoutMs', raw.requestTimeoutMs ?? limits.requestTimeoutMsDefault, limits.requestTimeoutMsMax);
+  const { buckets, defaultBucket } = parseBuckets(raw.buckets, defaultBucketProps);
+
+  const listen = parseHostPort('--node-address', self.address);
+  const http = new URL(self.httpUrl);
+  return {
+    name,
+    dataDir,
+    storage,
+    listenHost: listen.host,
+    listenPort: listen.port,
+    httpHost: http.hostname.replace(/^\[|\]$/g, ''),
+    httpPort: Number(http.port || (http.protocol === 'https:' ? 443 : 80)),
+    cluster: {
+      clusterName,
+      clusterSecret,
+      partitionCount,
+      nodes,
+      buckets,
+      defaultBucket,
+      requestTimeoutMs,
+      requestLimits: { keyBytesMax, valueBytesMax },
+    },
+  };
+}
+
+/** The N the ring is claimed for: replicas of any bucket must land on distinct nodes. */
+export function ringTargetN(cluster: ClusterSettings): number {
+  let n = cluster.defaultBucket.n;
+  for (const props of cluster.buckets.values()) n = Math.max(n, props.n);
+  return Math.min(n, cluster.nodes.length);
+}
+
+export function bucketPropsOf(cluster: ClusterSettings): (bucket: string) => BucketProps {
+  return (bucket) => cluster.buckets.get(bucket) ?? cluster.defaultBucket;
+}

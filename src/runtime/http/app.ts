@@ -1,0 +1,187 @@
+/**
+ * The HTTP API of a node (DESIGN §10; the contract is in docs/api.md). Built apart from listen,
+ * as fastify recommends, so tests can drive it with `inject` as well as over real sockets.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
+import type { BucketProps } from '../../core/limits.ts';
+import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { Ring } from '../../core/ring/types.ts';
+import { preferenceList } from '../../core/ring/ring.ts';
+import { validateBucket } from '../../core/validate.ts';
+import { decodeContextToken, encodeContextToken } from '../../core/version/context-token.ts';
+import type { CausalContext, StoredObject } from '../../core/version/types.ts';
+import { liveSiblings } from '../../core/version/object.ts';
+import type { RequestLimits } from '../../core/validate.ts';
+
+export const contextHeader = 'x-kvorum-context';
+
+/** What the HTTP API needs of a node. */
+export interface HttpBackend {
+  readonly name: string;
+  readonly clusterName: string;
+  readonly requestLimits: RequestLimits;
+  readonly ringTargetN: number;
+  ring(): Ring;
+  request(request: ClientRequest): Promise<ClientResult>;
+  peerStatus(name: string): string;
+  bucketProps(bucket: string): BucketProps;
+  metrics(): ReadonlyMap<string, number>;
+}
+
+type KvParams = { bucket: string; key: string };
+type KvQuery = Record<string, string | undefined>;
+
+const queryNames: Record<'get' | 'put' | 'delete', readonly string[]> = {
+  get: ['r', 'timeout'],
+  put: ['w', 'timeout'],
+  delete: ['w', 'timeout'],
+};
+
+function errorBody(error: { code: string; message: string; detail?: unknown }): { error: Record<string, unknown> } {
+  return { error: error.detail ? { code: error.code, message: error.message, detail: error.detail } : { code: error.code, message: error.message } };
+}
+
+function sendError(reply: FastifyReply, error: KvorumError): FastifyReply {
+  return reply.code(error.httpStatus).type('application/json').send(errorBody(error.toJSON()));
+}
+
+function parseQuery(kind: 'get' | 'put' | 'delete', query: KvQuery): { quorum?: number; timeoutMs?: number } {
+  const allowed = queryNames[kind];
+  const parsed: { quorum?: number; timeoutMs?: number } = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (!allowed.includes(name)) throw new KvorumError('bad_query', `unknown query parameter ${JSON.stringify(name)} (allowed: ${allowed.join(', ')})`);
+    if (typeof value !== 'string' || !/^\d{1,6}$/.test(value)) throw new KvorumError('bad_query', `${name} must be a positive integer (got ${JSON.stringify(value)})`);
+    if (name === 'timeout') parsed.timeoutMs = Number(value);
+    else parsed.quorum = Number(value);
+  }
+  return parsed;
+}
+
+function parseContext(request: FastifyRequest): CausalContext | null {
+  const header = request.headers[contextHeader];
+  if (header === undefined || header === '') return null;
+  if (Array.isArray(header)) throw new KvorumError('bad_context', `send one ${contextHeader} header, not ${header.length}`);
+  return decodeContextToken(header);
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('application/json');
+}
+
+function throwIfError(result: ClientResult): asserts result is Exclude<ClientResult, { kind: 'error' }> {
+  if (result.kind === 'error') throw new KvorumError(isErrorCode(result.code) ? result.code : 'internal', result.message, result.detail);
+}
+
+function siblingsJson(object: StoredObject | null): { value: string; contentType: string; lastModifiedMs: number }[] {
+  return object
+    ? liveSiblings(object).map((s) => ({ value: Buffer.from(s.value.buffer, s.value.byteOffset, s.value.byteLength).toString('base64'), contentType: s.contentType, lastModifiedMs: s.lastModifiedMs }))
+    : [];
+}
+
+export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean } = {}): FastifyInstance {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: backend.requestLimits.valueBytesMax, maxParamLength: backend.requestLimits.keyBytesMax * 3 + 16 });
+
+  // Values are opaque bytes of any content type: keep the body raw.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    if (error instanceof KvorumError) return sendError(reply, error);
+    if (error.statusCode === 413) {
+      return sendError(reply, new KvorumError('value_too_large', `value is larger than the limit of ${backend.requestLimits.valueBytesMax} bytes`, { valueBytesMax: backend.requestLimits.valueBytesMax }));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, new KvorumError('bad_request', error.message));
+    }
+    return sendError(reply, new KvorumError('internal', error.message));
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, new KvorumError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+
+  app.get<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', async (request, reply) => {
+    const { bucket, key } = request.params;
+    const { quorum, timeoutMs } = parseQuery('get', request.query);
+    const result = await backend.request({ kind: 'get', bucket, key, r: quorum, timeoutMs });
+    throwIfError(result);
+    if (result.kind !== 'got') throw new KvorumError('internal', `unexpected result ${result.kind}`);
+    const object = result.object;
+    const token = object ? encodeContextToken(object.context) : undefined;
+    if (token) reply.header(contextHeader, token);
+    const siblings = siblingsJson(object);
+    if (siblings.length === 0) {
+      const notFound = new KvorumError('not_found', object ? `${bucket}/${key} was deleted` : `${bucket}/${key} not found`);
+      const body = wantsJson(request) ? { context: token, siblings, ...errorBody(notFound.toJSON()) } : errorBody(notFound.toJSON());
+      return reply.code(404).type('application/json').send(body);
+    }
+    if (siblings.length === 1 && !wantsJson(request)) {
+      const only = liveSiblings(object as StoredObject)[0];
+      return reply.code(200).type(only?.contentType || 'application/octet-stream').send(Buffer.from(only?.value ?? new Uint8Array()));
+    }
+    return reply.code(siblings.length === 1 ? 200 : wantsJson(request) ? 200 : 300).type('application/json').send({ context: token, siblings });
+  });
+
+  const write = async (request: FastifyRequest<{ Params: KvParams; Querystring: KvQuery }>, reply: FastifyReply, deleted: boolean) => {
+    const { bucket, key } = request.params;
+    const { quorum, timeoutMs } = parseQuery(deleted ? 'delete' : 'put', request.query);
+    const context = parseContext(request);
+    const body = request.body;
+    const value = deleted ? new Uint8Array() : Buffer.isBuffer(body) ? body : new Uint8Array();
+    const contentType = deleted ? '' : (request.headers['content-type'] ?? 'application/octet-stream');
+    const result = await backend.request({ kind: 'put', bucket, key, value, contentType, deleted, context, w: quorum, timeoutMs });
+    throwIfError(result);
+    if (result.kind !== 'stored') throw new KvorumError('internal', `unexpected result ${result.kind}`);
+    return reply.code(204).header(contextHeader, encodeContextToken(result.context)).send();
+  };
+  app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, false));
+  app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, true));
+
+  app.get<{ Params: { bucket: string } }>('/v1/buckets/:bucket', async (request) => {
+    validateBucket(request.params.bucket);
+    return { bucket: request.params.bucket, props: backend.bucketProps(request.params.bucket) };
+  });
+
+  app.get('/v1/cluster', async () => {
+    const ring = backend.ring();
+    return {
+      clusterName: backend.clusterName,
+      node: backend.name,
+      nodes: [...ring.nodes.values()].map((node) => ({
+        name: node.name,
+        address: node.address,
+        httpUrl: node.httpUrl,
+        zone: node.zone ?? null,
+        capacity: node.capacity,
+        status: backend.peerStatus(node.name),
+        partitions: ring.owners.filter((owner) => owner === node.name).length,
+      })),
+    };
+  });
+
+  app.get('/v1/ring', async () => {
+    const ring = backend.ring();
+    const n = backend.ringTargetN;
+    return {
+      version: ring.version,
+      partitionCount: ring.partitionCount,
+      n,
+      nodes: [...ring.nodes.values()].map(({ name, address, httpUrl, zone, capacity }) => ({ name, address, httpUrl, zone: zone ?? null, capacity })),
+      partitions: ring.owners.map((owner, partition) => ({ partition, owner, preferenceList: preferenceList(ring, partition, n) })),
+    };
+  });
+
+  app.get('/health', async () => ({ status: 'ok', node: backend.name }));
+
+  app.get('/metrics', async (_request, reply) => {
+    const lines: string[] = [];
+    for (const [name, value] of backend.metrics()) {
+      const metric = `kvorum_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+      lines.push(`${metric}{node="${backend.name}"} ${value}`);
+    }
+    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+  });
+
+  return app;
+}
+
+/** For docs and tests: the HTTP status of every error code. */
+export const httpStatusOfCode = errorCodes;

@@ -1,0 +1,167 @@
+/**
+ * The real runtime of one node (DESIGN §3): it drives the pure KvNode with the wall clock, TCP
+ * between nodes, LMDB on disk and an HTTP API. Everything it opens, `close()` closes, so a test
+ * can start and stop whole clusters in one process.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { unreachable } from '../core/assert.ts';
+import { KvorumError } from '../core/errors.ts';
+import type { Effect, NodeInput } from '../core/effects.ts';
+import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
+import { KvNode } from '../core/node.ts';
+import { createRing } from '../core/ring/ring.ts';
+import type { Ring } from '../core/ring/types.ts';
+import type { StorageEngine } from '../storage/engine.ts';
+import { openStorage } from '../storage/open.ts';
+import { bucketPropsOf, ringTargetN, type NodeSettings } from './config.ts';
+import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
+import { StoreExecutor } from './store-executor.ts';
+import { Transport } from './transport/transport.ts';
+
+/** How often deadlines are checked. Request deadlines are accurate to about this. */
+const tickIntervalMs = 10;
+
+export type PeerStatus = 'self' | 'up' | 'down' | 'unknown';
+
+export class NodeRuntime {
+  private readonly pending = new Map<number, (result: ClientResult) => void>();
+  private nextRequestId = 1;
+  private lastNowMs = 0;
+  private closed = false;
+  private tickTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly settings: NodeSettings,
+    readonly node: KvNode,
+    readonly actor: string,
+    private readonly engine: StorageEngine,
+    private readonly executor: StoreExecutor,
+    private transport: Transport | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(settings: NodeSettings, logger: Logger): Promise<NodeRuntime> {
+    if (settings.storage === 'lmdb') mkdirSync(settings.dataDir, { recursive: true });
+    const engine = await openStorage({ kind: settings.storage, path: settings.dataDir });
+    const incarnation = await loadOrCreateIncarnation(engine);
+    const actor = actorOf(settings.name, incarnation);
+    const { cluster } = settings;
+    const ring = createRing(cluster.nodes, cluster.partitionCount, ringTargetN(cluster));
+    const node = new KvNode({
+      name: settings.name,
+      actor,
+      ring,
+      bucketProps: bucketPropsOf(cluster),
+      requestTimeoutMs: cluster.requestTimeoutMs,
+      requestLimits: cluster.requestLimits,
+    });
+    const runtime = new NodeRuntime(settings, node, actor, engine, new StoreExecutor(engine), undefined, logger);
+    try {
+      await runtime.startTransport();
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
+    runtime.tickTimer = setInterval(() => runtime.input({ type: 'tick' }), tickIntervalMs);
+    logger.info({ node: settings.name, actor, storage: settings.storage, dataDir: settings.dataDir }, 'node started');
+    return runtime;
+  }
+
+  get ring(): Ring {
+    return this.node.currentRing;
+  }
+
+  /** Coordinates one client request; resolves with its result (errors are results, not throws). */
+  request(request: ClientRequest): Promise<ClientResult> {
+    if (this.closed) {
+      const error = new KvorumError('unavailable', `node ${this.settings.name} is shutting down`);
+      return Promise.resolve({ kind: 'error', ...error.toJSON() });
+    }
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve) => {
+      this.pending.set(requestId, resolve);
+      this.input({ type: 'request', requestId, request });
+    });
+  }
+
+  peerStatus(name: string): PeerStatus {
+    if (name === this.settings.name) return 'self';
+    const state = this.transport?.stats().get(name)?.state;
+    if (state === 'open') return 'up';
+    if (state === 'backoff' || state === 'rejected') return 'down';
+    return 'unknown';
+  }
+
+  metrics(): ReadonlyMap<string, number> {
+    const metrics = new Map(this.node.counters);
+    metrics.set('inflight', this.node.inflightCount);
+    metrics.set('pendingClientRequests', this.pending.size);
+    return metrics;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    await this.transport?.close();
+    for (const resolve of this.pending.values()) {
+      resolve({ kind: 'error', code: 'unavailable', message: `node ${this.settings.name} shut down before answering` });
+    }
+    this.pending.clear();
+    // Let store ops already started finish before the engine goes away.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.engine.close();
+    this.logger.info({ node: this.settings.name }, 'node stopped');
+  }
+
+  private async startTransport(): Promise<void> {
+    const { settings } = this;
+    const peers = new Map(settings.cluster.nodes.filter((n) => n.name !== settings.name).map((n) => [n.name, n.address]));
+    this.transport = new Transport({
+      nodeName: settings.name,
+      clusterName: settings.cluster.clusterName,
+      clusterSecret: settings.cluster.clusterSecret,
+      listenHost: settings.listenHost,
+      listenPort: settings.listenPort,
+      peers,
+      onMessage: (from, message) => this.input({ type: 'message', from, message: message as PeerMessage }),
+      onDeliveryFailed: (to, message) => this.input({ type: 'deliveryFailed', to, message: message as PeerMessage }),
+      logger: this.logger,
+    });
+    await this.transport.start();
+  }
+
+  private now(): number {
+    // The core requires time that never goes backwards; the wall clock may step back.
+    this.lastNowMs = Math.max(this.lastNowMs, Date.now());
+    return this.lastNowMs;
+  }
+
+  private input(input: NodeInput): void {
+    if (this.closed) return;
+    const effects = this.node.step(this.now(), input);
+    for (const effect of effects) this.perform(effect);
+  }
+
+  private perform(effect: Effect): void {
+    switch (effect.type) {
+      case 'send':
+        this.transport?.send(effect.to, effect.message);
+        return;
+      case 'reply': {
+        const resolve = this.pending.get(effect.requestId);
+        this.pending.delete(effect.requestId);
+        resolve?.(effect.result);
+        return;
+      }
+      case 'store':
+        void this.executor.run(effect, effect.op).then((outcome) => {
+          if (!this.closed) this.input({ type: 'stored', storeId: effect.storeId, outcome });
+        });
+        return;
+      default:
+        unreachable(effect, 'effect');
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Carries out the core's store effects on a real StorageEngine: read the key's object, apply the
+ * pure store op, write the result back if it changed — under a per-key lock, so that two
+ * read-merge-writes of one key never interleave (which would drop a sibling).
+ */
+import { KvorumError } from '../core/errors.ts';
+import { applyStoreOp, type StoreOp, type StoreOutcome } from '../core/replica/store-op.ts';
+import { decodeObject, encodeObject } from '../core/version/codec.ts';
+import type { StoredObject } from '../core/version/types.ts';
+import type { StorageEngine } from '../storage/engine.ts';
+import { KeyedSerializer } from '../storage/keyed-lock.ts';
+import { dataKey } from '../storage/keys.ts';
+
+export interface StoreTargetKey {
+  readonly partition: number;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export class StoreExecutor {
+  private readonly serializer = new KeyedSerializer();
+
+  constructor(private readonly engine: StorageEngine) {}
+
+  async run(target: StoreTargetKey, op: StoreOp): Promise<StoreOutcome> {
+    const key = dataKey(target.partition, target.bucket, target.key);
+    const lockName = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+    try {
+      return await this.serializer.run(lockName, async () => {
+        const bytes = await this.engine.get(key);
+        const stored: StoredObject | null = bytes ? decodeObject(bytes) : null;
+        const result = applyStoreOp(stored, op);
+        if (result.write) await this.engine.put(key, encodeObject(result.write));
+        return result.outcome;
+      });
+    } catch (error) {
+      const wrapped = error instanceof KvorumError ? error : new KvorumError('internal', `storage failed: ${(error as Error).message}`);
+      return { ok: false, error: wrapped };
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/** `kvorum status` and `kvorum ring`: what a node knows of its cluster. */
+import { KvorumError } from '../../core/errors.ts';
+import { defaultUrl, parseCommand } from '../args.ts';
+
+const statusUsage = `
+Usage: kvorum status [--url URL] [--json]
+
+Lists the cluster's nodes as the node at URL sees them: name, status, addresses, partitions owned.
+`;
+
+const ringUsage = `
+Usage: kvorum ring [--url URL] [--json]
+
+Prints every partition of the ring with its owner and preference list.
+`;
+
+async function fetchJson(url: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new KvorumError('unavailable', `cannot reach ${url}: ${(error as Error).message}`);
+  }
+  const body = (await response.json()) as unknown;
+  if (!response.ok) {
+    const error = (body as { error?: { message?: string } }).error;
+    throw new KvorumError('internal', `${url}: HTTP ${response.status} ${error?.message ?? ''}`);
+  }
+  return body;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+export async function statusCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommand(argv, { url: { type: 'string' }, json: { type: 'boolean' } }, statusUsage);
+  const url = defaultUrl(values.url);
+  const cluster = (await fetchJson(`${url}/v1/cluster`)) as {
+    clusterName: string;
+    node: string;
+    nodes: { name: string; status: string; httpUrl: string; address: string; partitions: number }[];
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(cluster, null, 2)}\n`);
+    return;
+  }
+  console.log(`cluster ${cluster.clusterName}, as seen by ${cluster.node}\n`);
+  const rows = [['NODE', 'STATUS', 'HTTP', 'NODE ADDRESS', 'PARTITIONS']];
+  for (const node of cluster.nodes) rows.push([node.name, node.status, node.httpUrl, node.address, String(node.partitions)]);
+  console.log(table(rows));
+}
+
+export async function ringCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommand(argv, { url: { type: 'string' }, json: { type: 'boolean' } }, ringUsage);
+  const url = defaultUrl(values.url);
+  const ring = (await fetchJson(`${url}/v1/ring`)) as {
+    version: number;
+    partitionCount: number;
+    n: number;
+    partitions: { partition: number; owner: string; preferenceList: string[] }[];
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(ring, null, 2)}\n`);
+    return;
+  }
+  console.log(`ring version ${ring.version}: ${ring.partitionCount} partitions, preference lists of ${ring.n}\n`);
+  const rows = [['PARTITION', 'OWNER', 'PREFERENCE LIST']];
+  for (const p of ring.partitions) rows.push([String(p.partition), p.owner, p.preferenceList.join(' ')]);
+  console.log(table(rows));
+}

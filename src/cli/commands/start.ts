@@ -1,0 +1,60 @@
+import { pino } from 'pino';
+import { flagsFromEnv, resolveNodeSettings, type StartFlags } from '../../runtime/config.ts';
+import { startNode } from '../../runtime/server.ts';
+import { parseCommand } from '../args.ts';
+
+const usage = `
+Usage: kvorum start --config FILE --name NAME [options]
+       kvorum start --name NAME --node-address HOST:PORT --http-address HOST:PORT --peer NAME=HOST:PORT,URL ... [options]
+
+Starts one kvorum node in the foreground. Logs are JSON lines on stdout. SIGINT or SIGTERM stops it cleanly.
+
+Options (each also read from the environment as KVORUM_<NAME>, e.g. KVORUM_DATA_DIR):
+  --config FILE            cluster config (JSON: clusterName, partitionCount, nodes, buckets, storage)
+  --name NAME              this node's name (must be in the config, or give the two addresses)
+  --node-address H:P       node-to-node TCP listen address (default: from the config)
+  --http-address H:P       HTTP API listen address (default: from the config)
+  --data-dir DIR           data directory (default: the node's dataDir in the config, else ./data/NAME)
+  --storage lmdb|memory    storage engine (default lmdb; memory loses everything on exit)
+  --peer NAME=H:P,URL      another member (repeatable), e.g. n2=127.0.0.1:7002,http://127.0.0.1:8002
+  --cluster-name NAME      nodes of other clusters are refused (default "kvorum")
+  --cluster-secret S       shared secret that authenticates nodes to each other
+  --partitions Q           partitions in the ring, a power of two (default 64)
+  --value-bytes-max B      largest value accepted (default 1048576)
+`;
+
+export async function startCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommand(
+    argv,
+    {
+      config: { type: 'string' },
+      name: { type: 'string' },
+      'node-address': { type: 'string' },
+      'http-address': { type: 'string' },
+      'data-dir': { type: 'string' },
+      storage: { type: 'string' },
+      peer: { type: 'string', multiple: true },
+      'cluster-name': { type: 'string' },
+      'cluster-secret': { type: 'string' },
+      partitions: { type: 'string' },
+      'value-bytes-max': { type: 'string' },
+    },
+    usage,
+  );
+  const settings = resolveNodeSettings(flagsFromEnv(values as StartFlags, process.env));
+  const logger = pino({ base: { node: settings.name } });
+  const node = await startNode(settings, logger);
+  logger.info({ httpUrl: node.httpUrl, nodeAddress: `${settings.listenHost}:${settings.listenPort}` }, 'ready');
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    node.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}

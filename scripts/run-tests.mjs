@@ -4,7 +4,7 @@
 // files — so this script lists the files itself and fails when it finds none.
 //
 //   node scripts/run-tests.mjs                 all tests
-//   node scripts/run-tests.mjs --only unit     tests beside the code (src/**)
+//   node scripts/run-tests.mjs --only unit     tests beside the code (src/**, bench/**)
 //   node scripts/run-tests.mjs --only integration   tests that start real processes (test/**)
 //   node scripts/run-tests.mjs path/a.test.ts  just these files
 import { readdirSync, statSync } from 'node:fs';
@@ -33,7 +33,7 @@ if (args.length > 0) {
 } else {
   // Unit, property and simulation tests run in parallel; integration tests start real node
   // processes and run one file at a time so they do not starve each other of the two cores.
-  if (only !== 'integration') suites.push({ name: 'unit', files: findTests(join(root, 'src')), concurrency: 2 });
+  if (only !== 'integration') suites.push({ name: 'unit', files: [...findTests(join(root, 'src')), ...findTests(join(root, 'bench'))], concurrency: 2 });
   if (only !== 'unit') suites.push({ name: 'integration', files: findTests(join(root, 'test')), concurrency: 1 });
 }
 

@@ -1,0 +1,52 @@
+// Lint keeps the layering of DESIGN §3 honest: core/ imports only core/ (and pure libraries);
+// storage/ and runtime/ may import core/; the client imports only core/; nothing but tests and
+// the simulator's own runner imports sim/.
+import tseslint from 'typescript-eslint';
+
+const nodeIo = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'tls', 'os', 'child_process', 'worker_threads', 'timers', 'cluster', 'process'];
+const restrict = (patterns, paths = []) => ['error', { patterns, paths }];
+const layer = (names, message) => ({ group: names, message });
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', '.tmp/**', 'web/vendor/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: "SwitchStatement > SwitchCase[test=null] > ExpressionStatement > CallExpression[callee.name='assertNever']", message: 'use unreachable() from core/assert.ts' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    ignores: ['src/core/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': restrict(
+        [
+          layer(['**/storage/**', '**/runtime/**', '**/sim/**', '**/client/**', '**/cli/**'], 'core/ is pure: it may import only core/ (DESIGN §3)'),
+          layer([...nodeIo, ...nodeIo.map((m) => `node:${m}`), 'lmdb', 'fastify', 'undici', 'pino'], 'core/ does no I/O (DESIGN §3)'),
+        ],
+      ),
+      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'core/ has no timers: use tick()' }, { name: 'setInterval', message: 'core/ has no timers' }, { name: 'process', message: 'core/ does not touch the process' }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'core/ reads no clock: time comes in with step()' }, { object: 'Math', property: 'random', message: 'core/ draws no random numbers' }],
+    },
+  },
+  {
+    files: ['src/storage/**/*.ts'],
+    ignores: ['src/storage/**/*.test.ts'],
+    rules: { 'no-restricted-imports': restrict([layer(['**/runtime/**', '**/sim/**', '**/client/**', '**/cli/**'], 'storage/ may import only core/ (DESIGN §3)')]) },
+  },
+  {
+    files: ['src/runtime/**/*.ts'],
+    ignores: ['src/runtime/**/*.test.ts'],
+    rules: { 'no-restricted-imports': restrict([layer(['**/sim/**', '**/cli/**', '**/client/**'], 'runtime/ may import core/ and storage/ (DESIGN §3)')]) },
+  },
+  {
+    files: ['src/client/**/*.ts'],
+    ignores: ['src/client/**/*.test.ts'],
+    rules: { 'no-restricted-imports': restrict([layer(['**/runtime/**', '**/storage/**', '**/sim/**', '**/cli/**'], 'the client may import only core/')]) },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict([layer(['**/sim/**'], 'only tests and the simulator runner import sim/')]) },
+  },
+);

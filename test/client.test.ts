@@ -1,0 +1,106 @@
+/**
+ * The TypeScript client against three real node processes: the version contract (3a–3d)
+ * through the client, its routing, and a node killed with SIGKILL: R=W=2 keeps working while
+ * R=3 fails with quorum_not_met naming the numbers.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, KvorumError, type KvorumClient } from '../src/client/index.ts';
+import { TestCluster } from './helpers/cluster.ts';
+
+let cluster: TestCluster;
+let client: KvorumClient;
+const text = (siblings: readonly { value: Uint8Array }[]) => siblings.map((s) => Buffer.from(s.value).toString()).sort();
+
+before(async () => {
+  cluster = await TestCluster.start({ nodes: 3 });
+  client = connect({ nodes: [cluster.urls[0] as string] });
+});
+
+after(async () => {
+  await client?.close();
+  await cluster?.stop();
+});
+
+describe('client: versions', () => {
+  test('a. put with the context of the latest get supersedes it', async () => {
+    await client.put('carts', 'a', 'v1');
+    const read = await client.get('carts', 'a');
+    assert.deepEqual(text(read.siblings), ['v1']);
+    await client.put('carts', 'a', 'v2', { context: read.context });
+    assert.deepEqual(text((await client.get('carts', 'a', { r: 3 })).siblings), ['v2']);
+  });
+
+  test('b. same stale context twice: two siblings, not a lost update', async () => {
+    await client.put('carts', 'b', 'base');
+    const stale = (await client.get('carts', 'b')).context;
+    await client.put('carts', 'b', 'one', { context: stale });
+    await client.put('carts', 'b', 'two', { context: stale });
+    assert.deepEqual(text((await client.get('carts', 'b', { r: 3 })).siblings), ['one', 'two']);
+  });
+
+  test('a put-reply context does not supersede a concurrent sibling it never saw', async () => {
+    const { context: mine } = await client.put('carts', 'b3', 'mine');
+    await client.put('carts', 'b3', 'theirs');
+    await client.put('carts', 'b3', 'mine v2', { context: mine });
+    assert.deepEqual(text((await client.get('carts', 'b3', { r: 3 })).siblings), ['mine v2', 'theirs']);
+  });
+
+  test('c. a context covering all siblings resolves them', async () => {
+    await client.put('carts', 'c', 'x');
+    await client.put('carts', 'c', 'y');
+    const both = await client.get('carts', 'c', { r: 3 });
+    assert.equal(both.siblings.length, 2);
+    await client.put('carts', 'c', 'x+y', { context: both.context });
+    assert.deepEqual(text((await client.get('carts', 'c', { r: 3 })).siblings), ['x+y']);
+  });
+
+  test('d. delete with context: not found, with a context', async () => {
+    await client.put('carts', 'd', 'gone soon');
+    const read = await client.get('carts', 'd');
+    await client.delete('carts', 'd', { context: read.context });
+    const after = await client.get('carts', 'd', { r: 3 });
+    assert.deepEqual(after.siblings, []);
+    assert.ok(after.context);
+  });
+
+  test('bad input raises KvorumError with its code', async () => {
+    await assert.rejects(client.put('carts', 'e', 'x', { context: '%%%' }), (error: unknown) => error instanceof KvorumError && error.code === 'bad_context');
+    await assert.rejects(client.get('no spaces allowed', 'k'), (error: unknown) => error instanceof KvorumError && error.code === 'bad_bucket');
+  });
+
+  test('routes each key to a node of its preference list', async () => {
+    const ring = (await (await fetch(`${cluster.urls[0]}/v1/ring`)).json()) as { partitions: { preferenceList: string[] }[] };
+    const { partitionOf } = await import('../src/core/ring/hash.ts');
+    for (const key of ['k1', 'k2', 'k3', 'k4']) {
+      const route = await client.route('carts', key);
+      const expected = ring.partitions[partitionOf('carts', key, 64)]?.preferenceList[0] as string;
+      assert.equal(route[0], cluster.node(expected).httpUrl);
+      assert.equal(route.length, 3);
+    }
+  });
+});
+
+describe('client: one node killed', () => {
+  test('R=W=2 still succeed; R=3 fails with quorum_not_met naming 3 required and 2 received', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `survivor-${i}`);
+    for (const key of keys) await client.put('carts', key, `before ${key}`);
+    await cluster.kill('n2');
+    for (const key of keys) {
+      const read = await client.get('carts', key);
+      assert.deepEqual(text(read.siblings), [`before ${key}`]);
+      await client.put('carts', key, `after ${key}`, { context: read.context });
+    }
+    for (const key of keys) assert.deepEqual(text((await client.get('carts', key)).siblings), [`after ${key}`]);
+    await assert.rejects(client.get('carts', keys[0] as string, { r: 3 }), (error: unknown) => {
+      assert.ok(error instanceof KvorumError);
+      assert.equal(error.code, 'quorum_not_met');
+      assert.deepEqual(error.detail, { quorum: 'r', required: 3, received: 2 });
+      return true;
+    });
+    await assert.rejects(client.put('carts', 'w3', 'x', { w: 3 }), (error: unknown) => error instanceof KvorumError && error.code === 'quorum_not_met');
+    // The node comes back with its disk: read repair at R=3 brings it up to date.
+    await cluster.startNode('n2');
+    for (const key of keys) assert.deepEqual(text((await client.get('carts', key, { r: 3 })).siblings), [`after ${key}`]);
+  });
+});

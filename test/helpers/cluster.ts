@@ -1,0 +1,142 @@
+/**
+ * Starts a cluster of real kvorum node processes on loopback through the CLI, each with its own
+ * data dir, for integration and fault tests. Everything it starts it stops (by PID).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const cliPath = join(root, 'src', 'cli', 'main.ts');
+
+export interface TestNode {
+  readonly name: string;
+  readonly address: string;
+  readonly httpUrl: string;
+  readonly dataDir: string;
+  process: ChildProcess | undefined;
+}
+
+export interface ClusterOptions {
+  readonly nodes?: number;
+  readonly partitionCount?: number;
+  readonly buckets?: Record<string, unknown>;
+  readonly storage?: 'lmdb' | 'memory';
+  readonly extra?: Record<string, unknown>;
+}
+
+/** Ports the OS says are free right now (bind to 0, read, close). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      return server;
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+export class TestCluster {
+  private constructor(
+    readonly dir: string,
+    readonly configPath: string,
+    readonly nodes: TestNode[],
+  ) {}
+
+  static async start(options: ClusterOptions = {}): Promise<TestCluster> {
+    const count = options.nodes ?? 3;
+    const dir = mkdtempSync(join(tmpdir(), 'kvorum-test-'));
+    const ports = await freePorts(count * 2);
+    const nodes: TestNode[] = Array.from({ length: count }, (_, i) => ({
+      name: `n${i + 1}`,
+      address: `127.0.0.1:${ports[2 * i]}`,
+      httpUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
+      dataDir: join(dir, `n${i + 1}`),
+      process: undefined,
+    }));
+    const configPath = join(dir, 'cluster.json');
+    const config = {
+      clusterName: 'test',
+      partitionCount: options.partitionCount ?? 64,
+      storage: options.storage ?? 'lmdb',
+      requestTimeoutMs: 2_000,
+      nodes: nodes.map(({ name, address, httpUrl, dataDir }) => ({ name, address, httpUrl, dataDir })),
+      buckets: options.buckets ?? {},
+      ...options.extra,
+    };
+    writeFileSync(configPath, JSON.stringify(config, null, 2));
+    const cluster = new TestCluster(dir, configPath, nodes);
+    await Promise.all(nodes.map((node) => cluster.startNode(node.name)));
+    return cluster;
+  }
+
+  node(name: string): TestNode {
+    const node = this.nodes.find((n) => n.name === name);
+    if (!node) throw new Error(`no node ${name}`);
+    return node;
+  }
+
+  get urls(): string[] {
+    return this.nodes.map((node) => node.httpUrl);
+  }
+
+  /** Starts (or restarts) a node through the CLI and waits until its HTTP API answers. */
+  async startNode(name: string): Promise<void> {
+    const node = this.node(name);
+    const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', cliPath, 'start', '--config', this.configPath, '--name', name], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    node.process = child;
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+    });
+    await waitFor(`${name} to answer /health`, async () => {
+      if (exited) throw new Error(`${name} exited during start; see ${join(this.dir, `${name}.log`)}`);
+      const response = await fetch(`${node.httpUrl}/health`);
+      return response.ok ? true : undefined;
+    });
+  }
+
+  /** Kills a node's process (default SIGKILL: no clean shutdown) and waits until it is gone. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const node = this.node(name);
+    const child = node.process;
+    node.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => this.kill(node.name, 'SIGTERM')));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Ratios of kvorum to its peers, and the targets of issue 5 §5, computed from a run's rows.
+ * kvorum is measured through its TypeScript client (`kvorum/client`); etcd through whichever of
+ * its drivers did better in that cell, so the comparison is against etcd at its best here.
+ */
+import type { Ratio, RunResult, TargetCheck } from '../result.ts';
+import type { WorkloadName } from '../ycsb/workloads.ts';
+
+export const kvorumTarget = 'kvorum/client';
+export const redisSystem = 'redis';
+export const etcdSystem = 'etcd';
+
+/** Issue 5 §5, on YCSB-A. */
+export const targetWorkload: WorkloadName = 'a';
+export const targetHighConcurrency = 64;
+export const targetLowConcurrency = 1;
+export const opsVsRedisMin = 0.5;
+export const opsVsEtcdMin = 10;
+export const p99VsRedisMax = 2;
+export const p50AtLowConcurrencyMsMax = 0.5;
+
+function cell(runs: readonly RunResult[], workload: WorkloadName, concurrency: number): RunResult[] {
+  return runs.filter((r) => r.workload === workload && r.concurrency === concurrency);
+}
+
+/** The best run of a system in a cell (most ops/s), or undefined. */
+export function bestOf(runs: readonly RunResult[], system: string, workload: WorkloadName, concurrency: number): RunResult | undefined {
+  return cell(runs, workload, concurrency)
+    .filter((r) => r.system === system)
+    .sort((a, b) => b.opsPerSec - a.opsPerSec)[0];
+}
+
+export function findRun(runs: readonly RunResult[], target: string, workload: WorkloadName, concurrency: number): RunResult | undefined {
+  return cell(runs, workload, concurrency).find((r) => r.target === target);
+}
+
+function ratio(numerator: RunResult, denominator: RunResult): Ratio {
+  return {
+    workload: numerator.workload,
+    concurrency: numerator.concurrency,
+    numerator: numerator.target,
+    denominator: denominator.target,
+    opsRatio: safeRatio(numerator.opsPerSec, denominator.opsPerSec),
+    p99Ratio: safeRatio(numerator.latency.p99Ms, denominator.latency.p99Ms),
+    p999Ratio: safeRatio(numerator.latency.p999Ms, denominator.latency.p999Ms),
+  };
+}
+
+function safeRatio(numerator: number, denominator: number): number {
+  return denominator > 0 ? round3(numerator / denominator) : Number.POSITIVE_INFINITY;
+}
+
+/** numerator ÷ denominator for every cell where both targets ran (e.g. kvorum/http ÷ kvorum/client). */
+export function ratiosBetween(runs: readonly RunResult[], numeratorTarget: string, denominatorTarget: string): Ratio[] {
+  const ratios: Ratio[] = [];
+  for (const run of runs) {
+    if (run.target !== numeratorTarget) continue;
+    const other = findRun(runs, denominatorTarget, run.workload, run.concurrency);
+    if (other) ratios.push(ratio(run, other));
+  }
+  return ratios;
+}
+
+/** kvorum (through its client) ÷ Redis, and ÷ etcd at its best driver, per workload and C. */
+export function computeRatios(runs: readonly RunResult[], numeratorTarget: string = kvorumTarget): Ratio[] {
+  const ratios: Ratio[] = [];
+  for (const run of runs) {
+    if (run.target !== numeratorTarget) continue;
+    for (const peer of [redisSystem, etcdSystem]) {
+      const other = bestOf(runs, peer, run.workload, run.concurrency);
+      if (other) ratios.push(ratio(run, other));
+    }
+  }
+  // What the client's routing buys: the same cluster through the HTTP API of any node.
+  ratios.push(...ratiosBetween(runs, 'kvorum/http', numeratorTarget));
+  // Whether the etcd3 client (gRPC in JavaScript) holds etcd back: its HTTP/JSON gateway beside it.
+  ratios.push(...ratiosBetween(runs, 'etcd/gateway', 'etcd/etcd3'));
+  return ratios;
+}
+
+function check(name: string, goal: string, measure: () => { ok: boolean; measured: string } | undefined): TargetCheck {
+  const outcome = measure();
+  if (!outcome) return { name, goal, measured: 'not measured in this run', status: 'n/a' };
+  return { name, goal, measured: outcome.measured, status: outcome.ok ? 'pass' : 'short' };
+}
+
+export function checkTargets(runs: readonly RunResult[]): TargetCheck[] {
+  const w = targetWorkload;
+  const high = targetHighConcurrency;
+  const kvHigh = findRun(runs, kvorumTarget, w, high);
+  const redisHigh = bestOf(runs, redisSystem, w, high);
+  const etcdHigh = bestOf(runs, etcdSystem, w, high);
+  const kvLow = findRun(runs, kvorumTarget, w, targetLowConcurrency);
+  const where = `YCSB-${w.toUpperCase()} C=${high}`;
+  return [
+    check(`${where} ops/s vs Redis`, `kvorum ≥ ${opsVsRedisMin}× Redis`, () =>
+      kvHigh && redisHigh
+        ? { ok: kvHigh.opsPerSec >= opsVsRedisMin * redisHigh.opsPerSec, measured: `${fmt(kvHigh.opsPerSec / redisHigh.opsPerSec)}× (${kvHigh.opsPerSec} vs ${redisHigh.opsPerSec} ops/s)` }
+        : undefined,
+    ),
+    check(`${where} ops/s vs etcd`, `kvorum ≥ ${opsVsEtcdMin}× etcd`, () =>
+      kvHigh && etcdHigh
+        ? { ok: kvHigh.opsPerSec >= opsVsEtcdMin * etcdHigh.opsPerSec, measured: `${fmt(kvHigh.opsPerSec / etcdHigh.opsPerSec)}× (${kvHigh.opsPerSec} vs ${etcdHigh.target} ${etcdHigh.opsPerSec} ops/s)` }
+        : undefined,
+    ),
+    check(`${where} p99 vs Redis`, `kvorum p99 ≤ ${p99VsRedisMax}× Redis's`, () =>
+      kvHigh && redisHigh
+        ? { ok: kvHigh.latency.p99Ms <= p99VsRedisMax * redisHigh.latency.p99Ms, measured: `${fmt(kvHigh.latency.p99Ms / redisHigh.latency.p99Ms)}× (${fmt(kvHigh.latency.p99Ms)} vs ${fmt(redisHigh.latency.p99Ms)} ms)` }
+        : undefined,
+    ),
+    check(`YCSB-${w.toUpperCase()} C=${targetLowConcurrency} p50`, `kvorum p50 < ${p50AtLowConcurrencyMsMax} ms`, () =>
+      kvLow ? { ok: kvLow.latency.p50Ms < p50AtLowConcurrencyMsMax, measured: `${fmt(kvLow.latency.p50Ms)} ms` } : undefined,
+    ),
+  ];
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return '∞';
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  if (x >= 1) return x.toFixed(2);
+  return x.toFixed(3);
+}

@@ -1,0 +1,79 @@
+/** The Markdown report of a run: setup, one table per workload, ratios, targets, CPU. */
+import type { BenchResult, RunResult } from '../result.ts';
+import { workloads, type WorkloadName } from '../ycsb/workloads.ts';
+import { fmt } from './compare.ts';
+
+function ms(x: number): string {
+  return x.toFixed(3);
+}
+
+function int(x: number): string {
+  return Math.round(x).toLocaleString('en-US');
+}
+
+function runRow(run: RunResult): string {
+  const serverMicrosPerOp = run.ops > 0 ? (run.cpu.serversS / run.ops) * 1e6 : 0;
+  const harnessMicrosPerOp = run.ops > 0 ? (run.cpu.harnessS / run.ops) * 1e6 : 0;
+  const busy = run.cpu.machineBusyFraction === undefined ? '–' : `${Math.round(run.cpu.machineBusyFraction * 100)}%`;
+  const other = run.cpu.otherS === undefined ? '–' : run.cpu.otherS.toFixed(1);
+  return `| ${run.target} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
+}
+
+function workloadSection(name: WorkloadName, runs: readonly RunResult[]): string[] {
+  const rows = runs.filter((r) => r.workload === name).sort((a, b) => a.concurrency - b.concurrency || a.target.localeCompare(b.target));
+  if (rows.length === 0) return [];
+  return [
+    `### ${workloads[name].title}`,
+    '',
+    '| system/driver | C | ops/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU s | harness CPU s | other CPU s | machine busy | server CPU µs/op | harness CPU µs/op |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(runRow),
+    '',
+  ];
+}
+
+export function renderMarkdown(result: BenchResult, chartFile?: string): string {
+  const o = result.options;
+  const lines: string[] = [
+    `# ${result.title}`,
+    '',
+    `- started ${result.startedAt}, finished ${result.finishedAt}`,
+    `- command: \`${result.command}\``,
+    `- machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, ${result.machine.os}, Node ${result.machine.node}`,
+    `- ${o.records.toLocaleString('en-US')} records of ${o.valueBytes} bytes (${o.valueLayout}), zipfian 0.99 (scrambled), seed ${o.seed}; ` +
+      `each run ${o.warmupS} s warm-up + ${o.durationS} s closed loop at C requests in flight`,
+    '- the harness runs on the same two cores as the servers: its CPU is shown beside theirs; ' +
+      '"other CPU" is what the rest of the machine used meanwhile (non-zero: the run competed with other work)',
+    '',
+    '## Systems',
+    '',
+    ...result.systems.flatMap((s) => [`- **${s.name}** — ${s.description}`, ...s.drivers.map((d) => `  - \`${s.name}/${d.name}\`: ${d.description}`)]),
+    ...result.failures.map((f) => `- **${f.system}** failed: ${f.error.split('\n')[0]}`),
+    '',
+  ];
+  if (result.loads.length > 0) {
+    lines.push('## Load phase', '', '| system | dataset | records | inserts/s | p99 ms | errors |', '| --- | --- | ---: | ---: | ---: | ---: |');
+    for (const load of result.loads) lines.push(`| ${load.system}/${load.driver} | ${load.dataset} | ${int(load.records)} | ${int(load.opsPerSec)} | ${ms(load.latency.p99Ms)} | ${load.errors} |`);
+    lines.push('');
+  }
+  lines.push('## Results', '');
+  if (chartFile) lines.push(`![ops/s and p99 per system per workload](${chartFile})`, '');
+  for (const name of o.workloads) lines.push(...workloadSection(name, result.runs));
+  if (result.ratios.length > 0) {
+    lines.push('## Ratios', '', '| workload | C | ratio | ops/s ratio | p99 ratio | p99.9 ratio |', '| --- | ---: | --- | ---: | ---: | ---: |');
+    for (const r of result.ratios) lines.push(`| ${r.workload.toUpperCase()} | ${r.concurrency} | ${r.numerator} ÷ ${r.denominator} | ${fmt(r.opsRatio)}× | ${fmt(r.p99Ratio)}× | ${fmt(r.p999Ratio)}× |`);
+    lines.push('');
+  }
+  if (result.targets.length > 0) {
+    lines.push('## Targets (issue 5 §5)', '', '| target | goal | measured | status |', '| --- | --- | --- | --- |');
+    for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** |`);
+    lines.push('');
+  }
+  const errored = result.runs.filter((r) => r.errors > 0);
+  if (errored.length > 0) {
+    lines.push('## Errors', '');
+    for (const r of errored) lines.push(`- ${r.target} ${r.workload.toUpperCase()} C=${r.concurrency}: ${r.errors} — ${r.errorSamples.join('; ')}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BenchResult, RunResult } from '../result.ts';
+import { resultSchema } from '../result.ts';
+import { checkTargets, computeRatios } from './compare.ts';
+import { renderMarkdown } from './markdown.ts';
+import { niceMax, renderSvg } from './svg.ts';
+
+function run(target: string, workload: 'a' | 'c', concurrency: number, opsPerSec: number, p50Ms: number, p99Ms: number): RunResult {
+  const [system, driver] = target.split('/') as [string, string];
+  const latency = { count: opsPerSec, meanMs: p50Ms, p50Ms, p99Ms, p999Ms: p99Ms * 2, maxMs: p99Ms * 3 };
+  return {
+    system, driver, target, workload, concurrency, warmupS: 1, durationS: 1, ops: opsPerSec, opsPerSec, errors: 0, errorSamples: [],
+    latency, byOperation: { read: { ...latency, errors: 0 } },
+    cpu: { harnessS: 0.5, servers: [{ pid: 1, name: 's', seconds: 0.7 }], serversS: 0.7, machineBusyFraction: 0.9, otherS: 0 },
+    histogram: 'x',
+  };
+}
+
+const runs: RunResult[] = [
+  run('kvorum/client', 'a', 64, 40_000, 1, 4),
+  run('kvorum/client', 'a', 1, 3_000, 0.3, 1),
+  run('kvorum/http', 'a', 64, 30_000, 1.5, 6),
+  run('redis/ioredis', 'a', 64, 100_000, 0.5, 1.5),
+  run('etcd/etcd3', 'a', 64, 3_000, 20, 70),
+  run('etcd/gateway', 'a', 64, 3_500, 18, 60),
+];
+
+test('targets: pass and short are decided against Redis and the best etcd driver', () => {
+  const byName = Object.fromEntries(checkTargets(runs).map((t) => [t.name, t.status]));
+  assert.equal(byName['YCSB-A C=64 ops/s vs Redis'], 'short'); // 0.4× < 0.5×
+  assert.equal(byName['YCSB-A C=64 ops/s vs etcd'], 'pass'); // 40k ≥ 10 × 3.5k (the gateway, etcd's best)
+  assert.equal(byName['YCSB-A C=64 p99 vs Redis'], 'short'); // 4 ms > 2 × 1.5 ms
+  assert.equal(byName['YCSB-A C=1 p50'], 'pass');
+  const faster = runs.map((r) => (r.target === 'etcd/gateway' ? run('etcd/gateway', 'a', 64, 4_500, 18, 60) : r));
+  assert.equal(checkTargets(faster).find((t) => t.name === 'YCSB-A C=64 ops/s vs etcd')!.status, 'short');
+  assert.ok(checkTargets([]).every((t) => t.status === 'n/a'));
+});
+
+test('ratios: kvorum to each peer, client routing, and the etcd client check', () => {
+  const ratios = computeRatios(runs);
+  const find = (n: string, d: string) => ratios.find((r) => r.numerator === n && r.denominator === d && r.concurrency === 64);
+  assert.equal(find('kvorum/client', 'redis/ioredis')!.opsRatio, 0.4);
+  assert.equal(find('kvorum/client', 'etcd/gateway')!.opsRatio, 11.429);
+  assert.equal(find('kvorum/http', 'kvorum/client')!.p99Ratio, 1.5);
+  assert.equal(find('etcd/gateway', 'etcd/etcd3')!.opsRatio, 1.167);
+});
+
+test('markdown and svg render every run', () => {
+  const result: BenchResult = {
+    schema: resultSchema, title: 't', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', command: 'npm run bench',
+    options: { systems: [], drivers: undefined, workloads: ['a'], concurrency: [1, 64], durationS: 1, warmupS: 1, records: 10, loadConcurrency: 1, valueLayout: 'single', valueBytes: 100, seed: 1 },
+    machine: { cpus: 2, cpuModel: 'cpu', memoryGiB: 1, node: '20', os: 'Linux' },
+    systems: [], loads: [], runs, ratios: computeRatios(runs), targets: checkTargets(runs), failures: [],
+  };
+  const markdown = renderMarkdown(result, 'chart.svg');
+  for (const r of runs) assert.ok(markdown.includes(`| ${r.target} | ${r.concurrency} |`), r.target);
+  assert.match(markdown, /\*\*short\*\*/);
+  const svg = renderSvg(result);
+  assert.equal((svg.match(/<rect [^>]*fill="#/g) ?? []).length, runs.length * 2 + new Set(runs.map((r) => r.target)).size);
+  assert.equal(niceMax(66_000), 100_000);
+  assert.equal(niceMax(1.3), 2);
+});

@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: YCSB workloads against kvorum, Redis and etcd in one run, on this machine,
+ * through the same harness. Writes bench/results/<timestamp>.{json,md,svg}, prints the Markdown
+ * summary, and the targets of issue 5 §5 as pass/short. Exits non-zero when a system failed to
+ * run or a run had errors (a fast wrong answer is not a result).
+ */
+import { KvorumError } from '../src/core/errors.ts';
+import { commandLine, runBench } from './bench.ts';
+import { parseOptions, usage } from './options.ts';
+import { checkTargets, computeRatios, fmt } from './report/compare.ts';
+import { launcherByName, needsSetup } from './systems/index.ts';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (options.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const launchers = options.systems.map(launcherByName);
+  const { result, files } = await runBench(
+    {
+      title: 'kvorum vs Redis vs etcd — YCSB',
+      filePrefix: '',
+      launchers,
+      needsSetup: needsSetup(options.systems),
+      ratios: (runs) => computeRatios(runs),
+      targets: (runs) => checkTargets(runs),
+    },
+    options,
+    commandLine('bench/run.ts', argv),
+  );
+  const out: string[] = ['', `results: ${files.markdown}`, `          ${files.json}`, `          ${files.svg}`, ''];
+  for (const r of result.runs) {
+    out.push(`${r.target.padEnd(16)} ${r.workload.toUpperCase().padEnd(5)} C=${String(r.concurrency).padEnd(3)} ${String(r.opsPerSec).padStart(8)} ops/s  p50 ${r.latency.p50Ms.toFixed(3)}  p99 ${r.latency.p99Ms.toFixed(3)}  p99.9 ${r.latency.p999Ms.toFixed(3)} ms  errors ${r.errors}`);
+  }
+  if (result.ratios.length > 0) out.push('', 'ratios (ops/s, p99):');
+  for (const r of result.ratios) out.push(`  ${r.workload.toUpperCase()} C=${r.concurrency} ${r.numerator} ÷ ${r.denominator}: ${fmt(r.opsRatio)}× ops/s, ${fmt(r.p99Ratio)}× p99`);
+  out.push('', 'targets (issue 5 §5):');
+  for (const t of result.targets) out.push(`  [${t.status}] ${t.name}: ${t.goal} — ${t.measured}`);
+  for (const f of result.failures) out.push(`FAILED ${f.system}: ${f.error.split('\n')[0]}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  const errored = result.runs.some((r) => r.errors > 0) || result.loads.some((l) => l.errors > 0);
+  return result.failures.length > 0 || errored ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof KvorumError && error.code === 'bad_config') {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

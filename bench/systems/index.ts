@@ -1,0 +1,27 @@
+/** The systems `--systems` can name. */
+import { KvorumError } from '../../src/core/errors.ts';
+import type { SystemLauncher } from './adapter.ts';
+import { etcdLauncher } from './etcd.ts';
+import { kvorumLauncher } from './kvorum.ts';
+import { redisLauncher } from './redis.ts';
+
+export const systemNames = ['kvorum', 'redis', 'etcd'] as const;
+export type SystemName = (typeof systemNames)[number];
+
+export function launcherByName(name: string): SystemLauncher {
+  switch (name) {
+    case 'kvorum':
+      return kvorumLauncher();
+    case 'redis':
+      return redisLauncher;
+    case 'etcd':
+      return etcdLauncher;
+    default:
+      throw new KvorumError('bad_config', `unknown system "${name}": expected one of ${systemNames.join(', ')}`);
+  }
+}
+
+/** Systems that need Debian packages installed by bench/setup.sh. */
+export function needsSetup(names: readonly string[]): boolean {
+  return names.some((name) => name === 'redis' || name === 'etcd');
+}

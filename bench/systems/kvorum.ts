@@ -1,0 +1,215 @@
+/**
+ * kvorum: a 3-node cluster, each node its own process (`bin/kvorum.js start --config … --name nX`)
+ * on loopback ports with its own LMDB data dir, configured by one cluster file. Drivers:
+ *
+ * - `client` (client-driven, Dynamo §6.4): the TypeScript client fetches the ring and sends each
+ *   request straight to a node of the key's preference list;
+ * - `http` (server-driven): the HTTP API of a node picked at random per request — what a
+ *   load balancer in front of the cluster would do; a node outside the key's top N forwards.
+ *
+ * Updates carry the causal context last seen for the key (from its last get or put), as an
+ * application using kvorum would: a blind put without context is concurrent with everything
+ * stored and would pile up siblings (Dynamo §4.4). The contexts are kept per bucket, shared by
+ * the drivers of that bucket, across runs.
+ */
+import { Pool } from 'undici';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, type KvorumClient } from '../../src/client/index.ts';
+import type { BucketProps } from '../../src/core/limits.ts';
+import { RecordNotFoundError, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
+import { freePorts, httpOk, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
+
+const nodesCount = 3;
+const startTimeoutMs = 60_000;
+const contextHeader = 'x-kvorum-context';
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const kvorumBin = join(repoRoot, 'bin', 'kvorum.js');
+
+export const benchBucket = 'ycsb';
+export const defaultBenchBuckets: Readonly<Record<string, BucketProps>> = {
+  [benchBucket]: { n: 3, r: 2, w: 2, resolution: 'siblings' },
+};
+
+export interface KvorumDriverSpec {
+  /** Driver name in results, e.g. `client`, `http`, `client-n3r1w3`. */
+  readonly name: string;
+  readonly bucket: string;
+  readonly routing: 'client' | 'http-random-node';
+}
+
+export const defaultKvorumDrivers: readonly KvorumDriverSpec[] = [
+  { name: 'client', bucket: benchBucket, routing: 'client' },
+  { name: 'http', bucket: benchBucket, routing: 'http-random-node' },
+];
+
+export interface KvorumLaunchOptions {
+  readonly buckets: Readonly<Record<string, BucketProps>>;
+  readonly drivers: readonly KvorumDriverSpec[];
+  readonly storage: 'lmdb' | 'memory';
+}
+
+type Contexts = Map<string, string>;
+
+function propsText(props: BucketProps): string {
+  return `N=${props.n} R=${props.r} W=${props.w}`;
+}
+
+class ClientAdapter implements KvAdapter {
+  constructor(
+    private readonly client: KvorumClient,
+    private readonly bucket: string,
+    private readonly contexts: Contexts,
+  ) {}
+
+  async read(key: string): Promise<void> {
+    const result = await this.client.get(this.bucket, key);
+    if (result.context) this.contexts.set(key, result.context);
+    if (result.siblings.length === 0) throw new RecordNotFoundError(key);
+  }
+
+  async update(key: string, value: Uint8Array): Promise<void> {
+    const { context } = await this.client.put(this.bucket, key, value, { context: this.contexts.get(key) });
+    this.contexts.set(key, context);
+  }
+
+  insert(key: string, value: Uint8Array): Promise<void> {
+    return this.update(key, value);
+  }
+
+  async readModifyWrite(key: string, value: Uint8Array): Promise<void> {
+    await this.read(key);
+    await this.update(key, value);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+/** Server-driven: every request to a node picked at random, which forwards when it must. */
+class HttpAdapter implements KvAdapter {
+  constructor(
+    private readonly pools: readonly Pool[],
+    private readonly bucket: string,
+    private readonly contexts: Contexts,
+  ) {}
+
+  private pool(): Pool {
+    return this.pools[Math.floor(Math.random() * this.pools.length)]!;
+  }
+
+  private path(key: string): string {
+    return `/v1/kv/${encodeURIComponent(this.bucket)}/${encodeURIComponent(key)}`;
+  }
+
+  async read(key: string): Promise<void> {
+    const response = await this.pool().request({ method: 'GET', path: this.path(key) });
+    await response.body.dump();
+    const context = response.headers[contextHeader];
+    if (typeof context === 'string' && context) this.contexts.set(key, context);
+    if (response.statusCode === 404) throw new RecordNotFoundError(key);
+    // 300 Multiple Choices: siblings — the record is there.
+    if (response.statusCode !== 200 && response.statusCode !== 300) throw new Error(`GET ${this.path(key)}: HTTP ${response.statusCode}`);
+  }
+
+  async update(key: string, value: Uint8Array): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    const known = this.contexts.get(key);
+    if (known) headers[contextHeader] = known;
+    const response = await this.pool().request({ method: 'PUT', path: this.path(key), headers, body: value });
+    const text = await response.body.text();
+    if (response.statusCode !== 204) throw new Error(`PUT ${this.path(key)}: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
+    const context = response.headers[contextHeader];
+    if (typeof context === 'string' && context) this.contexts.set(key, context);
+  }
+
+  insert(key: string, value: Uint8Array): Promise<void> {
+    return this.update(key, value);
+  }
+
+  async readModifyWrite(key: string, value: Uint8Array): Promise<void> {
+    await this.read(key);
+    await this.update(key, value);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((pool) => pool.close()));
+  }
+}
+
+interface NodePlan {
+  readonly name: string;
+  readonly address: string;
+  readonly httpUrl: string;
+  readonly dataDir: string;
+}
+
+function driverOf(spec: KvorumDriverSpec, props: BucketProps, httpUrls: readonly string[], contexts: Contexts): Driver {
+  if (spec.routing === 'client') {
+    return {
+      name: spec.name,
+      description: `TypeScript client, client-driven routing to a top-N node; bucket ${spec.bucket} ${propsText(props)}`,
+      dataset: spec.bucket,
+      async connect(concurrency: number): Promise<KvAdapter> {
+        return new ClientAdapter(connect({ nodes: [...httpUrls], connectionsPerNode: concurrency }), spec.bucket, contexts);
+      },
+    };
+  }
+  return {
+    name: spec.name,
+    description: `HTTP API of a random node per request (server-driven, undici keep-alive); bucket ${spec.bucket} ${propsText(props)}`,
+    dataset: spec.bucket,
+    async connect(concurrency: number): Promise<KvAdapter> {
+      return new HttpAdapter(httpUrls.map((url) => new Pool(url, { connections: concurrency, pipelining: 1 })), spec.bucket, contexts);
+    },
+  };
+}
+
+export function kvorumLauncher(options: KvorumLaunchOptions = { buckets: defaultBenchBuckets, drivers: defaultKvorumDrivers, storage: 'lmdb' }): SystemLauncher {
+  return {
+    name: 'kvorum',
+    async start(context: LaunchContext): Promise<RunningSystem> {
+      const ports = await freePorts(nodesCount * 2);
+      const nodes: NodePlan[] = Array.from({ length: nodesCount }, (_, i) => ({
+        name: `n${i + 1}`,
+        address: `127.0.0.1:${ports[2 * i]}`,
+        httpUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
+        dataDir: join(context.workDir, `n${i + 1}`),
+      }));
+      const configFile = join(context.workDir, 'cluster.json');
+      const config = { clusterName: 'bench', partitionCount: 64, storage: options.storage, nodes, buckets: options.buckets };
+      writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+      const processes: ServerProcess[] = [];
+      try {
+        for (const node of nodes) {
+          mkdirSync(node.dataDir, { recursive: true });
+          const args = [kvorumBin, 'start', '--config', configFile, '--name', node.name];
+          processes.push(startProcess(`kvorum ${node.name}`, process.execPath, args, join(context.workDir, `${node.name}.log`)));
+        }
+        for (const node of nodes) await waitUntil(`kvorum ${node.name} /health`, () => httpOk(`${node.httpUrl}/health`), processes, startTimeoutMs);
+      } catch (error) {
+        await stopAll(processes);
+        throw error;
+      }
+      const httpUrls = nodes.map((n) => n.httpUrl);
+      const contextsByBucket = new Map<string, Contexts>();
+      const drivers = options.drivers.map((spec) => {
+        const props = options.buckets[spec.bucket];
+        if (!props) throw new Error(`driver ${spec.name} uses bucket ${spec.bucket}, which the cluster config does not define`);
+        if (!contextsByBucket.has(spec.bucket)) contextsByBucket.set(spec.bucket, new Map());
+        return driverOf(spec, props, httpUrls, contextsByBucket.get(spec.bucket)!);
+      });
+      const bucketsText = Object.entries(options.buckets).map(([name, props]) => `${name} ${propsText(props)} ${props.resolution}`).join('; ');
+      return {
+        name: 'kvorum',
+        version: 'working tree',
+        description: `kvorum, ${nodesCount} node processes, ${options.storage}, 64 partitions; buckets: ${bucketsText}`,
+        drivers,
+        serverProcesses: new Map(processes.map((p) => [p.pid, p.label])),
+        stop: () => stopAll(processes),
+      };
+    },
+  };
+}

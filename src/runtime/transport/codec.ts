@@ -1,0 +1,51 @@
+/**
+ * Message bodies are msgpack (DESIGN §9). One Packr serves the whole process, configured so
+ * that any two nodes agree without shared state: no records or shared structures (a peer that
+ * restarted would not know them), no msgpackr-only extension types for typed arrays, so that a
+ * Uint8Array travels as plain msgpack `bin` and comes back as bytes (a Buffer, which is a
+ * Uint8Array). Decoded `bin` fields are copied out of the frame so that a stored value never
+ * pins the socket chunk it arrived in.
+ *
+ * Frames are views into msgpackr's write buffer, which msgpackr keeps in module state and
+ * never overwrites by itself. Nothing else in the process may call `useBuffer()` or pass
+ * REUSE_BUFFER_MODE / RESET_BUFFER_MODE to msgpackr 2.x, or a frame still queued here could be
+ * overwritten (lmdb bundles its own msgpackr 1.x, which is a separate module).
+ */
+import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { frameHeaderBytes } from './framing.ts';
+import { WireProtocolError } from './wire-error.ts';
+
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  structuredClone: false,
+  bundleStrings: false,
+  copyBuffers: true,
+  mapsAsObjects: true,
+});
+
+/**
+ * A whole frame (header and msgpack body) in one buffer, without copying the body: msgpackr
+ * leaves `frameHeaderBytes` free in front of the body and the length is written there.
+ */
+export function encodeMessageFrame(message: unknown): Buffer {
+  const frame = packr.pack(message, RESERVE_START_SPACE | frameHeaderBytes);
+  frame.writeUInt32BE(frame.length - frameHeaderBytes, 0);
+  return frame;
+}
+
+/** Bytes of the body inside a frame from `encodeMessageFrame`. */
+export function frameBodyBytes(frame: Buffer): number {
+  return frame.length - frameHeaderBytes;
+}
+
+export function decodeMessage(body: Buffer): unknown {
+  if (body.length === 0) throw new WireProtocolError('malformed_frame', 'empty frame body');
+  try {
+    return packr.unpack(body);
+  } catch (error) {
+    throw new WireProtocolError('malformed_frame', `frame body is not valid msgpack: ${(error as Error).message}`, {
+      bodyBytes: body.length,
+    });
+  }
+}

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { encodeFrame, FrameDecoder, frameHeaderBytes } from './framing.ts';
+import { decodeMessage, encodeMessageFrame } from './codec.ts';
+import { WireProtocolError } from './wire-error.ts';
+
+function decodeAll(decoder: FrameDecoder, chunks: readonly Buffer[]): Buffer[] {
+  const bodies: Buffer[] = [];
+  for (const chunk of chunks) decoder.push(chunk, (body) => bodies.push(Buffer.from(body)));
+  return bodies;
+}
+
+/** Cuts `bytes` at the given offsets (sorted, deduplicated, within range). */
+function cut(bytes: Buffer, offsets: readonly number[]): Buffer[] {
+  const points = [...new Set(offsets)].filter((o) => o > 0 && o < bytes.length).sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const point of points) {
+    chunks.push(bytes.subarray(start, point));
+    start = point;
+  }
+  chunks.push(bytes.subarray(start));
+  return chunks;
+}
+
+test('encodeFrame writes a big-endian length then the body', () => {
+  const frame = encodeFrame(Buffer.from('hello'));
+  assert.deepEqual([...frame.subarray(0, 4)], [0, 0, 0, 5]);
+  assert.equal(frame.subarray(4).toString(), 'hello');
+  assert.equal(encodeFrame(new Uint8Array(0x0102)).readUInt32BE(0), 0x0102);
+});
+
+test('several frames in one chunk come out in order, as views of the chunk', () => {
+  const stream = Buffer.concat([encodeFrame(Buffer.from('a')), encodeFrame(Buffer.alloc(0)), encodeFrame(Buffer.from('ccc'))]);
+  const views: Buffer[] = [];
+  new FrameDecoder().push(stream, (body) => views.push(body));
+  assert.deepEqual(views.map((b) => b.toString()), ['a', '', 'ccc']);
+  assert.equal(views[2]!.buffer, stream.buffer, 'a body inside one chunk is not copied');
+});
+
+test('a stream of frames cut into chunks at every byte boundary yields the same bodies', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }),
+      fc.array(fc.nat(400)),
+      (bodies, offsets) => {
+        const stream = Buffer.concat(bodies.map((b) => encodeFrame(b)));
+        const decoder = new FrameDecoder();
+        const out = decodeAll(decoder, cut(stream, offsets));
+        assert.deepEqual(out.map((b) => [...b]), bodies.map((b) => [...b]));
+        assert.equal(decoder.bufferedBytes, 0);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('byte-at-a-time delivery of a whole stream yields every body', () => {
+  const bodies = [Buffer.from('first'), Buffer.alloc(0), Buffer.alloc(300, 7), Buffer.from('last')];
+  const stream = Buffer.concat(bodies.map((b) => encodeFrame(b)));
+  const oneByteChunks = Array.from({ length: stream.length }, (_, i) => stream.subarray(i, i + 1));
+  assert.deepEqual(decodeAll(new FrameDecoder(), oneByteChunks), bodies);
+});
+
+test('a trailing partial frame is held until it completes', () => {
+  const decoder = new FrameDecoder();
+  const frame = encodeFrame(Buffer.from('abcdef'));
+  assert.deepEqual(decodeAll(decoder, [frame.subarray(0, 7)]), []);
+  assert.equal(decoder.bufferedBytes, 7);
+  assert.deepEqual(decodeAll(decoder, [frame.subarray(7)]).map(String), ['abcdef']);
+});
+
+test('a declared length above frameBytesMax is rejected from the header alone', () => {
+  const header = Buffer.alloc(frameHeaderBytes);
+  header.writeUInt32BE(101, 0);
+  const decoder = new FrameDecoder(100);
+  assert.throws(
+    () => decoder.push(header, () => assert.fail('no body may come out')),
+    (error: unknown) => error instanceof WireProtocolError && error.violation === 'frame_too_large' && error.code === 'bad_request',
+  );
+  // A header split across chunks is checked as soon as its fourth byte arrives.
+  const split = new FrameDecoder(100);
+  split.push(header.subarray(0, 2), () => {});
+  assert.throws(() => split.push(header.subarray(2), () => {}), WireProtocolError);
+  // Exactly the limit is fine.
+  assert.equal(decodeAll(new FrameDecoder(100), [encodeFrame(Buffer.alloc(100))]).length, 1);
+});
+
+test('encodeFrame refuses a body over the limit', () => {
+  assert.throws(() => encodeFrame(Buffer.alloc(11), 10), WireProtocolError);
+});
+
+test('message frames carry msgpack that decodes to the same value, bytes as bytes', () => {
+  const message = { kind: 'replicaWrite', opId: 7, value: new Uint8Array([0, 1, 255]), nested: { list: [1, 'two', null] }, big: 2 ** 40 };
+  const frame = encodeMessageFrame(message);
+  assert.equal(frame.readUInt32BE(0), frame.length - frameHeaderBytes);
+  const decoded = decodeAll(new FrameDecoder(), [frame]).map((body) => decodeMessage(body));
+  assert.equal(decoded.length, 1);
+  const out = decoded[0] as typeof message;
+  assert.ok(out.value instanceof Uint8Array);
+  assert.deepEqual([...out.value], [0, 1, 255]);
+  assert.deepEqual({ ...out, value: [...out.value] }, { ...message, value: [0, 1, 255] });
+});
+
+test('a body that is not msgpack is a wire protocol error', () => {
+  assert.throws(() => decodeMessage(Buffer.from([0x92, 0x01])), WireProtocolError, 'truncated array');
+  assert.throws(() => decodeMessage(Buffer.from([0x01, 0x02])), WireProtocolError, 'trailing bytes');
+  assert.throws(() => decodeMessage(Buffer.alloc(0)), WireProtocolError);
+});

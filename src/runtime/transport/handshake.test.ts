@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { helloProof, helloRejection, makeNonce, welcomeProof, type ServerIdentity } from './handshake.ts';
+import type { HelloFrame } from './wire-messages.ts';
+
+const server: ServerIdentity = { protocolVersion: 1, clusterName: 'prod', nodeName: 'n2', clusterSecret: 's3cret', nonce: makeNonce() };
+
+function hello(overrides: Partial<HelloFrame> = {}, secret = 's3cret'): HelloFrame {
+  const base = { protocolVersion: 1, clusterName: 'prod', nodeName: 'n1', peerName: 'n2', ...overrides };
+  return { kind: 'hello', nonce: makeNonce(), proof: helloProof(secret, server.nonce, base.clusterName, base.nodeName), ...base };
+}
+
+test('a hello with the right version, cluster, addressee and proof is accepted', () => {
+  assert.equal(helloRejection(hello(), server), null);
+});
+
+test('each mismatch is refused with a reason that names both sides', () => {
+  assert.match(helloRejection(hello({ protocolVersion: 2 }), server)!, /^protocol version mismatch: node 'n2' speaks version 1, node 'n1' speaks version 2$/);
+  assert.match(helloRejection(hello({ clusterName: 'test' }), server)!, /^cluster name mismatch: node 'n2' is in cluster 'prod', node 'n1' is in cluster 'test'$/);
+  assert.match(helloRejection(hello({ peerName: 'n3' }), server)!, /^wrong node: node 'n1' wanted 'n3' but reached 'n2'/);
+  assert.match(helloRejection(hello({ nodeName: 'n2' }), server)!, /^name clash/);
+  assert.match(helloRejection(hello({}, 'guess'), server)!, /^authentication failed: node 'n1'/);
+});
+
+test('a proof is bound to the nonce, so a recorded hello cannot be replayed', () => {
+  const replayed = hello();
+  assert.match(helloRejection(replayed, { ...server, nonce: makeNonce() })!, /^authentication failed/);
+});
+
+test("the server's proof differs from a client's proof over the same inputs", () => {
+  const nonce = makeNonce();
+  assert.notDeepEqual(welcomeProof('s', nonce, 'c', 'n'), helloProof('s', nonce, 'c', 'n'));
+});

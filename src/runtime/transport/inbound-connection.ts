@@ -1,0 +1,167 @@
+/**
+ * The server side of a connection a peer opened to us: it challenges the peer, judges its
+ * hello, and then hands every frame to the node, in order, synchronously, acknowledging what
+ * it handed over once per event-loop turn. Nothing but a hello is read before the handshake
+ * completes, and then only small frames, so an unauthenticated peer cannot make us buffer.
+ */
+import type { Socket } from 'node:net';
+import { decodeMessage, encodeMessageFrame } from './codec.ts';
+import { FrameDecoder } from './framing.ts';
+import { helloRejection, makeNonce, welcomeProof } from './handshake.ts';
+import type { TransportLogger } from './peer-link.ts';
+import { controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
+import { WireProtocolError } from './wire-error.ts';
+import { asHello, type AckFrame, type ChallengeFrame, type RejectFrame, type WelcomeFrame } from './wire-messages.ts';
+
+export interface InboundContext {
+  readonly nodeName: string;
+  readonly clusterName: string;
+  readonly clusterSecret: string;
+  readonly protocolVersion: number;
+  readonly frameBytesMax: number;
+  /** How long a connecting peer has to send its hello. */
+  readonly handshakeTimeoutMs: number;
+  readonly logger: TransportLogger;
+  onMessage(from: string, message: unknown): void;
+  onClosed(connection: InboundConnection): void;
+}
+
+type Phase = 'handshake' | 'open' | 'rejected';
+
+export class InboundConnection {
+  private phase: Phase = 'handshake';
+  private readonly decoder = new FrameDecoder(controlFrameBytesMax);
+  private readonly nonce = makeNonce();
+  private peerName: string | null = null;
+  private delivered = 0;
+  private ackImmediate: NodeJS.Immediate | null = null;
+  private ackAfterDrain = false;
+  private handshakeTimer: NodeJS.Timeout | null;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: InboundContext,
+  ) {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, keepAliveInitialDelayMs);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => {}); // 'close' follows; a peer that goes away is not our error.
+    socket.on('close', () => this.onClose());
+    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), ctx.handshakeTimeoutMs);
+    const challenge: ChallengeFrame = { kind: 'challenge', protocolVersion: ctx.protocolVersion, nonce: this.nonce };
+    socket.write(encodeMessageFrame(challenge));
+  }
+
+  /** Who the peer proved to be; null before the handshake completes. */
+  get peer(): string | null {
+    return this.peerName;
+  }
+
+  destroy(): Promise<void> {
+    this.socket.destroy();
+    return this.closed;
+  }
+
+  private get remote(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (body) => this.onFrame(body));
+    } catch (error) {
+      if (!(error instanceof WireProtocolError)) throw error;
+      this.ctx.logger.warn({ remote: this.remote, peer: this.peerName, violation: error.violation }, `closing connection from ${this.peerName ?? this.remote}: ${error.message}`);
+      this.socket.destroy();
+    }
+  }
+
+  private onFrame(body: Buffer): void {
+    // The node may close the transport from inside onMessage; the rest of this chunk then
+    // stays undelivered (and unacknowledged, so the sender reports it).
+    if (this.socket.destroyed) return;
+    switch (this.phase) {
+      case 'handshake':
+        return this.onHello(decodeMessage(body));
+      case 'open':
+        return this.deliver(decodeMessage(body));
+      case 'rejected':
+        return; // Whatever the peer pipelined after a rejected hello is dropped unread.
+    }
+  }
+
+  private onHello(frame: unknown): void {
+    const hello = asHello(frame);
+    const { nodeName, clusterName, clusterSecret, protocolVersion } = this.ctx;
+    const reason = hello === null ? 'malformed hello' : helloRejection(hello, { nodeName, clusterName, clusterSecret, protocolVersion, nonce: this.nonce });
+    if (hello === null || reason !== null) return this.reject(reason ?? 'malformed hello');
+    this.clearHandshakeTimer();
+    this.phase = 'open';
+    this.peerName = hello.nodeName;
+    this.decoder.setFrameBytesMax(this.ctx.frameBytesMax);
+    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, hello.nonce, clusterName, nodeName) };
+    this.socket.write(encodeMessageFrame(welcome));
+    this.ctx.logger.debug?.({ peer: hello.nodeName, remote: this.remote }, `accepted connection from peer ${hello.nodeName}`);
+  }
+
+  /** Tells the peer why, then half-closes; the handshake timer destroys a peer that lingers. */
+  private reject(reason: string): void {
+    this.phase = 'rejected';
+    this.ctx.logger.warn({ remote: this.remote, reason }, `rejected connection from ${this.remote}: ${reason}`);
+    const reject: RejectFrame = { kind: 'reject', reason };
+    this.socket.end(encodeMessageFrame(reject));
+  }
+
+  private deliver(message: unknown): void {
+    this.delivered++;
+    this.ctx.onMessage(this.peerName!, message);
+    this.scheduleAck();
+  }
+
+  private scheduleAck(): void {
+    if (this.ackImmediate !== null || this.ackAfterDrain) return;
+    this.ackImmediate = setImmediate(() => {
+      this.ackImmediate = null;
+      this.sendAck();
+    });
+  }
+
+  /** One cumulative ack per turn; while the peer is not reading, the next one waits for 'drain'. */
+  private sendAck(): void {
+    if (this.socket.writableNeedDrain) {
+      this.ackAfterDrain = true;
+      return;
+    }
+    const ack: AckFrame = { kind: 'ack', delivered: this.delivered };
+    this.socket.write(encodeMessageFrame(ack));
+  }
+
+  private onDrain(): void {
+    if (!this.ackAfterDrain) return;
+    this.ackAfterDrain = false;
+    this.sendAck();
+  }
+
+  private onHandshakeTimeout(): void {
+    this.handshakeTimer = null;
+    if (this.phase === 'handshake') {
+      this.ctx.logger.warn({ remote: this.remote }, `closing connection from ${this.remote}: no hello within ${this.ctx.handshakeTimeoutMs} ms`);
+    }
+    this.socket.destroy();
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+  }
+
+  private onClose(): void {
+    this.clearHandshakeTimer();
+    if (this.ackImmediate !== null) clearImmediate(this.ackImmediate);
+    this.ackImmediate = null;
+    this.ctx.onClosed(this);
+  }
+}

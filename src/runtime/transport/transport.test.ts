@@ -1,0 +1,429 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { KvorumError } from '../../core/errors.ts';
+import { AssertionError } from '../../core/assert.ts';
+import { decodeMessage, encodeMessageFrame } from './codec.ts';
+import { FrameDecoder } from './framing.ts';
+import { Transport, type DeliveryFailure, type TransportOptions } from './transport.ts';
+
+interface Received {
+  readonly from: string;
+  readonly message: { readonly kind: string; readonly seq?: number; readonly [field: string]: unknown };
+}
+interface Failed {
+  readonly to: string;
+  readonly message: { readonly kind: string; readonly seq?: number };
+  readonly reason: DeliveryFailure;
+}
+interface LogLine {
+  readonly level: 'info' | 'warn' | 'debug';
+  readonly msg: string;
+}
+
+interface TestNode {
+  readonly name: string;
+  readonly transport: Transport;
+  readonly address: string;
+  readonly port: number;
+  readonly received: Received[];
+  readonly failed: Failed[];
+  readonly logs: LogLine[];
+}
+
+/** Small timeouts and backoffs keep every test fast; none of them is asserted. */
+const fastSettings = { connectTimeoutMs: 2_000, reconnectBackoffMsMin: 5, reconnectBackoffMsMax: 40 } as const;
+
+type NodeOptions = Partial<Omit<TransportOptions, 'nodeName' | 'onMessage' | 'onDeliveryFailed' | 'logger'>> & {
+  onMessage?: (node: TestNode, from: string, message: unknown) => void;
+};
+
+async function startNode(t: TestContext, name: string, options: NodeOptions = {}): Promise<TestNode> {
+  const received: Received[] = [];
+  const failed: Failed[] = [];
+  const logs: LogLine[] = [];
+  const { onMessage, ...transportOptions } = options;
+  const self: { node?: TestNode } = {};
+  const transport = new Transport({
+    clusterName: 'test',
+    clusterSecret: 'sesame',
+    listenHost: '127.0.0.1',
+    listenPort: 0,
+    peers: new Map(),
+    ...fastSettings,
+    ...transportOptions,
+    nodeName: name,
+    onMessage(from, message) {
+      received.push({ from, message: message as Received['message'] });
+      onMessage?.(self.node!, from, message);
+    },
+    onDeliveryFailed(to, message, reason) {
+      failed.push({ to, message: message as Failed['message'], reason });
+    },
+    logger: {
+      info: (_o, msg = '') => logs.push({ level: 'info', msg }),
+      warn: (_o, msg = '') => logs.push({ level: 'warn', msg }),
+      debug: (_o, msg = '') => logs.push({ level: 'debug', msg }),
+    },
+  });
+  t.after(() => transport.close());
+  const { port } = await transport.start();
+  self.node = { name, transport, port, address: `127.0.0.1:${port}`, received, failed, logs };
+  return self.node;
+}
+
+/** Every node learns every other node's address. */
+function meshPeers(nodes: readonly TestNode[]): void {
+  for (const node of nodes) {
+    node.transport.setPeers(new Map(nodes.filter((n) => n !== node).map((n) => [n.name, n.address])));
+  }
+}
+
+/** Polls until `condition` holds. The deadline only turns a hang into a readable failure. */
+async function waitFor(what: string, condition: () => boolean, deadlineMs = 8_000): Promise<void> {
+  const giveUpAt = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > giveUpAt) throw new Error(`gave up waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function seqs(items: readonly { message: { seq?: number } }[]): number[] {
+  return items.map((item) => item.message.seq!);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+/** A loopback port that nothing listens on (bound and released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('two transports exchange many messages in order both ways', async (t) => {
+  const [a, b] = [await startNode(t, 'a'), await startNode(t, 'b')];
+  meshPeers([a, b]);
+  const count = 2_000;
+  for (let seq = 0; seq < count; seq++) {
+    a.transport.send('b', { kind: 'ping', seq });
+    b.transport.send('a', { kind: 'pong', seq });
+  }
+  await waitFor('both sides received everything', () => a.received.length === count && b.received.length === count);
+  assert.deepEqual(seqs(b.received), range(0, count));
+  assert.deepEqual(seqs(a.received), range(0, count));
+  assert.ok(b.received.every((r) => r.from === 'a' && r.message.kind === 'ping'));
+  assert.ok(a.received.every((r) => r.from === 'b' && r.message.kind === 'pong'));
+  assert.deepEqual([...a.failed, ...b.failed], []);
+  await waitFor('acks drain the queues', () => a.transport.stats().get('b')!.unackedFrames === 0);
+  const stats = a.transport.stats().get('b')!;
+  assert.equal(stats.state, 'open');
+  assert.equal(stats.sentFrames, count);
+  assert.equal(stats.receivedFrames, count);
+});
+
+test('three transports: every pair delivers in order, replies by name', async (t) => {
+  const nodes = [await startNode(t, 'n1'), await startNode(t, 'n2'), await startNode(t, 'n3')];
+  meshPeers(nodes);
+  const perPair = 500;
+  for (let seq = 0; seq < perPair; seq++) {
+    for (const from of nodes) for (const to of nodes) if (from !== to) from.transport.send(to.name, { kind: 'm', seq });
+  }
+  await waitFor('all messages', () => nodes.every((n) => n.received.length === 2 * perPair));
+  for (const node of nodes) {
+    for (const other of nodes) {
+      if (other === node) continue;
+      assert.deepEqual(seqs(node.received.filter((r) => r.from === other.name)), range(0, perPair), `${other.name} → ${node.name}`);
+    }
+  }
+});
+
+test('a reply sent back by name reaches the requester', async (t) => {
+  const a = await startNode(t, 'a');
+  const b = await startNode(t, 'b', {
+    onMessage: (self, from, message) => self.transport.send(from, { kind: 'reply', seq: (message as { seq: number }).seq }),
+  });
+  meshPeers([a, b]);
+  for (let seq = 0; seq < 100; seq++) a.transport.send('b', { kind: 'request', seq });
+  await waitFor('replies', () => a.received.length === 100);
+  assert.deepEqual(seqs(a.received), range(0, 100));
+  assert.ok(a.received.every((r) => r.from === 'b' && r.message.kind === 'reply'));
+});
+
+test('10k messages sent in one burst arrive in order, batched into few socket writes', async (t) => {
+  const [a, b] = [await startNode(t, 'a'), await startNode(t, 'b')];
+  meshPeers([a, b]);
+  const count = 10_000;
+  for (let seq = 0; seq < count; seq++) a.transport.send('b', { kind: 'burst', seq, padding: 'x'.repeat(20) });
+  await waitFor('the burst', () => b.received.length === count);
+  assert.deepEqual(seqs(b.received), range(0, count));
+  const stats = a.transport.stats().get('b')!;
+  assert.equal(stats.sentFrames, count);
+  assert.ok(stats.socketWrites * 100 <= count, `expected batching, got ${stats.socketWrites} writes for ${count} frames`);
+  assert.deepEqual(a.failed, []);
+});
+
+test('Uint8Array fields roundtrip as bytes', async (t) => {
+  const [a, b] = [await startNode(t, 'a'), await startNode(t, 'b')];
+  meshPeers([a, b]);
+  const small = new Uint8Array([0, 1, 2, 254, 255]);
+  const large = new Uint8Array(512 * 1024).map((_, i) => i % 251);
+  a.transport.send('b', { kind: 'bytes', small, large, empty: new Uint8Array(0), nested: { list: [small] } });
+  await waitFor('the message', () => b.received.length === 1);
+  const message = b.received[0]!.message as unknown as { small: Uint8Array; large: Uint8Array; empty: Uint8Array; nested: { list: Uint8Array[] } };
+  for (const bytes of [message.small, message.large, message.empty, message.nested.list[0]!]) assert.ok(bytes instanceof Uint8Array);
+  assert.deepEqual([...message.small], [...small]);
+  assert.ok(Buffer.from(message.large).equals(large));
+  assert.equal(message.empty.length, 0);
+  assert.deepEqual([...message.nested.list[0]!], [...small]);
+});
+
+test('a peer that is not listening fails fast as unreachable, then is reached once it listens', async (t) => {
+  const port = await freePort();
+  const a = await startNode(t, 'a');
+  a.transport.setPeers(new Map([['b', `127.0.0.1:${port}`]]));
+  a.transport.send('b', { kind: 'm', seq: 0 });
+  await waitFor('the first failure', () => a.failed.length === 1);
+  assert.deepEqual(a.failed[0], { to: 'b', message: { kind: 'm', seq: 0 }, reason: 'unreachable' });
+  assert.ok(a.logs.some((l) => l.level === 'warn' && l.msg.startsWith('cannot connect to peer b')));
+
+  const b = await startNode(t, 'b', { listenPort: port });
+  b.transport.setPeers(new Map([['a', a.address]]));
+  await waitFor('a reconnects by itself after its backoff', () => a.transport.stats().get('b')!.state === 'open');
+  assert.ok(a.transport.stats().get('b')!.reconnects >= 1);
+  a.transport.send('b', { kind: 'm', seq: 1 });
+  await waitFor('delivery after reconnect', () => b.received.length === 1);
+  assert.deepEqual(b.received[0], { from: 'a', message: { kind: 'm', seq: 1 } });
+  assert.equal(a.failed.length, 1);
+});
+
+test('while in backoff, sends fail at once without queueing', async (t) => {
+  const port = await freePort();
+  const a = await startNode(t, 'a', { reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  a.transport.setPeers(new Map([['b', `127.0.0.1:${port}`]]));
+  a.transport.send('b', { kind: 'm', seq: 0 });
+  await waitFor('the connect failure', () => a.failed.length === 1);
+  assert.equal(a.transport.stats().get('b')!.state, 'backoff');
+  a.transport.send('b', { kind: 'm', seq: 1 });
+  assert.equal(a.failed.length, 1, 'failures are reported asynchronously, never from inside send');
+  await Promise.resolve();
+  assert.deepEqual(a.failed[1], { to: 'b', message: { kind: 'm', seq: 1 }, reason: 'unreachable' });
+  assert.equal(a.transport.stats().get('b')!.queuedFrames, 0);
+});
+
+test('a peer closed mid-stream: undelivered frames are reported, and a restarted peer is reached', async (t) => {
+  const closeAfter = 1_000;
+  const count = 5_000;
+  const a = await startNode(t, 'a');
+  const b = await startNode(t, 'b', {
+    onMessage: (self) => {
+      if (self.received.length === closeAfter) void self.transport.close();
+    },
+  });
+  meshPeers([a, b]);
+  for (let seq = 0; seq < count; seq++) a.transport.send('b', { kind: 'm', seq });
+  await waitFor('every message accounted for', () => a.failed.length > 0 && new Set([...seqs(b.received), ...seqs(a.failed)]).size === count);
+  assert.deepEqual(seqs(b.received), range(0, closeAfter), 'b got a prefix, in order, and nothing after closing');
+  assert.ok(a.failed.every((f) => f.reason === 'unreachable'));
+  assert.deepEqual(seqs(a.failed).slice(-(count - closeAfter)), range(closeAfter, count), 'failures are reported in send order');
+  assert.ok(a.logs.some((l) => l.level === 'warn' && l.msg.startsWith('connection to peer b lost')));
+
+  const b2 = await startNode(t, 'b', { listenPort: b.port });
+  b2.transport.setPeers(new Map([['a', a.address]]));
+  await waitFor('a reconnects to the restarted b', () => a.transport.stats().get('b')!.state === 'open');
+  a.transport.send('b', { kind: 'm', seq: count });
+  await waitFor('delivery to the restarted b', () => b2.received.length === 1);
+  assert.equal(b2.received[0]!.message.seq, count);
+});
+
+test('a cluster name mismatch is rejected with a clear reason and nothing is delivered', async (t) => {
+  const a = await startNode(t, 'a', { clusterName: 'alpha', reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  const b = await startNode(t, 'b', { clusterName: 'beta' });
+  meshPeers([a, b]);
+  a.transport.send('b', { kind: 'm', seq: 0 });
+  await waitFor('the rejection', () => a.failed.length === 1);
+  assert.equal(a.failed[0]!.reason, 'rejected');
+  const warning = a.logs.find((l) => l.level === 'warn')?.msg ?? '';
+  assert.match(warning, /^peer b rejected us: cluster name mismatch/);
+  assert.match(warning, /'alpha'/);
+  assert.match(warning, /'beta'/);
+  assert.ok(b.logs.some((l) => l.level === 'warn' && l.msg.includes('cluster name mismatch')), 'the server logs it too');
+  assert.equal(a.transport.stats().get('b')!.state, 'rejected');
+  a.transport.send('b', { kind: 'm', seq: 1 });
+  await waitFor('the fast failure', () => a.failed.length === 2);
+  assert.equal(a.failed[1]!.reason, 'rejected');
+  assert.deepEqual(b.received, []);
+});
+
+test('a wrong cluster secret is rejected and nothing is delivered', async (t) => {
+  const a = await startNode(t, 'a', { clusterSecret: 'wrong' });
+  const b = await startNode(t, 'b');
+  meshPeers([a, b]);
+  for (let seq = 0; seq < 3; seq++) a.transport.send('b', { kind: 'm', seq });
+  await waitFor('the rejection', () => a.failed.length === 3);
+  assert.ok(a.failed.every((f) => f.reason === 'rejected'));
+  assert.ok(a.logs.some((l) => l.level === 'warn' && /^peer b rejected us: authentication failed/.test(l.msg)));
+  assert.deepEqual(b.received, []);
+  assert.equal(b.transport.stats().get('a')?.receivedFrames ?? 0, 0);
+});
+
+test('a stale address that leads to another node is rejected as the wrong node', async (t) => {
+  const [a, c] = [await startNode(t, 'a'), await startNode(t, 'c')];
+  a.transport.setPeers(new Map([['b', c.address]]));
+  a.transport.send('b', { kind: 'm', seq: 0 });
+  await waitFor('the rejection', () => a.failed.length === 1);
+  assert.equal(a.failed[0]!.reason, 'rejected');
+  assert.ok(a.logs.some((l) => /^peer b rejected us: wrong node/.test(l.msg)));
+  assert.deepEqual(c.received, []);
+});
+
+test('a server that cannot prove the secret is not trusted with our messages', async (t) => {
+  const impostor = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.write(encodeMessageFrame({ kind: 'challenge', protocolVersion: 1, nonce: new Uint8Array(16) }));
+    socket.once('data', () => socket.write(encodeMessageFrame({ kind: 'welcome', nodeName: 'b', proof: new Uint8Array(32) })));
+  });
+  await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', () => resolve()));
+  t.after(() => new Promise((resolve) => impostor.close(resolve)));
+  impostor.on('connection', (socket) => t.after(() => socket.destroy()));
+  const a = await startNode(t, 'a', { reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  a.transport.setPeers(new Map([['b', `127.0.0.1:${(impostor.address() as AddressInfo).port}`]]));
+  a.transport.send('b', { kind: 'm', seq: 0 });
+  await waitFor('the failure', () => a.failed.length === 1);
+  assert.equal(a.failed[0]!.reason, 'rejected');
+  assert.ok(a.logs.some((l) => /^peer b rejected us: authentication failed/.test(l.msg)));
+});
+
+/** Connects a raw socket, returns it and the frames the server sends. */
+async function rawClient(port: number): Promise<{ socket: Socket; frames: unknown[]; closed: Promise<void> }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  const frames: unknown[] = [];
+  const decoder = new FrameDecoder();
+  socket.on('data', (chunk: Buffer) => decoder.push(chunk, (body) => frames.push(decodeMessage(body))));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return { socket, frames, closed };
+}
+
+test('nothing but a hello is accepted before the handshake completes', async (t) => {
+  const b = await startNode(t, 'b');
+  const client = await rawClient(b.port);
+  t.after(() => client.socket.destroy());
+  await waitFor('the challenge', () => client.frames.length === 1);
+  assert.equal((client.frames[0] as { kind: string }).kind, 'challenge');
+  client.socket.write(encodeMessageFrame({ kind: 'put', bucket: 'x', key: 'y' }));
+  await client.closed;
+  assert.deepEqual(b.received, []);
+  assert.equal((client.frames[1] as { kind: string; reason: string }).kind, 'reject');
+});
+
+test('a frame over the limit before the handshake closes the connection', async (t) => {
+  const b = await startNode(t, 'b');
+  const client = await rawClient(b.port);
+  t.after(() => client.socket.destroy());
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(1024 * 1024, 0);
+  client.socket.write(header);
+  await client.closed;
+  assert.ok(b.logs.some((l) => l.level === 'warn' && l.msg.includes('exceeds the limit')));
+});
+
+test('a message over the receiver’s frame limit drops the connection and is reported', async (t) => {
+  const a = await startNode(t, 'a');
+  const b = await startNode(t, 'b', { frameBytesMax: 1024 });
+  meshPeers([a, b]);
+  a.transport.send('b', { kind: 'm', seq: 0 });
+  await waitFor('the first message', () => b.received.length === 1);
+  a.transport.send('b', { kind: 'm', seq: 1, blob: new Uint8Array(4096) });
+  await waitFor('the failure', () => a.failed.length === 1);
+  assert.equal(a.failed[0]!.reason, 'unreachable');
+  assert.equal(a.failed[0]!.message.seq, 1);
+  assert.equal(b.received.length, 1);
+});
+
+test('a message over our own frame limit throws value_too_large at send', async (t) => {
+  const a = await startNode(t, 'a', { frameBytesMax: 1024 });
+  a.transport.setPeers(new Map([['b', '127.0.0.1:1']]));
+  assert.throws(
+    () => a.transport.send('b', { kind: 'm', blob: new Uint8Array(2048) }),
+    (error: unknown) => error instanceof KvorumError && error.code === 'value_too_large',
+  );
+});
+
+test('the per-peer queue limit fails extra frames with queue_full', async (t) => {
+  const a = await startNode(t, 'a', { peerQueueFramesMax: 10 });
+  const b = await startNode(t, 'b');
+  meshPeers([a, b]);
+  for (let seq = 0; seq < 15; seq++) a.transport.send('b', { kind: 'm', seq });
+  await waitFor('the ten that fit', () => b.received.length === 10);
+  assert.deepEqual(seqs(b.received), range(0, 10));
+  assert.deepEqual(
+    a.failed.map((f) => [f.message.seq, f.reason]),
+    range(10, 15).map((seq) => [seq, 'queue_full']),
+  );
+});
+
+test('a name not in peers is unreachable; sending to yourself is a programming error', async (t) => {
+  const a = await startNode(t, 'a');
+  a.transport.send('nobody', { kind: 'm', seq: 0 });
+  await Promise.resolve();
+  assert.deepEqual(a.failed, [{ to: 'nobody', message: { kind: 'm', seq: 0 }, reason: 'unreachable' }]);
+  assert.throws(() => a.transport.send('a', { kind: 'm' }), AssertionError);
+});
+
+test('setPeers: a removed peer fails its queue; a moved peer is dialled at its new address', async (t) => {
+  const [a, b] = [await startNode(t, 'a'), await startNode(t, 'b')];
+  const port = await freePort();
+  a.transport.setPeers(new Map([['b', `127.0.0.1:${port}`]]));
+  a.transport.send('b', { kind: 'm', seq: 0 });
+  a.transport.setPeers(new Map([['b', b.address]]));
+  a.transport.send('b', { kind: 'm', seq: 1 });
+  await waitFor('delivery at the new address', () => b.received.length === 1);
+  assert.equal(b.received[0]!.message.seq, 1);
+  assert.deepEqual(a.failed, [{ to: 'b', message: { kind: 'm', seq: 0 }, reason: 'unreachable' }]);
+  a.transport.setPeers(new Map());
+  a.transport.send('b', { kind: 'm', seq: 2 });
+  await Promise.resolve();
+  assert.deepEqual(a.failed.at(-1), { to: 'b', message: { kind: 'm', seq: 2 }, reason: 'unreachable' });
+  assert.throws(() => a.transport.setPeers(new Map([['c', 'no-port']])), (e: unknown) => e instanceof KvorumError && e.code === 'bad_config');
+});
+
+function handleCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (/TCP|Timeout|Immediate/.test(kind)) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return counts;
+}
+
+test('close() fails what is queued, refuses later sends, and leaves no handles', async (t) => {
+  // A closed handle leaves the list a loop turn after its close callback: let earlier tests' go.
+  await waitFor('earlier tests release their handles', () => handleCounts().size === 0);
+  const a = await startNode(t, 'a', { reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  const b = await startNode(t, 'b');
+  const c = await startNode(t, 'c');
+  meshPeers([a, b, c]);
+  for (let seq = 0; seq < 100; seq++) {
+    a.transport.send('b', { kind: 'm', seq });
+    b.transport.send('a', { kind: 'm', seq });
+  }
+  await waitFor('traffic both ways', () => a.received.length === 100 && b.received.length === 100);
+  // c is down: a's link to it waits out a long backoff timer that close() must clear.
+  await c.transport.close();
+  a.transport.send('c', { kind: 'm', seq: 0 });
+  await waitFor('a notices c is down', () => a.transport.stats().get('c')!.state === 'backoff');
+  a.transport.send('b', { kind: 'm', seq: 100 });
+  await Promise.all([a.transport.close(), b.transport.close()]);
+  assert.ok(a.failed.some((f) => f.to === 'b' && f.message.seq === 100 && f.reason === 'closed'), 'a frame still queued at close fails as closed');
+  a.transport.send('b', { kind: 'm', seq: 101 });
+  await Promise.resolve();
+  assert.deepEqual(a.failed.at(-1), { to: 'b', message: { kind: 'm', seq: 101 }, reason: 'closed' });
+  const leaked = (): string[] => [...handleCounts()].map(([kind, count]) => `${kind}×${count}`);
+  await waitFor('handles to be released', () => handleCounts().size === 0, 2_000).catch(() => {});
+  assert.deepEqual(leaked(), []);
+});

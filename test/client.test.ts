@@ -101,6 +101,7 @@ describe('client: one node killed', () => {
     await assert.rejects(client.put('carts', 'w3', 'x', { w: 3 }), (error: unknown) => error instanceof KvorumError && error.code === 'quorum_not_met');
     // The node comes back with its disk: read repair at R=3 brings it up to date.
     await cluster.startNode('n2');
+    await cluster.waitConnected();
     for (const key of keys) assert.deepEqual(text((await client.get('carts', key, { r: 3 })).siblings), [`after ${key}`]);
   });
 });

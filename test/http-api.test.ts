@@ -105,6 +105,7 @@ describe('versions end to end', () => {
       await cluster.kill(node.name, 'SIGTERM');
       await cluster.startNode(node.name);
     }
+    await cluster.waitConnected();
     for (const url of cluster.urls) assert.equal((await fetch(`${url}${path}?r=3`)).status, 404);
     const { response, body } = await getJson(n1, path);
     assert.equal(response.status, 404);

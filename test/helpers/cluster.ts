@@ -124,6 +124,22 @@ export class TestCluster {
     });
   }
 
+  /**
+   * Waits until no running node sees another running node as down. A restarted node is
+   * reachable again only once its peers' reconnect backoff has run out.
+   */
+  async waitConnected(): Promise<void> {
+    const running = this.nodes.filter((node) => node.process);
+    await waitFor('running nodes to see each other up', async () => {
+      for (const node of running) {
+        const view = (await (await fetch(`${node.httpUrl}/v1/cluster`)).json()) as { nodes: { name: string; status: string }[] };
+        const down = view.nodes.filter((peer) => peer.status === 'down' && running.some((r) => r.name === peer.name));
+        if (down.length > 0) return undefined;
+      }
+      return true;
+    });
+  }
+
   /** Kills a node's process (default SIGKILL: no clean shutdown) and waits until it is gone. */
   async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const node = this.node(name);

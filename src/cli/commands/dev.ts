@@ -35,6 +35,12 @@ interface DevNode {
 
 const binPath = fileURLToPath(new URL('../../../bin/kvorum.js', import.meta.url));
 
+/** A path as short as it can be said from here: relative below the working dir, else absolute. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
 function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
@@ -80,12 +86,12 @@ export async function devCommand(argv: string[]): Promise<void> {
   const nodes: DevNode[] = [];
   for (let i = 1; i <= count; i++) {
     const name = `n${i}`;
-    const configArg = relative(process.cwd(), configPath) || configPath;
+    const configArg = shortPath(configPath);
     nodes.push({
       name,
       address: `${host}:${nodePort + i - 1}`,
       httpUrl: `http://${host}:${httpPort + i - 1}`,
-      command: [relative(process.cwd(), binPath), 'start', '--config', configArg, '--name', name],
+      command: [shortPath(binPath), 'start', '--config', configArg, '--name', name],
       exited: false,
     });
   }
@@ -110,7 +116,7 @@ export async function devCommand(argv: string[]): Promise<void> {
       if (stopping) return;
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const alive = nodes.filter((n) => !n.exited).map((n) => n.name);
-      console.log(`\nkvorum dev: node ${node.name} ${how}; see ${relative(process.cwd(), join(dataDir, `${node.name}.log`))}.`);
+      console.log(`\nkvorum dev: node ${node.name} ${how}; see ${shortPath(join(dataDir, `${node.name}.log`))}.`);
       console.log(alive.length > 0 ? `  ${alive.join(', ')} keep running. Restart ${node.name} by hand with:` : '  No node is running. Restart with:');
       console.log(`  node ${node.command.map(shellQuote).join(' ')}`);
     });
@@ -135,7 +141,7 @@ export async function devCommand(argv: string[]): Promise<void> {
 
   const deadline = Date.now() + readyTimeoutMs;
   const healthy = await Promise.all(nodes.map((node) => waitHealthy(node.httpUrl, deadline)));
-  console.log(`kvorum dev: ${healthy.filter(Boolean).length} of ${count} nodes up (config ${relative(process.cwd(), configPath)}, data and logs in ${relative(process.cwd(), dataDir) || '.'}/)\n`);
+  console.log(`kvorum dev: ${healthy.filter(Boolean).length} of ${count} nodes up (config ${shortPath(configPath)}, data and logs in ${shortPath(dataDir)}/)\n`);
   nodes.forEach((node, i) => {
     const state = healthy[i] ? 'up  ' : 'DOWN';
     console.log(`  ${node.name}  ${state}  http ${node.httpUrl}  node ${node.address}  pid ${node.child?.pid}`);

@@ -65,7 +65,6 @@ export class GetOperation implements Operation {
   }
 
   onDeadline(host: OperationHost): void {
-    this.answerQuorumMissed(host);
     this.finish(host);
   }
 
@@ -85,7 +84,6 @@ export class GetOperation implements Operation {
 
   private onFailure(host: OperationHost, from: string): void {
     this.failed.add(from);
-    if (this.plan.replicas.length - this.failed.size < this.plan.r) this.answerQuorumMissed(host);
     this.finishIfAllAnswered(host);
   }
 
@@ -100,9 +98,15 @@ export class GetOperation implements Operation {
     if (this.replies.size + this.failed.size === this.plan.replicas.length) this.finish(host);
   }
 
+  /**
+   * Once every replica has answered or failed: a quorum still missing is reported with the
+   * full count of replies (not the count at the moment it became unreachable), then stale
+   * replicas are repaired.
+   */
   private finish(host: OperationHost): void {
     if (this.done) return;
     this.done = true;
+    this.answerQuorumMissed(host);
     this.repairStaleReplicas(host);
   }
 

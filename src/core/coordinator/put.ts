@@ -91,8 +91,10 @@ export class PutOperation implements Operation {
     const { w } = this.plan;
     const context = this.outcome?.written?.context;
     if (context && this.stored >= w) this.answer(host, { kind: 'stored', context });
-    else if (this.stored + this.pending.size < w) this.answerQuorumMissed(host);
-    if (this.pending.size === 0) this.done = true;
+    if (this.pending.size > 0) return;
+    // Every replica has answered: a quorum still missing is reported with the full count.
+    this.answerQuorumMissed(host);
+    this.done = true;
   }
 
   private answerQuorumMissed(host: OperationHost): void {

@@ -80,7 +80,12 @@ function siblingsJson(object: StoredObject | null): { value: string; contentType
 }
 
 export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean } = {}): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: backend.requestLimits.valueBytesMax, maxParamLength: backend.requestLimits.keyBytesMax * 3 + 16 });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: backend.requestLimits.valueBytesMax,
+    // A key of keyBytesMax bytes may take three times as many characters percent-encoded.
+    routerOptions: { maxParamLength: backend.requestLimits.keyBytesMax * 3 + 16 },
+  });
 
   // Values are opaque bytes of any content type: keep the body raw.
   app.removeAllContentTypeParsers();

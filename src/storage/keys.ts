@@ -1,0 +1,113 @@
+/**
+ * kvorum's storage key layout (DESIGN §8). Every key starts with a namespace byte; data keys
+ * then put the partition first, so that one partition is one contiguous key range that can be
+ * scanned, hashed for anti-entropy (Dynamo §4.7) and handed to a new owner (§4.9) on its own,
+ * without touching any other partition:
+ *
+ *   meta   0x00 | name UTF-8                                   node-local facts (incarnation, ring view)
+ *   data   0x01 | partition u16 BE | bucket length u8 | bucket UTF-8 | key UTF-8
+ *   hints  0x02 | …                                            reserved for hinted handoff (§4.6)
+ *
+ * The partition is big-endian so that byte order is numeric order. The bucket is length-prefixed
+ * so that a bucket is a prefix no other bucket shares ("ab" + key "c" ≠ "a" + key "bc"); the key
+ * runs to the end, which needs no length and keeps keys in byte order within a bucket.
+ * Hints live in their own namespace, apart from owned data: a partition scan never sees them.
+ */
+import { assert } from '../core/assert.ts';
+import { KvorumError } from '../core/errors.ts';
+import { prefixSuccessor } from './bytes.ts';
+import type { KeyRange } from './engine.ts';
+
+export const keyNamespace = { meta: 0x00, data: 0x01, hints: 0x02 } as const;
+
+/** The partition field is a u16; rings have at most limits.partitionCountMax (1024) partitions. */
+export const partitionIndexMax = 0xffff;
+/** The bucket length field is a u8 (bucket names are far shorter: limits.bucketBytesMax). */
+export const bucketFieldBytesMax = 0xff;
+
+const dataHeaderBytes = 4; // namespace, partition (2), bucket length
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** A lone UTF-16 surrogate: TextEncoder would silently turn it into U+FFFD, so two keys would collide. */
+const loneSurrogate = /\p{Cs}/u;
+
+export interface DataKeyParts {
+  readonly partition: number;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export function dataKey(partition: number, bucket: string, key: string): Uint8Array {
+  assertPartition(partition);
+  const bucketBytes = encodeUtf8(bucket, 'bucket');
+  const keyBytes = encodeUtf8(key, 'key');
+  assert(bucketBytes.length <= bucketFieldBytesMax, `bucket is ${bucketBytes.length} bytes, the layout holds ${bucketFieldBytesMax}`);
+  const bytes = new Uint8Array(dataHeaderBytes + bucketBytes.length + keyBytes.length);
+  bytes[0] = keyNamespace.data;
+  bytes[1] = partition >>> 8;
+  bytes[2] = partition & 0xff;
+  bytes[3] = bucketBytes.length;
+  bytes.set(bucketBytes, dataHeaderBytes);
+  bytes.set(keyBytes, dataHeaderBytes + bucketBytes.length);
+  return bytes;
+}
+
+/** Inverse of dataKey. Bytes that are not a data key (they may come from a peer) are bad_key. */
+export function decodeDataKey(bytes: Uint8Array): DataKeyParts {
+  if (bytes.length < dataHeaderBytes || bytes[0] !== keyNamespace.data) {
+    throw new KvorumError('bad_key', 'not a data key: too short or wrong namespace');
+  }
+  const partition = (bytes[1]! << 8) | bytes[2]!;
+  const bucketEnd = dataHeaderBytes + bytes[3]!;
+  if (bucketEnd > bytes.length) throw new KvorumError('bad_key', 'data key is shorter than its bucket length');
+  return {
+    partition,
+    bucket: decodeUtf8(bytes.subarray(dataHeaderBytes, bucketEnd), 'bucket'),
+    key: decodeUtf8(bytes.subarray(bucketEnd), 'key'),
+  };
+}
+
+/** Exactly the data keys of one partition. */
+export function partitionRange(partition: number): KeyRange {
+  assertPartition(partition);
+  return prefixRange(Uint8Array.of(keyNamespace.data, partition >>> 8, partition & 0xff));
+}
+
+/** Exactly the data keys of one bucket within one partition. */
+export function bucketRange(partition: number, bucket: string): KeyRange {
+  const prefix = dataKey(partition, bucket, '');
+  return prefixRange(prefix);
+}
+
+export function metaKey(name: string): Uint8Array {
+  const nameBytes = encodeUtf8(name, 'meta name');
+  assert(nameBytes.length >= 1, 'meta key name must not be empty');
+  const bytes = new Uint8Array(1 + nameBytes.length);
+  bytes[0] = keyNamespace.meta;
+  bytes.set(nameBytes, 1);
+  return bytes;
+}
+
+/** Every key that starts with `prefix`. The prefixes here always start with a namespace < 0xff. */
+function prefixRange(prefix: Uint8Array): KeyRange {
+  const lt = prefixSuccessor(prefix);
+  assert(lt !== undefined, 'a key prefix of only 0xff bytes has no upper bound');
+  return { gte: prefix, lt };
+}
+
+function assertPartition(partition: number): void {
+  assert(Number.isInteger(partition) && partition >= 0 && partition <= partitionIndexMax, `partition ${partition} is not a u16`);
+}
+
+function encodeUtf8(text: string, what: string): Uint8Array {
+  assert(!loneSurrogate.test(text), `${what} contains a lone UTF-16 surrogate`);
+  return utf8Encoder.encode(text);
+}
+
+function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    throw new KvorumError('bad_key', `data key ${what} is not valid UTF-8`);
+  }
+}

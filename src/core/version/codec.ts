@@ -1,0 +1,70 @@
+/**
+ * Stored objects on disk: one format-version byte, then msgpack of
+ * [siblings, clock, dots], each sibling flattened to
+ * [actor, counter, value, contentType, lastModifiedMs, deleted].
+ *
+ * Arrays rather than maps: no key names repeated per record, and no msgpackr records (which
+ * would tie the bytes to shared structure definitions kept elsewhere). Values are msgpack
+ * `bin`, decoded as copies into plain Uint8Arrays: never views of the input, because storage
+ * engines (LMDB) may reuse the buffer they hand us for the next read.
+ */
+import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
+import { KvorumError } from '../errors.ts';
+import { describeValue } from './describe-value.ts';
+import { storedObjectProblem } from './stored-object.ts';
+import type { Dot, Sibling, StoredObject } from './types.ts';
+
+/** First byte of every encoded object; bumped when the layout changes. */
+export const objectFormatVersion = 1;
+
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, copyBuffers: true });
+
+const siblingFields = 6;
+
+export function encodeObject(object: StoredObject): Uint8Array {
+  const siblings = object.siblings.map((s) => [s.dot[0], s.dot[1], s.value, s.contentType, s.lastModifiedMs, s.deleted]);
+  // Reserving the first byte lets msgpackr write the body after it: no copy to prepend it.
+  const bytes = packr.pack([siblings, object.context.clock, object.context.dots], RESERVE_START_SPACE | 1);
+  bytes[0] = objectFormatVersion;
+  return bytes;
+}
+
+function corrupt(problem: string): KvorumError {
+  return new KvorumError('internal', `stored object is corrupt: ${problem}`);
+}
+
+export function decodeObject(bytes: Uint8Array): StoredObject {
+  if (bytes.length === 0) throw corrupt('no bytes');
+  if (bytes[0] !== objectFormatVersion) throw corrupt(`unknown format version ${bytes[0]}`);
+  const object = parseBody(unpackBody(bytes));
+  const problem = storedObjectProblem(object);
+  if (problem !== null) throw corrupt(problem);
+  return object;
+}
+
+function unpackBody(bytes: Uint8Array): unknown {
+  // A plain Uint8Array view, so the copied values are plain Uint8Arrays and not Buffers.
+  const body = new Uint8Array(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1);
+  try {
+    return unpackr.unpack(body);
+  } catch (error) {
+    throw corrupt(`not msgpack (${error instanceof Error ? error.message.slice(0, 80) : 'undecodable'})`);
+  }
+}
+
+function parseBody(body: unknown): StoredObject {
+  if (!Array.isArray(body) || body.length !== 3) throw corrupt(`must be [siblings, clock, dots], got ${describeValue(body)}`);
+  const [siblings, clock, dots] = body as unknown[];
+  if (!Array.isArray(siblings)) throw corrupt(`siblings must be an array, got ${describeValue(siblings)}`);
+  // Shapes of the context and of each sibling's fields are checked by storedObjectProblem.
+  return { siblings: siblings.map(parseSibling), context: { clock, dots } as StoredObject['context'] };
+}
+
+function parseSibling(raw: unknown, index: number): Sibling {
+  if (!Array.isArray(raw) || raw.length !== siblingFields) {
+    throw corrupt(`sibling ${index} must be [actor, counter, value, contentType, lastModifiedMs, deleted], got ${describeValue(raw)}`);
+  }
+  const [actor, counter, value, contentType, lastModifiedMs, deleted] = raw as unknown[];
+  return { dot: [actor, counter] as unknown as Dot, value, contentType, lastModifiedMs, deleted } as Sibling;
+}

@@ -1,0 +1,161 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
+import { KvorumError } from '../errors.ts';
+import { limits } from '../limits.ts';
+import { actorProblem } from './actor.ts';
+import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+import { addDot, causalContextProblem, contextsEqual, emptyContext } from './causal-context.ts';
+import { decodeContextToken, encodeContextToken } from './context-token.ts';
+import { tokenClockEntriesMax } from './prune.ts';
+import type { CausalContext } from './types.ts';
+
+const packr = new Packr({ useRecords: false });
+const tokenOf = (body: unknown): string => Buffer.from(packr.pack(body)).toString('base64url');
+
+function isBadContext(error: unknown): boolean {
+  return error instanceof KvorumError && error.code === 'bad_context' && error.message.startsWith('bad context token: ');
+}
+
+/** Decoding any input must give a canonical context or a bad_context error, nothing else. */
+function decodesOrRefuses(token: string): void {
+  let decoded: CausalContext;
+  try {
+    decoded = decodeContextToken(token);
+  } catch (error) {
+    assert.ok(isBadContext(error), `unexpected error for ${JSON.stringify(token.slice(0, 60))}: ${String(error)}`);
+    return;
+  }
+  assert.equal(causalContextProblem(decoded), null);
+  assert.ok(decoded.clock.length <= tokenClockEntriesMax, 'clock within bounds');
+  assert.ok(decoded.dots.length <= limits.contextDotsMax, 'dots within bounds');
+}
+
+const actorArb = fc.oneof(fc.constantFrom('n1', 'n2', 'node-3@a1b2'), fc.string({ minLength: 1, maxLength: 20, unit: 'grapheme' }))
+  .filter((actor) => actorProblem(actor) === null);
+const contextArb = fc
+  .array(fc.tuple(actorArb, fc.integer({ min: 1, max: 12 }), fc.nat(2 ** 45)), { maxLength: 30 })
+  .map((dots) => dots.reduce((ctx, [actor, counter, ms]) => addDot(ctx, [actor, counter], ms), emptyContext))
+  .filter((ctx) => ctx.clock.length <= tokenClockEntriesMax && ctx.dots.length <= limits.contextDotsMax);
+
+describe('base64url', () => {
+  test('encodes like Buffer and decodes back', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const text = encodeBase64Url(bytes);
+        assert.equal(text, Buffer.from(bytes).toString('base64url'));
+        assert.deepEqual(decodeBase64Url(text), bytes);
+      }),
+    );
+  });
+
+  test('refuses padding, other alphabets, impossible lengths and non-zero spare bits', () => {
+    for (const text of ['AA==', 'A+8', 'A/8', 'A', 'AAAAA', 'AB', 'AAB', 'é', 'AA AA']) assert.equal(decodeBase64Url(text), null, text);
+    assert.deepEqual(decodeBase64Url(''), new Uint8Array());
+  });
+});
+
+describe('context tokens', () => {
+  test('round-trip every canonical context, and equal contexts give equal tokens', () => {
+    fc.assert(
+      fc.property(contextArb, (ctx) => {
+        const token = encodeContextToken(ctx);
+        assert.match(token, /^[A-Za-z0-9_-]*$/);
+        assert.ok(contextsEqual(decodeContextToken(token), ctx), 'round trip');
+        assert.equal(encodeContextToken(structuredClone(ctx)), token);
+      }),
+    );
+  });
+
+  test('the empty context round-trips', () => {
+    assert.deepEqual(decodeContextToken(encodeContextToken(emptyContext)), emptyContext);
+  });
+
+  test('the token is msgpack of [1, clock, dots]', () => {
+    const ctx: CausalContext = { clock: [['n1', 2, 123]], dots: [['n2', 5]] };
+    assert.deepEqual(packr.unpack(Buffer.from(encodeContextToken(ctx), 'base64url')), [1, [['n1', 2, 123]], [['n2', 5]]]);
+  });
+
+  const valid = (clock: unknown[] = [['n1', 2, 5]], dots: unknown[] = [['n2', 3]]) => tokenOf([1, clock, dots]);
+  const refused: Array<[string, string, RegExp]> = [
+    ['longer than contextBytesMax', 'A'.repeat(limits.contextBytesMax + 4), /more than 8192/],
+    ['padding', `${valid()}==`, /not base64url/],
+    ['standard base64 characters', valid().replace(/.$/, '+'), /not base64url/],
+    ['not msgpack', Buffer.from([0xd9]).toString('base64url'), /not msgpack/],
+    ['truncated msgpack', valid().slice(0, -4), /not msgpack/],
+    ['trailing bytes', Buffer.concat([packr.pack([1, [], []]), Buffer.from([0])]).toString('base64url'), /not msgpack/],
+    ['the empty string', '', /not msgpack/],
+    ['a map instead of an array', tokenOf({ clock: [], dots: [] }), /must be \[version, clock, dots\]/],
+    ['an unknown format version', tokenOf([2, [], []]), /unknown format version 2/],
+    ['extra fields', tokenOf([1, [], [], []]), /must be \[version, clock, dots\]/],
+    ['a clock that is not an array', tokenOf([1, 'x', []]), /clock must be an array/],
+    ['an empty actor', valid([['', 1, 0]]), /actor must not be empty/],
+    ['an actor of 129 bytes', valid([['é'.repeat(64) + 'x', 1, 0]]), /129 bytes, more than 128/],
+    ['an actor that is a number', valid([[7, 1, 0]]), /actor must be a string/],
+    ['counter 0', valid([['n1', 0, 0]]), /counter must be a positive safe integer/],
+    ['a fractional counter', valid([['n1', 1.5, 0]]), /counter must be a positive safe integer/],
+    ['a counter past 2^53', valid([['n1', 2 ** 53, 0]]), /counter must be a positive safe integer/],
+    ['a 64-bit integer counter', tokenOf([1, [['n1', 2n ** 60n, 0]], []]), /counter must be a positive safe integer/],
+    ['a negative lastWriteMs', valid([['n1', 1, -1]]), /lastWriteMs must be a non-negative/],
+    ['a string lastWriteMs', valid([['n1', 1, '5']]), /lastWriteMs must be a non-negative/],
+    ['a clock entry of two', valid([['n1', 1]]), /must be \[actor, counter, lastWriteMs\]/],
+    ['an unsorted clock', valid([['n2', 1, 0], ['n1', 1, 0]], []), /sorted/],
+    ['a duplicate clock entry', valid([['n1', 1, 0], ['n1', 1, 0]], []), /sorted/],
+    ['unsorted dots', valid([], [['n2', 5], ['n2', 3]]), /sorted/],
+    ['duplicate dots', valid([], [['n2', 3], ['n2', 3]]), /sorted/],
+    ['a dot covered by the clock', valid([['n1', 4, 0]], [['n1', 2]]), /already covered by the clock/],
+    ['a dot the clock should have folded', valid([['n1', 4, 0]], [['n1', 5]]), /must be folded/],
+    [
+      'too many clock entries',
+      valid(Array.from({ length: tokenClockEntriesMax + 1 }, (_, i) => [`a${String(i).padStart(3, '0')}`, 1, 0]), []),
+      /33 clock entries, more than 32/,
+    ],
+    ['too many dots', valid([], Array.from({ length: limits.contextDotsMax + 1 }, (_, i) => ['a', i + 3])), /65 dots, more than 64/],
+  ];
+  for (const [name, token, message] of refused) {
+    test(`refuses ${name} with bad_context`, () => {
+      assert.throws(() => decodeContextToken(token), (error: unknown) => isBadContext(error) && message.test((error as Error).message));
+    });
+  }
+});
+
+describe('decoding never crashes', () => {
+  test('on random strings', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), decodesOrRefuses), { numRuns: 500 });
+    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{0,120}$/), decodesOrRefuses), { numRuns: 500 });
+  });
+
+  test('on random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => decodesOrRefuses(encodeBase64Url(bytes))), { numRuns: 1000 });
+  });
+
+  test('on random msgpack values, near-valid shapes included', () => {
+    const scalar = fc.oneof(fc.string({ maxLength: 6 }), fc.integer({ min: -3, max: 6 }), fc.double(), fc.boolean(), fc.constant(null), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }));
+    const tupleArb = fc.array(scalar, { minLength: 1, maxLength: 4 });
+    const nearValid = fc.tuple(fc.oneof(fc.constant(1), scalar), fc.array(tupleArb, { maxLength: 5 }), fc.array(tupleArb, { maxLength: 5 }));
+    fc.assert(fc.property(fc.oneof(nearValid, fc.anything()), (body) => decodesOrRefuses(tokenOf(body))), { numRuns: 1000 });
+  });
+
+  test('on valid tokens with a byte changed or cut', () => {
+    fc.assert(
+      fc.property(contextArb, fc.nat(), fc.nat(255), fc.boolean(), (ctx, at, byte, cut) => {
+        const bytes = Buffer.from(encodeContextToken(ctx), 'base64url');
+        const index = at % bytes.length;
+        const mutated = cut ? bytes.subarray(0, index) : Buffer.from(bytes);
+        if (!cut) mutated[index] = byte;
+        decodesOrRefuses(mutated.toString('base64url'));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('msgpack extensions and records in a token change nothing for the next token', () => {
+    // 0xd4 0x72: a msgpackr record definition; 0xc7: ext 8; 0xd6 0xff: a timestamp.
+    for (const hex of ['d47201', 'c70172aa', 'd6ff00000000', '93d47240a16140', 'd40000', 'd76500000000000000']) {
+      decodesOrRefuses(Buffer.from(hex, 'hex').toString('base64url'));
+    }
+    const ctx: CausalContext = { clock: [['n1', 1, 1]], dots: [] };
+    assert.deepEqual(decodeContextToken(encodeContextToken(ctx)), ctx);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * What one replica stores for a key — siblings plus their causal context — as a value: its
+ * invariants, equality and the questions callers ask of it. The operations that make new
+ * objects (coordinate a write, merge two replicas' versions) live in object.ts.
+ */
+import { assert } from '../assert.ts';
+import { actorProblem, compareDots, formatDot } from './actor.ts';
+import { causalContextProblem, contextCovers, contextsEqual, covers, isCounter, isTimeMs } from './causal-context.ts';
+import { describeValue } from './describe-value.ts';
+import type { Dot, Sibling, StoredObject } from './types.ts';
+
+/** Siblings that hold a value (not tombstones). */
+export function liveSiblings(object: StoredObject): readonly Sibling[] {
+  return object.siblings.filter((sibling) => !sibling.deleted);
+}
+
+/** A key whose every sibling is a tombstone: reads answer not-found, but the tombstones stay. */
+export function isDeleted(object: StoredObject): boolean {
+  return object.siblings.length > 0 && object.siblings.every((sibling) => sibling.deleted);
+}
+
+/** `newer` has seen everything `older` has: storing `newer` loses nothing `older` knew. */
+export function supersedes(newer: StoredObject, older: StoredObject): boolean {
+  return contextCovers(newer.context, older.context);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return false;
+  }
+  return true;
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.length - b.length;
+}
+
+export function siblingsEqual(a: Sibling, b: Sibling): boolean {
+  return (
+    compareDots(a.dot, b.dot) === 0 &&
+    a.lastModifiedMs === b.lastModifiedMs &&
+    a.deleted === b.deleted &&
+    a.contentType === b.contentType &&
+    bytesEqual(a.value, b.value)
+  );
+}
+
+/**
+ * A total order on everything a sibling holds but its dot. Two siblings with one dot are one
+ * write event and should be identical; if a bug or a reused dot ever makes them differ, merges
+ * pick the greater by this order on every replica, so they still converge.
+ */
+export function compareSiblingContents(a: Sibling, b: Sibling): number {
+  if (a.lastModifiedMs !== b.lastModifiedMs) return a.lastModifiedMs - b.lastModifiedMs;
+  if (a.deleted !== b.deleted) return a.deleted ? 1 : -1;
+  if (a.contentType !== b.contentType) return a.contentType < b.contentType ? -1 : 1;
+  return compareBytes(a.value, b.value);
+}
+
+export function objectsEqual(a: StoredObject, b: StoredObject): boolean {
+  if (a === b) return true;
+  if (a.siblings.length !== b.siblings.length || !contextsEqual(a.context, b.context)) return false;
+  return a.siblings.every((sibling, i) => siblingsEqual(sibling, b.siblings[i]!));
+}
+
+/** Why `value` is not a valid sibling, or null. */
+export function siblingProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return `sibling must be an object, got ${describeValue(value)}`;
+  const sibling = value as Partial<Record<keyof Sibling, unknown>>;
+  const dot = sibling.dot;
+  if (!Array.isArray(dot) || dot.length !== 2) return `sibling dot must be [actor, counter], got ${describeValue(dot)}`;
+  const problem = actorProblem(dot[0]);
+  if (problem !== null) return `sibling dot: ${problem}`;
+  if (!isCounter(dot[1])) return `sibling dot counter must be a positive safe integer, got ${describeValue(dot[1])}`;
+  if (!(sibling.value instanceof Uint8Array)) return `sibling value must be bytes, got ${describeValue(sibling.value)}`;
+  if (typeof sibling.contentType !== 'string') return `sibling contentType must be a string, got ${describeValue(sibling.contentType)}`;
+  if (!isTimeMs(sibling.lastModifiedMs)) {
+    return `sibling lastModifiedMs must be a non-negative safe integer, got ${describeValue(sibling.lastModifiedMs)}`;
+  }
+  if (typeof sibling.deleted !== 'boolean') return `sibling deleted must be a boolean, got ${describeValue(sibling.deleted)}`;
+  return null;
+}
+
+/**
+ * Why `value` is not a valid stored object, or null: a canonical context, valid siblings
+ * sorted by dot without duplicates, and every sibling's dot covered by the context.
+ * Checks shapes too, so decoders of untrusted bytes can use it.
+ */
+export function storedObjectProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return `stored object must be an object, got ${describeValue(value)}`;
+  const { siblings, context } = value as { siblings?: unknown; context?: unknown };
+  const contextProblem = causalContextProblem(context);
+  if (contextProblem !== null) return contextProblem;
+  if (!Array.isArray(siblings)) return `siblings must be an array, got ${describeValue(siblings)}`;
+  const object = value as StoredObject;
+  for (let i = 0; i < siblings.length; i++) {
+    const problem = siblingProblem(siblings[i]);
+    if (problem !== null) return `sibling ${i}: ${problem}`;
+    const dot: Dot = object.siblings[i]!.dot;
+    if (i > 0 && compareDots(object.siblings[i - 1]!.dot, dot) >= 0) return `siblings must be sorted by dot without duplicates (sibling ${i})`;
+    if (!covers(object.context, dot)) return `sibling ${formatDot(dot)} is not covered by the object's context`;
+  }
+  return null;
+}
+
+export function assertStoredObject(object: StoredObject): void {
+  const problem = storedObjectProblem(object);
+  assert(problem === null, `invalid stored object: ${problem}`);
+}

@@ -38,12 +38,15 @@ export class LatencyRecorder {
     const h = this.histogram;
     const toMs = (micros: number): number => micros / microsPerMs;
     if (h.totalCount === 0) return { count: 0, meanMs: 0, p50Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 };
+    // A percentile is reported as the top of its 0.1 % bucket, which can lie just above the
+    // largest value actually recorded: cap it there so p99.9 never exceeds max.
+    const at = (percentile: number): number => toMs(Math.min(h.getValueAtPercentile(percentile), h.maxValue));
     return {
       count: h.totalCount,
       meanMs: toMs(h.mean),
-      p50Ms: toMs(h.getValueAtPercentile(50)),
-      p99Ms: toMs(h.getValueAtPercentile(99)),
-      p999Ms: toMs(h.getValueAtPercentile(99.9)),
+      p50Ms: at(50),
+      p99Ms: at(99),
+      p999Ms: at(99.9),
       maxMs: toMs(h.maxValue),
     };
   }

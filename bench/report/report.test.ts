@@ -61,3 +61,14 @@ test('markdown and svg render every run', () => {
   assert.equal(niceMax(66_000), 100_000);
   assert.equal(niceMax(1.3), 2);
 });
+
+test('latency summary: percentiles never exceed the largest recorded value', async () => {
+  const { LatencyRecorder } = await import('../latency.ts');
+  const recorder = new LatencyRecorder();
+  for (const ms of [1, 2, 3, 30.268]) recorder.recordMs(ms);
+  const s = recorder.summary();
+  assert.equal(s.count, 4);
+  assert.ok(s.p50Ms <= s.p99Ms && s.p99Ms <= s.p999Ms && s.p999Ms <= s.maxMs, JSON.stringify(s));
+  assert.ok(Math.abs(s.maxMs - 30.268) < 0.05);
+  recorder.destroy();
+});

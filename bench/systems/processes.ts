@@ -18,6 +18,10 @@ let exitHookInstalled = false;
 function killAllOnExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
+  // A signal's default action ends Node without running 'exit' handlers: turn Ctrl-C and
+  // SIGTERM into an ordinary exit so the servers are killed with us.
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
   process.on('exit', () => {
     for (const pid of livePids) {
       try {

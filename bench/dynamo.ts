@@ -15,6 +15,7 @@ import { commandLine, runBench } from './bench.ts';
 import { parseOptions, usage, type OptionDefaults } from './options.ts';
 import { fmt, ratiosBetween } from './report/compare.ts';
 import type { RunResult } from './result.ts';
+import { cpuProfileArgs } from './systems/index.ts';
 import { benchBucket, kvorumLauncher, type KvorumDriverSpec } from './systems/kvorum.ts';
 
 const quorumBuckets: Readonly<Record<string, BucketProps>> = {
@@ -54,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (options.systems.some((s) => s !== 'kvorum')) throw new KvorumError('bad_config', '--systems: bench:dynamo runs kvorum only');
-  const launcher = kvorumLauncher({ buckets: quorumBuckets, drivers, storage: 'lmdb' });
+  const launcher = kvorumLauncher({ buckets: quorumBuckets, drivers, storage: 'lmdb', nodeArgs: cpuProfileArgs(options.cpuProfileDir) });
   const { result, files } = await runBench(
     { title: 'kvorum — Dynamo comparisons (routing, N/R/W)', filePrefix: 'dynamo-', launchers: [launcher], needsSetup: false, ratios: dynamoRatios, targets: () => [] },
     options,

@@ -2,6 +2,7 @@
  * Flags of `npm run bench` (and `npm run bench:dynamo`). Bad flags fail at once with a clear
  * message (KvorumError bad_config), before any server starts.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KvorumError } from '../src/core/errors.ts';
 import { workloadByName, workloadNames, type Workload } from './ycsb/workloads.ts';
@@ -25,6 +26,7 @@ Usage: npm run bench -- [options]
   --out-dir DIR         where results go (default bench/results)
   --quick               10,000 records, 1 s warm-up, 5 s runs (flags given explicitly still win)
   --keep-data           keep the servers' temp data dirs
+  --cpu-prof DIR        write a V8 CPU profile of each kvorum node process into DIR
   --no-setup            do not run bench/setup.sh (Debian packages of the peers)
   --quiet               no progress on stderr
   -h, --help            this text
@@ -44,6 +46,7 @@ export interface BenchOptions {
   readonly seed: number;
   readonly outDir: string;
   readonly keepData: boolean;
+  readonly cpuProfileDir: string | undefined;
   readonly setup: boolean;
   readonly quiet: boolean;
   readonly help: boolean;
@@ -110,6 +113,7 @@ export function parseOptions(argv: readonly string[], defaults: OptionDefaults =
         'out-dir': { type: 'string' },
         quick: { type: 'boolean' },
         'keep-data': { type: 'boolean' },
+        'cpu-prof': { type: 'string' },
         'no-setup': { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -142,6 +146,7 @@ export function parseOptions(argv: readonly string[], defaults: OptionDefaults =
     seed: number('seed', v.seed, 1, 0, 2 ** 32 - 1, true),
     outDir: v['out-dir'] ?? 'bench/results',
     keepData: v['keep-data'] === true,
+    cpuProfileDir: v['cpu-prof'] === undefined ? undefined : resolve(v['cpu-prof']),
     setup: v['no-setup'] !== true,
     quiet: v.quiet === true,
     help: v.help === true,

@@ -33,6 +33,8 @@ export interface RunResult {
   readonly cpu: CpuUsed;
   /** The overall latency histogram, HdrHistogram compressed base64. */
   readonly histogram: string;
+  /** Driver counters over warm-up and timed part (e.g. kvorum's `siblingResolutions`). */
+  readonly counters: Readonly<Record<string, number>>;
 }
 
 export interface LoadResult {

@@ -139,6 +139,7 @@ async function timedRun(system: RunningSystem, driver: Driver, workload: Workloa
       byOperation,
       cpu,
       histogram: overall.encoded(),
+      counters: adapter.counters?.() ?? {},
     };
     overall.destroy();
     task.done(

@@ -69,6 +69,12 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** |`);
     lines.push('');
   }
+  const counted = result.runs.filter((r) => Object.values(r.counters ?? {}).some((v) => v > 0));
+  if (counted.length > 0) {
+    lines.push('## Driver counters', '');
+    for (const r of counted) lines.push(`- ${r.target} ${r.workload.toUpperCase()} C=${r.concurrency}: ${Object.entries(r.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push('');
+  }
   const errored = result.runs.filter((r) => r.errors > 0);
   if (errored.length > 0) {
     lines.push('## Errors', '');

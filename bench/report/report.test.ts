@@ -14,6 +14,7 @@ function run(target: string, workload: 'a' | 'c', concurrency: number, opsPerSec
     latency, byOperation: { read: { ...latency, errors: 0 } },
     cpu: { harnessS: 0.5, servers: [{ pid: 1, name: 's', seconds: 0.7 }], serversS: 0.7, machineBusyFraction: 0.9, otherS: 0 },
     histogram: 'x',
+    counters: {},
   };
 }
 

@@ -9,6 +9,8 @@ export interface KvAdapter {
   insert(key: string, value: Uint8Array): Promise<void>;
   /** YCSB's read-modify-write: read the record, then write it back (one operation, one latency). */
   readModifyWrite(key: string, value: Uint8Array): Promise<void>;
+  /** Counters worth reporting beside the run (e.g. kvorum's sibling resolutions), if any. */
+  counters?(): Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
 

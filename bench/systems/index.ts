@@ -2,16 +2,17 @@
 import { KvorumError } from '../../src/core/errors.ts';
 import type { SystemLauncher } from './adapter.ts';
 import { etcdLauncher } from './etcd.ts';
-import { kvorumLauncher } from './kvorum.ts';
+import { defaultKvorumLaunch, kvorumLauncher } from './kvorum.ts';
 import { redisLauncher } from './redis.ts';
 
 export const systemNames = ['kvorum', 'redis', 'etcd'] as const;
 export type SystemName = (typeof systemNames)[number];
 
-export function launcherByName(name: string): SystemLauncher {
+/** `cpuProfileDir`: write a V8 CPU profile of each kvorum node there (node --cpu-prof). */
+export function launcherByName(name: string, cpuProfileDir?: string): SystemLauncher {
   switch (name) {
     case 'kvorum':
-      return kvorumLauncher();
+      return kvorumLauncher({ ...defaultKvorumLaunch, nodeArgs: cpuProfileArgs(cpuProfileDir) });
     case 'redis':
       return redisLauncher;
     case 'etcd':
@@ -24,4 +25,8 @@ export function launcherByName(name: string): SystemLauncher {
 /** Systems that need Debian packages installed by bench/setup.sh. */
 export function needsSetup(names: readonly string[]): boolean {
   return names.some((name) => name === 'redis' || name === 'etcd');
+}
+
+export function cpuProfileArgs(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
 }

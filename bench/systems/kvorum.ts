@@ -10,13 +10,16 @@
  * Updates carry the causal context last seen for the key (from its last get or put), as an
  * application using kvorum would: a blind put without context is concurrent with everything
  * stored and would pile up siblings (Dynamo §4.4). The contexts are kept per bucket, shared by
- * the drivers of that bucket, across runs.
+ * the drivers of that bucket, across runs. Concurrent updates of a hot key with the same context
+ * still make siblings (correctly); when a put is refused with `too_many_siblings`, the adapter
+ * does what the error tells an application to do — read the key and put again with the context
+ * of that read — inside the same operation, and counts it (`siblingResolutions`).
  */
 import { Pool } from 'undici';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, type KvorumClient } from '../../src/client/index.ts';
+import { KvorumError, connect, type KvorumClient } from '../../src/client/index.ts';
 import type { BucketProps } from '../../src/core/limits.ts';
 import { RecordNotFoundError, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
 import { freePorts, httpOk, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
@@ -48,6 +51,8 @@ export interface KvorumLaunchOptions {
   readonly buckets: Readonly<Record<string, BucketProps>>;
   readonly drivers: readonly KvorumDriverSpec[];
   readonly storage: 'lmdb' | 'memory';
+  /** Extra arguments for each node's `node` process, e.g. `--cpu-prof` (the harness's `--cpu-prof DIR`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 type Contexts = Map<string, string>;
@@ -56,7 +61,11 @@ function propsText(props: BucketProps): string {
   return `N=${props.n} R=${props.r} W=${props.w}`;
 }
 
+const tooManySiblings = 'too_many_siblings';
+
 class ClientAdapter implements KvAdapter {
+  private siblingResolutions = 0;
+
   constructor(
     private readonly client: KvorumClient,
     private readonly bucket: string,
@@ -70,8 +79,23 @@ class ClientAdapter implements KvAdapter {
   }
 
   async update(key: string, value: Uint8Array): Promise<void> {
+    try {
+      await this.put(key, value);
+    } catch (error) {
+      if (!(error instanceof KvorumError && error.code === tooManySiblings)) throw error;
+      this.siblingResolutions++;
+      await this.read(key);
+      await this.put(key, value);
+    }
+  }
+
+  private async put(key: string, value: Uint8Array): Promise<void> {
     const { context } = await this.client.put(this.bucket, key, value, { context: this.contexts.get(key) });
     this.contexts.set(key, context);
+  }
+
+  counters(): Readonly<Record<string, number>> {
+    return { siblingResolutions: this.siblingResolutions };
   }
 
   insert(key: string, value: Uint8Array): Promise<void> {
@@ -90,6 +114,8 @@ class ClientAdapter implements KvAdapter {
 
 /** Server-driven: every request to a node picked at random, which forwards when it must. */
 class HttpAdapter implements KvAdapter {
+  private siblingResolutions = 0;
+
   constructor(
     private readonly pools: readonly Pool[],
     private readonly bucket: string,
@@ -115,14 +141,30 @@ class HttpAdapter implements KvAdapter {
   }
 
   async update(key: string, value: Uint8Array): Promise<void> {
+    if (await this.put(key, value)) return;
+    this.siblingResolutions++;
+    await this.read(key);
+    if (!(await this.put(key, value))) throw new Error(`PUT ${this.path(key)}: still ${tooManySiblings} after reading the key`);
+  }
+
+  /** False when refused with too_many_siblings (the caller resolves); throws on any other failure. */
+  private async put(key: string, value: Uint8Array): Promise<boolean> {
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
     const known = this.contexts.get(key);
     if (known) headers[contextHeader] = known;
     const response = await this.pool().request({ method: 'PUT', path: this.path(key), headers, body: value });
     const text = await response.body.text();
-    if (response.statusCode !== 204) throw new Error(`PUT ${this.path(key)}: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
+    if (response.statusCode !== 204) {
+      if (text.includes(`"${tooManySiblings}"`)) return false;
+      throw new Error(`PUT ${this.path(key)}: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
+    }
     const context = response.headers[contextHeader];
     if (typeof context === 'string' && context) this.contexts.set(key, context);
+    return true;
+  }
+
+  counters(): Readonly<Record<string, number>> {
+    return { siblingResolutions: this.siblingResolutions };
   }
 
   insert(key: string, value: Uint8Array): Promise<void> {
@@ -167,7 +209,9 @@ function driverOf(spec: KvorumDriverSpec, props: BucketProps, httpUrls: readonly
   };
 }
 
-export function kvorumLauncher(options: KvorumLaunchOptions = { buckets: defaultBenchBuckets, drivers: defaultKvorumDrivers, storage: 'lmdb' }): SystemLauncher {
+export const defaultKvorumLaunch: KvorumLaunchOptions = { buckets: defaultBenchBuckets, drivers: defaultKvorumDrivers, storage: 'lmdb' };
+
+export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunch): SystemLauncher {
   return {
     name: 'kvorum',
     async start(context: LaunchContext): Promise<RunningSystem> {
@@ -185,7 +229,7 @@ export function kvorumLauncher(options: KvorumLaunchOptions = { buckets: default
       try {
         for (const node of nodes) {
           mkdirSync(node.dataDir, { recursive: true });
-          const args = [kvorumBin, 'start', '--config', configFile, '--name', node.name];
+          const args = [...(options.nodeArgs ?? []), kvorumBin, 'start', '--config', configFile, '--name', node.name];
           processes.push(startProcess(`kvorum ${node.name}`, process.execPath, args, join(context.workDir, `${node.name}.log`)));
         }
         for (const node of nodes) await waitUntil(`kvorum ${node.name} /health`, () => httpOk(`${node.httpUrl}/health`), processes, startTimeoutMs);

@@ -1,0 +1,67 @@
+/**
+ * Deliberate bugs, switched on by tests to prove that the checkers can fail (issue 3, point 5).
+ * None of them touches src/core: each is injected from outside, by the simulated world rewriting
+ * what a node does (its effects) or by the simulated disk applying a wrong merge. Production code
+ * has no switch for them.
+ */
+import type { NodeInput } from '../core/effects.ts';
+import { applyStoreOp, type StoreOp, type StoreOpResult } from '../core/replica/store-op.ts';
+import { covers } from '../core/version/causal-context.ts';
+import type { StoredObject } from '../core/version/types.ts';
+import type { ApplyStoreOp } from './disk.ts';
+
+export interface SimBugs {
+  /** (a) A put's coordinator counts a replica as stored as soon as it sends it the version. */
+  readonly ackBeforeStore?: boolean;
+  /** (b) A replica's merge drops its own siblings that the incoming version had not seen. */
+  readonly dropConcurrentSibling?: boolean;
+  /** (c) Read repair's writes (to peers and to the coordinator's own disk) are never made. */
+  readonly skipReadRepair?: boolean;
+  /** (d) A node whose disk was wiped comes back with its old incarnation, reusing dots. */
+  readonly reuseIncarnation?: boolean;
+}
+
+export type BugName = keyof SimBugs;
+
+export const bugNames: readonly BugName[] = ['ackBeforeStore', 'dropConcurrentSibling', 'skipReadRepair', 'reuseIncarnation'];
+
+export const noBugs: SimBugs = {};
+
+export function hasBugs(bugs: SimBugs): boolean {
+  return bugNames.some((name) => bugs[name] === true);
+}
+
+/** The store op the disk applies: the real one, or for bug (b) a merge that loses concurrent siblings. */
+export function storeOpApplier(bugs: SimBugs): ApplyStoreOp {
+  return bugs.dropConcurrentSibling ? mergeDroppingConcurrent : applyStoreOp;
+}
+
+function mergeDroppingConcurrent(stored: StoredObject | null, op: StoreOp): StoreOpResult {
+  const result = applyStoreOp(stored, op);
+  if (op.kind !== 'merge' || stored === null || result.write === undefined) return result;
+  const incoming = op.object;
+  // The bug: what this replica held that the incoming version had not seen is dropped instead
+  // of kept as a sibling — an overwrite where there should be a conflict.
+  const siblings = result.write.siblings.filter((sibling) => covers(incoming.context, sibling.dot) || !stored.siblings.includes(sibling));
+  const write = { siblings, context: result.write.context };
+  return { outcome: { ok: true, object: write }, write };
+}
+
+/** What made a node emit its effects, as far as bug (c) needs to tell replication from repair. */
+export interface StepCause {
+  readonly input: NodeInput;
+  /** For a `stored` input: the kind of store op that finished. */
+  readonly storeKind?: StoreOp['kind'] | undefined;
+}
+
+/**
+ * Bug (c): whether a replicaWrite send or a merge store effect is read repair. Replication is a
+ * replicaWrite sent when the coordinator's own `coordinate` op finished; a replica's merge
+ * answers a replicaWrite message. Every other replicaWrite or merge is read repair.
+ */
+export function isReadRepair(cause: StepCause, effect: { type: 'send'; message: { kind: string } } | { type: 'store'; op: StoreOp }): boolean {
+  if (effect.type === 'send') {
+    return effect.message.kind === 'replicaWrite' && !(cause.input.type === 'stored' && cause.storeKind === 'coordinate');
+  }
+  return effect.op.kind === 'merge' && !(cause.input.type === 'message' && cause.input.message.kind === 'replicaWrite');
+}

@@ -1,0 +1,87 @@
+/**
+ * Durability (DESIGN §2.2): every acknowledged put or delete is, at the end, present in the
+ * key's final object or causally superseded — some version that descends from it (versions.ts)
+ * is itself present or superseded in turn, a chain that ends at a sibling of the final object.
+ *
+ * The final object is the join of every copy of the key on every disk (after the liveness phase
+ * the replicas agree, so it is what each replica holds).
+ *
+ * The superseding write need not have been acknowledged: a put that missed its quorum may still
+ * have been stored (Dynamo promises nothing either way), and when it was, it legitimately
+ * replaced what its context covered. What must exist is a real write whose context covered the
+ * lost version — never a merge that just dropped it.
+ *
+ * A version may be lost for good only when enough disks were wiped: an acknowledged one after at
+ * least W of its key's replicas were wiped since it was made (W copies were promised), any other
+ * after at least one. Such versions are excused, and count as ends of chains too.
+ */
+import { partitionOf } from '../../core/ring/hash.ts';
+import { preferenceList } from '../../core/ring/ring.ts';
+import { formatDot } from '../../core/version/actor.ts';
+import type { History } from '../history.ts';
+import { dotKey } from '../labels.ts';
+import type { Oracle } from '../oracle.ts';
+import type { SimWorld } from '../world.ts';
+import { joinedObject } from './replicas.ts';
+import { descends, type VersionIndex, type VersionInfo } from './versions.ts';
+import type { Violation } from './violation.ts';
+
+export function checkDurability(world: SimWorld, history: History, oracle: Oracle, index: VersionIndex): Violation[] {
+  const violations: Violation[] = [];
+  const keys = new Set(history.writes().map((entry) => `${entry.bucket}\u0000${entry.key}`));
+  for (const id of keys) {
+    const [bucket, key] = id.split('\u0000') as [string, string];
+    violations.push(...checkKey(world, history, oracle, index, bucket, key));
+  }
+  return violations;
+}
+
+function checkKey(world: SimWorld, history: History, oracle: Oracle, index: VersionIndex, bucket: string, key: string): Violation[] {
+  const replicas = preferenceList(world.ring, partitionOf(bucket, key, world.ring.partitionCount), world.config.bucketProps.n);
+  const infos = index.ofKey(bucket, key);
+  const excused = (info: VersionInfo): boolean => {
+    const acked = info.entry.outcome === 'ok' && index.acknowledgedVersion(info.entry) === info.version;
+    return oracle.wipedSince(replicas, info.version.madeMs) >= (acked ? info.entry.quorum : 1);
+  };
+  const final = joinedObject(world, bucket, key);
+  const present = new Set((final?.siblings ?? []).map((sibling) => dotKey(bucket, key, sibling.dot)));
+  const kept = markKept(bucket, key, infos, (info) => present.has(dotKey(bucket, key, info.version.dot)) || excused(info));
+  const violations: Violation[] = [];
+  for (const entry of history.writes()) {
+    if (entry.bucket !== bucket || entry.key !== key || entry.outcome !== 'ok') continue;
+    const version = index.acknowledgedVersion(entry);
+    if (version === undefined) {
+      violations.push({ checker: 'durability', message: `acknowledged ${entry.kind} ${entry.label} has no version any coordinator made`, key, entryIds: [entry.id] });
+    } else if (!kept.has(dotKey(bucket, key, version.dot))) {
+      const finalLabels = (final?.siblings ?? []).map((sibling) => `${formatDot(sibling.dot)}`).join(', ') || 'nothing';
+      violations.push({
+        checker: 'durability',
+        message: `acknowledged ${entry.kind} ${entry.label} (dot ${formatDot(version.dot)}, #${entry.id}) is lost: the final object holds ${finalLabels}, and no write that descends from it survives`,
+        key,
+        entryIds: [entry.id],
+      });
+    }
+  }
+  return violations;
+}
+
+/** Dots of versions that are ends of chains (`isEnd`) or that a kept version descends from. */
+function markKept(bucket: string, key: string, infos: readonly VersionInfo[], isEnd: (info: VersionInfo) => boolean): Set<string> {
+  const kept = new Set<string>();
+  const work: VersionInfo[] = [];
+  for (const info of infos) {
+    if (!isEnd(info)) continue;
+    kept.add(dotKey(bucket, key, info.version.dot));
+    work.push(info);
+  }
+  while (work.length > 0) {
+    const keeper = work.pop()!;
+    for (const info of infos) {
+      const id = dotKey(bucket, key, info.version.dot);
+      if (kept.has(id) || !descends(keeper, info.version.dot)) continue;
+      kept.add(id);
+      work.push(info);
+    }
+  }
+  return kept;
+}

@@ -1,0 +1,37 @@
+/** Every checker of a run, in the order their findings are reported. */
+import type { History } from '../history.ts';
+import type { Oracle } from '../oracle.ts';
+import type { SimWorld } from '../world.ts';
+import { checkConvergence } from './convergence.ts';
+import { checkDropped } from './dropped.ts';
+import { checkDurability } from './durability.ts';
+import { checkPhantoms } from './phantoms.ts';
+import { checkWriteQuorum } from './quorum.ts';
+import { checkSiblings } from './siblings.ts';
+import { VersionIndex } from './versions.ts';
+import type { Violation } from './violation.ts';
+
+export type { Violation } from './violation.ts';
+
+export const checkerNames = ['dots', 'phantoms', 'quorum', 'siblings', 'dropped', 'durability', 'convergence'] as const;
+
+export interface CheckInput {
+  readonly world: SimWorld;
+  readonly history: History;
+  readonly oracle: Oracle;
+  /** How long the liveness phase ran, for the convergence message. */
+  readonly livenessMs: number;
+}
+
+export function runCheckers({ world, history, oracle, livenessMs }: CheckInput): Violation[] {
+  const index = new VersionIndex(history, oracle);
+  return [
+    ...oracle.violations,
+    ...checkPhantoms(history, index),
+    ...checkWriteQuorum(history, oracle),
+    ...checkSiblings(world, history, index),
+    ...checkDropped(world, history, index),
+    ...checkDurability(world, history, oracle, index),
+    ...checkConvergence(world, history, livenessMs),
+  ];
+}

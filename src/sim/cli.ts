@@ -1,0 +1,130 @@
+/**
+ * The simulator's command line (issue 3):
+ *
+ *   npm run sim -- --seed 17             replay one seed exactly: its stats, and its report if it fails
+ *   npm run sim -- --seeds 1000          seeds 1..1000 (or --from F): a summary line per fault kind
+ *   options: --nodes 5 --partitions 16 --clients 4 --keys 5 --duration-ms 2000 --faults-max 4 --wipes-max 1
+ *            --faults crash,wipe,flap,partition,clog,drop,duplicate,latency,slowDisk
+ *            --bug ackBeforeStore|dropConcurrentSibling|skipReadRepair|reuseIncarnation (repeatable)
+ *            --history (with --seed: print the whole history)
+ *
+ * Exits 1 when any seed fails.
+ */
+import { parseArgs } from 'node:util';
+import { bugNames, type BugName, type SimBugs } from './bugs.ts';
+import { describeFault, faultKinds, type FaultKind } from './faults.ts';
+import { describeEntry } from './report.ts';
+import { runSeed, type RunOptions, type RunResult } from './run.ts';
+import { summarizeRuns } from './summary.ts';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string' },
+    seeds: { type: 'string' },
+    from: { type: 'string', default: '1' },
+    nodes: { type: 'string' },
+    partitions: { type: 'string' },
+    clients: { type: 'string' },
+    keys: { type: 'string' },
+    'duration-ms': { type: 'string' },
+    'faults-max': { type: 'string' },
+    'wipes-max': { type: 'string' },
+    faults: { type: 'string' },
+    bug: { type: 'string', multiple: true, default: [] },
+    history: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`sim: ${message}`);
+  process.exit(2);
+}
+
+function integer(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function parseFaults(text: string | undefined): FaultKind[] | undefined {
+  if (text === undefined) return undefined;
+  const kinds = text.split(',').map((kind) => kind.trim());
+  for (const kind of kinds) if (!(faultKinds as readonly string[]).includes(kind)) fail(`unknown fault kind ${JSON.stringify(kind)} (known: ${faultKinds.join(', ')})`);
+  return kinds as FaultKind[];
+}
+
+function parseBugs(names: readonly string[]): SimBugs {
+  const bugs: Partial<Record<BugName, boolean>> = {};
+  for (const name of names) {
+    if (!(bugNames as readonly string[]).includes(name)) fail(`unknown bug ${JSON.stringify(name)} (known: ${bugNames.join(', ')})`);
+    bugs[name as BugName] = true;
+  }
+  return bugs;
+}
+
+function runOptions(): Omit<Partial<RunOptions>, 'seed'> {
+  const options: Record<string, unknown> = {
+    nodesCount: integer('nodes', values.nodes),
+    partitionCount: integer('partitions', values.partitions),
+    clientsCount: integer('clients', values.clients),
+    keysCount: integer('keys', values.keys),
+    safetyMs: integer('duration-ms', values['duration-ms']),
+    faultsMax: integer('faults-max', values['faults-max']),
+    wipesMax: integer('wipes-max', values['wipes-max']),
+    faultKinds: parseFaults(values.faults),
+    bugs: parseBugs(values.bug ?? []),
+  };
+  for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
+  return options as Omit<Partial<RunOptions>, 'seed'>;
+}
+
+function describeRun(result: RunResult): string {
+  const { stats, liveness } = result;
+  const convergence = liveness ? `converged after ${liveness.rounds} repair round(s)` : 'no liveness phase';
+  return (
+    `seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} — ${stats.operations} operations (${stats.ok} ok, ${stats.failed} failed, ${stats.unknown} unknown), ` +
+    `${result.faults.length} fault(s), ${stats.messages} messages, ${convergence}; trace ${result.traceDigest.slice(0, 16)}`
+  );
+}
+
+function replayOne(seed: number): void {
+  const result = runSeed({ seed, ...runOptions() });
+  console.log(describeRun(result));
+  if (values.history) {
+    for (const entry of result.history.entries) console.log(describeEntry(entry));
+  }
+  if (!result.ok) {
+    console.log(`\n${result.report}`);
+    process.exitCode = 1;
+  } else {
+    for (const fault of result.faults) console.log(`  fault ${describeFault(fault)}`);
+  }
+}
+
+function runMany(count: number, from: number): void {
+  const options = runOptions();
+  const results: RunResult[] = [];
+  const startedMs = performance.now();
+  for (let seed = from; seed < from + count; seed++) {
+    const result = runSeed({ seed, ...options });
+    results.push(result);
+    if (!result.ok && results.filter((r) => !r.ok).length === 1) console.log(`${result.report}\n`);
+    if ((seed - from + 1) % 100 === 0) console.error(`… ${seed - from + 1}/${count} seeds, ${results.filter((r) => !r.ok).length} failed`);
+  }
+  const elapsedS = (performance.now() - startedMs) / 1000;
+  console.log(summarizeRuns(results, elapsedS).join('\n'));
+  if (results.some((result) => !result.ok)) process.exitCode = 1;
+}
+
+if (values.help || (values.seed === undefined && values.seeds === undefined)) {
+  console.log('usage: npm run sim -- --seed S | --seeds COUNT [--from F] [--nodes N] [--partitions Q] [--clients C] [--keys K] [--duration-ms MS]');
+  console.log('       [--faults-max F] [--wipes-max W] [--faults kind,…] [--bug name …] [--history]');
+  console.log(`fault kinds: ${faultKinds.join(', ')}`);
+  console.log(`bugs: ${bugNames.join(', ')}`);
+} else if (values.seed !== undefined) {
+  replayOne(integer('seed', values.seed)!);
+} else {
+  runMany(integer('seeds', values.seeds)!, integer('from', values.from)!);
+}

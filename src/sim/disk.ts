@@ -1,0 +1,149 @@
+/**
+ * A node's simulated disk: its stored objects in a Map, and store ops carried out the way the
+ * real runtime does (src/runtime/store-executor.ts): read the key's object, apply the pure store
+ * op, write the result back, report the outcome — one op per key at a time, in the order they
+ * were issued, each taking a random disk latency.
+ *
+ * A crash keeps the data but not the ops in flight: for each key, a random prefix of its queued
+ * ops reaches the disk (per-key order holds, as with a real engine) and the rest never happen;
+ * none of them reports back, because the node that asked is gone. A wipe loses everything,
+ * including the incarnation, so the node comes back as a new writer (src/runtime/incarnation.ts).
+ */
+import { assert } from '../core/assert.ts';
+import type { Effect } from '../core/effects.ts';
+import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
+import { storedObjectProblem } from '../core/version/stored-object.ts';
+import type { StoredObject } from '../core/version/types.ts';
+import type { EventQueue } from './event-queue.ts';
+import type { Prng } from './prng.ts';
+
+export type StoreEffect = Extract<Effect, { type: 'store' }>;
+export type ApplyStoreOp = (stored: StoredObject | null, op: StoreOp) => StoreOpResult;
+
+export interface DiskConfig {
+  readonly latencyUsMin: number;
+  readonly latencyUsMeanExtra: number;
+}
+
+export const defaultDiskConfig: DiskConfig = { latencyUsMin: 50, latencyUsMeanExtra: 400 };
+
+/** One store op that reached the disk, for the oracle (checkers look at the disks from outside). */
+export interface DiskWrite {
+  readonly node: string;
+  readonly effect: StoreEffect;
+  readonly before: StoredObject | null;
+  readonly after: StoredObject | null;
+  readonly outcome: StoreOutcome;
+  /** Applied while the node crashed: nobody learns the outcome. */
+  readonly duringCrash: boolean;
+}
+
+export type DiskObserver = (write: DiskWrite) => void;
+
+interface PendingOp {
+  readonly effect: StoreEffect;
+  readonly done: (outcome: StoreOutcome) => void;
+}
+
+export function storeKey(partition: number, bucket: string, key: string): string {
+  return `${partition}\u0000${bucket}\u0000${key}`;
+}
+
+export class SimDisk {
+  private readonly objects = new Map<string, StoredObject>();
+  private readonly queues = new Map<string, PendingOp[]>();
+  /** Bumped by crashes and wipes, so completions scheduled before one are ignored. */
+  private generation = 0;
+  /** Multiplies every latency (a slow-disk fault). */
+  latencyScale = 1;
+
+  constructor(
+    readonly node: string,
+    public incarnation: string,
+    private readonly queue: EventQueue,
+    private readonly prng: Prng,
+    private readonly config: DiskConfig,
+    private readonly apply: ApplyStoreOp = applyStoreOp,
+    private readonly observe: DiskObserver = () => {},
+  ) {}
+
+  /** Queues a store op; `done` gets its outcome once it has reached the disk. */
+  submit(effect: StoreEffect, done: (outcome: StoreOutcome) => void): void {
+    const key = storeKey(effect.partition, effect.bucket, effect.key);
+    let pending = this.queues.get(key);
+    if (!pending) {
+      pending = [];
+      this.queues.set(key, pending);
+    }
+    pending.push({ effect, done });
+    if (pending.length === 1) this.startHead(key);
+  }
+
+  get(partition: number, bucket: string, key: string): StoredObject | null {
+    return this.objects.get(storeKey(partition, bucket, key)) ?? null;
+  }
+
+  /** Every stored object by store key (for checkers). */
+  entries(): IterableIterator<[string, StoredObject]> {
+    return this.objects.entries();
+  }
+
+  /**
+   * Replaces (or with null removes) what is stored for a key, bypassing every store op: silent
+   * corruption, for tests that prove the checkers notice.
+   */
+  overwrite(partition: number, bucket: string, key: string, object: StoredObject | null): void {
+    if (object === null) this.objects.delete(storeKey(partition, bucket, key));
+    else this.objects.set(storeKey(partition, bucket, key), object);
+  }
+
+  /** The node crashed: a random prefix of each key's queued ops reaches the disk, the rest is lost. */
+  crash(): void {
+    this.generation++;
+    for (const pending of this.queues.values()) {
+      const applied = this.prng.int(0, pending.length + 1);
+      for (const op of pending.slice(0, applied)) this.applyNow(op.effect, true);
+    }
+    this.queues.clear();
+  }
+
+  /** The disk is replaced: no data, and a new incarnation for the node that uses it. */
+  wipe(newIncarnation: string): void {
+    assert(this.queues.size === 0, 'wipe a disk only while its node is down');
+    this.generation++;
+    this.objects.clear();
+    this.incarnation = newIncarnation;
+  }
+
+  private startHead(key: string): void {
+    const generation = this.generation;
+    const { latencyUsMin, latencyUsMeanExtra } = this.config;
+    const delayUs = (latencyUsMin + this.prng.exponential(latencyUsMeanExtra)) * this.latencyScale;
+    this.queue.after(delayUs, () => {
+      if (generation === this.generation) this.completeHead(key);
+    });
+  }
+
+  private completeHead(key: string): void {
+    const pending = this.queues.get(key)!;
+    const head = pending.shift()!;
+    const outcome = this.applyNow(head.effect, false);
+    if (pending.length > 0) this.startHead(key);
+    else this.queues.delete(key);
+    head.done(outcome);
+  }
+
+  private applyNow(effect: StoreEffect, duringCrash: boolean): StoreOutcome {
+    const key = storeKey(effect.partition, effect.bucket, effect.key);
+    const before = this.objects.get(key) ?? null;
+    const result = this.apply(before, effect.op);
+    if (result.write !== undefined) {
+      const problem = storedObjectProblem(result.write);
+      assert(problem === null, `node ${this.node} would store an invalid object for ${effect.bucket}/${effect.key}: ${problem}`);
+      this.objects.set(key, result.write);
+    }
+    const after = this.objects.get(key) ?? null;
+    this.observe({ node: this.node, effect, before, after, outcome: result.outcome, duringCrash });
+    return result.outcome;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Fault schedules: what goes wrong in a run's safety phase, and when. A schedule is drawn from
+ * the seed, printed with every failure, and applied to the world as timed events. Every fault
+ * has a start and an end; the liveness phase ends whatever is still running (heal).
+ */
+import { assert, unreachable } from '../core/assert.ts';
+import type { Prng } from './prng.ts';
+import type { SimWorld } from './world.ts';
+
+export const faultKinds = ['crash', 'wipe', 'flap', 'partition', 'clog', 'drop', 'duplicate', 'latency', 'slowDisk'] as const;
+
+export type FaultKind = (typeof faultKinds)[number];
+
+export type Fault =
+  /** The node's process dies at `atMs` (its disk keeps what reached it) and restarts at the end. */
+  | { readonly kind: 'crash'; readonly atMs: number; readonly untilMs: number; readonly node: string }
+  /** As crash, and the disk is lost: the node restarts empty, as a new writer. */
+  | { readonly kind: 'wipe'; readonly atMs: number; readonly untilMs: number; readonly node: string }
+  /** A crash loop: the node is down `downMs`, up `upMs`, down again… until `untilMs` (then up). */
+  | { readonly kind: 'flap'; readonly atMs: number; readonly untilMs: number; readonly node: string; readonly downMs: number; readonly upMs: number }
+  /** Nodes in different groups cannot talk to each other (clients still reach every node). */
+  | { readonly kind: 'partition'; readonly atMs: number; readonly untilMs: number; readonly groups: readonly (readonly string[])[] }
+  /** Messages from `from` to `to` are held (the other direction flows). */
+  | { readonly kind: 'clog'; readonly atMs: number; readonly untilMs: number; readonly from: string; readonly to: string }
+  /** Each message is lost with probability `rate`, silently. */
+  | { readonly kind: 'drop'; readonly atMs: number; readonly untilMs: number; readonly rate: number }
+  /** Each message is delivered twice with probability `rate`. */
+  | { readonly kind: 'duplicate'; readonly atMs: number; readonly untilMs: number; readonly rate: number }
+  /** Every latency is multiplied by `factor`: replies miss deadlines, messages reorder widely. */
+  | { readonly kind: 'latency'; readonly atMs: number; readonly untilMs: number; readonly factor: number }
+  /** One node's disk becomes `factor` times slower. */
+  | { readonly kind: 'slowDisk'; readonly atMs: number; readonly untilMs: number; readonly node: string; readonly factor: number };
+
+export interface ScheduleOptions {
+  readonly nodeNames: readonly string[];
+  /** Faults start and end within [startMs, endMs]. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly faultsMax: number;
+  /** Wipes are rarer: each loses what only that disk held, so they are capped per run. */
+  readonly wipesMax: number;
+  /** Kinds allowed (all by default). */
+  readonly kinds?: readonly FaultKind[] | undefined;
+}
+
+export function randomFaultSchedule(prng: Prng, options: ScheduleOptions): Fault[] {
+  const count = prng.int(0, options.faultsMax + 1);
+  const kinds = options.kinds ?? faultKinds;
+  const faults: Fault[] = [];
+  let wipes = 0;
+  for (let i = 0; i < count; i++) {
+    let kind = prng.pick(kinds);
+    if (kind === 'wipe' && wipes++ >= options.wipesMax) kind = 'crash';
+    faults.push(randomFault(prng, kind, options));
+  }
+  return faults.sort((a, b) => a.atMs - b.atMs);
+}
+
+function randomFault(prng: Prng, kind: FaultKind, options: ScheduleOptions): Fault {
+  const { nodeNames, startMs, endMs } = options;
+  const atMs = prng.int(startMs, endMs);
+  const untilMs = Math.min(endMs, atMs + prng.int(50, Math.max(51, Math.floor((endMs - startMs) / 2))));
+  switch (kind) {
+    case 'crash':
+    case 'wipe':
+      return { kind, atMs, untilMs, node: prng.pick(nodeNames) };
+    case 'flap':
+      return { kind, atMs, untilMs, node: prng.pick(nodeNames), downMs: prng.int(2, 40), upMs: prng.int(5, 100) };
+    case 'partition':
+      return { kind, atMs, untilMs, groups: randomGroups(prng, nodeNames) };
+    case 'clog': {
+      const [from, to] = prng.shuffled(nodeNames) as [string, string];
+      return { kind, atMs, untilMs, from, to };
+    }
+    case 'drop':
+    case 'duplicate':
+      return { kind, atMs, untilMs, rate: roundTo(0.05 + prng.float() * 0.35, 2) };
+    case 'latency':
+      return { kind, atMs, untilMs, factor: prng.int(3, 30) };
+    case 'slowDisk':
+      return { kind, atMs, untilMs, node: prng.pick(nodeNames), factor: prng.int(10, 200) };
+    default:
+      return unreachable(kind, 'fault kind');
+  }
+}
+
+/** Two groups (sometimes one node alone), or three. Never a group of nobody. */
+function randomGroups(prng: Prng, nodeNames: readonly string[]): string[][] {
+  const shuffled = prng.shuffled(nodeNames);
+  const groupsCount = nodeNames.length >= 4 && prng.chance(0.3) ? 3 : 2;
+  const cuts = new Set<number>();
+  while (cuts.size < groupsCount - 1) cuts.add(prng.int(1, shuffled.length));
+  const bounds = [0, ...[...cuts].sort((a, b) => a - b), shuffled.length];
+  return bounds.slice(0, -1).map((start, i) => shuffled.slice(start, bounds[i + 1]).sort());
+}
+
+function roundTo(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/** Schedules the fault's start and end on the world's clock. */
+export function scheduleFault(world: SimWorld, fault: Fault): void {
+  const { queue } = world;
+  assert(fault.atMs * 1000 >= queue.nowUs, 'fault scheduled in the past');
+  if (fault.kind === 'flap') return scheduleFlap(world, fault);
+  queue.at(fault.atMs * 1000, () => startFault(world, fault));
+  queue.at(fault.untilMs * 1000, () => endFault(world, fault));
+}
+
+function scheduleFlap(world: SimWorld, fault: Extract<Fault, { kind: 'flap' }>): void {
+  for (let downAtMs = fault.atMs; downAtMs < fault.untilMs; downAtMs += fault.downMs + fault.upMs) {
+    const upAtMs = Math.min(fault.untilMs, downAtMs + fault.downMs);
+    world.queue.at(downAtMs * 1000, () => world.crash(fault.node));
+    world.queue.at(upAtMs * 1000, () => world.restart(fault.node));
+  }
+}
+
+function startFault(world: SimWorld, fault: Fault): void {
+  const { network } = world;
+  switch (fault.kind) {
+    case 'crash':
+      return world.crash(fault.node);
+    case 'wipe':
+      world.crash(fault.node);
+      return world.wipe(fault.node);
+    case 'flap':
+      return; // scheduled cycle by cycle (scheduleFlap)
+    case 'partition':
+      return network.partition(fault.groups);
+    case 'clog':
+      return network.clog(fault.from, fault.to);
+    case 'drop':
+      network.dropRate = fault.rate;
+      return;
+    case 'duplicate':
+      network.duplicateRate = fault.rate;
+      return;
+    case 'latency':
+      network.latencyScale = fault.factor;
+      return;
+    case 'slowDisk':
+      world.disk(fault.node).latencyScale = fault.factor;
+      return;
+    default:
+      unreachable(fault, 'fault');
+  }
+}
+
+/** Ends a fault; a setting another fault changed since is left to that fault. */
+function endFault(world: SimWorld, fault: Fault): void {
+  const { network } = world;
+  switch (fault.kind) {
+    case 'crash':
+    case 'wipe':
+      return world.restart(fault.node);
+    case 'flap':
+      return;
+    case 'partition':
+      if (network.partitionGroups === fault.groups) network.partition([]);
+      return;
+    case 'clog':
+      return network.unclog(fault.from, fault.to);
+    case 'drop':
+      if (network.dropRate === fault.rate) network.dropRate = 0;
+      return;
+    case 'duplicate':
+      if (network.duplicateRate === fault.rate) network.duplicateRate = 0;
+      return;
+    case 'latency':
+      if (network.latencyScale === fault.factor) network.latencyScale = 1;
+      return;
+    case 'slowDisk':
+      if (world.disk(fault.node).latencyScale === fault.factor) world.disk(fault.node).latencyScale = 1;
+      return;
+    default:
+      unreachable(fault, 'fault');
+  }
+}
+
+export function describeFault(fault: Fault): string {
+  const window = `${fault.atMs}..${fault.untilMs} ms`;
+  switch (fault.kind) {
+    case 'crash':
+    case 'wipe':
+      return `${window}  ${fault.kind} ${fault.node}`;
+    case 'flap':
+      return `${window}  flap ${fault.node} (down ${fault.downMs} ms, up ${fault.upMs} ms, repeatedly)`;
+    case 'partition':
+      return `${window}  partition ${fault.groups.map((group) => `{${group.join(' ')}}`).join(' | ')}`;
+    case 'clog':
+      return `${window}  clog ${fault.from} -> ${fault.to}`;
+    case 'drop':
+    case 'duplicate':
+      return `${window}  ${fault.kind} ${Math.round(fault.rate * 100)}% of messages`;
+    case 'latency':
+      return `${window}  latency x${fault.factor}`;
+    case 'slowDisk':
+      return `${window}  slow disk on ${fault.node} x${fault.factor}`;
+    default:
+      return unreachable(fault, 'fault');
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The oracle: what the checkers know that no node tells. It watches the simulated disks and the
+ * coordinators' answers as they happen, and records
+ * - every version a coordinator made: the write it belongs to (by the label in its value), its
+ *   dot and when it was made — a write retried through another coordinator has two;
+ * - at the moment a put was answered as stored, on how many disks its version was;
+ * - every wipe, and when;
+ * and it flags at once what is wrong whatever the history says: a dot naming two different
+ * values (a reused dot), and a value no client wrote.
+ */
+import { formatDot } from '../core/version/actor.ts';
+import { covers } from '../core/version/causal-context.ts';
+import type { CausalContext, Dot } from '../core/version/types.ts';
+import { partitionOf } from '../core/ring/hash.ts';
+import type { DiskWrite } from './disk.ts';
+import { dotKey, labelOf } from './labels.ts';
+import type { Violation } from './checkers/violation.ts';
+import type { SimWorld, WorldObserver } from './world.ts';
+
+/** One version a coordinator made for a client write. */
+export interface WriteVersion {
+  readonly label: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly dot: Dot;
+  readonly coordinator: string;
+  readonly madeMs: number;
+}
+
+export interface Wipe {
+  readonly node: string;
+  readonly atMs: number;
+}
+
+export class Oracle implements WorldObserver {
+  readonly versionsByLabel = new Map<string, WriteVersion[]>();
+  /** By dotKey (bucket, key and dot). */
+  readonly versionByDot = new Map<string, WriteVersion>();
+  readonly wipes: Wipe[] = [];
+  readonly violations: Violation[] = [];
+  /** Labels clients have written (registered at invocation, before any node can see them). */
+  readonly issuedLabels = new Set<string>();
+  /** By identity of the context a coordinator answered with: the version and its disk count then. */
+  private readonly answeredContexts = new Map<CausalContext, WriteVersion>();
+  private readonly storesAtAnswer = new Map<CausalContext, number>();
+  private readonly labelByDot = new Map<string, string>();
+  private world: SimWorld | undefined;
+
+  attach(world: SimWorld): void {
+    this.world = world;
+  }
+
+  private get nowMs(): number {
+    return this.world?.nowMs ?? 0;
+  }
+
+  onDiskWrite(write: DiskWrite): void {
+    const { effect, outcome, after, before } = write;
+    if (effect.op.kind === 'coordinate' && outcome.ok && outcome.written) this.recordVersion(write, outcome.written.dot, outcome.written.context);
+    if (after === null || after === before) return;
+    for (const sibling of after.siblings) {
+      if (before?.siblings.includes(sibling)) continue;
+      this.checkSibling(write.node, effect.bucket, effect.key, sibling.dot, labelOf(sibling.value));
+    }
+  }
+
+  onStoredAnswer(_node: string, context: CausalContext): void {
+    if (this.storesAtAnswer.has(context)) return; // the forwarding node passing the answer on
+    const version = this.answeredContexts.get(context);
+    if (version === undefined) {
+      this.flag('quorum', `a coordinator answered "stored" with a context no coordinate op produced`, undefined);
+      return;
+    }
+    this.storesAtAnswer.set(context, this.copiesOf(version));
+  }
+
+  onWipe(node: string): void {
+    this.wipes.push({ node, atMs: this.nowMs });
+  }
+
+  /** For an acknowledged put: how many disks held its version when its coordinator answered. */
+  storesWhenAnswered(context: CausalContext): number | undefined {
+    return this.storesAtAnswer.get(context);
+  }
+
+  /** The version an answer's context names. */
+  versionAnswered(context: CausalContext): WriteVersion | undefined {
+    return this.answeredContexts.get(context);
+  }
+
+  /** Distinct nodes wiped at or after `sinceMs`, among `nodes`. */
+  wipedSince(nodes: readonly string[], sinceMs: number): number {
+    return new Set(this.wipes.filter((wipe) => wipe.atMs >= sinceMs && nodes.includes(wipe.node)).map((wipe) => wipe.node)).size;
+  }
+
+  /**
+   * Disks whose object covers the version's dot now, plus disks wiped since it was made (a copy
+   * there was real, only lost since).
+   */
+  private copiesOf(version: WriteVersion): number {
+    const world = this.world!;
+    const partition = partitionOf(version.bucket, version.key, world.ring.partitionCount);
+    let copies = 0;
+    for (const node of world.nodeNames) {
+      const object = world.disk(node).get(partition, version.bucket, version.key);
+      if ((object !== null && covers(object.context, version.dot)) || this.wipedSince([node], version.madeMs) > 0) copies++;
+    }
+    return copies;
+  }
+
+  private recordVersion(write: DiskWrite, dot: Dot, context: CausalContext): void {
+    const { effect } = write;
+    if (effect.op.kind !== 'coordinate') return;
+    const label = labelOf(effect.op.intent.value);
+    const version: WriteVersion = { label, bucket: effect.bucket, key: effect.key, dot, coordinator: write.node, madeMs: this.nowMs };
+    const versions = this.versionsByLabel.get(label) ?? [];
+    versions.push(version);
+    this.versionsByLabel.set(label, versions);
+    this.versionByDot.set(dotKey(effect.bucket, effect.key, dot), version);
+    this.answeredContexts.set(context, version);
+  }
+
+  private checkSibling(node: string, bucket: string, key: string, dot: Dot, label: string): void {
+    const id = dotKey(bucket, key, dot);
+    const known = this.labelByDot.get(id);
+    if (known === undefined) this.labelByDot.set(id, label);
+    else if (known !== label) {
+      this.flag('dots', `dot ${formatDot(dot)} of ${bucket}/${key} names two different writes, ${known} and ${label} (seen on ${node}): one of them is lost wherever both meet`, key);
+    }
+    if (!this.issuedLabels.has(label)) this.flag('phantoms', `${node} stored value ${JSON.stringify(label)} for ${bucket}/${key}, which no client wrote`, key);
+  }
+
+  private flag(checker: string, message: string, key: string | undefined): void {
+    if (this.violations.length < 20) this.violations.push({ checker, message, key, entryIds: [] });
+  }
+}

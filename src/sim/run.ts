@@ -1,0 +1,217 @@
+/**
+ * One seed, one run (issue 3): build a cluster, run clients against it through a safety phase
+ * with a random mix of faults, then heal everything and run the liveness phase (wait for what is
+ * in flight, then drive convergence), and judge the history and the disks with every checker.
+ * Everything random comes from the seed, so `runSeed` is a pure function of its options: the
+ * same seed gives the same history, the same trace digest and the same verdict.
+ */
+import { createHash } from 'node:crypto';
+import { defaultBucketProps } from '../core/limits.ts';
+import type { SimBugs } from './bugs.ts';
+import { runCheckers, type Violation } from './checkers/index.ts';
+import { defaultDiskConfig } from './disk.ts';
+import { randomFaultSchedule, scheduleFault, type Fault, type FaultKind } from './faults.ts';
+import { History } from './history.ts';
+import { convergeByReadRepair, type LivenessResult } from './liveness.ts';
+import { defaultNetworkConfig } from './network.ts';
+import { Oracle } from './oracle.ts';
+import { Prng } from './prng.ts';
+import { formatFailure } from './report.ts';
+import { defaultMix, SimClient, type Choice, type WorkloadContext } from './workload.ts';
+import { SimWorld } from './world.ts';
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly nodesCount: number;
+  readonly partitionCount: number;
+  readonly clientsCount: number;
+  readonly keysCount: number;
+  /** Length of the safety phase (clients and faults), simulated. */
+  readonly safetyMs: number;
+  readonly faultsMax: number;
+  readonly wipesMax: number;
+  /** Fault kinds to draw from (all by default). */
+  readonly faultKinds?: readonly FaultKind[] | undefined;
+  readonly requestTimeoutMs: number;
+  readonly clientTimeoutMs: number;
+  readonly thinkMsMean: number;
+  readonly hotKeyShare: number;
+  readonly mix: Readonly<Record<Choice, number>>;
+  readonly bugs: SimBugs;
+}
+
+/**
+ * Small and short: five nodes, a handful of hot keys, two simulated seconds of faults. Small
+ * clusters meet the interesting interleavings more often than big ones (FoundationDB's and
+ * TigerBeetle's experience), and short runs mean many seeds.
+ */
+export const defaultRunOptions: Omit<RunOptions, 'seed'> = {
+  nodesCount: 5,
+  partitionCount: 16,
+  clientsCount: 4,
+  keysCount: 5,
+  safetyMs: 2_000,
+  faultsMax: 4,
+  wipesMax: 1,
+  requestTimeoutMs: 300,
+  clientTimeoutMs: 500,
+  thinkMsMean: 15,
+  hotKeyShare: 0.3,
+  mix: defaultMix,
+  bugs: {},
+};
+
+export const simBucket = 'sim';
+
+/** Time after healing for requests in flight to finish or time out before repair starts. */
+const settleMs = 200;
+const livenessRoundsMax = 3;
+const livenessRoundMs = 200;
+
+export interface RunStats {
+  readonly operations: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly unknown: number;
+  readonly steps: number;
+  readonly messages: number;
+}
+
+export interface RunResult {
+  readonly seed: number;
+  readonly options: RunOptions;
+  readonly faults: readonly Fault[];
+  readonly history: History;
+  readonly violations: readonly Violation[];
+  readonly liveness: LivenessResult | undefined;
+  readonly stats: RunStats;
+  /** Digest of every node input in order, and of the history: equal for equal seeds. */
+  readonly traceDigest: string;
+  readonly historyDigest: string;
+  readonly ok: boolean;
+  /** The failure report (seed, faults, violations, history excerpt), or '' when ok. */
+  readonly report: string;
+}
+
+export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunResult {
+  const options: RunOptions = { ...defaultRunOptions, ...partial };
+  const prng = new Prng(options.seed);
+  const faultPrng = prng.fork('faults');
+  const workloadPrng = prng.fork('workload');
+  const worldPrng = prng.fork('world');
+  const nodeNames = Array.from({ length: options.nodesCount }, (_, i) => `n${i + 1}`);
+  const keys = Array.from({ length: options.keysCount }, (_, i) => `k${i + 1}`);
+  const faults = randomFaultSchedule(faultPrng, {
+    nodeNames,
+    startMs: 50,
+    endMs: options.safetyMs - 50,
+    faultsMax: options.faultsMax,
+    wipesMax: options.wipesMax,
+    kinds: options.faultKinds,
+  });
+  const history = new History();
+  const oracle = new Oracle();
+  let world: SimWorld | undefined;
+  let liveness: LivenessResult | undefined;
+  let violations: Violation[];
+  try {
+    world = new SimWorld(
+      {
+        nodeNames,
+        partitionCount: options.partitionCount,
+        bucketProps: defaultBucketProps,
+        requestTimeoutMs: options.requestTimeoutMs,
+        network: defaultNetworkConfig,
+        disk: defaultDiskConfig,
+        clientLatencyUsMin: 100,
+        clientLatencyUsMax: 1_000,
+        bugs: options.bugs,
+      },
+      worldPrng,
+      oracle,
+    );
+    oracle.attach(world);
+    liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys);
+    violations = runCheckers({ world, history, oracle, livenessMs: settleMs + liveness.elapsedMs });
+  } catch (error) {
+    violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
+  }
+  return result(options, faults, history, violations, liveness, world);
+}
+
+function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, prng: Prng, keys: string[]): LivenessResult {
+  for (const fault of faults) scheduleFault(world, fault);
+  const shared: WorkloadContext = { world, history, oracle, bucketProps: defaultBucketProps, stopMs: options.safetyMs, nextLabel: 1 };
+  const workload = { clientsCount: options.clientsCount, bucket: simBucket, keys, hotKeyShare: options.hotKeyShare, thinkMsMean: options.thinkMsMean, clientTimeoutMs: options.clientTimeoutMs, mix: options.mix, quorumOverrideShare: 0.2 };
+  for (let i = 1; i <= options.clientsCount; i++) new SimClient(`c${i}`, shared, workload, prng.fork(`client ${i}`)).start();
+  world.runUntil(options.safetyMs);
+  heal(world);
+  world.runUntil(options.safetyMs + options.clientTimeoutMs + settleMs);
+  return convergeByReadRepair(world, history, {
+    bucket: simBucket,
+    keys,
+    roundsMax: livenessRoundsMax,
+    roundMs: livenessRoundMs,
+    readTimeoutMs: options.requestTimeoutMs,
+  });
+}
+
+/** The end of the safety phase: every node up, every link clean, every disk fast. */
+function heal(world: SimWorld): void {
+  for (const name of world.nodeNames) {
+    world.restart(name);
+    world.disk(name).latencyScale = 1;
+  }
+  world.network.heal();
+}
+
+function result(options: RunOptions, faults: readonly Fault[], history: History, violations: Violation[], liveness: LivenessResult | undefined, world: SimWorld | undefined): RunResult {
+  const entries = history.entries.filter((entry) => entry.client !== 'repair');
+  const stats: RunStats = {
+    operations: entries.length,
+    ok: entries.filter((entry) => entry.outcome === 'ok').length,
+    failed: entries.filter((entry) => entry.outcome === 'failed').length,
+    unknown: entries.filter((entry) => entry.outcome === 'unknown').length,
+    steps: world?.stepsCount ?? 0,
+    messages: world?.network.stats.sent ?? 0,
+  };
+  const ok = violations.length === 0;
+  const report = ok ? '' : formatFailure({ seed: options.seed, replay: replayCommand(options), faults, violations, history, world, bucket: simBucket });
+  return {
+    seed: options.seed,
+    options,
+    faults,
+    history,
+    violations,
+    liveness,
+    stats,
+    traceDigest: world?.traceDigest() ?? '',
+    historyDigest: createHash('sha256').update(JSON.stringify(history.entries)).digest('hex'),
+    ok,
+    report,
+  };
+}
+
+/** CLI flags for the options the CLI can set (cli.ts). */
+const cliFlags: readonly (readonly [keyof RunOptions, string])[] = [
+  ['nodesCount', 'nodes'],
+  ['partitionCount', 'partitions'],
+  ['clientsCount', 'clients'],
+  ['keysCount', 'keys'],
+  ['safetyMs', 'duration-ms'],
+  ['faultsMax', 'faults-max'],
+  ['wipesMax', 'wipes-max'],
+];
+
+/** The command that replays this run exactly (with a note for options only code can set). */
+export function replayCommand(options: RunOptions): string {
+  const parts = [`npm run sim -- --seed ${options.seed}`];
+  for (const [name, value] of Object.entries(options.bugs)) if (value) parts.push(`--bug ${name}`);
+  if (options.faultKinds) parts.push(`--faults ${options.faultKinds.join(',')}`);
+  for (const [option, flag] of cliFlags) if (options[option] !== defaultRunOptions[option as keyof typeof defaultRunOptions]) parts.push(`--${flag} ${String(options[option])}`);
+  const codeOnly = (['requestTimeoutMs', 'clientTimeoutMs', 'thinkMsMean', 'hotKeyShare', 'mix'] as const).filter(
+    (option) => JSON.stringify(options[option]) !== JSON.stringify(defaultRunOptions[option]),
+  );
+  if (codeOnly.length > 0) parts.push(`(and in code: ${codeOnly.map((option) => `${option}=${JSON.stringify(options[option])}`).join(', ')})`);
+  return parts.join(' ');
+}

@@ -1,0 +1,32 @@
+/** The summary of many seeds: a line per fault kind (how many seeds had it, how many failed). */
+import { faultKinds } from './faults.ts';
+import type { RunResult } from './run.ts';
+
+export function summarizeRuns(results: readonly RunResult[], elapsedS: number): string[] {
+  const failed = results.filter((result) => !result.ok);
+  const lines = [
+    `${results.length} seeds in ${elapsedS.toFixed(1)} s: ${results.length - failed.length} ok, ${failed.length} failed`,
+    'fault kind   seeds  failed    ops   acked  failed unknown',
+  ];
+  for (const kind of ['none', ...faultKinds] as const) {
+    const withKind = results.filter((result) => (kind === 'none' ? result.faults.length === 0 : result.faults.some((fault) => fault.kind === kind)));
+    const sum = (pick: (result: RunResult) => number): number => withKind.reduce((total, result) => total + pick(result), 0);
+    const cells = [
+      kind.padEnd(10),
+      String(withKind.length).padStart(7),
+      String(withKind.filter((result) => !result.ok).length).padStart(7),
+      String(sum((r) => r.stats.operations)).padStart(7),
+      String(sum((r) => r.stats.ok)).padStart(7),
+      String(sum((r) => r.stats.failed)).padStart(7),
+      String(sum((r) => r.stats.unknown)).padStart(7),
+    ];
+    lines.push(cells.join(' '));
+  }
+  const checkers = new Map<string, number>();
+  for (const result of failed) for (const checker of new Set(result.violations.map((violation) => violation.checker))) checkers.set(checker, (checkers.get(checker) ?? 0) + 1);
+  if (failed.length > 0) {
+    lines.push(`failed seeds: ${failed.map((result) => result.seed).join(' ')}`);
+    lines.push(`checkers that failed: ${[...checkers].map(([checker, count]) => `${checker} (${count} seeds)`).join(', ')}`);
+  }
+  return lines;
+}

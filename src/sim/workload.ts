@@ -1,0 +1,224 @@
+/**
+ * Simulated clients. Each client runs one operation at a time (a closed loop with think time)
+ * against a random node — any node accepts any request (DESIGN §6) — and mixes:
+ * - gets;
+ * - read-modify-writes: a get, then a put with the context that get returned (fresh);
+ * - blind puts (no context: concurrent with everything stored);
+ * - puts with a stale context (one this client saw earlier, not its latest);
+ * - deletes, with a fresh or a stale context.
+ * It carries contexts as a real client does: as opaque tokens (encoded and decoded with the
+ * real codec). Every operation is recorded in the history with a unique label per write.
+ */
+import { limits, type BucketProps } from '../core/limits.ts';
+import type { ClientRequest, ClientResult, GetRequest } from '../core/messages.ts';
+import { decodeContextToken, encodeContextToken } from '../core/version/context-token.ts';
+import type { CausalContext, StoredObject } from '../core/version/types.ts';
+import type { GotObject, History, HistoryEntry, OperationKind, WriteStyle } from './history.ts';
+import { labelBytes, labelOf } from './labels.ts';
+import type { Oracle } from './oracle.ts';
+import type { Prng } from './prng.ts';
+import type { ClientOutcome, SimWorld } from './world.ts';
+
+export interface WorkloadConfig {
+  readonly clientsCount: number;
+  readonly bucket: string;
+  readonly keys: readonly string[];
+  /** Chance that a client picks the first (hot) key instead of a uniform one. */
+  readonly hotKeyShare: number;
+  readonly thinkMsMean: number;
+  /** What a client gives a request before it calls the outcome unknown. */
+  readonly clientTimeoutMs: number;
+  /** Relative weights of the operation mix. */
+  readonly mix: Readonly<Record<Choice, number>>;
+  /** Chance that a request overrides the bucket's R or W with a random 1..N. */
+  readonly quorumOverrideShare: number;
+}
+
+export type Choice = 'get' | 'readModifyWrite' | 'blindPut' | 'stalePut' | 'freshDelete' | 'staleDelete';
+
+export const defaultMix: Readonly<Record<Choice, number>> = {
+  get: 3,
+  readModifyWrite: 4,
+  blindPut: 1,
+  stalePut: 1,
+  freshDelete: 1,
+  staleDelete: 0.5,
+};
+
+/** Shared by every client of a run. */
+export interface WorkloadContext {
+  readonly world: SimWorld;
+  readonly history: History;
+  readonly oracle: Oracle;
+  readonly bucketProps: BucketProps;
+  /** Clients start no operation at or after this time. */
+  readonly stopMs: number;
+  nextLabel: number;
+}
+
+/** The contexts a client has seen for one key, as tokens, oldest first. */
+const contextsKeptMax = 8;
+
+export class SimClient {
+  private readonly tokens = new Map<string, string[]>();
+
+  constructor(
+    readonly name: string,
+    private readonly shared: WorkloadContext,
+    private readonly config: WorkloadConfig,
+    private readonly prng: Prng,
+  ) {}
+
+  start(): void {
+    this.afterThinking(() => this.nextOperation());
+  }
+
+  private afterThinking(action: () => void): void {
+    this.shared.world.queue.after(this.prng.exponential(this.config.thinkMsMean) * 1000, () => {
+      if (this.shared.world.nowMs < this.shared.stopMs) action();
+    });
+  }
+
+  private nextOperation(): void {
+    const key = this.pickKey();
+    const done = (): void => this.afterThinking(() => this.nextOperation());
+    switch (this.pickChoice()) {
+      case 'get':
+        return this.get(key, done);
+      case 'readModifyWrite':
+        return this.get(key, (object) => (object === undefined ? done() : this.write(key, 'put', 'fresh', tokenOf(object), done)));
+      case 'blindPut':
+        return this.write(key, 'put', 'blind', null, done);
+      case 'stalePut':
+        return this.write(key, 'put', 'stale', this.staleToken(key), done);
+      case 'freshDelete':
+        return this.get(key, (object) => (object === undefined ? done() : this.write(key, 'delete', 'fresh', tokenOf(object), done)));
+      case 'staleDelete':
+        return this.write(key, 'delete', 'stale', this.staleToken(key), done);
+    }
+  }
+
+  /** A get; `then` receives the object, or undefined when the get did not succeed. */
+  private get(key: string, then: (object: StoredObject | null | undefined) => void): void {
+    const r = this.pickQuorum('r');
+    const request: GetRequest = { kind: 'get', bucket: this.config.bucket, key, r, timeoutMs: this.config.clientTimeoutMs };
+    this.send(request, 'get', {}, r ?? this.shared.bucketProps.r, (entry, result) => {
+      if (result?.kind !== 'got') return then(undefined);
+      if (result.object) this.remember(key, result.object.context);
+      entry.got = result.object ? gotObject(result.object) : null;
+      then(result.object);
+    });
+  }
+
+  private write(key: string, kind: 'put' | 'delete', style: WriteStyle, token: string | null, done: () => void): void {
+    const label = `${kind === 'put' ? 'w' : 'd'}${this.shared.nextLabel++}`;
+    this.shared.oracle.issuedLabels.add(label);
+    const context = token === null ? null : decodeContextToken(token);
+    const w = this.pickQuorum('w');
+    const request: ClientRequest = {
+      kind: 'put',
+      bucket: this.config.bucket,
+      key,
+      value: labelBytes(label),
+      contentType: 'text/plain',
+      deleted: kind === 'delete',
+      context,
+      w,
+      timeoutMs: this.config.clientTimeoutMs,
+    };
+    this.send(request, kind, { style: token === null ? 'blind' : style, label, context }, w ?? this.shared.bucketProps.w, (entry, result) => {
+      if (result?.kind === 'stored') {
+        entry.storedContext = result.context;
+        this.remember(key, result.context);
+      }
+      done();
+    });
+  }
+
+  /** Sends, records, and completes the entry on the first of: an answer, a reset, the deadline. */
+  private send(
+    request: ClientRequest,
+    kind: OperationKind,
+    extra: Pick<HistoryEntry, 'style' | 'label' | 'context'>,
+    quorum: number,
+    then: (entry: HistoryEntry, result: ClientResult | undefined) => void,
+  ): void {
+    const { world, history } = this.shared;
+    const node = this.prng.pick(world.nodeNames);
+    const entry = history.invoke({ client: this.name, node, kind, bucket: request.bucket, key: request.key, quorum, invokedMs: world.nowMs, ...extra });
+    let finished = false;
+    const finish = (result: ClientResult | undefined): void => {
+      if (finished) return;
+      finished = true;
+      then(entry, result);
+    };
+    world.queue.after(this.config.clientTimeoutMs * 1000, () => {
+      history.complete(entry, world.nowMs, 'unknown', { code: 'deadline' });
+      finish(undefined);
+    });
+    world.request(node, request, (outcome) => {
+      if (entry.outcome !== 'pending') return;
+      recordOutcome(history, entry, world.nowMs, outcome);
+      finish(outcome.type === 'result' ? outcome.result : undefined);
+    });
+  }
+
+  private pickKey(): string {
+    const { keys, hotKeyShare } = this.config;
+    return this.prng.chance(hotKeyShare) ? keys[0]! : this.prng.pick(keys);
+  }
+
+  private pickChoice(): Choice {
+    const entries = Object.entries(this.config.mix) as [Choice, number][];
+    const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
+    let roll = this.prng.float() * total;
+    for (const [choice, weight] of entries) {
+      roll -= weight;
+      if (roll < 0) return choice;
+    }
+    return entries[entries.length - 1]![0];
+  }
+
+  private pickQuorum(_name: 'r' | 'w'): number | undefined {
+    if (!this.prng.chance(this.config.quorumOverrideShare)) return undefined;
+    return this.prng.int(1, this.shared.bucketProps.n + 1);
+  }
+
+  private remember(key: string, context: CausalContext): void {
+    const tokens = this.tokens.get(key) ?? [];
+    const token = encodeContextToken(context);
+    if (token.length > limits.contextBytesMax) return; // a real client could not send it back either
+    tokens.push(token);
+    if (tokens.length > contextsKeptMax) tokens.shift();
+    this.tokens.set(key, tokens);
+  }
+
+  /** A context this client saw earlier than its latest, or its only one, or none. */
+  private staleToken(key: string): string | null {
+    const tokens = this.tokens.get(key) ?? [];
+    if (tokens.length === 0) return null;
+    return tokens[this.prng.int(0, Math.max(1, tokens.length - 1))]!;
+  }
+}
+
+/** The token a get hands its client: null when the key was not found (the next put is blind). */
+function tokenOf(object: StoredObject | null): string | null {
+  return object === null ? null : encodeContextToken(object.context);
+}
+
+/** A node's `timeout` says the write may or may not have been stored: as unknown as no answer. */
+export function recordOutcome(history: History, entry: HistoryEntry, nowMs: number, outcome: ClientOutcome): void {
+  if (outcome.type === 'refused') history.complete(entry, nowMs, 'failed', { code: 'refused' });
+  else if (outcome.type === 'reset') history.complete(entry, nowMs, 'unknown', { code: 'reset' });
+  else if (outcome.result.kind === 'error') {
+    history.complete(entry, nowMs, outcome.result.code === 'timeout' ? 'unknown' : 'failed', { code: outcome.result.code });
+  }
+  else history.complete(entry, nowMs, 'ok');
+}
+
+export function gotObject(object: StoredObject): GotObject {
+  return {
+    siblings: object.siblings.map((sibling) => ({ dot: sibling.dot, label: labelOf(sibling.value), deleted: sibling.deleted })),
+    context: object.context,
+  };
+}

@@ -1,0 +1,305 @@
+/**
+ * The simulated world: a whole cluster of real KvNodes (src/core/node.ts) in one process, on
+ * virtual time, a simulated network and simulated disks (DESIGN §3). The world feeds each node
+ * its inputs — client requests, peer messages, delivery failures, store outcomes and a tick
+ * every 10 ms — and carries out the effects it returns, exactly as the real runtime does
+ * (src/runtime/node-runtime.ts), but with every delay and every fault drawn from one seed.
+ *
+ * Faults are methods (crash, wipe, restart; the network's partition, clog, drop rates); the
+ * fault schedule (faults.ts) decides when to call them. Observers see what a checker needs and a
+ * node never tells: every disk write and every acknowledgement, when it happens.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { assert, unreachable } from '../core/assert.ts';
+import type { Effect, NodeInput } from '../core/effects.ts';
+import type { BucketProps } from '../core/limits.ts';
+import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
+import { KvNode } from '../core/node.ts';
+import type { StoreOp } from '../core/replica/store-op.ts';
+import type { Ring } from '../core/ring/types.ts';
+import type { CausalContext } from '../core/version/types.ts';
+import { defaultRequestLimits } from '../core/validate.ts';
+import { isReadRepair, storeOpApplier, type SimBugs, type StepCause } from './bugs.ts';
+import { SimDisk, type DiskConfig, type DiskWrite, type StoreEffect } from './disk.ts';
+import { EventQueue, microsPerMs } from './event-queue.ts';
+import { SimNetwork, type NetworkConfig } from './network.ts';
+import type { Prng } from './prng.ts';
+import { simRing } from './ring-cache.ts';
+
+/** Nodes check their deadlines this often, as the real runtime's timer does. */
+export const tickIntervalMs = 10;
+
+export interface WorldConfig {
+  readonly nodeNames: readonly string[];
+  readonly partitionCount: number;
+  readonly bucketProps: BucketProps;
+  readonly requestTimeoutMs: number;
+  readonly network: NetworkConfig;
+  readonly disk: DiskConfig;
+  /** One way, between a client and the node it talks to (clients are never partitioned). */
+  readonly clientLatencyUsMin: number;
+  readonly clientLatencyUsMax: number;
+  readonly bugs: SimBugs;
+}
+
+export interface WorldObserver {
+  onDiskWrite(write: DiskWrite): void;
+  /** A coordinator answered a put as stored (to its client or to the node that forwarded it). */
+  onStoredAnswer(node: string, context: CausalContext): void;
+  onWipe(node: string): void;
+}
+
+/** What a client learns of a request: the node's answer, a refused connection, or a reset one. */
+export type ClientOutcome =
+  | { readonly type: 'result'; readonly result: ClientResult }
+  /** The node was down: the request never reached it. */
+  | { readonly type: 'refused' }
+  /** The node crashed while coordinating: the request may or may not have taken effect. */
+  | { readonly type: 'reset' };
+
+type ClientCallback = (outcome: ClientOutcome) => void;
+
+class SimNode {
+  /** Boot count; a message or callback meant for an earlier life is dropped. */
+  life = 0;
+  kv: KvNode | null = null;
+  readonly clientRequests = new Map<number, ClientCallback>();
+  readonly storeKinds = new Map<number, StoreOp['kind']>();
+  nextRequestId = 1;
+
+  constructor(
+    readonly name: string,
+    readonly disk: SimDisk,
+  ) {}
+}
+
+export class SimWorld {
+  readonly queue = new EventQueue();
+  readonly ring: Ring;
+  readonly network: SimNetwork;
+  private readonly nodes = new Map<string, SimNode>();
+  private readonly trace: Hash = createHash('sha256');
+  private tickingUntilUs = -1;
+  stepsCount = 0;
+
+  constructor(
+    readonly config: WorldConfig,
+    private readonly prng: Prng,
+    private readonly observer: WorldObserver,
+  ) {
+    this.ring = simRing(config.nodeNames, config.partitionCount, config.bucketProps.n);
+    this.network = new SimNetwork(config.network, this.queue, prng.fork('network'), {
+      nodeLife: (name) => this.nodeLife(name),
+      deliver: (to, from, message) => this.deliver(to, from, message),
+      reportFailure: (from, fromLife, to, message) => this.reportFailure(from, fromLife, to, message),
+    });
+    const diskPrng = prng.fork('disks');
+    const apply = storeOpApplier(config.bugs);
+    for (const name of config.nodeNames) {
+      const disk = new SimDisk(name, diskPrng.hex(8), this.queue, diskPrng, config.disk, apply, (write) => observer.onDiskWrite(write));
+      this.nodes.set(name, new SimNode(name, disk));
+    }
+    for (const name of config.nodeNames) this.boot(this.node(name));
+  }
+
+  get nowMs(): number {
+    return this.queue.nowMs;
+  }
+
+  get nodeNames(): readonly string[] {
+    return this.config.nodeNames;
+  }
+
+  /** Hex digest of everything every node was fed, in order: equal digests, identical runs. */
+  traceDigest(): string {
+    return this.trace.copy().digest('hex');
+  }
+
+  isUp(name: string): boolean {
+    return this.node(name).kv !== null;
+  }
+
+  actorOf(name: string): string {
+    return `${name}.${this.node(name).disk.incarnation}`;
+  }
+
+  disk(name: string): SimDisk {
+    return this.node(name).disk;
+  }
+
+  /** Runs the world to `timeMs`, ticking every node every 10 ms on the way. */
+  runUntil(timeMs: number): void {
+    const untilUs = timeMs * microsPerMs;
+    this.scheduleTicks(untilUs);
+    this.queue.runUntil(untilUs);
+  }
+
+  /** A client sends `request` to node `to`; `done` gets exactly one outcome. */
+  request(to: string, request: ClientRequest, done: ClientCallback): void {
+    this.queue.after(this.clientLatencyUs(), () => {
+      const node = this.node(to);
+      if (node.kv === null) {
+        this.queue.after(this.clientLatencyUs(), () => done({ type: 'refused' }));
+        return;
+      }
+      const requestId = node.nextRequestId++;
+      node.clientRequests.set(requestId, done);
+      this.step(node, { type: 'request', requestId, request });
+    });
+  }
+
+  // ---- Faults ----
+
+  /** The node's process dies; its disk keeps what reached it. */
+  crash(name: string): void {
+    const node = this.node(name);
+    if (node.kv === null) return;
+    this.traceLine(`crash ${name}`);
+    node.kv = null;
+    node.storeKinds.clear();
+    node.disk.crash();
+    for (const done of node.clientRequests.values()) this.queue.after(this.clientLatencyUs(), () => done({ type: 'reset' }));
+    node.clientRequests.clear();
+  }
+
+  /** The node's disk is lost (the node must be down); it comes back as a new writer. */
+  wipe(name: string): void {
+    const node = this.node(name);
+    assert(node.kv === null, `wipe ${name} while it runs`);
+    this.traceLine(`wipe ${name}`);
+    const incarnation = this.config.bugs.reuseIncarnation ? node.disk.incarnation : this.prng.hex(8);
+    node.disk.wipe(incarnation);
+    this.observer.onWipe(name);
+  }
+
+  restart(name: string): void {
+    const node = this.node(name);
+    if (node.kv !== null) return;
+    this.traceLine(`restart ${name}`);
+    this.boot(node);
+  }
+
+  // ---- Driving nodes ----
+
+  private boot(node: SimNode): void {
+    node.life++;
+    node.kv = new KvNode({
+      name: node.name,
+      actor: `${node.name}.${node.disk.incarnation}`,
+      ring: this.ring,
+      bucketProps: () => this.config.bucketProps,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      requestLimits: defaultRequestLimits,
+    });
+  }
+
+  private nodeLife(name: string): number | null {
+    const node = this.node(name);
+    return node.kv === null ? null : node.life;
+  }
+
+  private deliver(to: string, from: string, message: PeerMessage): void {
+    this.step(this.node(to), { type: 'message', from, message });
+  }
+
+  private reportFailure(from: string, fromLife: number, to: string, message: PeerMessage): void {
+    const node = this.node(from);
+    if (node.kv !== null && node.life === fromLife) this.step(node, { type: 'deliveryFailed', to, message });
+  }
+
+  private step(node: SimNode, input: NodeInput, storeKind?: StoreOp['kind']): void {
+    const kv = node.kv;
+    assert(kv !== null, `step of ${node.name} while it is down`);
+    this.stepsCount++;
+    this.traceInput(node.name, input);
+    const effects = kv.step(this.queue.nowMs, input);
+    const cause: StepCause = { input, storeKind };
+    for (const effect of effects) this.perform(node, effect, cause);
+  }
+
+  private perform(node: SimNode, effect: Effect, cause: StepCause): void {
+    switch (effect.type) {
+      case 'send':
+        this.performSend(node, effect.to, effect.message, cause);
+        return;
+      case 'reply':
+        this.performReply(node, effect.requestId, effect.result);
+        return;
+      case 'store':
+        this.performStore(node, effect, cause);
+        return;
+      default:
+        unreachable(effect, 'effect');
+    }
+  }
+
+  private performSend(node: SimNode, to: string, message: PeerMessage, cause: StepCause): void {
+    const { bugs } = this.config;
+    if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message })) return;
+    if (message.kind === 'forwardReply' && message.result.kind === 'stored') this.observer.onStoredAnswer(node.name, message.result.context);
+    this.network.send(node.name, node.life, to, message);
+    if (bugs.ackBeforeStore && message.kind === 'replicaWrite') {
+      const life = node.life;
+      const ack: PeerMessage = { kind: 'replicaWriteReply', opId: message.opId };
+      this.queue.after(0, () => {
+        if (node.kv !== null && node.life === life) this.step(node, { type: 'message', from: to, message: ack });
+      });
+    }
+  }
+
+  private performReply(node: SimNode, requestId: number, result: ClientResult): void {
+    const done = node.clientRequests.get(requestId);
+    if (done === undefined) return;
+    node.clientRequests.delete(requestId);
+    if (result.kind === 'stored') this.observer.onStoredAnswer(node.name, result.context);
+    this.queue.after(this.clientLatencyUs(), () => done({ type: 'result', result }));
+  }
+
+  private performStore(node: SimNode, effect: StoreEffect, cause: StepCause): void {
+    if (this.config.bugs.skipReadRepair && isReadRepair(cause, effect)) return;
+    const life = node.life;
+    node.storeKinds.set(effect.storeId, effect.op.kind);
+    node.disk.submit(effect, (outcome) => {
+      if (node.kv === null || node.life !== life) return;
+      const storeKind = node.storeKinds.get(effect.storeId);
+      node.storeKinds.delete(effect.storeId);
+      this.step(node, { type: 'stored', storeId: effect.storeId, outcome }, storeKind);
+    });
+  }
+
+  /** One tick event per 10 ms for the whole cluster; each running node is ticked in name order. */
+  private scheduleTicks(untilUs: number): void {
+    const intervalUs = tickIntervalMs * microsPerMs;
+    let nextUs = this.tickingUntilUs < 0 ? intervalUs : this.tickingUntilUs + intervalUs;
+    for (; nextUs <= untilUs; nextUs += intervalUs) {
+      this.queue.at(nextUs, () => {
+        for (const node of this.nodes.values()) if (node.kv !== null) this.step(node, { type: 'tick' });
+      });
+      this.tickingUntilUs = nextUs;
+    }
+  }
+
+  private clientLatencyUs(): number {
+    return this.prng.int(this.config.clientLatencyUsMin, this.config.clientLatencyUsMax + 1);
+  }
+
+  private node(name: string): SimNode {
+    const node = this.nodes.get(name);
+    assert(node, `no node ${name} in the simulated cluster`);
+    return node;
+  }
+
+  private traceInput(name: string, input: NodeInput): void {
+    if (input.type === 'tick') return; // ticks follow from time alone; hashing them would only cost
+    let detail = '';
+    if (input.type === 'message') detail = `${input.from} ${input.message.kind} ${input.message.opId}`;
+    else if (input.type === 'deliveryFailed') detail = `${input.to} ${input.message.kind} ${input.message.opId}`;
+    else if (input.type === 'stored') detail = `${input.storeId} ${input.outcome.ok}`;
+    else if (input.type === 'request') detail = `${input.requestId} ${input.request.kind} ${input.request.key}`;
+    this.traceLine(`${name} ${input.type} ${detail}`);
+  }
+
+  private traceLine(line: string): void {
+    this.trace.update(`${this.queue.nowUs} ${line}\n`);
+  }
+}

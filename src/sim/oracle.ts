@@ -38,8 +38,8 @@ export class Oracle implements WorldObserver {
   readonly versionByDot = new Map<string, WriteVersion>();
   readonly wipes: Wipe[] = [];
   readonly violations: Violation[] = [];
-  /** Labels clients have written (registered at invocation, before any node can see them). */
-  readonly issuedLabels = new Set<string>();
+  /** Labels clients have written, with the key each went to (registered before any node sees them). */
+  private readonly issuedLabels = new Map<string, string>();
   /** By identity of the context a coordinator answered with: the version and its disk count then. */
   private readonly answeredContexts = new Map<CausalContext, WriteVersion>();
   private readonly storesAtAnswer = new Map<CausalContext, number>();
@@ -72,6 +72,11 @@ export class Oracle implements WorldObserver {
       return;
     }
     this.storesAtAnswer.set(context, this.copiesOf(version));
+  }
+
+  /** A client is about to write `label` to bucket/key. */
+  issue(label: string, bucket: string, key: string): void {
+    this.issuedLabels.set(label, `${bucket}/${key}`);
   }
 
   onWipe(node: string): void {
@@ -127,10 +132,12 @@ export class Oracle implements WorldObserver {
     else if (known !== label) {
       this.flag('dots', `dot ${formatDot(dot)} of ${bucket}/${key} names two different writes, ${known} and ${label} (seen on ${node}): one of them is lost wherever both meet`, key);
     }
-    if (!this.issuedLabels.has(label)) this.flag('phantoms', `${node} stored value ${JSON.stringify(label)} for ${bucket}/${key}, which no client wrote`, key);
+    const issuedFor = this.issuedLabels.get(label);
+    if (issuedFor === undefined) this.flag('phantoms', `${node} stored value ${JSON.stringify(label)} for ${bucket}/${key}, which no client wrote`, key);
+    else if (issuedFor !== `${bucket}/${key}`) this.flag('phantoms', `${node} stored ${label} for ${bucket}/${key}, but it was written to ${issuedFor}`, key);
   }
 
   private flag(checker: string, message: string, key: string | undefined): void {
-    if (this.violations.length < 20) this.violations.push({ checker, message, key, entryIds: [] });
+    if (this.violations.length < 20) this.violations.push({ checker, message: `at ${this.nowMs} ms ${message}`, key, entryIds: [] });
   }
 }

@@ -112,7 +112,7 @@ export class SimClient {
 
   private write(key: string, kind: 'put' | 'delete', style: WriteStyle, token: string | null, done: () => void): void {
     const label = `${kind === 'put' ? 'w' : 'd'}${this.shared.nextLabel++}`;
-    this.shared.oracle.issuedLabels.add(label);
+    this.shared.oracle.issue(label, this.config.bucket, key);
     const context = token === null ? null : decodeContextToken(token);
     const w = this.pickQuorum('w');
     const request: ClientRequest = {

@@ -47,7 +47,7 @@ class Cluster {
 
   put(key: string, context: CausalContext | null = null): HistoryEntry {
     const label = `w${++this.labels}`;
-    this.oracle.issuedLabels.add(label);
+    this.oracle.issue(label, bucket, key);
     const { world, history } = this;
     const entry = history.invoke({ client: 'c1', node: 'n1', kind: 'put', bucket, key, quorum: 2, invokedMs: world.nowMs, label, context, style: context ? 'fresh' : 'blind' });
     const request = { kind: 'put' as const, bucket, key, value: labelBytes(label), contentType: 't', deleted: false, context };

@@ -111,6 +111,8 @@ export class SimClient {
   }
 
   private write(key: string, kind: 'put' | 'delete', style: WriteStyle, token: string | null, done: () => void): void {
+    // The write half of a read-modify-write is an operation too: none starts after the stop.
+    if (this.shared.world.nowMs >= this.shared.stopMs) return done();
     const label = `${kind === 'put' ? 'w' : 'd'}${this.shared.nextLabel++}`;
     this.shared.oracle.issue(label, this.config.bucket, key);
     const context = token === null ? null : decodeContextToken(token);

@@ -15,7 +15,7 @@
  * read after it happens, where the durability checker sees only what is left at the end.
  */
 import { formatDot } from '../../core/version/actor.ts';
-import { covers } from '../../core/version/causal-context.ts';
+import { contextCovers, covers } from '../../core/version/causal-context.ts';
 import type { CausalContext, Dot } from '../../core/version/types.ts';
 import type { History } from '../history.ts';
 import { dotKey } from '../labels.ts';
@@ -50,12 +50,23 @@ function describe(lost: readonly VersionInfo[]): string {
 
 /** Versions `context` covers that no sibling in `siblingDots` is, or descends from. */
 function hiddenLosses(index: VersionIndex, bucket: string, key: string, siblingDots: readonly Dot[], context: CausalContext): VersionInfo[] {
-  const versions = index.ofKey(bucket, key);
-  const covered = versions.filter((info) => covers(context, info.version.dot));
-  const explained = new Set(siblingDots.map((dot) => dotKey(bucket, key, dot)));
-  const frontier = [...explained];
-  // Walk back from the siblings through what each version's writer had seen.
   const byDot = index.byDotOfKey(bucket, key);
+  const siblingKeys = siblingDots.map((dot) => dotKey(bucket, key, dot));
+  const siblings = siblingKeys.map((id) => byDot.get(id)).filter((info) => info !== undefined);
+  // Fast path: contexts are transitive, so what a correct object's context covers, the
+  // histories of its siblings' writes cover too. Only if they do not is the walk needed.
+  const direct = index.joinedHistory(siblings);
+  if (contextCovers(direct, context)) return [];
+  const suspects = index.ofKey(bucket, key).filter((info) => covers(context, info.version.dot) && !covers(direct, info.version.dot));
+  if (suspects.length === 0) return suspects;
+  const explained = walkBack(index, byDot, siblingKeys);
+  return suspects.filter((info) => !explained.has(dotKey(bucket, key, info.version.dot)));
+}
+
+/** Every version reachable from `start` through what each version's writer had seen. */
+function walkBack(index: VersionIndex, byDot: ReadonlyMap<string, VersionInfo>, start: readonly string[]): Set<string> {
+  const explained = new Set(start);
+  const frontier = [...start];
   while (frontier.length > 0) {
     const info = byDot.get(frontier.pop()!);
     if (info === undefined) continue; // a dot no coordinator made: the phantom checker reports it
@@ -65,5 +76,5 @@ function hiddenLosses(index: VersionIndex, bucket: string, key: string, siblingD
       frontier.push(ancestor);
     }
   }
-  return covered.filter((info) => !explained.has(dotKey(bucket, key, info.version.dot)));
+  return explained;
 }

@@ -18,25 +18,30 @@
 import { partitionOf } from '../../core/ring/hash.ts';
 import { preferenceList } from '../../core/ring/ring.ts';
 import { formatDot } from '../../core/version/actor.ts';
-import type { History } from '../history.ts';
+import { covers, emptyContext, joinContexts } from '../../core/version/causal-context.ts';
+import type { History, HistoryEntry } from '../history.ts';
 import { dotKey } from '../labels.ts';
 import type { Oracle } from '../oracle.ts';
 import type { SimWorld } from '../world.ts';
 import { joinedObject } from './replicas.ts';
-import { descends, type VersionIndex, type VersionInfo } from './versions.ts';
+import type { VersionIndex, VersionInfo } from './versions.ts';
 import type { Violation } from './violation.ts';
 
 export function checkDurability(world: SimWorld, history: History, oracle: Oracle, index: VersionIndex): Violation[] {
   const violations: Violation[] = [];
-  const keys = new Set(history.writes().map((entry) => `${entry.bucket}\u0000${entry.key}`));
-  for (const id of keys) {
+  const writesByKey = new Map<string, HistoryEntry[]>();
+  for (const entry of history.writes()) {
+    const id = `${entry.bucket}\u0000${entry.key}`;
+    writesByKey.set(id, [...(writesByKey.get(id) ?? []), entry]);
+  }
+  for (const [id, writes] of writesByKey) {
     const [bucket, key] = id.split('\u0000') as [string, string];
-    violations.push(...checkKey(world, history, oracle, index, bucket, key));
+    violations.push(...checkKey(world, writes, oracle, index, bucket, key));
   }
   return violations;
 }
 
-function checkKey(world: SimWorld, history: History, oracle: Oracle, index: VersionIndex, bucket: string, key: string): Violation[] {
+function checkKey(world: SimWorld, writes: readonly HistoryEntry[], oracle: Oracle, index: VersionIndex, bucket: string, key: string): Violation[] {
   const replicas = preferenceList(world.ring, partitionOf(bucket, key, world.ring.partitionCount), world.config.bucketProps.n);
   const infos = index.ofKey(bucket, key);
   const excused = (info: VersionInfo): boolean => {
@@ -45,10 +50,10 @@ function checkKey(world: SimWorld, history: History, oracle: Oracle, index: Vers
   };
   const final = joinedObject(world, bucket, key);
   const present = new Set((final?.siblings ?? []).map((sibling) => dotKey(bucket, key, sibling.dot)));
-  const kept = markKept(bucket, key, infos, (info) => present.has(dotKey(bucket, key, info.version.dot)) || excused(info));
+  const kept = markKept(index, bucket, key, infos, (info) => present.has(dotKey(bucket, key, info.version.dot)) || excused(info));
   const violations: Violation[] = [];
-  for (const entry of history.writes()) {
-    if (entry.bucket !== bucket || entry.key !== key || entry.outcome !== 'ok') continue;
+  for (const entry of writes) {
+    if (entry.outcome !== 'ok') continue;
     const version = index.acknowledgedVersion(entry);
     if (version === undefined) {
       violations.push({ checker: 'durability', message: `acknowledged ${entry.kind} ${entry.label} has no version any coordinator made`, key, entryIds: [entry.id] });
@@ -65,23 +70,19 @@ function checkKey(world: SimWorld, history: History, oracle: Oracle, index: Vers
   return violations;
 }
 
-/** Dots of versions that are ends of chains (`isEnd`) or that a kept version descends from. */
-function markKept(bucket: string, key: string, infos: readonly VersionInfo[], isEnd: (info: VersionInfo) => boolean): Set<string> {
+/**
+ * Dots of versions that are ends of chains (`isEnd`) or that a kept version descends from. The
+ * joined history of what is kept grows until it covers nothing new (contexts are transitive, so
+ * this usually takes one round).
+ */
+function markKept(index: VersionIndex, bucket: string, key: string, infos: readonly VersionInfo[], isEnd: (info: VersionInfo) => boolean): Set<string> {
   const kept = new Set<string>();
-  const work: VersionInfo[] = [];
-  for (const info of infos) {
-    if (!isEnd(info)) continue;
-    kept.add(dotKey(bucket, key, info.version.dot));
-    work.push(info);
-  }
-  while (work.length > 0) {
-    const keeper = work.pop()!;
-    for (const info of infos) {
-      const id = dotKey(bucket, key, info.version.dot);
-      if (kept.has(id) || !descends(keeper, info.version.dot)) continue;
-      kept.add(id);
-      work.push(info);
-    }
+  let fresh = infos.filter(isEnd);
+  let history = emptyContext;
+  while (fresh.length > 0) {
+    for (const info of fresh) kept.add(dotKey(bucket, key, info.version.dot));
+    history = joinContexts(history, index.joinedHistory(fresh));
+    fresh = infos.filter((info) => !kept.has(dotKey(bucket, key, info.version.dot)) && covers(history, info.version.dot));
   }
   return kept;
 }

@@ -12,8 +12,8 @@
  * whose context had joined the history of the write that made the dot.
  */
 import { dotsEqual } from '../../core/version/actor.ts';
-import { covers } from '../../core/version/causal-context.ts';
-import type { Dot } from '../../core/version/types.ts';
+import { addDot, covers, emptyContext, joinContexts } from '../../core/version/causal-context.ts';
+import type { CausalContext, Dot } from '../../core/version/types.ts';
 import type { History, HistoryEntry } from '../history.ts';
 import { dotKey } from '../labels.ts';
 import type { Oracle, WriteVersion } from '../oracle.ts';
@@ -26,15 +26,24 @@ export interface VersionInfo {
 
 export class VersionIndex {
   private readonly entryByLabel = new Map<string, HistoryEntry>();
+  /** Versions by `bucket NUL key`, built once (the oracle's records are complete when checkers run). */
   private readonly keyVersions = new Map<string, VersionInfo[]>();
   private readonly ancestorsByDot = new Map<string, Set<string>>();
   private readonly keyVersionsByDot = new Map<string, Map<string, VersionInfo>>();
+  private readonly histories = new Map<VersionInfo, CausalContext>();
 
   constructor(
     history: History,
     private readonly oracle: Oracle,
   ) {
-    for (const entry of history.entries) if (entry.label !== undefined) this.entryByLabel.set(entry.label, entry);
+    for (const entry of history.entries) {
+      if (entry.label === undefined) continue;
+      this.entryByLabel.set(entry.label, entry);
+      const id = `${entry.bucket}\u0000${entry.key}`;
+      const infos = this.keyVersions.get(id) ?? [];
+      for (const version of this.oracle.versionsByLabel.get(entry.label) ?? []) infos.push({ version, entry });
+      this.keyVersions.set(id, infos);
+    }
   }
 
   entryOf(label: string): HistoryEntry | undefined {
@@ -49,17 +58,7 @@ export class VersionIndex {
 
   /** Every version the coordinators made for writes to this key. */
   ofKey(bucket: string, key: string): readonly VersionInfo[] {
-    const id = `${bucket}\u0000${key}`;
-    let infos = this.keyVersions.get(id);
-    if (infos === undefined) {
-      infos = [];
-      for (const [label, entry] of this.entryByLabel) {
-        if (entry.bucket !== bucket || entry.key !== key) continue;
-        for (const version of this.oracle.versionsByLabel.get(label) ?? []) infos.push({ version, entry });
-      }
-      this.keyVersions.set(id, infos);
-    }
-    return infos;
+    return this.keyVersions.get(`${bucket}\u0000${key}`) ?? [];
   }
 
   /** The versions of one key by their dot keys. */
@@ -71,6 +70,23 @@ export class VersionIndex {
       this.keyVersionsByDot.set(id, map);
     }
     return map;
+  }
+
+  /** The causal history of a version: the context its write was sent with, plus its own dot. */
+  historyOf(info: VersionInfo): CausalContext {
+    let history = this.histories.get(info);
+    if (history === undefined) {
+      history = addDot(info.entry.context ?? emptyContext, info.version.dot, 0);
+      this.histories.set(info, history);
+    }
+    return history;
+  }
+
+  /** The join of the histories of `infos`: every dot one of them descends from directly. */
+  joinedHistory(infos: Iterable<VersionInfo>): CausalContext {
+    let joined = emptyContext;
+    for (const info of infos) joined = joinContexts(joined, this.historyOf(info));
+    return joined;
   }
 
   /** Dot keys of the versions of the same key that `info` directly descends from (its context covers them). */

@@ -25,12 +25,6 @@ export type BugName = keyof SimBugs;
 
 export const bugNames: readonly BugName[] = ['ackBeforeStore', 'dropConcurrentSibling', 'skipReadRepair', 'reuseIncarnation'];
 
-export const noBugs: SimBugs = {};
-
-export function hasBugs(bugs: SimBugs): boolean {
-  return bugNames.some((name) => bugs[name] === true);
-}
-
 /** The store op the disk applies: the real one, or for bug (b) a merge that loses concurrent siblings. */
 export function storeOpApplier(bugs: SimBugs): ApplyStoreOp {
   return bugs.dropConcurrentSibling ? mergeDroppingConcurrent : applyStoreOp;

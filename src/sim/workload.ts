@@ -100,7 +100,7 @@ export class SimClient {
 
   /** A get; `then` receives the object, or undefined when the get did not succeed. */
   private get(key: string, then: (object: StoredObject | null | undefined) => void): void {
-    const r = this.pickQuorum('r');
+    const r = this.pickQuorum();
     const request: GetRequest = { kind: 'get', bucket: this.config.bucket, key, r, timeoutMs: this.config.clientTimeoutMs };
     this.send(request, 'get', {}, r ?? this.shared.bucketProps.r, (entry, result) => {
       if (result?.kind !== 'got') return then(undefined);
@@ -116,7 +116,7 @@ export class SimClient {
     const label = `${kind === 'put' ? 'w' : 'd'}${this.shared.nextLabel++}`;
     this.shared.oracle.issue(label, this.config.bucket, key);
     const context = token === null ? null : decodeContextToken(token);
-    const w = this.pickQuorum('w');
+    const w = this.pickQuorum();
     const request: ClientRequest = {
       kind: 'put',
       bucket: this.config.bucket,
@@ -181,7 +181,8 @@ export class SimClient {
     return entries[entries.length - 1]![0];
   }
 
-  private pickQuorum(_name: 'r' | 'w'): number | undefined {
+  /** Usually the bucket's R or W (undefined); sometimes a random override 1..N. */
+  private pickQuorum(): number | undefined {
     if (!this.prng.chance(this.config.quorumOverrideShare)) return undefined;
     return this.prng.int(1, this.shared.bucketProps.n + 1);
   }

@@ -13,8 +13,6 @@ import type { Violation } from './violation.ts';
 
 export type { Violation } from './violation.ts';
 
-export const checkerNames = ['dots', 'phantoms', 'quorum', 'siblings', 'dropped', 'durability', 'convergence'] as const;
-
 export interface CheckInput {
   readonly world: SimWorld;
   readonly history: History;

@@ -1,6 +1,6 @@
 /**
  * The benchmark of one system: start it, load the records once per dataset, then for each
- * driver × workload × concurrency a warm-up and a timed closed loop, with the CPU every server
+ * workload × concurrency × driver a warm-up and a timed closed loop, with the CPU every server
  * process and the harness used during the timed part; stop it. Systems run one after another,
  * so each has the machine to itself.
  */
@@ -178,10 +178,12 @@ export async function benchmarkSystem(launcher: SystemLauncher, plan: RunPlan, p
       loaded.add(driver.dataset);
       loads.push(await loadDataset(system, driver, plan, progress));
     }
+    // Drivers innermost: the runs a ratio compares (client vs HTTP, one bucket vs another) are
+    // adjacent in time, so a burst of other work on the shared cores hits both alike.
     const runs: RunResult[] = [];
-    for (const driver of drivers) {
-      for (const workload of plan.workloads) {
-        for (const concurrency of plan.concurrency) runs.push(await timedRun(system, driver, workload, concurrency, plan, progress));
+    for (const workload of plan.workloads) {
+      for (const concurrency of plan.concurrency) {
+        for (const driver of drivers) runs.push(await timedRun(system, driver, workload, concurrency, plan, progress));
       }
     }
     return { system: describe(system, drivers), loads, runs };

@@ -90,6 +90,7 @@ export async function runBench(spec: BenchSpec, options: BenchOptions, command: 
       valueLayout: options.valueLayout,
       valueBytes: options.valueBytes,
       seed: options.seed,
+      kvorumNodes: options.kvorumNodes,
     },
     machine: machine(),
     systems,

@@ -46,6 +46,8 @@ export function harnessCpuSeconds(): number {
 
 interface MachineTicks {
   readonly busy: number;
+  /** irq + softirq: interrupt work (loopback networking, disk completions) charged to no process. */
+  readonly interrupts: number;
   readonly total: number;
 }
 
@@ -56,7 +58,7 @@ function machineTicks(): MachineTicks | undefined {
     // user nice system idle iowait irq softirq steal (guest time is already inside user).
     const total = values.slice(0, 8).reduce((sum, v) => sum + v, 0);
     const idle = (values[3] ?? 0) + (values[4] ?? 0);
-    return { busy: total - idle, total };
+    return { busy: total - idle, interrupts: (values[5] ?? 0) + (values[6] ?? 0), total };
   } catch {
     return undefined;
   }
@@ -78,8 +80,14 @@ export interface CpuUsed {
   /** Share of all cores busy over the interval, 0..1 (other processes included). */
   readonly machineBusyFraction: number | undefined;
   /**
-   * CPU seconds used by everything else on the machine (busy time less the harness and the
-   * servers): non-zero means the run competed with other work and its numbers are noisier.
+   * CPU seconds of interrupt work (irq + softirq): mostly the loopback network stack and disk
+   * completions the run itself causes, charged to no process.
+   */
+  readonly interruptsS: number | undefined;
+  /**
+   * CPU seconds used by everything else on the machine (busy time less the harness, the servers
+   * and interrupts): kernel threads flushing the servers' fsyncs, and any other process — a
+   * large value means the run competed with other work and its numbers are noisier.
    */
   readonly otherS: number | undefined;
 }
@@ -102,12 +110,14 @@ export function cpuBetween(before: CpuSample, after: CpuSample, names: ReadonlyM
   const machine = measured ? busyTicks / (after.machine!.total - before.machine!.total) : undefined;
   const harnessS = after.harnessSeconds - before.harnessSeconds;
   const serversS = servers.reduce((sum, s) => sum + s.seconds, 0);
-  const otherS = measured ? Math.max(0, busyTicks / clockTicksPerSecond() - harnessS - serversS) : undefined;
+  const interruptsS = measured ? (after.machine!.interrupts - before.machine!.interrupts) / clockTicksPerSecond() : undefined;
+  const otherS = measured ? Math.max(0, busyTicks / clockTicksPerSecond() - interruptsS! - harnessS - serversS) : undefined;
   return {
     harnessS: round3(harnessS),
     servers,
     serversS: round3(serversS),
     machineBusyFraction: machine === undefined ? undefined : round3(machine),
+    interruptsS: interruptsS === undefined ? undefined : round3(interruptsS),
     otherS: otherS === undefined ? undefined : round3(otherS),
   };
 }

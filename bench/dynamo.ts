@@ -55,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (options.systems.some((s) => s !== 'kvorum')) throw new KvorumError('bad_config', '--systems: bench:dynamo runs kvorum only');
-  const launcher = kvorumLauncher({ buckets: quorumBuckets, drivers, storage: 'lmdb', nodeArgs: cpuProfileArgs(options.cpuProfileDir) });
+  const launcher = kvorumLauncher({ buckets: quorumBuckets, drivers, storage: 'lmdb', nodeArgs: cpuProfileArgs(options.cpuProfileDir), nodes: options.kvorumNodes });
   const { result, files } = await runBench(
     { title: 'kvorum — Dynamo comparisons (routing, N/R/W)', filePrefix: 'dynamo-', launchers: [launcher], needsSetup: false, ratios: dynamoRatios, targets: () => [] },
     options,

@@ -8,6 +8,7 @@ import { KvorumError } from '../src/core/errors.ts';
 import { workloadByName, workloadNames, type Workload } from './ycsb/workloads.ts';
 import type { ValueLayout } from './ycsb/values.ts';
 import { valueBytesDefault } from './ycsb/values.ts';
+import { kvorumNodesDefault, kvorumNodesMax } from './systems/kvorum.ts';
 
 export const usage = `
 Usage: npm run bench -- [options]
@@ -27,6 +28,8 @@ Usage: npm run bench -- [options]
   --quick               10,000 records, 1 s warm-up, 5 s runs (flags given explicitly still win)
   --keep-data           keep the servers' temp data dirs
   --cpu-prof DIR        write a V8 CPU profile of each kvorum node process into DIR
+  --kvorum-nodes N      kvorum node processes (default 3; with N=3 replicas, more nodes make
+                        server-driven requests forward, which client-driven routing avoids)
   --no-setup            do not run bench/setup.sh (Debian packages of the peers)
   --quiet               no progress on stderr
   -h, --help            this text
@@ -47,6 +50,7 @@ export interface BenchOptions {
   readonly outDir: string;
   readonly keepData: boolean;
   readonly cpuProfileDir: string | undefined;
+  readonly kvorumNodes: number;
   readonly setup: boolean;
   readonly quiet: boolean;
   readonly help: boolean;
@@ -114,6 +118,7 @@ export function parseOptions(argv: readonly string[], defaults: OptionDefaults =
         quick: { type: 'boolean' },
         'keep-data': { type: 'boolean' },
         'cpu-prof': { type: 'string' },
+        'kvorum-nodes': { type: 'string' },
         'no-setup': { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -147,6 +152,7 @@ export function parseOptions(argv: readonly string[], defaults: OptionDefaults =
     outDir: v['out-dir'] ?? 'bench/results',
     keepData: v['keep-data'] === true,
     cpuProfileDir: v['cpu-prof'] === undefined ? undefined : resolve(v['cpu-prof']),
+    kvorumNodes: number('kvorum-nodes', v['kvorum-nodes'], kvorumNodesDefault, kvorumNodesDefault, kvorumNodesMax, true),
     setup: v['no-setup'] !== true,
     quiet: v.quiet === true,
     help: v.help === true,

@@ -91,6 +91,7 @@ export interface BenchOptionsRecord {
   readonly valueLayout: string;
   readonly valueBytes: number;
   readonly seed: number;
+  readonly kvorumNodes?: number;
 }
 
 export interface BenchResult {

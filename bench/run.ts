@@ -16,7 +16,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
-  const launchers = options.systems.map((name) => launcherByName(name, options.cpuProfileDir));
+  const launchers = options.systems.map((name) => launcherByName(name, options));
   const { result, files } = await runBench(
     {
       title: 'kvorum vs Redis vs etcd — YCSB',

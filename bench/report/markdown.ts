@@ -16,7 +16,8 @@ function runRow(run: RunResult): string {
   const harnessMicrosPerOp = run.ops > 0 ? (run.cpu.harnessS / run.ops) * 1e6 : 0;
   const busy = run.cpu.machineBusyFraction === undefined ? '–' : `${Math.round(run.cpu.machineBusyFraction * 100)}%`;
   const other = run.cpu.otherS === undefined ? '–' : run.cpu.otherS.toFixed(1);
-  return `| ${run.target} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
+  const interrupts = run.cpu.interruptsS === undefined ? '–' : run.cpu.interruptsS.toFixed(1);
+  return `| ${run.target} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${interrupts} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
 }
 
 function workloadSection(name: WorkloadName, runs: readonly RunResult[]): string[] {
@@ -25,8 +26,8 @@ function workloadSection(name: WorkloadName, runs: readonly RunResult[]): string
   return [
     `### ${workloads[name].title}`,
     '',
-    '| system/driver | C | ops/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU s | harness CPU s | other CPU s | machine busy | server CPU µs/op | harness CPU µs/op |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| system/driver | C | ops/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU s | harness CPU s | irq CPU s | other CPU s | machine busy | server CPU µs/op | harness CPU µs/op |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(runRow),
     '',
   ];
@@ -42,8 +43,9 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     `- machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, ${result.machine.os}, Node ${result.machine.node}`,
     `- ${o.records.toLocaleString('en-US')} records of ${o.valueBytes} bytes (${o.valueLayout}), zipfian 0.99 (scrambled), seed ${o.seed}; ` +
       `each run ${o.warmupS} s warm-up + ${o.durationS} s closed loop at C requests in flight`,
-    '- the harness runs on the same two cores as the servers: its CPU is shown beside theirs; ' +
-      '"other CPU" is what the rest of the machine used meanwhile (non-zero: the run competed with other work)',
+    '- the harness runs on the same two cores as the servers: its CPU is shown beside theirs; "irq CPU" is interrupt work ' +
+      '(loopback networking, disk completions) charged to no process; "other CPU" is everything else busy meanwhile ' +
+      '(kernel threads flushing fsyncs, and any other process: a large value means the run competed with other work)',
     '',
     '## Systems',
     '',

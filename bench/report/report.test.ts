@@ -12,7 +12,7 @@ function run(target: string, workload: 'a' | 'c', concurrency: number, opsPerSec
   return {
     system, driver, target, workload, concurrency, warmupS: 1, durationS: 1, ops: opsPerSec, opsPerSec, errors: 0, errorSamples: [],
     latency, byOperation: { read: { ...latency, errors: 0 } },
-    cpu: { harnessS: 0.5, servers: [{ pid: 1, name: 's', seconds: 0.7 }], serversS: 0.7, machineBusyFraction: 0.9, otherS: 0 },
+    cpu: { harnessS: 0.5, servers: [{ pid: 1, name: 's', seconds: 0.7 }], serversS: 0.7, machineBusyFraction: 0.9, interruptsS: 0.1, otherS: 0 },
     histogram: 'x',
     counters: {},
   };

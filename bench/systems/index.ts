@@ -8,11 +8,17 @@ import { redisLauncher } from './redis.ts';
 export const systemNames = ['kvorum', 'redis', 'etcd'] as const;
 export type SystemName = (typeof systemNames)[number];
 
-/** `cpuProfileDir`: write a V8 CPU profile of each kvorum node there (node --cpu-prof). */
-export function launcherByName(name: string, cpuProfileDir?: string): SystemLauncher {
+export interface LauncherOptions {
+  /** Write a V8 CPU profile of each kvorum node here (node --cpu-prof). */
+  readonly cpuProfileDir?: string | undefined;
+  /** kvorum node processes (default 3). */
+  readonly kvorumNodes?: number | undefined;
+}
+
+export function launcherByName(name: string, options: LauncherOptions = {}): SystemLauncher {
   switch (name) {
     case 'kvorum':
-      return kvorumLauncher({ ...defaultKvorumLaunch, nodeArgs: cpuProfileArgs(cpuProfileDir) });
+      return kvorumLauncher({ ...defaultKvorumLaunch, nodeArgs: cpuProfileArgs(options.cpuProfileDir), nodes: options.kvorumNodes });
     case 'redis':
       return redisLauncher;
     case 'etcd':

@@ -24,7 +24,8 @@ import type { BucketProps } from '../../src/core/limits.ts';
 import { RecordNotFoundError, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
 import { freePorts, httpOk, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
 
-const nodesCount = 3;
+export const kvorumNodesDefault = 3;
+export const kvorumNodesMax = 9;
 const startTimeoutMs = 60_000;
 const contextHeader = 'x-kvorum-context';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,6 +54,11 @@ export interface KvorumLaunchOptions {
   readonly storage: 'lmdb' | 'memory';
   /** Extra arguments for each node's `node` process, e.g. `--cpu-prof` (the harness's `--cpu-prof DIR`). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Node processes (default 3). With 3 nodes and N=3 every node holds every key, so no request is
+   * ever forwarded; more nodes than N is where client-driven routing saves a hop (Dynamo §6.4).
+   */
+  readonly nodes?: number;
 }
 
 type Contexts = Map<string, string>;
@@ -215,6 +221,7 @@ export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunc
   return {
     name: 'kvorum',
     async start(context: LaunchContext): Promise<RunningSystem> {
+      const nodesCount = options.nodes ?? kvorumNodesDefault;
       const ports = await freePorts(nodesCount * 2);
       const nodes: NodePlan[] = Array.from({ length: nodesCount }, (_, i) => ({
         name: `n${i + 1}`,

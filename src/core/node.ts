@@ -40,7 +40,17 @@ export interface NodeConfig {
   readonly bucketProps: (bucket: string) => BucketProps;
   readonly requestTimeoutMs: number;
   readonly requestLimits: RequestLimits;
+  /**
+   * Where this process starts numbering its operations: a fresh random number per boot, drawn by
+   * the runtime (the core draws none). Peers answer by op id, so ids must not repeat across
+   * restarts: a late reply meant for the previous process would otherwise be taken as the answer
+   * to an unrelated new operation (the simulator found this; docs/simulation.md).
+   */
+  readonly firstOpId: number;
 }
+
+/** The largest first op id: leaves 2^52 operations before op ids leave the safe integers. */
+export const firstOpIdMax = 2 ** 52;
 
 /** Margin by which a forwarded request's deadline undercuts the forwarder's own. */
 const forwardMarginMs = 50;
@@ -55,7 +65,7 @@ type StoreContinuation =
 export class KvNode {
   private ring: Ring;
   private nowMs = 0;
-  private nextOpId = 1;
+  private nextOpId: number;
   private nextStoreId = 1;
   private effects: Effect[] = [];
   private readonly operations = new Map<number, Operation>();
@@ -66,6 +76,8 @@ export class KvNode {
 
   constructor(private readonly config: NodeConfig) {
     this.ring = config.ring;
+    assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
+    this.nextOpId = config.firstOpId;
     assert(this.ring.nodes.has(config.name), `node ${config.name} is not a member of its ring`);
     this.host = this.makeHost();
   }

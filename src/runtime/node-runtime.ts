@@ -3,6 +3,7 @@
  * between nodes, LMDB on disk and an HTTP API. Everything it opens, `close()` closes, so a test
  * can start and stop whole clusters in one process.
  */
+import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { unreachable } from '../core/assert.ts';
@@ -23,6 +24,11 @@ import { Transport } from './transport/transport.ts';
 const tickIntervalMs = 10;
 
 export type PeerStatus = 'self' | 'up' | 'down' | 'unknown';
+
+/** A random first op id for this boot (NodeConfig.firstOpId): 2^48 choices, so restarts do not collide. */
+function randomFirstOpId(): number {
+  return 1 + randomInt(2 ** 48 - 1);
+}
 
 export class NodeRuntime {
   private readonly pending = new Map<number, (result: ClientResult) => void>();
@@ -55,6 +61,7 @@ export class NodeRuntime {
       bucketProps: bucketPropsOf(cluster),
       requestTimeoutMs: cluster.requestTimeoutMs,
       requestLimits: cluster.requestLimits,
+      firstOpId: randomFirstOpId(),
     });
     const runtime = new NodeRuntime(settings, node, actor, engine, new StoreExecutor(engine), undefined, logger);
     try {

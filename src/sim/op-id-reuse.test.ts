@@ -8,8 +8,8 @@
  * holds nothing for k2. (With gets the late reply carries another key's object, which the get
  * returns and read repair then writes into the wrong key: phantoms and lost writes.)
  *
- * Marked `todo` until the core is fixed (op ids must not repeat across restarts, e.g. a per-boot
- * base from the runtime in NodeConfig); it then passes and the marker goes.
+ * Fixed by NodeConfig.firstOpId: every boot numbers its operations from a fresh random base, so a
+ * reply to the previous process matches no operation of the new one and is dropped.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -24,7 +24,7 @@ import { Prng } from './prng.ts';
 import type { ClientOutcome } from './world.ts';
 import { SimWorld } from './world.ts';
 
-test('a reply to the previous process of a restarted node is not taken for an answer to its new operations', { todo: 'core bug: op ids restart at 1 after a restart (KvNode.nextOpId)' }, () => {
+test('a reply to the previous process of a restarted node is not taken for an answer to its new operations', () => {
   const oracle = new Oracle();
   const world = new SimWorld(
     {

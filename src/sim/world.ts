@@ -80,6 +80,8 @@ export class SimWorld {
   private readonly nodes = new Map<string, SimNode>();
   private readonly trace: Hash = createHash('sha256');
   private tickingUntilUs = -1;
+  /** Draws each boot's first op id (NodeConfig.firstOpId), as the real runtime does at random. */
+  private readonly opIdPrng: Prng;
   stepsCount = 0;
 
   constructor(
@@ -93,6 +95,7 @@ export class SimWorld {
       deliver: (to, from, message) => this.deliver(to, from, message),
       reportFailure: (from, fromLife, to, message) => this.reportFailure(from, fromLife, to, message),
     });
+    this.opIdPrng = prng.fork('opIds');
     const diskPrng = prng.fork('disks');
     const apply = storeOpApplier(config.bugs);
     for (const name of config.nodeNames) {
@@ -190,6 +193,7 @@ export class SimWorld {
       bucketProps: () => this.config.bucketProps,
       requestTimeoutMs: this.config.requestTimeoutMs,
       requestLimits: defaultRequestLimits,
+      firstOpId: 1 + this.opIdPrng.int(0, 2 ** 31),
     });
   }
 

@@ -10,6 +10,7 @@ import type { Requester } from '../effects.ts';
 import type { PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
 import { mergeObjects, objectsEqual } from '../version/object.ts';
+import { pruneForClient } from '../version/prune.ts';
 import type { Resolution, StoredObject } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
 
@@ -77,9 +78,17 @@ export class GetOperation implements Operation {
     if (object) this.merged = this.merged ? mergeObjects(this.merged, object, this.plan.resolution) : object;
     if (!this.answered && this.replies.size >= this.plan.r) {
       this.answered = true;
-      host.answer(this.plan.requester, { kind: 'got', object: this.merged });
+      host.answer(this.plan.requester, { kind: 'got', object: this.merged && this.forClient(host, this.merged) });
     }
     this.finishIfAllAnswered(host);
+  }
+
+  /** What the client sees: the reconciled siblings with a context its next put may carry back. */
+  private forClient(host: OperationHost, merged: StoredObject): StoredObject {
+    const { context, prunedEntries } = pruneForClient(merged);
+    if (prunedEntries === 0) return merged;
+    host.count('clockEntriesPruned', prunedEntries);
+    return { siblings: merged.siblings, context };
   }
 
   private onFailure(host: OperationHost, from: string): void {

@@ -14,8 +14,8 @@
  * counter must never go back — a reused dot would name two different writes).
  */
 import { limits } from '../limits.ts';
-import { compareActors } from './actor.ts';
-import type { Actor, CausalContext, ClockEntry, Dot } from './types.ts';
+import { compareActors, compareDots } from './actor.ts';
+import type { Actor, CausalContext, ClockEntry, Dot, StoredObject } from './types.ts';
 
 /**
  * Clock entries a client's context token may carry: twice the stored bound, because a get
@@ -32,22 +32,44 @@ export interface PruneResult {
 /**
  * Drops the clock entries with the oldest `lastWriteMs` (ties: by actor) until at most
  * `clockEntriesMax` remain, with their cloud dots; then drops cloud dots until at most
- * `dotsMax` remain. Never touches `keepActors`, so the result may stay above the bounds when
- * they alone exceed them.
+ * `dotsMax` remain. Never drops the clock entries of `keepActors` nor the dots `keepDot` keeps
+ * (by default, those of `keepActors`), so the result may stay above the bounds when they alone
+ * exceed them.
  */
 export function pruneContext(
   ctx: CausalContext,
   keepActors: ReadonlySet<Actor>,
   clockEntriesMax: number,
   dotsMax: number,
+  keepDot: (dot: Dot) => boolean = (dot) => keepActors.has(dot[0]),
 ): PruneResult {
   if (ctx.clock.length <= clockEntriesMax && ctx.dots.length <= dotsMax) return { context: ctx, prunedEntries: 0 };
   const victims = oldestEntries(ctx.clock, keepActors, ctx.clock.length - clockEntriesMax);
   const clock = ctx.clock.filter((entry) => !victims.has(entry[0]));
   const survivingDots = ctx.dots.filter((dot) => !victims.has(dot[0]));
-  const dots = dropDots(survivingDots, keepActors, survivingDots.length - dotsMax);
+  const dots = dropDots(survivingDots, keepDot, survivingDots.length - dotsMax);
   const prunedEntries = ctx.clock.length - clock.length + (ctx.dots.length - dots.length);
   return { context: { clock, dots }, prunedEntries };
+}
+
+/**
+ * The context a client is handed with a get's answer, bounded as tokens are (`tokenClockEntriesMax`
+ * entries, `contextDotsMax` dots) so that the put it comes back with is never refused as
+ * `bad_context`. A get joins the contexts of R replicas, and each replica's context is already at
+ * most the stored bounds, so the join can hold up to R times as many dots as a token may.
+ *
+ * It must still cover every sibling's dot — that is what lets a put with it supersede what the get
+ * returned (DESIGN §4) — so sibling actors keep their clock entries and sibling dots stay in the
+ * cloud; any other dot may go (forgetting is safe, see above). A put refuses to make more than
+ * `siblingsCountMax` siblings, below both bounds, so the result fits; only a merge of replicas that
+ * each hold that many different siblings can exceed it, and then the token is refused on the next
+ * put as it would be anyway for too many siblings.
+ */
+export function pruneForClient(object: StoredObject): PruneResult {
+  const siblingDots = object.siblings.map((sibling) => sibling.dot);
+  const isSiblingDot = (dot: Dot) => siblingDots.some((kept) => compareDots(kept, dot) === 0);
+  const actors = new Set(siblingDots.map((dot) => dot[0]));
+  return pruneContext(object.context, actors, tokenClockEntriesMax, limits.contextDotsMax, isSiblingDot);
 }
 
 /** The actors of the `count` idlest entries that may be dropped. */
@@ -59,14 +81,14 @@ function oldestEntries(clock: readonly ClockEntry[], keepActors: ReadonlySet<Act
 }
 
 /**
- * Drops `count` cloud dots of actors not kept, first in (actor, counter) order. Which ones go
- * does not matter for safety (see the file comment); the order only has to be deterministic.
+ * Drops `count` cloud dots not kept, first in (actor, counter) order. Which ones go does not
+ * matter for safety (see the file comment); the order only has to be deterministic.
  */
-function dropDots(dots: readonly Dot[], keepActors: ReadonlySet<Actor>, count: number): readonly Dot[] {
+function dropDots(dots: readonly Dot[], keepDot: (dot: Dot) => boolean, count: number): readonly Dot[] {
   if (count <= 0) return dots;
   let left = count;
   return dots.filter((dot) => {
-    if (left === 0 || keepActors.has(dot[0])) return true;
+    if (left === 0 || keepDot(dot)) return true;
     left--;
     return false;
   });

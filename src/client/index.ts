@@ -77,6 +77,8 @@ interface RingResponse {
 const contextHeader = 'x-kvorum-context';
 const defaultTimeoutMs = 5_000;
 const defaultRingRefreshMs = 30_000;
+/** After a node refuses a connection, it is tried last for this long. */
+const nodeDownMs = 2_000;
 
 /** Errors that mean "this node is not there", after which another node is tried. */
 function isConnectionError(error: unknown): boolean {
@@ -109,6 +111,8 @@ export class KvorumClient {
   private ringFetch: Promise<RingView> | undefined;
   private readonly agent: Agent;
   private readonly timeoutMs: number;
+  /** Node URLs that refused a connection recently, with when to trust them again. */
+  private readonly downUntilMs = new Map<string, number>();
 
   constructor(private readonly options: ConnectOptions) {
     if (options.nodes.length === 0) throw new KvorumError('bad_request', 'connect() needs at least one node URL');
@@ -167,13 +171,22 @@ export class KvorumClient {
     await this.agent.close();
   }
 
+  /** Keeps the preference order but tries nodes that just refused us last. */
+  private upFirst(urls: readonly string[]): readonly string[] {
+    if (this.downUntilMs.size === 0) return urls;
+    const now = Date.now();
+    for (const [url, until] of this.downUntilMs) if (until <= now) this.downUntilMs.delete(url);
+    const isDown = (url: string) => this.downUntilMs.has(url);
+    return [...urls.filter((url) => !isDown(url)), ...urls.filter(isDown)];
+  }
+
   private query(params: Record<string, number | undefined>): string {
     const parts = Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
     return parts.length > 0 ? `?${parts.join('&')}` : '';
   }
 
   private async send(bucket: string, key: string, method: 'GET' | 'PUT' | 'DELETE', path: string, headers: Record<string, string>, body: Uint8Array | undefined, timeoutMs = this.timeoutMs): Promise<Dispatcher.ResponseData> {
-    const urls = await this.route(bucket, key);
+    const urls = this.upFirst(await this.route(bucket, key));
     let lastError: unknown;
     for (const url of urls) {
       try {
@@ -188,7 +201,7 @@ export class KvorumClient {
       } catch (error) {
         if (!isConnectionError(error)) throw error;
         lastError = error;
-        this.ringView = undefined; // a node is gone: learn the ring again next time
+        this.downUntilMs.set(url, Date.now() + nodeDownMs);
       }
     }
     throw new KvorumError('unavailable', `no node could be reached for ${bucket}/${key}: ${(lastError as Error | undefined)?.message ?? 'no nodes'}`);

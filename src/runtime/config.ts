@@ -11,6 +11,7 @@ import { isValidPartitionCount } from '../core/ring/hash.ts';
 import type { RingNode } from '../core/ring/types.ts';
 import { validateBucket, validateBucketProps, type RequestLimits } from '../core/validate.ts';
 import type { EngineKind } from '../storage/engine.ts';
+import { userKeyBytesMax } from '../storage/keys.ts';
 
 /** One member as the cluster config file lists it. */
 export interface NodeEntry extends RingNode {
@@ -242,7 +243,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   if (storage !== 'lmdb' && storage !== 'memory') bad('storage', `expected "lmdb" or "memory" (got ${JSON.stringify(storage)})`);
   const dataDir = flags['data-dir'] ? resolve(flags['data-dir']) : (self.dataDir ?? resolve('data', name));
   const valueBytesMax = positiveInteger('valueBytesMax', flags['value-bytes-max'] ?? raw.valueBytesMax ?? limits.valueBytesMax, limits.frameBytesMax / 4);
-  const keyBytesMax = positiveInteger('keyBytesMax', raw.keyBytesMax ?? limits.keyBytesMax, 64 * 1024);
+  const keyBytesMax = positiveInteger('keyBytesMax', raw.keyBytesMax ?? limits.keyBytesMax, userKeyBytesMax);
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', raw.requestTimeoutMs ?? limits.requestTimeoutMsDefault, limits.requestTimeoutMsMax);
   const { buckets, defaultBucket } = parseBuckets(raw.buckets, defaultBucketProps);
 

@@ -11,6 +11,7 @@ import { KvorumError } from '../core/errors.ts';
 import type { Effect, NodeInput } from '../core/effects.ts';
 import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
 import { KvNode } from '../core/node.ts';
+import { peerMessageProblem } from '../core/peer-message-check.ts';
 import { createRing } from '../core/ring/ring.ts';
 import type { Ring } from '../core/ring/types.ts';
 import type { StorageEngine } from '../storage/engine.ts';
@@ -34,6 +35,7 @@ export class NodeRuntime {
   private readonly pending = new Map<number, (result: ClientResult) => void>();
   private nextRequestId = 1;
   private lastNowMs = 0;
+  private peerMessagesRefused = 0;
   private closed = false;
   private tickTimer: NodeJS.Timeout | undefined;
 
@@ -104,6 +106,7 @@ export class NodeRuntime {
     const metrics = new Map(this.node.counters);
     metrics.set('inflight', this.node.inflightCount);
     metrics.set('pendingClientRequests', this.pending.size);
+    metrics.set('peerMessagesRefused', this.peerMessagesRefused);
     return metrics;
   }
 
@@ -132,11 +135,21 @@ export class NodeRuntime {
       listenHost: settings.listenHost,
       listenPort: settings.listenPort,
       peers,
-      onMessage: (from, message) => this.input({ type: 'message', from, message: message as PeerMessage }),
+      onMessage: (from, message) => this.onPeerMessage(from, message),
       onDeliveryFailed: (to, message) => this.input({ type: 'deliveryFailed', to, message: message as PeerMessage }),
       logger: this.logger,
     });
     await this.transport.start();
+  }
+
+  /** Acts on a well-formed message; drops, logs and counts any other (peer-message-check.ts). */
+  private onPeerMessage(from: string, message: unknown): void {
+    const problem = peerMessageProblem(message, this.node.currentRing.partitionCount);
+    if (problem === null) return this.input({ type: 'message', from, message: message as PeerMessage });
+    this.peerMessagesRefused++;
+    // The 1st, 2nd, 4th, 8th… drop is logged: a peer sending garbage cannot flood the log.
+    const count = this.peerMessagesRefused;
+    if ((count & (count - 1)) === 0) this.logger.warn({ node: this.settings.name, from, problem, count }, 'dropped a malformed message from a peer');
   }
 
   private now(): number {

@@ -15,6 +15,7 @@ import type { Effect, NodeInput } from '../core/effects.ts';
 import type { BucketProps } from '../core/limits.ts';
 import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
 import { KvNode } from '../core/node.ts';
+import { peerMessageProblem } from '../core/peer-message-check.ts';
 import type { StoreOp } from '../core/replica/store-op.ts';
 import type { Ring } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
@@ -203,6 +204,9 @@ export class SimWorld {
   }
 
   private deliver(to: string, from: string, message: PeerMessage): void {
+    // Every message the core sends must pass the check the real runtime makes on arrival.
+    const problem = peerMessageProblem(message, this.ring.partitionCount);
+    assert(problem === null, `${from} sent ${to} a message the runtime would drop: ${problem}`);
     this.step(this.node(to), { type: 'message', from, message });
   }
 

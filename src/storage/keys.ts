@@ -15,8 +15,10 @@
  */
 import { assert } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
+import { limits } from '../core/limits.ts';
 import { prefixSuccessor } from './bytes.ts';
 import type { KeyRange } from './engine.ts';
+import { storageKeyBytesMax } from './guards.ts';
 
 export const keyNamespace = { meta: 0x00, data: 0x01, hints: 0x02 } as const;
 
@@ -26,6 +28,12 @@ export const partitionIndexMax = 0xffff;
 export const bucketFieldBytesMax = 0xff;
 
 const dataHeaderBytes = 4; // namespace, partition (2), bucket length
+
+/**
+ * The longest key a user may configure (`keyBytesMax`): what is left of the storage engine's key
+ * limit (LMDB's 1978 bytes) after the data key's header and the longest bucket name.
+ */
+export const userKeyBytesMax = storageKeyBytesMax - dataHeaderBytes - limits.bucketBytesMax;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** A lone UTF-16 surrogate: TextEncoder would silently turn it into U+FFFD, so two keys would collide. */

@@ -1,0 +1,55 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PeerMessage } from './messages.ts';
+import { peerMessageProblem } from './peer-message-check.ts';
+import { partitionOf } from './ring/hash.ts';
+import type { StoredObject } from './version/types.ts';
+
+const partitionCount = 64;
+const partition = partitionOf('b', 'k', partitionCount);
+const object: StoredObject = {
+  siblings: [{ dot: ['n1.a', 1], value: new Uint8Array([1]), contentType: 'x', lastModifiedMs: 5, deleted: false }],
+  context: { clock: [['n1.a', 1, 5]], dots: [] },
+};
+const valid: PeerMessage[] = [
+  { kind: 'replicaRead', opId: 1, partition, bucket: 'b', key: 'k' },
+  { kind: 'replicaReadReply', opId: 2, object },
+  { kind: 'replicaReadReply', opId: 2, object: null },
+  { kind: 'replicaReadReply', opId: 2, object: null, error: { kind: 'error', code: 'internal', message: 'disk' } },
+  { kind: 'replicaWrite', opId: 3, partition, bucket: 'b', key: 'k', object },
+  { kind: 'replicaWriteReply', opId: 4 },
+  { kind: 'forward', opId: 5, request: { kind: 'put', bucket: 'b', key: 'k', value: new Uint8Array(), contentType: 'x', deleted: false, context: object.context, w: 3 } },
+  { kind: 'forward', opId: 5, request: { kind: 'get', bucket: 'b', key: 'k' } },
+  { kind: 'forwardReply', opId: 2 ** 50, result: { kind: 'stored', context: object.context } },
+  { kind: 'forwardReply', opId: 6, result: { kind: 'got', object: null } },
+  { kind: 'forwardReply', opId: 6, result: { kind: 'error', code: 'quorum_not_met', message: 'w' } },
+];
+
+describe('peer message check', () => {
+  test('accepts every well-formed message kind', () => {
+    for (const message of valid) assert.equal(peerMessageProblem(message, partitionCount), null, message.kind);
+  });
+
+  test('refuses malformed messages, saying what is wrong', () => {
+    const refused: [unknown, RegExp][] = [
+      [null, /not a peer message/],
+      [{ kind: 'gossip', opId: 1 }, /not a peer message/],
+      [{ ...valid[0]!, opId: 0 }, /op id/],
+      [{ ...valid[0]!, opId: 1.5 }, /op id/],
+      [{ ...valid[0]!, partition: (partition + 1) % partitionCount }, /not the partition of b\/k/],
+      [{ ...valid[0]!, key: 7 }, /must be strings/],
+      [{ ...valid[4]!, object: { ...object, siblings: [{ ...object.siblings[0]!, dot: ['n1.a', 2] }] } }, /not covered/],
+      [{ ...valid[4]!, object: { siblings: [] } }, /context/],
+      [{ kind: 'replicaReadReply', opId: 2, object: 'x' }, /stored object must be an object/],
+      [{ kind: 'replicaWriteReply', opId: 4, error: { kind: 'error', code: 'no_such_code', message: '' } }, /unknown error code/],
+      [{ kind: 'forward', opId: 5, request: { kind: 'put', bucket: 'b', key: 'k', value: 'text', contentType: 'x', deleted: false, context: null } }, /bytes/],
+      [{ kind: 'forward', opId: 5, request: { kind: 'get', bucket: 'b', key: 'k', r: 'all' } }, /r must be an integer/],
+      [{ kind: 'forwardReply', opId: 6, result: { kind: 'stored', context: { clock: 'x', dots: [] } } }, /clock/],
+      [{ kind: 'forwardReply', opId: 6, result: { kind: 'maybe' } }, /unknown/],
+    ];
+    for (const [message, problem] of refused) {
+      const found = peerMessageProblem(message, partitionCount);
+      assert.ok(found !== null && problem.test(found), `${JSON.stringify(message, (_, v: unknown) => (v instanceof Uint8Array ? [...v] : v))}: ${found}`);
+    }
+  });
+});

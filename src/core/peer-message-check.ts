@@ -1,0 +1,108 @@
+/**
+ * Checking a message from a peer before the node acts on it. Peers are authenticated in the
+ * transport handshake, but a peer running a buggy or newer build, or a corrupted frame that still
+ * decodes, must not be able to store a malformed object or crash this node: the runtime drops a
+ * message with a problem, logs it and counts it. The core itself trusts its input (it asserts).
+ *
+ * A replica write must also name the partition its key hashes to: the partition is part of the
+ * storage key, so a wrong one would file the key where reads and anti-entropy never look.
+ */
+import { errorCodes } from './errors.ts';
+import { peerMessageCodes } from './messages.ts';
+import { partitionOf } from './ring/hash.ts';
+import { causalContextProblem } from './version/causal-context.ts';
+import { describeValue } from './version/describe-value.ts';
+import { storedObjectProblem } from './version/stored-object.ts';
+
+type Fields = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isOpId(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 1;
+}
+
+function optionalCount(name: string, value: unknown): string | null {
+  return value === undefined || Number.isSafeInteger(value) ? null : `${name} must be an integer, got ${describeValue(value)}`;
+}
+
+function errorProblem(value: unknown): string | null {
+  if (!isRecord(value) || value.kind !== 'error') return `error must be {kind: "error", …}, got ${describeValue(value)}`;
+  if (typeof value.code !== 'string' || !Object.hasOwn(errorCodes, value.code)) return `unknown error code ${describeValue(value.code)}`;
+  return typeof value.message === 'string' ? null : 'error message must be a string';
+}
+
+function objectOrNullProblem(value: unknown): string | null {
+  return value === null ? null : storedObjectProblem(value);
+}
+
+function targetProblem(message: Fields, partitionCount: number): string | null {
+  const { partition, bucket, key } = message;
+  if (typeof bucket !== 'string' || typeof key !== 'string') return 'bucket and key must be strings';
+  if (!Number.isInteger(partition) || partitionOf(bucket, key, partitionCount) !== partition) {
+    return `partition ${describeValue(partition)} is not the partition of ${bucket}/${key} in a ring of ${partitionCount}`;
+  }
+  return null;
+}
+
+/** Shapes only: the coordinator validates bucket, key, value and quorums as for any request. */
+function requestProblem(value: unknown): string | null {
+  if (!isRecord(value)) return `request must be an object, got ${describeValue(value)}`;
+  if (typeof value.bucket !== 'string' || typeof value.key !== 'string') return 'request bucket and key must be strings';
+  const timeout = optionalCount('timeoutMs', value.timeoutMs);
+  if (timeout !== null) return timeout;
+  if (value.kind === 'get') return optionalCount('r', value.r);
+  if (value.kind !== 'put') return `request kind must be get or put, got ${describeValue(value.kind)}`;
+  if (!(value.value instanceof Uint8Array)) return 'put value must be bytes';
+  if (typeof value.contentType !== 'string' || typeof value.deleted !== 'boolean') return 'put contentType must be a string and deleted a boolean';
+  if (value.context !== null) {
+    const problem = causalContextProblem(value.context);
+    if (problem !== null) return problem;
+  }
+  return optionalCount('w', value.w);
+}
+
+function resultProblem(value: unknown): string | null {
+  if (!isRecord(value)) return `result must be an object, got ${describeValue(value)}`;
+  switch (value.kind) {
+    case 'got':
+      return objectOrNullProblem(value.object);
+    case 'stored':
+      return causalContextProblem(value.context);
+    case 'error':
+      return errorProblem(value);
+    default:
+      return `result kind ${describeValue(value.kind)} unknown`;
+  }
+}
+
+/** Null when `value` is a well-formed PeerMessage for a ring of `partitionCount`; else what is wrong. */
+export function peerMessageProblem(value: unknown, partitionCount: number): string | null {
+  if (!isRecord(value) || typeof value.kind !== 'string' || !Object.hasOwn(peerMessageCodes, value.kind)) {
+    return `not a peer message: ${describeValue(isRecord(value) ? value.kind : value)}`;
+  }
+  if (!isOpId(value.opId)) return `${value.kind}: op id must be a positive integer, got ${describeValue(value.opId)}`;
+  const problem = kindProblem(value, partitionCount);
+  return problem === null ? null : `${value.kind}: ${problem}`;
+}
+
+function kindProblem(message: Fields, partitionCount: number): string | null {
+  switch (message.kind) {
+    case 'replicaRead':
+      return targetProblem(message, partitionCount);
+    case 'replicaWrite':
+      return targetProblem(message, partitionCount) ?? storedObjectProblem(message.object);
+    case 'replicaReadReply':
+      return message.error != null ? errorProblem(message.error) : objectOrNullProblem(message.object);
+    case 'replicaWriteReply':
+      return message.error == null ? null : errorProblem(message.error);
+    case 'forward':
+      return requestProblem(message.request);
+    case 'forwardReply':
+      return resultProblem(message.result);
+    default:
+      return `kind ${describeValue(message.kind)} unknown`;
+  }
+}

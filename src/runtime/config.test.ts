@@ -1,0 +1,74 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KvorumError } from '../core/errors.ts';
+import { bucketPropsOf, flagsFromEnv, resolveNodeSettings, type StartFlags } from './config.ts';
+import { userKeyBytesMax } from '../storage/keys.ts';
+
+const oneNode: StartFlags = { name: 'n1', 'node-address': '127.0.0.1:7001', 'http-address': 'http://127.0.0.1:8001' };
+
+function configFile(body: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kvorum-config-'));
+  const path = join(dir, 'cluster.json');
+  writeFileSync(path, typeof body === 'string' ? body : JSON.stringify(body));
+  return path;
+}
+
+function refusedFor(field: RegExp): (error: unknown) => boolean {
+  return (error) => error instanceof KvorumError && error.code === 'bad_config' && field.test(error.message);
+}
+
+describe('node settings', () => {
+  test('flags alone make a one-node cluster with the documented defaults', () => {
+    const settings = resolveNodeSettings({ ...oneNode, 'data-dir': '/tmp/kvorum-n1' });
+    assert.equal(settings.listenPort, 7001);
+    assert.equal(settings.httpPort, 8001);
+    assert.equal(settings.storage, 'lmdb');
+    assert.equal(settings.dataDir, '/tmp/kvorum-n1');
+    assert.equal(settings.cluster.partitionCount, 64);
+    assert.deepEqual(settings.cluster.requestLimits, { keyBytesMax: 1024, valueBytesMax: 1024 * 1024 });
+    assert.deepEqual(bucketPropsOf(settings.cluster)('anything'), { n: 3, r: 2, w: 2, resolution: 'siblings' });
+  });
+
+  test('a config file lists members, per-bucket quorums and a default bucket; flags pick the node', () => {
+    const path = configFile({
+      partitionCount: 128,
+      nodes: [
+        { name: 'a', address: '127.0.0.1:7001', httpUrl: 'http://127.0.0.1:8001', dataDir: 'data/a' },
+        { name: 'b', address: '127.0.0.1:7002', httpUrl: 'http://127.0.0.1:8002', zone: 'z2', capacity: 2 },
+      ],
+      buckets: { '*': { n: 2, r: 1, w: 1 }, carts: { w: 2 } },
+    });
+    const settings = resolveNodeSettings({ config: path, name: 'a' });
+    assert.equal(settings.cluster.nodes.length, 2);
+    assert.equal(settings.dataDir, join(path, '..', 'data/a'));
+    const props = bucketPropsOf(settings.cluster);
+    assert.deepEqual(props('carts'), { n: 2, r: 1, w: 2, resolution: 'siblings' });
+    assert.deepEqual(props('other'), { n: 2, r: 1, w: 1, resolution: 'siblings' });
+  });
+
+  test('KVORUM_* variables fill flags that were not given', () => {
+    const flags = flagsFromEnv({ name: 'n1' }, { KVORUM_NODE_ADDRESS: '127.0.0.1:7005', KVORUM_STORAGE: 'memory', KVORUM_NAME: 'ignored' });
+    assert.equal(flags.name, 'n1');
+    assert.equal(flags['node-address'], '127.0.0.1:7005');
+    assert.equal(flags.storage, 'memory');
+  });
+
+  test('each bad field is refused with bad_config naming it', () => {
+    assert.throws(() => resolveNodeSettings({ ...oneNode, name: 'bad name' }), refusedFor(/--name/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, partitions: '100' }), refusedFor(/partitionCount/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, storage: 'rocks' }), refusedFor(/storage/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, 'node-address': 'nowhere' }), refusedFor(/--node-address/));
+    assert.throws(() => resolveNodeSettings({ name: 'n9' }), refusedFor(/--node-address/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile('{nope') }), refusedFor(/not valid JSON/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ buckets: { carts: { n: 3, r: 4 } } }) }), refusedFor(/buckets\.carts/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, peer: ['n2=127.0.0.1:7002'] }), refusedFor(/--peer/));
+  });
+
+  test('keyBytesMax may not exceed what the storage engine can hold with the longest bucket name', () => {
+    assert.equal(resolveNodeSettings({ ...oneNode, config: configFile({ keyBytesMax: userKeyBytesMax }) }).cluster.requestLimits.keyBytesMax, userKeyBytesMax);
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ keyBytesMax: userKeyBytesMax + 1 }) }), refusedFor(/keyBytesMax/));
+  });
+});

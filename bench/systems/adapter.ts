@@ -14,6 +14,25 @@ export interface KvAdapter {
   close(): Promise<void>;
 }
 
+/**
+ * What every adapter shares: YCSB's insert is an update of a new record, and its
+ * read-modify-write is a read then an update, timed as one operation.
+ */
+export abstract class YcsbAdapter implements KvAdapter {
+  abstract read(key: string): Promise<void>;
+  abstract update(key: string, value: Uint8Array): Promise<void>;
+  abstract close(): Promise<void>;
+
+  insert(key: string, value: Uint8Array): Promise<void> {
+    return this.update(key, value);
+  }
+
+  async readModifyWrite(key: string, value: Uint8Array): Promise<void> {
+    await this.read(key);
+    await this.update(key, value);
+  }
+}
+
 /** One way of driving a running system (a client library, an HTTP API, a bucket). */
 export interface Driver {
   /** Short name, unique within its system: `ioredis`, `etcd3`, `gateway`, `client`, `http`. */

@@ -15,7 +15,7 @@ import { Pool } from 'undici';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordNotFoundError, asBuffer, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
+import { RecordNotFoundError, asBuffer, type Driver, YcsbAdapter, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
 import { freePorts, httpOk, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
 
 const membersCount = 3;
@@ -52,8 +52,10 @@ function memberArgs(member: Member, initialCluster: string): string[] {
   ];
 }
 
-class Etcd3Adapter implements KvAdapter {
-  constructor(private readonly client: Etcd3) {}
+class Etcd3Adapter extends YcsbAdapter {
+  constructor(private readonly client: Etcd3) {
+    super();
+  }
 
   async read(key: string): Promise<void> {
     const value = await this.client.get(key).buffer();
@@ -62,15 +64,6 @@ class Etcd3Adapter implements KvAdapter {
 
   async update(key: string, value: Uint8Array): Promise<void> {
     await this.client.put(key).value(asBuffer(value));
-  }
-
-  insert(key: string, value: Uint8Array): Promise<void> {
-    return this.update(key, value);
-  }
-
-  async readModifyWrite(key: string, value: Uint8Array): Promise<void> {
-    await this.read(key);
-    await this.update(key, value);
   }
 
   async close(): Promise<void> {
@@ -82,10 +75,12 @@ interface RangeResponse {
   readonly kvs?: readonly unknown[];
 }
 
-class GatewayAdapter implements KvAdapter {
+class GatewayAdapter extends YcsbAdapter {
   private next = 0;
 
-  constructor(private readonly pools: readonly Pool[]) {}
+  constructor(private readonly pools: readonly Pool[]) {
+    super();
+  }
 
   private pool(): Pool {
     this.next = (this.next + 1) % this.pools.length;
@@ -111,15 +106,6 @@ class GatewayAdapter implements KvAdapter {
 
   async update(key: string, value: Uint8Array): Promise<void> {
     await this.post('/v3/kv/put', { key: Buffer.from(key).toString('base64'), value: asBuffer(value).toString('base64') });
-  }
-
-  insert(key: string, value: Uint8Array): Promise<void> {
-    return this.update(key, value);
-  }
-
-  async readModifyWrite(key: string, value: Uint8Array): Promise<void> {
-    await this.read(key);
-    await this.update(key, value);
   }
 
   async close(): Promise<void> {

@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KvorumError, connect, type KvorumClient } from '../../src/client/index.ts';
 import type { BucketProps } from '../../src/core/limits.ts';
-import { RecordNotFoundError, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
+import { RecordNotFoundError, type Driver, YcsbAdapter, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
 import { freePorts, httpOk, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
 
 export const kvorumNodesDefault = 3;
@@ -69,14 +69,16 @@ function propsText(props: BucketProps): string {
 
 const tooManySiblings = 'too_many_siblings';
 
-class ClientAdapter implements KvAdapter {
+class ClientAdapter extends YcsbAdapter {
   private siblingResolutions = 0;
 
   constructor(
     private readonly client: KvorumClient,
     private readonly bucket: string,
     private readonly contexts: Contexts,
-  ) {}
+  ) {
+    super();
+  }
 
   async read(key: string): Promise<void> {
     const result = await this.client.get(this.bucket, key);
@@ -104,29 +106,22 @@ class ClientAdapter implements KvAdapter {
     return { siblingResolutions: this.siblingResolutions };
   }
 
-  insert(key: string, value: Uint8Array): Promise<void> {
-    return this.update(key, value);
-  }
-
-  async readModifyWrite(key: string, value: Uint8Array): Promise<void> {
-    await this.read(key);
-    await this.update(key, value);
-  }
-
   close(): Promise<void> {
     return this.client.close();
   }
 }
 
 /** Server-driven: every request to a node picked at random, which forwards when it must. */
-class HttpAdapter implements KvAdapter {
+class HttpAdapter extends YcsbAdapter {
   private siblingResolutions = 0;
 
   constructor(
     private readonly pools: readonly Pool[],
     private readonly bucket: string,
     private readonly contexts: Contexts,
-  ) {}
+  ) {
+    super();
+  }
 
   private pool(): Pool {
     return this.pools[Math.floor(Math.random() * this.pools.length)]!;
@@ -171,15 +166,6 @@ class HttpAdapter implements KvAdapter {
 
   counters(): Readonly<Record<string, number>> {
     return { siblingResolutions: this.siblingResolutions };
-  }
-
-  insert(key: string, value: Uint8Array): Promise<void> {
-    return this.update(key, value);
-  }
-
-  async readModifyWrite(key: string, value: Uint8Array): Promise<void> {
-    await this.read(key);
-    await this.update(key, value);
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@
 import { Redis } from 'ioredis';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { RecordNotFoundError, asBuffer, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
+import { RecordNotFoundError, asBuffer, type Driver, YcsbAdapter, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
 import { freePort, startProcess, waitUntil } from './processes.ts';
 
 const startTimeoutMs = 15_000;
@@ -19,8 +19,10 @@ function redisVersion(): string {
   return /v=(\S+)/.exec(out)?.[1] ?? 'unknown';
 }
 
-class RedisAdapter implements KvAdapter {
-  constructor(private readonly client: Redis) {}
+class RedisAdapter extends YcsbAdapter {
+  constructor(private readonly client: Redis) {
+    super();
+  }
 
   async read(key: string): Promise<void> {
     const value = await this.client.getBuffer(key);
@@ -29,15 +31,6 @@ class RedisAdapter implements KvAdapter {
 
   async update(key: string, value: Uint8Array): Promise<void> {
     await this.client.set(key, asBuffer(value));
-  }
-
-  insert(key: string, value: Uint8Array): Promise<void> {
-    return this.update(key, value);
-  }
-
-  async readModifyWrite(key: string, value: Uint8Array): Promise<void> {
-    await this.read(key);
-    await this.update(key, value);
   }
 
   async close(): Promise<void> {

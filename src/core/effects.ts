@@ -4,7 +4,7 @@
  * messages, answers clients, and runs store operations against its disk. The real runtime does
  * this with TCP, HTTP and LMDB; the simulator with a virtual network and disk.
  */
-import type { ClientRequest, ClientResult, PeerMessage } from './messages.ts';
+import type { ClientRequest, ClientResult, PeerMessage, TransferEntry } from './messages.ts';
 import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
 
 /** Who is waiting for the answer of a coordinated request. */
@@ -22,7 +22,9 @@ export type NodeInput =
   /** A store operation this node asked for has finished. */
   | { readonly type: 'stored'; readonly storeId: number; readonly outcome: StoreOutcome }
   /** Time passed: deadlines are checked. Runtimes tick every few milliseconds. */
-  | { readonly type: 'tick' };
+  | { readonly type: 'tick' }
+  /** A transfer scan this node asked for has read its chunk (`exhausted`: the partition ends there). */
+  | { readonly type: 'transferScanned'; readonly scanId: number; readonly entries: readonly TransferEntry[]; readonly exhausted: boolean };
 
 export type Effect =
   | { readonly type: 'send'; readonly to: string; readonly message: PeerMessage }
@@ -38,4 +40,18 @@ export type Effect =
       readonly bucket: string;
       readonly key: string;
       readonly op: StoreOp;
+    }
+  /** Write a node-local record (the ring view) under metaKey(name), durably, in issue order. */
+  | { readonly type: 'meta'; readonly name: string; readonly value: Uint8Array }
+  /**
+   * Read up to `entriesMax` keys (or about `bytesMax` value bytes) of one partition in key order,
+   * starting just after `after` (from the start when null), then feed back `transferScanned`.
+   */
+  | {
+      readonly type: 'transferScan';
+      readonly scanId: number;
+      readonly partition: number;
+      readonly after: { readonly bucket: string; readonly key: string } | null;
+      readonly entriesMax: number;
+      readonly bytesMax: number;
     };

@@ -6,6 +6,7 @@
  * multiplexes many operations over one connection per peer.
  */
 import type { ErrorCode } from './errors.ts';
+import type { ClusterView } from './membership/view.ts';
 import type { CausalContext, StoredObject } from './version/types.ts';
 
 /** Checked in the transport handshake; peers with another version are refused. */
@@ -99,7 +100,52 @@ export interface ForwardReply {
   readonly result: ClientResult;
 }
 
-export type PeerMessage = ReplicaRead | ReplicaReadReply | ReplicaWrite | ReplicaWriteReply | Forward | ForwardReply;
+// ---- Membership (core/membership/, Dynamo §4.8 and §4.9) ----
+
+/** A node's view of the ring, pushed to a random peer; a peer that knows more answers with its own. */
+export interface Gossip {
+  readonly kind: 'gossip';
+  readonly opId: number;
+  readonly view: ClusterView;
+  /** The sender's node address, so a node that is not yet a member can be answered. */
+  readonly senderAddress: string;
+}
+
+/** One key of a partition being transferred, as the sender stores it. */
+export interface TransferEntry {
+  readonly bucket: string;
+  readonly key: string;
+  readonly object: StoredObject;
+}
+
+/** A chunk of a partition transfer (Dynamo §4.9); the receiver merges every entry, then acks. */
+export interface TransferChunk {
+  readonly kind: 'transferChunk';
+  readonly opId: number;
+  /** The view version of the transition this transfer belongs to. */
+  readonly version: number;
+  readonly partition: number;
+  readonly entries: readonly TransferEntry[];
+  /** The partition's last chunk: once it is stored, the transfer is complete. */
+  readonly last: boolean;
+}
+
+export interface TransferAck {
+  readonly kind: 'transferAck';
+  readonly opId: number;
+  readonly error?: ClientError | undefined;
+}
+
+export type PeerMessage =
+  | ReplicaRead
+  | ReplicaReadReply
+  | ReplicaWrite
+  | ReplicaWriteReply
+  | Forward
+  | ForwardReply
+  | Gossip
+  | TransferChunk
+  | TransferAck;
 
 export type PeerMessageKind = PeerMessage['kind'];
 
@@ -111,4 +157,7 @@ export const peerMessageCodes: Readonly<Record<PeerMessageKind, number>> = {
   replicaWriteReply: 4,
   forward: 5,
   forwardReply: 6,
+  gossip: 20,
+  transferChunk: 21,
+  transferAck: 22,
 };

@@ -21,7 +21,12 @@ import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
 import { partitionOf } from './ring/hash.ts';
 import { preferenceList } from './ring/ring.ts';
 import type { Ring } from './ring/types.ts';
-import type { Actor } from './version/types.ts';
+import type { Actor, StoredObject } from './version/types.ts';
+import { viewOfRing } from './membership/initial-view.ts';
+import type { MembershipHost, ScanResult } from './membership/host.ts';
+import { Membership, type MembershipConfig } from './membership/membership.ts';
+import { transferChunkBytesMax, transferEntriesMax } from './membership/transfer-limits.ts';
+import { servingRing } from './membership/view.ts';
 import {
   validateBucket,
   validateKey,
@@ -47,6 +52,11 @@ export interface NodeConfig {
    * to an unrelated new operation (the simulator found this; docs/simulation.md).
    */
   readonly firstOpId: number;
+  /**
+   * Membership (core/membership/): the initial view, seeds, gossip seed. Without it the node
+   * keeps `ring` as a static view of its members (unit tests, older callers).
+   */
+  readonly membership?: MembershipConfig | undefined;
 }
 
 /** The largest first op id: leaves 2^52 operations before op ids leave the safe integers. */
@@ -60,6 +70,7 @@ type StoreContinuation =
   | { readonly type: 'operation'; readonly operation: Operation }
   | { readonly type: 'replicaRead'; readonly from: string; readonly opId: number }
   | { readonly type: 'replicaWrite'; readonly from: string; readonly opId: number }
+  | { readonly type: 'callback'; readonly done: (outcome: StoreOutcome) => void }
   | { readonly type: 'none' };
 
 export class KvNode {
@@ -73,13 +84,21 @@ export class KvNode {
   private readonly storeContinuations = new Map<number, StoreContinuation>();
   readonly counters = new Map<string, number>();
   private readonly host: OperationHost;
+  /** Where each pending write goes, so a stored write can be passed to membership (transfers). */
+  private readonly writeTargets = new Map<number, StoreTarget>();
+  private nextScanId = 1;
+  private readonly scanContinuations = new Map<number, (result: ScanResult) => void>();
+  readonly membership: Membership;
 
   constructor(private readonly config: NodeConfig) {
-    this.ring = config.ring;
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
     this.nextOpId = config.firstOpId;
-    assert(this.ring.nodes.has(config.name), `node ${config.name} is not a member of its ring`);
     this.host = this.makeHost();
+    const membershipConfig = config.membership ?? staticMembership(config);
+    this.membership = new Membership(membershipConfig, this.makeMembershipHost(), (view) => {
+      this.ring = servingRing(view);
+    });
+    this.ring = servingRing(membershipConfig.initialView);
   }
 
   get name(): string {
@@ -114,9 +133,28 @@ export class KvNode {
       case 'tick':
         this.onTick();
         break;
+      case 'transferScanned':
+        this.onTransferScanned(input.scanId, { entries: input.entries, exhausted: input.exhausted });
+        break;
       default:
         unreachable(input, 'node input');
     }
+    return this.takeEffects();
+  }
+
+  /** Runs an operator command (join, leave, plan, commit…) against membership at `nowMs`. */
+  command<T>(nowMs: number, run: (membership: Membership) => T): { result: T; effects: Effect[] } {
+    assert(nowMs >= this.nowMs, 'time never goes backwards');
+    this.nowMs = nowMs;
+    try {
+      return { result: run(this.membership), effects: this.takeEffects() };
+    } catch (error) {
+      this.takeEffects();
+      throw error;
+    }
+  }
+
+  private takeEffects(): Effect[] {
     const effects = this.effects;
     this.effects = [];
     return effects;
@@ -135,6 +173,8 @@ export class KvNode {
   }
 
   private startOperation(requester: Requester, request: ClientRequest, forwarded: boolean): void {
+    // A node started with only seeds owns a placeholder ring until gossip brings the cluster's.
+    if (this.ring.version === 0) throw new KvorumError('unavailable', `node ${this.name} has not learned the cluster's ring yet`);
     validateBucket(request.bucket);
     validateKey(request.key, this.config.requestLimits);
     const props = this.config.bucketProps(request.bucket);
@@ -189,6 +229,11 @@ export class KvNode {
       case 'forwardReply':
         this.withOperation(message.opId, (operation) => operation.onPeerMessage(this.host, from, message));
         break;
+      case 'gossip':
+      case 'transferChunk':
+      case 'transferAck':
+        this.membership.onMessage(from, message);
+        break;
       default:
         unreachable(message, 'peer message');
     }
@@ -207,6 +252,11 @@ export class KvNode {
       case 'forwardReply':
         // The requester will see its deadline pass; nothing to retry here.
         break;
+      case 'gossip':
+      case 'transferChunk':
+      case 'transferAck':
+        this.membership.onDeliveryFailed(message);
+        break;
       default:
         unreachable(message, 'peer message');
     }
@@ -218,6 +268,11 @@ export class KvNode {
     const continuation = this.storeContinuations.get(storeId);
     assert(continuation, `store outcome for unknown store id ${storeId}`);
     this.storeContinuations.delete(storeId);
+    const target = this.writeTargets.get(storeId);
+    if (target !== undefined) {
+      this.writeTargets.delete(storeId);
+      if (outcome.ok && outcome.object !== null) this.onLocalWrite(target, outcome.object);
+    }
     switch (continuation.type) {
       case 'operation': {
         const { operation } = continuation;
@@ -241,6 +296,9 @@ export class KvNode {
           error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
         });
         return;
+      case 'callback':
+        continuation.done(outcome);
+        return;
       case 'none':
         return;
       default:
@@ -254,6 +312,20 @@ export class KvNode {
     for (const opId of this.deadlines.popExpired(this.nowMs)) {
       this.withOperation(opId, (operation) => operation.onDeadline(this.host));
     }
+    this.membership.onTick();
+  }
+
+  // ---- Membership plumbing ----
+
+  private onLocalWrite(target: StoreTarget, object: StoredObject): void {
+    this.membership.onLocalWrite(target.partition, target.bucket, target.key, object);
+  }
+
+  private onTransferScanned(scanId: number, result: ScanResult): void {
+    const done = this.scanContinuations.get(scanId);
+    assert(done, `scan result for unknown scan id ${scanId}`);
+    this.scanContinuations.delete(scanId);
+    done(result);
   }
 
   // ---- Plumbing ----
@@ -272,6 +344,7 @@ export class KvNode {
   private storeFor(continuation: StoreContinuation, target: StoreTarget, op: StoreOp): void {
     const storeId = this.nextStoreId++;
     this.storeContinuations.set(storeId, continuation);
+    if (op.kind !== 'read') this.writeTargets.set(storeId, target);
     const { partition, bucket, key } = target;
     this.effects.push({ type: 'store', storeId, partition, bucket, key, op });
   }
@@ -291,6 +364,30 @@ export class KvNode {
     this.counters.set(metric, (this.counters.get(metric) ?? 0) + by);
   }
 
+  private makeMembershipHost(): MembershipHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    return {
+      get self() {
+        return node.name;
+      },
+      get nowMs() {
+        return node.nowMs;
+      },
+      nextOpId: () => node.nextOpId++,
+      send: (to, message) => node.send(to, message),
+      persist: (name, value) => node.effects.push({ type: 'meta', name, value }),
+      scan: (partition, after, done) => {
+        const scanId = node.nextScanId++;
+        node.scanContinuations.set(scanId, done);
+        node.effects.push({ type: 'transferScan', scanId, partition, after, entriesMax: transferEntriesMax, bytesMax: transferChunkBytesMax });
+      },
+      store: (target, op, done) => node.storeFor({ type: 'callback', done }, target, op),
+      resolutionOf: (bucket) => node.config.bucketProps(bucket).resolution,
+      count: (metric, by) => node.count(metric, by),
+    };
+  }
+
   private makeHost(): OperationHost {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
@@ -308,4 +405,11 @@ export class KvNode {
       count: (metric, by) => node.count(metric, by),
     };
   }
+}
+
+/** A node given only a ring: its members, no seeds, N from the default bucket. */
+function staticMembership(config: NodeConfig): MembershipConfig {
+  const self = config.ring.nodes.get(config.name);
+  assert(self, `node ${config.name} is not a member of its ring`);
+  return { self, seeds: new Map(), replicasN: config.bucketProps('').n, gossipSeed: config.firstOpId, initialView: viewOfRing(config.ring) };
 }

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { configView } from './membership/initial-view.ts';
 import type { PeerMessage } from './messages.ts';
 import { peerMessageProblem } from './peer-message-check.ts';
 import { partitionOf } from './ring/hash.ts';
@@ -11,6 +12,11 @@ const object: StoredObject = {
   siblings: [{ dot: ['n1.a', 1], value: new Uint8Array([1]), contentType: 'x', lastModifiedMs: 5, deleted: false }],
   context: { clock: [['n1.a', 1, 5]], dots: [] },
 };
+const view = configView(
+  ['n1', 'n2', 'n3'].map((name, i) => ({ name, address: `127.0.0.1:${7001 + i}`, httpUrl: `http://127.0.0.1:${8001 + i}`, capacity: 1 })),
+  partitionCount,
+  3,
+);
 const valid: PeerMessage[] = [
   { kind: 'replicaRead', opId: 1, partition, bucket: 'b', key: 'k' },
   { kind: 'replicaReadReply', opId: 2, object },
@@ -23,6 +29,11 @@ const valid: PeerMessage[] = [
   { kind: 'forwardReply', opId: 2 ** 50, result: { kind: 'stored', context: object.context } },
   { kind: 'forwardReply', opId: 6, result: { kind: 'got', object: null } },
   { kind: 'forwardReply', opId: 6, result: { kind: 'error', code: 'quorum_not_met', message: 'w' } },
+  { kind: 'gossip', opId: 7, view, senderAddress: '127.0.0.1:7001' },
+  { kind: 'transferChunk', opId: 8, version: 2, partition, entries: [{ bucket: 'b', key: 'k', object }], last: false },
+  { kind: 'transferChunk', opId: 8, version: 2, partition, entries: [], last: true },
+  { kind: 'transferAck', opId: 8 },
+  { kind: 'transferAck', opId: 8, error: { kind: 'error', code: 'internal', message: 'disk' } },
 ];
 
 describe('peer message check', () => {
@@ -33,7 +44,12 @@ describe('peer message check', () => {
   test('refuses malformed messages, saying what is wrong', () => {
     const refused: [unknown, RegExp][] = [
       [null, /not a peer message/],
-      [{ kind: 'gossip', opId: 1 }, /not a peer message/],
+      [{ kind: 'rumour', opId: 1 }, /not a peer message/],
+      [{ kind: 'gossip', opId: 1, view, senderAddress: 7 }, /senderAddress/],
+      [{ kind: 'gossip', opId: 1, view: { ...view, owners: view.owners.slice(1) }, senderAddress: 'h:1' }, /owners/],
+      [{ kind: 'gossip', opId: 1, view: { ...view, owners: view.owners.map(() => 'stranger') }, senderAddress: 'h:1' }, /not an active member/],
+      [{ kind: 'transferChunk', opId: 1, version: 2, partition: (partition + 1) % partitionCount, entries: [{ bucket: 'b', key: 'k', object }], last: true }, /not the partition/],
+      [{ kind: 'transferChunk', opId: 1, version: 2, partition, entries: [{ bucket: 'b', key: 'k', object: {} }], last: true }, /stored object|siblings|context/],
       [{ ...valid[0]!, opId: 0 }, /op id/],
       [{ ...valid[0]!, opId: 1.5 }, /op id/],
       [{ ...valid[0]!, partition: (partition + 1) % partitionCount }, /not the partition of b\/k/],

@@ -8,6 +8,8 @@
  * storage key, so a wrong one would file the key where reads and anti-entropy never look.
  */
 import { errorCodes } from './errors.ts';
+import { viewProblem } from './membership/view-check.ts';
+import { transferEntriesMax } from './membership/transfer-limits.ts';
 import { peerMessageCodes } from './messages.ts';
 import { partitionOf } from './ring/hash.ts';
 import { causalContextProblem } from './version/causal-context.ts';
@@ -102,7 +104,25 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
       return requestProblem(message.request);
     case 'forwardReply':
       return resultProblem(message.result);
+    case 'gossip':
+      return typeof message.senderAddress === 'string' ? viewProblem(message.view) : 'senderAddress must be a string';
+    case 'transferChunk':
+      return transferChunkProblem(message, partitionCount);
+    case 'transferAck':
+      return message.error == null ? null : errorProblem(message.error);
     default:
       return `kind ${describeValue(message.kind)} unknown`;
   }
+}
+
+function transferChunkProblem(message: Fields, partitionCount: number): string | null {
+  if (!Number.isSafeInteger(message.version) || typeof message.last !== 'boolean') return 'version must be an integer and last a boolean';
+  const { entries, partition } = message;
+  if (!Array.isArray(entries) || entries.length > transferEntriesMax) return `entries must be an array of at most ${transferEntriesMax}`;
+  for (const entry of entries as unknown[]) {
+    if (!isRecord(entry)) return `entry must be an object, got ${describeValue(entry)}`;
+    const problem = targetProblem({ partition, bucket: entry.bucket, key: entry.key }, partitionCount) ?? storedObjectProblem(entry.object);
+    if (problem !== null) return problem;
+  }
+  return Number.isInteger(partition) && (partition as number) >= 0 && (partition as number) < partitionCount ? null : `partition ${describeValue(partition)} out of range`;
 }

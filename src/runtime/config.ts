@@ -40,6 +40,11 @@ export interface NodeSettings {
   readonly httpHost: string;
   readonly httpPort: number;
   readonly cluster: ClusterSettings;
+  /**
+   * Seed nodes (name → node address): gossiped with now and then so the ring does not split, and
+   * how a node started without a cluster config finds the cluster's ring (Dynamo §4.8.2).
+   */
+  readonly seeds: ReadonlyMap<string, string>;
 }
 
 /** Flags of `kvorum start`, each also readable from `KVORUM_<FLAG_IN_CAPS>`. */
@@ -51,6 +56,7 @@ export interface StartFlags {
   'data-dir'?: string | undefined;
   storage?: string | undefined;
   peer?: string[] | undefined;
+  seed?: string[] | undefined;
   'cluster-name'?: string | undefined;
   'cluster-secret'?: string | undefined;
   partitions?: string | undefined;
@@ -65,6 +71,7 @@ export const startFlagNames = [
   'data-dir',
   'storage',
   'peer',
+  'seed',
   'cluster-name',
   'cluster-secret',
   'partitions',
@@ -81,7 +88,7 @@ export function flagsFromEnv(flags: StartFlags, env: NodeJS.ProcessEnv): StartFl
   for (const name of startFlagNames) {
     const value = env[`KVORUM_${name.toUpperCase().replaceAll('-', '_')}`];
     if (value === undefined || merged[name] !== undefined) continue;
-    if (name === 'peer') merged.peer = value.split(/\s+/).filter(Boolean);
+    if (name === 'peer' || name === 'seed') merged[name] = value.split(/\s+/).filter(Boolean);
     else merged[name] = value;
   }
   return merged;
@@ -197,6 +204,19 @@ function parsePeerFlag(text: string, index: number): NodeEntry {
   return { name: validName(`--peer ${name}`, name), address, httpUrl: parseHttpUrl(`--peer ${name}`, http).origin, capacity: 1 };
 }
 
+/** --seed NAME=HOST:PORT, or a config file's "seeds": ["NAME=HOST:PORT", …]. */
+function parseSeeds(field: string, texts: readonly unknown[]): Map<string, string> {
+  const seeds = new Map<string, string>();
+  texts.forEach((text, index) => {
+    const match = typeof text === 'string' ? /^([^=]+)=(.+)$/.exec(text) : null;
+    if (!match) bad(`${field} #${index + 1}`, `expected name=host:port (got ${JSON.stringify(text)})`);
+    const [, name, address] = match as unknown as [string, string, string];
+    parseHostPort(`${field} ${name}`, address);
+    seeds.set(validName(`${field} ${name}`, name), address);
+  });
+  return seeds;
+}
+
 /** Builds and validates the settings of one node from flags (after `flagsFromEnv`). */
 export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   const file = flags.config ? readClusterFile(flags.config) : { raw: {} as Record<string, unknown>, baseDir: process.cwd() };
@@ -247,6 +267,9 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', raw.requestTimeoutMs ?? limits.requestTimeoutMsDefault, limits.requestTimeoutMsMax);
   const { buckets, defaultBucket } = parseBuckets(raw.buckets, defaultBucketProps);
 
+  if (raw.seeds !== undefined && !Array.isArray(raw.seeds)) bad('seeds', 'expected an array of "name=host:port"');
+  const seeds = parseSeeds('seeds', [...((raw.seeds as unknown[] | undefined) ?? []), ...(flags.seed ?? [])]);
+  seeds.delete(name);
   const listen = parseHostPort('--node-address', self.address);
   const http = new URL(self.httpUrl);
   return {
@@ -257,6 +280,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     listenPort: listen.port,
     httpHost: http.hostname.replace(/^\[|\]$/g, ''),
     httpPort: Number(http.port || (http.protocol === 'https:' ? 443 : 80)),
+    seeds,
     cluster: {
       clusterName,
       clusterSecret,
@@ -275,6 +299,13 @@ export function ringTargetN(cluster: ClusterSettings): number {
   let n = cluster.defaultBucket.n;
   for (const props of cluster.buckets.values()) n = Math.max(n, props.n);
   return Math.min(n, cluster.nodes.length);
+}
+
+/** The largest N of any bucket: the ring is claimed so N consecutive partitions are distinct nodes. */
+export function replicasNOf(cluster: ClusterSettings): number {
+  let n = cluster.defaultBucket.n;
+  for (const props of cluster.buckets.values()) n = Math.max(n, props.n);
+  return n;
 }
 
 export function bucketPropsOf(cluster: ClusterSettings): (bucket: string) => BucketProps {

@@ -12,17 +12,24 @@ import type { Effect, NodeInput } from '../core/effects.ts';
 import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
 import { KvNode } from '../core/node.ts';
 import { peerMessageProblem } from '../core/peer-message-check.ts';
-import { createRing } from '../core/ring/ring.ts';
+import { configView, seedOnlyView } from '../core/membership/initial-view.ts';
+import type { Membership } from '../core/membership/membership.ts';
+import { decodeMembership, membershipMetaName, type PersistedMembership } from '../core/membership/persisted.ts';
+import { servingRing } from '../core/membership/view.ts';
 import type { Ring } from '../core/ring/types.ts';
 import type { StorageEngine } from '../storage/engine.ts';
+import { metaKey } from '../storage/keys.ts';
 import { openStorage } from '../storage/open.ts';
-import { bucketPropsOf, ringTargetN, type NodeSettings } from './config.ts';
+import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
+import { partitionSizes, scanForTransfer, type PartitionSize } from './partition-scan.ts';
 import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
 import { StoreExecutor } from './store-executor.ts';
 import { Transport } from './transport/transport.ts';
 
 /** How often deadlines are checked. Request deadlines are accurate to about this. */
 const tickIntervalMs = 10;
+/** Pause before a transfer scan that failed on disk is tried again. */
+const transferScanRetryMs = 1_000;
 
 export type PeerStatus = 'self' | 'up' | 'down' | 'unknown';
 
@@ -38,6 +45,9 @@ export class NodeRuntime {
   private peerMessagesRefused = 0;
   private closed = false;
   private tickTimer: NodeJS.Timeout | undefined;
+  private addressesVersion = 0;
+  /** Meta writes in the order the node issued them (the last view written wins). */
+  private metaWrites: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly settings: NodeSettings,
@@ -55,7 +65,12 @@ export class NodeRuntime {
     const incarnation = await loadOrCreateIncarnation(engine);
     const actor = actorOf(settings.name, incarnation);
     const { cluster } = settings;
-    const ring = createRing(cluster.nodes, cluster.partitionCount, ringTargetN(cluster));
+    const persisted = await loadMembership(engine);
+    const self = cluster.nodes.find((node) => node.name === settings.name)!;
+    const replicasN = replicasNOf(cluster);
+    const seedsOnly = settings.seeds.size > 0 && cluster.nodes.length === 1;
+    const initialView = persisted?.view ?? (seedsOnly ? seedOnlyView(self, cluster.partitionCount) : configView(cluster.nodes, cluster.partitionCount, replicasN));
+    const ring = servingRing(initialView);
     const node = new KvNode({
       name: settings.name,
       actor,
@@ -64,6 +79,7 @@ export class NodeRuntime {
       requestTimeoutMs: cluster.requestTimeoutMs,
       requestLimits: cluster.requestLimits,
       firstOpId: randomFirstOpId(),
+      membership: { self, seeds: settings.seeds, replicasN, gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
     });
     const runtime = new NodeRuntime(settings, node, actor, engine, new StoreExecutor(engine), undefined, logger);
     try {
@@ -79,6 +95,19 @@ export class NodeRuntime {
 
   get ring(): Ring {
     return this.node.currentRing;
+  }
+
+  /** Runs an operator command against membership; its effects (gossip, persisting) are carried out. */
+  command<T>(run: (membership: Membership) => T): T {
+    if (this.closed) throw new KvorumError('unavailable', `node ${this.settings.name} is shutting down`);
+    const { result, effects } = this.node.command(this.now(), run);
+    this.performAll(effects);
+    return result;
+  }
+
+  /** Keys and bytes per partition on this node's disk (plans report them). */
+  partitionSizes(): Promise<PartitionSize[]> {
+    return partitionSizes(this.engine);
   }
 
   /** Coordinates one client request; resolves with its result (errors are results, not throws). */
@@ -121,13 +150,15 @@ export class NodeRuntime {
     this.pending.clear();
     // Let store ops already started finish before the engine goes away.
     await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.metaWrites;
     await this.engine.close();
     this.logger.info({ node: this.settings.name }, 'node stopped');
   }
 
   private async startTransport(): Promise<void> {
     const { settings } = this;
-    const peers = new Map(settings.cluster.nodes.filter((n) => n.name !== settings.name).map((n) => [n.name, n.address]));
+    const peers = this.node.membership.addresses();
+    this.addressesVersion = this.node.membership.addressesVersion;
     this.transport = new Transport({
       nodeName: settings.name,
       clusterName: settings.cluster.clusterName,
@@ -160,8 +191,16 @@ export class NodeRuntime {
 
   private input(input: NodeInput): void {
     if (this.closed) return;
-    const effects = this.node.step(this.now(), input);
+    this.performAll(this.node.step(this.now(), input));
+  }
+
+  private performAll(effects: readonly Effect[]): void {
     for (const effect of effects) this.perform(effect);
+    const { membership } = this.node;
+    if (membership.addressesVersion !== this.addressesVersion) {
+      this.addressesVersion = membership.addressesVersion;
+      this.transport?.setPeers(membership.addresses());
+    }
   }
 
   private perform(effect: Effect): void {
@@ -180,8 +219,30 @@ export class NodeRuntime {
           if (!this.closed) this.input({ type: 'stored', storeId: effect.storeId, outcome });
         });
         return;
+      case 'meta': {
+        const key = metaKey(effect.name);
+        this.metaWrites = this.metaWrites
+          .then(() => this.engine.put(key, effect.value))
+          .catch((error: unknown) => this.logger.error({ err: error, meta: effect.name }, 'could not persist a meta record'));
+        return;
+      }
+      case 'transferScan':
+        void scanForTransfer(this.engine, effect).then(
+          (result) => this.input({ type: 'transferScanned', scanId: effect.scanId, ...result }),
+          (error: unknown) => {
+            this.logger.error({ err: error, partition: effect.partition }, 'transfer scan failed; retrying');
+            // An empty chunk that is not the last makes the transfer scan again from where it was.
+            setTimeout(() => this.input({ type: 'transferScanned', scanId: effect.scanId, entries: [], exhausted: false }), transferScanRetryMs);
+          },
+        );
+        return;
       default:
         unreachable(effect, 'effect');
     }
   }
+}
+
+async function loadMembership(engine: StorageEngine): Promise<PersistedMembership | undefined> {
+  const bytes = await engine.get(metaKey(membershipMetaName));
+  return bytes === undefined ? undefined : decodeMembership(bytes);
 }

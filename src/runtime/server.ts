@@ -4,8 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { bucketPropsOf, ringTargetN, type NodeSettings } from './config.ts';
+import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { buildHttpApp, type HttpBackend } from './http/app.ts';
+import { membershipBackendOf } from './membership-backend.ts';
 import { NodeRuntime } from './node-runtime.ts';
 
 export interface RunningNode {
@@ -22,12 +23,16 @@ export function httpBackendOf(runtime: NodeRuntime): HttpBackend {
     name: runtime.settings.name,
     clusterName: cluster.clusterName,
     requestLimits: cluster.requestLimits,
-    ringTargetN: ringTargetN(cluster),
+    get ringTargetN() {
+      return Math.min(replicasNOf(cluster), new Set(runtime.ring.owners).size);
+    },
     ring: () => runtime.ring,
     request: (request) => runtime.request(request),
     peerStatus: (name) => runtime.peerStatus(name),
     bucketProps: bucketPropsOf(cluster),
     metrics: () => runtime.metrics(),
+    view: () => runtime.node.membership.view,
+    membership: membershipBackendOf(runtime),
   };
 }
 

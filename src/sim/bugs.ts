@@ -57,5 +57,6 @@ export function isReadRepair(cause: StepCause, effect: { type: 'send'; message: 
   if (effect.type === 'send') {
     return effect.message.kind === 'replicaWrite' && !(cause.input.type === 'stored' && cause.storeKind === 'coordinate');
   }
-  return effect.op.kind === 'merge' && !(cause.input.type === 'message' && cause.input.message.kind === 'replicaWrite');
+  // Replicated writes and partition transfers (membership) also merge; they are not read repair.
+  return effect.op.kind === 'merge' && !(cause.input.type === 'message' && (cause.input.message.kind === 'replicaWrite' || cause.input.message.kind === 'transferChunk'));
 }

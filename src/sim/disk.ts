@@ -14,10 +14,12 @@ import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
 import { storedObjectProblem } from '../core/version/stored-object.ts';
 import type { StoredObject } from '../core/version/types.ts';
+import type { TransferEntry } from '../core/messages.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Prng } from './prng.ts';
 
 export type StoreEffect = Extract<Effect, { type: 'store' }>;
+export type TransferScanEffect = Extract<Effect, { type: 'transferScan' }>;
 export type ApplyStoreOp = (stored: StoredObject | null, op: StoreOp) => StoreOpResult;
 
 export interface DiskConfig {
@@ -56,6 +58,8 @@ export class SimDisk {
   private generation = 0;
   /** Multiplies every latency (a slow-disk fault). */
   latencyScale = 1;
+  /** Node-local records (the ring view): written at once, kept by crashes, lost by wipes. */
+  readonly meta = new Map<string, Uint8Array>();
 
   constructor(
     readonly node: string,
@@ -112,7 +116,32 @@ export class SimDisk {
     assert(this.queues.size === 0, 'wipe a disk only while its node is down');
     this.generation++;
     this.objects.clear();
+    this.meta.clear();
     this.incarnation = newIncarnation;
+  }
+
+  /**
+   * A transfer chunk of one partition, in key order after `after`, delivered after a disk latency
+   * (dropped if the node crashes first). Keys order by store key, as in the real layout's bytes
+   * for the short ASCII names the simulator uses.
+   */
+  scanPartition(scan: TransferScanEffect, done: (result: { entries: TransferEntry[]; exhausted: boolean }) => void): void {
+    const generation = this.generation;
+    const delayUs = (this.config.latencyUsMin + this.prng.exponential(this.config.latencyUsMeanExtra)) * this.latencyScale;
+    this.queue.after(delayUs, () => {
+      if (generation === this.generation) done(this.readChunk(scan));
+    });
+  }
+
+  private readChunk(scan: TransferScanEffect): { entries: TransferEntry[]; exhausted: boolean } {
+    const prefix = `${scan.partition}\u0000`;
+    const after = scan.after === null ? null : storeKey(scan.partition, scan.after.bucket, scan.after.key);
+    const keys = [...this.objects.keys()].filter((key) => key.startsWith(prefix) && (after === null || key > after)).sort();
+    const entries = keys.slice(0, scan.entriesMax).map((key) => {
+      const [, bucket, name] = key.split('\u0000') as [string, string, string];
+      return { bucket, key: name, object: this.objects.get(key)! };
+    });
+    return { entries, exhausted: keys.length <= scan.entriesMax };
   }
 
   private startHead(key: string): void {

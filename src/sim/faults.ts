@@ -4,10 +4,11 @@
  * has a start and an end; the liveness phase ends whatever is still running (heal).
  */
 import { assert, unreachable } from '../core/assert.ts';
+import { KvorumError } from '../core/errors.ts';
 import type { Prng } from './prng.ts';
 import type { SimWorld } from './world.ts';
 
-export const faultKinds = ['crash', 'wipe', 'flap', 'partition', 'clog', 'drop', 'duplicate', 'latency', 'slowDisk'] as const;
+export const faultKinds = ['crash', 'wipe', 'flap', 'partition', 'clog', 'drop', 'duplicate', 'latency', 'slowDisk', 'join', 'leave'] as const;
 
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -29,7 +30,11 @@ export type Fault =
   /** Every latency is multiplied by `factor`: replies miss deadlines, messages reorder widely. */
   | { readonly kind: 'latency'; readonly atMs: number; readonly untilMs: number; readonly factor: number }
   /** One node's disk becomes `factor` times slower. */
-  | { readonly kind: 'slowDisk'; readonly atMs: number; readonly untilMs: number; readonly node: string; readonly factor: number };
+  | { readonly kind: 'slowDisk'; readonly atMs: number; readonly untilMs: number; readonly node: string; readonly factor: number }
+  /** A spare node is staged to join and the change committed (Dynamo §4.9); partitions move under load. */
+  | { readonly kind: 'join'; readonly atMs: number; readonly untilMs: number; readonly node: string }
+  /** A member is staged to leave and the change committed: its data moves, then it leaves the ring. */
+  | { readonly kind: 'leave'; readonly atMs: number; readonly untilMs: number; readonly node: string };
 
 export interface ScheduleOptions {
   readonly nodeNames: readonly string[];
@@ -41,6 +46,8 @@ export interface ScheduleOptions {
   readonly wipesMax: number;
   /** Kinds allowed (all by default). */
   readonly kinds?: readonly FaultKind[] | undefined;
+  /** Nodes outside the ring that a join fault can add (none: joins become crashes). */
+  readonly spareNodeNames?: readonly string[] | undefined;
 }
 
 export function randomFaultSchedule(prng: Prng, options: ScheduleOptions): Fault[] {
@@ -48,9 +55,21 @@ export function randomFaultSchedule(prng: Prng, options: ScheduleOptions): Fault
   const kinds = options.kinds ?? faultKinds;
   const faults: Fault[] = [];
   let wipes = 0;
+  const spares = [...(options.spareNodeNames ?? [])];
+  let leaves = 0;
   for (let i = 0; i < count; i++) {
     let kind = prng.pick(kinds);
     if (kind === 'wipe' && wipes++ >= options.wipesMax) kind = 'crash';
+    // One leave per run, and a join per spare: a run never shrinks below N members.
+    if (kind === 'leave' && leaves++ >= 1) kind = 'crash';
+    if (kind === 'join') {
+      const spare = spares.shift();
+      if (spare === undefined) kind = 'crash';
+      else {
+        faults.push({ kind, atMs: prng.int(options.startMs, options.endMs), untilMs: options.endMs, node: spare });
+        continue;
+      }
+    }
     faults.push(randomFault(prng, kind, options));
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
@@ -79,6 +98,9 @@ function randomFault(prng: Prng, kind: FaultKind, options: ScheduleOptions): Fau
       return { kind, atMs, untilMs, factor: prng.int(3, 30) };
     case 'slowDisk':
       return { kind, atMs, untilMs, node: prng.pick(nodeNames), factor: prng.int(10, 200) };
+    case 'join':
+    case 'leave':
+      return { kind, atMs, untilMs, node: prng.pick(nodeNames) };
     default:
       return unreachable(kind, 'fault kind');
   }
@@ -142,6 +164,9 @@ function startFault(world: SimWorld, fault: Fault): void {
     case 'slowDisk':
       world.disk(fault.node).latencyScale = fault.factor;
       return;
+    case 'join':
+    case 'leave':
+      return changeMembership(world, fault);
     default:
       unreachable(fault, 'fault');
   }
@@ -173,6 +198,9 @@ function endFault(world: SimWorld, fault: Fault): void {
     case 'slowDisk':
       if (world.disk(fault.node).latencyScale === fault.factor) world.disk(fault.node).latencyScale = 1;
       return;
+    case 'join':
+    case 'leave':
+      return; // a committed change runs to its end; nothing to undo
     default:
       unreachable(fault, 'fault');
   }
@@ -197,7 +225,30 @@ export function describeFault(fault: Fault): string {
       return `${window}  latency x${fault.factor}`;
     case 'slowDisk':
       return `${window}  slow disk on ${fault.node} x${fault.factor}`;
+    case 'join':
+    case 'leave':
+      return `${fault.atMs} ms  ${fault.node} ${fault.kind}s (staged and committed)`;
     default:
       return unreachable(fault, 'fault');
   }
+}
+
+/**
+ * Stages the change on a running member (the leaver itself, or for a join the first running
+ * member, as an operator would pick one) and commits it. A change the cluster refuses — another
+ * transition still running, or no member up — is skipped, as an operator would be told to retry.
+ */
+function changeMembership(world: SimWorld, fault: Extract<Fault, { kind: 'join' | 'leave' }>): void {
+  const claimant = fault.kind === 'leave' && world.isUp(fault.node) ? fault.node : world.config.nodeNames.find((name) => world.isUp(name) && world.viewOf(name)?.members.some((m) => m.name === name && m.status === 'valid'));
+  if (claimant === undefined) return;
+  const change = fault.kind === 'join' ? ({ action: 'join', node: world.ringNodeOf(fault.node) } as const) : ({ action: 'leave', name: fault.node } as const);
+  world.command(claimant, (membership) => {
+    try {
+      membership.stage(change);
+      membership.commit();
+    } catch (error) {
+      if (!(error instanceof KvorumError)) throw error;
+      membership.clearStaged();
+    }
+  });
 }

@@ -17,7 +17,7 @@ export function simRing(nodeNames: readonly string[], partitionCount: number, n:
   return ring;
 }
 
-function simRingNode(name: string, index: number): RingNode {
+export function simRingNode(name: string, index: number): RingNode {
   // Addresses are never dialled in the simulator; they only make each member well-formed.
   return { name, address: `sim:${7000 + index}`, httpUrl: `http://sim:${8000 + index}`, capacity: 1 };
 }

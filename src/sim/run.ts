@@ -7,12 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { defaultBucketProps } from '../core/limits.ts';
+import type { Ring } from '../core/ring/types.ts';
 import type { SimBugs } from './bugs.ts';
 import { runCheckers, type Violation } from './checkers/index.ts';
 import { defaultDiskConfig } from './disk.ts';
 import { randomFaultSchedule, scheduleFault, type Fault, type FaultKind } from './faults.ts';
 import { History } from './history.ts';
 import { convergeByReadRepair, type LivenessResult } from './liveness.ts';
+import { membershipSettleMsMax, settleMembership } from './membership-settle.ts';
 import { defaultNetworkConfig } from './network.ts';
 import { Oracle } from './oracle.ts';
 import { Prng } from './prng.ts';
@@ -84,6 +86,8 @@ export interface RunResult {
   readonly history: History;
   readonly violations: readonly Violation[];
   readonly liveness: LivenessResult | undefined;
+  /** The ring the cluster served at the end (membership faults change it). */
+  readonly finalRing: Ring | undefined;
   readonly stats: RunStats;
   /** Digest of every node input in order, and of the history: equal for equal seeds. */
   readonly traceDigest: string;
@@ -108,7 +112,9 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
     faultsMax: options.faultsMax,
     wipesMax: options.wipesMax,
     kinds: options.faultKinds,
+    spareNodeNames: [`n${options.nodesCount + 1}`],
   });
+  const spareNodeNames = faults.filter((fault) => fault.kind === 'join').map((fault) => fault.node);
   const history = new History();
   const oracle = new Oracle();
   let world: SimWorld | undefined;
@@ -126,6 +132,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
         clientLatencyUsMin: 100,
         clientLatencyUsMax: 1_000,
         bugs: options.bugs,
+        spareNodeNames,
       },
       worldPrng,
       oracle,
@@ -147,6 +154,8 @@ function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[]
   world.runUntil(options.safetyMs);
   heal(world);
   world.runUntil(options.safetyMs + options.clientTimeoutMs + settleMs);
+  const membership = settleMembership(world);
+  if (!membership.settled) throw new Error(`membership did not settle within ${membershipSettleMsMax} simulated ms`);
   return convergeByReadRepair(world, history, {
     bucket: simBucket,
     keys,
@@ -184,6 +193,7 @@ function result(options: RunOptions, faults: readonly Fault[], history: History,
     history,
     violations,
     liveness,
+    finalRing: world?.ring,
     stats,
     traceDigest: world?.traceDigest() ?? '',
     historyDigest: createHash('sha256').update(JSON.stringify(history.entries)).digest('hex'),

@@ -17,7 +17,7 @@ import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.
 import { KvNode } from '../core/node.ts';
 import { peerMessageProblem } from '../core/peer-message-check.ts';
 import type { StoreOp } from '../core/replica/store-op.ts';
-import type { Ring } from '../core/ring/types.ts';
+import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
 import { defaultRequestLimits } from '../core/validate.ts';
 import { isReadRepair, storeOpApplier, type SimBugs, type StepCause } from './bugs.ts';
@@ -25,7 +25,11 @@ import { SimDisk, type DiskConfig, type DiskWrite, type StoreEffect } from './di
 import { EventQueue, microsPerMs } from './event-queue.ts';
 import { SimNetwork, type NetworkConfig } from './network.ts';
 import type { Prng } from './prng.ts';
-import { simRing } from './ring-cache.ts';
+import { simRing, simRingNode } from './ring-cache.ts';
+import { seedOnlyView, viewOfRing } from '../core/membership/initial-view.ts';
+import type { Membership } from '../core/membership/membership.ts';
+import type { ClusterView } from '../core/membership/view.ts';
+import { decodeMembership, membershipMetaName } from '../core/membership/persisted.ts';
 
 /** Nodes check their deadlines this often, as the real runtime's timer does. */
 export const tickIntervalMs = 10;
@@ -41,6 +45,8 @@ export interface WorldConfig {
   readonly clientLatencyUsMin: number;
   readonly clientLatencyUsMax: number;
   readonly bugs: SimBugs;
+  /** Nodes outside the initial ring, started with only seeds: they can be asked to join. */
+  readonly spareNodeNames?: readonly string[] | undefined;
 }
 
 export interface WorldObserver {
@@ -76,7 +82,8 @@ class SimNode {
 
 export class SimWorld {
   readonly queue = new EventQueue();
-  readonly ring: Ring;
+  /** The ring every node starts from (the config's). */
+  readonly initialRing: Ring;
   readonly network: SimNetwork;
   private readonly nodes = new Map<string, SimNode>();
   private readonly trace: Hash = createHash('sha256');
@@ -90,7 +97,7 @@ export class SimWorld {
     private readonly prng: Prng,
     private readonly observer: WorldObserver,
   ) {
-    this.ring = simRing(config.nodeNames, config.partitionCount, config.bucketProps.n);
+    this.initialRing = simRing(config.nodeNames, config.partitionCount, config.bucketProps.n);
     this.network = new SimNetwork(config.network, this.queue, prng.fork('network'), {
       nodeLife: (name) => this.nodeLife(name),
       deliver: (to, from, message) => this.deliver(to, from, message),
@@ -99,19 +106,61 @@ export class SimWorld {
     this.opIdPrng = prng.fork('opIds');
     const diskPrng = prng.fork('disks');
     const apply = storeOpApplier(config.bugs);
-    for (const name of config.nodeNames) {
+    for (const name of this.allNames()) {
       const disk = new SimDisk(name, diskPrng.hex(8), this.queue, diskPrng, config.disk, apply, (write) => observer.onDiskWrite(write));
       this.nodes.set(name, new SimNode(name, disk));
     }
-    for (const name of config.nodeNames) this.boot(this.node(name));
+    for (const name of this.allNames()) this.boot(this.node(name));
+  }
+
+  private allNames(): string[] {
+    return [...this.config.nodeNames, ...(this.config.spareNodeNames ?? [])];
+  }
+
+  /**
+   * The ring the cluster serves: the newest any node holds (after the liveness phase every node
+   * holds the same). Checkers read replicas from it.
+   */
+  get ring(): Ring {
+    let newest = this.initialRing;
+    for (const node of this.nodes.values()) {
+      const ring = node.kv?.currentRing;
+      if (ring !== undefined && ring.version > newest.version) newest = ring;
+    }
+    return newest;
   }
 
   get nowMs(): number {
     return this.queue.nowMs;
   }
 
+  /** Every node, spares included. */
   get nodeNames(): readonly string[] {
-    return this.config.nodeNames;
+    return [...this.nodes.keys()];
+  }
+
+  /** A node's ring entry (how a spare introduces itself when it joins). */
+  ringNodeOf(name: string): RingNode {
+    return this.initialRing.nodes.get(name) ?? simRingNode(name, this.allNames().indexOf(name));
+  }
+
+  /** The node's current view of the cluster, or null while it is down. */
+  viewOf(name: string): ClusterView | null {
+    return this.node(name).kv?.membership.view ?? null;
+  }
+
+  /**
+   * An operator command on a running node (stage, plan, commit…), as the HTTP API runs one.
+   * Throws what the command throws (KvorumError for a refused change).
+   */
+  command<T>(name: string, run: (membership: Membership) => T): T {
+    const node = this.node(name);
+    assert(node.kv !== null, `command on ${name} while it is down`);
+    this.traceLine(`command ${name}`);
+    const cause: StepCause = { input: { type: 'tick' } };
+    const { result, effects } = node.kv.command(this.queue.nowMs, run);
+    for (const effect of effects) this.perform(node, effect, cause);
+    return result;
   }
 
   /** Hex digest of everything every node was fed, in order: equal digests, identical runs. */
@@ -187,14 +236,29 @@ export class SimWorld {
 
   private boot(node: SimNode): void {
     node.life++;
+    const stored = node.disk.meta.get(membershipMetaName);
+    const persisted = stored === undefined ? undefined : decodeMembership(stored);
+    const member = this.initialRing.nodes.get(node.name);
+    const self = member ?? simRingNode(node.name, this.allNames().indexOf(node.name));
+    const initialView = persisted?.view ?? (member ? viewOfRing(this.initialRing) : seedOnlyView(self, this.initialRing.partitionCount));
+    // Spares know every initial member as a seed; members gossip among themselves.
+    const seeds = new Map(member ? [] : [...this.initialRing.nodes.values()].map((seed) => [seed.name, seed.address] as const));
     node.kv = new KvNode({
       name: node.name,
       actor: `${node.name}.${node.disk.incarnation}`,
-      ring: this.ring,
+      ring: this.initialRing,
       bucketProps: () => this.config.bucketProps,
       requestTimeoutMs: this.config.requestTimeoutMs,
       requestLimits: defaultRequestLimits,
       firstOpId: 1 + this.opIdPrng.int(0, 2 ** 31),
+      membership: {
+        self,
+        seeds,
+        replicasN: this.config.bucketProps.n,
+        gossipSeed: this.opIdPrng.int(0, 2 ** 31),
+        initialView,
+        initialStaged: persisted?.staged,
+      },
     });
   }
 
@@ -205,7 +269,7 @@ export class SimWorld {
 
   private deliver(to: string, from: string, message: PeerMessage): void {
     // Every message the core sends must pass the check the real runtime makes on arrival.
-    const problem = peerMessageProblem(message, this.ring.partitionCount);
+    const problem = peerMessageProblem(message, this.initialRing.partitionCount);
     assert(problem === null, `${from} sent ${to} a message the runtime would drop: ${problem}`);
     this.step(this.node(to), { type: 'message', from, message });
   }
@@ -236,6 +300,16 @@ export class SimWorld {
       case 'store':
         this.performStore(node, effect, cause);
         return;
+      case 'meta':
+        node.disk.meta.set(effect.name, effect.value);
+        return;
+      case 'transferScan': {
+        const life = node.life;
+        node.disk.scanPartition(effect, (result) => {
+          if (node.kv !== null && node.life === life) this.step(node, { type: 'transferScanned', scanId: effect.scanId, ...result });
+        });
+        return;
+      }
       default:
         unreachable(effect, 'effect');
     }

@@ -17,6 +17,8 @@ Options (each also read from the environment as KVORUM_<NAME>, e.g. KVORUM_DATA_
   --data-dir DIR           data directory (default: the node's dataDir in the config, else ./data/NAME)
   --storage lmdb|memory    storage engine (default lmdb; memory loses everything on exit)
   --peer NAME=H:P,URL      another member (repeatable), e.g. n2=127.0.0.1:7002,http://127.0.0.1:8002
+  --seed NAME=H:P          a seed node (repeatable): gossiped with now and then; a node started
+                           with only seeds (no config listing the cluster) learns the ring from them
   --cluster-name NAME      nodes of other clusters are refused (default "kvorum")
   --cluster-secret S       shared secret that authenticates nodes to each other
   --partitions Q           partitions in the ring, a power of two (default 64)
@@ -34,6 +36,7 @@ export async function startCommand(argv: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       storage: { type: 'string' },
       peer: { type: 'string', multiple: true },
+      seed: { type: 'string', multiple: true },
       'cluster-name': { type: 'string' },
       'cluster-secret': { type: 'string' },
       partitions: { type: 'string' },

@@ -13,6 +13,8 @@ import { decodeContextToken, encodeContextToken } from '../../core/version/conte
 import type { CausalContext, StoredObject } from '../../core/version/types.ts';
 import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
+import type { ClusterView } from '../../core/membership/view.ts';
+import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
 
 export const contextHeader = 'x-kvorum-context';
 
@@ -27,6 +29,9 @@ export interface HttpBackend {
   peerStatus(name: string): string;
   bucketProps(bucket: string): BucketProps;
   metrics(): ReadonlyMap<string, number>;
+  /** The node's view of the cluster (members with their status), when membership runs. */
+  view?(): ClusterView;
+  readonly membership?: MembershipBackend | undefined;
 }
 
 type KvParams = { bucket: string; key: string };
@@ -147,10 +152,16 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
 
   app.get('/v1/cluster', async () => {
     const ring = backend.ring();
+    const view = backend.view?.();
+    const states = new Map(view?.members.map((member) => [member.name, member.status]));
     return {
       clusterName: backend.clusterName,
       node: backend.name,
+      version: ring.version,
+      transition: view ? view.next !== null : false,
+      removed: view ? view.members.filter((member) => member.status === 'removed').map((member) => member.name) : [],
       nodes: [...ring.nodes.values()].map((node) => ({
+        membership: states.get(node.name) ?? 'valid',
         name: node.name,
         address: node.address,
         httpUrl: node.httpUrl,
@@ -173,6 +184,8 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
       partitions: ring.owners.map((owner, partition) => ({ partition, owner, preferenceList: preferenceList(ring, partition, n) })),
     };
   });
+
+  if (backend.membership) registerMembershipRoutes(app, backend.membership);
 
   app.get('/health', async () => ({ status: 'ok', node: backend.name }));
 

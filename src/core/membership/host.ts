@@ -1,0 +1,23 @@
+/** What the membership subsystem needs of the node that owns it (node.ts implements it). */
+import type { StoreTarget } from '../coordinator/operation.ts';
+import type { TransferEntry, PeerMessage } from '../messages.ts';
+import type { StoreOp, StoreOutcome } from '../replica/store-op.ts';
+import type { Resolution } from '../version/types.ts';
+
+export interface ScanResult {
+  readonly entries: readonly TransferEntry[];
+  readonly exhausted: boolean;
+}
+
+export interface MembershipHost {
+  readonly self: string;
+  readonly nowMs: number;
+  nextOpId(): number;
+  send(to: string, message: PeerMessage): void;
+  /** Durably record a node-local value (meta effect). */
+  persist(name: string, value: Uint8Array): void;
+  scan(partition: number, after: { bucket: string; key: string } | null, done: (result: ScanResult) => void): void;
+  store(target: StoreTarget, op: StoreOp, done: (outcome: StoreOutcome) => void): void;
+  resolutionOf(bucket: string): Resolution;
+  count(metric: string, by?: number): void;
+}

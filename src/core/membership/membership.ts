@@ -1,0 +1,219 @@
+/**
+ * Membership of one node (Dynamo §4.8 and §4.9): it holds the node's view of the ring, gossips
+ * it, adopts what peers know, stages and commits changes, and runs the partition transfers a
+ * commit asks of this node. The node swaps its ring whenever the view changes (`onViewChanged`).
+ *
+ * Gossip is push-pull: every `gossipIntervalMs` the node sends its view to one random member;
+ * a receiver that knows more answers with the merge, so one exchange brings both up to date.
+ * Every `seedGossipEveryRounds`-th round it also gossips to a seed, which keeps the ring from
+ * splitting into groups that each think the others gone (§4.8.2 "External Discovery").
+ */
+import type { Gossip, PeerMessage, TransferChunk } from '../messages.ts';
+import type { RingNode } from '../ring/types.ts';
+import type { StoredObject } from '../version/types.ts';
+import { GossipRandom } from './gossip-random.ts';
+import type { MembershipHost } from './host.ts';
+import { encodeMembership, membershipMetaName } from './persisted.ts';
+import { commitPlan, finalizeIfDone, gossipTargets, planChange, type Plan } from './plan.ts';
+import { stage, type StagedChange } from './staged.ts';
+import { TransferReceiver } from './transfer-receiver.ts';
+import { TransferSender, type TransferProgress } from './transfer-sender.ts';
+import { transferId, type ClusterView } from './view.ts';
+import { mergeViews, sameView } from './view-merge.ts';
+
+/** Dynamo §4.8.1: "every second". */
+export const gossipIntervalMs = 1_000;
+/** One round in this many also gossips to a seed. */
+export const seedGossipEveryRounds = 5;
+/** Non-members (nodes asking to join) a node remembers the address of, to answer their gossip. */
+export const contactsCountMax = 64;
+
+export interface MembershipConfig {
+  readonly self: RingNode;
+  /** Seed nodes by name → node address ("host:port"). */
+  readonly seeds: ReadonlyMap<string, string>;
+  /** The largest N of any bucket: claim keeps N consecutive partitions on distinct nodes. */
+  readonly replicasN: number;
+  /** Seeds the choice of gossip peers (the core draws no random numbers itself). */
+  readonly gossipSeed: number;
+  readonly initialView: ClusterView;
+  readonly initialStaged?: readonly StagedChange[] | undefined;
+}
+
+export class Membership {
+  private current: ClusterView;
+  private stagedChanges: StagedChange[];
+  private readonly random: GossipRandom;
+  private readonly contacts = new Map<string, string>();
+  private readonly sender: TransferSender;
+  private readonly receiver: TransferReceiver;
+  private nextGossipMs = 0;
+  private rounds = 0;
+  /** Bumped whenever the addresses this node may send to change (the runtime updates its transport). */
+  addressesVersion = 1;
+
+  constructor(
+    private readonly config: MembershipConfig,
+    private readonly host: MembershipHost,
+    private readonly onViewChanged: (view: ClusterView) => void,
+  ) {
+    this.current = config.initialView;
+    this.stagedChanges = [...(config.initialStaged ?? [])];
+    this.random = new GossipRandom(config.gossipSeed);
+    this.sender = new TransferSender(host, (id) => this.markCompleted(id));
+    this.receiver = new TransferReceiver(host, (from, chunk) => this.onLastChunkStored(from, chunk));
+  }
+
+  get view(): ClusterView {
+    return this.current;
+  }
+
+  get staged(): readonly StagedChange[] {
+    return this.stagedChanges;
+  }
+
+  /** Every node this one may need to reach: active members, seeds, and nodes asking to join. */
+  addresses(): Map<string, string> {
+    const addresses = new Map<string, string>(this.config.seeds);
+    for (const [name, address] of this.contacts) addresses.set(name, address);
+    for (const member of this.current.members) if (member.status !== 'removed') addresses.set(member.name, member.address);
+    addresses.delete(this.config.self.name);
+    return addresses;
+  }
+
+  transfers(): { pending: { id: string; partition: number; from: string; to: string; completed: boolean }[]; local: TransferProgress[] } {
+    const completed = new Set(this.current.completed);
+    const pending = this.current.transfers.map((transfer) => ({ id: transferId(transfer), ...transfer, completed: completed.has(transferId(transfer)) }));
+    return { pending, local: this.sender.progress() };
+  }
+
+  onTick(): void {
+    if (this.host.nowMs >= this.nextGossipMs) this.gossipRound();
+    this.sender.onTick(this.current);
+  }
+
+  onMessage(from: string, message: PeerMessage): void {
+    if (message.kind === 'gossip') this.onGossip(from, message);
+    else if (message.kind === 'transferChunk') this.receiver.onChunk(from, message);
+    else if (message.kind === 'transferAck') this.sender.onAck(message);
+  }
+
+  onDeliveryFailed(message: PeerMessage): void {
+    if (message.kind === 'transferChunk') this.sender.onDeliveryFailed(message.opId);
+  }
+
+  /**
+   * A write this node stored. While a partition it sends is in transition, the write is also sent
+   * to the receivers: a write that lands behind the transfer's scan would otherwise never reach
+   * the partition's next replicas.
+   */
+  onLocalWrite(partition: number, bucket: string, key: string, object: StoredObject): void {
+    for (const transfer of this.current.transfers) {
+      if (transfer.partition !== partition || transfer.from !== this.config.self.name) continue;
+      this.host.count('transfers.writesForwarded');
+      this.host.send(transfer.to, { kind: 'replicaWrite', opId: this.host.nextOpId(), partition, bucket, key, object });
+    }
+  }
+
+  // ---- Operator commands (staged, Dynamo §4.8.1) ----
+
+  stage(change: StagedChange): readonly StagedChange[] {
+    this.stagedChanges = stage(this.current, this.stagedChanges, change);
+    this.persist();
+    return this.stagedChanges;
+  }
+
+  clearStaged(): void {
+    this.stagedChanges = [];
+    this.persist();
+  }
+
+  plan(): Plan {
+    return planChange(this.current, this.stagedChanges, this.config.replicasN);
+  }
+
+  commit(): ClusterView {
+    const committed = commitPlan(this.current, this.plan(), this.config.self.name);
+    this.stagedChanges = [];
+    this.adopt(committed);
+    // Tell every member now rather than waiting for gossip to find them: the change starts at once.
+    if (this.current === committed) this.broadcast();
+    return this.current;
+  }
+
+  // ---- Gossip ----
+
+  private gossipRound(): void {
+    this.nextGossipMs = this.host.nowMs + gossipIntervalMs;
+    this.rounds++;
+    const members = gossipTargets(this.current, this.config.self.name);
+    const peer = this.random.pick([...members, ...this.contacts.keys()]);
+    if (peer !== undefined) this.sendGossip(peer);
+    if (peer === undefined || this.rounds % seedGossipEveryRounds === 0) {
+      const seed = this.random.pick([...this.config.seeds.keys()].filter((name) => name !== this.config.self.name && name !== peer));
+      if (seed !== undefined) this.sendGossip(seed);
+    }
+  }
+
+  private sendGossip(to: string): void {
+    this.host.count('gossip.sent');
+    this.host.send(to, { kind: 'gossip', opId: this.host.nextOpId(), view: this.current, senderAddress: this.config.self.address });
+  }
+
+  private onGossip(from: string, message: Gossip): void {
+    this.host.count('gossip.received');
+    if (message.view.partitionCount !== this.current.partitionCount) {
+      this.host.count('gossip.refusedPartitionCount');
+      return;
+    }
+    this.rememberContact(from, message.senderAddress);
+    const merged = mergeViews(this.current, message.view);
+    if (!sameView(merged, this.current)) this.adopt(merged);
+    if (!sameView(this.current, message.view)) this.sendGossip(from);
+  }
+
+  private rememberContact(from: string, address: string): void {
+    if (this.current.members.some((member) => member.name === from && member.status !== 'removed')) return;
+    if (this.contacts.get(from) === address) return;
+    this.contacts.delete(from);
+    if (this.contacts.size >= contactsCountMax) this.contacts.delete(this.contacts.keys().next().value!);
+    this.contacts.set(from, address);
+    this.addressesVersion++;
+  }
+
+  // ---- Transitions ----
+
+  private onLastChunkStored(from: string, chunk: TransferChunk): void {
+    if (chunk.version !== this.current.version) return; // another transition by now; the sender will mark it
+    this.markCompleted(transferId({ partition: chunk.partition, from, to: this.config.self.name }));
+  }
+
+  private markCompleted(id: string): void {
+    const view = this.current;
+    if (view.completed.includes(id) || !view.transfers.some((transfer) => transferId(transfer) === id)) return;
+    this.adopt({ ...view, completed: [...view.completed, id].sort() });
+    // The node that committed collects completions, so the end of the transition does not wait
+    // for random gossip to bring every completion to one node.
+    if (this.current.version === view.version && view.changedBy !== this.config.self.name && this.addresses().has(view.changedBy)) this.sendGossip(view.changedBy);
+  }
+
+  private adopt(view: ClusterView): void {
+    const finalized = finalizeIfDone(view);
+    this.current = finalized ?? view;
+    this.host.count('membership.viewsAdopted');
+    this.addressesVersion++;
+    for (const member of this.current.members) if (member.status !== 'removed') this.contacts.delete(member.name);
+    this.persist();
+    this.onViewChanged(this.current);
+    // The committer announces the end of its transition to everyone, as it announced the start.
+    if (finalized !== null && finalized.changedBy === this.config.self.name) this.broadcast();
+  }
+
+  private broadcast(): void {
+    for (const name of gossipTargets(this.current, this.config.self.name)) this.sendGossip(name);
+  }
+
+  private persist(): void {
+    this.host.persist(membershipMetaName, encodeMembership({ view: this.current, staged: this.stagedChanges }));
+  }
+}

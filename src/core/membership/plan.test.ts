@@ -1,0 +1,61 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KvorumError } from '../errors.ts';
+import { preferenceList } from '../ring/ring.ts';
+import { configView } from './initial-view.ts';
+import { commitPlan, finalizeIfDone, planChange } from './plan.ts';
+import { stage } from './staged.ts';
+import { servingRing, transferId } from './view.ts';
+
+const node = (name: string, i: number) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 });
+const base = configView(['n1', 'n2', 'n3', 'n4'].map(node), 32, 3);
+
+function complete<T extends { transfers: readonly { partition: number; from: string; to: string }[] }>(view: T): T & { completed: string[] } {
+  return { ...view, completed: view.transfers.map(transferId).sort() };
+}
+
+describe('plan and commit', () => {
+  test('a join moves only partitions to the new node, and every new replica gets a transfer', () => {
+    const plan = planChange(base, stage(base, [], { action: 'join', node: node('n5', 5) }), 3);
+    assert.ok(plan.moves.length > 0);
+    for (const move of plan.moves) assert.equal(move.to, 'n5');
+    assert.ok(plan.moves.length <= Math.ceil(32 / 5) + 1, `${plan.moves.length} moves`);
+    const committed = commitPlan(base, plan, 'n1');
+    assert.equal(committed.version, base.version + 1);
+    assert.deepEqual(committed.owners, base.owners, 'old owners serve during the transition');
+    const next = servingRing(finalizeIfDone(complete(committed))!);
+    const before = servingRing(base);
+    for (let p = 0; p < 32; p++) {
+      for (const to of preferenceList(next, p, 3).filter((name) => !preferenceList(before, p, 3).includes(name))) {
+        assert.ok(committed.transfers.some((t) => t.partition === p && t.to === to), `partition ${p} to ${to} has a transfer`);
+      }
+    }
+  });
+
+  test('the view finalizes only when every transfer completed; then the leaver is removed', () => {
+    const plan = planChange(base, stage(base, [], { action: 'leave', name: 'n2' }), 3);
+    const committed = commitPlan(base, plan, 'n3');
+    assert.equal(committed.members.find((m) => m.name === 'n2')?.status, 'leaving');
+    assert.ok(committed.transfers.every((t) => t.from !== 'n2' || !preferenceList(servingRing(base), t.partition, 3).includes(t.to)));
+    assert.equal(finalizeIfDone({ ...committed, completed: committed.transfers.slice(1).map(transferId) }), null);
+    const final = finalizeIfDone(complete(committed))!;
+    assert.equal(final.version, committed.version + 1);
+    assert.equal(final.members.find((m) => m.name === 'n2')?.status, 'removed');
+    assert.ok(!final.owners.includes('n2'));
+    assert.ok(!servingRing(final).nodes.has('n2'));
+  });
+
+  test('a removed node sends nothing: its partitions come from replicas that keep them', () => {
+    const plan = planChange(base, stage(base, [], { action: 'remove', name: 'n4' }), 3);
+    assert.ok(plan.transfers.length > 0);
+    for (const transfer of plan.transfers) assert.notEqual(transfer.from, 'n4');
+  });
+
+  test('refuses bad changes with typed errors', () => {
+    assert.throws(() => stage(base, [], { action: 'join', node: node('n1', 1) }), KvorumError);
+    assert.throws(() => stage(base, [], { action: 'leave', name: 'n9' }), KvorumError);
+    assert.throws(() => planChange(base, [], 3), KvorumError);
+    const committed = commitPlan(base, planChange(base, [{ action: 'leave', name: 'n1' }], 3), 'n2');
+    assert.throws(() => planChange(committed, [{ action: 'leave', name: 'n3' }], 3), /still transferring/);
+  });
+});

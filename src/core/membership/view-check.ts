@@ -1,0 +1,65 @@
+/**
+ * Checking a view that came from a peer or from disk before a node adopts it: a malformed view
+ * would become this node's ring. Shapes and invariants only (owners are members, transfers name
+ * members); whether it is newer is the merge's business.
+ */
+import { describeValue } from '../version/describe-value.ts';
+import { isValidPartitionCount } from '../ring/hash.ts';
+import { limits } from '../limits.ts';
+import { memberStatuses } from './view.ts';
+
+type Fields = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 256;
+}
+
+function memberProblem(value: unknown): string | null {
+  if (!isRecord(value) || !isName(value.name)) return `member must have a name, got ${describeValue(value)}`;
+  if (typeof value.address !== 'string' || typeof value.httpUrl !== 'string') return `member ${value.name}: address and httpUrl must be strings`;
+  if (typeof value.capacity !== 'number' || !(value.capacity > 0) || !Number.isFinite(value.capacity)) return `member ${value.name}: capacity must be positive`;
+  if (value.zone !== undefined && typeof value.zone !== 'string') return `member ${value.name}: zone must be a string`;
+  if (!memberStatuses.includes(value.status as never)) return `member ${value.name}: status ${describeValue(value.status)} unknown`;
+  return null;
+}
+
+function ownersProblem(value: unknown, partitionCount: number, active: ReadonlySet<string>, what: string): string | null {
+  if (!Array.isArray(value) || value.length !== partitionCount) return `${what} must list ${partitionCount} owners`;
+  const stray = value.find((owner) => !active.has(owner as string));
+  return stray === undefined ? null : `${what}: ${describeValue(stray)} is not an active member`;
+}
+
+function transfersProblem(value: unknown, partitionCount: number, names: ReadonlySet<string>): string | null {
+  if (!Array.isArray(value)) return 'transfers must be an array';
+  for (const transfer of value as unknown[]) {
+    if (!isRecord(transfer) || !Number.isInteger(transfer.partition) || (transfer.partition as number) < 0 || (transfer.partition as number) >= partitionCount) return `bad transfer ${describeValue(transfer)}`;
+    if (!names.has(transfer.from as string) || !names.has(transfer.to as string)) return `transfer names a node that is not a member: ${describeValue(transfer)}`;
+  }
+  return null;
+}
+
+/** Null when `value` is a well-formed ClusterView; else what is wrong. */
+export function viewProblem(value: unknown): string | null {
+  if (!isRecord(value)) return `view must be an object, got ${describeValue(value)}`;
+  const { version, changedBy, partitionCount, members, next, completed } = value;
+  if (!Number.isSafeInteger(version) || (version as number) < 0) return `view version must be a non-negative integer, got ${describeValue(version)}`;
+  if (typeof changedBy !== 'string') return 'view changedBy must be a string';
+  if (!Number.isInteger(partitionCount) || !isValidPartitionCount(partitionCount as number)) return `view partition count ${describeValue(partitionCount)} invalid`;
+  if (!Array.isArray(members) || members.length === 0 || members.length > limits.nodesCountMax) return 'view must list 1 to nodesCountMax members';
+  for (const member of members as unknown[]) {
+    const problem = memberProblem(member);
+    if (problem !== null) return problem;
+  }
+  const names = new Set((members as Fields[]).map((member) => member.name as string));
+  if (names.size !== members.length) return 'view lists a member twice';
+  const active = new Set((members as Fields[]).filter((member) => member.status !== 'removed').map((member) => member.name as string));
+  const q = partitionCount as number;
+  const problem = ownersProblem(value.owners, q, active, 'owners') ?? (next === null ? null : ownersProblem(next, q, active, 'next')) ?? transfersProblem(value.transfers, q, names);
+  if (problem !== null) return problem;
+  if (!Array.isArray(completed) || completed.some((id) => typeof id !== 'string')) return 'completed must be an array of transfer ids';
+  return null;
+}

@@ -1,0 +1,55 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { configView } from './initial-view.ts';
+import { commitPlan, planChange } from './plan.ts';
+import type { ClusterView } from './view.ts';
+import { transferId } from './view.ts';
+import { mergeViews, sameView } from './view-merge.ts';
+
+const node = (name: string, i: number) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 });
+const base = configView(['n1', 'n2', 'n3'].map(node), 16, 3);
+
+/** A pool of related views: commits by different nodes at one version, and partial completions. */
+function pool(): ClusterView[] {
+  const views: ClusterView[] = [base];
+  for (const [by, joiner] of [['n1', 'n4'], ['n2', 'n4'], ['n2', 'n5']] as const) {
+    const plan = planChange(base, [{ action: 'join', node: node(joiner, 9) }], 3);
+    const committed = commitPlan(base, plan, by);
+    views.push(committed);
+    const ids = committed.transfers.map(transferId).sort();
+    views.push({ ...committed, completed: ids.slice(0, 1) }, { ...committed, completed: ids.slice(1, 3) }, { ...committed, completed: ids.slice(0, 3) });
+  }
+  return views;
+}
+
+const views = pool();
+const anyView = fc.constantFrom(...views);
+const same = (a: ClusterView, b: ClusterView): boolean => sameView(a, b);
+
+describe('view merge', () => {
+  test('is commutative, associative and idempotent (a join: gossip converges in any order)', () => {
+    fc.assert(
+      fc.property(anyView, anyView, anyView, (a, b, c) => {
+        assert.ok(same(mergeViews(a, b), mergeViews(b, a)));
+        assert.ok(same(mergeViews(mergeViews(a, b), c), mergeViews(a, mergeViews(b, c))));
+        assert.ok(same(mergeViews(a, a), a));
+        assert.ok(same(mergeViews(a, mergeViews(a, b)), mergeViews(a, b)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('the higher version wins; one version made twice is decided by its maker, the same on every node', () => {
+    const [, byN1, , , , byN2] = views;
+    assert.equal(mergeViews(base, byN1!), byN1);
+    assert.equal(mergeViews(byN1!, byN2!), byN2);
+    assert.equal(mergeViews(byN2!, byN1!), byN2);
+  });
+
+  test('copies of one commit unite the transfers each knows completed', () => {
+    const [, , first, second] = views;
+    const merged = mergeViews(first!, second!);
+    assert.deepEqual(merged.completed, [...new Set([...first!.completed, ...second!.completed])].sort());
+  });
+});

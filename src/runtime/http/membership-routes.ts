@@ -1,0 +1,73 @@
+/**
+ * The membership part of the HTTP API (docs/api.md, docs/membership.md): stage a join, leave or
+ * remove, see the plan, commit it, and follow transfers. Changes are staged on the node asked
+ * (Riak's claimant): run plan and commit against the same node.
+ */
+import type { FastifyInstance } from 'fastify';
+import { KvorumError } from '../../core/errors.ts';
+import type { StagedChange } from '../../core/membership/staged.ts';
+import type { RingNode } from '../../core/ring/types.ts';
+
+export interface PlanReport {
+  readonly version: number;
+  readonly staged: readonly StagedChange[];
+  readonly moves: readonly { partition: number; from: string; to: string }[];
+  readonly transfers: readonly { partition: number; from: string; to: string; keys: number | null; bytes: number | null }[];
+  readonly totals: { readonly transfers: number; readonly keys: number; readonly bytes: number; readonly unknownSizes: number };
+}
+
+export interface MembershipBackend {
+  self(): RingNode;
+  stage(change: StagedChange): readonly StagedChange[];
+  clearStaged(): void;
+  plan(): Promise<PlanReport>;
+  commit(): { version: number; transfers: number };
+  transfers(): unknown;
+  partitionSizes(): Promise<unknown>;
+}
+
+function jsonBody(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null || (Buffer.isBuffer(body) && body.length === 0)) return {};
+  try {
+    const parsed = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : String(body)) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw new KvorumError('bad_request', 'expected a JSON object body');
+}
+
+function nodeName(body: Record<string, unknown>, field: string): string {
+  const name = body[field];
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new KvorumError('bad_request', `${field} must be a node name, got ${JSON.stringify(name)}`);
+  return name;
+}
+
+function joiningNode(body: Record<string, unknown>): RingNode {
+  const name = nodeName(body, 'name');
+  const { address, httpUrl, capacity = 1, zone } = body;
+  if (typeof address !== 'string' || !/^\[?[^\]]*\]?:\d{1,5}$/.test(address)) throw new KvorumError('bad_request', `address must be host:port, got ${JSON.stringify(address)}`);
+  if (typeof httpUrl !== 'string' || !/^https?:\/\//.test(httpUrl)) throw new KvorumError('bad_request', `httpUrl must be an http(s) URL, got ${JSON.stringify(httpUrl)}`);
+  if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) throw new KvorumError('bad_request', 'capacity must be a positive number');
+  if (zone !== undefined && zone !== null && typeof zone !== 'string') throw new KvorumError('bad_request', 'zone must be a string');
+  return typeof zone === 'string' ? { name, address, httpUrl, capacity, zone } : { name, address, httpUrl, capacity };
+}
+
+export function registerMembershipRoutes(app: FastifyInstance, backend: MembershipBackend): void {
+  app.get('/v1/cluster/self', async () => backend.self());
+  app.post('/v1/cluster/join', async (request) => ({ staged: backend.stage({ action: 'join', node: joiningNode(jsonBody(request.body)) }) }));
+  app.post('/v1/cluster/leave', async (request) => {
+    const body = jsonBody(request.body);
+    const name = body.node === undefined ? backend.self().name : nodeName(body, 'node');
+    return { staged: backend.stage({ action: 'leave', name }) };
+  });
+  app.post('/v1/cluster/remove', async (request) => ({ staged: backend.stage({ action: 'remove', name: nodeName(jsonBody(request.body), 'node') }) }));
+  app.delete('/v1/cluster/staged', async () => {
+    backend.clearStaged();
+    return { staged: [] };
+  });
+  app.get('/v1/cluster/plan', async () => backend.plan());
+  app.post('/v1/cluster/commit', async () => backend.commit());
+  app.get('/v1/transfers', async () => backend.transfers());
+  app.get('/v1/partitions', async () => ({ partitions: await backend.partitionSizes() }));
+}

@@ -136,6 +136,65 @@ export interface TransferAck {
   readonly error?: ClientError | undefined;
 }
 
+// ---- Anti-entropy (core/antientropy/, Dynamo §4.7) ----
+
+/** Opens an exchange of one partition: the initiator's branch hashes (the root is their XOR). */
+export interface AaeExchange {
+  readonly kind: 'aaeExchange';
+  readonly opId: number;
+  readonly partition: number;
+  readonly branches: readonly string[];
+}
+
+export interface AaeSegmentHash {
+  readonly segment: number;
+  readonly hash: string;
+}
+
+/**
+ * The responder's segment hashes under the branches that differ (`differ`); `same` when the
+ * roots agree; `notReady` while its tree of the partition is still being built.
+ */
+export interface AaeExchangeReply {
+  readonly kind: 'aaeExchangeReply';
+  readonly opId: number;
+  readonly partition: number;
+  readonly status: 'same' | 'differ' | 'notReady';
+  readonly segments: readonly AaeSegmentHash[];
+}
+
+export interface AaeKeyDigest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly digest: string;
+}
+
+/** The initiator's keys (with digests) in the segments that differ: the responder compares its own. */
+export interface AaeKeys {
+  readonly kind: 'aaeKeys';
+  readonly opId: number;
+  readonly partition: number;
+  readonly segments: readonly number[];
+  readonly keys: readonly AaeKeyDigest[];
+}
+
+/** The keys whose initiator version the responder wants (`busy`: it answers no more exchanges now). */
+export interface AaeKeysReply {
+  readonly kind: 'aaeKeysReply';
+  readonly opId: number;
+  readonly partition: number;
+  readonly status: 'ok' | 'busy';
+  readonly wanted: readonly { readonly bucket: string; readonly key: string }[];
+}
+
+/** Versions of differing keys: the receiver merges each into what it stores (no reply). */
+export interface AaeRepair {
+  readonly kind: 'aaeRepair';
+  readonly opId: number;
+  readonly partition: number;
+  readonly objects: readonly TransferEntry[];
+}
+
 export type PeerMessage =
   | ReplicaRead
   | ReplicaReadReply
@@ -145,7 +204,12 @@ export type PeerMessage =
   | ForwardReply
   | Gossip
   | TransferChunk
-  | TransferAck;
+  | TransferAck
+  | AaeExchange
+  | AaeExchangeReply
+  | AaeKeys
+  | AaeKeysReply
+  | AaeRepair;
 
 export type PeerMessageKind = PeerMessage['kind'];
 
@@ -157,6 +221,11 @@ export const peerMessageCodes: Readonly<Record<PeerMessageKind, number>> = {
   replicaWriteReply: 4,
   forward: 5,
   forwardReply: 6,
+  aaeExchange: 11,
+  aaeExchangeReply: 12,
+  aaeKeys: 13,
+  aaeKeysReply: 14,
+  aaeRepair: 15,
   gossip: 20,
   transferChunk: 21,
   transferAck: 22,

@@ -40,7 +40,7 @@ describe('KvNode', () => {
     const [store] = only(effects, 'store');
     const reads = only(effects, 'send');
     assert.ok(store && reads.length === 2, 'reads its own disk and asks the two other replicas');
-    kv.step(2, { type: 'stored', storeId: store.storeId, outcome: { ok: true, object: replicaObject('a') } });
+    kv.step(2, { type: 'stored', storeId: store.storeId, outcome: { ok: true, object: replicaObject('a'), previous: null } });
     kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object: replicaObject('b') } });
     const answered = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: replicaObject('c') } });
     const [reply] = only(answered, 'reply');

@@ -27,6 +27,9 @@ import type { MembershipHost, ScanResult } from './membership/host.ts';
 import { Membership, type MembershipConfig } from './membership/membership.ts';
 import { transferChunkBytesMax, transferEntriesMax } from './membership/transfer-limits.ts';
 import { servingRing } from './membership/view.ts';
+import { AntiEntropy } from './antientropy/anti-entropy.ts';
+import type { AntiEntropyHost } from './antientropy/host.ts';
+import { defaultAntiEntropySettings, type AntiEntropySettings } from './antientropy/settings.ts';
 import {
   validateBucket,
   validateKey,
@@ -57,6 +60,8 @@ export interface NodeConfig {
    * keeps `ring` as a static view of its members (unit tests, older callers).
    */
   readonly membership?: MembershipConfig | undefined;
+  /** Anti-entropy settings (core/antientropy/settings.ts); defaults where not given. */
+  readonly antiEntropy?: Partial<AntiEntropySettings> | undefined;
 }
 
 /** The largest first op id: leaves 2^52 operations before op ids leave the safe integers. */
@@ -89,6 +94,7 @@ export class KvNode {
   private nextScanId = 1;
   private readonly scanContinuations = new Map<number, (result: ScanResult) => void>();
   readonly membership: Membership;
+  readonly antiEntropy: AntiEntropy;
 
   constructor(private readonly config: NodeConfig) {
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
@@ -99,6 +105,8 @@ export class KvNode {
       this.ring = servingRing(view);
     });
     this.ring = servingRing(membershipConfig.initialView);
+    const antiEntropySettings = { ...defaultAntiEntropySettings, partitionReplicas: membershipConfig.replicasN, ...config.antiEntropy };
+    this.antiEntropy = new AntiEntropy(antiEntropySettings, this.makeAntiEntropyHost());
   }
 
   get name(): string {
@@ -119,6 +127,7 @@ export class KvNode {
     this.nowMs = nowMs;
     switch (input.type) {
       case 'request':
+        this.antiEntropy.onRequestStarted(input.requestId);
         this.onRequest({ type: 'client', requestId: input.requestId }, input.request, false);
         break;
       case 'message':
@@ -234,6 +243,13 @@ export class KvNode {
       case 'transferAck':
         this.membership.onMessage(from, message);
         break;
+      case 'aaeExchange':
+      case 'aaeExchangeReply':
+      case 'aaeKeys':
+      case 'aaeKeysReply':
+      case 'aaeRepair':
+        this.antiEntropy.onMessage(from, message);
+        break;
       default:
         unreachable(message, 'peer message');
     }
@@ -257,6 +273,13 @@ export class KvNode {
       case 'transferAck':
         this.membership.onDeliveryFailed(message);
         break;
+      case 'aaeExchange':
+      case 'aaeExchangeReply':
+      case 'aaeKeys':
+      case 'aaeKeysReply':
+      case 'aaeRepair':
+        this.antiEntropy.onDeliveryFailed(to, message);
+        break;
       default:
         unreachable(message, 'peer message');
     }
@@ -271,6 +294,7 @@ export class KvNode {
     const target = this.writeTargets.get(storeId);
     if (target !== undefined) {
       this.writeTargets.delete(storeId);
+      this.antiEntropy.onLocalWrite(target, outcome);
       if (outcome.ok && outcome.object !== null) this.onLocalWrite(target, outcome.object);
     }
     switch (continuation.type) {
@@ -313,6 +337,7 @@ export class KvNode {
       this.withOperation(opId, (operation) => operation.onDeadline(this.host));
     }
     this.membership.onTick();
+    this.antiEntropy.onTick();
   }
 
   // ---- Membership plumbing ----
@@ -355,6 +380,7 @@ export class KvNode {
   }
 
   private answer(requester: Requester, result: ClientResult): void {
+    if (requester.type === 'client') this.antiEntropy.onRequestAnswered(requester.requestId);
     if (result.kind === 'error') this.count(`errors.${result.code}`);
     if (requester.type === 'client') this.effects.push({ type: 'reply', requestId: requester.requestId, result });
     else this.send(requester.node, { kind: 'forwardReply', opId: requester.opId, result });
@@ -384,6 +410,36 @@ export class KvNode {
       },
       store: (target, op, done) => node.storeFor({ type: 'callback', done }, target, op),
       resolutionOf: (bucket) => node.config.bucketProps(bucket).resolution,
+      count: (metric, by) => node.count(metric, by),
+    };
+  }
+
+  private makeAntiEntropyHost(): AntiEntropyHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    return {
+      get self() {
+        return node.name;
+      },
+      get nowMs() {
+        return node.nowMs;
+      },
+      get ring() {
+        return node.ring;
+      },
+      nextOpId: () => node.nextOpId++,
+      // Until the failure detector lands, every member counts as reachable: an exchange with a
+      // down peer times out (exchangeTimeoutMs) and the next one picks another replica.
+      isReachable: () => true,
+      send: (to, message) => node.send(to, message),
+      scan: (partition, after, entriesMax, bytesMax, done) => {
+        const scanId = node.nextScanId++;
+        node.scanContinuations.set(scanId, done);
+        node.effects.push({ type: 'transferScan', scanId, partition, after, entriesMax, bytesMax });
+      },
+      read: (target, done) => node.storeFor({ type: 'callback', done }, target, { kind: 'read' }),
+      merge: (target, object) => node.storeFor({ type: 'none' }, target, { kind: 'merge', object, resolution: node.config.bucketProps(target.bucket).resolution }),
+      replicasOf: (bucket) => node.config.bucketProps(bucket).n,
       count: (metric, by) => node.count(metric, by),
     };
   }

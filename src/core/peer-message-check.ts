@@ -7,6 +7,7 @@
  * A replica write must also name the partition its key hashes to: the partition is part of the
  * storage key, so a wrong one would file the key where reads and anti-entropy never look.
  */
+import { aaeMessageProblem } from './antientropy/message-check.ts';
 import { errorCodes } from './errors.ts';
 import { viewProblem } from './membership/view-check.ts';
 import { transferEntriesMax } from './membership/transfer-limits.ts';
@@ -110,6 +111,12 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
       return transferChunkProblem(message, partitionCount);
     case 'transferAck':
       return message.error == null ? null : errorProblem(message.error);
+    case 'aaeExchange':
+    case 'aaeExchangeReply':
+    case 'aaeKeys':
+    case 'aaeKeysReply':
+    case 'aaeRepair':
+      return aaeMessageProblem(message, partitionCount);
     default:
       return `kind ${describeValue(message.kind)} unknown`;
   }

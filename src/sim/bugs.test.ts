@@ -37,8 +37,8 @@ test('(b) a replica dropping a concurrent sibling on merge is caught by the hidd
   assertCaught('dropConcurrentSibling', 20, 'dropped');
 });
 
-test('(c) skipping read repair\'s writes is caught by the convergence checker', () => {
-  assertCaught('skipReadRepair', 40, 'convergence');
+test('(c) skipping read repair\'s writes is caught by the convergence checker (liveness by R = N reads, anti-entropy off)', () => {
+  assertCaught('skipReadRepair', 40, 'convergence', { convergeBy: 'readRepair' });
 });
 
 test('(d) a wiped node reusing its old incarnation is caught by the dot checker', () => {
@@ -46,6 +46,10 @@ test('(d) a wiped node reusing its old incarnation is caught by the dot checker'
   // node that forgot its counters hands out again.
   const mix = { get: 2, readModifyWrite: 2, blindPut: 3, stalePut: 2, freshDelete: 1, staleDelete: 1 };
   assertCaught('reuseIncarnation', 30, 'dots', { faultKinds: ['wipe'], faultsMax: 4, wipesMax: 4, mix });
+});
+
+test('(e) a hash tree that misses the writes of merges is caught by the tree-roots checker', () => {
+  assertCaught('skipTreeUpdateOnMerge', 5, 'treeRoots');
 });
 
 test('without a bug the same seeds pass', () => {

@@ -5,7 +5,7 @@
  * has no switch for them.
  */
 import type { NodeInput } from '../core/effects.ts';
-import { applyStoreOp, type StoreOp, type StoreOpResult } from '../core/replica/store-op.ts';
+import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
 import { covers } from '../core/version/causal-context.ts';
 import type { StoredObject } from '../core/version/types.ts';
 import type { ApplyStoreOp } from './disk.ts';
@@ -19,11 +19,18 @@ export interface SimBugs {
   readonly skipReadRepair?: boolean;
   /** (d) A node whose disk was wiped comes back with its old incarnation, reusing dots. */
   readonly reuseIncarnation?: boolean;
+  /** (e) A node's hash tree misses the writes of merges (replication, repair): its outcome claims no change. */
+  readonly skipTreeUpdateOnMerge?: boolean;
 }
 
 export type BugName = keyof SimBugs;
 
-export const bugNames: readonly BugName[] = ['ackBeforeStore', 'dropConcurrentSibling', 'skipReadRepair', 'reuseIncarnation'];
+export const bugNames: readonly BugName[] = ['ackBeforeStore', 'dropConcurrentSibling', 'skipReadRepair', 'reuseIncarnation', 'skipTreeUpdateOnMerge'];
+
+/** Bug (e): the outcome of a merge as the node sees it — the object before is said to be the one after. */
+export function outcomeHidingMerge(op: StoreOp, outcome: StoreOutcome): StoreOutcome {
+  return op.kind === 'merge' && outcome.ok ? { ...outcome, previous: outcome.object } : outcome;
+}
 
 /** The store op the disk applies: the real one, or for bug (b) a merge that loses concurrent siblings. */
 export function storeOpApplier(bugs: SimBugs): ApplyStoreOp {
@@ -38,7 +45,7 @@ function mergeDroppingConcurrent(stored: StoredObject | null, op: StoreOp): Stor
   // of kept as a sibling — an overwrite where there should be a conflict.
   const siblings = result.write.siblings.filter((sibling) => covers(incoming.context, sibling.dot) || !stored.siblings.includes(sibling));
   const write = { siblings, context: result.write.context };
-  return { outcome: { ok: true, object: write }, write };
+  return { outcome: { ok: true, object: write, previous: stored }, write };
 }
 
 /** What made a node emit its effects, as far as bug (c) needs to tell replication from repair. */

@@ -5,7 +5,8 @@
  *   npm run sim -- --seeds 1000          seeds 1..1000 (or --from F): a summary line per fault kind
  *   options: --nodes 5 --partitions 16 --clients 4 --keys 5 --duration-ms 2000 --faults-max 4 --wipes-max 1
  *            --faults crash,wipe,flap,partition,clog,drop,duplicate,latency,slowDisk
- *            --bug ackBeforeStore|dropConcurrentSibling|skipReadRepair|reuseIncarnation (repeatable)
+ *            --bug ackBeforeStore|dropConcurrentSibling|skipReadRepair|reuseIncarnation|skipTreeUpdateOnMerge (repeatable)
+ *            --converge-by antiEntropy|readRepair (how the liveness phase converges; default antiEntropy)
  *            --history (with --seed: print the whole history)
  *
  * Exits 1 when any seed fails.
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     'duration-ms': { type: 'string' },
     'faults-max': { type: 'string' },
     'wipes-max': { type: 'string' },
+    'converge-by': { type: 'string' },
     faults: { type: 'string' },
     bug: { type: 'string', multiple: true, default: [] },
     history: { type: 'boolean', default: false },
@@ -55,6 +57,11 @@ function parseFaults(text: string | undefined): FaultKind[] | undefined {
   return kinds as FaultKind[];
 }
 
+function parseConvergeBy(text: string | undefined): RunOptions['convergeBy'] | undefined {
+  if (text === undefined || text === 'antiEntropy' || text === 'readRepair') return text;
+  return fail(`--converge-by must be antiEntropy or readRepair, got ${JSON.stringify(text)}`);
+}
+
 function parseBugs(names: readonly string[]): SimBugs {
   const bugs: Partial<Record<BugName, boolean>> = {};
   for (const name of names) {
@@ -74,6 +81,7 @@ function runOptions(): Omit<Partial<RunOptions>, 'seed'> {
     faultsMax: integer('faults-max', values['faults-max']),
     wipesMax: integer('wipes-max', values['wipes-max']),
     faultKinds: parseFaults(values.faults),
+    convergeBy: parseConvergeBy(values['converge-by']),
     bugs: parseBugs(values.bug ?? []),
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
@@ -82,7 +90,7 @@ function runOptions(): Omit<Partial<RunOptions>, 'seed'> {
 
 function describeRun(result: RunResult): string {
   const { stats, liveness } = result;
-  const convergence = liveness ? `converged after ${liveness.rounds} repair round(s)` : 'no liveness phase';
+  const convergence = liveness ? `${liveness.converged ? "converged" : "NOT converged"} ${liveness.elapsedMs} ms after healing (${liveness.rounds} round(s))` : "no liveness phase";
   return (
     `seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} — ${stats.operations} operations (${stats.ok} ok, ${stats.failed} failed, ${stats.unknown} unknown), ` +
     `${result.faults.length} fault(s), ${stats.messages} messages, ${convergence}; trace ${result.traceDigest.slice(0, 16)}`
@@ -120,7 +128,7 @@ function runMany(count: number, from: number): void {
 
 if (values.help || (values.seed === undefined && values.seeds === undefined)) {
   console.log('usage: npm run sim -- --seed S | --seeds COUNT [--from F] [--nodes N] [--partitions Q] [--clients C] [--keys K] [--duration-ms MS]');
-  console.log('       [--faults-max F] [--wipes-max W] [--faults kind,…] [--bug name …] [--history]');
+  console.log('       [--faults-max F] [--wipes-max W] [--faults kind,…] [--bug name …] [--converge-by antiEntropy|readRepair] [--history]');
   console.log(`fault kinds: ${faultKinds.join(', ')}`);
   console.log(`bugs: ${bugNames.join(', ')}`);
 } else if (values.seed !== undefined) {

@@ -69,7 +69,7 @@ test('an invalid object is never written', () => {
   const broken = new SimDisk('n1', 'i', queue, new Prng(1), defaultDiskConfig, (stored, op) => {
     const written = coordinateWrite(stored, (op as Extract<StoreOp, { kind: 'coordinate' }>).intent, 'n1.i', 1, 'siblings');
     const invalid = { siblings: written.object.siblings, context: { clock: [], dots: [] } };
-    return { outcome: { ok: true, object: invalid }, write: invalid };
+    return { outcome: { ok: true, object: invalid, previous: null }, write: invalid };
   });
   broken.submit(put('k', 'w1'), () => {});
   assert.throws(() => queue.runUntil(1_000_000), /invalid object/);

@@ -1,14 +1,16 @@
 /**
- * The liveness phase's convergence driver. After the faults end and the network heals, nothing
- * in the core yet brings a stale replica up to date on its own: there is no anti-entropy and no
- * hinted handoff until issue 4. Read repair (Dynamo §5) is the one mechanism there is, so this
- * phase drives it: it reads every key the run touched with R = N, whose read repair writes the
- * reconciled version to every replica that was behind, and repeats until the replicas agree or
- * the round budget runs out. Issue 4 replaces this phase with its own mechanisms (hints drain,
- * hash trees agree) and keeps the same convergence checker.
+ * The liveness phase's convergence drivers. By default the cluster converges on its own: the
+ * phase only lets simulated time pass until anti-entropy's exchanges (Dynamo §4.7) have made
+ * every replica of every partition hold equal hash-tree roots and every key the run touched
+ * agree on its replicas, or the time budget runs out; the checkers then judge what it reached.
+ *
+ * For comparison (and for the read-repair bug's test), `convergeByReadRepair` keeps the driver
+ * of issue 3: with anti-entropy off, it reads every key with R = N so that read repair (Dynamo
+ * §5) writes the reconciled version to every replica that was behind.
  */
 import type { History } from './history.ts';
 import { replicaStates, replicasAgree } from './checkers/replicas.ts';
+import { treeRootsAgree } from './checkers/tree-roots.ts';
 import { gotObject, recordOutcome } from './workload.ts';
 import type { SimWorld } from './world.ts';
 
@@ -27,6 +29,28 @@ export interface LivenessResult {
   readonly rounds: number;
   /** Simulated time from the first read to convergence (or to giving up). */
   readonly elapsedMs: number;
+}
+
+export interface AntiEntropyLivenessOptions {
+  readonly bucket: string;
+  readonly keys: readonly string[];
+  /** Simulated time anti-entropy gets to converge before convergence is declared failed. */
+  readonly convergeMsMax: number;
+  /** How often the phase looks whether the replicas agree. */
+  readonly stepMs: number;
+}
+
+/** Lets time pass (no reads) until tree roots and every key's replicas agree; `rounds` counts steps. */
+export function convergeByAntiEntropy(world: SimWorld, options: AntiEntropyLivenessOptions): LivenessResult {
+  const startMs = world.nowMs;
+  const agree = (): boolean => treeRootsAgree(world) && options.keys.every((key) => replicasAgree(replicaStates(world, options.bucket, key)));
+  let steps = 0;
+  while (!agree()) {
+    if (world.nowMs - startMs >= options.convergeMsMax) return { converged: false, rounds: steps, elapsedMs: world.nowMs - startMs };
+    world.runUntil(world.nowMs + options.stepMs);
+    steps++;
+  }
+  return { converged: true, rounds: steps, elapsedMs: world.nowMs - startMs };
 }
 
 export function convergeByReadRepair(world: SimWorld, history: History, options: LivenessOptions): LivenessResult {

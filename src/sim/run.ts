@@ -13,7 +13,7 @@ import { runCheckers, type Violation } from './checkers/index.ts';
 import { defaultDiskConfig } from './disk.ts';
 import { randomFaultSchedule, scheduleFault, type Fault, type FaultKind } from './faults.ts';
 import { History } from './history.ts';
-import { convergeByReadRepair, type LivenessResult } from './liveness.ts';
+import { convergeByAntiEntropy, convergeByReadRepair, type LivenessResult } from './liveness.ts';
 import { membershipSettleMsMax, settleMembership } from './membership-settle.ts';
 import { defaultNetworkConfig } from './network.ts';
 import { Oracle } from './oracle.ts';
@@ -40,6 +40,11 @@ export interface RunOptions {
   readonly hotKeyShare: number;
   readonly mix: Readonly<Record<Choice, number>>;
   readonly bugs: SimBugs;
+  /**
+   * How the liveness phase converges: `antiEntropy` (default) only lets time pass while the
+   * nodes' exchanges repair; `readRepair` turns anti-entropy off and drives R = N reads instead.
+   */
+  readonly convergeBy: 'antiEntropy' | 'readRepair';
 }
 
 /**
@@ -61,7 +66,18 @@ export const defaultRunOptions: Omit<RunOptions, 'seed'> = {
   hotKeyShare: 0.3,
   mix: defaultMix,
   bugs: {},
+  convergeBy: 'antiEntropy',
 };
+
+/**
+ * Anti-entropy in the simulator: an exchange every 20 ms per node (five nodes sweep their
+ * partitions in well under a simulated second) and a short timeout, so a lost message costs
+ * little. Budgets stay the production defaults.
+ */
+const simAntiEntropy = { exchangeIntervalMs: 20, exchangeTimeoutMs: 500 } as const;
+/** Simulated time anti-entropy gets to converge after healing. */
+const antiEntropyConvergeMsMax = 5_000;
+const antiEntropyStepMs = 50;
 
 export const simBucket = 'sim';
 
@@ -133,13 +149,14 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
         clientLatencyUsMax: 1_000,
         bugs: options.bugs,
         spareNodeNames,
+        antiEntropy: options.convergeBy === 'antiEntropy' ? simAntiEntropy : { enabled: false },
       },
       worldPrng,
       oracle,
     );
     oracle.attach(world);
     liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys);
-    violations = runCheckers({ world, history, oracle, livenessMs: settleMs + liveness.elapsedMs });
+    violations = runCheckers({ world, history, oracle, livenessMs: settleMs + liveness.elapsedMs, antiEntropy: options.convergeBy === 'antiEntropy' });
   } catch (error) {
     violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
   }
@@ -156,6 +173,9 @@ function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[]
   world.runUntil(options.safetyMs + options.clientTimeoutMs + settleMs);
   const membership = settleMembership(world);
   if (!membership.settled) throw new Error(`membership did not settle within ${membershipSettleMsMax} simulated ms`);
+  if (options.convergeBy === 'antiEntropy') {
+    return convergeByAntiEntropy(world, { bucket: simBucket, keys, convergeMsMax: antiEntropyConvergeMsMax, stepMs: antiEntropyStepMs });
+  }
   return convergeByReadRepair(world, history, {
     bucket: simBucket,
     keys,
@@ -211,6 +231,7 @@ const cliFlags: readonly (readonly [keyof RunOptions, string])[] = [
   ['safetyMs', 'duration-ms'],
   ['faultsMax', 'faults-max'],
   ['wipesMax', 'wipes-max'],
+  ['convergeBy', 'converge-by'],
 ];
 
 /** The command that replays this run exactly (with a note for options only code can set). */

@@ -14,13 +14,15 @@ import { assert, unreachable } from '../core/assert.ts';
 import type { Effect, NodeInput } from '../core/effects.ts';
 import type { BucketProps } from '../core/limits.ts';
 import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
+import type { AntiEntropy } from '../core/antientropy/anti-entropy.ts';
+import type { AntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvNode } from '../core/node.ts';
 import { peerMessageProblem } from '../core/peer-message-check.ts';
 import type { StoreOp } from '../core/replica/store-op.ts';
 import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
 import { defaultRequestLimits } from '../core/validate.ts';
-import { isReadRepair, storeOpApplier, type SimBugs, type StepCause } from './bugs.ts';
+import { isReadRepair, outcomeHidingMerge, storeOpApplier, type SimBugs, type StepCause } from './bugs.ts';
 import { SimDisk, type DiskConfig, type DiskWrite, type StoreEffect } from './disk.ts';
 import { EventQueue, microsPerMs } from './event-queue.ts';
 import { SimNetwork, type NetworkConfig } from './network.ts';
@@ -47,6 +49,8 @@ export interface WorldConfig {
   readonly bugs: SimBugs;
   /** Nodes outside the initial ring, started with only seeds: they can be asked to join. */
   readonly spareNodeNames?: readonly string[] | undefined;
+  /** Anti-entropy settings of every node (the simulator shortens the exchange interval). */
+  readonly antiEntropy?: Partial<AntiEntropySettings> | undefined;
 }
 
 export interface WorldObserver {
@@ -172,6 +176,11 @@ export class SimWorld {
     return this.node(name).kv !== null;
   }
 
+  /** A running node's anti-entropy (its hash trees), or null while it is down. */
+  antiEntropyOf(name: string): AntiEntropy | null {
+    return this.node(name).kv?.antiEntropy ?? null;
+  }
+
   actorOf(name: string): string {
     return `${name}.${this.node(name).disk.incarnation}`;
   }
@@ -251,6 +260,7 @@ export class SimWorld {
       requestTimeoutMs: this.config.requestTimeoutMs,
       requestLimits: defaultRequestLimits,
       firstOpId: 1 + this.opIdPrng.int(0, 2 ** 31),
+      antiEntropy: this.config.antiEntropy,
       membership: {
         self,
         seeds,
@@ -345,7 +355,8 @@ export class SimWorld {
       if (node.kv === null || node.life !== life) return;
       const storeKind = node.storeKinds.get(effect.storeId);
       node.storeKinds.delete(effect.storeId);
-      this.step(node, { type: 'stored', storeId: effect.storeId, outcome }, storeKind);
+      const seen = this.config.bugs.skipTreeUpdateOnMerge ? outcomeHidingMerge(effect.op, outcome) : outcome;
+      this.step(node, { type: 'stored', storeId: effect.storeId, outcome: seen }, storeKind);
     });
   }
 

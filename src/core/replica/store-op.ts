@@ -28,6 +28,11 @@ export type StoreOutcome =
       readonly ok: true;
       /** The object stored after the op (null: nothing stored for the key). */
       readonly object: StoredObject | null;
+      /**
+       * The object stored before the op: with `object`, what anti-entropy XORs out of and into
+       * the partition's hash tree (core/antientropy/), so trees stay current without rescans.
+       */
+      readonly previous: StoredObject | null;
       /** For `coordinate`: the new version's dot and causal history. */
       readonly written?: { readonly dot: Dot; readonly context: CausalContext; readonly prunedEntries: number };
     }
@@ -42,7 +47,7 @@ export interface StoreOpResult {
 export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpResult {
   switch (op.kind) {
     case 'read':
-      return { outcome: { ok: true, object: stored } };
+      return { outcome: { ok: true, object: stored, previous: stored } };
     case 'coordinate': {
       try {
         const written = coordinateWrite(stored, op.intent, op.actor, op.nowMs, op.resolution);
@@ -50,6 +55,7 @@ export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpR
           outcome: {
             ok: true,
             object: written.object,
+            previous: stored,
             written: { dot: written.dot, context: written.context, prunedEntries: written.prunedEntries },
           },
           write: written.object,
@@ -61,7 +67,7 @@ export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpR
     }
     case 'merge': {
       const merged = mergeMaybe(stored, op.object, op.resolution);
-      return { outcome: { ok: true, object: merged.object }, write: merged.changed ? merged.object : undefined };
+      return { outcome: { ok: true, object: merged.object, previous: stored }, write: merged.changed ? merged.object : undefined };
     }
     default:
       return unreachable(op, 'store op');

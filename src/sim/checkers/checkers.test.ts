@@ -82,7 +82,7 @@ class Cluster {
   }
 
   check(): Violation[] {
-    return runCheckers({ world: this.world, history: this.history, oracle: this.oracle, livenessMs: 0 });
+    return runCheckers({ world: this.world, history: this.history, oracle: this.oracle, livenessMs: 0, antiEntropy: false });
   }
 
   private settle(): void {

@@ -8,6 +8,7 @@ import { checkDurability } from './durability.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
 import { checkSiblings } from './siblings.ts';
+import { checkTreeRoots } from './tree-roots.ts';
 import { VersionIndex } from './versions.ts';
 import type { Violation } from './violation.ts';
 
@@ -19,9 +20,11 @@ export interface CheckInput {
   readonly oracle: Oracle;
   /** How long the liveness phase ran, for the convergence message. */
   readonly livenessMs: number;
+  /** Anti-entropy ran (the default): its trees must agree and match the disks. */
+  readonly antiEntropy: boolean;
 }
 
-export function runCheckers({ world, history, oracle, livenessMs }: CheckInput): Violation[] {
+export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }: CheckInput): Violation[] {
   const index = new VersionIndex(history, oracle);
   return [
     ...oracle.violations,
@@ -31,5 +34,6 @@ export function runCheckers({ world, history, oracle, livenessMs }: CheckInput):
     ...checkDropped(world, history, index),
     ...checkDurability(world, history, oracle, index),
     ...checkConvergence(world, history, livenessMs),
+    ...(antiEntropy ? checkTreeRoots(world) : []),
   ];
 }

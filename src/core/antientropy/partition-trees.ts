@@ -1,0 +1,118 @@
+/**
+ * The hash trees of every partition on this node, built once at start by a background scan and
+ * then kept current from store outcomes (each outcome carries the object before and after).
+ *
+ * A scan and the writes it races with cannot be ordered by when their results arrive: a chunk
+ * may have read a key before or after a write whose outcome comes later. So while a partition
+ * is being built, a write only marks its key dirty (and drops what the scan said of it); when
+ * the scan ends, dirty keys are read again through the per-key store queue, which orders the
+ * read after every write whose outcome came before it. Until its read answers, a dirty key
+ * ignores outcomes; after, outcomes update the tree in O(1) like any other key.
+ */
+import { assert } from '../assert.ts';
+import type { StoredObject } from '../version/types.ts';
+import { HashTree } from './hash-tree.ts';
+import { keyDigest, keyIdOf, segmentOf } from './object-digest.ts';
+import type { ScannedEntry } from './scan-types.ts';
+
+interface Leaf {
+  readonly segment: number;
+  readonly digest: string;
+}
+
+type TreeState =
+  | { readonly status: 'unbuilt' }
+  | { readonly status: 'building'; readonly scanned: Map<string, Leaf>; readonly dirty: Map<string, { bucket: string; key: string }> }
+  | { readonly status: 'ready'; readonly tree: HashTree; readonly awaitingRead: Set<string> };
+
+export interface KeyRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export class PartitionTrees {
+  private readonly states: TreeState[];
+
+  constructor(readonly partitionCount: number) {
+    this.states = Array.from({ length: partitionCount }, () => ({ status: 'unbuilt' }));
+  }
+
+  startBuild(partition: number): void {
+    assert(this.state(partition).status === 'unbuilt', `partition ${partition} built twice`);
+    this.states[partition] = { status: 'building', scanned: new Map(), dirty: new Map() };
+  }
+
+  onScanned(partition: number, entries: readonly ScannedEntry[]): void {
+    const state = this.state(partition);
+    assert(state.status === 'building', `scan result for partition ${partition} that is not building`);
+    for (const { bucket, key, object } of entries) {
+      const id = keyIdOf(bucket, key);
+      if (state.dirty.has(id)) continue;
+      const digest = keyDigest(bucket, key, object)!;
+      state.scanned.set(id, { segment: segmentOf(bucket, key), digest });
+    }
+  }
+
+  /** The scan is done: the tree is made, and the keys written meanwhile must be read again. */
+  finishBuild(partition: number): KeyRef[] {
+    const state = this.state(partition);
+    assert(state.status === 'building', `partition ${partition} finished a build it had not started`);
+    const tree = new HashTree();
+    for (const leaf of state.scanned.values()) tree.toggle(leaf.segment, leaf.digest);
+    this.states[partition] = { status: 'ready', tree, awaitingRead: new Set(state.dirty.keys()) };
+    return [...state.dirty.values()];
+  }
+
+  /** The re-read of a key written during the build answered with what is stored now. */
+  onReread(partition: number, bucket: string, key: string, object: StoredObject | null): void {
+    const state = this.state(partition);
+    assert(state.status === 'ready', `re-read in partition ${partition} that is not built`);
+    const id = keyIdOf(bucket, key);
+    if (!state.awaitingRead.delete(id)) return;
+    const digest = keyDigest(bucket, key, object);
+    if (digest !== null) state.tree.toggle(segmentOf(bucket, key), digest);
+  }
+
+  /** A store op finished on this node's disk: `before` was replaced by `after`. */
+  onWrite(partition: number, bucket: string, key: string, before: StoredObject | null, after: StoredObject | null): void {
+    if (before === after) return;
+    const state = this.state(partition);
+    const id = keyIdOf(bucket, key);
+    if (state.status === 'unbuilt') return; // the scan, yet to start, will read what this wrote
+    if (state.status === 'building') {
+      state.scanned.delete(id);
+      state.dirty.set(id, { bucket, key });
+      return;
+    }
+    if (state.awaitingRead.has(id)) return;
+    const segment = segmentOf(bucket, key);
+    const old = keyDigest(bucket, key, before);
+    const digest = keyDigest(bucket, key, after);
+    if (old === digest) return;
+    if (old !== null) state.tree.toggle(segment, old);
+    if (digest !== null) state.tree.toggle(segment, digest);
+  }
+
+  /** The tree of a partition whose build is complete (no re-reads pending), else undefined. */
+  settledTree(partition: number): HashTree | undefined {
+    const state = this.state(partition);
+    return state.status === 'ready' && state.awaitingRead.size === 0 ? state.tree : undefined;
+  }
+
+  isBuilt(partition: number): boolean {
+    return this.state(partition).status === 'ready';
+  }
+
+  private state(partition: number): TreeState {
+    const state = this.states[partition];
+    assert(state !== undefined, `partition ${partition} outside 0..${this.partitionCount - 1}`);
+    return state;
+  }
+}
+
+/** A tree made from scratch from every entry of a partition (tests and the simulator's checker). */
+export function treeFromEntries(entries: Iterable<ScannedEntry>): HashTree {
+  const tree = new HashTree();
+  for (const { bucket, key, object } of entries) tree.toggle(segmentOf(bucket, key), keyDigest(bucket, key, object)!);
+  return tree;
+}

@@ -33,7 +33,7 @@ describe('kvorum --help', () => {
   test('lists the commands, and each command explains itself', () => {
     const top = kvorum(['--help']);
     assert.equal(top.status, 0);
-    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring']) {
+    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'join', 'leave', 'remove', 'plan', 'commit', 'transfers']) {
       assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
       const help = kvorum([command, '--help']);
       assert.equal(help.status, 0, `${command} --help: ${help.stderr}`);

@@ -6,6 +6,7 @@ import { reportAndExit } from './args.ts';
 import { ringCommand, statusCommand } from './commands/cluster.ts';
 import { devCommand } from './commands/dev.ts';
 import { delCommand, getCommand, putCommand } from './commands/kv.ts';
+import { commitCommand, joinCommand, leaveCommand, planCommand, removeCommand, transfersCommand } from './commands/membership.ts';
 import { startCommand } from './commands/start.ts';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
@@ -16,10 +17,16 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary
   del: { run: delCommand, summary: 'delete a key' },
   status: { run: statusCommand, summary: "show the cluster's nodes" },
   ring: { run: ringCommand, summary: 'show partitions and preference lists' },
+  join: { run: joinCommand, summary: 'stage a new node joining the cluster' },
+  leave: { run: leaveCommand, summary: 'stage a node leaving (its data moves first)' },
+  remove: { run: removeCommand, summary: 'stage removing a dead node' },
+  plan: { run: planCommand, summary: 'show what the staged changes would move' },
+  commit: { run: commitCommand, summary: 'apply the staged changes' },
+  transfers: { run: transfersCommand, summary: 'show partition transfers and their progress' },
 };
 
 function help(): string {
-  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`);
+  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`);
   return `Usage: kvorum <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'kvorum <command> --help' for a command's options.\n`;
 }
 

@@ -369,7 +369,8 @@ export class KvNode {
   private storeFor(continuation: StoreContinuation, target: StoreTarget, op: StoreOp): void {
     const storeId = this.nextStoreId++;
     this.storeContinuations.set(storeId, continuation);
-    if (op.kind !== 'read') this.writeTargets.set(storeId, target);
+    // Writes a transfer brought are not passed on again (membership.onLocalWrite).
+    if (op.kind !== 'read' && continuation.type !== 'callback') this.writeTargets.set(storeId, target);
     const { partition, bucket, key } = target;
     this.effects.push({ type: 'store', storeId, partition, bucket, key, op });
   }
@@ -410,6 +411,7 @@ export class KvNode {
       },
       store: (target, op, done) => node.storeFor({ type: 'callback', done }, target, op),
       resolutionOf: (bucket) => node.config.bucketProps(bucket).resolution,
+      replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
     };
   }

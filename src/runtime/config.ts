@@ -45,6 +45,12 @@ export interface NodeSettings {
    * how a node started without a cluster config finds the cluster's ring (Dynamo §4.8.2).
    */
   readonly seeds: ReadonlyMap<string, string>;
+  /**
+   * Whether the config file or --peer flags list this node. A node that is not listed and has
+   * seeds is a new node: it starts with no ring of its own and learns the cluster's from a seed
+   * (it must not offer a ring of its own making, which could win against the cluster's).
+   */
+  readonly listed: boolean;
 }
 
 /** Flags of `kvorum start`, each also readable from `KVORUM_<FLAG_IN_CAPS>`. */
@@ -234,6 +240,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   });
 
   let self = nodes.find((node) => node.name === name);
+  const listed = self !== undefined;
   if (flags['node-address'] || flags['http-address'] || !self) {
     const address = flags['node-address'] ?? self?.address ?? bad('--node-address', `node ${name} is not in the config; give --node-address`);
     const httpText = flags['http-address'] ?? self?.httpUrl ?? bad('--http-address', `node ${name} is not in the config; give --http-address`);
@@ -281,6 +288,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     httpHost: http.hostname.replace(/^\[|\]$/g, ''),
     httpPort: Number(http.port || (http.protocol === 'https:' ? 443 : 80)),
     seeds,
+    listed,
     cluster: {
       clusterName,
       clusterSecret,

@@ -68,7 +68,7 @@ export class NodeRuntime {
     const persisted = await loadMembership(engine);
     const self = cluster.nodes.find((node) => node.name === settings.name)!;
     const replicasN = replicasNOf(cluster);
-    const seedsOnly = settings.seeds.size > 0 && cluster.nodes.length === 1;
+    const seedsOnly = settings.seeds.size > 0 && !settings.listed;
     const initialView = persisted?.view ?? (seedsOnly ? seedOnlyView(self, cluster.partitionCount) : configView(cluster.nodes, cluster.partitionCount, replicasN));
     const ring = servingRing(initialView);
     const node = new KvNode({

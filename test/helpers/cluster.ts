@@ -18,6 +18,8 @@ export interface TestNode {
   readonly httpUrl: string;
   readonly dataDir: string;
   process: ChildProcess | undefined;
+  /** Flags after `--config FILE --name NAME` (a node outside the config gives its addresses). */
+  readonly args?: readonly string[];
 }
 
 export interface ClusterOptions {
@@ -102,11 +104,30 @@ export class TestCluster {
     return this.nodes.map((node) => node.httpUrl);
   }
 
+  /**
+   * A node outside the cluster config, started with only seeds (`--seed`): it learns the ring
+   * from them and can then be asked to join (`kvorum join`).
+   */
+  async addNode(name: string, seeds: readonly string[]): Promise<TestNode> {
+    const [nodePort, httpPort] = await freePorts(2);
+    const node: TestNode = {
+      name,
+      address: `127.0.0.1:${nodePort}`,
+      httpUrl: `http://127.0.0.1:${httpPort}`,
+      dataDir: join(this.dir, name),
+      process: undefined,
+      args: ['--node-address', `127.0.0.1:${nodePort}`, '--http-address', `127.0.0.1:${httpPort}`, '--data-dir', join(this.dir, name), ...seeds.flatMap((seed) => ['--seed', seed])],
+    };
+    this.nodes.push(node);
+    await this.startNode(name);
+    return node;
+  }
+
   /** Starts (or restarts) a node through the CLI and waits until its HTTP API answers. */
   async startNode(name: string): Promise<void> {
     const node = this.node(name);
     const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', cliPath, 'start', '--config', this.configPath, '--name', name], {
+    const child = spawn(process.execPath, ['--import', 'tsx', cliPath, 'start', '--config', this.configPath, '--name', name, ...(node.args ?? [])], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

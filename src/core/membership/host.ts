@@ -19,5 +19,7 @@ export interface MembershipHost {
   scan(partition: number, after: { bucket: string; key: string } | null, done: (result: ScanResult) => void): void;
   store(target: StoreTarget, op: StoreOp, done: (outcome: StoreOutcome) => void): void;
   resolutionOf(bucket: string): Resolution;
+  /** The replicas of a key of `bucket` in `partition` under the node's serving ring. */
+  replicasOf(partition: number, bucket: string): readonly string[];
   count(metric: string, by?: number): void;
 }

@@ -103,15 +103,27 @@ export class Membership {
   }
 
   /**
-   * A write this node stored. While a partition it sends is in transition, the write is also sent
-   * to the receivers: a write that lands behind the transfer's scan would otherwise never reach
-   * the partition's next replicas.
+   * A write this node stored (as coordinator or replica; not one a transfer brought). It is
+   * passed on where the ring is moving:
+   * - while a partition this node sends is in transition, to the receivers: a write that lands
+   *   behind the transfer's scan would otherwise never reach the partition's next replicas;
+   * - when this node no longer replicates the partition (a coordinator with an older view sent
+   *   it here), to the partition's replicas in this node's view, so a write made during the
+   *   moments gossip takes to spread the end of a transition still reaches them.
+   * It travels as a one-entry transfer chunk, which the receiver merges and never passes on.
    */
   onLocalWrite(partition: number, bucket: string, key: string, object: StoredObject): void {
-    for (const transfer of this.current.transfers) {
-      if (transfer.partition !== partition || transfer.from !== this.config.self.name) continue;
+    const self = this.config.self.name;
+    const targets = new Set<string>();
+    for (const transfer of this.current.transfers) if (transfer.partition === partition && transfer.from === self) targets.add(transfer.to);
+    const replicas = this.host.replicasOf(partition, bucket);
+    const gaining = this.current.transfers.some((transfer) => transfer.partition === partition && transfer.to === self);
+    if (!replicas.includes(self) && !gaining) for (const replica of replicas) targets.add(replica);
+    targets.delete(self);
+    for (const to of targets) {
       this.host.count('transfers.writesForwarded');
-      this.host.send(transfer.to, { kind: 'replicaWrite', opId: this.host.nextOpId(), partition, bucket, key, object });
+      const entries = [{ bucket, key, object }];
+      this.host.send(to, { kind: 'transferChunk', opId: this.host.nextOpId(), version: this.current.version, partition, entries, last: false });
     }
   }
 

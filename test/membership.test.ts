@@ -1,0 +1,154 @@
+/**
+ * Membership changes on real node processes (issue 4 §7c, §7d), through the CLI as an operator
+ * runs it: (c) a node joins a running 3-node cluster under a write load — partitions move to
+ * it, no acknowledged write is lost, and it serves its share; (d) a node leaves gracefully — its
+ * data moves first, then it leaves the ring, and nothing is lost. Every wait is bounded; no
+ * timing is asserted.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TestCluster, waitFor, type TestNode } from './helpers/cluster.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const cli = join(root, 'src', 'cli', 'main.ts');
+const run = promisify(execFile);
+
+async function kvorum(args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, timeout: 60_000 });
+  return stdout;
+}
+
+async function json<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  return (await response.json()) as T;
+}
+
+interface ClusterBody {
+  version: number;
+  transition: boolean;
+  removed: string[];
+  nodes: { name: string; membership: string; partitions: number }[];
+}
+
+/** Writes distinct keys from 4 concurrent writers until stopped; remembers what was acknowledged. */
+class WriteLoad {
+  readonly acked = new Map<string, string>();
+  private stopped = false;
+  private next = 0;
+  private readonly writers: Promise<void>[];
+
+  constructor(private readonly urls: () => string[]) {
+    this.writers = Array.from({ length: 4 }, () => this.writer());
+  }
+
+  private async writer(): Promise<void> {
+    while (!this.stopped) {
+      const i = this.next++;
+      const urls = this.urls();
+      const url = urls[i % urls.length]!;
+      const key = `key-${i}`;
+      const value = `value-${i}`;
+      try {
+        const response = await fetch(`${url}/v1/kv/load/${key}`, { method: 'PUT', body: value, headers: { 'content-type': 'text/plain' }, signal: AbortSignal.timeout(5_000) });
+        if (response.status === 204) this.acked.set(key, value);
+      } catch {
+        // not acknowledged: the test only holds the cluster to what it acknowledged
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.writers);
+  }
+}
+
+async function assertAllReadable(urls: readonly string[], acked: ReadonlyMap<string, string>): Promise<void> {
+  let i = 0;
+  for (const [key, value] of acked) {
+    const url = urls[i++ % urls.length]!;
+    const response = await fetch(`${url}/v1/kv/load/${key}`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(response.status, 200, `${key} (acknowledged) read from ${url}`);
+    assert.equal(await response.text(), value, `${key} holds what was acknowledged`);
+  }
+}
+
+async function settled(nodes: readonly TestNode[], check: (body: ClusterBody) => boolean): Promise<ClusterBody> {
+  return waitFor(
+    'every node to hold the same settled view',
+    async () => {
+      const bodies = await Promise.all(nodes.map((node) => json<ClusterBody>(`${node.httpUrl}/v1/cluster`)));
+      const first = bodies[0]!;
+      const agree = bodies.every((body) => body.version === first.version && !body.transition);
+      return agree && check(first) ? first : undefined;
+    },
+    90_000,
+  );
+}
+
+async function keysOn(node: TestNode): Promise<number> {
+  const body = await json<{ partitions: { keys: number }[] }>(`${node.httpUrl}/v1/partitions`);
+  return body.partitions.reduce((sum, p) => sum + p.keys, 0);
+}
+
+describe('membership on real processes', { concurrency: false }, () => {
+  const clusters: TestCluster[] = [];
+  after(async () => {
+    await Promise.all(clusters.map((cluster) => cluster.stop()));
+  });
+
+  test('(c) a node joins under load: partitions move, nothing acknowledged is lost, it serves its share', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, partitionCount: 32 });
+    clusters.push(cluster);
+    const [n1] = cluster.nodes as [TestNode];
+    const load = new WriteLoad(() => cluster.nodes.filter((node) => node.name !== 'n4').map((node) => node.httpUrl));
+    await waitFor('some writes acknowledged', async () => (load.acked.size >= 200 ? true : undefined), 30_000);
+
+    const n4 = await cluster.addNode('n4', [`n1=${n1.address}`]);
+    await waitFor('n4 to learn the ring from its seed', async () => {
+      const body = await json<ClusterBody>(`${n4.httpUrl}/v1/cluster`);
+      return body.version >= 1 && body.nodes.some((node) => node.name === 'n1') ? true : undefined;
+    });
+    assert.match(await kvorum(['join', '--seed', n1.httpUrl, '--url', n4.httpUrl]), /join n4/);
+    const plan = await kvorum(['plan', '--url', n1.httpUrl]);
+    assert.match(plan, /partitions change owner/);
+    assert.match(plan, /total: \d+ keys/);
+    assert.match(await kvorum(['commit', '--url', n1.httpUrl]), /committed: ring version/);
+    assert.match(await kvorum(['transfers', '--url', n1.httpUrl]), /transfers|no membership change/);
+
+    const view = await settled(cluster.nodes, (body) => body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid'));
+    await waitFor('more writes after the join', async () => (load.acked.size >= 400 ? true : undefined), 30_000);
+    await load.stop();
+
+    const n4Entry = view.nodes.find((node) => node.name === 'n4')!;
+    assert.ok(n4Entry.partitions > 0, `n4 owns ${n4Entry.partitions} partitions`);
+    assert.ok((await keysOn(n4)) > 0, 'n4 stores keys of the partitions it replicates');
+    await assertAllReadable(cluster.urls, load.acked);
+    // n4 serves: reads sent to it answer every key.
+    await assertAllReadable([n4.httpUrl], new Map([...load.acked].slice(0, 100)));
+  });
+
+  test('(d) a node leaves gracefully: its data moves first, then it leaves the ring, nothing is lost', async () => {
+    const cluster = await TestCluster.start({ nodes: 4, partitionCount: 32 });
+    clusters.push(cluster);
+    const n4 = cluster.node('n4');
+    const stayers = cluster.nodes.filter((node) => node.name !== 'n4');
+    const load = new WriteLoad(() => stayers.map((node) => node.httpUrl));
+    await waitFor('some writes acknowledged', async () => (load.acked.size >= 300 ? true : undefined), 30_000);
+
+    assert.match(await kvorum(['leave', '--url', n4.httpUrl]), /leave n4/);
+    assert.match(await kvorum(['commit', '--url', n4.httpUrl]), /committed/);
+    await settled(cluster.nodes, (body) => body.removed.includes('n4') && !body.nodes.some((node) => node.name === 'n4'));
+    await load.stop();
+
+    // The leaver is gone: every acknowledged key must be readable from the three that stay. With
+    // N = 3 and three nodes each of them replicates every key, and between them they hold them all.
+    await cluster.kill('n4');
+    const held = await Promise.all(stayers.map((node) => keysOn(node)));
+    assert.ok(held.every((keys) => keys > 0), `the stayers hold ${held.join(', ')} keys`);
+    await assertAllReadable(stayers.map((node) => node.httpUrl), load.acked);
+  });
+});

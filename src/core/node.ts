@@ -90,7 +90,7 @@ export class KvNode {
   readonly counters = new Map<string, number>();
   private readonly host: OperationHost;
   /** Where each pending write goes, so a stored write can be passed to membership (transfers). */
-  private readonly writeTargets = new Map<number, StoreTarget>();
+  private readonly writeTargets = new Map<number, { readonly target: StoreTarget; readonly passOn: boolean }>();
   private nextScanId = 1;
   private readonly scanContinuations = new Map<number, (result: ScanResult) => void>();
   readonly membership: Membership;
@@ -291,11 +291,11 @@ export class KvNode {
     const continuation = this.storeContinuations.get(storeId);
     assert(continuation, `store outcome for unknown store id ${storeId}`);
     this.storeContinuations.delete(storeId);
-    const target = this.writeTargets.get(storeId);
-    if (target !== undefined) {
+    const write = this.writeTargets.get(storeId);
+    if (write !== undefined) {
       this.writeTargets.delete(storeId);
-      this.antiEntropy.onLocalWrite(target, outcome);
-      if (outcome.ok && outcome.object !== null) this.onLocalWrite(target, outcome.object);
+      this.antiEntropy.onLocalWrite(write.target, outcome);
+      if (write.passOn && outcome.ok && outcome.object !== null) this.onLocalWrite(write.target, outcome.object);
     }
     switch (continuation.type) {
       case 'operation': {
@@ -370,7 +370,7 @@ export class KvNode {
     const storeId = this.nextStoreId++;
     this.storeContinuations.set(storeId, continuation);
     // Writes a transfer brought are not passed on again (membership.onLocalWrite).
-    if (op.kind !== 'read' && continuation.type !== 'callback') this.writeTargets.set(storeId, target);
+    if (op.kind !== 'read') this.writeTargets.set(storeId, { target, passOn: continuation.type !== 'callback' });
     const { partition, bucket, key } = target;
     this.effects.push({ type: 'store', storeId, partition, bucket, key, op });
   }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { defaultAntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvorumError } from '../core/errors.ts';
 import { defaultBucketProps, limits, type BucketProps } from '../core/limits.ts';
 import { isValidPartitionCount } from '../core/ring/hash.ts';
@@ -29,6 +30,11 @@ export interface ClusterSettings {
   readonly defaultBucket: BucketProps;
   readonly requestTimeoutMs: number;
   readonly requestLimits: RequestLimits;
+  /**
+   * How often each node starts an anti-entropy exchange (one partition with one peer,
+   * core/antientropy/). Config field `antiEntropyExchangeIntervalMs`; tests shorten it.
+   */
+  readonly antiEntropyExchangeIntervalMs: number;
 }
 
 export interface NodeSettings {
@@ -83,6 +89,9 @@ export const startFlagNames = [
   'partitions',
   'value-bytes-max',
 ] as const;
+
+/** The longest anti-entropy exchange interval a config may set: one hour. */
+const antiEntropyExchangeIntervalMsMax = 3_600_000;
 
 function bad(field: string, message: string): never {
   throw new KvorumError('bad_config', `${field}: ${message}`);
@@ -272,6 +281,11 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   const valueBytesMax = positiveInteger('valueBytesMax', flags['value-bytes-max'] ?? raw.valueBytesMax ?? limits.valueBytesMax, limits.frameBytesMax / 4);
   const keyBytesMax = positiveInteger('keyBytesMax', raw.keyBytesMax ?? limits.keyBytesMax, userKeyBytesMax);
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', raw.requestTimeoutMs ?? limits.requestTimeoutMsDefault, limits.requestTimeoutMsMax);
+  const antiEntropyExchangeIntervalMs = positiveInteger(
+    'antiEntropyExchangeIntervalMs',
+    raw.antiEntropyExchangeIntervalMs ?? defaultAntiEntropySettings.exchangeIntervalMs,
+    antiEntropyExchangeIntervalMsMax,
+  );
   const { buckets, defaultBucket } = parseBuckets(raw.buckets, defaultBucketProps);
 
   if (raw.seeds !== undefined && !Array.isArray(raw.seeds)) bad('seeds', 'expected an array of "name=host:port"');
@@ -298,6 +312,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
       defaultBucket,
       requestTimeoutMs,
       requestLimits: { keyBytesMax, valueBytesMax },
+      antiEntropyExchangeIntervalMs,
     },
   };
 }

@@ -79,6 +79,7 @@ export class NodeRuntime {
       requestTimeoutMs: cluster.requestTimeoutMs,
       requestLimits: cluster.requestLimits,
       firstOpId: randomFirstOpId(),
+      antiEntropy: { exchangeIntervalMs: cluster.antiEntropyExchangeIntervalMs },
       membership: { self, seeds: settings.seeds, replicasN, gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
     });
     const runtime = new NodeRuntime(settings, node, actor, engine, new StoreExecutor(engine), undefined, logger);
@@ -136,6 +137,9 @@ export class NodeRuntime {
     metrics.set('inflight', this.node.inflightCount);
     metrics.set('pendingClientRequests', this.pending.size);
     metrics.set('peerMessagesRefused', this.peerMessagesRefused);
+    // Gauges of anti-entropy: keys held in settled trees, and the background rate in percent.
+    metrics.set('aae.keysStored', this.node.antiEntropy.keysCount());
+    metrics.set('aae.ratePercent', Math.round(100 * this.node.antiEntropy.rateShare));
     return metrics;
   }
 

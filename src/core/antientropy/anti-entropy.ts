@@ -56,6 +56,21 @@ export class AntiEntropy {
     return this.trees.settledTree(partition);
   }
 
+  /**
+   * Keys this node stores in partitions whose trees are settled, counted from the same outcomes
+   * that keep the trees: a refill by anti-entropy shows here without any read.
+   */
+  keysCount(): number {
+    let keys = 0;
+    for (let partition = 0; partition < this.trees.partitionCount; partition++) keys += this.trees.keysCount(partition) ?? 0;
+    return keys;
+  }
+
+  /** Keys of one partition, once its tree is settled. */
+  keysCountOf(partition: number): number | undefined {
+    return this.trees.keysCount(partition);
+  }
+
   /** Whether every partition's tree has been built. */
   get treesBuilt(): boolean {
     return this.nextBuild >= this.trees.partitionCount && !this.building;

@@ -95,9 +95,11 @@ test('property: the tree kept from outcomes during and after a racing build equa
       while (readChunks.length > 0) deliver();
       for (const { key } of trees.finishBuild(partition)) trees.onReread(partition, bucket, key, disk.get(key) ?? null);
       assertSameTree(trees.settledTree(partition), treeFromEntries(entriesOf(disk)));
+      assert.equal(trees.keysCount(partition), disk.size);
       write('k1', objectOf(99));
       write('k2', null);
       assertSameTree(trees.settledTree(partition), treeFromEntries(entriesOf(disk)));
+      assert.equal(trees.keysCount(partition), disk.size);
     }),
     { numRuns: 300 },
   );

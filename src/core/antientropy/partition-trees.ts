@@ -23,7 +23,7 @@ interface Leaf {
 type TreeState =
   | { readonly status: 'unbuilt' }
   | { readonly status: 'building'; readonly scanned: Map<string, Leaf>; readonly dirty: Map<string, { bucket: string; key: string }> }
-  | { readonly status: 'ready'; readonly tree: HashTree; readonly awaitingRead: Set<string> };
+  | { readonly status: 'ready'; readonly tree: HashTree; readonly awaitingRead: Set<string>; keys: number };
 
 export interface KeyRef {
   readonly bucket: string;
@@ -59,7 +59,7 @@ export class PartitionTrees {
     assert(state.status === 'building', `partition ${partition} finished a build it had not started`);
     const tree = new HashTree();
     for (const leaf of state.scanned.values()) tree.toggle(leaf.segment, leaf.digest);
-    this.states[partition] = { status: 'ready', tree, awaitingRead: new Set(state.dirty.keys()) };
+    this.states[partition] = { status: 'ready', tree, awaitingRead: new Set(state.dirty.keys()), keys: state.scanned.size };
     return [...state.dirty.values()];
   }
 
@@ -70,7 +70,10 @@ export class PartitionTrees {
     const id = keyIdOf(bucket, key);
     if (!state.awaitingRead.delete(id)) return;
     const digest = keyDigest(bucket, key, object);
-    if (digest !== null) state.tree.toggle(segmentOf(bucket, key), digest);
+    if (digest !== null) {
+      state.tree.toggle(segmentOf(bucket, key), digest);
+      state.keys++;
+    }
   }
 
   /** A store op finished on this node's disk: `before` was replaced by `after`. */
@@ -89,6 +92,7 @@ export class PartitionTrees {
     const old = keyDigest(bucket, key, before);
     const digest = keyDigest(bucket, key, after);
     if (old === digest) return;
+    state.keys += (digest === null ? 0 : 1) - (old === null ? 0 : 1);
     if (old !== null) state.tree.toggle(segment, old);
     if (digest !== null) state.tree.toggle(segment, digest);
   }
@@ -97,6 +101,12 @@ export class PartitionTrees {
   settledTree(partition: number): HashTree | undefined {
     const state = this.state(partition);
     return state.status === 'ready' && state.awaitingRead.size === 0 ? state.tree : undefined;
+  }
+
+  /** Keys stored in the partition, counted as the tree is (undefined until it is settled). */
+  keysCount(partition: number): number | undefined {
+    const state = this.state(partition);
+    return state.status === 'ready' && state.awaitingRead.size === 0 ? state.keys : undefined;
   }
 
   isBuilt(partition: number): boolean {

@@ -33,7 +33,12 @@ function nodeRoots(world: SimWorld, node: string, violations: Violation[]): Map<
       violations.push({ checker: 'treeRoots', message: `${node} has no settled tree of partition ${partition} at the end of the liveness phase`, entryIds: [] });
       continue;
     }
-    const rebuilt = treeFromEntries(diskEntries(world, node, partition));
+    const entries = diskEntries(world, node, partition);
+    const rebuilt = treeFromEntries(entries);
+    const counted = antiEntropy.keysCountOf(partition);
+    if (counted !== entries.length) {
+      violations.push({ checker: 'treeRoots', message: `${node} counts ${counted} keys in partition ${partition}, its disk holds ${entries.length}`, entryIds: [] });
+    }
     const missed = tree.differingSegments(rebuilt);
     if (missed.length > 0) {
       violations.push({ checker: 'treeRoots', message: `${node}'s tree of partition ${partition} differs from its disk in segment(s) ${missed.slice(0, 5).join(', ')}: a write the tree missed`, entryIds: [] });

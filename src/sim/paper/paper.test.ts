@@ -3,6 +3,13 @@ import { test } from 'node:test';
 import type { HistoryEntry } from '../history.ts';
 import { efficiencyOf, loadBalanceTable, paperLoadBalanceOptions, strategy3Loads } from './load-balance.ts';
 import { countVersions, versionsRow } from './versions.ts';
+import { gossipSpreadTable } from './gossip-spread.ts';
+
+test('a membership change reaches every node by gossip, in a few rounds for a few nodes', () => {
+  const [row] = gossipSpreadTable({ nodeCounts: [12], trials: 3, seed: 5, partitionCount: 64 });
+  assert.ok(row!.maxMs < 10_000, `worst trial took ${row!.maxMs} ms`);
+  assert.ok(row!.meanMs > 0 && row!.messagesPerNode > 0);
+});
 
 test('efficiency is mean over max', () => {
   assert.equal(efficiencyOf(Float64Array.from([1, 1, 1])), 1);

@@ -97,6 +97,28 @@ test('a leave ends with the leaver removed from every view; the view survives a 
   assert.ok(membershipSettled(w));
 });
 
+test('a sender that crashes mid-transfer starts its transfers again after restart; the change completes', () => {
+  const w = world(5);
+  const keys = Array.from({ length: 60 }, (_, i) => `key${i}`);
+  for (const [i, key] of keys.entries()) void put(w, `n${1 + (i % 4)}`, key);
+  w.runUntil(500);
+  w.command('n1', (membership) => {
+    membership.stage({ action: 'join', node: w.ringNodeOf('n5') });
+    return membership.commit();
+  });
+  const sender = w.viewOf('n1')!.transfers[0]!.from;
+  w.runUntil(w.nowMs + 1);
+  w.crash(sender);
+  w.runUntil(w.nowMs + 2_000);
+  assert.ok(w.viewOf('n1')!.next !== null, 'the transition waits for the crashed sender');
+  w.restart(sender);
+  assert.ok(settleMembership(w).settled);
+  assert.ok(w.ring.owners.includes('n5'));
+  for (const key of keys) {
+    for (const state of replicaStates(w, 'b', key)) assert.ok(state.object !== null, `${state.node} holds ${key}`);
+  }
+});
+
 test('a second change is refused while the first still transfers', () => {
   const w = world(4);
   w.runUntil(100);

@@ -5,7 +5,8 @@ import { defaultUrl, parseCommand } from '../args.ts';
 const statusUsage = `
 Usage: kvorum status [--url URL] [--json]
 
-Lists the cluster's nodes as the node at URL sees them: name, status, addresses, partitions owned.
+Lists the cluster's nodes as the node at URL sees them: name, status (reachable from that node),
+membership (joining, valid, leaving), addresses, partitions owned; and the ring version.
 `;
 
 const ringUsage = `
@@ -40,15 +41,18 @@ export async function statusCommand(argv: string[]): Promise<void> {
   const cluster = (await fetchJson(`${url}/v1/cluster`)) as {
     clusterName: string;
     node: string;
-    nodes: { name: string; status: string; httpUrl: string; address: string; partitions: number }[];
+    version?: number;
+    transition?: boolean;
+    nodes: { name: string; status: string; membership?: string; httpUrl: string; address: string; partitions: number }[];
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(cluster, null, 2)}\n`);
     return;
   }
-  console.log(`cluster ${cluster.clusterName}, as seen by ${cluster.node}\n`);
-  const rows = [['NODE', 'STATUS', 'HTTP', 'NODE ADDRESS', 'PARTITIONS']];
-  for (const node of cluster.nodes) rows.push([node.name, node.status, node.httpUrl, node.address, String(node.partitions)]);
+  const ring = cluster.version === undefined ? '' : `, ring version ${cluster.version}${cluster.transition ? ' (partitions transferring: kvorum transfers)' : ''}`;
+  console.log(`cluster ${cluster.clusterName}, as seen by ${cluster.node}${ring}\n`);
+  const rows = [['NODE', 'STATUS', 'MEMBERSHIP', 'HTTP', 'NODE ADDRESS', 'PARTITIONS']];
+  for (const node of cluster.nodes) rows.push([node.name, node.status, node.membership ?? 'valid', node.httpUrl, node.address, String(node.partitions)]);
   console.log(table(rows));
 }
 

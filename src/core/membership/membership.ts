@@ -72,11 +72,16 @@ export class Membership {
     return this.stagedChanges;
   }
 
-  /** Every node this one may need to reach: active members, seeds, and nodes asking to join. */
+  /**
+   * Every node this one may need to reach: members, seeds, and nodes asking to join. Removed
+   * members stay reachable: a put begun under the previous view may still send a replica write to
+   * a node that just left, and that node passes it on to the new replicas (onLocalWrite); dropping
+   * it from the transport would lose the write for them.
+   */
   addresses(): Map<string, string> {
     const addresses = new Map<string, string>(this.config.seeds);
     for (const [name, address] of this.contacts) addresses.set(name, address);
-    for (const member of this.current.members) if (member.status !== 'removed') addresses.set(member.name, member.address);
+    for (const member of this.current.members) addresses.set(member.name, member.address);
     addresses.delete(this.config.self.name);
     return addresses;
   }

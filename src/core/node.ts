@@ -182,8 +182,10 @@ export class KvNode {
   }
 
   private startOperation(requester: Requester, request: ClientRequest, forwarded: boolean): void {
-    // A node started with only seeds owns a placeholder ring until gossip brings the cluster's.
+    // A node started with only seeds owns a placeholder ring until gossip brings the cluster's;
+    // a node outside the ring (not joined yet, or left) is not a peer the members can answer.
     if (this.ring.version === 0) throw new KvorumError('unavailable', `node ${this.name} has not learned the cluster's ring yet`);
+    if (!this.ring.nodes.has(this.name)) throw new KvorumError('unavailable', `node ${this.name} is not a member of the ring; send requests to a member`);
     validateBucket(request.bucket);
     validateKey(request.key, this.config.requestLimits);
     const props = this.config.bucketProps(request.bucket);

@@ -329,6 +329,13 @@ export class SimWorld {
     const { bugs } = this.config;
     if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message })) return;
     if (message.kind === 'forwardReply' && message.result.kind === 'stored') this.observer.onStoredAnswer(node.name, message.result.context);
+    // As the real transport does: a node not in the sender's peers (membership.addresses) cannot
+    // be dialled, and the message fails at once.
+    if (!node.kv!.membership.addresses().has(to)) {
+      const life = node.life;
+      this.queue.after(0, () => this.reportFailure(node.name, life, to, message));
+      return;
+    }
     this.network.send(node.name, node.life, to, message);
     if (bugs.ackBeforeStore && message.kind === 'replicaWrite') {
       const life = node.life;

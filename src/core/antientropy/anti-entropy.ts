@@ -1,9 +1,10 @@
 /**
  * Anti-entropy (Dynamo §4.7, DESIGN §7): the node's hash tree per partition, kept current on
  * every write, and the exchanges that compare them with other replicas and repair only the keys
- * that differ. One exchange at a time is started every `exchangeIntervalMs`, round-robin over
- * the partitions this node replicates, each with the next reachable replica in turn; a wiped
- * node is refilled by the exchanges of each of its partitions.
+ * that differ. One exchange at a time is started every `exchangeIntervalMs` (at once after an
+ * exchange that repaired something), round-robin over the partitions this node replicates, each
+ * with the next reachable replica in turn; a wiped node is refilled by the exchanges of each of
+ * its partitions.
  *
  * At start each tree is built by a budgeted scan, partition after partition
  * (partition-trees.ts); after that no rescans: every store outcome carries the object before
@@ -13,7 +14,9 @@ import type { StoreTarget } from '../coordinator/operation.ts';
 import type { AaeExchange, AaeKeys, PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
 import { ownedPartitions, preferenceList } from '../ring/ring.ts';
+import { assert } from '../assert.ts';
 import { BackgroundBudget } from './budget.ts';
+import { aaeListedKeysMax } from './protocol-limits.ts';
 import type { ExchangeContext } from './exchange-context.ts';
 import type { HashTree } from './hash-tree.ts';
 import type { AntiEntropyHost } from './host.ts';
@@ -44,6 +47,7 @@ export class AntiEntropy {
     private readonly settings: AntiEntropySettings,
     private readonly host: AntiEntropyHost,
   ) {
+    assert(settings.listedKeysPerExchangeMax <= aaeListedKeysMax, `listedKeysPerExchangeMax above ${aaeListedKeysMax}, what peers accept`);
     this.trees = new PartitionTrees(host.ring.partitionCount);
     this.budget = new BackgroundBudget(settings, host.nowMs);
     this.scanner = new Scanner(host, this.budget, settings);
@@ -174,7 +178,11 @@ export class AntiEntropy {
     const exchange = this.initiator;
     if (exchange === undefined || exchange.peer !== from || exchange.opId !== opId) return; // late: abandoned already
     handle(exchange);
-    if (exchange.done) this.initiator = undefined;
+    if (!exchange.done) return;
+    this.initiator = undefined;
+    // While replicas differ (a wiped node, a healed partition), exchanges follow one another at
+    // once: the background budget, not the interval, paces a refill.
+    if (exchange.repaired) this.nextExchangeMs = this.host.nowMs;
   }
 
   private endInitiator(): void {

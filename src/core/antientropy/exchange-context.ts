@@ -27,6 +27,21 @@ export function replicates(context: ExchangeContext, node: string, partition: nu
 }
 
 /**
+ * Reads the keys named (through the per-key store queue, so each is what is stored now) and
+ * sends what is stored to `peer` as aaeRepair messages once every read has answered.
+ */
+export function readAndSendRepairs(context: ExchangeContext, peer: string, opId: number, partition: number, keys: readonly { bucket: string; key: string }[]): void {
+  const entries: TransferEntry[] = [];
+  let pending = keys.length;
+  for (const { bucket, key } of keys) {
+    context.host.read({ partition, bucket, key }, (outcome) => {
+      if (outcome.ok && outcome.object !== null) entries.push({ bucket, key, object: outcome.object });
+      if (--pending === 0) sendRepairs(context, peer, opId, partition, entries);
+    });
+  }
+}
+
+/**
  * Sends `entries` to `peer` as aaeRepair messages, a new message whenever one reaches its object
  * or byte limit, and charges them to the background budget.
  */

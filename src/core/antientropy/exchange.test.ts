@@ -13,6 +13,7 @@ import { partitionOf } from '../ring/hash.ts';
 import { createRing } from '../ring/ring.ts';
 import { defaultRequestLimits } from '../validate.ts';
 import type { StoredObject } from '../version/types.ts';
+import type { AntiEntropySettings } from './settings.ts';
 
 const names = ['a', 'b'];
 const ring = createRing(names.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 2);
@@ -33,9 +34,12 @@ class Cluster {
   private readonly queue: (() => void)[] = [];
   readonly nodes = new Map<string, KvNode>();
 
-  constructor(readonly disks: Map<string, Disk>) {
+  constructor(
+    readonly disks: Map<string, Disk>,
+    antiEntropy: Partial<AntiEntropySettings> = {},
+  ) {
     for (const name of names) {
-      this.nodes.set(name, new KvNode({ name, actor: `${name}.1`, ring, bucketProps: () => props, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1, antiEntropy: { exchangeIntervalMs: 20 } }));
+      this.nodes.set(name, new KvNode({ name, actor: `${name}.1`, ring, bucketProps: () => props, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1, antiEntropy: { exchangeIntervalMs: 20, ...antiEntropy } }));
     }
   }
 
@@ -114,4 +118,16 @@ test('replicas differing in 3 keys of 2000 converge, and only those keys travel'
   assert.ok(repaired >= 3 && repaired <= 8, `${repaired} keys sent for 3 differing keys of 2000`);
   assert.ok(cluster.counter('aae.segmentsDiffering') <= 6, 'only the segments of the differing keys differ');
   assert.equal(cluster.nodes.get('a')!.antiEntropy.keysCount(), 2_000);
+});
+
+test('a wiped replica is refilled over several exchanges when listings are bounded', () => {
+  const disks = new Map([
+    ['a', diskWith(2_000, {})],
+    ['b', new Map() as Disk],
+  ]);
+  const cluster = new Cluster(disks, { listedKeysPerExchangeMax: 50 });
+  cluster.runUntil(() => cluster.rootsAgree(), 60_000);
+  assert.ok(cluster.rootsAgree(), 'roots agree');
+  assert.equal(disks.get('b')!.size, 2_000);
+  assert.ok(cluster.counter('aae.exchanges') > 2_000 / 50 / 2, 'many bounded exchanges');
 });

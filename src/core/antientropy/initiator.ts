@@ -1,23 +1,23 @@
 /**
  * The side of an exchange that starts it (Dynamo §4.7): send the partition's branch hashes,
  * take the peer's segment hashes under the branches that differ, list this node's keys in the
- * segments that differ (a budgeted scan), send them with their digests, and finally send the
+ * segments that differ (a budgeted scan; digests only), send them, and finally send the
  * versions the peer asks for. The peer sends its own versions of differing keys meanwhile, so
  * both sides end with the merge of both.
  */
 import type { AaeExchangeReply, AaeKeysReply } from '../messages.ts';
 import type { ExchangeContext } from './exchange-context.ts';
-import { replicates, sendRepairs } from './exchange-context.ts';
-import { keyDigest, keyIdOf, segmentOf } from './object-digest.ts';
-import type { ScannedEntry } from './scan-types.ts';
+import { readAndSendRepairs, replicates } from './exchange-context.ts';
+import { SegmentListing } from './segment-listing.ts';
 
 type Phase = 'roots' | 'listing' | 'keys' | 'done';
 
 export class InitiatorExchange {
   private phase: Phase = 'roots';
   private scanId: number | undefined;
-  private readonly listed = new Map<string, ScannedEntry>();
-  private differing = new Set<number>();
+  private listing: SegmentListing | undefined;
+  /** The replicas differed and this exchange went through to repair: the next may follow at once. */
+  repaired = false;
 
   constructor(
     private readonly context: ExchangeContext,
@@ -45,43 +45,37 @@ export class InitiatorExchange {
       if (reply.status === 'same') this.context.host.count('aae.exchangesInSync');
       return this.finish();
     }
-    this.context.host.count('aae.segmentsCompared', reply.segments.length);
+    const { host, settings, scanner } = this.context;
+    host.count('aae.segmentsCompared', reply.segments.length);
     const differing = reply.segments.filter(({ segment, hash }) => tree.segmentHash(segment) !== hash).map(({ segment }) => segment);
-    this.differing = new Set(differing.slice(0, this.context.settings.segmentsPerExchangeMax));
-    this.context.host.count('aae.segmentsDiffering', differing.length);
-    if (this.differing.size === 0) return this.finish();
+    host.count('aae.segmentsDiffering', differing.length);
+    if (differing.length === 0) return this.finish();
+    const listing = new SegmentListing(differing.slice(0, settings.segmentsPerExchangeMax), settings.listedKeysPerExchangeMax);
+    this.listing = listing;
     this.phase = 'listing';
-    this.scanId = this.context.scanner.start(this.partition, {
-      onEntries: (entries) => this.onListed(entries),
-      onDone: () => this.sendKeys(),
-    });
+    this.scanId = scanner.start(this.partition, { onEntries: (entries) => listing.add(entries), onDone: () => this.sendKeys(listing) });
   }
 
   onKeysReply(reply: AaeKeysReply): void {
     if (this.phase !== 'keys') return;
-    const wanted = reply.wanted.map(({ bucket, key }) => this.listed.get(keyIdOf(bucket, key))).filter((entry) => entry !== undefined);
-    const toPeer = wanted.filter((entry) => replicates(this.context, this.peer, this.partition, entry.bucket));
-    sendRepairs(this.context, this.peer, this.opId, this.partition, toPeer);
+    const toPeer = reply.wanted.filter(({ bucket }) => replicates(this.context, this.peer, this.partition, bucket));
+    readAndSendRepairs(this.context, this.peer, this.opId, this.partition, toPeer);
+    this.repaired = reply.status === 'ok';
     this.finish();
   }
 
-  /** Abandons the exchange (timeout, peer unreachable): the next exchange of the partition retries. */
+  /** Ends the exchange (done, timed out, peer unreachable): the next exchange of the partition retries. */
   finish(): void {
     if (this.scanId !== undefined) this.context.scanner.cancel(this.scanId);
-    this.listed.clear();
+    this.listing = undefined;
     this.phase = 'done';
   }
 
-  private onListed(entries: readonly ScannedEntry[]): void {
-    for (const entry of entries) {
-      if (this.differing.has(segmentOf(entry.bucket, entry.key))) this.listed.set(keyIdOf(entry.bucket, entry.key), entry);
-    }
-  }
-
-  private sendKeys(): void {
+  private sendKeys(listing: SegmentListing): void {
     this.scanId = undefined;
     this.phase = 'keys';
-    const keys = [...this.listed.values()].map(({ bucket, key, object }) => ({ bucket, key, digest: keyDigest(bucket, key, object)! }));
-    this.context.host.send(this.peer, { kind: 'aaeKeys', opId: this.opId, partition: this.partition, segments: [...this.differing], keys });
+    const message = { kind: 'aaeKeys', opId: this.opId, partition: this.partition, segments: listing.coveredSegments(), keys: listing.keys() } as const;
+    this.listing = undefined;
+    this.context.host.send(this.peer, message);
   }
 }

@@ -15,6 +15,11 @@ export interface AntiEntropySettings {
   readonly responderExchangesMax: number;
   /** Differing segments repaired per exchange; the rest wait for the next exchange of the partition. */
   readonly segmentsPerExchangeMax: number;
+  /**
+   * Keys one exchange lists (the initiator's keys in the differing segments it takes on): whole
+   * segments are taken while they fit. At most `aaeListedKeysMax`, what a peer accepts.
+   */
+  readonly listedKeysPerExchangeMax: number;
   /** Budget of background work (tree builds, key listings, repairs), in keys read or sent per second. */
   readonly keysPerSecondMax: number;
   /** The same budget in value bytes per second. */
@@ -42,7 +47,8 @@ export const defaultAntiEntropySettings: AntiEntropySettings = {
   exchangeIntervalMs: 1_000,
   exchangeTimeoutMs: 30_000,
   responderExchangesMax: 4,
-  segmentsPerExchangeMax: 64,
+  segmentsPerExchangeMax: 1024,
+  listedKeysPerExchangeMax: 10_000,
   keysPerSecondMax: 5_000,
   bytesPerSecondMax: 8 * 1024 * 1024,
   scanChunkEntriesMax: 256,

@@ -71,4 +71,16 @@ describe('node settings', () => {
     assert.equal(resolveNodeSettings({ ...oneNode, config: configFile({ keyBytesMax: userKeyBytesMax }) }).cluster.requestLimits.keyBytesMax, userKeyBytesMax);
     assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ keyBytesMax: userKeyBytesMax + 1 }) }), refusedFor(/keyBytesMax/));
   });
+
+  test('dialAddresses: a node may dial a peer through another address (a proxy); each entry is checked', () => {
+    const nodes = (dial: unknown) => [
+      { name: 'n1', address: '127.0.0.1:7001', httpUrl: 'http://127.0.0.1:8001', dialAddresses: dial },
+      { name: 'n2', address: '127.0.0.1:7002', httpUrl: 'http://127.0.0.1:8002' },
+    ];
+    const settings = resolveNodeSettings({ name: 'n1', config: configFile({ nodes: nodes({ n2: '127.0.0.1:9002' }) }) });
+    assert.deepEqual([...settings.dialAddresses], [['n2', '127.0.0.1:9002']]);
+    assert.deepEqual([...resolveNodeSettings({ name: 'n2', config: configFile({ nodes: nodes({ n2: '127.0.0.1:9002' }) }) }).dialAddresses], []);
+    assert.throws(() => resolveNodeSettings({ name: 'n1', config: configFile({ nodes: nodes({ n2: 'nowhere' }) }) }), refusedFor(/dialAddresses\.n2/));
+    assert.throws(() => resolveNodeSettings({ name: 'n1', config: configFile({ nodes: nodes(['x']) }) }), refusedFor(/dialAddresses/));
+  });
 });

@@ -18,6 +18,12 @@ import { userKeyBytesMax } from '../storage/keys.ts';
 export interface NodeEntry extends RingNode {
   /** Data directory of this node, when the config file says where (relative to the file). */
   readonly dataDir?: string | undefined;
+  /**
+   * Where THIS node dials some peers instead of their advertised `address` (peer name →
+   * host:port): for a relay or proxy in between. Fault tests put a cuttable proxy on every link
+   * this way (test/helpers/link-proxy.ts).
+   */
+  readonly dialAddresses?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface ClusterSettings {
@@ -51,6 +57,8 @@ export interface NodeSettings {
    * how a node started without a cluster config finds the cluster's ring (Dynamo §4.8.2).
    */
   readonly seeds: ReadonlyMap<string, string>;
+  /** Peers this node dials somewhere other than their advertised address (NodeEntry.dialAddresses). */
+  readonly dialAddresses: ReadonlyMap<string, string>;
   /**
    * Whether the config file or --peer flags list this node. A node that is not listed and has
    * seeds is a new node: it starts with no ring of its own and learns the cluster's from a seed
@@ -154,6 +162,7 @@ function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry
   if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) bad(`${field}.capacity`, 'expected a positive number');
   if (entry.zone !== undefined && entry.zone !== null && typeof entry.zone !== 'string') bad(`${field}.zone`, 'expected a string');
   if (entry.dataDir !== undefined && typeof entry.dataDir !== 'string') bad(`${field}.dataDir`, 'expected a path');
+  const dialAddresses = parseDialAddresses(`${field}.dialAddresses`, entry.dialAddresses);
   return {
     name,
     address: entry.address,
@@ -161,7 +170,21 @@ function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry
     capacity,
     zone: typeof entry.zone === 'string' ? entry.zone : undefined,
     dataDir: typeof entry.dataDir === 'string' ? resolve(baseDir, entry.dataDir) : undefined,
+    dialAddresses,
   };
+}
+
+function parseDialAddresses(field: string, raw: unknown): ReadonlyMap<string, string> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad(field, 'expected an object of peer name → "host:port"');
+  const addresses = new Map<string, string>();
+  for (const [peer, address] of Object.entries(raw as Record<string, unknown>)) {
+    validName(`${field}.${peer}`, peer);
+    if (typeof address !== 'string') bad(`${field}.${peer}`, 'expected "host:port"');
+    parseHostPort(`${field}.${peer}`, address);
+    addresses.set(peer, address);
+  }
+  return addresses;
 }
 
 function parseBuckets(raw: unknown, base: BucketProps): { buckets: Map<string, BucketProps>; defaultBucket: BucketProps } {
@@ -297,6 +320,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     name,
     dataDir,
     storage,
+    dialAddresses: self.dialAddresses ?? new Map(),
     listenHost: listen.host,
     listenPort: listen.port,
     httpHost: http.hostname.replace(/^\[|\]$/g, ''),

@@ -161,7 +161,7 @@ export class NodeRuntime {
 
   private async startTransport(): Promise<void> {
     const { settings } = this;
-    const peers = this.node.membership.addresses();
+    const peers = this.dialedAddresses();
     this.addressesVersion = this.node.membership.addressesVersion;
     this.transport = new Transport({
       nodeName: settings.name,
@@ -175,6 +175,13 @@ export class NodeRuntime {
       logger: this.logger,
     });
     await this.transport.start();
+  }
+
+  /** The members' addresses as this node dials them: advertised, unless the config says otherwise. */
+  private dialedAddresses(): Map<string, string> {
+    const addresses = this.node.membership.addresses();
+    for (const [peer, address] of this.settings.dialAddresses) if (addresses.has(peer)) addresses.set(peer, address);
+    return addresses;
   }
 
   /** Acts on a well-formed message; drops, logs and counts any other (peer-message-check.ts). */
@@ -203,7 +210,7 @@ export class NodeRuntime {
     const { membership } = this.node;
     if (membership.addressesVersion !== this.addressesVersion) {
       this.addressesVersion = membership.addressesVersion;
-      this.transport?.setPeers(membership.addresses());
+      this.transport?.setPeers(this.dialedAddresses());
     }
   }
 

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LinkProxy } from './link-proxy.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const cliPath = join(root, 'src', 'cli', 'main.ts');
@@ -28,6 +29,8 @@ export interface ClusterOptions {
   readonly buckets?: Record<string, unknown>;
   readonly storage?: 'lmdb' | 'memory';
   readonly extra?: Record<string, unknown>;
+  /** Route every node-to-node link through a LinkProxy, so the test can cut and heal links. */
+  readonly proxied?: boolean;
 }
 
 /** Ports the OS says are free right now (bind to 0, read, close). */
@@ -65,6 +68,8 @@ export class TestCluster {
     readonly dir: string,
     readonly configPath: string,
     readonly nodes: TestNode[],
+    /** The proxy on every link, when started with `proxied`. */
+    readonly proxy: LinkProxy | undefined,
   ) {}
 
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
@@ -79,17 +84,18 @@ export class TestCluster {
       process: undefined,
     }));
     const configPath = join(dir, 'cluster.json');
+    const proxy = options.proxied ? await LinkProxy.start(new Map(nodes.map((node) => [node.name, node.address]))) : undefined;
     const config = {
       clusterName: 'test',
       partitionCount: options.partitionCount ?? 64,
       storage: options.storage ?? 'lmdb',
       requestTimeoutMs: 2_000,
-      nodes: nodes.map(({ name, address, httpUrl, dataDir }) => ({ name, address, httpUrl, dataDir })),
+      nodes: nodes.map(({ name, address, httpUrl, dataDir }) => ({ name, address, httpUrl, dataDir, dialAddresses: proxy?.dialAddressesOf(name) })),
       buckets: options.buckets ?? {},
       ...options.extra,
     };
     writeFileSync(configPath, JSON.stringify(config, null, 2));
-    const cluster = new TestCluster(dir, configPath, nodes);
+    const cluster = new TestCluster(dir, configPath, nodes, proxy);
     await Promise.all(nodes.map((node) => cluster.startNode(node.name)));
     return cluster;
   }
@@ -174,6 +180,7 @@ export class TestCluster {
 
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((node) => this.kill(node.name, 'SIGTERM')));
+    await this.proxy?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

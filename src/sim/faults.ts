@@ -8,7 +8,7 @@ import { KvorumError } from '../core/errors.ts';
 import type { Prng } from './prng.ts';
 import type { SimWorld } from './world.ts';
 
-export const faultKinds = ['crash', 'wipe', 'flap', 'partition', 'clog', 'drop', 'duplicate', 'latency', 'slowDisk', 'join', 'leave'] as const;
+export const faultKinds = ['crash', 'wipe', 'flap', 'partition', 'longPartition', 'clog', 'drop', 'duplicate', 'latency', 'slowDisk', 'join', 'leave'] as const;
 
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -21,6 +21,11 @@ export type Fault =
   | { readonly kind: 'flap'; readonly atMs: number; readonly untilMs: number; readonly node: string; readonly downMs: number; readonly upMs: number }
   /** Nodes in different groups cannot talk to each other (clients still reach every node). */
   | { readonly kind: 'partition'; readonly atMs: number; readonly untilMs: number; readonly groups: readonly (readonly string[])[] }
+  /**
+   * A partition into two groups for most of the safety phase, while clients keep writing on both
+   * sides: the split-brain Dynamo is built to accept writes through (§4.6), healed at the end.
+   */
+  | { readonly kind: 'longPartition'; readonly atMs: number; readonly untilMs: number; readonly groups: readonly (readonly string[])[] }
   /** Messages from `from` to `to` are held (the other direction flows). */
   | { readonly kind: 'clog'; readonly atMs: number; readonly untilMs: number; readonly from: string; readonly to: string }
   /** Each message is lost with probability `rate`, silently. */
@@ -87,6 +92,10 @@ function randomFault(prng: Prng, kind: FaultKind, options: ScheduleOptions): Fau
       return { kind, atMs, untilMs, node: prng.pick(nodeNames), downMs: prng.int(2, 40), upMs: prng.int(5, 100) };
     case 'partition':
       return { kind, atMs, untilMs, groups: randomGroups(prng, nodeNames) };
+    case 'longPartition': {
+      const longAtMs = startMs + prng.int(0, Math.max(1, Math.floor((endMs - startMs) * longPartitionStartShareMax)));
+      return { kind, atMs: longAtMs, untilMs: endMs, groups: randomGroups(prng, nodeNames, 2) };
+    }
     case 'clog': {
       const [from, to] = prng.shuffled(nodeNames) as [string, string];
       return { kind, atMs, untilMs, from, to };
@@ -106,10 +115,13 @@ function randomFault(prng: Prng, kind: FaultKind, options: ScheduleOptions): Fau
   }
 }
 
+/** A long partition starts within this share of the safety phase, and lasts to its end. */
+const longPartitionStartShareMax = 0.1;
+
 /** Two groups (sometimes one node alone), or three. Never a group of nobody. */
-function randomGroups(prng: Prng, nodeNames: readonly string[]): string[][] {
+function randomGroups(prng: Prng, nodeNames: readonly string[], groupsCountWanted?: number): string[][] {
   const shuffled = prng.shuffled(nodeNames);
-  const groupsCount = nodeNames.length >= 4 && prng.chance(0.3) ? 3 : 2;
+  const groupsCount = groupsCountWanted ?? (nodeNames.length >= 4 && prng.chance(0.3) ? 3 : 2);
   const cuts = new Set<number>();
   while (cuts.size < groupsCount - 1) cuts.add(prng.int(1, shuffled.length));
   const bounds = [0, ...[...cuts].sort((a, b) => a - b), shuffled.length];
@@ -149,6 +161,7 @@ function startFault(world: SimWorld, fault: Fault): void {
     case 'flap':
       return; // scheduled cycle by cycle (scheduleFlap)
     case 'partition':
+    case 'longPartition':
       return network.partition(fault.groups);
     case 'clog':
       return network.clog(fault.from, fault.to);
@@ -182,6 +195,7 @@ function endFault(world: SimWorld, fault: Fault): void {
     case 'flap':
       return;
     case 'partition':
+    case 'longPartition':
       if (network.partitionGroups === fault.groups) network.partition([]);
       return;
     case 'clog':
@@ -215,7 +229,8 @@ export function describeFault(fault: Fault): string {
     case 'flap':
       return `${window}  flap ${fault.node} (down ${fault.downMs} ms, up ${fault.upMs} ms, repeatedly)`;
     case 'partition':
-      return `${window}  partition ${fault.groups.map((group) => `{${group.join(' ')}}`).join(' | ')}`;
+    case 'longPartition':
+      return `${window}  ${fault.kind} ${fault.groups.map((group) => `{${group.join(' ')}}`).join(' | ')}`;
     case 'clog':
       return `${window}  clog ${fault.from} -> ${fault.to}`;
     case 'drop':

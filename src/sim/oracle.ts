@@ -44,6 +44,8 @@ export class Oracle implements WorldObserver {
   private readonly answeredContexts = new Map<CausalContext, WriteVersion>();
   private readonly storesAtAnswer = new Map<CausalContext, number>();
   private readonly labelByDot = new Map<string, string>();
+  /** By dotKey: every node whose disk has held the sibling (whatever the ring said then). */
+  private readonly holdersByDot = new Map<string, Set<string>>();
   private world: SimWorld | undefined;
 
   attach(world: SimWorld): void {
@@ -60,6 +62,7 @@ export class Oracle implements WorldObserver {
     if (after === null || after === before) return;
     for (const sibling of after.siblings) {
       if (before?.siblings.includes(sibling)) continue;
+      this.recordHolder(write.node, effect.bucket, effect.key, sibling.dot);
       this.checkSibling(write.node, effect.bucket, effect.key, sibling.dot, labelOf(sibling.value));
     }
   }
@@ -94,6 +97,18 @@ export class Oracle implements WorldObserver {
   }
 
   /** Distinct nodes wiped at or after `sinceMs`, among `nodes`. */
+  /** Nodes whose disk has held the sibling with this dot at some point. */
+  holdersOf(bucket: string, key: string, dot: Dot): ReadonlySet<string> {
+    return this.holdersByDot.get(dotKey(bucket, key, dot)) ?? new Set();
+  }
+
+  private recordHolder(node: string, bucket: string, key: string, dot: Dot): void {
+    const id = dotKey(bucket, key, dot);
+    let holders = this.holdersByDot.get(id);
+    if (holders === undefined) this.holdersByDot.set(id, (holders = new Set()));
+    holders.add(node);
+  }
+
   wipedSince(nodes: readonly string[], sinceMs: number): number {
     return new Set(this.wipes.filter((wipe) => wipe.atMs >= sinceMs && nodes.includes(wipe.node)).map((wipe) => wipe.node)).size;
   }

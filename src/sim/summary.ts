@@ -6,13 +6,13 @@ export function summarizeRuns(results: readonly RunResult[], elapsedS: number): 
   const failed = results.filter((result) => !result.ok);
   const lines = [
     `${results.length} seeds in ${elapsedS.toFixed(1)} s: ${results.length - failed.length} ok, ${failed.length} failed`,
-    'fault kind   seeds  failed    ops   acked  failed unknown',
+    'fault kind      seeds  failed    ops   acked  failed unknown',
   ];
   for (const kind of ['none', ...faultKinds] as const) {
     const withKind = results.filter((result) => (kind === 'none' ? result.faults.length === 0 : result.faults.some((fault) => fault.kind === kind)));
     const sum = (pick: (result: RunResult) => number): number => withKind.reduce((total, result) => total + pick(result), 0);
     const cells = [
-      kind.padEnd(10),
+      kind.padEnd(13),
       String(withKind.length).padStart(7),
       String(withKind.filter((result) => !result.ok).length).padStart(7),
       String(sum((r) => r.stats.operations)).padStart(7),

@@ -46,7 +46,10 @@ function checkKey(world: SimWorld, writes: readonly HistoryEntry[], oracle: Orac
   const infos = index.ofKey(bucket, key);
   const excused = (info: VersionInfo): boolean => {
     const acked = info.entry.outcome === 'ok' && index.acknowledgedVersion(info.entry) === info.version;
-    return oracle.wipedSince(replicas, info.version.madeMs) >= (acked ? info.entry.quorum : 1);
+    // The key's replicas now, and every node that held the version: membership changes move
+    // replicas, so a copy may have lived on a node the final ring no longer lists.
+    const holders = [...new Set([...replicas, ...oracle.holdersOf(bucket, key, info.version.dot)])];
+    return oracle.wipedSince(holders, info.version.madeMs) >= (acked ? info.entry.quorum : 1);
   };
   const final = joinedObject(world, bucket, key);
   const present = new Set((final?.siblings ?? []).map((sibling) => dotKey(bucket, key, sibling.dot)));

@@ -5,6 +5,7 @@
  * this with TCP, HTTP and LMDB; the simulator with a virtual network and disk.
  */
 import type { ClientRequest, ClientResult, PeerMessage, TransferEntry } from './messages.ts';
+import type { HintOp, HintOutcome } from './handoff/hint-op.ts';
 import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
 
 /** Who is waiting for the answer of a coordinated request. */
@@ -24,7 +25,9 @@ export type NodeInput =
   /** Time passed: deadlines are checked. Runtimes tick every few milliseconds. */
   | { readonly type: 'tick' }
   /** A transfer scan this node asked for has read its chunk (`exhausted`: the partition ends there). */
-  | { readonly type: 'transferScanned'; readonly scanId: number; readonly entries: readonly TransferEntry[]; readonly exhausted: boolean };
+  | { readonly type: 'transferScanned'; readonly scanId: number; readonly entries: readonly TransferEntry[]; readonly exhausted: boolean }
+  /** A hint op this node asked for has finished (handoff/hint-op.ts). */
+  | { readonly type: 'hintsDone'; readonly hintsId: number; readonly outcome: HintOutcome };
 
 export type Effect =
   | { readonly type: 'send'; readonly to: string; readonly message: PeerMessage }
@@ -54,4 +57,6 @@ export type Effect =
       readonly after: { readonly bucket: string; readonly key: string } | null;
       readonly entriesMax: number;
       readonly bytesMax: number;
-    };
+    }
+  /** Run `op` on this node's hints (the hints namespace, apart from owned data), then feed back `hintsDone`. */
+  | { readonly type: 'hints'; readonly hintsId: number; readonly op: HintOp };

@@ -25,7 +25,8 @@ export type ErrorCode = keyof typeof errorCodes;
 
 /** Numbers a quorum failure reports: how many answers were needed and how many came. */
 export interface QuorumDetail {
-  readonly quorum: 'r' | 'w';
+  /** pr and pw: replies or stores required from primaries (not fallbacks) of the preference list. */
+  readonly quorum: 'r' | 'w' | 'pr' | 'pw';
   readonly required: number;
   readonly received: number;
 }
@@ -50,7 +51,7 @@ export class KvorumError extends Error {
 }
 
 export function quorumNotMet(detail: QuorumDetail): KvorumError {
-  const verb = detail.quorum === 'r' ? 'read' : 'write';
+  const verb = detail.quorum === 'r' || detail.quorum === 'pr' ? 'read' : 'write';
   return new KvorumError(
     'quorum_not_met',
     `${verb} quorum not met: ${detail.quorum}=${detail.required} required, ${detail.received} replied`,

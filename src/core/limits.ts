@@ -48,7 +48,11 @@ export interface BucketProps {
   readonly w: number;
   /** `siblings` keeps concurrent writes for the application to merge; `lww` keeps the newest (lossy). */
   readonly resolution: 'siblings' | 'lww';
+  /** Of the R replies, how many must come from primaries, not fallbacks (Riak's pr; 0: any). */
+  readonly pr: number;
+  /** Of the W stores, how many must be on primaries, not hints on fallbacks (Riak's pw; 0: any). */
+  readonly pw: number;
 }
 
 /** The paper's most common configuration (Dynamo §6: N=3, R=2, W=2). */
-export const defaultBucketProps: BucketProps = { n: 3, r: 2, w: 2, resolution: 'siblings' };
+export const defaultBucketProps: BucketProps = { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0 };

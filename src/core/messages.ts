@@ -61,6 +61,8 @@ export interface ReplicaRead {
   readonly partition: number;
   readonly bucket: string;
   readonly key: string;
+  /** The receiver is asked as a fallback (sloppy quorum): answer with the hints it holds for the key too. */
+  readonly withHints?: boolean | undefined;
 }
 
 export interface ReplicaReadReply {
@@ -79,6 +81,11 @@ export interface ReplicaWrite {
   readonly bucket: string;
   readonly key: string;
   readonly object: StoredObject;
+  /**
+   * The receiver stands in for this unreachable primary (sloppy quorum, Dynamo §4.6): keep the
+   * version as a hint for it instead of storing it as owned data.
+   */
+  readonly hintFor?: string | undefined;
 }
 
 export interface ReplicaWriteReply {
@@ -195,6 +202,34 @@ export interface AaeRepair {
   readonly objects: readonly TransferEntry[];
 }
 
+/** A heartbeat for the failure detector (Dynamo §4.8); any reply proves the sender alive. */
+export interface Ping {
+  readonly kind: 'ping';
+  readonly opId: number;
+}
+
+export interface Pong {
+  readonly kind: 'pong';
+  readonly opId: number;
+}
+
+/** A version held as a hint for the receiver, handed back now that it is reachable (Dynamo §4.6). */
+export interface HintDeliver {
+  readonly kind: 'hintDeliver';
+  readonly opId: number;
+  readonly partition: number;
+  readonly bucket: string;
+  readonly key: string;
+  readonly object: StoredObject;
+}
+
+/** The owner stored a delivered hint (no error): the holder may delete it. */
+export interface HintDeliverReply {
+  readonly kind: 'hintDeliverReply';
+  readonly opId: number;
+  readonly error?: ClientError | undefined;
+}
+
 export type PeerMessage =
   | ReplicaRead
   | ReplicaReadReply
@@ -209,7 +244,11 @@ export type PeerMessage =
   | AaeExchangeReply
   | AaeKeys
   | AaeKeysReply
-  | AaeRepair;
+  | AaeRepair
+  | Ping
+  | Pong
+  | HintDeliver
+  | HintDeliverReply;
 
 export type PeerMessageKind = PeerMessage['kind'];
 
@@ -221,6 +260,10 @@ export const peerMessageCodes: Readonly<Record<PeerMessageKind, number>> = {
   replicaWriteReply: 4,
   forward: 5,
   forwardReply: 6,
+  ping: 7,
+  pong: 8,
+  hintDeliver: 9,
+  hintDeliverReply: 10,
   aaeExchange: 11,
   aaeExchangeReply: 12,
   aaeKeys: 13,

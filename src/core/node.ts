@@ -17,9 +17,14 @@ import { ForwardOperation } from './coordinator/forward.ts';
 import { GetOperation } from './coordinator/get.ts';
 import type { Operation, OperationHost, StoreTarget } from './coordinator/operation.ts';
 import { PutOperation } from './coordinator/put.ts';
+import type { Hint, HintOp, HintOutcome } from './handoff/hint-op.ts';
+import { HintedHandoff, type HandoffHost } from './handoff/hinted-handoff.ts';
+import { FailureDetector, type PeerReachability } from './membership/failure-detector.ts';
+import { pingTargets } from './membership/ping-targets.ts';
+import { Pinger } from './membership/pinger.ts';
 import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
 import { partitionOf } from './ring/hash.ts';
-import { preferenceList } from './ring/ring.ts';
+import { extendedPreferenceList, preferenceList } from './ring/ring.ts';
 import type { Ring } from './ring/types.ts';
 import type { Actor, StoredObject } from './version/types.ts';
 import { viewOfRing } from './membership/initial-view.ts';
@@ -76,6 +81,7 @@ type StoreContinuation =
   | { readonly type: 'replicaRead'; readonly from: string; readonly opId: number }
   | { readonly type: 'replicaWrite'; readonly from: string; readonly opId: number }
   | { readonly type: 'callback'; readonly done: (outcome: StoreOutcome) => void }
+  | { readonly type: 'hintDeliver'; readonly from: string; readonly opId: number }
   | { readonly type: 'none' };
 
 export class KvNode {
@@ -95,6 +101,12 @@ export class KvNode {
   private readonly scanContinuations = new Map<number, (result: ScanResult) => void>();
   readonly membership: Membership;
   readonly antiEntropy: AntiEntropy;
+  private readonly detector = new FailureDetector();
+  private readonly pinger = new Pinger(this.detector);
+  private readonly handoff = new HintedHandoff();
+  private readonly handoffHost: HandoffHost;
+  private nextHintsId = 1;
+  private readonly hintsContinuations = new Map<number, (outcome: HintOutcome) => void>();
 
   constructor(private readonly config: NodeConfig) {
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
@@ -107,6 +119,7 @@ export class KvNode {
     this.ring = servingRing(membershipConfig.initialView);
     const antiEntropySettings = { ...defaultAntiEntropySettings, partitionReplicas: membershipConfig.replicasN, ...config.antiEntropy };
     this.antiEntropy = new AntiEntropy(antiEntropySettings, this.makeAntiEntropyHost());
+    this.handoffHost = this.makeHandoffHost();
   }
 
   get name(): string {
@@ -115,6 +128,21 @@ export class KvNode {
 
   get currentRing(): Ring {
     return this.ring;
+  }
+
+  /** Whether this node's failure detector (Dynamo §4.8) takes `peer` to be reachable now. */
+  isReachable(peer: string): boolean {
+    return peer === this.name || this.detector.isReachable(peer, this.nowMs);
+  }
+
+  /** The failure detector's view of `peer`, for status pages. */
+  reachability(peer: string): PeerReachability | 'self' {
+    return peer === this.name ? 'self' : this.detector.reachability(peer, this.nowMs);
+  }
+
+  /** Hints this node holds for unreachable owners, not yet delivered (Dynamo §4.6). */
+  get hintsPendingCount(): number {
+    return this.handoff.pending;
   }
 
   /** Operations in flight (coordinated requests and forwards). */
@@ -144,6 +172,9 @@ export class KvNode {
         break;
       case 'transferScanned':
         this.onTransferScanned(input.scanId, { entries: input.entries, exhausted: input.exhausted });
+        break;
+      case 'hintsDone':
+        this.onHintsDone(input.hintsId, input.outcome);
         break;
       default:
         unreachable(input, 'node input');
@@ -195,23 +226,27 @@ export class KvNode {
     }
     const partition = partitionOf(request.bucket, request.key, this.ring.partitionCount);
     const target: StoreTarget = { partition, bucket: request.bucket, key: request.key };
-    const replicas = preferenceList(this.ring, partition, props.n);
+    const extended = extendedPreferenceList(this.ring, partition);
+    const replicas = extended.slice(0, props.n);
     const opId = this.nextOpId++;
     const deadlineMs = this.nowMs + timeoutMs;
     const resolution = props.resolution;
     let operation: Operation;
     if (request.kind === 'get') {
       const r = validateQuorum('r', request.r, props);
-      operation = new GetOperation({ opId, deadlineMs, requester, target, replicas, r, resolution });
+      operation = new GetOperation({ opId, deadlineMs, requester, target, extended, n: props.n, r, pr: props.pr, resolution });
     } else {
       validateValue(request.value, request.contentType, this.config.requestLimits);
       const w = validateQuorum('w', request.w, props);
-      if (!replicas.includes(this.name) && !forwarded) {
+      // Forward to a reachable primary; with none reachable, coordinate here (sloppy quorum, Dynamo §4.6).
+      const candidates = replicas.filter((node) => this.isReachable(node));
+      if (!replicas.includes(this.name) && !forwarded && candidates.length > 0) {
         const forwardedTimeoutMs = Math.max(1, timeoutMs - forwardMarginMs);
-        operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates: replicas, forwardedTimeoutMs });
+        operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
       } else {
         const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };
-        operation = new PutOperation({ opId, deadlineMs, requester, target, replicas, w, intent, actor: this.config.actor, resolution });
+        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, actor: this.config.actor, resolution };
+        operation = new PutOperation(plan);
       }
     }
     this.operations.set(opId, operation);
@@ -223,15 +258,32 @@ export class KvNode {
   // ---- Messages from peers ----
 
   private onPeerMessage(from: string, message: PeerMessage): void {
+    this.detector.heard(from, this.nowMs); // every message is a heartbeat (Dynamo §4.8)
     switch (message.kind) {
       case 'replicaRead':
-        this.storeFor({ type: 'replicaRead', from, opId: message.opId }, message, { kind: 'read' });
+        if (message.withHints) this.readWithHintsFor(from, message);
+        else this.storeFor({ type: 'replicaRead', from, opId: message.opId }, message, { kind: 'read' });
         break;
       case 'replicaWrite': {
         const { resolution } = this.config.bucketProps(message.bucket);
-        this.storeFor({ type: 'replicaWrite', from, opId: message.opId }, message, { kind: 'merge', object: message.object, resolution });
+        if (message.hintFor != null && message.hintFor !== this.name) this.keepHintFor(from, message.opId, { ...message, owner: message.hintFor }, resolution);
+        else this.storeFor({ type: 'replicaWrite', from, opId: message.opId }, message, { kind: 'merge', object: message.object, resolution });
         break;
       }
+      case 'hintDeliver': {
+        // The owner merges a handed-back hint exactly as a replica write.
+        const { resolution } = this.config.bucketProps(message.bucket);
+        this.storeFor({ type: 'hintDeliver', from, opId: message.opId }, message, { kind: 'merge', object: message.object, resolution });
+        break;
+      }
+      case 'ping':
+        this.send(from, { kind: 'pong', opId: message.opId });
+        break;
+      case 'pong':
+        break;
+      case 'hintDeliverReply':
+        this.handoff.onReply(this.handoffHost, from, message);
+        break;
       case 'forward':
         this.onRequest({ type: 'peer', node: from, opId: message.opId }, message.request, true);
         break;
@@ -259,6 +311,7 @@ export class KvNode {
 
   private onDeliveryFailed(to: string, message: PeerMessage): void {
     this.count('deliveryFailures');
+    this.detector.failed(to, this.nowMs);
     switch (message.kind) {
       case 'replicaRead':
       case 'replicaWrite':
@@ -268,6 +321,7 @@ export class KvNode {
       case 'replicaReadReply':
       case 'replicaWriteReply':
       case 'forwardReply':
+      case 'hintDeliverReply':
         // The requester will see its deadline pass; nothing to retry here.
         break;
       case 'gossip':
@@ -282,6 +336,12 @@ export class KvNode {
       case 'aaeRepair':
         this.antiEntropy.onDeliveryFailed(to, message);
         break;
+      case 'hintDeliver':
+        this.handoff.onDeliveryFailed(message.opId);
+        break;
+      case 'ping':
+      case 'pong':
+        break; // the failure detector has noted it
       default:
         unreachable(message, 'peer message');
     }
@@ -315,6 +375,14 @@ export class KvNode {
           error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
         });
         return;
+      case 'hintDeliver':
+        if (outcome.ok) this.count('hints.received');
+        this.send(continuation.from, {
+          kind: 'hintDeliverReply',
+          opId: continuation.opId,
+          error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
+        });
+        return;
       case 'replicaWrite':
         this.send(continuation.from, {
           kind: 'replicaWriteReply',
@@ -340,6 +408,55 @@ export class KvNode {
     }
     this.membership.onTick();
     this.antiEntropy.onTick();
+    const peers = new Set([...pingTargets(this.ring, this.name), ...this.handoff.owners]);
+    peers.delete(this.name);
+    this.pinger.tick(this.nowMs, peers, (peer) => this.send(peer, { kind: 'ping', opId: this.nextOpId++ }));
+    this.handoff.tick(this.handoffHost);
+  }
+
+  // ---- Hints (Dynamo §4.6) ----
+
+  private onHintsDone(hintsId: number, outcome: HintOutcome): void {
+    const done = this.hintsContinuations.get(hintsId);
+    assert(done, `hint outcome for unknown hints id ${hintsId}`);
+    this.hintsContinuations.delete(hintsId);
+    done(outcome);
+  }
+
+  private hints(op: HintOp, done: (outcome: HintOutcome) => void): void {
+    const hintsId = this.nextHintsId++;
+    this.hintsContinuations.set(hintsId, done);
+    this.effects.push({ type: 'hints', hintsId, op });
+  }
+
+  /** Keeps a version for an unreachable owner; `done` learns whether it reached the disk. */
+  private storeHint(hint: Hint, resolution: BucketProps['resolution'], done: (ok: boolean, error?: HintOutcome) => void): void {
+    this.hints({ kind: 'store', hint, resolution }, (outcome) => {
+      if (outcome.kind === 'stored') {
+        this.count('hints.stored');
+        this.handoff.onHintStored(hint, outcome.created);
+      }
+      done(outcome.kind === 'stored', outcome);
+    });
+  }
+
+  /** A fallback's side of a sloppy write: keep the version as a hint, then acknowledge it. */
+  private keepHintFor(from: string, opId: number, hint: Hint, resolution: BucketProps['resolution']): void {
+    this.storeHint(hint, resolution, (ok, outcome) => {
+      const error = !ok && outcome?.kind === 'failed' ? { kind: 'error' as const, ...outcome.error.toJSON() } : undefined;
+      this.send(from, { kind: 'replicaWriteReply', opId, error });
+    });
+  }
+
+  /** A fallback's side of a sloppy read: what it owns of the key joined with its hints for it. */
+  private readWithHintsFor(from: string, message: { opId: number; partition: number; bucket: string; key: string }): void {
+    const { resolution } = this.config.bucketProps(message.bucket);
+    const { partition, bucket, key } = message;
+    this.hints({ kind: 'readKey', target: { partition, bucket, key }, resolution }, (outcome) => {
+      const object = outcome.kind === 'read' ? outcome.object : null;
+      const error = outcome.kind === 'failed' ? { kind: 'error' as const, ...outcome.error.toJSON() } : undefined;
+      this.send(from, { kind: 'replicaReadReply', opId: message.opId, object, error });
+    });
   }
 
   // ---- Membership plumbing ----
@@ -462,6 +579,38 @@ export class KvNode {
       store: (operation, target, op) =>
         node.storeFor(operation ? { type: 'operation', operation } : { type: 'none' }, target, op),
       answer: (requester, result) => node.answer(requester, result),
+      count: (metric, by) => node.count(metric, by),
+      storeHint: (hint, resolution) => node.storeHint(hint, resolution, () => {}),
+      readWithHints: (operation, target, resolution) =>
+        node.hints({ kind: 'readKey', target, resolution }, (outcome) => {
+          if (operation.done) return;
+          if (outcome.kind === 'read') operation.onStored(node.host, { ok: true, object: outcome.object, previous: outcome.object });
+          else if (outcome.kind === 'failed') operation.onStored(node.host, { ok: false, error: outcome.error });
+          node.forgetIfDone(operation);
+        }),
+      isReachable: (peer) => node.isReachable(peer),
+    };
+  }
+
+  private makeHandoffHost(): HandoffHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    return {
+      get self() {
+        return node.name;
+      },
+      get nowMs() {
+        return node.nowMs;
+      },
+      nextOpId: () => node.nextOpId++,
+      isReachable: (peer) => node.isReachable(peer),
+      isMember: (peer) => node.ring.nodes.has(peer),
+      primariesOf: (hint) => preferenceList(node.ring, hint.partition, node.config.bucketProps(hint.bucket).n),
+      deliver: (to, opId, hint) => {
+        const { partition, bucket, key, object } = hint;
+        node.send(to, { kind: 'hintDeliver', opId, partition, bucket, key, object });
+      },
+      hints: (op, done) => node.hints(op, done),
       count: (metric, by) => node.count(metric, by),
     };
   }

@@ -31,6 +31,14 @@ function optionalCount(name: string, value: unknown): string | null {
   return value === undefined || Number.isSafeInteger(value) ? null : `${name} must be an integer, got ${describeValue(value)}`;
 }
 
+function optionalBooleanProblem(name: string, value: unknown): string | null {
+  return value == null || typeof value === 'boolean' ? null : `${name} must be a boolean, got ${describeValue(value)}`;
+}
+
+function optionalNameProblem(name: string, value: unknown): string | null {
+  return value == null || (typeof value === 'string' && value.length > 0) ? null : `${name} must be a node name, got ${describeValue(value)}`;
+}
+
 function errorProblem(value: unknown): string | null {
   if (!isRecord(value) || value.kind !== 'error') return `error must be {kind: "error", …}, got ${describeValue(value)}`;
   if (typeof value.code !== 'string' || !Object.hasOwn(errorCodes, value.code)) return `unknown error code ${describeValue(value.code)}`;
@@ -94,9 +102,9 @@ export function peerMessageProblem(value: unknown, partitionCount: number): stri
 function kindProblem(message: Fields, partitionCount: number): string | null {
   switch (message.kind) {
     case 'replicaRead':
-      return targetProblem(message, partitionCount);
+      return targetProblem(message, partitionCount) ?? optionalBooleanProblem('withHints', message.withHints);
     case 'replicaWrite':
-      return targetProblem(message, partitionCount) ?? storedObjectProblem(message.object);
+      return targetProblem(message, partitionCount) ?? storedObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor);
     case 'replicaReadReply':
       return message.error != null ? errorProblem(message.error) : objectOrNullProblem(message.object);
     case 'replicaWriteReply':
@@ -117,6 +125,13 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'aaeKeysReply':
     case 'aaeRepair':
       return aaeMessageProblem(message, partitionCount);
+    case 'ping':
+    case 'pong':
+      return null;
+    case 'hintDeliver':
+      return targetProblem(message, partitionCount) ?? storedObjectProblem(message.object);
+    case 'hintDeliverReply':
+      return message.error == null ? null : errorProblem(message.error);
     default:
       return `kind ${describeValue(message.kind)} unknown`;
   }

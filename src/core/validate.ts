@@ -71,7 +71,7 @@ export function validateTimeout(timeoutMs: number | undefined, fallbackMs: numbe
 
 export function validateBucketProps(props: Partial<BucketProps>, base: BucketProps): BucketProps {
   const merged = { ...base, ...props };
-  const { n, r, w, resolution } = merged;
+  const { n, r, w, resolution, pr, pw } = merged;
   const fail = (message: string): never => {
     throw new KvorumError('bad_bucket_props', message);
   };
@@ -79,5 +79,7 @@ export function validateBucketProps(props: Partial<BucketProps>, base: BucketPro
   if (!Number.isInteger(r) || r < 1 || r > n) fail(`r must be an integer from 1 to n=${n} (got ${r})`);
   if (!Number.isInteger(w) || w < 1 || w > n) fail(`w must be an integer from 1 to n=${n} (got ${w})`);
   if (resolution !== 'siblings' && resolution !== 'lww') fail(`resolution must be "siblings" or "lww" (got ${String(resolution)})`);
-  return { n, r, w, resolution };
+  if (!Number.isInteger(pr) || pr < 0 || pr > r) fail(`pr must be an integer from 0 to r=${r} (got ${pr})`);
+  if (!Number.isInteger(pw) || pw < 0 || pw > w) fail(`pw must be an integer from 0 to w=${w} (got ${pw})`);
+  return { n, r, w, resolution, pr, pw };
 }

@@ -23,6 +23,7 @@ import { openStorage } from '../storage/open.ts';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { partitionSizes, scanForTransfer, type PartitionSize } from './partition-scan.ts';
 import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
+import { HintExecutor } from './hint-executor.ts';
 import { StoreExecutor } from './store-executor.ts';
 import { Transport } from './transport/transport.ts';
 
@@ -42,6 +43,7 @@ export class NodeRuntime {
   private readonly pending = new Map<number, (result: ClientResult) => void>();
   private nextRequestId = 1;
   private lastNowMs = 0;
+  private readonly hintExecutor: HintExecutor;
   private peerMessagesRefused = 0;
   private closed = false;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -57,7 +59,9 @@ export class NodeRuntime {
     private readonly executor: StoreExecutor,
     private transport: Transport | undefined,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.hintExecutor = new HintExecutor(engine);
+  }
 
   static async start(settings: NodeSettings, logger: Logger): Promise<NodeRuntime> {
     if (settings.storage === 'lmdb') mkdirSync(settings.dataDir, { recursive: true });
@@ -124,12 +128,9 @@ export class NodeRuntime {
     });
   }
 
+  /** How this node's failure detector sees a peer (Dynamo §4.8: each node decides for itself). */
   peerStatus(name: string): PeerStatus {
-    if (name === this.settings.name) return 'self';
-    const state = this.transport?.stats().get(name)?.state;
-    if (state === 'open') return 'up';
-    if (state === 'backoff' || state === 'rejected') return 'down';
-    return 'unknown';
+    return this.node.reachability(name);
   }
 
   metrics(): ReadonlyMap<string, number> {
@@ -137,6 +138,7 @@ export class NodeRuntime {
     metrics.set('inflight', this.node.inflightCount);
     metrics.set('pendingClientRequests', this.pending.size);
     metrics.set('peerMessagesRefused', this.peerMessagesRefused);
+    metrics.set('hints.pending', this.node.hintsPendingCount);
     // Gauges of anti-entropy: keys held in settled trees, and the background rate in percent.
     metrics.set('aae.keysStored', this.node.antiEntropy.keysCount());
     metrics.set('aae.ratePercent', Math.round(100 * this.node.antiEntropy.rateShare));
@@ -237,6 +239,11 @@ export class NodeRuntime {
           .catch((error: unknown) => this.logger.error({ err: error, meta: effect.name }, 'could not persist a meta record'));
         return;
       }
+      case 'hints':
+        void this.hintExecutor.run(effect.op).then((outcome) => {
+          if (!this.closed) this.input({ type: 'hintsDone', hintsId: effect.hintsId, outcome });
+        });
+        return;
       case 'transferScan':
         void scanForTransfer(this.engine, effect).then(
           (result) => this.input({ type: 'transferScanned', scanId: effect.scanId, ...result }),

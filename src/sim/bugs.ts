@@ -62,8 +62,11 @@ export interface StepCause {
  */
 export function isReadRepair(cause: StepCause, effect: { type: 'send'; message: { kind: string } } | { type: 'store'; op: StoreOp }): boolean {
   if (effect.type === 'send') {
-    return effect.message.kind === 'replicaWrite' && !(cause.input.type === 'stored' && cause.storeKind === 'coordinate');
+    // A put's replication starts when its coordinate op is stored; a failed delivery sends it on to a fallback.
+    const replication = (cause.input.type === 'stored' && cause.storeKind === 'coordinate') || cause.input.type === 'deliveryFailed';
+    return effect.message.kind === 'replicaWrite' && !replication;
   }
-  // Replicated writes and partition transfers (membership) also merge; they are not read repair.
-  return effect.op.kind === 'merge' && !(cause.input.type === 'message' && (cause.input.message.kind === 'replicaWrite' || cause.input.message.kind === 'transferChunk'));
+  // Replicated writes, handed-back hints and partition transfers also merge; they are not read repair.
+  const kinds = ['replicaWrite', 'hintDeliver', 'transferChunk'];
+  return effect.op.kind === 'merge' && !(cause.input.type === 'message' && kinds.includes(cause.input.message.kind));
 }

@@ -9,11 +9,13 @@
  * none of them reports back, because the node that asked is gone. A wipe loses everything,
  * including the incarnation, so the node comes back as a new writer (src/runtime/incarnation.ts).
  */
-import { assert } from '../core/assert.ts';
+import { assert, unreachable } from '../core/assert.ts';
+import { deleteHint, hintsOf, objectWithHints, storeHint, type HintOp, type HintOutcome, type HintRecord, type HintRecordChange, type HintTarget } from '../core/handoff/hint-op.ts';
 import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
 import { storedObjectProblem } from '../core/version/stored-object.ts';
-import type { StoredObject } from '../core/version/types.ts';
+import { covers } from '../core/version/causal-context.ts';
+import type { Dot, StoredObject } from '../core/version/types.ts';
 import type { TransferEntry } from '../core/messages.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Prng } from './prng.ts';
@@ -51,6 +53,11 @@ export function storeKey(partition: number, bucket: string, key: string): string
   return `${partition}\u0000${bucket}\u0000${key}`;
 }
 
+function targetOf(storeKeyText: string): HintTarget {
+  const [partition, bucket, key] = storeKeyText.split('\u0000') as [string, string, string];
+  return { partition: Number(partition), bucket, key };
+}
+
 export class SimDisk {
   private readonly objects = new Map<string, StoredObject>();
   private readonly queues = new Map<string, PendingOp[]>();
@@ -60,6 +67,8 @@ export class SimDisk {
   latencyScale = 1;
   /** Node-local records (the ring view): written at once, kept by crashes, lost by wipes. */
   readonly meta = new Map<string, Uint8Array>();
+  /** Hint records by store key (Dynamo §4.6), apart from owned objects: kept by crashes, lost by wipes. */
+  private readonly hints = new Map<string, HintRecord>();
 
   constructor(
     readonly node: string,
@@ -117,6 +126,7 @@ export class SimDisk {
     this.generation++;
     this.objects.clear();
     this.meta.clear();
+    this.hints.clear();
     this.incarnation = newIncarnation;
   }
 
@@ -142,6 +152,57 @@ export class SimDisk {
       return { bucket, key: name, object: this.objects.get(key)! };
     });
     return { entries, exhausted: keys.length <= scan.entriesMax };
+  }
+
+  /** Runs a hint op after a disk latency (dropped if the node crashes first), atomically. */
+  runHints(op: HintOp, done: (outcome: HintOutcome) => void): void {
+    const generation = this.generation;
+    const delayUs = (this.config.latencyUsMin + this.prng.exponential(this.config.latencyUsMeanExtra)) * this.latencyScale;
+    this.queue.after(delayUs, () => {
+      if (generation === this.generation) done(this.applyHintOp(op));
+    });
+  }
+
+  /** Whether a hint held for the key (for any owner) covers `dot`. */
+  hintCovers(partition: number, bucket: string, key: string, dot: Dot): boolean {
+    const record = this.hints.get(storeKey(partition, bucket, key));
+    return record !== undefined && [...record.values()].some((object) => covers(object.context, dot));
+  }
+
+  /** Every hint held, for checkers: (store key, owner, object). */
+  heldHints(): { key: string; owner: string; object: StoredObject }[] {
+    return [...this.hints].flatMap(([key, record]) => [...record].map(([owner, object]) => ({ key, owner, object })));
+  }
+
+  private applyHintOp(op: HintOp): HintOutcome {
+    switch (op.kind) {
+      case 'store':
+        return this.changeHint(op.hint, (record) => storeHint(record, op.hint, op.resolution));
+      case 'delete':
+        return this.changeHint(op.hint, (record) => deleteHint(record, op.hint));
+      case 'readKey': {
+        const key = storeKey(op.target.partition, op.target.bucket, op.target.key);
+        return { kind: 'read', object: objectWithHints(this.objects.get(key) ?? null, this.hints.get(key) ?? null, op.resolution) };
+      }
+      case 'scan': {
+        const after = op.after === null ? null : storeKey(op.after.partition, op.after.bucket, op.after.key);
+        const keys = [...this.hints.keys()].filter((key) => after === null || key > after).sort().slice(0, op.limit);
+        const hints = keys.flatMap((key) => hintsOf(targetOf(key), this.hints.get(key)!));
+        return { kind: 'scanned', hints, last: keys.length === 0 ? null : targetOf(keys[keys.length - 1]!) };
+      }
+      case 'count':
+        return { kind: 'counted', count: [...this.hints.values()].reduce((sum, record) => sum + record.size, 0) };
+      default:
+        return unreachable(op, 'hint op');
+    }
+  }
+
+  private changeHint(target: HintTarget, apply: (record: HintRecord | null) => HintRecordChange): HintOutcome {
+    const key = storeKey(target.partition, target.bucket, target.key);
+    const { outcome, write } = apply(this.hints.get(key) ?? null);
+    if (write === null) this.hints.delete(key);
+    else if (write !== undefined) this.hints.set(key, write);
+    return outcome;
   }
 
   private startHead(key: string): void {

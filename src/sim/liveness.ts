@@ -9,6 +9,7 @@
  * §5) writes the reconciled version to every replica that was behind.
  */
 import type { History } from './history.ts';
+import { heldHints } from './checkers/hints-drained.ts';
 import { replicaStates, replicasAgree } from './checkers/replicas.ts';
 import { treeRootsAgree } from './checkers/tree-roots.ts';
 import { gotObject, recordOutcome } from './workload.ts';
@@ -43,7 +44,7 @@ export interface AntiEntropyLivenessOptions {
 /** Lets time pass (no reads) until tree roots and every key's replicas agree; `rounds` counts steps. */
 export function convergeByAntiEntropy(world: SimWorld, options: AntiEntropyLivenessOptions): LivenessResult {
   const startMs = world.nowMs;
-  const agree = (): boolean => treeRootsAgree(world) && options.keys.every((key) => replicasAgree(replicaStates(world, options.bucket, key)));
+  const agree = (): boolean => heldHints(world).length === 0 && treeRootsAgree(world) && options.keys.every((key) => replicasAgree(replicaStates(world, options.bucket, key)));
   let steps = 0;
   while (!agree()) {
     if (world.nowMs - startMs >= options.convergeMsMax) return { converged: false, rounds: steps, elapsedMs: world.nowMs - startMs };
@@ -57,7 +58,7 @@ export function convergeByReadRepair(world: SimWorld, history: History, options:
   const startMs = world.nowMs;
   for (let round = 1; round <= options.roundsMax; round++) {
     const pending = options.keys.filter((key) => !replicasAgree(replicaStates(world, options.bucket, key)));
-    if (pending.length === 0) return { converged: true, rounds: round - 1, elapsedMs: world.nowMs - startMs };
+    if (pending.length === 0 && heldHints(world).length === 0) return { converged: true, rounds: round - 1, elapsedMs: world.nowMs - startMs };
     for (const key of pending) readAll(world, history, options, key);
     world.runUntil(world.nowMs + options.roundMs);
   }

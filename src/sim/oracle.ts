@@ -114,7 +114,7 @@ export class Oracle implements WorldObserver {
   }
 
   /**
-   * Disks whose object covers the version's dot now, plus disks wiped since it was made (a copy
+   * Disks whose object or hints cover the version's dot now, plus disks wiped since it was made (a copy
    * there was real, only lost since).
    */
   private copiesOf(version: WriteVersion): number {
@@ -122,8 +122,11 @@ export class Oracle implements WorldObserver {
     const partition = partitionOf(version.bucket, version.key, world.ring.partitionCount);
     let copies = 0;
     for (const node of world.nodeNames) {
-      const object = world.disk(node).get(partition, version.bucket, version.key);
-      if ((object !== null && covers(object.context, version.dot)) || this.wipedSince([node], version.madeMs) > 0) copies++;
+      const disk = world.disk(node);
+      const object = disk.get(partition, version.bucket, version.key);
+      const owned = object !== null && covers(object.context, version.dot);
+      // A fallback's hint is a real copy too (sloppy quorum, Dynamo §4.6): it counts toward W.
+      if (owned || disk.hintCovers(partition, version.bucket, version.key, version.dot) || this.wipedSince([node], version.madeMs) > 0) copies++;
     }
     return copies;
   }

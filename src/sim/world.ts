@@ -313,6 +313,13 @@ export class SimWorld {
       case 'meta':
         node.disk.meta.set(effect.name, effect.value);
         return;
+      case 'hints': {
+        const life = node.life;
+        node.disk.runHints(effect.op, (outcome) => {
+          if (node.kv !== null && node.life === life) this.step(node, { type: 'hintsDone', hintsId: effect.hintsId, outcome });
+        });
+        return;
+      }
       case 'transferScan': {
         const life = node.life;
         node.disk.scanPartition(effect, (result) => {

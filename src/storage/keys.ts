@@ -119,3 +119,34 @@ function decodeUtf8(bytes: Uint8Array, what: string): string {
     throw new KvorumError('bad_key', `data key ${what} is not valid UTF-8`);
   }
 }
+
+/**
+ * A hint record's key (Dynamo §4.6): the data key's layout in the hints namespace, so hints of a
+ * key sort together and a scan of the namespace walks them in (partition, bucket, key) order.
+ */
+export function hintKey(partition: number, bucket: string, key: string): Uint8Array {
+  const bytes = dataKey(partition, bucket, key);
+  bytes[0] = keyNamespace.hints;
+  return bytes;
+}
+
+/** Inverse of hintKey. */
+export function decodeHintKey(bytes: Uint8Array): DataKeyParts {
+  if (bytes[0] !== keyNamespace.hints) throw new KvorumError('bad_key', 'not a hint key: wrong namespace');
+  const asData = Uint8Array.from(bytes);
+  asData[0] = keyNamespace.data;
+  return decodeDataKey(asData);
+}
+
+/** Every hint record, from just after `after` (a hint key) when given. */
+export function hintsRange(after?: Uint8Array): KeyRange {
+  const all = prefixRange(Uint8Array.of(keyNamespace.hints));
+  return after === undefined ? all : { ...all, gte: prefixSuccessorOfKey(after) };
+}
+
+/** The smallest key greater than `key`: the key with a zero byte appended. */
+function prefixSuccessorOfKey(key: Uint8Array): Uint8Array {
+  const next = new Uint8Array(key.length + 1);
+  next.set(key);
+  return next;
+}

@@ -1,9 +1,10 @@
 /**
- * Coordinating a get (Dynamo §5, §4.5): ask the key's N replicas, answer once R have replied
- * with the reconciliation of what they sent, keep listening until every replica has answered or
- * the deadline passes, then send the reconciled version to every replica that was behind
- * (read repair, Dynamo §5). A coordinator need not be a replica itself, so gets are never
- * forwarded: any node asks the N replicas directly.
+ * Coordinating a get (Dynamo §5, §4.5): ask the first N reachable nodes of the key's extended
+ * preference list (sloppy quorum, Dynamo §4.6: a fallback answers with what it holds as hints for
+ * the key too), answer once R have replied — `pr` of them primaries — with the reconciliation of
+ * what they sent, keep listening until every node asked has answered or the deadline passes,
+ * then send the reconciled version to every primary that was behind (read repair, Dynamo §5).
+ * A coordinator need not be a replica itself, so gets are never forwarded.
  */
 import { quorumNotMet } from '../errors.ts';
 import type { Requester } from '../effects.ts';
@@ -13,23 +14,29 @@ import { mergeObjects, objectsEqual } from '../version/object.ts';
 import { pruneForClient } from '../version/prune.ts';
 import type { Resolution, StoredObject } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
+import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
 
 export interface GetPlan {
   readonly opId: number;
   readonly deadlineMs: number;
   readonly requester: Requester;
   readonly target: StoreTarget;
-  /** The key's preference list: the N replicas asked. */
-  readonly replicas: readonly string[];
+  /** The key's extended preference list: its first n are the primaries, the rest fallbacks. */
+  readonly extended: readonly string[];
+  readonly n: number;
   readonly r: number;
+  /** Replies that must come from primaries (0: any node of the sloppy quorum counts). */
+  readonly pr: number;
   readonly resolution: Resolution;
 }
 
 export class GetOperation implements Operation {
   done = false;
   private answered = false;
+  private readonly asked = new Set<string>();
   private readonly replies = new Map<string, StoredObject | null>();
   private readonly failed = new Set<string>();
+  private primaryReplies = 0;
   private merged: StoredObject | null = null;
 
   constructor(private readonly plan: GetPlan) {}
@@ -43,11 +50,8 @@ export class GetOperation implements Operation {
   }
 
   start(host: OperationHost): void {
-    const { opId, target } = this.plan;
-    for (const replica of this.plan.replicas) {
-      if (replica === host.self) host.store(this, target, { kind: 'read' });
-      else host.send(replica, { kind: 'replicaRead', opId, ...target });
-    }
+    const { extended, n } = this.plan;
+    for (const { node } of sloppyTargets(extended, n, host.isReachable)) this.ask(host, node);
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
@@ -62,21 +66,44 @@ export class GetOperation implements Operation {
   }
 
   onDeliveryFailed(host: OperationHost, to: string): void {
-    if (this.isPending(to)) this.onFailure(host, to);
+    if (!this.isPending(to)) return;
+    // Unreachable after all: ask the next reachable node in its place.
+    const fallback = nextFallback(this.plan.extended, this.asked, host.isReachable);
+    if (fallback !== undefined) this.ask(host, fallback);
+    this.onFailure(host, to);
   }
 
   onDeadline(host: OperationHost): void {
     this.finish(host);
   }
 
-  private isPending(replica: string): boolean {
-    return this.plan.replicas.includes(replica) && !this.replies.has(replica) && !this.failed.has(replica);
+  private isPrimary(node: string): boolean {
+    const index = this.plan.extended.indexOf(node);
+    return index >= 0 && index < this.plan.n;
+  }
+
+  private ask(host: OperationHost, node: string): void {
+    const { opId, target, resolution } = this.plan;
+    this.asked.add(node);
+    const primary = this.isPrimary(node);
+    if (node === host.self) {
+      if (primary) host.store(this, target, { kind: 'read' });
+      else host.readWithHints(this, target, resolution);
+    } else {
+      host.send(node, { kind: 'replicaRead', opId, ...target, ...(primary ? {} : { withHints: true }) });
+    }
+  }
+
+  private isPending(node: string): boolean {
+    return this.asked.has(node) && !this.replies.has(node) && !this.failed.has(node);
   }
 
   private onReply(host: OperationHost, from: string, object: StoredObject | null): void {
+    if (!this.isPending(from)) return;
     this.replies.set(from, object);
+    if (this.isPrimary(from)) this.primaryReplies += 1;
     if (object) this.merged = this.merged ? mergeObjects(this.merged, object, this.plan.resolution) : object;
-    if (!this.answered && this.replies.size >= this.plan.r) {
+    if (!this.answered && this.replies.size >= this.plan.r && this.primaryReplies >= this.plan.pr) {
       this.answered = true;
       host.answer(this.plan.requester, { kind: 'got', object: this.merged && this.forClient(host, this.merged) });
     }
@@ -99,18 +126,22 @@ export class GetOperation implements Operation {
   private answerQuorumMissed(host: OperationHost): void {
     if (this.answered) return;
     this.answered = true;
-    const error = quorumNotMet({ quorum: 'r', required: this.plan.r, received: this.replies.size });
+    const { r, pr } = this.plan;
+    const error =
+      this.replies.size < r
+        ? quorumNotMet({ quorum: 'r', required: r, received: this.replies.size })
+        : quorumNotMet({ quorum: 'pr', required: pr, received: this.primaryReplies });
     host.answer(this.plan.requester, { kind: 'error', ...error.toJSON() });
   }
 
   private finishIfAllAnswered(host: OperationHost): void {
-    if (this.replies.size + this.failed.size === this.plan.replicas.length) this.finish(host);
+    if (this.replies.size + this.failed.size === this.asked.size) this.finish(host);
   }
 
   /**
-   * Once every replica has answered or failed: a quorum still missing is reported with the
+   * Once every node asked has answered or failed: a quorum still missing is reported with the
    * full count of replies (not the count at the moment it became unreachable), then stale
-   * replicas are repaired.
+   * primaries are repaired.
    */
   private finish(host: OperationHost): void {
     if (this.done) return;
@@ -119,13 +150,16 @@ export class GetOperation implements Operation {
     this.repairStaleReplicas(host);
   }
 
-  /** Read repair: every replica that answered with less than the reconciled version gets it. */
+  /**
+   * Read repair: every primary that answered with less than the reconciled version gets it.
+   * Fallbacks are not repaired: what they hold for the key is hints, handed back by handoff.
+   */
   private repairStaleReplicas(host: OperationHost): void {
     const merged = this.merged;
     if (!merged) return;
     const { opId, target, resolution } = this.plan;
     for (const [replica, object] of this.replies) {
-      if (object && objectsEqual(object, merged)) continue;
+      if (!this.isPrimary(replica) || (object && objectsEqual(object, merged))) continue;
       host.count('readRepairs');
       if (replica === host.self) host.store(null, target, { kind: 'merge', object: merged, resolution });
       else host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged });

@@ -6,7 +6,9 @@
  */
 import type { Requester } from '../effects.ts';
 import type { ClientResult, PeerMessage } from '../messages.ts';
+import type { Hint } from '../handoff/hint-op.ts';
 import type { StoreOp, StoreOutcome } from '../replica/store-op.ts';
+import type { Resolution } from '../version/types.ts';
 
 export interface StoreTarget {
   readonly partition: number;
@@ -20,6 +22,12 @@ export interface OperationHost {
   send(to: string, message: PeerMessage): void;
   /** Runs a store op on this node's disk; the outcome comes back through the operation's `onStored` (none for null). */
   store(operation: Operation | null, target: StoreTarget, op: StoreOp): void;
+  /** Keeps a version as a hint on this node's disk, for an unreachable owner (sloppy quorum). */
+  storeHint(hint: Hint, resolution: Resolution): void;
+  /** Reads the key's owned object joined with the hints held for it; the outcome comes back through `onStored`. */
+  readWithHints(operation: Operation, target: StoreTarget, resolution: Resolution): void;
+  /** This node's failure detector's view (Dynamo §4.8); this node itself is always reachable. */
+  readonly isReachable: (node: string) => boolean;
   answer(requester: Requester, result: ClientResult): void;
   /** Counts an event for metrics (`readRepairs`, `clockEntriesPruned`, …). */
   count(metric: string, by?: number): void;

@@ -1,25 +1,33 @@
 /**
- * Coordinating a put or delete (Dynamo §5, §6): the coordinator — always one of the key's
- * preference list — makes the new version on its own disk first (its dot names the write), then
- * sends that version to the other replicas and answers after W stores, itself included.
- * Replicas that fail or do not answer in time count against W; the answer names how many stored.
+ * Coordinating a put or delete (Dynamo §5, §6): the coordinator makes the new version on its own
+ * disk first (its dot names the write), then sends that version to the other targets and answers
+ * after W stores, itself included. The targets are the first N reachable nodes of the key's
+ * extended preference list (sloppy quorum, Dynamo §4.6): a fallback standing in for an
+ * unreachable primary keeps the version as a hint for it, and counts toward W. A target whose
+ * delivery fails is replaced by the next reachable node of the list. `pw` of the W must be
+ * primaries (like Riak's pw). Targets that fail or do not answer in time count against W; the
+ * answer names how many stored.
  */
 import { assert } from '../assert.ts';
 import { quorumNotMet } from '../errors.ts';
 import type { Requester } from '../effects.ts';
 import type { PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
-import type { Actor, Resolution, WriteIntent } from '../version/types.ts';
+import type { Actor, Resolution, StoredObject, WriteIntent } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
+import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
 
 export interface PutPlan {
   readonly opId: number;
   readonly deadlineMs: number;
   readonly requester: Requester;
   readonly target: StoreTarget;
-  /** The key's preference list; the coordinator is one of them. */
-  readonly replicas: readonly string[];
+  /** The key's extended preference list: its first n are the primaries, the rest fallbacks. */
+  readonly extended: readonly string[];
+  readonly n: number;
   readonly w: number;
+  /** Stores that must come from primaries (0: any node of the sloppy quorum counts). */
+  readonly pw: number;
   readonly intent: WriteIntent;
   readonly actor: Actor;
   readonly resolution: Resolution;
@@ -29,9 +37,12 @@ export class PutOperation implements Operation {
   done = false;
   private answered = false;
   private stored = 0;
-  private readonly pending = new Set<string>();
-  private readonly failed = new Set<string>();
+  private primariesStored = 0;
+  /** Targets asked and not yet answered, with the primary each fallback stands in for. */
+  private readonly pending = new Map<string, string | undefined>();
+  private readonly used = new Set<string>();
   private outcome: Extract<StoreOutcome, { ok: true }> | undefined;
+  private object: StoredObject | undefined;
 
   constructor(private readonly plan: PutPlan) {}
 
@@ -57,28 +68,33 @@ export class PutOperation implements Operation {
     this.outcome = outcome;
     const pruned = outcome.written?.prunedEntries ?? 0;
     if (pruned > 0) host.count('clockEntriesPruned', pruned);
-    this.stored = 1;
     const object = outcome.object;
     assert(object, 'a coordinated write always stores an object');
-    const { opId, target } = this.plan;
-    for (const replica of this.plan.replicas) {
-      if (replica === host.self) continue;
-      this.pending.add(replica);
-      host.send(replica, { kind: 'replicaWrite', opId, ...target, object });
-    }
+    this.object = object;
+    this.replicate(host, object);
     this.progress(host);
   }
 
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
-    if (message.kind !== 'replicaWriteReply' || !this.pending.delete(from)) return;
-    if (message.error) this.failed.add(from);
-    else this.stored += 1;
+    if (message.kind !== 'replicaWriteReply' || !this.pending.has(from)) return;
+    const hintFor = this.pending.get(from);
+    this.pending.delete(from);
+    if (message.error) {
+      this.progress(host);
+      return;
+    }
+    this.stored += 1;
+    if (hintFor === undefined) this.primariesStored += 1;
     this.progress(host);
   }
 
   onDeliveryFailed(host: OperationHost, to: string): void {
-    if (!this.pending.delete(to)) return;
-    this.failed.add(to);
+    if (!this.pending.has(to)) return;
+    const hintFor = this.pending.get(to) ?? to;
+    this.pending.delete(to);
+    // The message may not have arrived: the next reachable node keeps the version for its owner.
+    const fallback = nextFallback(this.plan.extended, this.used, host.isReachable);
+    if (fallback !== undefined && this.object !== undefined) this.sendTo(host, fallback, hintFor, this.object);
     this.progress(host);
   }
 
@@ -87,18 +103,46 @@ export class PutOperation implements Operation {
     this.done = true;
   }
 
+  /** The coordinator holds the version; the other first-N reachable nodes are sent it. */
+  private replicate(host: OperationHost, object: StoredObject): void {
+    const { extended, n, target, resolution } = this.plan;
+    const targets = sloppyTargets(extended, n, host.isReachable, host.self);
+    this.stored = 1;
+    for (const { node, hintFor } of targets) {
+      this.used.add(node);
+      if (node !== host.self) this.sendTo(host, node, hintFor, object);
+      else if (hintFor === undefined) this.primariesStored = 1;
+      else host.storeHint({ ...target, owner: hintFor, object }, resolution);
+    }
+  }
+
+  private sendTo(host: OperationHost, node: string, hintForWanted: string | undefined, object: StoredObject): void {
+    const { opId, target } = this.plan;
+    // A replacement may turn out to be the very primary it replaces (reachable again): it then
+    // stores the version as its own, not as a hint for itself that nobody would deliver.
+    const hintFor = hintForWanted === node ? undefined : hintForWanted;
+    this.used.add(node);
+    this.pending.set(node, hintFor);
+    if (hintFor !== undefined) host.count('hints.sent');
+    host.send(node, { kind: 'replicaWrite', opId, ...target, object, ...(hintFor === undefined ? {} : { hintFor }) });
+  }
+
   private progress(host: OperationHost): void {
-    const { w } = this.plan;
+    const { w, pw } = this.plan;
     const context = this.outcome?.written?.context;
-    if (context && this.stored >= w) this.answer(host, { kind: 'stored', context });
+    if (context && this.stored >= w && this.primariesStored >= pw) this.answer(host, { kind: 'stored', context });
     if (this.pending.size > 0) return;
-    // Every replica has answered: a quorum still missing is reported with the full count.
+    // Every target has answered: a quorum still missing is reported with the full count.
     this.answerQuorumMissed(host);
     this.done = true;
   }
 
   private answerQuorumMissed(host: OperationHost): void {
-    const error = quorumNotMet({ quorum: 'w', required: this.plan.w, received: this.stored });
+    const { w, pw } = this.plan;
+    const error =
+      this.stored < w
+        ? quorumNotMet({ quorum: 'w', required: w, received: this.stored })
+        : quorumNotMet({ quorum: 'pw', required: pw, received: this.primariesStored });
     this.answer(host, { kind: 'error', ...error.toJSON() });
   }
 

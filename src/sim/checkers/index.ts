@@ -5,6 +5,7 @@ import type { SimWorld } from '../world.ts';
 import { checkConvergence } from './convergence.ts';
 import { checkDropped } from './dropped.ts';
 import { checkDurability } from './durability.ts';
+import { checkHintsDrained } from './hints-drained.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
 import { checkSiblings } from './siblings.ts';
@@ -35,5 +36,6 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }:
     ...checkDurability(world, history, oracle, index),
     ...checkConvergence(world, history, livenessMs),
     ...(antiEntropy ? checkTreeRoots(world) : []),
+    ...checkHintsDrained(world),
   ];
 }

@@ -1,0 +1,46 @@
+/**
+ * Sloppy quorum (Dynamo §4.6): a request goes to the first N nodes of the key's extended
+ * preference list that this node believes reachable, not to the first N nodes. A fallback — a
+ * node past the first N — stands in for one unreachable primary and is told which: a write it
+ * receives is kept as a hint for that owner and handed back when the owner returns.
+ */
+import { assert } from '../assert.ts';
+
+export interface SloppyTarget {
+  readonly node: string;
+  /** The unreachable primary this fallback stands in for; undefined for a primary. */
+  readonly hintFor: string | undefined;
+}
+
+/**
+ * The first n reachable nodes of `extended` (the primaries are its first n). With `self`, that
+ * node is always among them (a put's coordinator holds the version anyway): when it would not
+ * be, it takes the last place. Fallbacks are paired with the unreachable primaries in list order.
+ */
+export function sloppyTargets(extended: readonly string[], n: number, isReachable: (node: string) => boolean, self?: string): SloppyTarget[] {
+  const primaries = extended.slice(0, n);
+  const chosen: string[] = [];
+  for (const node of extended) {
+    if (chosen.length === n) break;
+    if (node === self || isReachable(node)) chosen.push(node);
+  }
+  if (self !== undefined && !chosen.includes(self) && extended.includes(self)) {
+    if (chosen.length === n) chosen.pop();
+    chosen.push(self);
+  }
+  const missing = primaries.filter((node) => !chosen.includes(node));
+  return chosen.map((node) => {
+    if (primaries.includes(node)) return { node, hintFor: undefined };
+    const hintFor = missing.shift();
+    assert(hintFor !== undefined, 'a fallback is chosen only in place of a missing primary');
+    return { node, hintFor };
+  });
+}
+
+/**
+ * The next reachable node of `extended` not yet used, to replace a target whose delivery failed;
+ * it stands in for `owner`. Undefined when there is none.
+ */
+export function nextFallback(extended: readonly string[], used: ReadonlySet<string>, isReachable: (node: string) => boolean): string | undefined {
+  return extended.find((node) => !used.has(node) && isReachable(node));
+}

@@ -1,0 +1,50 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
+
+const extended = ['a', 'b', 'c', 'd', 'e'];
+
+describe('sloppy quorum targets (Dynamo §4.6)', () => {
+  test('all primaries reachable: the preference list, no hints', () => {
+    assert.deepEqual(sloppyTargets(extended, 3, () => true), [
+      { node: 'a', hintFor: undefined },
+      { node: 'b', hintFor: undefined },
+      { node: 'c', hintFor: undefined },
+    ]);
+  });
+
+  test('an unreachable primary is replaced by the next reachable node, which holds a hint for it', () => {
+    assert.deepEqual(sloppyTargets(extended, 3, (node) => node !== 'b'), [
+      { node: 'a', hintFor: undefined },
+      { node: 'c', hintFor: undefined },
+      { node: 'd', hintFor: 'b' },
+    ]);
+  });
+
+  test('the coordinator is always a target, even when it is a fallback', () => {
+    const targets = sloppyTargets(extended, 3, (node) => node === 'e', 'e');
+    assert.deepEqual(targets, [{ node: 'e', hintFor: 'a' }]);
+  });
+
+  test('property: targets are distinct, at most n, primaries first, one hint per missing primary', () => {
+    fc.assert(
+      fc.property(fc.subarray(extended), fc.integer({ min: 1, max: 3 }), (reachable, n) => {
+        const targets = sloppyTargets(extended, n, (node) => reachable.includes(node));
+        const nodes = targets.map((t) => t.node);
+        assert.equal(new Set(nodes).size, nodes.length);
+        assert.equal(targets.length, Math.min(n, reachable.length));
+        const primaries = extended.slice(0, n);
+        const hinted = targets.filter((t) => t.hintFor !== undefined).map((t) => t.hintFor!);
+        assert.equal(new Set(hinted).size, hinted.length);
+        for (const owner of hinted) assert.ok(primaries.includes(owner) && !nodes.includes(owner));
+        for (const t of targets) assert.equal(t.hintFor === undefined, primaries.includes(t.node));
+      }),
+    );
+  });
+
+  test('nextFallback skips nodes already used and unreachable ones', () => {
+    assert.equal(nextFallback(extended, new Set(['a', 'b', 'c']), (node) => node !== 'd'), 'e');
+    assert.equal(nextFallback(extended, new Set(extended), () => true), undefined);
+  });
+});

@@ -549,9 +549,8 @@ export class KvNode {
         return node.ring;
       },
       nextOpId: () => node.nextOpId++,
-      // Until the failure detector lands, every member counts as reachable: an exchange with a
-      // down peer times out (exchangeTimeoutMs) and the next one picks another replica.
-      isReachable: () => true,
+      // Exchanges skip peers this node's failure detector (Dynamo §4.8) sees as down.
+      isReachable: (peer) => node.isReachable(peer),
       send: (to, message) => node.send(to, message),
       scan: (partition, after, entriesMax, bytesMax, done) => {
         const scanId = node.nextScanId++;

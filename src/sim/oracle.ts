@@ -96,7 +96,6 @@ export class Oracle implements WorldObserver {
     return this.answeredContexts.get(context);
   }
 
-  /** Distinct nodes wiped at or after `sinceMs`, among `nodes`. */
   /** Nodes whose disk has held the sibling with this dot at some point. */
   holdersOf(bucket: string, key: string, dot: Dot): ReadonlySet<string> {
     return this.holdersByDot.get(dotKey(bucket, key, dot)) ?? new Set();
@@ -109,6 +108,7 @@ export class Oracle implements WorldObserver {
     holders.add(node);
   }
 
+  /** Distinct nodes wiped at or after `sinceMs`, among `nodes`. */
   wipedSince(nodes: readonly string[], sinceMs: number): number {
     return new Set(this.wipes.filter((wipe) => wipe.atMs >= sinceMs && nodes.includes(wipe.node)).map((wipe) => wipe.node)).size;
   }

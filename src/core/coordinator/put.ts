@@ -138,6 +138,8 @@ export class PutOperation implements Operation {
   }
 
   private answerQuorumMissed(host: OperationHost): void {
+    // Building the error costs a stack trace: not on every successful put's last reply.
+    if (this.answered) return;
     const { w, pw } = this.plan;
     const error =
       this.stored < w

@@ -2,8 +2,9 @@
  * Membership changes on real node processes (issue 4 §7c, §7d), through the CLI as an operator
  * runs it: (c) a node joins a running 3-node cluster under a write load — partitions move to
  * it, no acknowledged write is lost, and it serves its share; (d) a node leaves gracefully — its
- * data moves first, then it leaves the ring, and nothing is lost. Every wait is bounded; no
- * timing is asserted.
+ * data moves first, then it leaves the ring, and nothing is lost; and a join whose new node dies
+ * before its transfers end is aborted by the operator. Every wait is bounded; no timing is
+ * asserted.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,16 @@ import { TestCluster, waitFor, type TestNode } from './helpers/cluster.ts';
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'src', 'cli', 'main.ts');
 const run = promisify(execFile);
+
+/** Runs the CLI expecting it to fail; returns what it printed on stderr. */
+async function kvorumFails(args: string[]): Promise<string> {
+  try {
+    await kvorum(args);
+  } catch (error) {
+    return String((error as { stderr?: string }).stderr ?? error);
+  }
+  assert.fail(`kvorum ${args.join(' ')} succeeded`);
+}
 
 async function kvorum(args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, timeout: 60_000 });
@@ -129,6 +140,40 @@ describe('membership on real processes', { concurrency: false }, () => {
     await assertAllReadable(cluster.urls, load.acked);
     // n4 serves: reads sent to it answer every key.
     await assertAllReadable([n4.httpUrl], new Map([...load.acked].slice(0, 100)));
+  });
+
+  test('a join whose new node dies mid-change holds it open until `kvorum abort`; then writes go on and the node may join again', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, partitionCount: 32 });
+    clusters.push(cluster);
+    const [n1] = cluster.nodes as [TestNode];
+    const members = cluster.nodes.slice();
+    const load = new WriteLoad(() => members.map((node) => node.httpUrl));
+    await waitFor('some writes acknowledged', async () => (load.acked.size >= 200 ? true : undefined), 30_000);
+
+    const n4 = await cluster.addNode('n4', [`n1=${n1.address}`]);
+    await waitFor('n4 to learn the ring from its seed', async () => ((await json<ClusterBody>(`${n4.httpUrl}/v1/cluster`)).version >= 1 ? true : undefined));
+    await kvorum(['join', '--seed', n1.httpUrl, '--url', n4.httpUrl]);
+    await cluster.kill('n4'); // dies before it can take a single partition
+    assert.match(await kvorum(['commit', '--url', n1.httpUrl]), /committed/);
+    const stuck = await json<ClusterBody>(`${n1.httpUrl}/v1/cluster`);
+    assert.equal(stuck.transition, true, 'the transfers to n4 cannot finish');
+    assert.match(await kvorumFails(['remove', 'n4', '--url', n1.httpUrl]), /not a valid member/);
+
+    assert.match(await kvorum(['abort', '--url', n1.httpUrl]), /aborted: ring version/);
+    const view = await settled(members, (body) => body.removed.includes('n4'));
+    assert.equal(view.version, stuck.version + 1);
+    assert.deepEqual(view.nodes.map((node) => node.name).sort(), ['n1', 'n2', 'n3']);
+    assert.match(await kvorum(['transfers', '--url', n1.httpUrl]), /no membership change running/);
+    const ackedAtAbort = load.acked.size;
+    await waitFor('writes acknowledged after the abort', async () => (load.acked.size >= ackedAtAbort + 200 ? true : undefined), 30_000);
+
+    // The aborted joiner comes back and joins for real.
+    await cluster.startNode('n4');
+    await kvorum(['join', '--seed', n1.httpUrl, '--url', n4.httpUrl]);
+    assert.match(await kvorum(['commit', '--url', n1.httpUrl]), /committed/);
+    await settled([...members, n4], (body) => body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid'));
+    await load.stop();
+    await assertAllReadable(cluster.urls, load.acked);
   });
 
   test('(d) a node leaves gracefully: its data moves first, then it leaves the ring, nothing is lost', async () => {

@@ -6,7 +6,7 @@ import { reportAndExit } from './args.ts';
 import { ringCommand, statusCommand } from './commands/cluster.ts';
 import { devCommand } from './commands/dev.ts';
 import { delCommand, getCommand, putCommand } from './commands/kv.ts';
-import { commitCommand, joinCommand, leaveCommand, planCommand, removeCommand, transfersCommand } from './commands/membership.ts';
+import { abortCommand, commitCommand, joinCommand, leaveCommand, planCommand, removeCommand, transfersCommand } from './commands/membership.ts';
 import { startCommand } from './commands/start.ts';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
@@ -23,6 +23,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary
   plan: { run: planCommand, summary: 'show what the staged changes would move' },
   commit: { run: commitCommand, summary: 'apply the staged changes' },
   transfers: { run: transfersCommand, summary: 'show partition transfers and their progress' },
+  abort: { run: abortCommand, summary: 'end a running change that cannot finish (nothing moves back)' },
 };
 
 function help(): string {

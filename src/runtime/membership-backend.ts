@@ -20,6 +20,10 @@ export function membershipBackendOf(runtime: NodeRuntime): MembershipBackend {
       const view = runtime.command((membership) => membership.commit());
       return { version: view.version, transfers: view.transfers.length };
     },
+    abort: () => {
+      const view = runtime.command((membership) => membership.abort());
+      return { version: view.version };
+    },
     transfers: () => ({ node: runtime.settings.name, version: runtime.ring.version, ...runtime.node.membership.transfers() }),
     partitionSizes: () => runtime.partitionSizes(),
   };

@@ -8,7 +8,7 @@ import { KvorumError } from '../core/errors.ts';
 import type { Prng } from './prng.ts';
 import type { SimWorld } from './world.ts';
 
-export const faultKinds = ['crash', 'wipe', 'flap', 'partition', 'longPartition', 'clog', 'drop', 'duplicate', 'latency', 'slowDisk', 'join', 'leave'] as const;
+export const faultKinds = ['crash', 'wipe', 'flap', 'partition', 'longPartition', 'clog', 'drop', 'duplicate', 'latency', 'slowDisk', 'join', 'leave', 'abort'] as const;
 
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -39,7 +39,12 @@ export type Fault =
   /** A spare node is staged to join and the change committed (Dynamo §4.9); partitions move under load. */
   | { readonly kind: 'join'; readonly atMs: number; readonly untilMs: number; readonly node: string }
   /** A member is staged to leave and the change committed: its data moves, then it leaves the ring. */
-  | { readonly kind: 'leave'; readonly atMs: number; readonly untilMs: number; readonly node: string };
+  | { readonly kind: 'leave'; readonly atMs: number; readonly untilMs: number; readonly node: string }
+  /**
+   * A join (of a spare) or a leave committed at `atMs` and aborted by an operator at `untilMs`
+   * (plan.ts abortTransition): the transition ends where it is, unless it finished first.
+   */
+  | { readonly kind: 'abort'; readonly atMs: number; readonly untilMs: number; readonly node: string; readonly change: 'join' | 'leave' };
 
 export interface ScheduleOptions {
   readonly nodeNames: readonly string[];
@@ -72,6 +77,18 @@ export function randomFaultSchedule(prng: Prng, options: ScheduleOptions): Fault
       if (spare === undefined) kind = 'crash';
       else {
         faults.push({ kind, atMs: prng.int(options.startMs, options.endMs), untilMs: options.endMs, node: spare });
+        continue;
+      }
+    }
+    if (kind === 'abort') {
+      // An aborted change takes a spare when one is left, else the run's one leave.
+      const spare = spares.shift();
+      const change = spare !== undefined ? 'join' : leaves++ < 1 ? 'leave' : undefined;
+      if (change === undefined) kind = 'crash';
+      else {
+        const atMs = prng.int(options.startMs, options.endMs);
+        const untilMs = Math.min(options.endMs, atMs + prng.int(1, abortAfterMsMax));
+        faults.push({ kind, atMs, untilMs, node: spare ?? prng.pick(options.nodeNames), change });
         continue;
       }
     }
@@ -110,10 +127,15 @@ function randomFault(prng: Prng, kind: FaultKind, options: ScheduleOptions): Fau
     case 'join':
     case 'leave':
       return { kind, atMs, untilMs, node: prng.pick(nodeNames) };
+    case 'abort':
+      return { kind, atMs, untilMs, node: prng.pick(nodeNames), change: 'leave' };
     default:
       return unreachable(kind, 'fault kind');
   }
 }
+
+/** An aborted change is aborted at most this long after its commit (often before it ends). */
+const abortAfterMsMax = 200;
 
 /** A long partition starts within this share of the safety phase, and lasts to its end. */
 const longPartitionStartShareMax = 0.1;
@@ -179,7 +201,9 @@ function startFault(world: SimWorld, fault: Fault): void {
       return;
     case 'join':
     case 'leave':
-      return changeMembership(world, fault);
+      return changeMembership(world, fault.kind, fault.node);
+    case 'abort':
+      return changeMembership(world, fault.change, fault.node);
     default:
       unreachable(fault, 'fault');
   }
@@ -215,6 +239,8 @@ function endFault(world: SimWorld, fault: Fault): void {
     case 'join':
     case 'leave':
       return; // a committed change runs to its end; nothing to undo
+    case 'abort':
+      return abortChange(world);
     default:
       unreachable(fault, 'fault');
   }
@@ -243,6 +269,8 @@ export function describeFault(fault: Fault): string {
     case 'join':
     case 'leave':
       return `${fault.atMs} ms  ${fault.node} ${fault.kind}s (staged and committed)`;
+    case 'abort':
+      return `${window}  ${fault.node} ${fault.change}s (staged and committed), aborted at the end`;
     default:
       return unreachable(fault, 'fault');
   }
@@ -253,10 +281,10 @@ export function describeFault(fault: Fault): string {
  * member, as an operator would pick one) and commits it. A change the cluster refuses — another
  * transition still running, or no member up — is skipped, as an operator would be told to retry.
  */
-function changeMembership(world: SimWorld, fault: Extract<Fault, { kind: 'join' | 'leave' }>): void {
-  const claimant = fault.kind === 'leave' && world.isUp(fault.node) ? fault.node : world.config.nodeNames.find((name) => world.isUp(name) && world.viewOf(name)?.members.some((m) => m.name === name && m.status === 'valid'));
+function changeMembership(world: SimWorld, kind: 'join' | 'leave', node: string): void {
+  const claimant = kind === 'leave' && world.isUp(node) ? node : world.config.nodeNames.find((name) => world.isUp(name) && world.viewOf(name)?.members.some((m) => m.name === name && m.status === 'valid'));
   if (claimant === undefined) return;
-  const change = fault.kind === 'join' ? ({ action: 'join', node: world.ringNodeOf(fault.node) } as const) : ({ action: 'leave', name: fault.node } as const);
+  const change = kind === 'join' ? ({ action: 'join', node: world.ringNodeOf(node) } as const) : ({ action: 'leave', name: node } as const);
   world.command(claimant, (membership) => {
     try {
       membership.stage(change);
@@ -266,4 +294,14 @@ function changeMembership(world: SimWorld, fault: Extract<Fault, { kind: 'join' 
       membership.clearStaged();
     }
   });
+}
+
+/**
+ * An operator aborts the running change on the first running node that sees one. Refused (and
+ * skipped) when no node up sees a transition: it finished, or was never committed.
+ */
+function abortChange(world: SimWorld): void {
+  const claimant = world.nodeNames.find((name) => world.isUp(name) && (world.viewOf(name)?.next ?? null) !== null);
+  if (claimant === undefined) return;
+  world.command(claimant, (membership) => membership.abort());
 }

@@ -130,7 +130,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
     kinds: options.faultKinds,
     spareNodeNames: [`n${options.nodesCount + 1}`],
   });
-  const spareNodeNames = faults.filter((fault) => fault.kind === 'join').map((fault) => fault.node);
+  const spareNodeNames = faults.flatMap((fault) => (fault.kind === 'join' || (fault.kind === 'abort' && fault.change === 'join') ? [fault.node] : []));
   const history = new History();
   const oracle = new Oracle();
   let world: SimWorld | undefined;

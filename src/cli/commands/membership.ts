@@ -1,7 +1,8 @@
 /**
- * `kvorum join | leave | remove | plan | commit | transfers`: membership changes as an operator
- * makes them (docs/membership.md). Changes are staged on one node, the plan shows what would
- * move, and commit applies it; partitions then transfer in the background.
+ * `kvorum join | leave | remove | plan | commit | transfers | abort`: membership changes as an
+ * operator makes them (docs/membership.md). Changes are staged on one node, the plan shows what
+ * would move, and commit applies it; partitions then transfer in the background, and abort ends a
+ * change that cannot finish.
  */
 import { KvorumError, isErrorCode } from '../../core/errors.ts';
 import { defaultUrl, parseCommand, UsageError } from '../args.ts';
@@ -43,6 +44,16 @@ Usage: kvorum commit [--url URL]
 
 Applies the changes staged on the node at URL. Partitions transfer in the background; the old
 owners keep serving until every transfer is done ('kvorum transfers').
+`;
+
+const abortUsage = `
+Usage: kvorum abort [--url URL]
+
+Ends the running membership change without finishing it, for a change that cannot complete (a
+joining node that died mid-transfer keeps it open). Nothing moves back: the old owners kept
+serving and kept their data. Joining nodes are taken out again (they may join later); leaving
+and removed nodes are members again. If every transfer had already completed, the change stands
+instead. Then 'kvorum remove' a dead node, or stage the change again.
 `;
 
 const transfersUsage = `
@@ -132,6 +143,13 @@ export async function commitCommand(argv: string[]): Promise<void> {
   const url = defaultUrl(values.url);
   const result = (await requestJson('POST', `${url}/v1/cluster/commit`)) as { version: number; transfers: number };
   console.log(`committed: ring version ${result.version}, ${result.transfers} transfers to run (kvorum transfers --url ${url})`);
+}
+
+export async function abortCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommand(argv, { url: { type: 'string' } }, abortUsage);
+  const url = defaultUrl(values.url);
+  const result = (await requestJson('POST', `${url}/v1/cluster/abort`)) as { version: number };
+  console.log(`aborted: ring version ${result.version}; the previous owners serve every partition (kvorum status --url ${url})`);
 }
 
 interface TransfersBody {

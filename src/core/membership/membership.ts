@@ -14,7 +14,7 @@ import type { StoredObject } from '../version/types.ts';
 import { GossipRandom } from './gossip-random.ts';
 import type { MembershipHost } from './host.ts';
 import { encodeMembership, membershipMetaName } from './persisted.ts';
-import { commitPlan, finalizeIfDone, gossipTargets, planChange, type Plan } from './plan.ts';
+import { abortTransition, commitPlan, finalizeIfDone, gossipTargets, planChange, type Plan } from './plan.ts';
 import { stage, type StagedChange } from './staged.ts';
 import { TransferReceiver } from './transfer-receiver.ts';
 import { TransferSender, type TransferProgress } from './transfer-sender.ts';
@@ -155,6 +155,14 @@ export class Membership {
     this.adopt(committed);
     // Tell every member now rather than waiting for gossip to find them: the change starts at once.
     if (this.current === committed) this.broadcast();
+    return this.current;
+  }
+
+  /** Ends the running transition where it is (plan.ts abortTransition) and tells every member at once. */
+  abort(): ClusterView {
+    const aborted = abortTransition(this.current, this.config.self.name);
+    this.adopt(aborted);
+    this.broadcast();
     return this.current;
   }
 

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { KvorumError } from '../errors.ts';
 import { preferenceList } from '../ring/ring.ts';
 import { configView } from './initial-view.ts';
-import { commitPlan, finalizeIfDone, planChange } from './plan.ts';
+import { abortTransition, commitPlan, finalizeIfDone, planChange } from './plan.ts';
 import { stage } from './staged.ts';
 import { servingRing, transferId } from './view.ts';
+import { mergeViews } from './view-merge.ts';
 
 const node = (name: string, i: number) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 });
 const base = configView(['n1', 'n2', 'n3', 'n4'].map(node), 32, 3);
@@ -49,6 +50,35 @@ describe('plan and commit', () => {
     const plan = planChange(base, stage(base, [], { action: 'remove', name: 'n4' }), 3);
     assert.ok(plan.transfers.length > 0);
     for (const transfer of plan.transfers) assert.notEqual(transfer.from, 'n4');
+  });
+
+  test('an abort ends a transition where it is: old owners, joiner out, leaver back, a new change can be staged', () => {
+    const join = commitPlan(base, planChange(base, [{ action: 'join', node: node('n5', 5) }, { action: 'leave', name: 'n2' }], 3), 'n1');
+    const aborted = abortTransition({ ...join, completed: join.transfers.slice(0, 1).map(transferId) }, 'n3');
+    assert.equal(aborted.version, join.version + 1);
+    assert.equal(aborted.aborted, true);
+    assert.deepEqual(aborted.owners, base.owners);
+    assert.equal(aborted.next, null);
+    assert.deepEqual(aborted.transfers, []);
+    assert.equal(aborted.members.find((m) => m.name === 'n5')?.status, 'removed');
+    assert.equal(aborted.members.find((m) => m.name === 'n2')?.status, 'valid');
+    assert.deepEqual(servingRing(aborted).nodes, servingRing(base).nodes);
+    // The joiner may try again, and the next commit is an ordinary one.
+    const again = commitPlan(aborted, planChange(aborted, stage(aborted, [], { action: 'join', node: node('n5', 5) }), 3), 'n3');
+    assert.equal(again.version, aborted.version + 1);
+    assert.equal(again.aborted, undefined);
+    assert.throws(() => abortTransition(base, 'n1'), /nothing to abort/);
+  });
+
+  test('a transition that finalized stands against an abort of it, whatever order they meet in', () => {
+    const join = commitPlan(base, planChange(base, [{ action: 'join', node: node('n5', 5) }], 3), 'n1');
+    const final = finalizeIfDone(complete(join))!;
+    for (const by of ['n0', 'n1', 'n9']) {
+      const aborted = abortTransition(join, by);
+      assert.equal(aborted.version, final.version);
+      assert.equal(mergeViews(aborted, final), final);
+      assert.equal(mergeViews(final, aborted), final);
+    }
   });
 
   test('refuses bad changes with typed errors', () => {

@@ -49,6 +49,22 @@ export function commitPlan(view: ClusterView, plan: Plan, by: string): ClusterVi
   return plan.transfers.length === 0 ? finalized(committed) : committed;
 }
 
+/**
+ * Ends the running transition without finishing it, for a change that cannot complete (a joiner
+ * that died mid-transfer holds it open). The old owners never stopped serving and kept their
+ * data, so going back moves nothing: joiners are taken out again ('removed', free to join
+ * later), leaving and removed-while-dead members are 'valid' again. The view has the version the
+ * transition's finalization would have, and loses to it (view-merge.ts): if every transfer did
+ * complete somewhere, the change stands, and no write made under the new ring is stranded.
+ */
+export function abortTransition(view: ClusterView, by: string): ClusterView {
+  if (!inTransition(view)) throw new KvorumError('bad_request', `no change is transferring partitions (ring version ${view.version}): nothing to abort`);
+  const members = view.members.map((member) =>
+    member.status === 'joining' ? { ...member, status: 'removed' as const } : member.status === 'leaving' ? { ...member, status: 'valid' as const } : member,
+  );
+  return { version: view.version + 1, changedBy: by, partitionCount: view.partitionCount, members, owners: view.owners, next: null, transfers: [], completed: [], aborted: true };
+}
+
 /** The view once every transfer completed (Dynamo §4.9: the new node takes over), else null. */
 export function finalizeIfDone(view: ClusterView): ClusterView | null {
   if (view.next === null) return null;

@@ -61,5 +61,7 @@ export function viewProblem(value: unknown): string | null {
   const problem = ownersProblem(value.owners, q, active, 'owners') ?? (next === null ? null : ownersProblem(next, q, active, 'next')) ?? transfersProblem(value.transfers, q, names);
   if (problem !== null) return problem;
   if (!Array.isArray(completed) || completed.some((id) => typeof id !== 'string')) return 'completed must be an array of transfer ids';
+  if (value.aborted !== undefined && value.aborted !== true) return `aborted must be true or absent, got ${describeValue(value.aborted)}`;
+  if (value.aborted === true && next !== null) return 'an aborted view cannot be in transition';
   return null;
 }

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { configView } from './initial-view.ts';
-import { commitPlan, planChange } from './plan.ts';
+import { abortTransition, commitPlan, finalizeIfDone, planChange } from './plan.ts';
 import type { ClusterView } from './view.ts';
 import { transferId } from './view.ts';
 import { mergeViews, sameView } from './view-merge.ts';
@@ -10,7 +10,7 @@ import { mergeViews, sameView } from './view-merge.ts';
 const node = (name: string, i: number) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 });
 const base = configView(['n1', 'n2', 'n3'].map(node), 16, 3);
 
-/** A pool of related views: commits by different nodes at one version, and partial completions. */
+/** A pool of related views: commits by different nodes at one version, partial completions, aborts and finalizations. */
 function pool(): ClusterView[] {
   const views: ClusterView[] = [base];
   for (const [by, joiner] of [['n1', 'n4'], ['n2', 'n4'], ['n2', 'n5']] as const) {
@@ -19,6 +19,8 @@ function pool(): ClusterView[] {
     views.push(committed);
     const ids = committed.transfers.map(transferId).sort();
     views.push({ ...committed, completed: ids.slice(0, 1) }, { ...committed, completed: ids.slice(1, 3) }, { ...committed, completed: ids.slice(0, 3) });
+    // The two ways a transition ends, at one version: aborted by an operator, or finalized.
+    views.push(abortTransition(committed, 'n3'), finalizeIfDone({ ...committed, completed: ids })!);
   }
   return views;
 }
@@ -41,7 +43,8 @@ describe('view merge', () => {
   });
 
   test('the higher version wins; one version made twice is decided by its maker, the same on every node', () => {
-    const [, byN1, , , , byN2] = views;
+    const [, byN1, , , , , , byN2] = views;
+    assert.equal(byN2!.changedBy, 'n2');
     assert.equal(mergeViews(base, byN1!), byN1);
     assert.equal(mergeViews(byN1!, byN2!), byN2);
     assert.equal(mergeViews(byN2!, byN1!), byN2);

@@ -3,7 +3,8 @@
  * version (two operators committing at once on different nodes) are ordered by who made them and
  * then by content, so every node picks the same one whatever order gossip brings them in. Two
  * copies of the same commit differ only in which transfers they know completed: those are
- * united. The merge is a join of a semilattice — commutative, associative, idempotent
+ * united. An operator's abort of a transition loses to that transition's finalization. The
+ * merge is a join of a semilattice — commutative, associative, idempotent
  * (view-merge.test.ts) — which is what makes gossip converge. riak_core_ring:reconcile is the
  * reference, without its vector clocks: a single version suffices because commits are only made
  * on a settled view (plan.ts).
@@ -23,9 +24,14 @@ export function sameView(a: ClusterView, b: ClusterView): boolean {
   return a === b || (compareCommits(a, b) === 0 && a.completed.length === b.completed.length && a.completed.every((id, i) => id === b.completed[i]));
 }
 
-/** Orders commits: version, then maker, then content. 0 only for the same commit. */
+/**
+ * Orders commits: version, then an abort below any other view of its version (a transition that
+ * finalized stands, see plan.ts abortTransition), then maker, then content. 0 only for the same
+ * commit.
+ */
 export function compareCommits(a: ClusterView, b: ClusterView): number {
   if (a.version !== b.version) return a.version - b.version;
+  if ((a.aborted === true) !== (b.aborted === true)) return a.aborted === true ? -1 : 1;
   if (a.changedBy !== b.changedBy) return a.changedBy < b.changedBy ? -1 : 1;
   const left = commitContent(a);
   const right = commitContent(b);
@@ -34,7 +40,7 @@ export function compareCommits(a: ClusterView, b: ClusterView): number {
 
 /** Everything a commit fixed, canonically (members are sorted, arrays are ordered). */
 function commitContent(view: ClusterView): string {
-  return JSON.stringify([view.partitionCount, view.members, view.owners, view.next, view.transfers]);
+  return JSON.stringify([view.partitionCount, view.members, view.owners, view.next, view.transfers, view.aborted === true]);
 }
 
 function uniteCompleted(a: ClusterView, b: ClusterView): ClusterView {

@@ -45,6 +45,11 @@ export interface ClusterView {
   readonly transfers: readonly Transfer[];
   /** Ids (transferId) of the transfers known finished, sorted; grows only within a version. */
   readonly completed: readonly string[];
+  /**
+   * Set on the view an operator's abort made (plan.ts `abortTransition`): it ends a transition
+   * without moving anything, and loses to the finalization of the same transition (view-merge.ts).
+   */
+  readonly aborted?: true;
 }
 
 export function transferId(transfer: Transfer): string {

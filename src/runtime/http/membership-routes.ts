@@ -1,6 +1,6 @@
 /**
  * The membership part of the HTTP API (docs/api.md, docs/membership.md): stage a join, leave or
- * remove, see the plan, commit it, and follow transfers. Changes are staged on the node asked
+ * remove, see the plan, commit it, follow transfers, and abort a change that cannot finish. Changes are staged on the node asked
  * (Riak's claimant): run plan and commit against the same node.
  */
 import type { FastifyInstance } from 'fastify';
@@ -22,6 +22,8 @@ export interface MembershipBackend {
   clearStaged(): void;
   plan(): Promise<PlanReport>;
   commit(): { version: number; transfers: number };
+  /** Ends the running transition without finishing it (kvorum abort). */
+  abort(): { version: number };
   transfers(): unknown;
   partitionSizes(): Promise<unknown>;
 }
@@ -68,6 +70,7 @@ export function registerMembershipRoutes(app: FastifyInstance, backend: Membersh
   });
   app.get('/v1/cluster/plan', async () => backend.plan());
   app.post('/v1/cluster/commit', async () => backend.commit());
+  app.post('/v1/cluster/abort', async () => backend.abort());
   app.get('/v1/transfers', async () => backend.transfers());
   app.get('/v1/partitions', async () => ({ partitions: await backend.partitionSizes() }));
 }

@@ -532,6 +532,7 @@ export class KvNode {
       resolutionOf: (bucket) => node.config.bucketProps(bucket).resolution,
       replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
+      isReachable: (peer) => node.isReachable(peer),
     };
   }
 

@@ -22,4 +22,6 @@ export interface MembershipHost {
   /** The replicas of a key of `bucket` in `partition` under the node's serving ring. */
   replicasOf(partition: number, bucket: string): readonly string[];
   count(metric: string, by?: number): void;
+  /** The node's own failure detector's verdict (Dynamo §4.8: local, never a removal). */
+  isReachable(node: string): boolean;
 }

@@ -171,8 +171,11 @@ export class Membership {
   private gossipRound(): void {
     this.nextGossipMs = this.host.nowMs + gossipIntervalMs;
     this.rounds++;
+    // A round spent on a peer this node's failure detector sees as down is a round lost; when it
+    // sees every member down, it tries them all (it hears of recoveries from any message).
     const members = gossipTargets(this.current, this.config.self.name);
-    const peer = this.random.pick([...members, ...this.contacts.keys()]);
+    const reachable = members.filter((name) => this.host.isReachable(name));
+    const peer = this.random.pick([...(reachable.length > 0 ? reachable : members), ...this.contacts.keys()]);
     if (peer !== undefined) this.sendGossip(peer);
     if (peer === undefined || this.rounds % seedGossipEveryRounds === 0) {
       const seed = this.random.pick([...this.config.seeds.keys()].filter((name) => name !== this.config.self.name && name !== peer));

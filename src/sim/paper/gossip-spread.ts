@@ -84,6 +84,7 @@ function spreadOnce(base: ClusterView, changed: ClusterView, prng: Prng): { elap
     resolutionOf: () => 'siblings',
     replicasOf: () => [],
     count: () => {},
+    isReachable: () => true, // every node is up in this measurement
   });
   for (const member of base.members) {
     const membership = new Membership(

@@ -167,7 +167,8 @@ describe('membership on real processes', { concurrency: false }, () => {
     const ackedAtAbort = load.acked.size;
     await waitFor('writes acknowledged after the abort', async () => (load.acked.size >= ackedAtAbort + 200 ? true : undefined), 30_000);
 
-    // The aborted joiner comes back and joins for real.
+    // The aborted joiner comes back and joins for real. The commit waits until every member holds
+    // the abort (it is refused until then), which by now they all do.
     await cluster.startNode('n4');
     await kvorum(['join', '--seed', n1.httpUrl, '--url', n4.httpUrl]);
     assert.match(await kvorum(['commit', '--url', n1.httpUrl]), /committed/);

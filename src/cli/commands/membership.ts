@@ -53,7 +53,8 @@ Ends the running membership change without finishing it, for a change that canno
 joining node that died mid-transfer keeps it open). Nothing moves back: the old owners kept
 serving and kept their data. Joining nodes are taken out again (they may join later); leaving
 and removed nodes are members again. If every transfer had already completed, the change stands
-instead. Then 'kvorum remove' a dead node, or stage the change again.
+instead. Then 'kvorum remove' a dead node, or stage the change again: the next commit is refused
+until every reachable member has the abort (a moment).
 `;
 
 const transfersUsage = `
@@ -149,7 +150,8 @@ export async function abortCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(argv, { url: { type: 'string' } }, abortUsage);
   const url = defaultUrl(values.url);
   const result = (await requestJson('POST', `${url}/v1/cluster/abort`)) as { version: number };
-  console.log(`aborted: ring version ${result.version}; the previous owners serve every partition (kvorum status --url ${url})`);
+  console.log(`aborted: ring version ${result.version}; the previous owners serve every partition`);
+  console.log(`(had every transfer already completed somewhere, the change stands instead: kvorum status --url ${url} shows which)`);
 }
 
 interface TransfersBody {

@@ -8,6 +8,7 @@
  * Every `seedGossipEveryRounds`-th round it also gossips to a seed, which keeps the ring from
  * splitting into groups that each think the others gone (§4.8.2 "External Discovery").
  */
+import { KvorumError } from '../errors.ts';
 import type { Gossip, PeerMessage, TransferChunk } from '../messages.ts';
 import type { RingNode } from '../ring/types.ts';
 import type { StoredObject } from '../version/types.ts';
@@ -47,6 +48,8 @@ export class Membership {
   private readonly contacts = new Map<string, string>();
   private readonly sender: TransferSender;
   private readonly receiver: TransferReceiver;
+  /** Members known to hold the current view, while it is an abort (commits wait for them). */
+  private readonly abortKnownBy = new Set<string>();
   private nextGossipMs = 0;
   private rounds = 0;
   /** Bumped whenever the addresses this node may send to change (the runtime updates its transport). */
@@ -146,6 +149,7 @@ export class Membership {
   }
 
   plan(): Plan {
+    this.refuseUntilAbortKnown();
     return planChange(this.current, this.stagedChanges, this.config.replicasN);
   }
 
@@ -164,6 +168,23 @@ export class Membership {
     this.adopt(aborted);
     this.broadcast();
     return this.current;
+  }
+
+  /**
+   * A commit on top of an abort would outrank the aborted transition's finalization (a higher
+   * version), which a node may have made and served writes under before the abort reached it.
+   * So it waits until every member this node sees as reachable holds the abort: a node that
+   * holds it no longer sends, takes or completes that transition's transfers, so nobody can
+   * finalize it any more. (A member down meanwhile is not waited for, or a dead one could
+   * never be removed; one that restarts still holding the transition could finalize it only if
+   * its last transfer completes before the abort reaches it.)
+   */
+  private refuseUntilAbortKnown(): void {
+    if (this.current.aborted !== true) return;
+    const waiting = gossipTargets(this.current, this.config.self.name).filter((name) => this.host.isReachable(name) && !this.abortKnownBy.has(name));
+    if (waiting.length === 0) return;
+    for (const name of waiting) this.sendGossip(name);
+    throw new KvorumError('bad_request', `the abort (ring version ${this.current.version}) has not reached ${waiting.join(', ')} yet: try again in a moment`);
   }
 
   // ---- Gossip ----
@@ -196,8 +217,15 @@ export class Membership {
     }
     this.rememberContact(from, message.senderAddress);
     const merged = mergeViews(this.current, message.view);
-    if (!sameView(merged, this.current)) this.adopt(merged);
-    if (!sameView(this.current, message.view)) this.sendGossip(from);
+    const adopted = !sameView(merged, this.current);
+    if (adopted) this.adopt(merged);
+    const replied = !sameView(this.current, message.view);
+    if (replied) this.sendGossip(from);
+    else if (this.current.aborted === true) this.abortKnownBy.add(from);
+    // The maker of an abort waits to hear that every member holds it (refuseUntilAbortKnown).
+    const maker = this.current.changedBy;
+    const told = replied && from === maker;
+    if (adopted && this.current.aborted === true && maker !== this.config.self.name && !told && this.addresses().has(maker)) this.sendGossip(maker);
   }
 
   private rememberContact(from: string, address: string): void {
@@ -228,6 +256,7 @@ export class Membership {
   private adopt(view: ClusterView): void {
     const finalized = finalizeIfDone(view);
     this.current = finalized ?? view;
+    this.abortKnownBy.clear();
     this.host.count('membership.viewsAdopted');
     this.addressesVersion++;
     for (const member of this.current.members) if (member.status !== 'removed') this.contacts.delete(member.name);

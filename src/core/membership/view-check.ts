@@ -62,6 +62,6 @@ export function viewProblem(value: unknown): string | null {
   if (problem !== null) return problem;
   if (!Array.isArray(completed) || completed.some((id) => typeof id !== 'string')) return 'completed must be an array of transfer ids';
   if (value.aborted !== undefined && value.aborted !== true) return `aborted must be true or absent, got ${describeValue(value.aborted)}`;
-  if (value.aborted === true && next !== null) return 'an aborted view cannot be in transition';
+  if (value.aborted === true && (next !== null || (value.transfers as unknown[]).length > 0 || completed.length > 0)) return 'an aborted view has no transition, transfers or completions';
   return null;
 }

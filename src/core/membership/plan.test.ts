@@ -7,6 +7,7 @@ import { abortTransition, commitPlan, finalizeIfDone, planChange } from './plan.
 import { stage } from './staged.ts';
 import { servingRing, transferId } from './view.ts';
 import { mergeViews } from './view-merge.ts';
+import { viewProblem } from './view-check.ts';
 
 const node = (name: string, i: number) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 });
 const base = configView(['n1', 'n2', 'n3', 'n4'].map(node), 32, 3);
@@ -68,6 +69,15 @@ describe('plan and commit', () => {
     assert.equal(again.version, aborted.version + 1);
     assert.equal(again.aborted, undefined);
     assert.throws(() => abortTransition(base, 'n1'), /nothing to abort/);
+  });
+
+  test('a peer or a disk cannot hand a node a malformed abort', () => {
+    const join = commitPlan(base, planChange(base, [{ action: 'join', node: node('n5', 5) }], 3), 'n1');
+    const aborted = abortTransition(join, 'n1');
+    assert.equal(viewProblem(aborted), null);
+    assert.match(viewProblem({ ...aborted, aborted: false as never }) ?? '', /aborted must be true or absent/);
+    assert.match(viewProblem({ ...aborted, transfers: join.transfers }) ?? '', /no transition, transfers or completions/);
+    assert.match(viewProblem({ ...aborted, next: join.next }) ?? '', /no transition/);
   });
 
   test('a transition that finalized stands against an abort of it, whatever order they meet in', () => {

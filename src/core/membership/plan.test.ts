@@ -77,7 +77,7 @@ describe('plan and commit', () => {
     assert.equal(viewProblem(aborted), null);
     assert.match(viewProblem({ ...aborted, aborted: false as never }) ?? '', /aborted must be true or absent/);
     assert.match(viewProblem({ ...aborted, transfers: join.transfers }) ?? '', /no transition, transfers or completions/);
-    assert.match(viewProblem({ ...aborted, next: join.next }) ?? '', /no transition/);
+    assert.match(viewProblem({ ...aborted, next: aborted.owners }) ?? '', /no transition/);
   });
 
   test('a transition that finalized stands against an abort of it, whatever order they meet in', () => {

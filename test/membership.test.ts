@@ -2,7 +2,8 @@
  * Membership changes on real node processes (issue 4 §7c, §7d), through the CLI as an operator
  * runs it: (c) a node joins a running 3-node cluster under a write load — partitions move to
  * it, no acknowledged write is lost, and it serves its share; (d) a node leaves gracefully — its
- * data moves first, then it leaves the ring, and nothing is lost; and a join whose new node dies
+ * data moves first, then it leaves the ring, and nothing is lost; after each, the copies a node
+ * no longer replicates are handed off and dropped; and a join whose new node dies
  * before its transfers end is aborted by the operator. Every wait is bounded; no timing is
  * asserted.
  */
@@ -100,6 +101,27 @@ async function settled(nodes: readonly TestNode[], check: (body: ClusterBody) =>
   );
 }
 
+/**
+ * Waits until no node of `nodes` stores keys of a partition it does not replicate under `ringOf`'s
+ * ring: the copies a change left behind were handed off and dropped (stray-sweeper.ts).
+ */
+async function straysSwept(nodes: readonly TestNode[], ringOf: TestNode): Promise<void> {
+  await waitFor(
+    'copies of partitions a node no longer replicates to be handed off and dropped',
+    async () => {
+      const ring = await json<{ partitions: { partition: number; preferenceList: string[] }[] }>(`${ringOf.httpUrl}/v1/ring`);
+      for (const node of nodes) {
+        const held = await json<{ partitions: { partition: number; keys: number }[] }>(`${node.httpUrl}/v1/partitions`);
+        for (const { partition, keys } of held.partitions) {
+          if (keys > 0 && !ring.partitions[partition]!.preferenceList.includes(node.name)) return undefined;
+        }
+      }
+      return true;
+    },
+    60_000,
+  );
+}
+
 async function keysOn(node: TestNode): Promise<number> {
   const body = await json<{ partitions: { keys: number }[] }>(`${node.httpUrl}/v1/partitions`);
   return body.partitions.reduce((sum, p) => sum + p.keys, 0);
@@ -133,6 +155,7 @@ describe('membership on real processes', { concurrency: false }, () => {
     const view = await settled(cluster.nodes, (body) => body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid'));
     await waitFor('more writes after the join', async () => (load.acked.size >= 400 ? true : undefined), 30_000);
     await load.stop();
+    await straysSwept(cluster.nodes, n1);
 
     const n4Entry = view.nodes.find((node) => node.name === 'n4')!;
     assert.ok(n4Entry.partitions > 0, `n4 owns ${n4Entry.partitions} partitions`);
@@ -174,6 +197,7 @@ describe('membership on real processes', { concurrency: false }, () => {
     assert.match(await kvorum(['commit', '--url', n1.httpUrl]), /committed/);
     await settled([...members, n4], (body) => body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid'));
     await load.stop();
+    await straysSwept(cluster.nodes, n1);
     await assertAllReadable(cluster.urls, load.acked);
   });
 
@@ -189,6 +213,8 @@ describe('membership on real processes', { concurrency: false }, () => {
     assert.match(await kvorum(['commit', '--url', n4.httpUrl]), /committed/);
     await settled(cluster.nodes, (body) => body.removed.includes('n4') && !body.nodes.some((node) => node.name === 'n4'));
     await load.stop();
+    // The leaver hands everything it still holds to the replicas, then drops it: its disk empties.
+    await waitFor('the leaver to hand off and drop every key', async () => ((await keysOn(n4)) === 0 ? true : undefined), 60_000);
 
     // The leaver is gone: every acknowledged key must be readable from the three that stay. With
     // N = 3 and three nodes each of them replicates every key, and between them they hold them all.

@@ -135,6 +135,11 @@ export interface TransferChunk {
   readonly entries: readonly TransferEntry[];
   /** The partition's last chunk: once it is stored, the transfer is complete. */
   readonly last: boolean;
+  /**
+   * Set by a node that may not be a member (a stray sweep from a node that left or never joined),
+   * so that the receiver can address its ack.
+   */
+  readonly senderAddress?: string | undefined;
 }
 
 export interface TransferAck {

@@ -17,6 +17,7 @@ import { ForwardOperation } from './coordinator/forward.ts';
 import { GetOperation } from './coordinator/get.ts';
 import type { Operation, OperationHost, StoreTarget } from './coordinator/operation.ts';
 import { PutOperation } from './coordinator/put.ts';
+import { VisitingActor } from './coordinator/visiting-actor.ts';
 import type { Hint, HintOp, HintOutcome } from './handoff/hint-op.ts';
 import { HintedHandoff, type HandoffHost } from './handoff/hinted-handoff.ts';
 import { FailureDetector, type PeerReachability } from './membership/failure-detector.ts';
@@ -102,6 +103,7 @@ export class KvNode {
   readonly membership: Membership;
   readonly antiEntropy: AntiEntropy;
   private readonly detector = new FailureDetector();
+  private readonly visiting: VisitingActor;
   private readonly pinger = new Pinger(this.detector);
   private readonly handoff = new HintedHandoff();
   private readonly handoffHost: HandoffHost;
@@ -111,6 +113,7 @@ export class KvNode {
   constructor(private readonly config: NodeConfig) {
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
     this.nextOpId = config.firstOpId;
+    this.visiting = new VisitingActor(config.actor, config.firstOpId);
     this.host = this.makeHost();
     const membershipConfig = config.membership ?? staticMembership(config);
     this.membership = new Membership(membershipConfig, this.makeMembershipHost(), (view) => {
@@ -245,7 +248,11 @@ export class KvNode {
         operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
       } else {
         const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };
-        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, actor: this.config.actor, resolution };
+        // A key this node does not replicate is written under its visiting actor (visiting-actor.ts).
+        const replicates = replicas.includes(this.name);
+        const actor = replicates ? this.config.actor : this.visiting.actor;
+        const counterFloor = replicates ? 0 : this.visiting.counterFloor(request.bucket, request.key);
+        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, actor, resolution, counterFloor };
         operation = new PutOperation(plan);
       }
     }
@@ -533,6 +540,7 @@ export class KvNode {
       replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
       isReachable: (peer) => node.isReachable(peer),
+      reserveDrop: (target, object) => node.visiting.reserveDrop(target.bucket, target.key, object),
     };
   }
 

@@ -139,6 +139,7 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
 
 function transferChunkProblem(message: Fields, partitionCount: number): string | null {
   if (!Number.isSafeInteger(message.version) || typeof message.last !== 'boolean') return 'version must be an integer and last a boolean';
+  if (message.senderAddress !== undefined && typeof message.senderAddress !== 'string') return 'senderAddress must be a string';
   const { entries, partition } = message;
   if (!Array.isArray(entries) || entries.length > transferEntriesMax) return `entries must be an array of at most ${transferEntriesMax}`;
   for (const entry of entries as unknown[]) {

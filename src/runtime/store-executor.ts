@@ -1,6 +1,6 @@
 /**
  * Carries out the core's store effects on a real StorageEngine: read the key's object, apply the
- * pure store op, write the result back if it changed — under a per-key lock, so that two
+ * pure store op, write the result back if it changed (or delete it, when the op drops it) — under a per-key lock, so that two
  * read-merge-writes of one key never interleave (which would drop a sibling).
  */
 import { KvorumError } from '../core/errors.ts';
@@ -30,7 +30,8 @@ export class StoreExecutor {
         const bytes = await this.engine.get(key);
         const stored: StoredObject | null = bytes ? decodeObject(bytes) : null;
         const result = applyStoreOp(stored, op);
-        if (result.write) await this.engine.put(key, encodeObject(result.write));
+        if (result.drop) await this.engine.delete(key);
+        else if (result.write) await this.engine.put(key, encodeObject(result.write));
         return result.outcome;
       });
     } catch (error) {

@@ -227,7 +227,8 @@ export class SimDisk {
     const key = storeKey(effect.partition, effect.bucket, effect.key);
     const before = this.objects.get(key) ?? null;
     const result = this.apply(before, effect.op);
-    if (result.write !== undefined) {
+    if (result.drop) this.objects.delete(key);
+    else if (result.write !== undefined) {
       const problem = storedObjectProblem(result.write);
       assert(problem === null, `node ${this.node} would store an invalid object for ${effect.bucket}/${effect.key}: ${problem}`);
       this.objects.set(key, result.write);

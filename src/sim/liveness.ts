@@ -10,6 +10,7 @@
  */
 import type { History } from './history.ts';
 import { heldHints } from './checkers/hints-drained.ts';
+import { strayCopies } from './checkers/strays.ts';
 import { replicaStates, replicasAgree } from './checkers/replicas.ts';
 import { treeRootsAgree } from './checkers/tree-roots.ts';
 import { gotObject, recordOutcome } from './workload.ts';
@@ -41,10 +42,13 @@ export interface AntiEntropyLivenessOptions {
   readonly stepMs: number;
 }
 
-/** Lets time pass (no reads) until tree roots and every key's replicas agree; `rounds` counts steps. */
+/**
+ * Lets time pass (no reads) until hints are delivered, no node holds data it does not replicate,
+ * and tree roots and every key's replicas agree; `rounds` counts steps.
+ */
 export function convergeByAntiEntropy(world: SimWorld, options: AntiEntropyLivenessOptions): LivenessResult {
   const startMs = world.nowMs;
-  const agree = (): boolean => heldHints(world).length === 0 && treeRootsAgree(world) && options.keys.every((key) => replicasAgree(replicaStates(world, options.bucket, key)));
+  const agree = (): boolean => heldHints(world).length === 0 && strayCopies(world).length === 0 && treeRootsAgree(world) && options.keys.every((key) => replicasAgree(replicaStates(world, options.bucket, key)));
   let steps = 0;
   while (!agree()) {
     if (world.nowMs - startMs >= options.convergeMsMax) return { converged: false, rounds: steps, elapsedMs: world.nowMs - startMs };

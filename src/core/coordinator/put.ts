@@ -31,6 +31,8 @@ export interface PutPlan {
   readonly intent: WriteIntent;
   readonly actor: Actor;
   readonly resolution: Resolution;
+  /** Counters of `actor` the key had in a copy this node dropped (0: none). */
+  readonly counterFloor: number;
 }
 
 export class PutOperation implements Operation {
@@ -55,8 +57,8 @@ export class PutOperation implements Operation {
   }
 
   start(host: OperationHost): void {
-    const { target, intent, actor, resolution } = this.plan;
-    host.store(this, target, { kind: 'coordinate', intent, actor, nowMs: host.nowMs, resolution });
+    const { target, intent, actor, resolution, counterFloor } = this.plan;
+    host.store(this, target, { kind: 'coordinate', intent, actor, nowMs: host.nowMs, resolution, counterFloor });
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {

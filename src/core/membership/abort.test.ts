@@ -29,6 +29,7 @@ function cluster(down: ReadonlySet<string> = new Set()): { of: (name: string) =>
       replicasOf: () => [],
       count: () => {},
       isReachable: (name) => !down.has(name),
+      reserveDrop: () => true,
     };
     all.set(member.name, new Membership({ self: member, seeds: new Map(), replicasN: 3, gossipSeed: 1, initialView: configView(members, 16, 3) }, host, () => {}));
   }

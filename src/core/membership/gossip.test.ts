@@ -31,6 +31,7 @@ function gossipTargetsOver(rounds: number, down: ReadonlySet<string>): string[] 
     replicasOf: () => [],
     count: () => {},
     isReachable: (node) => !down.has(node),
+    reserveDrop: () => true,
   };
   const membership = new Membership({ self: nodes[0]!, seeds: new Map(), replicasN: 3, gossipSeed: 7, initialView: view }, host, () => {});
   for (let round = 0; round < rounds; round++, nowMs += gossipIntervalMs) membership.onTick();

@@ -2,7 +2,7 @@
 import type { StoreTarget } from '../coordinator/operation.ts';
 import type { TransferEntry, PeerMessage } from '../messages.ts';
 import type { StoreOp, StoreOutcome } from '../replica/store-op.ts';
-import type { Resolution } from '../version/types.ts';
+import type { Resolution, StoredObject } from '../version/types.ts';
 
 export interface ScanResult {
   readonly entries: readonly TransferEntry[];
@@ -24,4 +24,9 @@ export interface MembershipHost {
   count(metric: string, by?: number): void;
   /** The node's own failure detector's verdict (Dynamo §4.8: local, never a removal). */
   isReachable(node: string): boolean;
+  /**
+   * Before a copy of a key the node does not replicate is dropped: false when it must be kept
+   * (its coordinator counters could not be remembered, coordinator/visiting-actor.ts).
+   */
+  reserveDrop(target: StoreTarget, object: StoredObject): boolean;
 }

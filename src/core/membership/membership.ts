@@ -1,7 +1,8 @@
 /**
  * Membership of one node (Dynamo §4.8 and §4.9): it holds the node's view of the ring, gossips
  * it, adopts what peers know, stages and commits changes, and runs the partition transfers a
- * commit asks of this node. The node swaps its ring whenever the view changes (`onViewChanged`).
+ * commit asks of this node, and hands off and drops the data it no longer replicates
+ * (stray-sweeper.ts). The node swaps its ring whenever the view changes (`onViewChanged`).
  *
  * Gossip is push-pull: every `gossipIntervalMs` the node sends its view to one random member;
  * a receiver that knows more answers with the merge, so one exchange brings both up to date.
@@ -17,6 +18,7 @@ import type { MembershipHost } from './host.ts';
 import { encodeMembership, membershipMetaName } from './persisted.ts';
 import { abortTransition, commitPlan, finalizeIfDone, gossipTargets, planChange, type Plan } from './plan.ts';
 import { stage, type StagedChange } from './staged.ts';
+import { StraySweeper } from './stray-sweeper.ts';
 import { TransferReceiver } from './transfer-receiver.ts';
 import { TransferSender, type TransferProgress } from './transfer-sender.ts';
 import { transferId, type ClusterView } from './view.ts';
@@ -48,6 +50,7 @@ export class Membership {
   private readonly contacts = new Map<string, string>();
   private readonly sender: TransferSender;
   private readonly receiver: TransferReceiver;
+  private readonly sweeper: StraySweeper;
   /** Members known to hold the current view, while it is an abort (commits wait for them). */
   private readonly abortKnownBy = new Set<string>();
   private nextGossipMs = 0;
@@ -65,6 +68,7 @@ export class Membership {
     this.random = new GossipRandom(config.gossipSeed);
     this.sender = new TransferSender(host, (id) => this.markCompleted(id));
     this.receiver = new TransferReceiver(host, (from, chunk) => this.onLastChunkStored(from, chunk));
+    this.sweeper = new StraySweeper(host, config.replicasN, config.self.address);
   }
 
   get view(): ClusterView {
@@ -98,16 +102,25 @@ export class Membership {
   onTick(): void {
     if (this.host.nowMs >= this.nextGossipMs) this.gossipRound();
     this.sender.onTick(this.current);
+    this.sweeper.onTick(this.current);
   }
 
   onMessage(from: string, message: PeerMessage): void {
     if (message.kind === 'gossip') this.onGossip(from, message);
-    else if (message.kind === 'transferChunk') this.receiver.onChunk(from, message);
-    else if (message.kind === 'transferAck') this.sender.onAck(message);
+    else if (message.kind === 'transferChunk') {
+      if (message.senderAddress !== undefined) this.rememberContact(from, message.senderAddress);
+      this.receiver.onChunk(from, message);
+    }
+    else if (message.kind === 'transferAck') {
+      this.sender.onAck(message);
+      this.sweeper.onAck(message);
+    }
   }
 
   onDeliveryFailed(message: PeerMessage): void {
-    if (message.kind === 'transferChunk') this.sender.onDeliveryFailed(message.opId);
+    if (message.kind !== 'transferChunk') return;
+    this.sender.onDeliveryFailed(message.opId);
+    this.sweeper.onDeliveryFailed(message.opId);
   }
 
   /**

@@ -5,7 +5,7 @@
  * so two ops on one key never interleave and lose a sibling.
  */
 import { KvorumError } from '../errors.ts';
-import { coordinateWrite, mergeMaybe } from '../version/object.ts';
+import { coordinateWrite, mergeMaybe, objectsEqual } from '../version/object.ts';
 import type { Actor, CausalContext, Dot, Resolution, StoredObject, WriteIntent } from '../version/types.ts';
 import { unreachable } from '../assert.ts';
 
@@ -19,9 +19,17 @@ export type StoreOp =
       readonly actor: Actor;
       readonly nowMs: number;
       readonly resolution: Resolution;
+      /** The dot's counter must exceed this (counters of `actor` in a dropped copy; 0: none). */
+      readonly counterFloor?: number | undefined;
     }
   /** Merge in a version another replica sent (replication, read repair). */
-  | { readonly kind: 'merge'; readonly object: StoredObject; readonly resolution: Resolution };
+  | { readonly kind: 'merge'; readonly object: StoredObject; readonly resolution: Resolution }
+  /**
+   * Remove the stored object if it is still exactly `object`: a copy the node no longer
+   * replicates, which a sweep has just placed on the key's replicas (membership/stray-sweeper.ts).
+   * A write that arrived since the scan changed it, and it stays for the next sweep.
+   */
+  | { readonly kind: 'dropIfUnchanged'; readonly object: StoredObject };
 
 export type StoreOutcome =
   | {
@@ -42,6 +50,8 @@ export interface StoreOpResult {
   readonly outcome: StoreOutcome;
   /** The object to write back, or undefined when the stored object is unchanged. */
   readonly write?: StoredObject | undefined;
+  /** Remove the key's object (only `dropIfUnchanged` asks it; never together with `write`). */
+  readonly drop?: true | undefined;
 }
 
 export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpResult {
@@ -50,7 +60,7 @@ export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpR
       return { outcome: { ok: true, object: stored, previous: stored } };
     case 'coordinate': {
       try {
-        const written = coordinateWrite(stored, op.intent, op.actor, op.nowMs, op.resolution);
+        const written = coordinateWrite(stored, op.intent, op.actor, op.nowMs, op.resolution, op.counterFloor);
         return {
           outcome: {
             ok: true,
@@ -68,6 +78,10 @@ export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpR
     case 'merge': {
       const merged = mergeMaybe(stored, op.object, op.resolution);
       return { outcome: { ok: true, object: merged.object, previous: stored }, write: merged.changed ? merged.object : undefined };
+    }
+    case 'dropIfUnchanged': {
+      if (stored === null || !objectsEqual(stored, op.object)) return { outcome: { ok: true, object: stored, previous: stored } };
+      return { outcome: { ok: true, object: null, previous: stored }, drop: true };
     }
     default:
       return unreachable(op, 'store op');

@@ -9,6 +9,7 @@ import { checkHintsDrained } from './hints-drained.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
 import { checkSiblings } from './siblings.ts';
+import { checkStraysSwept } from './strays.ts';
 import { checkTreeRoots } from './tree-roots.ts';
 import { VersionIndex } from './versions.ts';
 import type { Violation } from './violation.ts';
@@ -37,5 +38,6 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }:
     ...checkConvergence(world, history, livenessMs),
     ...(antiEntropy ? checkTreeRoots(world) : []),
     ...checkHintsDrained(world),
+    ...checkStraysSwept(world),
   ];
 }

@@ -85,6 +85,7 @@ function spreadOnce(base: ClusterView, changed: ClusterView, prng: Prng): { elap
     replicasOf: () => [],
     count: () => {},
     isReachable: () => true, // every node is up in this measurement
+    reserveDrop: () => true,
   });
   for (const member of base.members) {
     const membership = new Membership(

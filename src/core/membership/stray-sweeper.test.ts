@@ -1,0 +1,93 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PeerMessage, TransferEntry } from '../messages.ts';
+import { preferenceList } from '../ring/ring.ts';
+import type { StoreOp } from '../replica/store-op.ts';
+import { coordinateWrite } from '../version/object.ts';
+import type { MembershipHost } from './host.ts';
+import { configView } from './initial-view.ts';
+import { commitPlan, planChange } from './plan.ts';
+import { StraySweeper, strayChunkAckTimeoutMs } from './stray-sweeper.ts';
+import { servingRing, type ClusterView } from './view.ts';
+
+const node = (name: string, i: number) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 });
+const base = configView(['n1', 'n2', 'n3', 'n4'].map(node), 16, 3);
+const ring = servingRing(base);
+/** A partition n4 does not replicate, and one it does. */
+const strayPartition = [...Array(16).keys()].find((p) => !preferenceList(ring, p, 3).includes('n4'))!;
+const ownPartition = [...Array(16).keys()].find((p) => preferenceList(ring, p, 3).includes('n4'))!;
+const object = coordinateWrite(null, { value: new Uint8Array([1]), contentType: 'text/plain', deleted: false, context: null }, 'n1.00000001', 1, 'siblings').object;
+const entry: TransferEntry = { bucket: 'b', key: 'k', object };
+
+/** n4's sweeper over a disk holding one key in `strayPartition` and one in `ownPartition`. */
+function harness(options: { reserve?: boolean } = {}) {
+  let nowMs = 0;
+  let opId = 1;
+  const sent: { to: string; message: PeerMessage }[] = [];
+  const stores: StoreOp[] = [];
+  const host: MembershipHost = {
+    self: 'n4',
+    get nowMs() {
+      return nowMs;
+    },
+    nextOpId: () => opId++,
+    send: (to, message) => sent.push({ to, message }),
+    persist: () => {},
+    scan: (partition, after, done) => done({ entries: after === null && (partition === strayPartition || partition === ownPartition) ? [entry] : [], exhausted: true }),
+    store: (_target, op, done) => {
+      stores.push(op);
+      done({ ok: true, object: null, previous: object });
+    },
+    resolutionOf: () => 'siblings',
+    replicasOf: (partition) => preferenceList(ring, partition, 3),
+    count: () => {},
+    isReachable: () => true,
+    reserveDrop: () => options.reserve ?? true,
+  };
+  const sweeper = new StraySweeper(host, 3, '127.0.0.1:7004');
+  return { sweeper, sent, stores, advance: (ms: number) => (nowMs += ms) };
+}
+
+const chunks = (sent: { to: string; message: PeerMessage }[]) => sent.filter((s) => s.message.kind === 'transferChunk');
+
+describe('stray sweeper', () => {
+  test('hands a key it does not replicate to every replica, and drops it only once all of them stored it', () => {
+    const { sweeper, sent, stores } = harness();
+    sweeper.onTick(base);
+    const handed = chunks(sent);
+    assert.deepEqual(handed.map((s) => s.to).sort(), [...preferenceList(ring, strayPartition, 3)].sort());
+    for (const { message } of handed) assert.equal(message.kind === 'transferChunk' && message.partition, strayPartition, 'its own partition is not swept');
+    assert.equal(stores.length, 0);
+    sweeper.onAck({ kind: 'transferAck', opId: handed[0]!.message.opId });
+    sweeper.onAck({ kind: 'transferAck', opId: handed[1]!.message.opId });
+    assert.equal(stores.length, 0, 'not before the last replica has it');
+    sweeper.onAck({ kind: 'transferAck', opId: handed[2]!.message.opId });
+    assert.deepEqual(stores, [{ kind: 'dropIfUnchanged', object }]);
+  });
+
+  test('a replica that fails or never answers ends the pass: nothing is dropped, the next pass sends again', () => {
+    const { sweeper, sent, stores, advance } = harness();
+    sweeper.onTick(base);
+    const [first, second] = chunks(sent);
+    sweeper.onAck({ kind: 'transferAck', opId: first!.message.opId });
+    sweeper.onAck({ kind: 'transferAck', opId: second!.message.opId, error: { kind: 'error', code: 'internal', message: 'disk full' } });
+    assert.equal(stores.length, 0);
+    advance(strayChunkAckTimeoutMs);
+    sweeper.onTick(base);
+    assert.equal(chunks(sent).length, 6, 'the next pass hands the key off again');
+    advance(strayChunkAckTimeoutMs);
+    sweeper.onTick(base); // silence past the deadline ends this pass too
+    assert.equal(stores.length, 0);
+  });
+
+  test('nothing is swept during a transition, nor dropped when the visiting actor cannot remember its counters', () => {
+    const transition: ClusterView = commitPlan(base, planChange(base, [{ action: 'join', node: node('n5', 5) }], 3), 'n1');
+    const during = harness();
+    during.sweeper.onTick(transition);
+    assert.equal(during.sent.length, 0);
+    const full = harness({ reserve: false });
+    full.sweeper.onTick(base);
+    for (const { message } of chunks(full.sent)) full.sweeper.onAck({ kind: 'transferAck', opId: message.opId });
+    assert.equal(full.stores.length, 0);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * Handing off, then dropping, the data a node no longer replicates (Dynamo §4.9: once the new
+ * owner has the keys, "the nodes … remove" them). After a change ends, a node still holds the
+ * partitions it gave up: a leaver all of its own, an old owner what moved away, an aborted
+ * joiner what reached it before the abort, and any node the writes of a coordinator with an
+ * older view reached. Keeping them costs disk and leaves copies nobody repairs.
+ *
+ * A sweep pass visits every partition the node is not a replica of, in chunks: it sends each
+ * chunk's entries to every replica of their keys (a transfer chunk, which a replica merges
+ * idempotently and acknowledges once stored), and only when all of them acknowledged does it
+ * drop each entry — and only if the stored object is still the one it sent (`dropIfUnchanged`).
+ * So a copy is dropped only once every replica holds it or something that descends from it;
+ * this also closes the gap of a write passed on during a transition whose delivery failed.
+ * Any failure (a replica down, a chunk refused) ends the pass with nothing more dropped, and the
+ * next pass starts over. (The failure detector is not consulted: a node that left the ring pings
+ * nobody, and its verdicts could keep its copies forever.)
+ *
+ * Passes run after every change of the view that ends a transition, and every
+ * `straySweepIntervalMs` after that (a pass over partitions with nothing in them is one seek
+ * each). None runs during a transition: its transfers read the old owners' copies.
+ */
+import type { TransferAck, TransferEntry } from '../messages.ts';
+import { preferenceList } from '../ring/ring.ts';
+import type { MembershipHost } from './host.ts';
+import { inTransition, servingRing, type ClusterView } from './view.ts';
+
+/**
+ * How often a node looks again for data it no longer replicates. A pass that finds nothing costs
+ * a seek per partition the node does not replicate, so this can be short: strays that writes of
+ * an older view leave behind are handed off within about this long.
+ */
+export const straySweepIntervalMs = 1_000;
+/**
+ * A handed-off chunk not acknowledged by every replica within this ends the pass. Shorter than a
+ * transfer's: nothing waits on a sweep, and an ack lost for good (a replica whose view does not
+ * list this node yet cannot answer it) should not hold the next pass back for long.
+ */
+export const strayChunkAckTimeoutMs = 2_000;
+
+interface Pass {
+  readonly viewVersion: number;
+  /** Partitions whose preference list (of the largest N) does not name this node. */
+  readonly partitions: readonly number[];
+  index: number;
+  /** The last key handled in the current partition; the next scan starts after it. */
+  cursor: { bucket: string; key: string } | null;
+  state: 'scanning' | 'sending' | 'dropping';
+  /** Chunks sent and not yet acknowledged, by op id. */
+  readonly unacked: Set<number>;
+  deadlineMs: number;
+  /** The chunk in flight: what to drop once every replica acknowledged it, and how to go on. */
+  handingOff: { readonly partition: number; readonly strays: readonly TransferEntry[]; readonly next: () => void } | null;
+}
+
+export class StraySweeper {
+  private pass: Pass | null = null;
+  /** The view version the last pass ran under, and when the next may start. */
+  private sweptVersion = -1;
+  private nextPassMs = 0;
+
+  constructor(
+    private readonly host: MembershipHost,
+    /** The largest N of any bucket: a node within it of a partition's walk may replicate its keys. */
+    private readonly replicasN: number,
+    /** This node's address, sent along: a replica may not know it (the node left, or never joined). */
+    private readonly selfAddress: string,
+  ) {}
+
+  onTick(view: ClusterView): void {
+    // A placeholder view (version 0) knows no replicas; a transition needs every old copy.
+    if (view.version === 0 || inTransition(view)) {
+      this.pass = null;
+      return;
+    }
+    if (this.pass !== null && this.pass.viewVersion !== view.version) this.pass = null; // the ring moved: start over
+    if (this.pass === null) {
+      if (view.version !== this.sweptVersion || this.host.nowMs >= this.nextPassMs) this.startPass(view);
+      return;
+    }
+    if (this.pass.state === 'sending' && this.host.nowMs >= this.pass.deadlineMs) this.endPass();
+  }
+
+  onAck(message: TransferAck): void {
+    const pass = this.pass;
+    if (pass === null || pass.state !== 'sending' || !pass.unacked.delete(message.opId)) return;
+    if (message.error !== undefined) return this.endPass();
+    if (pass.unacked.size === 0) this.dropHandedOff(pass);
+  }
+
+  onDeliveryFailed(opId: number): void {
+    if (this.pass?.unacked.has(opId)) this.endPass();
+  }
+
+  private startPass(view: ClusterView): void {
+    const ring = servingRing(view);
+    const self = this.host.self;
+    const partitions: number[] = [];
+    for (let partition = 0; partition < ring.partitionCount; partition++) {
+      if (!preferenceList(ring, partition, this.replicasN).includes(self)) partitions.push(partition);
+    }
+    this.sweptVersion = view.version;
+    this.nextPassMs = this.host.nowMs + straySweepIntervalMs;
+    if (partitions.length === 0) return;
+    this.host.count('strays.passes');
+    this.pass = { viewVersion: view.version, partitions, index: 0, cursor: null, state: 'scanning', unacked: new Set(), deadlineMs: 0, handingOff: null };
+    this.scanNext(this.pass);
+  }
+
+  private scanNext(pass: Pass): void {
+    pass.state = 'scanning';
+    const partition = pass.partitions[pass.index]!;
+    this.host.scan(partition, pass.cursor, (result) => {
+      if (this.pass !== pass) return; // ended meanwhile
+      this.handOff(pass, partition, result.entries, result.exhausted);
+    });
+  }
+
+  /** Sends the chunk's strays to every replica of their keys; the rest of the chunk stays. */
+  private handOff(pass: Pass, partition: number, entries: readonly TransferEntry[], exhausted: boolean): void {
+    const self = this.host.self;
+    const byReplica = new Map<string, TransferEntry[]>();
+    const strays: TransferEntry[] = [];
+    for (const entry of entries) {
+      const replicas = this.host.replicasOf(partition, entry.bucket);
+      if (replicas.includes(self)) continue;
+      strays.push(entry);
+      for (const replica of replicas) byReplica.set(replica, [...(byReplica.get(replica) ?? []), entry]);
+    }
+    const last = entries.at(-1);
+    const next = (): void => this.advance(pass, last === undefined ? pass.cursor : { bucket: last.bucket, key: last.key }, exhausted);
+    if (strays.length === 0) return next();
+    pass.state = 'sending';
+    pass.deadlineMs = this.host.nowMs + strayChunkAckTimeoutMs;
+    pass.handingOff = { partition, strays, next };
+    for (const [replica, chunkEntries] of byReplica) {
+      const opId = this.host.nextOpId();
+      pass.unacked.add(opId);
+      this.host.send(replica, { kind: 'transferChunk', opId, version: pass.viewVersion, partition, entries: chunkEntries, last: false, senderAddress: this.selfAddress });
+    }
+  }
+
+  private dropHandedOff(pass: Pass): void {
+    const drop = pass.handingOff!;
+    pass.handingOff = null;
+    pass.state = 'dropping';
+    this.host.count('strays.keysHandedOff', drop.strays.length);
+    let pending = drop.strays.length;
+    for (const entry of drop.strays) {
+      const target = { partition: drop.partition, bucket: entry.bucket, key: entry.key };
+      if (!this.host.reserveDrop(target, entry.object)) {
+        if (--pending === 0 && this.pass === pass) drop.next();
+        continue;
+      }
+      this.host.store(target, { kind: 'dropIfUnchanged', object: entry.object }, (outcome) => {
+        if (outcome.ok && outcome.object === null) this.host.count('strays.keysDropped');
+        if (--pending === 0 && this.pass === pass) drop.next();
+      });
+    }
+  }
+
+  private advance(pass: Pass, cursor: { bucket: string; key: string } | null, exhausted: boolean): void {
+    if (!exhausted) {
+      pass.cursor = cursor;
+      return this.scanNext(pass);
+    }
+    pass.index++;
+    pass.cursor = null;
+    if (pass.index < pass.partitions.length) return this.scanNext(pass);
+    this.pass = null;
+  }
+
+  /** Gives up the pass (a replica did not take a chunk); what is not dropped waits for the next. */
+  private endPass(): void {
+    this.pass = null;
+    this.host.count('strays.passesCut');
+  }
+}

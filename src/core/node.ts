@@ -17,7 +17,6 @@ import { ForwardOperation } from './coordinator/forward.ts';
 import { GetOperation } from './coordinator/get.ts';
 import type { Operation, OperationHost, StoreTarget } from './coordinator/operation.ts';
 import { PutOperation } from './coordinator/put.ts';
-import { VisitingActor } from './coordinator/visiting-actor.ts';
 import type { Hint, HintOp, HintOutcome } from './handoff/hint-op.ts';
 import { HintedHandoff, type HandoffHost } from './handoff/hinted-handoff.ts';
 import { FailureDetector, type PeerReachability } from './membership/failure-detector.ts';
@@ -33,6 +32,7 @@ import type { MembershipHost, ScanResult } from './membership/host.ts';
 import { Membership, type MembershipConfig } from './membership/membership.ts';
 import { transferChunkBytesMax, transferEntriesMax } from './membership/transfer-limits.ts';
 import { servingRing } from './membership/view.ts';
+import { ActorGenerations } from './replica/actor-generation.ts';
 import { AntiEntropy } from './antientropy/anti-entropy.ts';
 import type { AntiEntropyHost } from './antientropy/host.ts';
 import { defaultAntiEntropySettings, type AntiEntropySettings } from './antientropy/settings.ts';
@@ -49,6 +49,8 @@ export interface NodeConfig {
   readonly name: string;
   /** This node's writer id in version vectors: name plus the incarnation of its data dir. */
   readonly actor: Actor;
+  /** The actor generation its disk recorded (meta `actorGeneration`; 0 if none). */
+  readonly actorGeneration?: number | undefined;
   readonly ring: Ring;
   /** Properties of a bucket (from the cluster config; defaults for unknown buckets). */
   readonly bucketProps: (bucket: string) => BucketProps;
@@ -103,7 +105,8 @@ export class KvNode {
   readonly membership: Membership;
   readonly antiEntropy: AntiEntropy;
   private readonly detector = new FailureDetector();
-  private readonly visiting: VisitingActor;
+  /** This node's writer id, which changes when it drops copies holding its dots (actor-generation.ts). */
+  private readonly writer: ActorGenerations;
   private readonly pinger = new Pinger(this.detector);
   private readonly handoff = new HintedHandoff();
   private readonly handoffHost: HandoffHost;
@@ -113,7 +116,7 @@ export class KvNode {
   constructor(private readonly config: NodeConfig) {
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
     this.nextOpId = config.firstOpId;
-    this.visiting = new VisitingActor(config.actor, config.firstOpId);
+    this.writer = new ActorGenerations(config.actor, config.actorGeneration ?? 0);
     this.host = this.makeHost();
     const membershipConfig = config.membership ?? staticMembership(config);
     this.membership = new Membership(membershipConfig, this.makeMembershipHost(), (view) => {
@@ -248,11 +251,7 @@ export class KvNode {
         operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
       } else {
         const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };
-        // A key this node does not replicate is written under its visiting actor (visiting-actor.ts).
-        const replicates = replicas.includes(this.name);
-        const actor = replicates ? this.config.actor : this.visiting.actor;
-        const counterFloor = replicates ? 0 : this.visiting.counterFloor(request.bucket, request.key);
-        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, actor, resolution, counterFloor };
+        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, actor: this.writer.actor, resolution };
         operation = new PutOperation(plan);
       }
     }
@@ -540,7 +539,7 @@ export class KvNode {
       replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
       isReachable: (peer) => node.isReachable(peer),
-      reserveDrop: (target, object) => node.visiting.reserveDrop(target.bucket, target.key, object),
+      generationForDrop: (object) => node.writer.generationForDrop(object),
     };
   }
 

@@ -23,6 +23,7 @@ import { openStorage } from '../storage/open.ts';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { partitionSizes, scanForTransfer, type PartitionSize } from './partition-scan.ts';
 import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
+import { actorGenerationMetaName, decodeActorGeneration } from '../core/replica/actor-generation.ts';
 import { HintExecutor } from './hint-executor.ts';
 import { StoreExecutor } from './store-executor.ts';
 import { Transport } from './transport/transport.ts';
@@ -68,6 +69,7 @@ export class NodeRuntime {
     const engine = await openStorage({ kind: settings.storage, path: settings.dataDir });
     const incarnation = await loadOrCreateIncarnation(engine);
     const actor = actorOf(settings.name, incarnation);
+    const actorGeneration = decodeActorGeneration(await engine.get(metaKey(actorGenerationMetaName)));
     const { cluster } = settings;
     const persisted = await loadMembership(engine);
     const self = cluster.nodes.find((node) => node.name === settings.name)!;
@@ -78,6 +80,7 @@ export class NodeRuntime {
     const node = new KvNode({
       name: settings.name,
       actor,
+      actorGeneration,
       ring,
       bucketProps: bucketPropsOf(cluster),
       requestTimeoutMs: cluster.requestTimeoutMs,

@@ -9,7 +9,10 @@ import { decodeObject, encodeObject } from '../core/version/codec.ts';
 import type { StoredObject } from '../core/version/types.ts';
 import type { StorageEngine } from '../storage/engine.ts';
 import { KeyedSerializer } from '../storage/keyed-lock.ts';
-import { dataKey } from '../storage/keys.ts';
+import { dataKey, metaKey } from '../storage/keys.ts';
+import { actorGenerationMetaName, encodeActorGeneration } from '../core/replica/actor-generation.ts';
+
+const actorGenerationKey = metaKey(actorGenerationMetaName);
 
 export interface StoreTargetKey {
   readonly partition: number;
@@ -19,6 +22,8 @@ export interface StoreTargetKey {
 
 export class StoreExecutor {
   private readonly serializer = new KeyedSerializer();
+  /** The highest actor generation a drop has written (lmdb-js commits batches in issue order). */
+  private actorGenerationWritten = 0;
 
   constructor(private readonly engine: StorageEngine) {}
 
@@ -30,8 +35,15 @@ export class StoreExecutor {
         const bytes = await this.engine.get(key);
         const stored: StoredObject | null = bytes ? decodeObject(bytes) : null;
         const result = applyStoreOp(stored, op);
-        if (result.drop) await this.engine.delete(key);
-        else if (result.write) await this.engine.put(key, encodeObject(result.write));
+        if (result.drop && op.kind === 'dropIfUnchanged') {
+          // One atomic batch: a drop on disk implies the actor generation that made it safe is too.
+          // Drops of different keys may reach here out of order: the record only ever grows.
+          this.actorGenerationWritten = Math.max(this.actorGenerationWritten, op.actorGeneration);
+          await this.engine.batch([
+            { type: 'delete', key },
+            { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(this.actorGenerationWritten) },
+          ]);
+        } else if (result.write) await this.engine.put(key, encodeObject(result.write));
         return result.outcome;
       });
     } catch (error) {

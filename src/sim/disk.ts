@@ -13,6 +13,7 @@ import { assert, unreachable } from '../core/assert.ts';
 import { deleteHint, hintsOf, objectWithHints, storeHint, type HintOp, type HintOutcome, type HintRecord, type HintRecordChange, type HintTarget } from '../core/handoff/hint-op.ts';
 import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
+import { actorGenerationMetaName, decodeActorGeneration, encodeActorGeneration } from '../core/replica/actor-generation.ts';
 import { storedObjectProblem } from '../core/version/stored-object.ts';
 import { covers } from '../core/version/causal-context.ts';
 import type { Dot, StoredObject } from '../core/version/types.ts';
@@ -227,7 +228,12 @@ export class SimDisk {
     const key = storeKey(effect.partition, effect.bucket, effect.key);
     const before = this.objects.get(key) ?? null;
     const result = this.apply(before, effect.op);
-    if (result.drop) this.objects.delete(key);
+    if (result.drop && effect.op.kind === 'dropIfUnchanged') {
+      // Atomic, as the runtime's batch: the generation reaches the disk with the drop.
+      this.objects.delete(key);
+      const written = decodeActorGeneration(this.meta.get(actorGenerationMetaName));
+      this.meta.set(actorGenerationMetaName, encodeActorGeneration(Math.max(written, effect.op.actorGeneration)));
+    }
     else if (result.write !== undefined) {
       const problem = storedObjectProblem(result.write);
       assert(problem === null, `node ${this.node} would store an invalid object for ${effect.bucket}/${effect.key}: ${problem}`);

@@ -31,6 +31,7 @@ import { simRing, simRingNode } from './ring-cache.ts';
 import { seedOnlyView, viewOfRing } from '../core/membership/initial-view.ts';
 import type { Membership } from '../core/membership/membership.ts';
 import type { ClusterView } from '../core/membership/view.ts';
+import { actorGenerationMetaName, decodeActorGeneration } from '../core/replica/actor-generation.ts';
 import { decodeMembership, membershipMetaName } from '../core/membership/persisted.ts';
 
 /** Nodes check their deadlines this often, as the real runtime's timer does. */
@@ -255,6 +256,7 @@ export class SimWorld {
     node.kv = new KvNode({
       name: node.name,
       actor: `${node.name}.${node.disk.incarnation}`,
+      actorGeneration: decodeActorGeneration(node.disk.meta.get(actorGenerationMetaName)),
       ring: this.initialRing,
       bucketProps: () => this.config.bucketProps,
       requestTimeoutMs: this.config.requestTimeoutMs,

@@ -31,8 +31,6 @@ export interface PutPlan {
   readonly intent: WriteIntent;
   readonly actor: Actor;
   readonly resolution: Resolution;
-  /** Counters of `actor` the key had in a copy this node dropped (0: none). */
-  readonly counterFloor: number;
 }
 
 export class PutOperation implements Operation {
@@ -57,8 +55,8 @@ export class PutOperation implements Operation {
   }
 
   start(host: OperationHost): void {
-    const { target, intent, actor, resolution, counterFloor } = this.plan;
-    host.store(this, target, { kind: 'coordinate', intent, actor, nowMs: host.nowMs, resolution, counterFloor });
+    const { target, intent, actor, resolution } = this.plan;
+    host.store(this, target, { kind: 'coordinate', intent, actor, nowMs: host.nowMs, resolution });
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Gossip, PeerMessage } from '../messages.ts';
-import type { MembershipHost } from './host.ts';
+import { gossipOnlyHost } from './gossip-only-host.ts';
 import { configView } from './initial-view.ts';
 import { Membership } from './membership.ts';
 import type { ClusterView } from './view.ts';
@@ -14,23 +14,14 @@ function cluster(down: ReadonlySet<string> = new Set()): { of: (name: string) =>
   const queue: { from: string; to: string; message: PeerMessage }[] = [];
   const all = new Map<string, Membership>();
   for (const member of members) {
-    let opId = 1;
-    const host: MembershipHost = {
+    const host = gossipOnlyHost({
       self: member.name,
-      nowMs: 0,
-      nextOpId: () => opId++,
+      nowMs: () => 0,
       send: (to, message) => {
         if (message.kind === 'gossip') queue.push({ from: member.name, to, message });
       },
-      persist: () => {},
-      scan: () => {},
-      store: () => {},
-      resolutionOf: () => 'siblings',
-      replicasOf: () => [],
-      count: () => {},
       isReachable: (name) => !down.has(name),
-      reserveDrop: () => true,
-    };
+    });
     all.set(member.name, new Membership({ self: member, seeds: new Map(), replicasN: 3, gossipSeed: 1, initialView: configView(members, 16, 3) }, host, () => {}));
   }
   return {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PeerMessage } from '../messages.ts';
-import type { MembershipHost } from './host.ts';
+import { gossipOnlyHost } from './gossip-only-host.ts';
 import { configView } from './initial-view.ts';
 import { gossipIntervalMs, Membership } from './membership.ts';
 
@@ -12,27 +12,14 @@ const view = configView(nodes, 16, 3);
 function gossipTargetsOver(rounds: number, down: ReadonlySet<string>): string[] {
   let nowMs = 0;
   const sentTo: string[] = [];
-  const host: MembershipHost = {
+  const host = gossipOnlyHost({
     self: 'n1',
-    get nowMs() {
-      return nowMs;
-    },
-    nextOpId: (() => {
-      let next = 1;
-      return () => next++;
-    })(),
+    nowMs: () => nowMs,
     send: (to: string, message: PeerMessage) => {
       if (message.kind === 'gossip') sentTo.push(to);
     },
-    persist: () => {},
-    scan: () => {},
-    store: () => {},
-    resolutionOf: () => 'siblings',
-    replicasOf: () => [],
-    count: () => {},
     isReachable: (node) => !down.has(node),
-    reserveDrop: () => true,
-  };
+  });
   const membership = new Membership({ self: nodes[0]!, seeds: new Map(), replicasN: 3, gossipSeed: 7, initialView: view }, host, () => {});
   for (let round = 0; round < rounds; round++, nowMs += gossipIntervalMs) membership.onTick();
   return sentTo;

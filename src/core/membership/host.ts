@@ -25,8 +25,8 @@ export interface MembershipHost {
   /** The node's own failure detector's verdict (Dynamo §4.8: local, never a removal). */
   isReachable(node: string): boolean;
   /**
-   * Before a copy of a key the node does not replicate is dropped: false when it must be kept
-   * (its coordinator counters could not be remembered, coordinator/visiting-actor.ts).
+   * Before a copy is dropped: moves the node to a new writer if its current one has dots in the
+   * copy; returns the actor generation the drop must persist (replica/actor-generation.ts).
    */
-  reserveDrop(target: StoreTarget, object: StoredObject): boolean;
+  generationForDrop(object: StoredObject): number;
 }

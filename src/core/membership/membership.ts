@@ -109,6 +109,13 @@ export class Membership {
     if (message.kind === 'gossip') this.onGossip(from, message);
     else if (message.kind === 'transferChunk') {
       if (message.senderAddress !== undefined) this.rememberContact(from, message.senderAddress);
+      if (this.sweeper.isDropping(message.partition)) {
+        // A drop in flight could delete what this chunk merges after we acknowledged it: refuse,
+        // the sender tries again (stray-sweeper.ts).
+        const error = { kind: 'error' as const, code: 'unavailable' as const, message: `partition ${message.partition} is being handed off here; try again` };
+        this.host.send(from, { kind: 'transferAck', opId: message.opId, error });
+        return;
+      }
       this.receiver.onChunk(from, message);
     }
     else if (message.kind === 'transferAck') {
@@ -270,6 +277,7 @@ export class Membership {
     const finalized = finalizeIfDone(view);
     this.current = finalized ?? view;
     this.abortKnownBy.clear();
+    this.sweeper.onViewChanged(this.current);
     this.host.count('membership.viewsAdopted');
     this.addressesVersion++;
     for (const member of this.current.members) if (member.status !== 'removed') this.contacts.delete(member.name);

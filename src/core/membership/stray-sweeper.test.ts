@@ -19,12 +19,13 @@ const ownPartition = [...Array(16).keys()].find((p) => preferenceList(ring, p, 3
 const object = coordinateWrite(null, { value: new Uint8Array([1]), contentType: 'text/plain', deleted: false, context: null }, 'n1.00000001', 1, 'siblings').object;
 const entry: TransferEntry = { bucket: 'b', key: 'k', object };
 
-/** n4's sweeper over a disk holding one key in `strayPartition` and one in `ownPartition`. */
-function harness(options: { reserve?: boolean } = {}) {
+/** n4's sweeper over a disk holding one key in `strayPartition` and one in `ownPartition`; store ops complete when `complete()` is called. */
+function harness() {
   let nowMs = 0;
   let opId = 1;
   const sent: { to: string; message: PeerMessage }[] = [];
   const stores: StoreOp[] = [];
+  const storesDone: (() => void)[] = [];
   const host: MembershipHost = {
     self: 'n4',
     get nowMs() {
@@ -36,16 +37,17 @@ function harness(options: { reserve?: boolean } = {}) {
     scan: (partition, after, done) => done({ entries: after === null && (partition === strayPartition || partition === ownPartition) ? [entry] : [], exhausted: true }),
     store: (_target, op, done) => {
       stores.push(op);
-      done({ ok: true, object: null, previous: object });
+      storesDone.push(() => done({ ok: true, object: null, previous: object }));
     },
     resolutionOf: () => 'siblings',
     replicasOf: (partition) => preferenceList(ring, partition, 3),
     count: () => {},
     isReachable: () => true,
-    reserveDrop: () => options.reserve ?? true,
+    generationForDrop: () => 7,
   };
   const sweeper = new StraySweeper(host, 3, '127.0.0.1:7004');
-  return { sweeper, sent, stores, advance: (ms: number) => (nowMs += ms) };
+  const complete = (): void => storesDone.splice(0).forEach((done) => done());
+  return { sweeper, sent, stores, complete, advance: (ms: number) => (nowMs += ms) };
 }
 
 const chunks = (sent: { to: string; message: PeerMessage }[]) => sent.filter((s) => s.message.kind === 'transferChunk');
@@ -62,7 +64,17 @@ describe('stray sweeper', () => {
     sweeper.onAck({ kind: 'transferAck', opId: handed[1]!.message.opId });
     assert.equal(stores.length, 0, 'not before the last replica has it');
     sweeper.onAck({ kind: 'transferAck', opId: handed[2]!.message.opId });
-    assert.deepEqual(stores, [{ kind: 'dropIfUnchanged', object }]);
+    assert.deepEqual(stores, [{ kind: 'dropIfUnchanged', object, actorGeneration: 7 }], 'the drop carries the actor generation to disk');
+  });
+
+  test('while a drop is in flight, chunks for its partition are to be refused', () => {
+    const { sweeper, sent, complete } = harness();
+    sweeper.onTick(base);
+    for (const { message } of chunks(sent)) sweeper.onAck({ kind: 'transferAck', opId: message.opId });
+    assert.equal(sweeper.isDropping(strayPartition), true);
+    assert.equal(sweeper.isDropping(ownPartition), false);
+    complete();
+    assert.equal(sweeper.isDropping(strayPartition), false);
   });
 
   test('a replica that fails or never answers ends the pass: nothing is dropped, the next pass sends again', () => {
@@ -80,14 +92,15 @@ describe('stray sweeper', () => {
     assert.equal(stores.length, 0);
   });
 
-  test('nothing is swept during a transition, nor dropped when the visiting actor cannot remember its counters', () => {
+  test('nothing is swept during a transition, and a view change stops a pass before it drops', () => {
     const transition: ClusterView = commitPlan(base, planChange(base, [{ action: 'join', node: node('n5', 5) }], 3), 'n1');
     const during = harness();
     during.sweeper.onTick(transition);
     assert.equal(during.sent.length, 0);
-    const full = harness({ reserve: false });
-    full.sweeper.onTick(base);
-    for (const { message } of chunks(full.sent)) full.sweeper.onAck({ kind: 'transferAck', opId: message.opId });
-    assert.equal(full.stores.length, 0);
+    const changed = harness();
+    changed.sweeper.onTick(base);
+    changed.sweeper.onViewChanged(transition);
+    for (const { message } of chunks(changed.sent)) changed.sweeper.onAck({ kind: 'transferAck', opId: message.opId });
+    assert.equal(changed.stores.length, 0);
   });
 });

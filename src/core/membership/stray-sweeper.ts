@@ -11,13 +11,17 @@
  * drop each entry — and only if the stored object is still the one it sent (`dropIfUnchanged`).
  * So a copy is dropped only once every replica holds it or something that descends from it;
  * this also closes the gap of a write passed on during a transition whose delivery failed.
- * Any failure (a replica down, a chunk refused) ends the pass with nothing more dropped, and the
- * next pass starts over. (The failure detector is not consulted: a node that left the ring pings
- * nobody, and its verdicts could keep its copies forever.)
+ * A failure (a replica down, a chunk refused, no answer in time) skips the rest of that
+ * partition until the next pass, with nothing more of it dropped. (The failure detector is not
+ * consulted: a node that left the ring pings nobody, and its verdicts could keep its copies
+ * forever.) Before a drop the node may move to a new actor generation, which the drop carries
+ * to disk (replica/actor-generation.ts): a dropped copy must never let it reuse a dot.
  *
  * Passes run after every change of the view that ends a transition, and every
  * `straySweepIntervalMs` after that (a pass over partitions with nothing in them is one seek
- * each). None runs during a transition: its transfers read the old owners' copies.
+ * each). None runs during a transition: its transfers read the old owners' copies; a view
+ * change stops a pass before its next drop; while drops of a partition are in flight, chunks
+ * for it are refused (Membership), or a drop could delete what such a chunk merged.
  */
 import type { TransferAck, TransferEntry } from '../messages.ts';
 import { preferenceList } from '../ring/ring.ts';
@@ -31,9 +35,9 @@ import { inTransition, servingRing, type ClusterView } from './view.ts';
  */
 export const straySweepIntervalMs = 1_000;
 /**
- * A handed-off chunk not acknowledged by every replica within this ends the pass. Shorter than a
- * transfer's: nothing waits on a sweep, and an ack lost for good (a replica whose view does not
- * list this node yet cannot answer it) should not hold the next pass back for long.
+ * A handed-off chunk not acknowledged by every replica within this skips its partition until the
+ * next pass. Shorter than a transfer's: nothing waits on a sweep, and an ack lost for good (a
+ * replica whose view does not list this node yet cannot answer it) should not hold it up long.
  */
 export const strayChunkAckTimeoutMs = 2_000;
 
@@ -54,6 +58,8 @@ interface Pass {
 
 export class StraySweeper {
   private pass: Pass | null = null;
+  /** Drops issued and not yet done, by partition: chunks for these partitions are refused meanwhile. */
+  private readonly dropsInFlight = new Map<number, number>();
   /** The view version the last pass ran under, and when the next may start. */
   private sweptVersion = -1;
   private nextPassMs = 0;
@@ -77,18 +83,31 @@ export class StraySweeper {
       if (view.version !== this.sweptVersion || this.host.nowMs >= this.nextPassMs) this.startPass(view);
       return;
     }
-    if (this.pass.state === 'sending' && this.host.nowMs >= this.pass.deadlineMs) this.endPass();
+    if (this.pass.state === 'sending' && this.host.nowMs >= this.pass.deadlineMs) this.skipPartition(this.pass);
+  }
+
+  /** The view changed: a pass made under another one drops nothing more. */
+  onViewChanged(view: ClusterView): void {
+    if (this.pass !== null && (this.pass.viewVersion !== view.version || inTransition(view))) this.pass = null;
+  }
+
+  /**
+   * Whether a chunk (a transfer or another node's sweep) for `partition` must be refused for now:
+   * a drop in flight could delete what it merges, after this node acknowledged it as stored.
+   */
+  isDropping(partition: number): boolean {
+    return this.dropsInFlight.has(partition);
   }
 
   onAck(message: TransferAck): void {
     const pass = this.pass;
     if (pass === null || pass.state !== 'sending' || !pass.unacked.delete(message.opId)) return;
-    if (message.error !== undefined) return this.endPass();
+    if (message.error !== undefined) return this.skipPartition(pass);
     if (pass.unacked.size === 0) this.dropHandedOff(pass);
   }
 
   onDeliveryFailed(opId: number): void {
-    if (this.pass?.unacked.has(opId)) this.endPass();
+    if (this.pass?.unacked.has(opId)) this.skipPartition(this.pass);
   }
 
   private startPass(view: ClusterView): void {
@@ -145,14 +164,15 @@ export class StraySweeper {
     pass.state = 'dropping';
     this.host.count('strays.keysHandedOff', drop.strays.length);
     let pending = drop.strays.length;
+    this.dropsInFlight.set(drop.partition, (this.dropsInFlight.get(drop.partition) ?? 0) + pending);
     for (const entry of drop.strays) {
       const target = { partition: drop.partition, bucket: entry.bucket, key: entry.key };
-      if (!this.host.reserveDrop(target, entry.object)) {
-        if (--pending === 0 && this.pass === pass) drop.next();
-        continue;
-      }
-      this.host.store(target, { kind: 'dropIfUnchanged', object: entry.object }, (outcome) => {
+      const actorGeneration = this.host.generationForDrop(entry.object);
+      this.host.store(target, { kind: 'dropIfUnchanged', object: entry.object, actorGeneration }, (outcome) => {
         if (outcome.ok && outcome.object === null) this.host.count('strays.keysDropped');
+        const left = this.dropsInFlight.get(drop.partition)! - 1;
+        if (left === 0) this.dropsInFlight.delete(drop.partition);
+        else this.dropsInFlight.set(drop.partition, left);
         if (--pending === 0 && this.pass === pass) drop.next();
       });
     }
@@ -169,9 +189,14 @@ export class StraySweeper {
     this.pass = null;
   }
 
-  /** Gives up the pass (a replica did not take a chunk); what is not dropped waits for the next. */
-  private endPass(): void {
-    this.pass = null;
-    this.host.count('strays.passesCut');
+  /**
+   * A replica did not take a chunk: nothing of it is dropped, and the pass goes on with the next
+   * partition (this one waits for the next pass), so one dead replica cannot hold up the others.
+   */
+  private skipPartition(pass: Pass): void {
+    this.host.count('strays.partitionsSkipped');
+    pass.unacked.clear();
+    pass.handingOff = null;
+    this.advance(pass, null, true);
   }
 }

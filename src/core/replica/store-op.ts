@@ -19,17 +19,16 @@ export type StoreOp =
       readonly actor: Actor;
       readonly nowMs: number;
       readonly resolution: Resolution;
-      /** The dot's counter must exceed this (counters of `actor` in a dropped copy; 0: none). */
-      readonly counterFloor?: number | undefined;
     }
   /** Merge in a version another replica sent (replication, read repair). */
   | { readonly kind: 'merge'; readonly object: StoredObject; readonly resolution: Resolution }
   /**
    * Remove the stored object if it is still exactly `object`: a copy the node no longer
    * replicates, which a sweep has just placed on the key's replicas (membership/stray-sweeper.ts).
-   * A write that arrived since the scan changed it, and it stays for the next sweep.
+   * A write that arrived since the scan changed it, and it stays for the next sweep. The runtime
+   * writes `actorGeneration` (actor-generation.ts) to disk in the same atomic batch as the drop.
    */
-  | { readonly kind: 'dropIfUnchanged'; readonly object: StoredObject };
+  | { readonly kind: 'dropIfUnchanged'; readonly object: StoredObject; readonly actorGeneration: number };
 
 export type StoreOutcome =
   | {
@@ -60,7 +59,7 @@ export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpR
       return { outcome: { ok: true, object: stored, previous: stored } };
     case 'coordinate': {
       try {
-        const written = coordinateWrite(stored, op.intent, op.actor, op.nowMs, op.resolution, op.counterFloor);
+        const written = coordinateWrite(stored, op.intent, op.actor, op.nowMs, op.resolution);
         return {
           outcome: {
             ok: true,

@@ -40,10 +40,8 @@ export interface CoordinatedWrite {
 
 /**
  * Makes the version a client's put (or delete: `intent.deleted`) asks for, at the replica that
- * coordinates it as `actor`. The new dot's counter is above every counter of `actor` the stored
- * object and the client's context have seen, and above `counterFloor`. Throws KvorumError
- * `too_many_siblings` (and changes nothing) when the object would hold more than
- * `limits.siblingsCountMax` siblings.
+ * coordinates it as `actor`. Throws KvorumError `too_many_siblings` (and changes nothing) when
+ * the object would hold more than `limits.siblingsCountMax` siblings.
  */
 export function coordinateWrite(
   stored: StoredObject | null,
@@ -51,11 +49,9 @@ export function coordinateWrite(
   actor: Actor,
   nowMs: number,
   resolution: Resolution,
-  counterFloor = 0,
 ): CoordinatedWrite {
   assert(Number.isSafeInteger(nowMs) && nowMs >= 0, `coordinateWrite: bad nowMs ${nowMs}`);
-  assert(Number.isSafeInteger(counterFloor) && counterFloor >= 0, `coordinateWrite: bad counterFloor ${counterFloor}`);
-  const dot = newDot(stored, intent, actor, counterFloor);
+  const dot = newDot(stored, intent, actor);
   const siblings = siblingsAfterWrite(stored, intent, dot, nowMs, resolution);
   refuseTooManySiblings(siblings.length);
   // The stored context is bounded (Dynamo §4.4) but must keep covering every sibling's dot.
@@ -91,9 +87,8 @@ function refuseTooManySiblings(count: number): void {
  * one coordinator get comparable clocks: the second silently supersedes the first. Here each
  * gets its own dot, and the second covers only what its context covers, not the first's dot.)
  */
-function newDot(stored: StoredObject | null, intent: WriteIntent, actor: Actor, counterFloor: number): Dot {
-  // `counterFloor`: counters of `actor` this key had in a copy the node has since dropped.
-  const seen = Math.max(counterOf(stored?.context ?? emptyContext, actor), counterOf(intent.context ?? emptyContext, actor), counterFloor);
+function newDot(stored: StoredObject | null, intent: WriteIntent, actor: Actor): Dot {
+  const seen = Math.max(counterOf(stored?.context ?? emptyContext, actor), counterOf(intent.context ?? emptyContext, actor));
   if (!Number.isSafeInteger(seen + 1)) {
     throw new KvorumError('bad_context', `actor ${JSON.stringify(actor)} has no write counters left for this key (a context claims ${seen})`);
   }

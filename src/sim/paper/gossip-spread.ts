@@ -7,6 +7,7 @@
  * spreads a rumour in about log3(n) + ln ln n rounds.
  */
 import { configView } from '../../core/membership/initial-view.ts';
+import { gossipOnlyHost } from '../../core/membership/gossip-only-host.ts';
 import type { MembershipHost } from '../../core/membership/host.ts';
 import { gossipIntervalMs, Membership } from '../../core/membership/membership.ts';
 import { commitPlan, planChange } from '../../core/membership/plan.ts';
@@ -64,29 +65,16 @@ function spreadOnce(base: ClusterView, changed: ClusterView, prng: Prng): { elap
   const members = new Map<string, Membership>();
   let messages = 0;
   const knowing = new Set<string>();
-  const hostFor = (name: string): MembershipHost => ({
-    self: name,
-    get nowMs() {
-      return queue.nowMs;
-    },
-    nextOpId: (() => {
-      let next = 1;
-      return () => next++;
-    })(),
-    send: (to: string, message: PeerMessage) => {
-      if (message.kind !== 'gossip') return; // transfers are not part of this measurement
-      messages++;
-      queue.after(prng.int(latencyUsMin, latencyUsMax), () => members.get(to)?.onMessage(name, message));
-    },
-    persist: () => {},
-    scan: () => {},
-    store: () => {},
-    resolutionOf: () => 'siblings',
-    replicasOf: () => [],
-    count: () => {},
-    isReachable: () => true, // every node is up in this measurement
-    reserveDrop: () => true,
-  });
+  const hostFor = (name: string): MembershipHost =>
+    gossipOnlyHost({
+      self: name,
+      nowMs: () => queue.nowMs,
+      send: (to: string, message: PeerMessage) => {
+        if (message.kind !== 'gossip') return; // transfers are not part of this measurement
+        messages++;
+        queue.after(prng.int(latencyUsMin, latencyUsMax), () => members.get(to)?.onMessage(name, message));
+      },
+    });
   for (const member of base.members) {
     const membership = new Membership(
       { self: member, seeds: new Map(), replicasN: 3, gossipSeed: prng.int(0, 2 ** 31), initialView: base },

@@ -1,0 +1,69 @@
+/**
+ * Actor generations: a node's writer id is `<name>.<incarnation>` (a new incarnation when its
+ * disk is wiped, runtime/incarnation.ts), then `~<generation>` once the node has dropped a copy
+ * holding dots of its current actor.
+ *
+ * Why: a dot's counter comes from the coordinator's own copy of the key. A node hands off and
+ * drops the copies of keys it no longer replicates (membership/stray-sweeper.ts); if it later
+ * coordinated such a key again — forwarded a put by a node whose view is older, coordinating
+ * with no replica reachable, or replicating the key again — its copy would no longer hold its
+ * own counters, and it would make a dot it had already used for another write: two values under
+ * one dot, one silently lost wherever they meet (Riak's kv679). So before it drops a copy that
+ * holds dots of its current actor, the node moves to the next generation, a writer that has made
+ * no dot yet. The generation is written to disk in the same atomic batch as every drop (meta
+ * record `actorGeneration`): a drop that reached the disk implies the generation that made it
+ * safe did too. Generations are rare (about one per membership change a node is part of), so
+ * contexts gain few clock entries.
+ */
+import { assert } from '../assert.ts';
+import { counterOf } from '../version/causal-context.ts';
+import type { Actor, StoredObject } from '../version/types.ts';
+
+export const actorGenerationMetaName = 'actorGeneration';
+
+export function actorOfGeneration(baseActor: Actor, generation: number): Actor {
+  assert(Number.isSafeInteger(generation) && generation >= 0, `bad actor generation ${generation}`);
+  return generation === 0 ? baseActor : `${baseActor}~${generation}`;
+}
+
+export function encodeActorGeneration(generation: number): Uint8Array {
+  return new TextEncoder().encode(String(generation));
+}
+
+/** 0 for a disk that never recorded one (or a record this code did not write). */
+export function decodeActorGeneration(bytes: Uint8Array | undefined): number {
+  if (bytes === undefined) return 0;
+  const generation = Number(new TextDecoder().decode(bytes));
+  return Number.isSafeInteger(generation) && generation >= 0 ? generation : 0;
+}
+
+/** A node's current writer, and the generation each drop must carry to disk. */
+export class ActorGenerations {
+  private generationNow: number;
+  private actorNow: Actor;
+
+  constructor(
+    private readonly baseActor: Actor,
+    generation: number,
+  ) {
+    this.generationNow = generation;
+    this.actorNow = actorOfGeneration(baseActor, generation);
+  }
+
+  get actor(): Actor {
+    return this.actorNow;
+  }
+
+  get generation(): number {
+    return this.generationNow;
+  }
+
+  /** Before dropping `object`: moves to a new writer if the current one has dots in it; the generation to persist with the drop. */
+  generationForDrop(object: StoredObject): number {
+    if (counterOf(object.context, this.actorNow) > 0) {
+      this.generationNow++;
+      this.actorNow = actorOfGeneration(this.baseActor, this.generationNow);
+    }
+    return this.generationNow;
+  }
+}

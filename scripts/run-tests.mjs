@@ -46,7 +46,8 @@ for (const suite of suites) {
   console.log(`\n# ${suite.name}: ${suite.files.length} files`);
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${suite.concurrency}`, ...suite.files],
+    // A test that hangs fails after 10 minutes instead of holding CI until its own limit.
+    ['--import', 'tsx', '--test', `--test-concurrency=${suite.concurrency}`, '--test-timeout=600000', ...suite.files],
     { cwd: root, stdio: 'inherit' },
   );
   if (result.status !== 0) failed = true;

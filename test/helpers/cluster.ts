@@ -33,19 +33,34 @@ export interface ClusterOptions {
   readonly proxied?: boolean;
 }
 
-/** Ports the OS says are free right now (bind to 0, read, close). */
+/**
+ * Below Linux's ephemeral range (32768–60999): a port picked here is not handed out again by a
+ * later bind to port 0 (a LinkProxy's listeners) or to an outgoing connection, which once took a
+ * node's HTTP port between this pick and the node's start (EADDRINUSE).
+ */
+const testPortMin = 20_000;
+const testPortMax = 32_000;
+
+/** `count` distinct ports, each free right now (bound and closed again), outside the ephemeral range. */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      return server;
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port = testPortMin + Math.floor(Math.random() * (testPortMax - testPortMin));
+    if (!ports.has(port) && (await isFree(port))) ports.add(port);
+  }
+  return [...ports];
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  server.listen(port, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch {
+    return false;
+  }
+  await new Promise((resolve) => server.close(resolve));
+  return true;
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -96,7 +111,12 @@ export class TestCluster {
     };
     writeFileSync(configPath, JSON.stringify(config, null, 2));
     const cluster = new TestCluster(dir, configPath, nodes, proxy);
-    await Promise.all(nodes.map((node) => cluster.startNode(node.name)));
+    try {
+      await Promise.all(nodes.map((node) => cluster.startNode(node.name)));
+    } catch (error) {
+      await cluster.stop(); // nodes that did start would otherwise keep the test process alive
+      throw error;
+    }
     return cluster;
   }
 

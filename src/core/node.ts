@@ -251,7 +251,7 @@ export class KvNode {
         operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
       } else {
         const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };
-        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, actor: this.writer.actor, resolution };
+        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, actor: this.writer.actor, actorGeneration: this.writer.generation, resolution };
         operation = new PutOperation(plan);
       }
     }

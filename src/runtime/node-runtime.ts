@@ -89,7 +89,7 @@ export class NodeRuntime {
       antiEntropy: { exchangeIntervalMs: cluster.antiEntropyExchangeIntervalMs },
       membership: { self, seeds: settings.seeds, replicasN, gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
     });
-    const runtime = new NodeRuntime(settings, node, actor, engine, new StoreExecutor(engine), undefined, logger);
+    const runtime = new NodeRuntime(settings, node, actor, engine, new StoreExecutor(engine, actorGeneration), undefined, logger);
     try {
       await runtime.startTransport();
     } catch (error) {

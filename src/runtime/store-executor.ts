@@ -22,10 +22,16 @@ export interface StoreTargetKey {
 
 export class StoreExecutor {
   private readonly serializer = new KeyedSerializer();
-  /** The highest actor generation a drop has written (lmdb-js commits batches in issue order). */
-  private actorGenerationWritten = 0;
+  /** The highest actor generation written to disk (lmdb-js commits batches in issue order). */
+  private actorGenerationWritten: number;
 
-  constructor(private readonly engine: StorageEngine) {}
+  /** `actorGeneration`: what the disk records at start. */
+  constructor(
+    private readonly engine: StorageEngine,
+    actorGeneration = 0,
+  ) {
+    this.actorGenerationWritten = actorGeneration;
+  }
 
   async run(target: StoreTargetKey, op: StoreOp): Promise<StoreOutcome> {
     const key = dataKey(target.partition, target.bucket, target.key);
@@ -41,6 +47,13 @@ export class StoreExecutor {
           this.actorGenerationWritten = Math.max(this.actorGenerationWritten, op.actorGeneration);
           await this.engine.batch([
             { type: 'delete', key },
+            { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(this.actorGenerationWritten) },
+          ]);
+        } else if (result.write && op.kind === 'coordinate' && op.actorGeneration > this.actorGenerationWritten) {
+          // The first write under a new generation records it, atomically with the write.
+          this.actorGenerationWritten = op.actorGeneration;
+          await this.engine.batch([
+            { type: 'put', key, value: encodeObject(result.write) },
             { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(this.actorGenerationWritten) },
           ]);
         } else if (result.write) await this.engine.put(key, encodeObject(result.write));

@@ -19,6 +19,7 @@ function put(key: string, label: string): StoreEffect {
     kind: 'coordinate',
     intent: { value: labelBytes(label), contentType: 't', deleted: false, context: null },
     actor: 'n1.inc1',
+    actorGeneration: 0,
     nowMs: 1,
     resolution: 'siblings',
   };

@@ -231,10 +231,9 @@ export class SimDisk {
     if (result.drop && effect.op.kind === 'dropIfUnchanged') {
       // Atomic, as the runtime's batch: the generation reaches the disk with the drop.
       this.objects.delete(key);
-      const written = decodeActorGeneration(this.meta.get(actorGenerationMetaName));
-      this.meta.set(actorGenerationMetaName, encodeActorGeneration(Math.max(written, effect.op.actorGeneration)));
-    }
-    else if (result.write !== undefined) {
+      this.recordActorGeneration(effect.op.actorGeneration);
+    } else if (result.write !== undefined) {
+      if (effect.op.kind === 'coordinate') this.recordActorGeneration(effect.op.actorGeneration);
       const problem = storedObjectProblem(result.write);
       assert(problem === null, `node ${this.node} would store an invalid object for ${effect.bucket}/${effect.key}: ${problem}`);
       this.objects.set(key, result.write);
@@ -242,5 +241,11 @@ export class SimDisk {
     const after = this.objects.get(key) ?? null;
     this.observe({ node: this.node, effect, before, after, outcome: result.outcome, duringCrash });
     return result.outcome;
+  }
+
+  /** As the runtime: the record only grows, and reaches the disk with the op that needed it. */
+  private recordActorGeneration(generation: number): void {
+    const written = decodeActorGeneration(this.meta.get(actorGenerationMetaName));
+    if (generation > written) this.meta.set(actorGenerationMetaName, encodeActorGeneration(generation));
   }
 }

@@ -30,6 +30,8 @@ export interface PutPlan {
   readonly pw: number;
   readonly intent: WriteIntent;
   readonly actor: Actor;
+  /** The generation of `actor` (replica/actor-generation.ts), persisted with the write. */
+  readonly actorGeneration: number;
   readonly resolution: Resolution;
 }
 
@@ -55,8 +57,8 @@ export class PutOperation implements Operation {
   }
 
   start(host: OperationHost): void {
-    const { target, intent, actor, resolution } = this.plan;
-    host.store(this, target, { kind: 'coordinate', intent, actor, nowMs: host.nowMs, resolution });
+    const { target, intent, actor, actorGeneration, resolution } = this.plan;
+    host.store(this, target, { kind: 'coordinate', intent, actor, actorGeneration, nowMs: host.nowMs, resolution });
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {

@@ -116,6 +116,7 @@ export class Membership {
         this.host.send(from, { kind: 'transferAck', opId: message.opId, error });
         return;
       }
+      this.sweeper.onChunkAccepted(message.partition);
       this.receiver.onChunk(from, message);
     }
     else if (message.kind === 'transferAck') {

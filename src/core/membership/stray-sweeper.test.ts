@@ -92,6 +92,14 @@ describe('stray sweeper', () => {
     assert.equal(stores.length, 0);
   });
 
+  test('a chunk this node accepted for the partition after the scan vetoes the drops', () => {
+    const { sweeper, sent, stores } = harness();
+    sweeper.onTick(base);
+    sweeper.onChunkAccepted(strayPartition); // e.g. a transfer that merged an equal copy
+    for (const { message } of chunks(sent)) sweeper.onAck({ kind: 'transferAck', opId: message.opId });
+    assert.equal(stores.length, 0);
+  });
+
   test('nothing is swept during a transition, and a view change stops a pass before it drops', () => {
     const transition: ClusterView = commitPlan(base, planChange(base, [{ action: 'join', node: node('n5', 5) }], 3), 'n1');
     const during = harness();

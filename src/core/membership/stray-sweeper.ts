@@ -53,13 +53,15 @@ interface Pass {
   readonly unacked: Set<number>;
   deadlineMs: number;
   /** The chunk in flight: what to drop once every replica acknowledged it, and how to go on. */
-  handingOff: { readonly partition: number; readonly strays: readonly TransferEntry[]; readonly next: () => void } | null;
+  handingOff: { readonly partition: number; readonly strays: readonly TransferEntry[]; readonly chunksAcceptedAtScan: number; readonly next: () => void } | null;
 }
 
 export class StraySweeper {
   private pass: Pass | null = null;
   /** Drops issued and not yet done, by partition: chunks for these partitions are refused meanwhile. */
   private readonly dropsInFlight = new Map<number, number>();
+  /** Chunks this node accepted, by partition (Membership tells): a chunk since a scan vetoes its drops. */
+  private readonly chunksAccepted = new Map<number, number>();
   /** The view version the last pass ran under, and when the next may start. */
   private sweptVersion = -1;
   private nextPassMs = 0;
@@ -99,6 +101,15 @@ export class StraySweeper {
     return this.dropsInFlight.has(partition);
   }
 
+  /**
+   * A chunk for `partition` was accepted here. If it came after the scan of the chunk this node is
+   * handing off, that chunk's drops are skipped: what the chunk merged may equal the scanned copy,
+   * and dropping it would delete a key this node has just acknowledged as stored.
+   */
+  onChunkAccepted(partition: number): void {
+    this.chunksAccepted.set(partition, (this.chunksAccepted.get(partition) ?? 0) + 1);
+  }
+
   onAck(message: TransferAck): void {
     const pass = this.pass;
     if (pass === null || pass.state !== 'sending' || !pass.unacked.delete(message.opId)) return;
@@ -128,14 +139,15 @@ export class StraySweeper {
   private scanNext(pass: Pass): void {
     pass.state = 'scanning';
     const partition = pass.partitions[pass.index]!;
+    const chunksAcceptedAtScan = this.chunksAccepted.get(partition) ?? 0;
     this.host.scan(partition, pass.cursor, (result) => {
       if (this.pass !== pass) return; // ended meanwhile
-      this.handOff(pass, partition, result.entries, result.exhausted);
+      this.handOff(pass, partition, result.entries, result.exhausted, chunksAcceptedAtScan);
     });
   }
 
   /** Sends the chunk's strays to every replica of their keys; the rest of the chunk stays. */
-  private handOff(pass: Pass, partition: number, entries: readonly TransferEntry[], exhausted: boolean): void {
+  private handOff(pass: Pass, partition: number, entries: readonly TransferEntry[], exhausted: boolean, chunksAcceptedAtScan: number): void {
     const self = this.host.self;
     const byReplica = new Map<string, TransferEntry[]>();
     const strays: TransferEntry[] = [];
@@ -150,7 +162,7 @@ export class StraySweeper {
     if (strays.length === 0) return next();
     pass.state = 'sending';
     pass.deadlineMs = this.host.nowMs + strayChunkAckTimeoutMs;
-    pass.handingOff = { partition, strays, next };
+    pass.handingOff = { partition, strays, chunksAcceptedAtScan, next };
     for (const [replica, chunkEntries] of byReplica) {
       const opId = this.host.nextOpId();
       pass.unacked.add(opId);
@@ -161,6 +173,7 @@ export class StraySweeper {
   private dropHandedOff(pass: Pass): void {
     const drop = pass.handingOff!;
     pass.handingOff = null;
+    if ((this.chunksAccepted.get(drop.partition) ?? 0) !== drop.chunksAcceptedAtScan) return this.skipPartition(pass);
     pass.state = 'dropping';
     this.host.count('strays.keysHandedOff', drop.strays.length);
     let pending = drop.strays.length;

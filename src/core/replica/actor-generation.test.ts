@@ -26,4 +26,15 @@ describe('actor generations', () => {
     assert.equal(writer.generationForDrop(copy), 1);
     assert.equal(writer.actor, 'n1.ab12cd34~1');
   });
+
+  test('a node restarted at a generation below one it used moves past every generation in the copy it drops', () => {
+    const before = new ActorGenerations('n1.ab', 2);
+    const copy = coordinateWrite(null, blind, before.actor, 1, 'siblings').object; // made under ~2, then a restart at 1
+    const restarted = new ActorGenerations('n1.ab', 1);
+    assert.equal(restarted.generationForDrop(copy), 3);
+    assert.equal(restarted.actor, 'n1.ab~3');
+    // Other nodes' actors, even ones that look alike, do not count.
+    const other = coordinateWrite(null, blind, 'n1.abc~9', 1, 'siblings').object;
+    assert.equal(restarted.generationForDrop(other), 3);
+  });
 });

@@ -9,14 +9,15 @@
  * with no replica reachable, or replicating the key again — its copy would no longer hold its
  * own counters, and it would make a dot it had already used for another write: two values under
  * one dot, one silently lost wherever they meet (Riak's kv679). So before it drops a copy that
- * holds dots of its current actor, the node moves to the next generation, a writer that has made
- * no dot yet. The generation is written to disk in the same atomic batch as every drop (meta
- * record `actorGeneration`): a drop that reached the disk implies the generation that made it
- * safe did too. Generations are rare (about one per membership change a node is part of), so
- * contexts gain few clock entries.
+ * holds dots of its current actor, the node moves past every generation of its own the copy
+ * holds, to a writer that has made no dot yet. The generation is written to disk (meta record
+ * `actorGeneration`, only ever growing) in the same atomic batch as every drop and as the first
+ * write made under it: a dot or a drop on disk implies its generation is too, so a node that
+ * restarts never goes back to a generation it used. Generations are rare — about one per
+ * membership change a node takes part in — but each adds a clock entry to the keys the node
+ * writes afterwards (contexts keep 16, limits.clockEntriesMax, and prune the idlest).
  */
 import { assert } from '../assert.ts';
-import { counterOf } from '../version/causal-context.ts';
 import type { Actor, StoredObject } from '../version/types.ts';
 
 export const actorGenerationMetaName = 'actorGeneration';
@@ -58,12 +59,33 @@ export class ActorGenerations {
     return this.generationNow;
   }
 
-  /** Before dropping `object`: moves to a new writer if the current one has dots in it; the generation to persist with the drop. */
+  /**
+   * Before dropping `object`: moves past every generation of this node that has a dot in it (a
+   * restart may have gone back to a generation below one it used, if nothing on disk needed the
+   * higher one yet). Returns the generation to persist with the drop.
+   */
   generationForDrop(object: StoredObject): number {
-    if (counterOf(object.context, this.actorNow) > 0) {
-      this.generationNow++;
+    const highest = this.highestGenerationIn(object);
+    if (highest >= this.generationNow) {
+      this.generationNow = highest + 1;
       this.actorNow = actorOfGeneration(this.baseActor, this.generationNow);
     }
     return this.generationNow;
+  }
+
+  /** The highest generation of this node's actor with a dot in `object`'s context; -1 if none. */
+  private highestGenerationIn(object: StoredObject): number {
+    let highest = -1;
+    const prefix = `${this.baseActor}~`;
+    const consider = (actor: Actor): void => {
+      if (actor === this.baseActor) highest = Math.max(highest, 0);
+      else if (actor.startsWith(prefix)) {
+        const generation = Number(actor.slice(prefix.length));
+        if (Number.isSafeInteger(generation) && generation > 0) highest = Math.max(highest, generation);
+      }
+    };
+    for (const [actor] of object.context.clock) consider(actor);
+    for (const [actor] of object.context.dots) consider(actor);
+    return highest;
   }
 }

@@ -19,6 +19,8 @@ export type StoreOp =
       readonly actor: Actor;
       readonly nowMs: number;
       readonly resolution: Resolution;
+      /** `actor`'s generation, written to disk with the write if higher than recorded (actor-generation.ts). */
+      readonly actorGeneration: number;
     }
   /** Merge in a version another replica sent (replication, read repair). */
   | { readonly kind: 'merge'; readonly object: StoredObject; readonly resolution: Resolution }

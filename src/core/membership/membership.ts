@@ -106,22 +106,17 @@ export class Membership {
   }
 
   onMessage(from: string, message: PeerMessage): void {
-    if (message.kind === 'gossip') this.onGossip(from, message);
-    else if (message.kind === 'transferChunk') {
-      if (message.senderAddress !== undefined) this.rememberContact(from, message.senderAddress);
-      if (this.sweeper.isDropping(message.partition)) {
-        // A drop in flight could delete what this chunk merges after we acknowledged it: refuse,
-        // the sender tries again (stray-sweeper.ts).
-        const error = { kind: 'error' as const, code: 'unavailable' as const, message: `partition ${message.partition} is being handed off here; try again` };
-        this.host.send(from, { kind: 'transferAck', opId: message.opId, error });
+    switch (message.kind) {
+      case 'gossip':
+        return this.onGossip(from, message);
+      case 'transferChunk':
+        return this.onChunk(from, message);
+      case 'transferAck':
+        this.sender.onAck(message);
+        this.sweeper.onAck(message);
         return;
-      }
-      this.sweeper.onChunkAccepted(message.partition);
-      this.receiver.onChunk(from, message);
-    }
-    else if (message.kind === 'transferAck') {
-      this.sender.onAck(message);
-      this.sweeper.onAck(message);
+      default:
+        return;
     }
   }
 
@@ -259,6 +254,20 @@ export class Membership {
   }
 
   // ---- Transitions ----
+
+  /** A transfer's chunk, or another node's stray sweep, to merge here. */
+  private onChunk(from: string, chunk: TransferChunk): void {
+    if (chunk.senderAddress !== undefined) this.rememberContact(from, chunk.senderAddress);
+    if (this.sweeper.isDropping(chunk.partition)) {
+      // A drop in flight could delete what this chunk merges after we acknowledged it: refuse,
+      // and the sender tries again (stray-sweeper.ts).
+      const error = { kind: 'error' as const, code: 'unavailable' as const, message: `partition ${chunk.partition} is being handed off from here; try again` };
+      this.host.send(from, { kind: 'transferAck', opId: chunk.opId, error });
+      return;
+    }
+    this.sweeper.onChunkAccepted(chunk.partition);
+    this.receiver.onChunk(from, chunk);
+  }
 
   private onLastChunkStored(from: string, chunk: TransferChunk): void {
     if (chunk.version !== this.current.version) return; // another transition by now; the sender will mark it

@@ -155,7 +155,11 @@ export class StraySweeper {
       const replicas = this.host.replicasOf(partition, entry.bucket);
       if (replicas.includes(self)) continue;
       strays.push(entry);
-      for (const replica of replicas) byReplica.set(replica, [...(byReplica.get(replica) ?? []), entry]);
+      for (const replica of replicas) {
+        const chunk = byReplica.get(replica);
+        if (chunk === undefined) byReplica.set(replica, [entry]);
+        else chunk.push(entry);
+      }
     }
     const last = entries.at(-1);
     const next = (): void => this.advance(pass, last === undefined ? pass.cursor : { bucket: last.bucket, key: last.key }, exhausted);

@@ -1,7 +1,9 @@
 /**
  * Carries out the core's store effects on a real StorageEngine: read the key's object, apply the
- * pure store op, write the result back if it changed (or delete it, when the op drops it) — under a per-key lock, so that two
- * read-merge-writes of one key never interleave (which would drop a sibling).
+ * pure store op, write the result back if it changed (or delete it, when the op drops it) —
+ * under a per-key lock, so that two read-merge-writes of one key never interleave (which would
+ * drop a sibling). Drops and the first write of a new actor generation also record that
+ * generation, in the same atomic batch (core/replica/actor-generation.ts).
  */
 import { KvorumError } from '../core/errors.ts';
 import { applyStoreOp, type StoreOp, type StoreOutcome } from '../core/replica/store-op.ts';

@@ -21,20 +21,35 @@ export interface SimBugs {
   readonly reuseIncarnation?: boolean;
   /** (e) A node's hash tree misses the writes of merges (replication, repair): its outcome claims no change. */
   readonly skipTreeUpdateOnMerge?: boolean;
+  /**
+   * (f) A node keeps writing under its first actor after it dropped copies holding its dots, as if
+   * actor generations (core/replica/actor-generation.ts) did not exist.
+   */
+  readonly noActorGenerations?: boolean;
 }
 
 export type BugName = keyof SimBugs;
 
-export const bugNames: readonly BugName[] = ['ackBeforeStore', 'dropConcurrentSibling', 'skipReadRepair', 'reuseIncarnation', 'skipTreeUpdateOnMerge'];
+export const bugNames: readonly BugName[] = ['ackBeforeStore', 'dropConcurrentSibling', 'skipReadRepair', 'reuseIncarnation', 'skipTreeUpdateOnMerge', 'noActorGenerations'];
 
 /** Bug (e): the outcome of a merge as the node sees it — the object before is said to be the one after. */
 export function outcomeHidingMerge(op: StoreOp, outcome: StoreOutcome): StoreOutcome {
   return op.kind === 'merge' && outcome.ok ? { ...outcome, previous: outcome.object } : outcome;
 }
 
-/** The store op the disk applies: the real one, or for bug (b) a merge that loses concurrent siblings. */
+/**
+ * The store op the disk applies: the real one, for bug (b) a merge that loses concurrent
+ * siblings, for bug (f) a coordinate op under the node's generation-0 actor.
+ */
 export function storeOpApplier(bugs: SimBugs): ApplyStoreOp {
-  return bugs.dropConcurrentSibling ? mergeDroppingConcurrent : applyStoreOp;
+  if (bugs.dropConcurrentSibling) return mergeDroppingConcurrent;
+  if (bugs.noActorGenerations) return coordinateUnderFirstActor;
+  return applyStoreOp;
+}
+
+function coordinateUnderFirstActor(stored: StoredObject | null, op: StoreOp): StoreOpResult {
+  if (op.kind !== 'coordinate') return applyStoreOp(stored, op);
+  return applyStoreOp(stored, { ...op, actor: op.actor.replace(/~\d+$/, ''), actorGeneration: 0 });
 }
 
 function mergeDroppingConcurrent(stored: StoredObject | null, op: StoreOp): StoreOpResult {

@@ -9,7 +9,7 @@ import { KvorumError } from '../core/errors.ts';
 import { applyStoreOp, type StoreOp, type StoreOutcome } from '../core/replica/store-op.ts';
 import { decodeObject, encodeObject } from '../core/version/codec.ts';
 import type { StoredObject } from '../core/version/types.ts';
-import type { StorageEngine } from '../storage/engine.ts';
+import type { StorageEngine, WriteOp } from '../storage/engine.ts';
 import { KeyedSerializer } from '../storage/keyed-lock.ts';
 import { dataKey, metaKey } from '../storage/keys.ts';
 import { actorGenerationMetaName, encodeActorGeneration } from '../core/replica/actor-generation.ts';
@@ -43,22 +43,21 @@ export class StoreExecutor {
         const bytes = await this.engine.get(key);
         const stored: StoredObject | null = bytes ? decodeObject(bytes) : null;
         const result = applyStoreOp(stored, op);
-        if (result.drop && op.kind === 'dropIfUnchanged') {
-          // One atomic batch: a drop on disk implies the actor generation that made it safe is too.
-          // Drops of different keys may reach here out of order: the record only ever grows.
-          this.actorGenerationWritten = Math.max(this.actorGenerationWritten, op.actorGeneration);
-          await this.engine.batch([
-            { type: 'delete', key },
-            { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(this.actorGenerationWritten) },
-          ]);
-        } else if (result.write && op.kind === 'coordinate' && op.actorGeneration > this.actorGenerationWritten) {
-          // The first write under a new generation records it, atomically with the write.
-          this.actorGenerationWritten = op.actorGeneration;
-          await this.engine.batch([
-            { type: 'put', key, value: encodeObject(result.write) },
-            { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(this.actorGenerationWritten) },
-          ]);
-        } else if (result.write) await this.engine.put(key, encodeObject(result.write));
+        const change: WriteOp | undefined = result.drop
+          ? { type: 'delete', key }
+          : result.write
+            ? { type: 'put', key, value: encodeObject(result.write) }
+            : undefined;
+        if (change === undefined) return result.outcome;
+        // The first change under a higher actor generation records it in the same atomic batch:
+        // a dot or a drop on disk implies its generation is. Batches commit in issue order, so a
+        // later change under a generation already recorded needs nothing more.
+        const generation = op.kind === 'coordinate' || op.kind === 'dropIfUnchanged' ? op.actorGeneration : 0;
+        if (generation > this.actorGenerationWritten) {
+          this.actorGenerationWritten = generation;
+          await this.engine.batch([change, { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(generation) }]);
+        } else if (change.type === 'delete') await this.engine.delete(key);
+        else await this.engine.put(key, change.value);
         return result.outcome;
       });
     } catch (error) {

@@ -229,7 +229,7 @@ export class SimDisk {
     const before = this.objects.get(key) ?? null;
     const result = this.apply(before, effect.op);
     if (result.drop && effect.op.kind === 'dropIfUnchanged') {
-      // Atomic, as the runtime's batch: the generation reaches the disk with the drop.
+      // Atomic, as the runtime's batch: a higher generation reaches the disk with the drop.
       this.objects.delete(key);
       this.recordActorGeneration(effect.op.actorGeneration);
     } else if (result.write !== undefined) {

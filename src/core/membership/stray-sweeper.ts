@@ -27,6 +27,7 @@ import type { TransferAck, TransferEntry } from '../messages.ts';
 import { preferenceList } from '../ring/ring.ts';
 import type { MembershipHost } from './host.ts';
 import { inTransition, servingRing, type ClusterView } from './view.ts';
+import { compareCommits } from './view-merge.ts';
 
 /**
  * How often a node looks again for data it no longer replicates. A pass that finds nothing costs
@@ -42,7 +43,8 @@ export const straySweepIntervalMs = 1_000;
 export const strayChunkAckTimeoutMs = 2_000;
 
 interface Pass {
-  readonly viewVersion: number;
+  /** The view the pass runs under (a view, not a version: an abort and its finalization share one). */
+  readonly view: ClusterView;
   /** Partitions whose preference list (of the largest N) does not name this node. */
   readonly partitions: readonly number[];
   index: number;
@@ -62,8 +64,10 @@ export class StraySweeper {
   private readonly dropsInFlight = new Map<number, number>();
   /** Chunks this node accepted, by partition (Membership tells): a chunk since a scan vetoes its drops. */
   private readonly chunksAccepted = new Map<number, number>();
-  /** The view version the last pass ran under, and when the next may start. */
-  private sweptVersion = -1;
+  /** The partitions the last view's ring does not give this node (a pass a second reuses them). */
+  private notReplicated: { readonly view: ClusterView; readonly partitions: readonly number[] } | null = null;
+  /** The view the last pass ran under, and when the next may start. */
+  private swept: ClusterView | null = null;
   private nextPassMs = 0;
 
   constructor(
@@ -80,9 +84,9 @@ export class StraySweeper {
       this.pass = null;
       return;
     }
-    if (this.pass !== null && this.pass.viewVersion !== view.version) this.pass = null; // the ring moved: start over
+    if (this.pass !== null && !sameCommit(this.pass.view, view)) this.pass = null; // the ring moved: start over
     if (this.pass === null) {
-      if (view.version !== this.sweptVersion || this.host.nowMs >= this.nextPassMs) this.startPass(view);
+      if (this.swept === null || !sameCommit(this.swept, view) || this.host.nowMs >= this.nextPassMs) this.startPass(view);
       return;
     }
     if (this.pass.state === 'sending' && this.host.nowMs >= this.pass.deadlineMs) this.skipPartition(this.pass);
@@ -90,7 +94,7 @@ export class StraySweeper {
 
   /** The view changed: a pass made under another one drops nothing more. */
   onViewChanged(view: ClusterView): void {
-    if (this.pass !== null && (this.pass.viewVersion !== view.version || inTransition(view))) this.pass = null;
+    if (this.pass !== null && (!sameCommit(this.pass.view, view) || inTransition(view))) this.pass = null;
   }
 
   /**
@@ -122,18 +126,25 @@ export class StraySweeper {
   }
 
   private startPass(view: ClusterView): void {
-    const ring = servingRing(view);
-    const self = this.host.self;
-    const partitions: number[] = [];
-    for (let partition = 0; partition < ring.partitionCount; partition++) {
-      if (!preferenceList(ring, partition, this.replicasN).includes(self)) partitions.push(partition);
-    }
-    this.sweptVersion = view.version;
+    const partitions = this.partitionsNotReplicated(view);
+    this.swept = view;
     this.nextPassMs = this.host.nowMs + straySweepIntervalMs;
     if (partitions.length === 0) return;
     this.host.count('strays.passes');
-    this.pass = { viewVersion: view.version, partitions, index: 0, cursor: null, state: 'scanning', unacked: new Set(), deadlineMs: 0, handingOff: null };
+    this.pass = { view, partitions, index: 0, cursor: null, state: 'scanning', unacked: new Set(), deadlineMs: 0, handingOff: null };
     this.scanNext(this.pass);
+  }
+
+  /** Partitions whose preference list (of the largest N) does not name this node; kept per view. */
+  private partitionsNotReplicated(view: ClusterView): readonly number[] {
+    if (this.notReplicated !== null && sameCommit(this.notReplicated.view, view)) return this.notReplicated.partitions;
+    const ring = servingRing(view);
+    const partitions: number[] = [];
+    for (let partition = 0; partition < ring.partitionCount; partition++) {
+      if (!preferenceList(ring, partition, this.replicasN).includes(this.host.self)) partitions.push(partition);
+    }
+    this.notReplicated = { view, partitions };
+    return partitions;
   }
 
   private scanNext(pass: Pass): void {
@@ -170,7 +181,7 @@ export class StraySweeper {
     for (const [replica, chunkEntries] of byReplica) {
       const opId = this.host.nextOpId();
       pass.unacked.add(opId);
-      this.host.send(replica, { kind: 'transferChunk', opId, version: pass.viewVersion, partition, entries: chunkEntries, last: false, senderAddress: this.selfAddress });
+      this.host.send(replica, { kind: 'transferChunk', opId, version: pass.view.version, partition, entries: chunkEntries, last: false, senderAddress: this.selfAddress });
     }
   }
 
@@ -216,4 +227,9 @@ export class StraySweeper {
     pass.handingOff = null;
     this.advance(pass, null, true);
   }
+}
+
+/** Whether two views are the same commit (their completed transfers aside). */
+function sameCommit(a: ClusterView, b: ClusterView): boolean {
+  return a === b || compareCommits(a, b) === 0;
 }

@@ -11,8 +11,8 @@
  * one dot, one silently lost wherever they meet (Riak's kv679). So before it drops a copy that
  * holds dots of its current actor, the node moves past every generation of its own the copy
  * holds, to a writer that has made no dot yet. The generation is written to disk (meta record
- * `actorGeneration`, only ever growing) in the same atomic batch as every drop and as the first
- * write made under it: a dot or a drop on disk implies its generation is too, so a node that
+ * `actorGeneration`, only ever growing) in the same atomic batch as the first write or drop made
+ * under it: a dot or a drop on disk implies its generation is too, so a node that
  * restarts never goes back to a generation it used. Generations are rare — about one per
  * membership change a node takes part in — but each adds a clock entry to the keys the node
  * writes afterwards (contexts keep 16, limits.clockEntriesMax, and prune the idlest).

@@ -59,8 +59,11 @@ describe('a network partition (3 | 2)', () => {
     }
 
     cluster.proxy!.cut(sideA, sideB);
-    await waitSeesDown('n1', sideB);
-    await waitSeesDown('n4', sideA);
+    // Every node must have concluded on its own that the other side is down: until it has, it
+    // still sends to the far side and waits out the request deadline for replies that cannot
+    // come (a coordinator, or the replica a put is forwarded to, may be any node of its side).
+    for (const node of sideA) await waitSeesDown(node, sideB);
+    for (const node of sideB) await waitSeesDown(node, sideA);
 
     for (const key of keys) {
       const a = await put('n1', key, `a-${key}`, base.get(key));

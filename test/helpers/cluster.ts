@@ -201,6 +201,8 @@ export class TestCluster {
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((node) => this.kill(node.name, 'SIGTERM')));
     await this.proxy?.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    // KVORUM_TEST_KEEP=1 keeps the data dirs and node logs of a run for a post-mortem.
+    if (process.env.KVORUM_TEST_KEEP === '1') console.error(`kept test cluster files in ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }

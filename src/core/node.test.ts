@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import type { Effect } from './effects.ts';
 import { defaultBucketProps, limits } from './limits.ts';
 import { KvNode } from './node.ts';
-import { createRing } from './ring/ring.ts';
+import { applyStoreOp } from './replica/store-op.ts';
+import { partitionOf } from './ring/hash.ts';
+import { createRing, preferenceList } from './ring/ring.ts';
+import { silentTargetWaitMs } from './coordinator/sloppy-targets.ts';
 import { defaultRequestLimits } from './validate.ts';
 import { addDot, covers, emptyContext } from './version/causal-context.ts';
 import { decodeContextToken, encodeContextToken } from './version/context-token.ts';
@@ -49,6 +52,66 @@ describe('KvNode', () => {
     assert.equal(object.siblings.length, 3);
     const context = decodeContextToken(encodeContextToken(object.context)); // throws bad_context when over the bounds
     for (const sibling of object.siblings) assert.ok(covers(context, sibling.dot), 'the context still covers every sibling');
+  });
+
+  describe('a target that goes silent before the failure detector concludes (sloppy quorum, Dynamo §4.6)', () => {
+    // Five nodes, so that every key has two fallbacks after its three primaries.
+    const wide = createRing(['n1', 'n2', 'n3', 'n4', 'n5'].map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
+    const timeoutMs = 1_000;
+    const waitMs = silentTargetWaitMs(timeoutMs);
+    /** A key whose primaries start with n1, so that n1 coordinates it without forwarding. */
+    const key = Array.from({ length: 1000 }, (_, i) => `k${i}`).find((k) => preferenceList(wide, partitionOf('b', k, 8), 3)[0] === 'n1')!;
+    const [, silentA, silentB] = preferenceList(wide, partitionOf('b', key, 8), 3) as [string, string, string];
+    const wideNode = (): KvNode =>
+      new KvNode({ name: 'n1', actor: 'n1.a', ring: wide, bucketProps: () => defaultBucketProps, requestTimeoutMs: timeoutMs, requestLimits: defaultRequestLimits, firstOpId: 1 });
+    /** The replica reads and writes among `effects` (ticks also send pings and gossip). */
+    const replicaSends = (effects: Effect[]) => only(effects, 'send').filter((send) => send.message.kind === 'replicaRead' || send.message.kind === 'replicaWrite');
+
+    test('a put asks a fallback in its place and meets W before the deadline', () => {
+      const kv = wideNode();
+      const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null } }), 'store');
+      const { outcome } = applyStoreOp(null, store!.op);
+      const sent = replicaSends(kv.step(2, { type: 'stored', storeId: store!.storeId, outcome }));
+      assert.deepEqual(sent.map((send) => send.to).sort(), [silentA, silentB].sort(), 'the primaries first');
+      assert.deepEqual(replicaSends(kv.step(waitMs, { type: 'tick' })), [], 'nothing before the wait is over');
+      const standIns = replicaSends(kv.step(1 + waitMs, { type: 'tick' }));
+      assert.equal(standIns.length, 2, 'each silent primary gets a stand-in');
+      for (const send of standIns) {
+        assert.ok(send.message.kind === 'replicaWrite' && send.message.hintFor !== undefined && [silentA, silentB].includes(send.message.hintFor), 'as a hint for a silent primary');
+        assert.ok(![silentA, silentB, 'n1'].includes(send.to), 'on a fallback');
+      }
+      const [first] = standIns;
+      const [reply] = only(kv.step(2 + waitMs, { type: 'message', from: first!.to, message: { kind: 'replicaWriteReply', opId: first!.message.opId } }), 'reply');
+      assert.equal(reply?.result.kind, 'stored', 'W=2: the coordinator and one stand-in');
+      assert.equal(kv.counters.get('silentTargetFallbacks'), 2);
+    });
+
+    test('a get asks fallbacks in place of silent nodes and answers with R replies', () => {
+      const kv = wideNode();
+      const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key } }), 'store');
+      assert.deepEqual(only(kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } }), 'reply'), [], 'R=2 not met by itself');
+      const standIns = replicaSends(kv.step(1 + waitMs, { type: 'tick' }));
+      assert.equal(standIns.length, 2);
+      for (const send of standIns) assert.ok(send.message.kind === 'replicaRead' && send.message.withHints, 'a fallback is asked for its hints too');
+      const [first] = standIns;
+      const [reply] = only(kv.step(2 + waitMs, { type: 'message', from: first!.to, message: { kind: 'replicaReadReply', opId: first!.message.opId, object: null } }), 'reply');
+      assert.equal(reply?.result.kind, 'got');
+    });
+
+    test('only the targets still silent are replaced, and each once', () => {
+      const kv = wideNode();
+      const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key, r: 3 } });
+      const [store] = only(effects, 'store');
+      const reads = replicaSends(effects);
+      kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
+      const early = reads.find((send) => send.to === silentA)!;
+      kv.step(3, { type: 'message', from: silentA, message: { kind: 'replicaReadReply', opId: early.message.opId, object: null } });
+      const standIns = replicaSends(kv.step(1 + waitMs, { type: 'tick' }));
+      assert.equal(standIns.length, 1, 'only the node still silent');
+      // Its delivery failing later does not bring a second stand-in.
+      const late = reads.find((send) => send.to === silentB)!;
+      assert.deepEqual(replicaSends(kv.step(2 + waitMs, { type: 'deliveryFailed', to: silentB, message: late.message })), []);
+    });
   });
 
   test('op ids start where the runtime says, so a restarted node does not reuse its previous ids', () => {

@@ -17,6 +17,7 @@ import { ForwardOperation } from './coordinator/forward.ts';
 import { GetOperation } from './coordinator/get.ts';
 import type { Operation, OperationHost, StoreTarget } from './coordinator/operation.ts';
 import { PutOperation } from './coordinator/put.ts';
+import { silentTargetWaitMs } from './coordinator/sloppy-targets.ts';
 import type { Hint, HintOp, HintOutcome } from './handoff/hint-op.ts';
 import { HintedHandoff, type HandoffHost } from './handoff/hinted-handoff.ts';
 import { FailureDetector, type PeerReachability } from './membership/failure-detector.ts';
@@ -95,6 +96,8 @@ export class KvNode {
   private effects: Effect[] = [];
   private readonly operations = new Map<number, Operation>();
   private readonly deadlines = new DeadlineQueue();
+  /** When each operation looks for silent targets (sloppy-targets.ts, silentTargetWaitMs). */
+  private readonly silenceChecks = new DeadlineQueue();
   private readonly storeContinuations = new Map<number, StoreContinuation>();
   readonly counters = new Map<string, number>();
   private readonly host: OperationHost;
@@ -257,6 +260,7 @@ export class KvNode {
     }
     this.operations.set(opId, operation);
     this.deadlines.push(deadlineMs, opId);
+    if (operation.onSilence) this.silenceChecks.push(this.nowMs + silentTargetWaitMs(timeoutMs), opId);
     operation.start(this.host);
     this.forgetIfDone(operation);
   }
@@ -411,6 +415,9 @@ export class KvNode {
   private onTick(): void {
     for (const opId of this.deadlines.popExpired(this.nowMs)) {
       this.withOperation(opId, (operation) => operation.onDeadline(this.host));
+    }
+    for (const opId of this.silenceChecks.popExpired(this.nowMs)) {
+      this.withOperation(opId, (operation) => operation.onSilence?.(this.host));
     }
     this.membership.onTick();
     this.antiEntropy.onTick();

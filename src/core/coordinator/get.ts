@@ -2,7 +2,8 @@
  * Coordinating a get (Dynamo §5, §4.5): ask the first N reachable nodes of the key's extended
  * preference list (sloppy quorum, Dynamo §4.6: a fallback answers with what it holds as hints for
  * the key too), answer once R have replied — `pr` of them primaries — with the reconciliation of
- * what they sent, keep listening until every node asked has answered or the deadline passes,
+ * what they sent (a node that fails, or stays silent for `silentTargetWaitMs`, is replaced by the
+ * next reachable one), keep listening until every node asked has answered or the deadline passes,
  * then send the reconciled version to every primary that was behind (read repair, Dynamo §5).
  * A coordinator need not be a replica itself, so gets are never forwarded.
  */
@@ -36,6 +37,8 @@ export class GetOperation implements Operation {
   private readonly asked = new Set<string>();
   private readonly replies = new Map<string, StoredObject | null>();
   private readonly failed = new Set<string>();
+  /** Nodes that failed or went silent and were given a stand-in: never replaced twice. */
+  private readonly replaced = new Set<string>();
   private primaryReplies = 0;
   private merged: StoredObject | null = null;
 
@@ -68,9 +71,16 @@ export class GetOperation implements Operation {
   onDeliveryFailed(host: OperationHost, to: string): void {
     if (!this.isPending(to)) return;
     // Unreachable after all: ask the next reachable node in its place.
-    const fallback = nextFallback(this.plan.extended, this.asked, host.isReachable);
-    if (fallback !== undefined) this.ask(host, fallback);
+    this.replace(host, to);
     this.onFailure(host, to);
+  }
+
+  /** Nodes still silent get a stand-in each; their own answers still count if they come. */
+  onSilence(host: OperationHost): void {
+    if (this.answered) return;
+    for (const node of [...this.asked]) {
+      if (this.isPending(node) && this.replace(host, node)) host.count('silentTargetFallbacks');
+    }
   }
 
   onDeadline(host: OperationHost): void {
@@ -92,6 +102,16 @@ export class GetOperation implements Operation {
     } else {
       host.send(node, { kind: 'replicaRead', opId, ...target, ...(primary ? {} : { withHints: true }) });
     }
+  }
+
+  /** Asks the next reachable node not yet asked in place of `node`, once per node; false if none. */
+  private replace(host: OperationHost, node: string): boolean {
+    if (this.replaced.has(node)) return false;
+    this.replaced.add(node);
+    const fallback = nextFallback(this.plan.extended, this.asked, host.isReachable);
+    if (fallback === undefined) return false;
+    this.ask(host, fallback);
+    return true;
   }
 
   private isPending(node: string): boolean {

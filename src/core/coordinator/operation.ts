@@ -43,4 +43,10 @@ export interface Operation {
   onDeliveryFailed(host: OperationHost, to: string, message: PeerMessage): void;
   onStored(host: OperationHost, outcome: StoreOutcome): void;
   onDeadline(host: OperationHost): void;
+  /**
+   * Called once, `silentTargetWaitMs` after the start, if the operation is not done: targets
+   * that have neither answered nor failed may be down without this node knowing yet, and the
+   * operation may ask fallbacks in their place (sloppy-targets.ts).
+   */
+  onSilence?(host: OperationHost): void;
 }

@@ -4,7 +4,8 @@
  * after W stores, itself included. The targets are the first N reachable nodes of the key's
  * extended preference list (sloppy quorum, Dynamo §4.6): a fallback standing in for an
  * unreachable primary keeps the version as a hint for it, and counts toward W. A target whose
- * delivery fails is replaced by the next reachable node of the list. `pw` of the W must be
+ * delivery fails, or that stays silent for `silentTargetWaitMs`, is replaced by the next
+ * reachable node of the list. `pw` of the W must be
  * primaries (like Riak's pw). Targets that fail or do not answer in time count against W; the
  * answer names how many stored.
  */
@@ -43,6 +44,8 @@ export class PutOperation implements Operation {
   /** Targets asked and not yet answered, with the primary each fallback stands in for. */
   private readonly pending = new Map<string, string | undefined>();
   private readonly used = new Set<string>();
+  /** Targets that failed or went silent and were given a stand-in: never replaced twice. */
+  private readonly replaced = new Set<string>();
   private outcome: Extract<StoreOutcome, { ok: true }> | undefined;
   private object: StoredObject | undefined;
 
@@ -92,12 +95,19 @@ export class PutOperation implements Operation {
 
   onDeliveryFailed(host: OperationHost, to: string): void {
     if (!this.pending.has(to)) return;
-    const hintFor = this.pending.get(to) ?? to;
+    const owner = this.pending.get(to) ?? to;
     this.pending.delete(to);
     // The message may not have arrived: the next reachable node keeps the version for its owner.
-    const fallback = nextFallback(this.plan.extended, this.used, host.isReachable);
-    if (fallback !== undefined && this.object !== undefined) this.sendTo(host, fallback, hintFor, this.object);
+    this.replace(host, to, owner);
     this.progress(host);
+  }
+
+  /** Targets still silent get a stand-in each; their own stores still count if they come. */
+  onSilence(host: OperationHost): void {
+    if (this.answered || this.object === undefined) return;
+    for (const [node, hintFor] of [...this.pending]) {
+      if (this.replace(host, node, hintFor ?? node)) host.count('silentTargetFallbacks');
+    }
   }
 
   onDeadline(host: OperationHost): void {
@@ -116,6 +126,20 @@ export class PutOperation implements Operation {
       else if (hintFor === undefined) this.primariesStored = 1;
       else host.storeHint({ ...target, owner: hintFor, object }, resolution);
     }
+  }
+
+  /**
+   * Sends the version to the next reachable unused node of the list, to keep for `owner`, in
+   * place of `node` — once per node, whether it failed or went silent first. False if there was
+   * nobody left to ask (or it had a stand-in already).
+   */
+  private replace(host: OperationHost, node: string, owner: string): boolean {
+    if (this.replaced.has(node) || this.object === undefined) return false;
+    this.replaced.add(node);
+    const fallback = nextFallback(this.plan.extended, this.used, host.isReachable);
+    if (fallback === undefined) return false;
+    this.sendTo(host, fallback, owner, this.object);
+    return true;
   }
 
   private sendTo(host: OperationHost, node: string, hintForWanted: string | undefined, object: StoredObject): void {

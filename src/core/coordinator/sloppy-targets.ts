@@ -38,6 +38,21 @@ export function sloppyTargets(extended: readonly string[], n: number, isReachabl
 }
 
 /**
+ * The longest a coordinator waits on a silent target before it also asks the next reachable node
+ * of the extended list. Dynamo §4.6 sends to "the first N healthy nodes", but a node that has just
+ * gone silent — its host vanished, the link was cut — still looks healthy until the failure
+ * detector concludes, which takes seconds (a connect timeout, or phi passing its threshold), and
+ * a request sent to it would wait out its whole deadline. The silent target stays asked: its
+ * answer still counts if it comes.
+ */
+export const silentTargetWaitMsMax = 1_000;
+
+/** When to look for silent targets: half the request's time, at most `silentTargetWaitMsMax`. */
+export function silentTargetWaitMs(timeoutMs: number): number {
+  return Math.min(silentTargetWaitMsMax, Math.ceil(timeoutMs / 2));
+}
+
+/**
  * The next reachable node of `extended` not yet used, to replace a target whose delivery failed;
  * it stands in for `owner`. Undefined when there is none.
  */

@@ -10,7 +10,7 @@ import { defaultBucketProps, limits } from './limits.ts';
 import { KvNode } from './node.ts';
 import { applyStoreOp } from './replica/store-op.ts';
 import { partitionOf } from './ring/hash.ts';
-import { createRing, preferenceList } from './ring/ring.ts';
+import { createRing, extendedPreferenceList, preferenceList } from './ring/ring.ts';
 import { silentTargetWaitMs } from './coordinator/sloppy-targets.ts';
 import { defaultRequestLimits } from './validate.ts';
 import { addDot, covers, emptyContext } from './version/causal-context.ts';
@@ -84,6 +84,21 @@ describe('KvNode', () => {
       const [reply] = only(kv.step(2 + waitMs, { type: 'message', from: first!.to, message: { kind: 'replicaWriteReply', opId: first!.message.opId } }), 'reply');
       assert.equal(reply?.result.kind, 'stored', 'W=2: the coordinator and one stand-in');
       assert.equal(kv.counters.get('silentTargetFallbacks'), 2);
+    });
+
+    test('a stand-in is never the owner of a hint already placed: two of the W stores would end on one disk', () => {
+      const kv = wideNode();
+      const extended = extendedPreferenceList(wide, partitionOf('b', key, 8));
+      const [, owner, silent, holder, spare] = extended as [string, string, string, string, string];
+      kv.step(1, { type: 'deliveryFailed', to: owner, message: { kind: 'ping', opId: 1 } }); // the owner is down
+      const [store] = only(kv.step(2, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null, w: 3 } }), 'store');
+      const sent = replicaSends(kv.step(3, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }));
+      const hinted = sent.find((send) => send.to === holder);
+      assert.ok(hinted && hinted.message.kind === 'replicaWrite' && hinted.message.hintFor === owner, 'the next node keeps a hint for the owner');
+      kv.step(4, { type: 'message', from: holder, message: { kind: 'replicaWriteReply', opId: hinted.message.opId } });
+      kv.step(5, { type: 'message', from: owner, message: { kind: 'pong', opId: 1 } }); // the owner is back
+      const standIns = replicaSends(kv.step(2 + waitMs, { type: 'tick' }));
+      assert.deepEqual(standIns.map((send) => send.to), [spare], `${silent} is replaced by ${spare}, not by ${owner}, whose hint ${holder} holds`);
     });
 
     test('a get asks fallbacks in place of silent nodes and answers with R replies', () => {

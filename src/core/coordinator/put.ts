@@ -46,6 +46,12 @@ export class PutOperation implements Operation {
   private readonly used = new Set<string>();
   /** Targets that failed or went silent and were given a stand-in: never replaced twice. */
   private readonly replaced = new Set<string>();
+  /**
+   * Owners a fallback asked (and not failed) keeps the version for. None of them may be a stand-in
+   * itself: handoff would merge that fallback's hint into the owner's copy, and two of the W
+   * stores counted would end on one disk (the simulator's quorum checker caught it, seed 1435).
+   */
+  private readonly hintOwners = new Set<string>();
   private outcome: Extract<StoreOutcome, { ok: true }> | undefined;
   private object: StoredObject | undefined;
 
@@ -85,6 +91,7 @@ export class PutOperation implements Operation {
     const hintFor = this.pending.get(from);
     this.pending.delete(from);
     if (message.error) {
+      if (hintFor !== undefined) this.hintOwners.delete(hintFor); // that hint was not kept
       this.progress(host);
       return;
     }
@@ -95,8 +102,11 @@ export class PutOperation implements Operation {
 
   onDeliveryFailed(host: OperationHost, to: string): void {
     if (!this.pending.has(to)) return;
-    const owner = this.pending.get(to) ?? to;
+    const hintFor = this.pending.get(to);
     this.pending.delete(to);
+    // Its hint was never kept (or never counts): the owner itself may now stand in.
+    if (hintFor !== undefined) this.hintOwners.delete(hintFor);
+    const owner = hintFor ?? to;
     // The message may not have arrived: the next reachable node keeps the version for its owner.
     this.replace(host, to, owner);
     this.progress(host);
@@ -124,7 +134,10 @@ export class PutOperation implements Operation {
       this.used.add(node);
       if (node !== host.self) this.sendTo(host, node, hintFor, object);
       else if (hintFor === undefined) this.primariesStored = 1;
-      else host.storeHint({ ...target, owner: hintFor, object }, resolution);
+      else {
+        this.hintOwners.add(hintFor);
+        host.storeHint({ ...target, owner: hintFor, object }, resolution);
+      }
     }
   }
 
@@ -136,7 +149,7 @@ export class PutOperation implements Operation {
   private replace(host: OperationHost, node: string, owner: string): boolean {
     if (this.replaced.has(node) || this.object === undefined) return false;
     this.replaced.add(node);
-    const fallback = nextFallback(this.plan.extended, this.used, host.isReachable);
+    const fallback = nextFallback(this.plan.extended, this.used, (candidate) => !this.hintOwners.has(candidate) && host.isReachable(candidate));
     if (fallback === undefined) return false;
     this.sendTo(host, fallback, owner, this.object);
     return true;
@@ -149,7 +162,10 @@ export class PutOperation implements Operation {
     const hintFor = hintForWanted === node ? undefined : hintForWanted;
     this.used.add(node);
     this.pending.set(node, hintFor);
-    if (hintFor !== undefined) host.count('hints.sent');
+    if (hintFor !== undefined) {
+      this.hintOwners.add(hintFor);
+      host.count('hints.sent');
+    }
     host.send(node, { kind: 'replicaWrite', opId, ...target, object, ...(hintFor === undefined ? {} : { hintFor }) });
   }
 

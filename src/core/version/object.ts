@@ -58,8 +58,12 @@ export function coordinateWrite(
   const joined = addDot(joinContexts(stored?.context ?? emptyContext, intent.context ?? emptyContext), dot, nowMs);
   const stores = pruneContext(joined, new Set(siblings.map((kept) => kept.dot[0])), limits.clockEntriesMax, limits.contextDotsMax);
   // The reply is bounded as tokens are, or the client's next put would be refused as bad_context.
+  // Of the cloud it keeps only the new dot: the client's context may be full of this actor's
+  // isolated dots (concurrent updates of a hot key through one coordinator), and keeping them all
+  // would overflow the bound. The new dot is the actor's highest, so its counter never goes back.
   const replyContext = addDot(intent.context ?? emptyContext, dot, nowMs);
-  const reply = pruneContext(replyContext, new Set([actor]), tokenClockEntriesMax, limits.contextDotsMax);
+  const isNewDot = (kept: Dot) => compareDots(kept, dot) === 0;
+  const reply = pruneContext(replyContext, new Set([actor]), tokenClockEntriesMax, limits.contextDotsMax, isNewDot);
   const object: StoredObject = { siblings, context: stores.context };
   assertStoredObject(object);
   return { object, dot, context: reply.context, prunedEntries: stores.prunedEntries + reply.prunedEntries };

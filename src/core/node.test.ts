@@ -101,6 +101,21 @@ describe('KvNode', () => {
       assert.deepEqual(standIns.map((send) => send.to), [spare], `${silent} is replaced by ${spare}, not by ${owner}, whose hint ${holder} holds`);
     });
 
+    test('a silent primary that stores after its stand-in did is one copy, not two', () => {
+      const kv = wideNode();
+      const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null, w: 3 } }), 'store');
+      const sent = replicaSends(kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }));
+      const standIns = replicaSends(kv.step(1 + waitMs, { type: 'tick' }));
+      const standInFor = (owner: string) => standIns.find((send) => send.message.kind === 'replicaWrite' && send.message.hintFor === owner)!;
+      const replyFrom = (nowMs: number, send: { to: string; message: { opId: number } }) =>
+        only(kv.step(nowMs, { type: 'message', from: send.to, message: { kind: 'replicaWriteReply', opId: send.message.opId } }), 'reply');
+      assert.deepEqual(replyFrom(2 + waitMs, standInFor(silentA)), [], 'two copies: the coordinator and a hint for A');
+      // A's own store comes late: its stand-in's hint will be handed off into it, so still two.
+      assert.deepEqual(replyFrom(3 + waitMs, sent.find((send) => send.to === silentA)!), [], 'W=3 is not met by A twice');
+      const [reply] = replyFrom(4 + waitMs, standInFor(silentB));
+      assert.equal(reply?.result.kind, 'stored', 'the third copy is for B');
+    });
+
     test('a get asks fallbacks in place of silent nodes and answers with R replies', () => {
       const kv = wideNode();
       const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key } }), 'store');

@@ -39,7 +39,12 @@ export interface PutPlan {
 export class PutOperation implements Operation {
   done = false;
   private answered = false;
-  private stored = 0;
+  /**
+   * The copies counted toward W, by the node each ends up on: a node's own store, or the owner a
+   * hint is for. A silent primary that stores after its stand-in did is still one copy — handoff
+   * will merge the stand-in's hint into it.
+   */
+  private readonly storedFor = new Set<string>();
   private primariesStored = 0;
   /** Targets asked and not yet answered, with the primary each fallback stands in for. */
   private readonly pending = new Map<string, string | undefined>();
@@ -95,7 +100,7 @@ export class PutOperation implements Operation {
       this.progress(host);
       return;
     }
-    this.stored += 1;
+    this.storedFor.add(hintFor ?? from);
     if (hintFor === undefined) this.primariesStored += 1;
     this.progress(host);
   }
@@ -129,16 +134,21 @@ export class PutOperation implements Operation {
   private replicate(host: OperationHost, object: StoredObject): void {
     const { extended, n, target, resolution } = this.plan;
     const targets = sloppyTargets(extended, n, host.isReachable, host.self);
-    this.stored = 1;
     for (const { node, hintFor } of targets) {
       this.used.add(node);
-      if (node !== host.self) this.sendTo(host, node, hintFor, object);
-      else if (hintFor === undefined) this.primariesStored = 1;
+      if (node !== host.self) {
+        this.sendTo(host, node, hintFor, object);
+        continue;
+      }
+      // Its own store (done: onStored) counts, as a primary's copy or as the hint it keeps.
+      this.storedFor.add(hintFor ?? node);
+      if (hintFor === undefined) this.primariesStored = 1;
       else {
         this.hintOwners.add(hintFor);
         host.storeHint({ ...target, owner: hintFor, object }, resolution);
       }
     }
+    assert(this.storedFor.size === 1, 'a coordinator is always one of its own targets');
   }
 
   /**
@@ -172,7 +182,7 @@ export class PutOperation implements Operation {
   private progress(host: OperationHost): void {
     const { w, pw } = this.plan;
     const context = this.outcome?.written?.context;
-    if (context && this.stored >= w && this.primariesStored >= pw) this.answer(host, { kind: 'stored', context });
+    if (context && this.storedFor.size >= w && this.primariesStored >= pw) this.answer(host, { kind: 'stored', context });
     if (this.pending.size > 0) return;
     // Every target has answered: a quorum still missing is reported with the full count.
     this.answerQuorumMissed(host);
@@ -184,8 +194,8 @@ export class PutOperation implements Operation {
     if (this.answered) return;
     const { w, pw } = this.plan;
     const error =
-      this.stored < w
-        ? quorumNotMet({ quorum: 'w', required: w, received: this.stored })
+      this.storedFor.size < w
+        ? quorumNotMet({ quorum: 'w', required: w, received: this.storedFor.size })
         : quorumNotMet({ quorum: 'pw', required: pw, received: this.primariesStored });
     this.answer(host, { kind: 'error', ...error.toJSON() });
   }

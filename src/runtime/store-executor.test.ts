@@ -29,6 +29,24 @@ describe('StoreExecutor and actor generations', () => {
     assert.equal(await recorded(), 2);
   });
 
+  test('a write whose batch failed leaves the generation unrecorded, so the next write under it records it', async () => {
+    const engine = new MemoryEngine();
+    let failNextBatch = true;
+    const batch = engine.batch.bind(engine);
+    engine.batch = async (ops) => {
+      if (failNextBatch) {
+        failNextBatch = false;
+        throw new Error('disk full');
+      }
+      return batch(ops);
+    };
+    const executor = new StoreExecutor(engine, 0);
+    const failed = await executor.run(target, coordinate(3));
+    assert.ok(!failed.ok, 'the failed write is reported');
+    await executor.run({ ...target, key: 'other' }, coordinate(3));
+    assert.equal(decodeActorGeneration(await engine.get(metaKey(actorGenerationMetaName))), 3);
+  });
+
   test('a drop deletes the key and records its generation in the same batch', async () => {
     const engine = new MemoryEngine();
     const executor = new StoreExecutor(engine, 0);

@@ -54,8 +54,16 @@ export class StoreExecutor {
         // later change under a generation already recorded needs nothing more.
         const generation = op.kind === 'coordinate' || op.kind === 'dropIfUnchanged' ? op.actorGeneration : 0;
         if (generation > this.actorGenerationWritten) {
+          // Raised before the await, so that a batch of a lower generation issued meanwhile does not
+          // record it after ours; lowered again if ours failed and nothing higher was issued since.
+          const before = this.actorGenerationWritten;
           this.actorGenerationWritten = generation;
-          await this.engine.batch([change, { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(generation) }]);
+          try {
+            await this.engine.batch([change, { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(generation) }]);
+          } catch (error) {
+            if (this.actorGenerationWritten === generation) this.actorGenerationWritten = before;
+            throw error;
+          }
         } else if (change.type === 'delete') await this.engine.delete(key);
         else await this.engine.put(key, change.value);
         return result.outcome;

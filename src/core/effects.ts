@@ -27,7 +27,9 @@ export type NodeInput =
   /** A transfer scan this node asked for has read its chunk (`exhausted`: the partition ends there). */
   | { readonly type: 'transferScanned'; readonly scanId: number; readonly entries: readonly TransferEntry[]; readonly exhausted: boolean }
   /** A hint op this node asked for has finished (handoff/hint-op.ts). */
-  | { readonly type: 'hintsDone'; readonly hintsId: number; readonly outcome: HintOutcome };
+  | { readonly type: 'hintsDone'; readonly hintsId: number; readonly outcome: HintOutcome }
+  /** A meta record written with a `metaId` is on disk. */
+  | { readonly type: 'metaWritten'; readonly metaId: number };
 
 export type Effect =
   | { readonly type: 'send'; readonly to: string; readonly message: PeerMessage }
@@ -44,8 +46,11 @@ export type Effect =
       readonly key: string;
       readonly op: StoreOp;
     }
-  /** Write a node-local record (the ring view) under metaKey(name), durably, in issue order. */
-  | { readonly type: 'meta'; readonly name: string; readonly value: Uint8Array }
+  /**
+   * Write a node-local record (the ring view, the partition epochs) under metaKey(name), durably,
+   * in issue order; with a `metaId`, feed back `metaWritten` once it is on disk.
+   */
+  | { readonly type: 'meta'; readonly name: string; readonly value: Uint8Array; readonly metaId?: number | undefined }
   /**
    * Read up to `entriesMax` keys (or about `bytesMax` value bytes) of one partition in key order,
    * starting just after `after` (from the start when null), then feed back `transferScanned`.

@@ -70,6 +70,8 @@ export interface ReplicaReadReply {
   readonly opId: number;
   /** null: this replica has nothing stored for the key. */
   readonly object: StoredObject | null;
+  /** The partition's epoch here when the read was issued (tombstones/epochs.ts). */
+  readonly stamp: number;
   readonly error?: ClientError | undefined;
 }
 
@@ -81,6 +83,8 @@ export interface ReplicaWrite {
   readonly bucket: string;
   readonly key: string;
   readonly object: StoredObject;
+  /** The least partition epoch at which what `object` joins was read (tombstones/epochs.ts). */
+  readonly stamp: number;
   /**
    * The receiver stands in for this unreachable primary (sloppy quorum, Dynamo §4.6): keep the
    * version as a hint for it instead of storing it as owned data.
@@ -133,6 +137,8 @@ export interface TransferChunk {
   readonly version: number;
   readonly partition: number;
   readonly entries: readonly TransferEntry[];
+  /** The partition's epoch at the sender when it read the entries (tombstones/epochs.ts). */
+  readonly stamp: number;
   /** The partition's last chunk: once it is stored, the transfer is complete. */
   readonly last: boolean;
   /**
@@ -205,6 +211,8 @@ export interface AaeRepair {
   readonly opId: number;
   readonly partition: number;
   readonly objects: readonly TransferEntry[];
+  /** The partition's epoch at the sender when it read the objects (tombstones/epochs.ts). */
+  readonly stamp: number;
 }
 
 /** A heartbeat for the failure detector (Dynamo §4.8); any reply proves the sender alive. */
@@ -226,6 +234,8 @@ export interface HintDeliver {
   readonly bucket: string;
   readonly key: string;
   readonly object: StoredObject;
+  /** The partition's epoch at the holder when it sent the hint (tombstones/epochs.ts). */
+  readonly stamp: number;
 }
 
 /** The owner stored a delivered hint (no error): the holder may delete it. */
@@ -233,6 +243,76 @@ export interface HintDeliverReply {
   readonly kind: 'hintDeliverReply';
   readonly opId: number;
   readonly error?: ClientError | undefined;
+}
+
+// ---- Tombstone collection (core/tombstones/, docs/handoff.md) ----
+
+/** A node whose disk is new asks a member for the partition epochs. */
+export interface EpochsQuery {
+  readonly kind: 'epochsQuery';
+  readonly opId: number;
+}
+
+/** The answerer's epochs; `known` false when its disk is new too. */
+export interface EpochsReply {
+  readonly kind: 'epochsReply';
+  readonly opId: number;
+  readonly known: boolean;
+  readonly epochs: readonly (readonly [partition: number, epoch: number])[];
+}
+
+/** How a member holds one candidate of a round: exactly the tombstone, nothing, or anything else. */
+export type CandidateHolding = 'tombstone' | 'absent' | 'other';
+
+/**
+ * Step 1 of a round: raise the partition to `epoch`, and say how each candidate is held here
+ * (owned copy and hints). `view` names the view the round runs under (tombstones/round-view.ts).
+ */
+export interface TombFence {
+  readonly kind: 'tombFence';
+  readonly opId: number;
+  readonly partition: number;
+  readonly epoch: number;
+  readonly view: string;
+  readonly candidates: readonly TransferEntry[];
+}
+
+export interface TombFenceReply {
+  readonly kind: 'tombFenceReply';
+  readonly opId: number;
+  /** The answerer's incarnation (its base actor): a wiped node answers the confirm with another. */
+  readonly incarnation: string;
+  /** One per candidate, in order; empty when the fence was refused. */
+  readonly holdings: readonly CandidateHolding[];
+  /** The partition's epoch at the answerer now: a later round must go past it. */
+  readonly epoch: number;
+  /** Why the fence was refused (not the same view, epochs unknown…); absent when it was raised. */
+  readonly refused?: string | undefined;
+}
+
+/** Step 2: does the answerer still hold the epoch, on the same disk? */
+export interface TombConfirm {
+  readonly kind: 'tombConfirm';
+  readonly opId: number;
+  readonly partition: number;
+  readonly epoch: number;
+  readonly view: string;
+}
+
+export interface TombConfirmReply {
+  readonly kind: 'tombConfirmReply';
+  readonly opId: number;
+  readonly incarnation: string;
+  readonly confirmed: boolean;
+}
+
+/** Step 3: drop each of these tombstones if it is still exactly what is stored (no reply). */
+export interface TombRemove {
+  readonly kind: 'tombRemove';
+  readonly opId: number;
+  readonly partition: number;
+  readonly epoch: number;
+  readonly entries: readonly TransferEntry[];
 }
 
 export type PeerMessage =
@@ -253,7 +333,14 @@ export type PeerMessage =
   | Ping
   | Pong
   | HintDeliver
-  | HintDeliverReply;
+  | HintDeliverReply
+  | EpochsQuery
+  | EpochsReply
+  | TombFence
+  | TombFenceReply
+  | TombConfirm
+  | TombConfirmReply
+  | TombRemove;
 
 export type PeerMessageKind = PeerMessage['kind'];
 
@@ -277,4 +364,11 @@ export const peerMessageCodes: Readonly<Record<PeerMessageKind, number>> = {
   gossip: 20,
   transferChunk: 21,
   transferAck: 22,
+  epochsQuery: 30,
+  epochsReply: 31,
+  tombFence: 32,
+  tombFenceReply: 33,
+  tombConfirm: 34,
+  tombConfirmReply: 35,
+  tombRemove: 36,
 };

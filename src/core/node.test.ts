@@ -44,8 +44,8 @@ describe('KvNode', () => {
     const reads = only(effects, 'send');
     assert.ok(store && reads.length === 2, 'reads its own disk and asks the two other replicas');
     kv.step(2, { type: 'stored', storeId: store.storeId, outcome: { ok: true, object: replicaObject('a'), previous: null } });
-    kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object: replicaObject('b') } });
-    const answered = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: replicaObject('c') } });
+    kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object: replicaObject('b'), stamp: 0 } });
+    const answered = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: replicaObject('c'), stamp: 0 } });
     const [reply] = only(answered, 'reply');
     assert.ok(reply && reply.result.kind === 'got' && reply.result.object, 'answers with the reconciled object');
     const { object } = reply.result;
@@ -124,7 +124,7 @@ describe('KvNode', () => {
       assert.equal(standIns.length, 2);
       for (const send of standIns) assert.ok(send.message.kind === 'replicaRead' && send.message.withHints, 'a fallback is asked for its hints too');
       const [first] = standIns;
-      const [reply] = only(kv.step(2 + waitMs, { type: 'message', from: first!.to, message: { kind: 'replicaReadReply', opId: first!.message.opId, object: null } }), 'reply');
+      const [reply] = only(kv.step(2 + waitMs, { type: 'message', from: first!.to, message: { kind: 'replicaReadReply', opId: first!.message.opId, object: null, stamp: 0 } }), 'reply');
       assert.equal(reply?.result.kind, 'got');
     });
 
@@ -135,7 +135,7 @@ describe('KvNode', () => {
       const reads = replicaSends(effects);
       kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
       const early = reads.find((send) => send.to === silentA)!;
-      kv.step(3, { type: 'message', from: silentA, message: { kind: 'replicaReadReply', opId: early.message.opId, object: null } });
+      kv.step(3, { type: 'message', from: silentA, message: { kind: 'replicaReadReply', opId: early.message.opId, object: null, stamp: 0 } });
       const standIns = replicaSends(kv.step(1 + waitMs, { type: 'tick' }));
       assert.equal(standIns.length, 1, 'only the node still silent');
       // Its delivery failing later does not bring a second stand-in.

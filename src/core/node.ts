@@ -37,6 +37,12 @@ import { ActorGenerations } from './replica/actor-generation.ts';
 import { AntiEntropy } from './antientropy/anti-entropy.ts';
 import type { AntiEntropyHost } from './antientropy/host.ts';
 import { defaultAntiEntropySettings, type AntiEntropySettings } from './antientropy/settings.ts';
+import { TombstoneCollector } from './tombstones/collector.ts';
+import { EpochSync } from './tombstones/epoch-sync.ts';
+import { encodeEpochsRecord, PartitionEpochs, tombstoneEpochsMetaName, type EpochsRecord } from './tombstones/epochs.ts';
+import type { TombstoneHost } from './tombstones/host.ts';
+import { TombstoneParticipant } from './tombstones/participant.ts';
+import { defaultTombstoneSettings, type TombstoneSettings } from './tombstones/settings.ts';
 import {
   validateBucket,
   validateKey,
@@ -71,6 +77,14 @@ export interface NodeConfig {
   readonly membership?: MembershipConfig | undefined;
   /** Anti-entropy settings (core/antientropy/settings.ts); defaults where not given. */
   readonly antiEntropy?: Partial<AntiEntropySettings> | undefined;
+  /**
+   * The partition epochs its disk recorded (meta `tombstoneEpochs`; null: a new disk, which must
+   * learn them from a member before it takes objects, tombstones/epoch-sync.ts). Runtimes always
+   * pass what the disk holds; left out (unit tests) the node starts as in a new cluster.
+   */
+  readonly tombstoneEpochs?: EpochsRecord | null | undefined;
+  /** Tombstone collection settings (core/tombstones/settings.ts); defaults where not given. */
+  readonly tombstones?: Partial<TombstoneSettings> | undefined;
 }
 
 /** The largest first op id: leaves 2^52 operations before op ids leave the safe integers. */
@@ -82,7 +96,7 @@ const forwardMarginMs = 50;
 /** What to do with the outcome of a store op when it comes back. */
 type StoreContinuation =
   | { readonly type: 'operation'; readonly operation: Operation }
-  | { readonly type: 'replicaRead'; readonly from: string; readonly opId: number }
+  | { readonly type: 'replicaRead'; readonly from: string; readonly opId: number; readonly stamp: number }
   | { readonly type: 'replicaWrite'; readonly from: string; readonly opId: number }
   | { readonly type: 'callback'; readonly done: (outcome: StoreOutcome) => void }
   | { readonly type: 'hintDeliver'; readonly from: string; readonly opId: number }
@@ -102,9 +116,9 @@ export class KvNode {
   readonly counters = new Map<string, number>();
   private readonly host: OperationHost;
   /** Where each pending write goes, so a stored write can be passed to membership (transfers). */
-  private readonly writeTargets = new Map<number, { readonly target: StoreTarget; readonly passOn: boolean }>();
+  private readonly writeTargets = new Map<number, { readonly target: StoreTarget; readonly passOn: boolean; readonly stamp: number }>();
   private nextScanId = 1;
-  private readonly scanContinuations = new Map<number, (result: ScanResult) => void>();
+  private readonly scanContinuations = new Map<number, (result: Omit<ScanResult, 'stamp'>) => void>();
   readonly membership: Membership;
   readonly antiEntropy: AntiEntropy;
   private readonly detector = new FailureDetector();
@@ -115,6 +129,13 @@ export class KvNode {
   private readonly handoffHost: HandoffHost;
   private nextHintsId = 1;
   private readonly hintsContinuations = new Map<number, (outcome: HintOutcome) => void>();
+  /** Partition epochs: the fence that lets tombstones be collected (tombstones/epochs.ts). */
+  readonly epochs: PartitionEpochs;
+  private readonly epochSync: EpochSync;
+  private readonly tombstoneParticipant: TombstoneParticipant;
+  readonly tombstoneCollector: TombstoneCollector;
+  private nextMetaId = 1;
+  private readonly metaContinuations = new Map<number, () => void>();
 
   constructor(private readonly config: NodeConfig) {
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
@@ -129,6 +150,12 @@ export class KvNode {
     const antiEntropySettings = { ...defaultAntiEntropySettings, partitionReplicas: membershipConfig.replicasN, ...config.antiEntropy };
     this.antiEntropy = new AntiEntropy(antiEntropySettings, this.makeAntiEntropyHost());
     this.handoffHost = this.makeHandoffHost();
+    this.epochs = new PartitionEpochs(config.tombstoneEpochs === undefined ? { known: true, epochs: [] } : config.tombstoneEpochs);
+    const tombstoneSettings = { ...defaultTombstoneSettings, ...config.tombstones };
+    const tombstoneHost = this.makeTombstoneHost();
+    this.epochSync = new EpochSync(tombstoneSettings, tombstoneHost);
+    this.tombstoneParticipant = new TombstoneParticipant(tombstoneHost);
+    this.tombstoneCollector = new TombstoneCollector(tombstoneSettings, tombstoneHost, this.tombstoneParticipant);
   }
 
   get name(): string {
@@ -184,6 +211,9 @@ export class KvNode {
         break;
       case 'hintsDone':
         this.onHintsDone(input.hintsId, input.outcome);
+        break;
+      case 'metaWritten':
+        this.onMetaWritten(input.metaId);
         break;
       default:
         unreachable(input, 'node input');
@@ -272,15 +302,23 @@ export class KvNode {
     switch (message.kind) {
       case 'replicaRead':
         if (message.withHints) this.readWithHintsFor(from, message);
-        else this.storeFor({ type: 'replicaRead', from, opId: message.opId }, message, { kind: 'read' });
+        else this.storeFor({ type: 'replicaRead', from, opId: message.opId, stamp: this.epochs.of(message.partition) }, message, { kind: 'read' });
         break;
       case 'replicaWrite': {
+        if (this.refusesObjects(message.partition, message.stamp)) {
+          this.send(from, { kind: 'replicaWriteReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
+          break;
+        }
         const { resolution } = this.config.bucketProps(message.bucket);
         if (message.hintFor != null && message.hintFor !== this.name) this.keepHintFor(from, message.opId, { ...message, owner: message.hintFor }, resolution);
         else this.storeFor({ type: 'replicaWrite', from, opId: message.opId }, message, { kind: 'merge', object: message.object, resolution });
         break;
       }
       case 'hintDeliver': {
+        if (this.refusesObjects(message.partition, message.stamp)) {
+          this.send(from, { kind: 'hintDeliverReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
+          break;
+        }
         // The owner merges a handed-back hint exactly as a replica write.
         const { resolution } = this.config.bucketProps(message.bucket);
         this.storeFor({ type: 'hintDeliver', from, opId: message.opId }, message, { kind: 'merge', object: message.object, resolution });
@@ -302,21 +340,68 @@ export class KvNode {
       case 'forwardReply':
         this.withOperation(message.opId, (operation) => operation.onPeerMessage(this.host, from, message));
         break;
-      case 'gossip':
       case 'transferChunk':
+        if (this.refusesObjects(message.partition, message.stamp)) {
+          this.send(from, { kind: 'transferAck', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
+          break;
+        }
+        this.membership.onMessage(from, message);
+        break;
+      case 'gossip':
       case 'transferAck':
         this.membership.onMessage(from, message);
+        break;
+      case 'aaeRepair':
+        if (this.refusesObjects(message.partition, message.stamp)) break; // a repair is not answered; the next exchange repairs again
+        this.antiEntropy.onMessage(from, message);
         break;
       case 'aaeExchange':
       case 'aaeExchangeReply':
       case 'aaeKeys':
       case 'aaeKeysReply':
-      case 'aaeRepair':
         this.antiEntropy.onMessage(from, message);
+        break;
+      case 'epochsQuery':
+        this.epochSync.onQuery(from, message);
+        break;
+      case 'epochsReply':
+        this.epochSync.onReply(from, message);
+        break;
+      case 'tombFence':
+        this.tombstoneParticipant.onFence(message, (reply) => this.send(from, reply));
+        break;
+      case 'tombConfirm':
+        this.tombstoneParticipant.onConfirm(message, (reply) => this.send(from, reply));
+        break;
+      case 'tombRemove':
+        this.tombstoneParticipant.onRemove(message);
+        break;
+      case 'tombFenceReply':
+        this.tombstoneCollector.onFenceReply(from, message);
+        break;
+      case 'tombConfirmReply':
+        this.tombstoneCollector.onConfirmReply(from, message);
         break;
       default:
         unreachable(message, 'peer message');
     }
+  }
+
+  /**
+   * Objects read at partition epoch `stamp` are refused when a collection round has fenced the
+   * partition since, or while this node does not know the epochs (tombstones/epochs.ts).
+   */
+  private refusesObjects(partition: number, stamp: number): boolean {
+    if (!this.epochs.refuses(partition, stamp)) return false;
+    this.count('tombstones.staleRefused');
+    return true;
+  }
+
+  private staleError(partition: number, stamp: number): { kind: 'error' } & ReturnType<KvorumError['toJSON']> {
+    const why = this.epochs.known
+      ? `objects read at epoch ${stamp} of partition ${partition}, before a tombstone collection fenced it (now ${this.epochs.of(partition)})`
+      : 'objects, until it has learned the partition epochs from a member';
+    return { kind: 'error', ...new KvorumError('unavailable', `node ${this.name} refuses ${why}`).toJSON() };
   }
 
   private onDeliveryFailed(to: string, message: PeerMessage): void {
@@ -349,9 +434,18 @@ export class KvNode {
       case 'hintDeliver':
         this.handoff.onDeliveryFailed(message.opId);
         break;
+      case 'tombFence':
+      case 'tombConfirm':
+        this.tombstoneCollector.onDeliveryFailed(message.opId);
+        break;
       case 'ping':
       case 'pong':
-        break; // the failure detector has noted it
+      case 'epochsQuery':
+      case 'epochsReply':
+      case 'tombFenceReply':
+      case 'tombConfirmReply':
+      case 'tombRemove':
+        break; // the failure detector has noted it; a lost answer ends its round by timeout
       default:
         unreachable(message, 'peer message');
     }
@@ -367,7 +461,7 @@ export class KvNode {
     if (write !== undefined) {
       this.writeTargets.delete(storeId);
       this.antiEntropy.onLocalWrite(write.target, outcome);
-      if (write.passOn && outcome.ok && outcome.object !== null) this.onLocalWrite(write.target, outcome.object);
+      if (write.passOn && outcome.ok && outcome.object !== null) this.onLocalWrite(write.target, outcome.object, write.stamp);
     }
     switch (continuation.type) {
       case 'operation': {
@@ -382,6 +476,7 @@ export class KvNode {
           kind: 'replicaReadReply',
           opId: continuation.opId,
           object: outcome.ok ? outcome.object : null,
+          stamp: continuation.stamp,
           error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
         });
         return;
@@ -421,6 +516,8 @@ export class KvNode {
     }
     this.membership.onTick();
     this.antiEntropy.onTick();
+    this.epochSync.onTick();
+    this.tombstoneCollector.onTick();
     const peers = new Set([...pingTargets(this.ring, this.name), ...this.handoff.owners]);
     peers.delete(this.name);
     this.pinger.tick(this.nowMs, peers, (peer) => this.send(peer, { kind: 'ping', opId: this.nextOpId++ }));
@@ -465,20 +562,36 @@ export class KvNode {
   private readWithHintsFor(from: string, message: { opId: number; partition: number; bucket: string; key: string }): void {
     const { resolution } = this.config.bucketProps(message.bucket);
     const { partition, bucket, key } = message;
+    const stamp = this.epochs.of(partition);
     this.hints({ kind: 'readKey', target: { partition, bucket, key }, resolution }, (outcome) => {
       const object = outcome.kind === 'read' ? outcome.object : null;
       const error = outcome.kind === 'failed' ? { kind: 'error' as const, ...outcome.error.toJSON() } : undefined;
-      this.send(from, { kind: 'replicaReadReply', opId: message.opId, object, error });
+      this.send(from, { kind: 'replicaReadReply', opId: message.opId, object, stamp, error });
     });
   }
 
   // ---- Membership plumbing ----
 
-  private onLocalWrite(target: StoreTarget, object: StoredObject): void {
-    this.membership.onLocalWrite(target.partition, target.bucket, target.key, object);
+  private onLocalWrite(target: StoreTarget, object: StoredObject, stamp: number): void {
+    this.membership.onLocalWrite(target.partition, target.bucket, target.key, object, stamp);
   }
 
-  private onTransferScanned(scanId: number, result: ScanResult): void {
+  // ---- Tombstone collection ----
+
+  private onMetaWritten(metaId: number): void {
+    const done = this.metaContinuations.get(metaId);
+    assert(done, `meta written for unknown meta id ${metaId}`);
+    this.metaContinuations.delete(metaId);
+    done();
+  }
+
+  private persistEpochs(done: () => void): void {
+    const metaId = this.nextMetaId++;
+    this.metaContinuations.set(metaId, done);
+    this.effects.push({ type: 'meta', name: tombstoneEpochsMetaName, value: encodeEpochsRecord(this.epochs.record()), metaId });
+  }
+
+  private onTransferScanned(scanId: number, result: Omit<ScanResult, 'stamp'>): void {
     const done = this.scanContinuations.get(scanId);
     assert(done, `scan result for unknown scan id ${scanId}`);
     this.scanContinuations.delete(scanId);
@@ -502,7 +615,7 @@ export class KvNode {
     const storeId = this.nextStoreId++;
     this.storeContinuations.set(storeId, continuation);
     // Writes a transfer brought are not passed on again (membership.onLocalWrite).
-    if (op.kind !== 'read') this.writeTargets.set(storeId, { target, passOn: continuation.type !== 'callback' });
+    if (op.kind !== 'read') this.writeTargets.set(storeId, { target, passOn: continuation.type !== 'callback', stamp: this.epochs.of(target.partition) });
     const { partition, bucket, key } = target;
     this.effects.push({ type: 'store', storeId, partition, bucket, key, op });
   }
@@ -536,17 +649,60 @@ export class KvNode {
       nextOpId: () => node.nextOpId++,
       send: (to, message) => node.send(to, message),
       persist: (name, value) => node.effects.push({ type: 'meta', name, value }),
-      scan: (partition, after, done) => {
-        const scanId = node.nextScanId++;
-        node.scanContinuations.set(scanId, done);
-        node.effects.push({ type: 'transferScan', scanId, partition, after, entriesMax: transferEntriesMax, bytesMax: transferChunkBytesMax });
-      },
+      scan: (partition, after, done) => node.scan(partition, after, transferEntriesMax, done),
       store: (target, op, done) => node.storeFor({ type: 'callback', done }, target, op),
       resolutionOf: (bucket) => node.config.bucketProps(bucket).resolution,
       replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
       isReachable: (peer) => node.isReachable(peer),
       generationForDrop: (object) => node.writer.generationForDrop(object),
+      epochOf: (partition) => node.epochs.of(partition),
+    };
+  }
+
+  /** One chunk of a partition, stamped with its epoch as the scan is issued (tombstones/epochs.ts). */
+  private scan(partition: number, after: { bucket: string; key: string } | null, entriesMax: number, done: (result: ScanResult) => void): void {
+    const scanId = this.nextScanId++;
+    const stamp = this.epochs.of(partition);
+    this.scanContinuations.set(scanId, (result) => done({ ...result, stamp }));
+    this.effects.push({ type: 'transferScan', scanId, partition, after, entriesMax, bytesMax: transferChunkBytesMax });
+  }
+
+  private makeTombstoneHost(): TombstoneHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    return {
+      get self() {
+        return node.name;
+      },
+      get nowMs() {
+        return node.nowMs;
+      },
+      get incarnation() {
+        return node.config.actor;
+      },
+      get view() {
+        return node.membership.view;
+      },
+      get ring() {
+        return node.ring;
+      },
+      get epochs() {
+        return node.epochs;
+      },
+      nextOpId: () => node.nextOpId++,
+      send: (to, message) => node.send(to, message),
+      isReachable: (peer) => node.isReachable(peer),
+      read: (target, done) => node.storeFor({ type: 'callback', done: (outcome) => done(outcome.ok ? outcome.object : 'failed') }, target, { kind: 'read' }),
+      holdsHint: (target, done) => node.hints({ kind: 'holds', target }, (outcome) => done(outcome.kind === 'holds' ? outcome.held : 'failed')),
+      persistEpochs: (done) => node.persistEpochs(done),
+      drop: (target, object) => {
+        const actorGeneration = node.writer.generationForDrop(object);
+        node.storeFor({ type: 'none' }, target, { kind: 'dropIfUnchanged', object, actorGeneration, reason: 'tombstone' });
+      },
+      scan: (partition, after, entriesMax, done) => node.scan(partition, after, entriesMax, done),
+      replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
+      count: (metric, by) => node.count(metric, by),
     };
   }
 
@@ -576,6 +732,7 @@ export class KvNode {
       merge: (target, object) => node.storeFor({ type: 'none' }, target, { kind: 'merge', object, resolution: node.config.bucketProps(target.bucket).resolution }),
       replicasOf: (bucket) => node.config.bucketProps(bucket).n,
       count: (metric, by) => node.count(metric, by),
+      epochOf: (partition) => node.epochs.of(partition),
     };
   }
 
@@ -603,6 +760,8 @@ export class KvNode {
           node.forgetIfDone(operation);
         }),
       isReachable: (peer) => node.isReachable(peer),
+      epochOf: (partition) => node.epochs.of(partition),
+      refuses: (partition, stamp) => node.epochs.refuses(partition, stamp),
     };
   }
 
@@ -622,7 +781,9 @@ export class KvNode {
       primariesOf: (hint) => preferenceList(node.ring, hint.partition, node.config.bucketProps(hint.bucket).n),
       deliver: (to, opId, hint) => {
         const { partition, bucket, key, object } = hint;
-        node.send(to, { kind: 'hintDeliver', opId, partition, bucket, key, object });
+        // A hint held now has outlived every round of its partition since it was stored (a round
+        // removes nothing while any member keeps a hint of its key), so it goes out as fresh.
+        node.send(to, { kind: 'hintDeliver', opId, partition, bucket, key, object, stamp: node.epochs.of(partition) });
       },
       hints: (op, done) => node.hints(op, done),
       count: (metric, by) => node.count(metric, by),

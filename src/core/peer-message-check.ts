@@ -16,6 +16,7 @@ import { partitionOf } from './ring/hash.ts';
 import { causalContextProblem } from './version/causal-context.ts';
 import { describeValue } from './version/describe-value.ts';
 import { storedObjectProblem } from './version/stored-object.ts';
+import { epochsProblem } from './tombstones/epochs.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -44,6 +45,13 @@ function errorProblem(value: unknown): string | null {
   if (typeof value.code !== 'string' || !Object.hasOwn(errorCodes, value.code)) return `unknown error code ${describeValue(value.code)}`;
   return typeof value.message === 'string' ? null : 'error message must be a string';
 }
+
+/** A partition epoch (tombstones/epochs.ts): a stamp may be 0, a round's epoch is at least 1. */
+function epochProblem(name: string, value: unknown, least = 0): string | null {
+  return Number.isSafeInteger(value) && (value as number) >= least ? null : `${name} must be an integer of at least ${least}, got ${describeValue(value)}`;
+}
+
+const candidateHoldings: readonly unknown[] = ['tombstone', 'absent', 'other'];
 
 function objectOrNullProblem(value: unknown): string | null {
   return value === null ? null : storedObjectProblem(value);
@@ -104,9 +112,9 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'replicaRead':
       return targetProblem(message, partitionCount) ?? optionalBooleanProblem('withHints', message.withHints);
     case 'replicaWrite':
-      return targetProblem(message, partitionCount) ?? storedObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor);
+      return targetProblem(message, partitionCount) ?? epochProblem('stamp', message.stamp) ?? storedObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor);
     case 'replicaReadReply':
-      return message.error != null ? errorProblem(message.error) : objectOrNullProblem(message.object);
+      return epochProblem('stamp', message.stamp) ?? (message.error != null ? errorProblem(message.error) : objectOrNullProblem(message.object));
     case 'replicaWriteReply':
       return message.error == null ? null : errorProblem(message.error);
     case 'forward':
@@ -129,9 +137,25 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'pong':
       return null;
     case 'hintDeliver':
-      return targetProblem(message, partitionCount) ?? storedObjectProblem(message.object);
+      return targetProblem(message, partitionCount) ?? epochProblem('stamp', message.stamp) ?? storedObjectProblem(message.object);
     case 'hintDeliverReply':
       return message.error == null ? null : errorProblem(message.error);
+    case 'epochsQuery':
+      return null;
+    case 'epochsReply':
+      return typeof message.known === 'boolean' ? epochsProblem(message.epochs) : 'known must be a boolean';
+    case 'tombFence':
+      if (typeof message.view !== 'string') return 'view must be a string';
+      return epochProblem('epoch', message.epoch, 1) ?? entriesProblem(message.candidates, message.partition, partitionCount);
+    case 'tombFenceReply':
+      return tombFenceReplyProblem(message);
+    case 'tombConfirm':
+      return typeof message.view === 'string' ? (epochProblem('epoch', message.epoch, 1) ?? partitionProblem(message.partition, partitionCount)) : 'view must be a string';
+    case 'tombConfirmReply':
+      if (typeof message.incarnation !== 'string') return 'incarnation must be a string';
+      return typeof message.confirmed === 'boolean' ? null : `confirmed must be a boolean, got ${describeValue(message.confirmed)}`;
+    case 'tombRemove':
+      return epochProblem('epoch', message.epoch, 1) ?? entriesProblem(message.entries, message.partition, partitionCount);
     default:
       return `kind ${describeValue(message.kind)} unknown`;
   }
@@ -140,12 +164,29 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
 function transferChunkProblem(message: Fields, partitionCount: number): string | null {
   if (!Number.isSafeInteger(message.version) || typeof message.last !== 'boolean') return 'version must be an integer and last a boolean';
   if (message.senderAddress !== undefined && typeof message.senderAddress !== 'string') return 'senderAddress must be a string';
-  const { entries, partition } = message;
+  return epochProblem('stamp', message.stamp) ?? entriesProblem(message.entries, message.partition, partitionCount);
+}
+
+/** Keys of one partition with their objects, at most a transfer chunk's worth. */
+function entriesProblem(entries: unknown, partition: unknown, partitionCount: number): string | null {
   if (!Array.isArray(entries) || entries.length > transferEntriesMax) return `entries must be an array of at most ${transferEntriesMax}`;
   for (const entry of entries as unknown[]) {
     if (!isRecord(entry)) return `entry must be an object, got ${describeValue(entry)}`;
     const problem = targetProblem({ partition, bucket: entry.bucket, key: entry.key }, partitionCount) ?? storedObjectProblem(entry.object);
     if (problem !== null) return problem;
   }
+  return partitionProblem(partition, partitionCount);
+}
+
+function partitionProblem(partition: unknown, partitionCount: number): string | null {
   return Number.isInteger(partition) && (partition as number) >= 0 && (partition as number) < partitionCount ? null : `partition ${describeValue(partition)} out of range`;
+}
+
+function tombFenceReplyProblem(message: Fields): string | null {
+  if (typeof message.incarnation !== 'string') return 'incarnation must be a string';
+  if (message.refused !== undefined && typeof message.refused !== 'string') return 'refused must be a string';
+  const { holdings } = message;
+  if (!Array.isArray(holdings) || holdings.length > transferEntriesMax) return `holdings must be an array of at most ${transferEntriesMax}`;
+  if (!holdings.every((holding) => candidateHoldings.includes(holding))) return 'a holding must be tombstone, absent or other';
+  return epochProblem('epoch', message.epoch);
 }

@@ -44,6 +44,8 @@ export class HintExecutor {
           return await this.scan(op.after, op.limit);
         case 'count':
           return await this.count();
+        case 'holds':
+          return { kind: 'holds', held: (await this.engine.get(hintKey(op.target.partition, op.target.bucket, op.target.key))) !== undefined };
         default:
           return unreachable(op, 'hint op');
       }

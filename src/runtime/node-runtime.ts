@@ -24,6 +24,7 @@ import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { partitionSizes, scanForTransfer, type PartitionSize } from './partition-scan.ts';
 import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
 import { actorGenerationMetaName, decodeActorGeneration } from '../core/replica/actor-generation.ts';
+import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/epochs.ts';
 import { HintExecutor } from './hint-executor.ts';
 import { StoreExecutor } from './store-executor.ts';
 import { Transport } from './transport/transport.ts';
@@ -70,6 +71,7 @@ export class NodeRuntime {
     const incarnation = await loadOrCreateIncarnation(engine);
     const actor = actorOf(settings.name, incarnation);
     const actorGeneration = decodeActorGeneration(await engine.get(metaKey(actorGenerationMetaName)));
+    const tombstoneEpochs = decodeEpochsRecord(await engine.get(metaKey(tombstoneEpochsMetaName)));
     const { cluster } = settings;
     const persisted = await loadMembership(engine);
     const self = cluster.nodes.find((node) => node.name === settings.name)!;
@@ -81,6 +83,7 @@ export class NodeRuntime {
       name: settings.name,
       actor,
       actorGeneration,
+      tombstoneEpochs,
       ring,
       bucketProps: bucketPropsOf(cluster),
       requestTimeoutMs: cluster.requestTimeoutMs,
@@ -237,8 +240,13 @@ export class NodeRuntime {
         return;
       case 'meta': {
         const key = metaKey(effect.name);
+        const { metaId } = effect;
         this.metaWrites = this.metaWrites
-          .then(() => this.engine.put(key, effect.value))
+          .then(async () => {
+            await this.engine.put(key, effect.value);
+            // Only once it is on disk: a node answers a collection round's fence after this.
+            if (metaId !== undefined && !this.closed) this.input({ type: 'metaWritten', metaId });
+          })
           .catch((error: unknown) => this.logger.error({ err: error, meta: effect.name }, 'could not persist a meta record'));
         return;
       }

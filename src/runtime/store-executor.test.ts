@@ -52,7 +52,7 @@ describe('StoreExecutor and actor generations', () => {
     const executor = new StoreExecutor(engine, 0);
     const written = await executor.run(target, coordinate(0));
     assert.ok(written.ok && written.object);
-    const dropped = await executor.run(target, { kind: 'dropIfUnchanged', object: written.object, actorGeneration: 4 });
+    const dropped = await executor.run(target, { kind: 'dropIfUnchanged', object: written.object, actorGeneration: 4, reason: 'stray' });
     assert.ok(dropped.ok && dropped.object === null);
     assert.equal(decodeActorGeneration(await engine.get(metaKey(actorGenerationMetaName))), 4);
     const read = await executor.run(target, { kind: 'read' });

@@ -193,6 +193,8 @@ export class SimDisk {
       }
       case 'count':
         return { kind: 'counted', count: [...this.hints.values()].reduce((sum, record) => sum + record.size, 0) };
+      case 'holds':
+        return { kind: 'holds', held: this.hints.has(storeKey(op.target.partition, op.target.bucket, op.target.key)) };
       default:
         return unreachable(op, 'hint op');
     }

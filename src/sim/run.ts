@@ -75,6 +75,11 @@ export const defaultRunOptions: Omit<RunOptions, 'seed'> = {
  * little. Budgets stay the production defaults.
  */
 const simAntiEntropy = { exchangeIntervalMs: 20, exchangeTimeoutMs: 500 } as const;
+/**
+ * Tombstone collection in the simulator: a round every 50 ms per node, so the tombstones of a
+ * run's deletes are collected many times over while faults and late messages are about.
+ */
+const simTombstones = { roundIntervalMs: 50, roundTimeoutMs: 500, epochsQueryIntervalMs: 20 } as const;
 /** Simulated time anti-entropy gets to converge after healing. */
 const antiEntropyConvergeMsMax = 5_000;
 const antiEntropyStepMs = 50;
@@ -150,6 +155,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
         bugs: options.bugs,
         spareNodeNames,
         antiEntropy: options.convergeBy === 'antiEntropy' ? simAntiEntropy : { enabled: false },
+        tombstones: simTombstones,
       },
       worldPrng,
       oracle,

@@ -32,10 +32,14 @@ import { seedOnlyView, viewOfRing } from '../core/membership/initial-view.ts';
 import type { Membership } from '../core/membership/membership.ts';
 import type { ClusterView } from '../core/membership/view.ts';
 import { actorGenerationMetaName, decodeActorGeneration } from '../core/replica/actor-generation.ts';
+import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/epochs.ts';
+import type { TombstoneSettings } from '../core/tombstones/settings.ts';
 import { decodeMembership, membershipMetaName } from '../core/membership/persisted.ts';
 
 /** Nodes check their deadlines this often, as the real runtime's timer does. */
 export const tickIntervalMs = 10;
+/** A meta record the node waits for (the partition epochs) is on the simulated disk after this. */
+const metaWrittenDelayUs = 200;
 
 export interface WorldConfig {
   readonly nodeNames: readonly string[];
@@ -52,6 +56,8 @@ export interface WorldConfig {
   readonly spareNodeNames?: readonly string[] | undefined;
   /** Anti-entropy settings of every node (the simulator shortens the exchange interval). */
   readonly antiEntropy?: Partial<AntiEntropySettings> | undefined;
+  /** Tombstone collection settings (core/tombstones/settings.ts); defaults where not given. */
+  readonly tombstones?: Partial<TombstoneSettings> | undefined;
 }
 
 export interface WorldObserver {
@@ -257,6 +263,8 @@ export class SimWorld {
       name: node.name,
       actor: `${node.name}.${node.disk.incarnation}`,
       actorGeneration: decodeActorGeneration(node.disk.meta.get(actorGenerationMetaName)),
+      tombstoneEpochs: decodeEpochsRecord(node.disk.meta.get(tombstoneEpochsMetaName)),
+      tombstones: this.config.tombstones,
       ring: this.initialRing,
       bucketProps: () => this.config.bucketProps,
       requestTimeoutMs: this.config.requestTimeoutMs,
@@ -312,9 +320,16 @@ export class SimWorld {
       case 'store':
         this.performStore(node, effect, cause);
         return;
-      case 'meta':
+      case 'meta': {
         node.disk.meta.set(effect.name, effect.value);
+        const { metaId } = effect;
+        if (metaId === undefined) return;
+        const life = node.life;
+        this.queue.after(metaWrittenDelayUs, () => {
+          if (node.kv !== null && node.life === life) this.step(node, { type: 'metaWritten', metaId });
+        });
         return;
+      }
       case 'hints': {
         const life = node.life;
         node.disk.runHints(effect.op, (outcome) => {

@@ -32,26 +32,27 @@ export function replicates(context: ExchangeContext, node: string, partition: nu
  */
 export function readAndSendRepairs(context: ExchangeContext, peer: string, opId: number, partition: number, keys: readonly { bucket: string; key: string }[]): void {
   const entries: TransferEntry[] = [];
+  const stamp = context.host.epochOf(partition); // as the reads are issued (tombstones/epochs.ts)
   let pending = keys.length;
   for (const { bucket, key } of keys) {
     context.host.read({ partition, bucket, key }, (outcome) => {
       if (outcome.ok && outcome.object !== null) entries.push({ bucket, key, object: outcome.object });
-      if (--pending === 0) sendRepairs(context, peer, opId, partition, entries);
+      if (--pending === 0) sendRepairs(context, peer, opId, partition, entries, stamp);
     });
   }
 }
 
 /**
- * Sends `entries` to `peer` as aaeRepair messages, a new message whenever one reaches its object
+ * Sends `entries` (read at partition epoch `stamp`) to `peer` as aaeRepair messages, a new message whenever one reaches its object
  * or byte limit, and charges them to the background budget.
  */
-export function sendRepairs(context: ExchangeContext, peer: string, opId: number, partition: number, entries: readonly TransferEntry[]): void {
+export function sendRepairs(context: ExchangeContext, peer: string, opId: number, partition: number, entries: readonly TransferEntry[], stamp: number): void {
   const { host, settings, budget } = context;
   let batch: TransferEntry[] = [];
   let batchBytes = 0;
   const flush = (): void => {
     if (batch.length === 0) return;
-    host.send(peer, { kind: 'aaeRepair', opId, partition, objects: batch });
+    host.send(peer, { kind: 'aaeRepair', opId, partition, objects: batch, stamp });
     host.count('aae.keysRepaired', batch.length);
     budget.charge(batch.length, batchBytes);
     batch = [];

@@ -30,4 +30,6 @@ export interface AntiEntropyHost {
   /** Replicas (N) of keys of this bucket. */
   replicasOf(bucket: string): number;
   count(metric: string, by?: number): void;
+  /** The partition's epoch now: the stamp repairs read now carry (tombstones/epochs.ts). */
+  epochOf(partition: number): number;
 }

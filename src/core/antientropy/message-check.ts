@@ -53,6 +53,7 @@ export function aaeMessageProblem(message: Fields, partitionCount: number): stri
       if (message.status !== 'ok' && message.status !== 'busy') return `status ${describeValue(message.status)} unknown`;
       return listProblem(message.wanted, aaeListedKeysMax, key);
     case 'aaeRepair':
+      if (!Number.isSafeInteger(message.stamp) || (message.stamp as number) < 0) return 'stamp must be a non-negative integer';
       return listProblem(message.objects, aaeRepairObjectsMax, (item) => key(item) ?? storedObjectProblem((item as Fields).object));
     default:
       return `kind ${describeValue(message.kind)} is not an anti-entropy message`;

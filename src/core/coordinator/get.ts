@@ -41,6 +41,10 @@ export class GetOperation implements Operation {
   private readonly replaced = new Set<string>();
   private primaryReplies = 0;
   private merged: StoredObject | null = null;
+  /** The least partition epoch at which a reply merged into `merged` was read (tombstones/epochs.ts). */
+  private mergedStamp = Number.MAX_SAFE_INTEGER;
+  /** The epoch when this node's own read was issued. */
+  private selfStamp = 0;
 
   constructor(private readonly plan: GetPlan) {}
 
@@ -58,14 +62,19 @@ export class GetOperation implements Operation {
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
-    if (outcome.ok) this.onReply(host, host.self, outcome.object);
+    if (outcome.ok) this.onReply(host, host.self, outcome.object, this.selfStamp);
     else this.onFailure(host, host.self);
   }
 
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
     if (message.kind !== 'replicaReadReply' || !this.isPending(from)) return;
     if (message.error) this.onFailure(host, from);
-    else this.onReply(host, from, message.object);
+    else if (host.refuses(this.plan.target.partition, message.stamp)) {
+      // Read before a collection round fenced the partition: it may hold a version whose
+      // tombstone is gone, which must not be answered nor repaired back (tombstones/epochs.ts).
+      host.count('tombstones.staleRefused');
+      this.onFailure(host, from);
+    } else this.onReply(host, from, message.object, message.stamp);
   }
 
   onDeliveryFailed(host: OperationHost, to: string): void {
@@ -97,6 +106,7 @@ export class GetOperation implements Operation {
     this.asked.add(node);
     const primary = this.isPrimary(node);
     if (node === host.self) {
+      this.selfStamp = host.epochOf(target.partition);
       if (primary) host.store(this, target, { kind: 'read' });
       else host.readWithHints(this, target, resolution);
     } else {
@@ -118,11 +128,14 @@ export class GetOperation implements Operation {
     return this.asked.has(node) && !this.replies.has(node) && !this.failed.has(node);
   }
 
-  private onReply(host: OperationHost, from: string, object: StoredObject | null): void {
+  private onReply(host: OperationHost, from: string, object: StoredObject | null, stamp: number): void {
     if (!this.isPending(from)) return;
     this.replies.set(from, object);
     if (this.isPrimary(from)) this.primaryReplies += 1;
-    if (object) this.merged = this.merged ? mergeObjects(this.merged, object, this.plan.resolution) : object;
+    if (object) {
+      this.merged = this.merged ? mergeObjects(this.merged, object, this.plan.resolution) : object;
+      this.mergedStamp = Math.min(this.mergedStamp, stamp);
+    }
     if (!this.answered && this.replies.size >= this.plan.r && this.primaryReplies >= this.plan.pr) {
       this.answered = true;
       host.answer(this.plan.requester, { kind: 'got', object: this.merged && this.forClient(host, this.merged) });
@@ -181,8 +194,10 @@ export class GetOperation implements Operation {
     for (const [replica, object] of this.replies) {
       if (!this.isPrimary(replica) || (object && objectsEqual(object, merged))) continue;
       host.count('readRepairs');
-      if (replica === host.self) host.store(null, target, { kind: 'merge', object: merged, resolution });
-      else host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged });
+      if (replica === host.self) {
+        // This node's own disk is fenced like any other (tombstones/epochs.ts).
+        if (!host.refuses(target.partition, this.mergedStamp)) host.store(null, target, { kind: 'merge', object: merged, resolution });
+      } else host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.mergedStamp });
     }
   }
 }

@@ -31,6 +31,10 @@ export interface OperationHost {
   answer(requester: Requester, result: ClientResult): void;
   /** Counts an event for metrics (`readRepairs`, `clockEntriesPruned`, …). */
   count(metric: string, by?: number): void;
+  /** The partition's epoch here now: the stamp of what a read issued now returns (tombstones/epochs.ts). */
+  epochOf(partition: number): number;
+  /** Whether objects read at `stamp` must be refused here: read before a collection fenced them off. */
+  refuses(partition: number, stamp: number): boolean;
 }
 
 export interface Operation {

@@ -49,6 +49,8 @@ export class PutOperation implements Operation {
   /** Targets asked and not yet answered, with the primary each fallback stands in for. */
   private readonly pending = new Map<string, string | undefined>();
   private readonly used = new Set<string>();
+  /** The partition's epoch when the coordinating read-and-write was issued (tombstones/epochs.ts). */
+  private stamp = 0;
   /** Targets that failed or went silent and were given a stand-in: never replaced twice. */
   private readonly replaced = new Set<string>();
   /**
@@ -72,6 +74,7 @@ export class PutOperation implements Operation {
 
   start(host: OperationHost): void {
     const { target, intent, actor, actorGeneration, resolution } = this.plan;
+    this.stamp = host.epochOf(target.partition);
     host.store(this, target, { kind: 'coordinate', intent, actor, actorGeneration, nowMs: host.nowMs, resolution });
   }
 
@@ -176,7 +179,7 @@ export class PutOperation implements Operation {
       this.hintOwners.add(hintFor);
       host.count('hints.sent');
     }
-    host.send(node, { kind: 'replicaWrite', opId, ...target, object, ...(hintFor === undefined ? {} : { hintFor }) });
+    host.send(node, { kind: 'replicaWrite', opId, ...target, object, stamp: this.stamp, ...(hintFor === undefined ? {} : { hintFor }) });
   }
 
   private progress(host: OperationHost): void {

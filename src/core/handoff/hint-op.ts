@@ -39,7 +39,9 @@ export type HintOp =
   /** Forget the hint, but only if what is held for the owner is still exactly `hint.object`. */
   | { readonly kind: 'delete'; readonly hint: Hint }
   /** How many hints (owner, key pairs) are held: read at boot, kept up to date after. */
-  | { readonly kind: 'count' };
+  | { readonly kind: 'count' }
+  /** Whether any hint is held for the key, for any owner (tombstones/participant.ts). */
+  | { readonly kind: 'holds'; readonly target: HintTarget };
 
 export type HintOutcome =
   | { readonly kind: 'stored'; readonly created: boolean }
@@ -47,6 +49,7 @@ export type HintOutcome =
   | { readonly kind: 'scanned'; readonly hints: readonly Hint[]; readonly last: HintTarget | null }
   | { readonly kind: 'deleted'; readonly deleted: boolean }
   | { readonly kind: 'counted'; readonly count: number }
+  | { readonly kind: 'holds'; readonly held: boolean }
   | { readonly kind: 'failed'; readonly error: KvorumError };
 
 export interface HintRecordChange {
@@ -98,6 +101,7 @@ export function hintOpTarget(op: HintOp): HintTarget | null {
     case 'delete':
       return op.hint;
     case 'readKey':
+    case 'holds':
       return op.target;
     case 'scan':
     case 'count':

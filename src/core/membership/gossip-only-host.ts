@@ -31,5 +31,6 @@ export function gossipOnlyHost(options: GossipOnlyHostOptions): MembershipHost {
     count: () => {},
     isReachable: options.isReachable ?? (() => true),
     generationForDrop: () => 0,
+  epochOf: () => 0,
   };
 }

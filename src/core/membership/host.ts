@@ -7,6 +7,8 @@ import type { Resolution, StoredObject } from '../version/types.ts';
 export interface ScanResult {
   readonly entries: readonly TransferEntry[];
   readonly exhausted: boolean;
+  /** The partition's epoch when the scan was issued: the stamp its entries travel with (tombstones/epochs.ts). */
+  readonly stamp: number;
 }
 
 export interface MembershipHost {
@@ -29,4 +31,6 @@ export interface MembershipHost {
    * copy; returns the actor generation the drop must persist (replica/actor-generation.ts).
    */
   generationForDrop(object: StoredObject): number;
+  /** The partition's epoch now: the stamp of objects read now (tombstones/epochs.ts). */
+  epochOf(partition: number): number;
 }

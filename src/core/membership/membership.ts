@@ -134,9 +134,10 @@ export class Membership {
    * - when this node no longer replicates the partition (a coordinator with an older view sent
    *   it here), to the partition's replicas in this node's view, so a write made during the
    *   moments gossip takes to spread the end of a transition still reaches them.
-   * It travels as a one-entry transfer chunk, which the receiver merges and never passes on.
+   * It travels as a one-entry transfer chunk, which the receiver merges and never passes on,
+   * stamped with the partition's epoch when the write was issued (tombstones/epochs.ts).
    */
-  onLocalWrite(partition: number, bucket: string, key: string, object: StoredObject): void {
+  onLocalWrite(partition: number, bucket: string, key: string, object: StoredObject, stamp: number): void {
     const self = this.config.self.name;
     const targets = new Set<string>();
     for (const transfer of this.current.transfers) if (transfer.partition === partition && transfer.from === self) targets.add(transfer.to);
@@ -147,7 +148,7 @@ export class Membership {
     for (const to of targets) {
       this.host.count('transfers.writesForwarded');
       const entries = [{ bucket, key, object }];
-      this.host.send(to, { kind: 'transferChunk', opId: this.host.nextOpId(), version: this.current.version, partition, entries, last: false });
+      this.host.send(to, { kind: 'transferChunk', opId: this.host.nextOpId(), version: this.current.version, partition, entries, last: false, stamp });
     }
   }
 

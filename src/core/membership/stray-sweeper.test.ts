@@ -34,7 +34,8 @@ function harness() {
     nextOpId: () => opId++,
     send: (to, message) => sent.push({ to, message }),
     persist: () => {},
-    scan: (partition, after, done) => done({ entries: after === null && (partition === strayPartition || partition === ownPartition) ? [entry] : [], exhausted: true }),
+    epochOf: () => 0,
+    scan: (partition, after, done) => done({ entries: after === null && (partition === strayPartition || partition === ownPartition) ? [entry] : [], exhausted: true, stamp: 0 }),
     store: (_target, op, done) => {
       stores.push(op);
       storesDone.push(() => done({ ok: true, object: null, previous: object }));
@@ -64,7 +65,7 @@ describe('stray sweeper', () => {
     sweeper.onAck({ kind: 'transferAck', opId: handed[1]!.message.opId });
     assert.equal(stores.length, 0, 'not before the last replica has it');
     sweeper.onAck({ kind: 'transferAck', opId: handed[2]!.message.opId });
-    assert.deepEqual(stores, [{ kind: 'dropIfUnchanged', object, actorGeneration: 7 }], 'the drop carries the actor generation to disk');
+    assert.deepEqual(stores, [{ kind: 'dropIfUnchanged', object, actorGeneration: 7, reason: 'stray' }], 'the drop carries the actor generation to disk');
   });
 
   test('while a drop is in flight, chunks for its partition are to be refused', () => {

@@ -25,7 +25,7 @@
  */
 import type { TransferAck, TransferEntry } from '../messages.ts';
 import { preferenceList } from '../ring/ring.ts';
-import type { MembershipHost } from './host.ts';
+import type { MembershipHost, ScanResult } from './host.ts';
 import { inTransition, servingRing, type ClusterView } from './view.ts';
 import { compareCommits } from './view-merge.ts';
 
@@ -153,12 +153,12 @@ export class StraySweeper {
     const chunksAcceptedAtScan = this.chunksAccepted.get(partition) ?? 0;
     this.host.scan(partition, pass.cursor, (result) => {
       if (this.pass !== pass) return; // ended meanwhile
-      this.handOff(pass, partition, result.entries, result.exhausted, chunksAcceptedAtScan);
+      this.handOff(pass, partition, result, chunksAcceptedAtScan);
     });
   }
 
   /** Sends the chunk's strays to every replica of their keys; the rest of the chunk stays. */
-  private handOff(pass: Pass, partition: number, entries: readonly TransferEntry[], exhausted: boolean, chunksAcceptedAtScan: number): void {
+  private handOff(pass: Pass, partition: number, { entries, exhausted, stamp }: ScanResult, chunksAcceptedAtScan: number): void {
     const self = this.host.self;
     const byReplica = new Map<string, TransferEntry[]>();
     const strays: TransferEntry[] = [];
@@ -181,7 +181,7 @@ export class StraySweeper {
     for (const [replica, chunkEntries] of byReplica) {
       const opId = this.host.nextOpId();
       pass.unacked.add(opId);
-      this.host.send(replica, { kind: 'transferChunk', opId, version: pass.view.version, partition, entries: chunkEntries, last: false, senderAddress: this.selfAddress });
+      this.host.send(replica, { kind: 'transferChunk', opId, version: pass.view.version, partition, entries: chunkEntries, last: false, senderAddress: this.selfAddress, stamp });
     }
   }
 
@@ -196,7 +196,7 @@ export class StraySweeper {
     for (const entry of drop.strays) {
       const target = { partition: drop.partition, bucket: entry.bucket, key: entry.key };
       const actorGeneration = this.host.generationForDrop(entry.object);
-      this.host.store(target, { kind: 'dropIfUnchanged', object: entry.object, actorGeneration }, (outcome) => {
+      this.host.store(target, { kind: 'dropIfUnchanged', object: entry.object, actorGeneration, reason: 'stray' }, (outcome) => {
         if (outcome.ok && outcome.object === null) this.host.count('strays.keysDropped');
         const left = this.dropsInFlight.get(drop.partition)! - 1;
         if (left === 0) this.dropsInFlight.delete(drop.partition);

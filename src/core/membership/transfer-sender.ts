@@ -116,11 +116,11 @@ export class TransferSender {
     outbound.state = 'scanning';
     this.host.scan(outbound.transfer.partition, outbound.acked, (result) => {
       if (this.active.get(transferId(outbound.transfer)) !== outbound) return; // dropped meanwhile
-      this.sendChunk(outbound, result.entries, result.exhausted);
+      this.sendChunk(outbound, result.entries, result.exhausted, result.stamp);
     });
   }
 
-  private sendChunk(outbound: Outbound, entries: readonly TransferEntry[], exhausted: boolean): void {
+  private sendChunk(outbound: Outbound, entries: readonly TransferEntry[], exhausted: boolean, stamp: number): void {
     const last = entries.at(-1);
     outbound.sentUpTo = last === undefined ? outbound.acked : { bucket: last.bucket, key: last.key };
     outbound.state = 'sending';
@@ -130,7 +130,7 @@ export class TransferSender {
     outbound.chunkKeys = entries.length;
     outbound.chunkBytes = entries.reduce((sum, entry) => sum + objectBytes(entry), 0);
     const { partition, to } = outbound.transfer;
-    this.host.send(to, { kind: 'transferChunk', opId: outbound.chunkOpId, version: outbound.version, partition, entries, last: exhausted });
+    this.host.send(to, { kind: 'transferChunk', opId: outbound.chunkOpId, version: outbound.version, partition, entries, last: exhausted, stamp });
   }
 
   private retryLater(outbound: Outbound): void {

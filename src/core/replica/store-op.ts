@@ -26,11 +26,17 @@ export type StoreOp =
   | { readonly kind: 'merge'; readonly object: StoredObject; readonly resolution: Resolution }
   /**
    * Remove the stored object if it is still exactly `object`: a copy the node no longer
-   * replicates, which a sweep has just placed on the key's replicas (membership/stray-sweeper.ts).
-   * A write that arrived since the scan changed it, and it stays for the next sweep. The runtime
+   * replicates, which a sweep has just placed on the key's replicas (`stray`,
+   * membership/stray-sweeper.ts), or a tombstone a collection round found on every replica
+   * (`tombstone`, tombstones/). A write that arrived since changed it, and it stays. The runtime
    * writes `actorGeneration` (actor-generation.ts) to disk in the same atomic batch as the drop.
    */
-  | { readonly kind: 'dropIfUnchanged'; readonly object: StoredObject; readonly actorGeneration: number };
+  | {
+      readonly kind: 'dropIfUnchanged';
+      readonly object: StoredObject;
+      readonly actorGeneration: number;
+      readonly reason: 'stray' | 'tombstone';
+    };
 
 export type StoreOutcome =
   | {

@@ -1,0 +1,72 @@
+/**
+ * How a node that does not know the partition epochs learns them (tombstones/epochs.ts): a node
+ * whose disk is new, and a node that became a member again (rounds may have run without it).
+ * Until it knows them it refuses every object sent to it, since a late old version could come
+ * back through it; it asks every member, and takes the first answer from a member that knows. A
+ * round removes nothing until every member has its epoch on disk (collector.ts, step 2), so any
+ * member that knows is as good as all of them. When every other member answers that its disk is
+ * new too, the cluster is new and there is nothing to learn.
+ */
+import type { EpochsQuery, EpochsReply } from '../messages.ts';
+import type { TombstoneHost } from './host.ts';
+import { roundMembers } from './round-view.ts';
+import type { TombstoneSettings } from './settings.ts';
+
+export class EpochSync {
+  private nextQueryMs = 0;
+  /** Members that answered that they do not know the epochs either. */
+  private readonly unknowing = new Set<string>();
+  private wasMember: boolean;
+
+  constructor(
+    private readonly settings: TombstoneSettings,
+    private readonly host: TombstoneHost,
+  ) {
+    this.wasMember = this.isMember();
+  }
+
+  onTick(): void {
+    const { host } = this;
+    const member = this.isMember();
+    if (member && !this.wasMember && host.epochs.known) {
+      host.epochs.forget();
+      host.persistEpochs(() => {});
+    }
+    this.wasMember = member;
+    if (host.epochs.known || !member || host.nowMs < this.nextQueryMs) return;
+    this.nextQueryMs = host.nowMs + this.settings.epochsQueryIntervalMs;
+    const others = this.others();
+    if (others.length === 0) return this.settle(() => host.epochs.startFresh());
+    for (const peer of others) host.send(peer, { kind: 'epochsQuery', opId: host.nextOpId() });
+  }
+
+  onQuery(from: string, message: EpochsQuery): void {
+    const { host } = this;
+    const known = host.epochs.known && this.isMember();
+    host.send(from, { kind: 'epochsReply', opId: message.opId, known, epochs: known ? host.epochs.record().epochs : [] });
+  }
+
+  onReply(from: string, message: EpochsReply): void {
+    const { host } = this;
+    if (host.epochs.known || !this.isMember()) return;
+    if (message.known) return this.settle(() => host.epochs.learn(message.epochs));
+    this.unknowing.add(from);
+    if (this.others().every((peer) => this.unknowing.has(peer))) this.settle(() => host.epochs.startFresh());
+  }
+
+  private settle(learn: () => void): void {
+    learn();
+    this.unknowing.clear();
+    this.host.count('tombstones.epochsLearned');
+    this.host.persistEpochs(() => {});
+  }
+
+  private isMember(): boolean {
+    const { view, self } = this.host;
+    return view.version > 0 && roundMembers(view).includes(self);
+  }
+
+  private others(): string[] {
+    return roundMembers(this.host.view).filter((member) => member !== this.host.self);
+  }
+}

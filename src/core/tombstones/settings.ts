@@ -1,0 +1,24 @@
+/**
+ * Tombstone collection settings (docs/handoff.md, "Tombstones"), each with its unit last. The
+ * simulator shortens the times; the real runtime keeps these.
+ */
+export interface TombstoneSettings {
+  /** Collection rounds run at all (a switch for tests and the simulator's bug hunts). */
+  readonly enabled: boolean;
+  /** A node starts at most one round this often, across all partitions it collects. */
+  readonly roundIntervalMs: number;
+  /** A round whose steps have not all been answered within this ends, removing nothing. */
+  readonly roundTimeoutMs: number;
+  /** Keys read per round from the partition's next chunk; its tombstones are the candidates. */
+  readonly scanEntriesMax: number;
+  /** A node whose disk is new asks the members for the epochs this often until one knows them. */
+  readonly epochsQueryIntervalMs: number;
+}
+
+export const defaultTombstoneSettings: TombstoneSettings = {
+  enabled: true,
+  roundIntervalMs: 2_000,
+  roundTimeoutMs: 5_000,
+  scanEntriesMax: 128,
+  epochsQueryIntervalMs: 200,
+};

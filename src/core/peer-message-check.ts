@@ -17,6 +17,7 @@ import { causalContextProblem } from './version/causal-context.ts';
 import { describeValue } from './version/describe-value.ts';
 import { storedObjectProblem } from './version/stored-object.ts';
 import { epochsProblem } from './tombstones/epochs.ts';
+import { actorProblem } from './version/actor.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -52,6 +53,13 @@ function epochProblem(name: string, value: unknown, least = 0): string | null {
 }
 
 const candidateHoldings: readonly unknown[] = ['tombstone', 'absent', 'other'];
+
+/** tombstones/round-view.ts names a view in a few dozen characters. */
+const roundViewBytesMax = 64;
+
+function isRoundView(value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0 && value.length <= roundViewBytesMax;
+}
 
 function objectOrNullProblem(value: unknown): string | null {
   return value === null ? null : storedObjectProblem(value);
@@ -145,14 +153,14 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'epochsReply':
       return typeof message.known === 'boolean' ? epochsProblem(message.epochs) : 'known must be a boolean';
     case 'tombFence':
-      if (typeof message.view !== 'string') return 'view must be a string';
+      if (!isRoundView(message.view)) return 'view must be a round view id';
       return epochProblem('epoch', message.epoch, 1) ?? entriesProblem(message.candidates, message.partition, partitionCount);
     case 'tombFenceReply':
       return tombFenceReplyProblem(message);
     case 'tombConfirm':
-      return typeof message.view === 'string' ? (epochProblem('epoch', message.epoch, 1) ?? partitionProblem(message.partition, partitionCount)) : 'view must be a string';
+      return isRoundView(message.view) ? (epochProblem('epoch', message.epoch, 1) ?? partitionProblem(message.partition, partitionCount)) : 'view must be a round view id';
     case 'tombConfirmReply':
-      if (typeof message.incarnation !== 'string') return 'incarnation must be a string';
+      if (actorProblem(message.incarnation) !== null) return `incarnation: ${actorProblem(message.incarnation)}`;
       return typeof message.confirmed === 'boolean' ? null : `confirmed must be a boolean, got ${describeValue(message.confirmed)}`;
     case 'tombRemove':
       return epochProblem('epoch', message.epoch, 1) ?? entriesProblem(message.entries, message.partition, partitionCount);
@@ -183,7 +191,7 @@ function partitionProblem(partition: unknown, partitionCount: number): string | 
 }
 
 function tombFenceReplyProblem(message: Fields): string | null {
-  if (typeof message.incarnation !== 'string') return 'incarnation must be a string';
+  if (actorProblem(message.incarnation) !== null) return `incarnation: ${actorProblem(message.incarnation)}`;
   if (message.refused !== undefined && typeof message.refused !== 'string') return 'refused must be a string';
   const { holdings } = message;
   if (!Array.isArray(holdings) || holdings.length > transferEntriesMax) return `holdings must be an array of at most ${transferEntriesMax}`;

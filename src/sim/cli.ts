@@ -93,7 +93,7 @@ function describeRun(result: RunResult): string {
   const convergence = liveness ? `${liveness.converged ? "converged" : "NOT converged"} ${liveness.elapsedMs} ms after healing (${liveness.rounds} round(s))` : "no liveness phase";
   return (
     `seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} — ${stats.operations} operations (${stats.ok} ok, ${stats.failed} failed, ${stats.unknown} unknown), ` +
-    `${result.faults.length} fault(s), ${stats.messages} messages, ${convergence}; trace ${result.traceDigest.slice(0, 16)}`
+    `${result.faults.length} fault(s), ${stats.messages} messages, ${stats.tombstonesCollected} tombstones collected, ${convergence}; trace ${result.traceDigest.slice(0, 16)}`
   );
 }
 

@@ -5,12 +5,13 @@
  *   dot and when it was made — a write retried through another coordinator has two;
  * - at the moment a put was answered as stored, on how many disks its version was;
  * - every wipe, and when;
+ * - every tombstone a collection round removed from a disk, and when;
  * and it flags at once what is wrong whatever the history says: a dot naming two different
  * values (a reused dot), and a value no client wrote.
  */
 import { formatDot } from '../core/version/actor.ts';
 import { covers } from '../core/version/causal-context.ts';
-import type { CausalContext, Dot } from '../core/version/types.ts';
+import type { CausalContext, Dot, StoredObject } from '../core/version/types.ts';
 import { partitionOf } from '../core/ring/hash.ts';
 import type { DiskWrite } from './disk.ts';
 import { dotKey, labelOf } from './labels.ts';
@@ -32,11 +33,27 @@ export interface Wipe {
   readonly atMs: number;
 }
 
+/**
+ * A tombstone that a collection round removed from one node's disk (docs/handoff.md, "Planned:
+ * collection rounds behind per-partition epochs"): a `dropIfUnchanged` store op with reason
+ * `tombstone` that found the object unchanged and dropped it. One per node per round.
+ */
+export interface Collection {
+  readonly node: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** What the disk held and lost: the tombstone every replica held exactly. */
+  readonly object: StoredObject;
+  readonly atMs: number;
+}
+
 export class Oracle implements WorldObserver {
   readonly versionsByLabel = new Map<string, WriteVersion[]>();
   /** By dotKey (bucket, key and dot). */
   readonly versionByDot = new Map<string, WriteVersion>();
   readonly wipes: Wipe[] = [];
+  /** In the order they reached the disks. */
+  readonly collections: Collection[] = [];
   readonly violations: Violation[] = [];
   /** Labels clients have written, with the key each went to (registered before any node sees them). */
   private readonly issuedLabels = new Map<string, string>();
@@ -59,6 +76,10 @@ export class Oracle implements WorldObserver {
   onDiskWrite(write: DiskWrite): void {
     const { effect, outcome, after, before } = write;
     if (effect.op.kind === 'coordinate' && outcome.ok && outcome.written) this.recordVersion(write, outcome.written.dot, outcome.written.context);
+    // A drop that reached the disk, even during a crash: the tombstone is gone from this node.
+    if (effect.op.kind === 'dropIfUnchanged' && effect.op.reason === 'tombstone' && before !== null && after === null) {
+      this.collections.push({ node: write.node, bucket: effect.bucket, key: effect.key, object: before, atMs: this.nowMs });
+    }
     if (after === null || after === before) return;
     for (const sibling of after.siblings) {
       if (before?.siblings.includes(sibling)) continue;
@@ -94,6 +115,11 @@ export class Oracle implements WorldObserver {
   /** The version an answer's context names. */
   versionAnswered(context: CausalContext): WriteVersion | undefined {
     return this.answeredContexts.get(context);
+  }
+
+  /** The tombstones collected of one key, in the order they were dropped. */
+  collectionsOf(bucket: string, key: string): Collection[] {
+    return this.collections.filter((collection) => collection.bucket === bucket && collection.key === key);
   }
 
   /** Nodes whose disk has held the sibling with this dot at some point. */

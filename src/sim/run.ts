@@ -98,6 +98,8 @@ export interface RunStats {
   readonly unknown: number;
   readonly steps: number;
   readonly messages: number;
+  /** Tombstones dropped from disks by collection rounds (a key dropped on three replicas counts three). */
+  readonly tombstonesCollected: number;
 }
 
 export interface RunResult {
@@ -166,7 +168,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
   } catch (error) {
     violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
   }
-  return result(options, faults, history, violations, liveness, world);
+  return result(options, faults, history, oracle, violations, liveness, world);
 }
 
 function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, prng: Prng, keys: string[]): LivenessResult {
@@ -200,7 +202,7 @@ function heal(world: SimWorld): void {
   world.network.heal();
 }
 
-function result(options: RunOptions, faults: readonly Fault[], history: History, violations: Violation[], liveness: LivenessResult | undefined, world: SimWorld | undefined): RunResult {
+function result(options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, violations: Violation[], liveness: LivenessResult | undefined, world: SimWorld | undefined): RunResult {
   const entries = history.entries.filter((entry) => entry.client !== 'repair');
   const stats: RunStats = {
     operations: entries.length,
@@ -209,6 +211,7 @@ function result(options: RunOptions, faults: readonly Fault[], history: History,
     unknown: entries.filter((entry) => entry.outcome === 'unknown').length,
     steps: world?.stepsCount ?? 0,
     messages: world?.network.stats.sent ?? 0,
+    tombstonesCollected: oracle.collections.length,
   };
   const ok = violations.length === 0;
   const report = ok ? '' : formatFailure({ seed: options.seed, replay: replayCommand(options), faults, violations, history, world, bucket: simBucket });

@@ -5,7 +5,8 @@ import type { RunResult } from './run.ts';
 export function summarizeRuns(results: readonly RunResult[], elapsedS: number): string[] {
   const failed = results.filter((result) => !result.ok);
   const lines = [
-    `${results.length} seeds in ${elapsedS.toFixed(1)} s: ${results.length - failed.length} ok, ${failed.length} failed`,
+    `${results.length} seeds in ${elapsedS.toFixed(1)} s: ${results.length - failed.length} ok, ${failed.length} failed; ` +
+      `${results.reduce((total, result) => total + result.stats.tombstonesCollected, 0)} tombstones collected`,
     'fault kind      seeds  failed    ops   acked  failed unknown',
   ];
   for (const kind of ['none', ...faultKinds] as const) {

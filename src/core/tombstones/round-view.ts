@@ -1,12 +1,15 @@
 /**
  * The view a collection round runs under, named so that every member can tell whether it serves
- * the same one. Rounds run only outside transitions, where a commit is fixed by its version, its
- * maker and whether it was an abort (view-merge.ts `compareCommits`).
+ * the same one: its version and a digest of who is a member and who owns what (two views of one
+ * version can differ — nodes configured apart, an abort and the finalization it races).
  */
+import { hash } from 'node:crypto';
 import { activeMembers, inTransition, type ClusterView } from '../membership/view.ts';
 
 export function roundViewId(view: ClusterView): string {
-  return `${view.version}/${view.changedBy}/${view.aborted === true ? 'aborted' : 'committed'}`;
+  const members = view.members.map((member) => `${member.name}:${member.status}`).join(',');
+  const digest = hash('sha256', `${members}|${view.owners.join(',')}|${view.aborted === true}`, 'base64url').slice(0, 16);
+  return `${view.version}/${digest}`;
 }
 
 /** Whether a round may run under `view`: a settled ring (no partitions moving). */

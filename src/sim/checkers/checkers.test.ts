@@ -23,6 +23,9 @@ import { replicaStates } from './replicas.ts';
 const bucket = 'b';
 const nodes = ['n1', 'n2', 'n3'];
 
+/** Time for a new cluster's nodes to find that every disk is new (core/tombstones/epoch-sync.ts). */
+const epochsSettleMs = 100;
+
 class Cluster {
   readonly oracle = new Oracle();
   readonly history = new History();
@@ -43,14 +46,24 @@ class Cluster {
     };
     this.world = new SimWorld(config, new Prng(1), this.oracle);
     this.oracle.attach(this.world);
+    // New disks learn the partition epochs from each other before they take replicas' writes.
+    this.world.runUntil(epochsSettleMs);
   }
 
   put(key: string, context: CausalContext | null = null): HistoryEntry {
-    const label = `w${++this.labels}`;
+    return this.write('put', key, context);
+  }
+
+  delete(key: string, context: CausalContext): HistoryEntry {
+    return this.write('delete', key, context);
+  }
+
+  private write(kind: 'put' | 'delete', key: string, context: CausalContext | null): HistoryEntry {
+    const label = `${kind === 'put' ? 'w' : 'd'}${++this.labels}`;
     this.oracle.issue(label, bucket, key);
     const { world, history } = this;
-    const entry = history.invoke({ client: 'c1', node: 'n1', kind: 'put', bucket, key, quorum: 2, invokedMs: world.nowMs, label, context, style: context ? 'fresh' : 'blind' });
-    const request = { kind: 'put' as const, bucket, key, value: labelBytes(label), contentType: 't', deleted: false, context };
+    const entry = history.invoke({ client: 'c1', node: 'n1', kind, bucket, key, quorum: 2, invokedMs: world.nowMs, label, context, style: context ? 'fresh' : 'blind' });
+    const request = { kind: 'put' as const, bucket, key, value: labelBytes(label), contentType: 't', deleted: kind === 'delete', context };
     world.request('n1', request, (outcome) => {
       recordOutcome(history, entry, world.nowMs, outcome);
       if (outcome.type === 'result' && outcome.result.kind === 'stored') entry.storedContext = outcome.result.context;
@@ -75,6 +88,23 @@ class Cluster {
   corrupt(key: string, object: StoredObject | null, only?: string): void {
     const partition = partitionOf(bucket, key, this.world.ring.partitionCount);
     for (const node of only ? [only] : nodes) this.world.disk(node).overwrite(partition, bucket, key, object);
+  }
+
+  /**
+   * What a collection round's remove step does (docs/handoff.md): each node (or only `only`) drops
+   * what it stores for `key` if still unchanged. Straight to the disks: the nodes are not told, so
+   * their hash trees go stale, which these checks do not look at.
+   */
+  collect(key: string, only: readonly string[] = nodes): void {
+    const partition = partitionOf(bucket, key, this.world.ring.partitionCount);
+    for (const node of only) {
+      const disk = this.world.disk(node);
+      const object = disk.get(partition, bucket, key);
+      if (object === null) continue;
+      const op = { kind: 'dropIfUnchanged' as const, object, actorGeneration: 0, reason: 'tombstone' as const };
+      disk.submit({ type: 'store', storeId: 0, partition, bucket, key, op }, () => {});
+    }
+    this.settle();
   }
 
   stored(key: string): StoredObject {
@@ -178,5 +208,53 @@ test('convergence: replicas left different are reported; a read with R = N repai
   cluster.corrupt('k', before, 'n3');
   assert.deepEqual(checkersOf(cluster.check()), ['convergence']);
   cluster.get('k'); // R = 3: read repair brings n3 up to date
+  assert.deepEqual(cluster.check(), []);
+});
+
+test('durability: a collection that removes a value, not only tombstones, is reported', () => {
+  const cluster = new Cluster();
+  const written = cluster.put('k');
+  cluster.collect('k');
+  const violations = cluster.check();
+  assert.deepEqual(checkersOf(violations), ['durability']);
+  assert.ok(violations.every((violation) => /n\d collected b\/k as a tombstone though it held w1/.test(violation.message)));
+  assert.deepEqual(violations[0]!.entryIds, [written.id]);
+});
+
+test('resurrection: a version a collected tombstone superseded, back on a disk or in a later get, is reported', () => {
+  const cluster = new Cluster();
+  const written = cluster.put('k');
+  const old = cluster.stored('k');
+  const deletion = cluster.delete('k', written.storedContext!);
+  cluster.collect('k');
+  assert.equal(cluster.oracle.collectionsOf(bucket, 'k').length, 3);
+  // Collected everywhere: durability finds the delete among the collected tombstones.
+  assert.deepEqual(cluster.check(), []);
+  // A copy read before the round (a late read repair, say) reaches n3.
+  cluster.corrupt('k', old, 'n3');
+  const onDisk = cluster.check();
+  assert.ok(onDisk.some((violation) => violation.checker === 'resurrection' && /at the end n3 hold w1 .* which the tombstone d2 .* superseded/.test(violation.message)));
+  const got = cluster.get('k'); // started after the collection; read repair copies w1 to n1 and n2
+  const violations = cluster.check();
+  assert.deepEqual(checkersOf(violations), ['resurrection']);
+  const byGet = violations.find((violation) => violation.message.startsWith(`get #${got.id} `));
+  assert.ok(byGet, 'the get is reported');
+  assert.match(byGet.message, /returned w1 .* which the tombstone d2 .* superseded/);
+  assert.deepEqual(byGet.entryIds, [got.id, written.id, deletion.id]);
+  assert.ok(violations.some((violation) => /at the end n1, n2, n3 hold w1/.test(violation.message)));
+});
+
+test('resurrection: a get started before the collection, the tombstone back from a lost remove, and a write after it pass', () => {
+  const cluster = new Cluster();
+  const written = cluster.put('k');
+  assert.deepEqual(cluster.get('k').got!.siblings.map((sibling) => sibling.label), ['w1']); // before the collection
+  const deletion = cluster.delete('k', written.storedContext!);
+  cluster.collect('k', ['n1', 'n2']); // n3's remove is lost: it keeps the tombstone for a later round
+  assert.deepEqual(checkersOf(cluster.check()), ['convergence']); // until a repair spreads it again
+  // The tombstone's own sibling, covered by its own context: read repair puts it back on n1 and n2.
+  assert.deepEqual(cluster.get('k').got!.siblings.map((sibling) => sibling.label), ['d2']);
+  // A write with the delete's context makes a dot past every counter the tombstone covered.
+  const rewritten = cluster.put('k', deletion.storedContext!);
+  assert.deepEqual(cluster.get('k').got!.siblings.map((sibling) => sibling.label), [rewritten.label]);
   assert.deepEqual(cluster.check(), []);
 });

@@ -4,7 +4,11 @@
  * is itself present or superseded in turn, a chain that ends at a sibling of the final object.
  *
  * The final object is the join of every copy of the key on every disk (after the liveness phase
- * the replicas agree, so it is what each replica holds).
+ * the replicas agree, so it is what each replica holds) and of every tombstone a collection round
+ * removed (replicas.ts, `finalObject`): a collected key is on no disk, yet its acknowledged
+ * delete is not lost. That is sound only if a round removes nothing but tombstones (DESIGN §2.5),
+ * so a collected object that holds a value is reported here: the value is gone without a write
+ * that had seen it, and joining it back would hide that.
  *
  * The superseding write need not have been acknowledged: a put that missed its quorum may still
  * have been stored (Dynamo promises nothing either way), and when it was, it legitimately
@@ -20,10 +24,10 @@ import { preferenceList } from '../../core/ring/ring.ts';
 import { formatDot } from '../../core/version/actor.ts';
 import { covers, emptyContext, joinContexts } from '../../core/version/causal-context.ts';
 import type { History, HistoryEntry } from '../history.ts';
-import { dotKey } from '../labels.ts';
+import { dotKey, labelOf } from '../labels.ts';
 import type { Oracle } from '../oracle.ts';
 import type { SimWorld } from '../world.ts';
-import { joinedObject } from './replicas.ts';
+import { finalObject } from './replicas.ts';
 import type { VersionIndex, VersionInfo } from './versions.ts';
 import type { Violation } from './violation.ts';
 
@@ -51,10 +55,10 @@ function checkKey(world: SimWorld, writes: readonly HistoryEntry[], oracle: Orac
     const holders = [...new Set([...replicas, ...oracle.holdersOf(bucket, key, info.version.dot)])];
     return oracle.wipedSince(holders, info.version.madeMs) >= (acked ? info.entry.quorum : 1);
   };
-  const final = joinedObject(world, bucket, key);
+  const final = finalObject(world, oracle, bucket, key);
   const present = new Set((final?.siblings ?? []).map((sibling) => dotKey(bucket, key, sibling.dot)));
   const kept = markKept(index, bucket, key, infos, (info) => present.has(dotKey(bucket, key, info.version.dot)) || excused(info));
-  const violations: Violation[] = [];
+  const violations: Violation[] = collectedValues(oracle, index, bucket, key);
   for (const entry of writes) {
     if (entry.outcome !== 'ok') continue;
     const version = index.acknowledgedVersion(entry);
@@ -69,6 +73,19 @@ function checkKey(world: SimWorld, writes: readonly HistoryEntry[], oracle: Orac
         entryIds: [entry.id],
       });
     }
+  }
+  return violations;
+}
+
+/** A collection that removed an object holding a value, not only tombstones: one violation each. */
+function collectedValues(oracle: Oracle, index: VersionIndex, bucket: string, key: string): Violation[] {
+  const violations: Violation[] = [];
+  for (const { node, object, atMs } of oracle.collectionsOf(bucket, key)) {
+    const live = object.siblings.filter((sibling) => !sibling.deleted);
+    if (live.length === 0) continue;
+    const labels = live.map((sibling) => `${labelOf(sibling.value)} ${formatDot(sibling.dot)}`).join(', ');
+    const writers = live.map((sibling) => index.byDot(bucket, key, sibling.dot)?.entry.id).filter((id) => id !== undefined);
+    violations.push({ checker: 'durability', message: `at ${atMs} ms ${node} collected ${bucket}/${key} as a tombstone though it held ${labels}: a collection removes only tombstones`, key, entryIds: writers });
   }
   return violations;
 }

@@ -8,6 +8,7 @@ import { checkDurability } from './durability.ts';
 import { checkHintsDrained } from './hints-drained.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
+import { checkResurrection } from './resurrection.ts';
 import { checkSiblings } from './siblings.ts';
 import { checkStraysSwept } from './strays.ts';
 import { checkTreeRoots } from './tree-roots.ts';
@@ -35,6 +36,7 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }:
     ...checkSiblings(world, history, index),
     ...checkDropped(world, history, index),
     ...checkDurability(world, history, oracle, index),
+    ...checkResurrection(world, history, oracle, index),
     ...checkConvergence(world, history, livenessMs),
     ...(antiEntropy ? checkTreeRoots(world) : []),
     ...checkHintsDrained(world),

@@ -3,6 +3,7 @@ import { partitionOf } from '../../core/ring/hash.ts';
 import { preferenceList } from '../../core/ring/ring.ts';
 import { mergeObjects, objectsEqual } from '../../core/version/object.ts';
 import type { StoredObject } from '../../core/version/types.ts';
+import type { Oracle } from '../oracle.ts';
 import type { SimWorld } from '../world.ts';
 
 export interface ReplicaState {
@@ -32,7 +33,24 @@ export function replicasAgree(states: readonly ReplicaState[]): boolean {
 
 /** The join of every copy of the key in the cluster: what the key holds once all is repaired. */
 export function joinedObject(world: SimWorld, bucket: string, key: string): StoredObject | null {
+  return joinAll(world, allCopies(world, bucket, key).map(({ object }) => object!));
+}
+
+/**
+ * The key's final object as if no tombstone had been collected: the join of every copy on every
+ * disk and of every tombstone a collection round removed (oracle.ts). A round removes only an
+ * object that every replica held exactly (docs/handoff.md, "Planned: collection rounds…"), so
+ * joining it back gives what the disks would hold had they kept it — and an acknowledged delete,
+ * or what it superseded, is still found there. (That a round removes only tombstones, and so
+ * hides no live value by this, the durability checker checks.)
+ */
+export function finalObject(world: SimWorld, oracle: Oracle, bucket: string, key: string): StoredObject | null {
+  const collected = oracle.collectionsOf(bucket, key).map((collection) => collection.object);
+  return joinAll(world, [...allCopies(world, bucket, key).map(({ object }) => object!), ...collected]);
+}
+
+function joinAll(world: SimWorld, objects: readonly StoredObject[]): StoredObject | null {
   let joined: StoredObject | null = null;
-  for (const { object } of allCopies(world, bucket, key)) joined = joined === null ? object : mergeObjects(joined, object!, world.config.bucketProps.resolution);
+  for (const object of objects) joined = joined === null ? object : mergeObjects(joined, object, world.config.bucketProps.resolution);
   return joined;
 }

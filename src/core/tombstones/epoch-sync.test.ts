@@ -1,0 +1,86 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { seedOnlyView } from '../membership/initial-view.ts';
+import type { EpochsQuery } from '../messages.ts';
+import { EpochSync } from './epoch-sync.ts';
+import { decodeEpochsRecord, encodeEpochsRecord, PartitionEpochs } from './epochs.ts';
+import { defaultTombstoneSettings } from './settings.ts';
+import { TestTombstoneHost, testPartitionCount, testView } from './test-host.ts';
+
+const view = testView(['n1', 'n2', 'n3']);
+
+function queriesOf(host: TestTombstoneHost): { to: string; message: EpochsQuery }[] {
+  return host.takeSent().filter((sent): sent is { to: string; message: EpochsQuery } => sent.message.kind === 'epochsQuery');
+}
+
+describe('PartitionEpochs', () => {
+  test('refuses objects stamped below the epoch, and everything while it does not know the epochs', () => {
+    const epochs = new PartitionEpochs({ known: true, epochs: [[3, 2]] });
+    assert.equal(epochs.refuses(3, 1), true);
+    assert.equal(epochs.refuses(3, 2), false);
+    assert.equal(epochs.refuses(4, 0), false);
+    assert.equal(epochs.raise(3, 1), false, 'never lowered');
+    const fresh = new PartitionEpochs(null);
+    assert.equal(fresh.refuses(4, 9), true);
+    fresh.learn([[4, 5]]);
+    assert.equal(fresh.refuses(4, 4), true);
+    assert.equal(fresh.refuses(4, 5), false);
+  });
+
+  test('round-trips through its disk record; a record it cannot read counts as a new disk', () => {
+    const epochs = new PartitionEpochs({ known: true, epochs: [] });
+    epochs.raise(5, 3);
+    epochs.raise(1, 2);
+    assert.deepEqual(decodeEpochsRecord(encodeEpochsRecord(epochs.record())), { known: true, epochs: [[1, 2], [5, 3]] });
+    assert.equal(decodeEpochsRecord(new TextEncoder().encode('[[1,2]]')), null);
+    assert.equal(decodeEpochsRecord(undefined), null);
+  });
+});
+
+describe('EpochSync', () => {
+  test('a new disk asks every member and takes the first answer from one that knows', () => {
+    const host = new TestTombstoneHost('n1', view, null);
+    const sync = new EpochSync(defaultTombstoneSettings, host);
+    sync.onTick();
+    const queries = queriesOf(host);
+    assert.deepEqual(queries.map((sent) => sent.to).sort(), ['n2', 'n3']);
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, epochs: [] });
+    assert.equal(host.epochs.known, false, 'one member as new as this one proves nothing');
+    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: true, epochs: [[2, 4]] });
+    assert.equal(host.epochs.known, true);
+    assert.equal(host.epochs.of(2), 4);
+    host.runPending();
+    assert.equal(host.epochWrites, 1, 'what it learned is written to disk');
+  });
+
+  test('when every other member is as new, the cluster is new', () => {
+    const host = new TestTombstoneHost('n1', view, null);
+    const sync = new EpochSync(defaultTombstoneSettings, host);
+    sync.onTick();
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, epochs: [] });
+    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: false, epochs: [] });
+    assert.equal(host.epochs.known, true);
+  });
+
+  test('a node that is not a member does not decide; once it becomes one it learns again', () => {
+    const self = view.members.find((member) => member.name === 'n4') ?? { name: 'n4', address: 'h:4', httpUrl: 'http://h:4', capacity: 1 };
+    const host = new TestTombstoneHost('n4', seedOnlyView(self, testPartitionCount), { known: true, epochs: [[1, 1]] });
+    const sync = new EpochSync(defaultTombstoneSettings, host);
+    sync.onTick();
+    assert.equal(queriesOf(host).length, 0);
+    host.view = testView(['n1', 'n2', 'n3', 'n4']);
+    sync.onTick();
+    assert.equal(host.epochs.known, false, 'rounds may have run while it was not a member');
+    assert.equal(queriesOf(host).length, 3);
+  });
+
+  test('answers a query with what it knows only while it is a member that knows', () => {
+    const host = new TestTombstoneHost('n1', view, { known: true, epochs: [[2, 4]] });
+    const sync = new EpochSync(defaultTombstoneSettings, host);
+    sync.onQuery('n2', { kind: 'epochsQuery', opId: 5 });
+    assert.deepEqual(host.takeSent()[0]?.message, { kind: 'epochsReply', opId: 5, known: true, epochs: [[2, 4]] });
+    const fresh = new TestTombstoneHost('n1', view, null);
+    new EpochSync(defaultTombstoneSettings, fresh).onQuery('n2', { kind: 'epochsQuery', opId: 6 });
+    assert.deepEqual(fresh.takeSent()[0]?.message, { kind: 'epochsReply', opId: 6, known: false, epochs: [] });
+  });
+});

@@ -5,6 +5,7 @@
  * Requests carry an `opId` chosen by the sender; the reply echoes it, which is how a node
  * multiplexes many operations over one connection per peer.
  */
+import type { PartitionEpoch } from './tombstones/epochs.ts';
 import type { ErrorCode } from './errors.ts';
 import type { ClusterView } from './membership/view.ts';
 import type { CausalContext, StoredObject } from './version/types.ts';
@@ -258,7 +259,7 @@ export interface EpochsReply {
   readonly kind: 'epochsReply';
   readonly opId: number;
   readonly known: boolean;
-  readonly epochs: readonly (readonly [partition: number, epoch: number])[];
+  readonly epochs: readonly PartitionEpoch[];
 }
 
 /** How a member holds one candidate of a round: exactly the tombstone, nothing, or anything else. */

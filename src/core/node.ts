@@ -305,7 +305,7 @@ export class KvNode {
         else this.storeFor({ type: 'replicaRead', from, opId: message.opId, stamp: this.epochs.of(message.partition) }, message, { kind: 'read' });
         break;
       case 'replicaWrite': {
-        if (this.refusesObjects(message.partition, message.stamp)) {
+        if (this.refusesObjects(from, message.partition, message.stamp)) {
           this.send(from, { kind: 'replicaWriteReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
           break;
         }
@@ -315,7 +315,7 @@ export class KvNode {
         break;
       }
       case 'hintDeliver': {
-        if (this.refusesObjects(message.partition, message.stamp)) {
+        if (this.refusesObjects(from, message.partition, message.stamp)) {
           this.send(from, { kind: 'hintDeliverReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
           break;
         }
@@ -341,7 +341,7 @@ export class KvNode {
         this.withOperation(message.opId, (operation) => operation.onPeerMessage(this.host, from, message));
         break;
       case 'transferChunk':
-        if (this.refusesObjects(message.partition, message.stamp)) {
+        if (this.refusesObjects(from, message.partition, message.stamp)) {
           this.send(from, { kind: 'transferAck', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
           break;
         }
@@ -352,7 +352,7 @@ export class KvNode {
         this.membership.onMessage(from, message);
         break;
       case 'aaeRepair':
-        if (this.refusesObjects(message.partition, message.stamp)) break; // a repair is not answered; the next exchange repairs again
+        if (this.refusesObjects(from, message.partition, message.stamp)) break; // a repair is not answered; the next exchange repairs again
         this.antiEntropy.onMessage(from, message);
         break;
       case 'aaeExchange':
@@ -389,11 +389,14 @@ export class KvNode {
 
   /**
    * Objects read at partition epoch `stamp` are refused when a collection round has fenced the
-   * partition since, or while this node does not know the epochs (tombstones/epochs.ts).
+   * partition since, or while this node does not know the epochs (tombstones/epochs.ts). The
+   * sender is told the epoch: a member behind only by rounds that removed nothing catches up
+   * (epoch-sync.ts), and its next attempt is taken.
    */
-  private refusesObjects(partition: number, stamp: number): boolean {
+  private refusesObjects(from: string, partition: number, stamp: number): boolean {
     if (!this.epochs.refuses(partition, stamp)) return false;
     this.count('tombstones.staleRefused');
+    if (this.epochs.known && from !== this.name) this.send(from, { kind: 'epochsReply', opId: this.nextOpId++, known: true, epochs: [this.epochs.entryOf(partition)] });
     return true;
   }
 
@@ -761,7 +764,7 @@ export class KvNode {
         }),
       isReachable: (peer) => node.isReachable(peer),
       epochOf: (partition) => node.epochs.of(partition),
-      refuses: (partition, stamp) => node.epochs.refuses(partition, stamp),
+      refuses: (from, partition, stamp) => node.refusesObjects(from, partition, stamp),
     };
   }
 

@@ -36,7 +36,7 @@ const valid: PeerMessage[] = [
   { kind: 'transferAck', opId: 8, error: { kind: 'error', code: 'internal', message: 'disk' } },
   { kind: 'hintDeliver', opId: 9, partition, bucket: 'b', key: 'k', object, stamp: 2 },
   { kind: 'epochsQuery', opId: 10 },
-  { kind: 'epochsReply', opId: 10, known: true, epochs: [[partition, 3]] },
+  { kind: 'epochsReply', opId: 10, known: true, epochs: [[partition, 3, 0]] },
   { kind: 'tombFence', opId: 11, partition, epoch: 4, view: '3/n1/committed', candidates: [{ bucket: 'b', key: 'k', object }] },
   { kind: 'tombFenceReply', opId: 11, incarnation: 'n2.x', holdings: ['tombstone'], epoch: 4 },
   { kind: 'tombFenceReply', opId: 11, incarnation: 'n2.x', holdings: [], epoch: 5, refused: 'behind' },

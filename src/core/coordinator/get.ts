@@ -69,10 +69,9 @@ export class GetOperation implements Operation {
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
     if (message.kind !== 'replicaReadReply' || !this.isPending(from)) return;
     if (message.error) this.onFailure(host, from);
-    else if (host.refuses(this.plan.target.partition, message.stamp)) {
+    else if (host.refuses(from, this.plan.target.partition, message.stamp)) {
       // Read before a collection round fenced the partition: it may hold a version whose
       // tombstone is gone, which must not be answered nor repaired back (tombstones/epochs.ts).
-      host.count('tombstones.staleRefused');
       this.onFailure(host, from);
     } else this.onReply(host, from, message.object, message.stamp);
   }
@@ -196,7 +195,7 @@ export class GetOperation implements Operation {
       host.count('readRepairs');
       if (replica === host.self) {
         // This node's own disk is fenced like any other (tombstones/epochs.ts).
-        if (!host.refuses(target.partition, this.mergedStamp)) host.store(null, target, { kind: 'merge', object: merged, resolution });
+        if (!host.refuses(host.self, target.partition, this.mergedStamp)) host.store(null, target, { kind: 'merge', object: merged, resolution });
       } else host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.mergedStamp });
     }
   }

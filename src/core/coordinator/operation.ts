@@ -33,8 +33,11 @@ export interface OperationHost {
   count(metric: string, by?: number): void;
   /** The partition's epoch here now: the stamp of what a read issued now returns (tombstones/epochs.ts). */
   epochOf(partition: number): number;
-  /** Whether objects read at `stamp` must be refused here: read before a collection fenced them off. */
-  refuses(partition: number, stamp: number): boolean;
+  /**
+   * Whether objects `from` read at `stamp` must be refused here: read before a collection fenced
+   * them off. When they are, `from` is told the epoch (tombstones/epoch-sync.ts).
+   */
+  refuses(from: string, partition: number, stamp: number): boolean;
 }
 
 export interface Operation {

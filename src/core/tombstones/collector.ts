@@ -19,7 +19,7 @@ import type { CandidateHolding, TombConfirmReply, TombFenceReply, TransferEntry 
 import { isDeleted } from '../version/object.ts';
 import type { TombstoneHost } from './host.ts';
 import type { TombstoneParticipant } from './participant.ts';
-import { roundMembers, roundsAllowed, roundViewId } from './round-view.ts';
+import { roundMembers, roundParticipants, roundsAllowed, roundViewId } from './round-view.ts';
 import type { TombstoneSettings } from './settings.ts';
 
 interface Round {
@@ -67,8 +67,9 @@ export class TombstoneCollector {
     this.nextRoundMs = host.nowMs + this.settings.roundIntervalMs;
     const view = host.view;
     if (!host.epochs.known || !roundsAllowed(view)) return;
-    const members = roundMembers(view);
-    if (!members.includes(host.self) || members.some((member) => !host.isReachable(member))) return;
+    const active = roundMembers(view);
+    if (!active.includes(host.self) || active.some((member) => !host.isReachable(member))) return;
+    const members = roundParticipants(view, (node) => host.isReachable(node));
     const partition = this.nextPartition();
     if (partition === null) return;
     this.scanning = true;

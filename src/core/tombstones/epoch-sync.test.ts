@@ -15,14 +15,14 @@ function queriesOf(host: TestTombstoneHost): { to: string; message: EpochsQuery 
 
 describe('PartitionEpochs', () => {
   test('refuses objects stamped below the epoch, and everything while it does not know the epochs', () => {
-    const epochs = new PartitionEpochs({ known: true, epochs: [[3, 2]] });
+    const epochs = new PartitionEpochs({ known: true, epochs: [[3, 2, 0]] });
     assert.equal(epochs.refuses(3, 1), true);
     assert.equal(epochs.refuses(3, 2), false);
     assert.equal(epochs.refuses(4, 0), false);
     assert.equal(epochs.raise(3, 1), false, 'never lowered');
     const fresh = new PartitionEpochs(null);
     assert.equal(fresh.refuses(4, 9), true);
-    fresh.learn([[4, 5]]);
+    fresh.learn([[4, 5, 0]]);
     assert.equal(fresh.refuses(4, 4), true);
     assert.equal(fresh.refuses(4, 5), false);
   });
@@ -31,8 +31,8 @@ describe('PartitionEpochs', () => {
     const epochs = new PartitionEpochs({ known: true, epochs: [] });
     epochs.raise(5, 3);
     epochs.raise(1, 2);
-    assert.deepEqual(decodeEpochsRecord(encodeEpochsRecord(epochs.record())), { known: true, epochs: [[1, 2], [5, 3]] });
-    assert.equal(decodeEpochsRecord(new TextEncoder().encode('[[1,2]]')), null);
+    assert.deepEqual(decodeEpochsRecord(encodeEpochsRecord(epochs.record())), { known: true, epochs: [[1, 2, 0], [5, 3, 0]] });
+    assert.equal(decodeEpochsRecord(new TextEncoder().encode('{"known":true,"epochs":[[1,2]]}')), null);
     assert.equal(decodeEpochsRecord(undefined), null);
   });
 });
@@ -46,7 +46,7 @@ describe('EpochSync', () => {
     assert.deepEqual(queries.map((sent) => sent.to).sort(), ['n2', 'n3']);
     sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, epochs: [] });
     assert.equal(host.epochs.known, false, 'one member as new as this one proves nothing');
-    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: true, epochs: [[2, 4]] });
+    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: true, epochs: [[2, 4, 0]] });
     assert.equal(host.epochs.known, true);
     assert.equal(host.epochs.of(2), 4);
     host.runPending();
@@ -64,7 +64,7 @@ describe('EpochSync', () => {
 
   test('a node that is not a member does not decide; once it becomes one it learns again', () => {
     const self = view.members.find((member) => member.name === 'n4') ?? { name: 'n4', address: 'h:4', httpUrl: 'http://h:4', capacity: 1 };
-    const host = new TestTombstoneHost('n4', seedOnlyView(self, testPartitionCount), { known: true, epochs: [[1, 1]] });
+    const host = new TestTombstoneHost('n4', seedOnlyView(self, testPartitionCount), { known: true, epochs: [[1, 1, 0]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onTick();
     assert.equal(queriesOf(host).length, 0);
@@ -75,10 +75,10 @@ describe('EpochSync', () => {
   });
 
   test('answers a query with what it knows only while it is a member that knows', () => {
-    const host = new TestTombstoneHost('n1', view, { known: true, epochs: [[2, 4]] });
+    const host = new TestTombstoneHost('n1', view, { known: true, epochs: [[2, 4, 0]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onQuery('n2', { kind: 'epochsQuery', opId: 5 });
-    assert.deepEqual(host.takeSent()[0]?.message, { kind: 'epochsReply', opId: 5, known: true, epochs: [[2, 4]] });
+    assert.deepEqual(host.takeSent()[0]?.message, { kind: 'epochsReply', opId: 5, known: true, epochs: [[2, 4, 0]] });
     const fresh = new TestTombstoneHost('n1', view, null);
     new EpochSync(defaultTombstoneSettings, fresh).onQuery('n2', { kind: 'epochsQuery', opId: 6 });
     assert.deepEqual(fresh.takeSent()[0]?.message, { kind: 'epochsReply', opId: 6, known: false, epochs: [] });

@@ -48,10 +48,26 @@ export class EpochSync {
 
   onReply(from: string, message: EpochsReply): void {
     const { host } = this;
-    if (host.epochs.known || !this.isMember()) return;
+    if (host.epochs.known) return this.catchUp(message);
+    if (!this.isMember()) return;
     if (message.known) return this.settle(() => host.epochs.learn(message.epochs));
     this.unknowing.add(from);
     if (this.others().every((peer) => this.unknowing.has(peer))) this.settle(() => host.epochs.startFresh());
+  }
+
+  /**
+   * A peer refused objects this node stamped below its epoch, and said what its epochs are. This
+   * node takes them where it missed no round that may have removed something (epochs.ts
+   * `catchUp`) — for an active member always, since every such round fenced every member; a
+   * removed node left out of such a round stays behind, and what it hands off stays refused.
+   */
+  private catchUp(message: EpochsReply): void {
+    if (!message.known) return;
+    let raised = false;
+    for (const entry of message.epochs) raised = this.host.epochs.catchUp(entry) || raised;
+    if (!raised) return;
+    this.host.count('tombstones.epochsCaughtUp');
+    this.host.persistEpochs(() => {});
   }
 
   private settle(learn: () => void): void {

@@ -19,21 +19,28 @@ import { assert } from '../assert.ts';
 
 export const tombstoneEpochsMetaName = 'tombstoneEpochs';
 
+/** One partition's epochs at a node. */
+export type PartitionEpoch = readonly [partition: number, epoch: number, confirmed: number];
+
 /** What a node's disk records (an absent record: a new disk, which does not know the epochs). */
 export interface EpochsRecord {
   /** False after the node became a member again: what it knew may predate rounds it missed. */
   readonly known: boolean;
-  /** [partition, epoch] with epoch ≥ 1, sorted by partition; partitions at 0 are left out. */
-  readonly epochs: readonly (readonly [partition: number, epoch: number])[];
+  /**
+   * Per partition, sorted, partitions at 0 left out: the epoch (the fence this node has raised)
+   * and the confirmed epoch — the highest epoch of a round this node confirmed, the only rounds
+   * that may have removed tombstones (collector.ts). confirmed ≤ epoch.
+   */
+  readonly epochs: readonly PartitionEpoch[];
 }
 
 export class PartitionEpochs {
-  private readonly byPartition = new Map<number, number>();
+  private readonly byPartition = new Map<number, { epoch: number; confirmed: number }>();
   private knownNow: boolean;
 
   constructor(record: EpochsRecord | null) {
     this.knownNow = record?.known ?? false;
-    for (const [partition, epoch] of record?.epochs ?? []) this.byPartition.set(partition, epoch);
+    for (const [partition, epoch, confirmed] of record?.epochs ?? []) this.byPartition.set(partition, { epoch, confirmed });
   }
 
   /** Whether this node knows the epochs (its disk recorded them, or a peer told it). */
@@ -42,7 +49,11 @@ export class PartitionEpochs {
   }
 
   of(partition: number): number {
-    return this.byPartition.get(partition) ?? 0;
+    return this.byPartition.get(partition)?.epoch ?? 0;
+  }
+
+  confirmedOf(partition: number): number {
+    return this.byPartition.get(partition)?.confirmed ?? 0;
   }
 
   /** Whether objects stamped `stamp` for `partition` must be refused here. */
@@ -54,13 +65,35 @@ export class PartitionEpochs {
   raise(partition: number, epoch: number): boolean {
     assert(Number.isSafeInteger(epoch) && epoch >= 0, `bad partition epoch ${epoch}`);
     if (epoch <= this.of(partition)) return false;
-    this.byPartition.set(partition, epoch);
+    this.byPartition.set(partition, { epoch, confirmed: this.confirmedOf(partition) });
     return true;
   }
 
-  /** Takes what a peer that knows the epochs reported: the highest of each, and known from now on. */
-  learn(epochs: EpochsRecord['epochs']): void {
-    for (const [partition, epoch] of epochs) this.raise(partition, epoch);
+  /** This node confirmed the round of `epoch` (it holds that epoch): a round that may remove. */
+  confirm(partition: number, epoch: number): void {
+    assert(epoch <= this.of(partition), `confirming epoch ${epoch} above the fence ${this.of(partition)}`);
+    if (epoch > this.confirmedOf(partition)) this.byPartition.set(partition, { epoch: this.of(partition), confirmed: epoch });
+  }
+
+  /**
+   * Takes a peer's epoch for a partition if this node missed no round that may have removed
+   * something there: its own fence is at least the peer's confirmed epoch. Then every round
+   * above its fence removed nothing, and reads stamped with the peer's epoch are as fresh as its
+   * own. True when it changed.
+   */
+  catchUp([partition, epoch, confirmed]: PartitionEpoch): boolean {
+    if (!this.knownNow || this.of(partition) < confirmed) return false;
+    const raised = this.raise(partition, epoch);
+    if (confirmed > this.confirmedOf(partition)) this.confirm(partition, confirmed);
+    return raised;
+  }
+
+  /** Takes what a peer that knows the epochs reported (the highest of each), and knows from now on. */
+  learn(epochs: readonly PartitionEpoch[]): void {
+    for (const [partition, epoch, confirmed] of epochs) {
+      this.raise(partition, epoch);
+      if (confirmed > this.confirmedOf(partition)) this.confirm(partition, Math.min(confirmed, this.of(partition)));
+    }
     this.knownNow = true;
   }
 
@@ -74,9 +107,14 @@ export class PartitionEpochs {
     this.knownNow = true;
   }
 
+  /** The epochs of `partition`, as a peer is told them. */
+  entryOf(partition: number): PartitionEpoch {
+    return [partition, this.of(partition), this.confirmedOf(partition)];
+  }
+
   record(): EpochsRecord {
-    const epochs = [...this.byPartition].filter(([, epoch]) => epoch > 0).sort((a, b) => a[0] - b[0]);
-    return { known: this.knownNow, epochs };
+    const partitions = [...this.byPartition.keys()].filter((partition) => this.of(partition) > 0).sort((a, b) => a - b);
+    return { known: this.knownNow, epochs: partitions.map((partition) => this.entryOf(partition)) };
   }
 }
 
@@ -92,20 +130,21 @@ export function decodeEpochsRecord(bytes: Uint8Array | undefined): EpochsRecord 
     if (typeof parsed !== 'object' || parsed === null) return null;
     const { known, epochs } = parsed as Record<string, unknown>;
     if (typeof known !== 'boolean' || epochsProblem(epochs) !== null) return null;
-    return { known, epochs: epochs as [number, number][] };
+    return { known, epochs: epochs as PartitionEpoch[] };
   } catch {
     return null;
   }
 }
 
-/** Why `value` is not a list of [partition, epoch] pairs, or null. */
+/** Why `value` is not a list of [partition, epoch, confirmed] entries, or null. */
 export function epochsProblem(value: unknown): string | null {
   if (!Array.isArray(value)) return 'epochs must be an array';
-  for (const pair of value as unknown[]) {
-    if (!Array.isArray(pair) || pair.length !== 2) return 'an epoch must be [partition, epoch]';
-    const [partition, epoch] = pair as unknown[];
+  for (const entry of value as unknown[]) {
+    if (!Array.isArray(entry) || entry.length !== 3) return 'an epoch entry must be [partition, epoch, confirmed]';
+    const [partition, epoch, confirmed] = entry as unknown[];
     if (!Number.isSafeInteger(partition) || (partition as number) < 0) return 'an epoch partition must be a non-negative integer';
     if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) return 'an epoch must be a non-negative integer';
+    if (!Number.isSafeInteger(confirmed) || (confirmed as number) < 0 || (confirmed as number) > (epoch as number)) return 'a confirmed epoch must be an integer from 0 to the epoch';
   }
   return null;
 }

@@ -65,10 +65,10 @@ describe('TombstoneParticipant', () => {
     assert.deepEqual(second.replies[0]?.holdings, ['other']);
   });
 
-  test('refuses a fence for another view, at or below its epoch, or while it does not know the epochs', () => {
+  test('refuses a fence for a view older than its own (or another of the same version), at or below its epoch, or while it does not know the epochs', () => {
     const other = new TestTombstoneHost('n2', testView(['n1', 'n2', 'n3', 'n4']));
     assert.match(fenced(other).replies[0]?.refused ?? '', /serves view/);
-    const ahead = new TestTombstoneHost('n2', view, { known: true, epochs: [[partition, 3]] });
+    const ahead = new TestTombstoneHost('n2', view, { known: true, epochs: [[partition, 3, 0]] });
     const refused = fenced(ahead, fence(3)).replies[0];
     assert.match(refused?.refused ?? '', /epoch 3 already/);
     assert.equal(refused?.epoch, 3, 'tells the collector how far to go');
@@ -78,12 +78,15 @@ describe('TombstoneParticipant', () => {
   });
 
   test('confirms only while it holds the epoch; removes only under that fence', () => {
-    const host = new TestTombstoneHost('n2', view, { known: true, epochs: [[partition, 1]] });
+    const host = new TestTombstoneHost('n2', view, { known: true, epochs: [[partition, 1, 0]] });
     const participant = new TombstoneParticipant(host);
     const confirms: TombConfirmReply[] = [];
     participant.onConfirm({ kind: 'tombConfirm', opId: 1, partition, epoch: 1, view: roundViewId(view) }, (reply) => confirms.push(reply));
     participant.onConfirm({ kind: 'tombConfirm', opId: 2, partition, epoch: 2, view: roundViewId(view) }, (reply) => confirms.push(reply));
-    assert.deepEqual(confirms.map((reply) => reply.confirmed), [true, false]);
+    assert.deepEqual(confirms.map((reply) => reply.confirmed), [false], 'refused at once');
+    host.runPending();
+    assert.deepEqual(confirms.map((reply) => reply.confirmed), [false, true], 'confirmed once the confirmed epoch is on disk');
+    assert.equal(host.epochs.confirmedOf(partition), 1);
     participant.onRemove({ kind: 'tombRemove', opId: 3, partition, epoch: 2, entries: [{ bucket: 'b', key: 'k', object: tombstone }] });
     assert.equal(host.dropped.length, 0, 'a remove for an epoch this disk never raised is ignored');
     participant.onRemove({ kind: 'tombRemove', opId: 4, partition, epoch: 1, entries: [{ bucket: 'b', key: 'k', object: tombstone }] });

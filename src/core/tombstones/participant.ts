@@ -19,7 +19,7 @@ import type { CandidateHolding, TombConfirm, TombConfirmReply, TombFence, TombFe
 import { objectsEqual } from '../version/object.ts';
 import type { StoredObject } from '../version/types.ts';
 import type { TombstoneHost } from './host.ts';
-import { roundViewId } from './round-view.ts';
+import { roundViewId, servesNewerView } from './round-view.ts';
 
 type Observation = StoredObject | null | 'failed';
 
@@ -55,10 +55,17 @@ export class TombstoneParticipant {
     });
   }
 
+  /**
+   * Step 2: still on the disk that raised the epoch, and no newer view. The confirmed epoch goes to
+   * disk before the answer: a node told this one's epochs later catches up only past rounds that
+   * were never confirmed (epochs.ts `catchUp`), and a round confirmed here may remove.
+   */
   onConfirm(message: TombConfirm, reply: (answer: TombConfirmReply) => void): void {
     const { host } = this;
-    const confirmed = host.epochs.known && host.epochs.of(message.partition) >= message.epoch && roundViewId(host.view) === message.view;
-    reply({ kind: 'tombConfirmReply', opId: message.opId, incarnation: host.incarnation, confirmed });
+    const answer = (confirmed: boolean): void => reply({ kind: 'tombConfirmReply', opId: message.opId, incarnation: host.incarnation, confirmed });
+    if (!host.epochs.known || host.epochs.of(message.partition) < message.epoch || servesNewerView(host.view, message.view)) return answer(false);
+    host.epochs.confirm(message.partition, message.epoch);
+    host.persistEpochs(() => answer(true));
   }
 
   /** Drops each tombstone still exactly as the round saw it; a changed one stays for a later round. */
@@ -71,7 +78,7 @@ export class TombstoneParticipant {
   private refusal(message: TombFence): string | null {
     const { host } = this;
     if (!host.epochs.known) return 'this node does not know the partition epochs yet';
-    if (roundViewId(host.view) !== message.view) return `this node serves view ${roundViewId(host.view)}, not ${message.view}`;
+    if (servesNewerView(host.view, message.view)) return `this node serves view ${roundViewId(host.view)}, newer than ${message.view}`;
     const here = host.epochs.of(message.partition);
     if (message.epoch <= here) return `partition ${message.partition} is at epoch ${here} already`;
     return null;

@@ -72,6 +72,7 @@ export class TestTombstoneHost implements TombstoneHost {
     return !this.unreachable.has(peer);
   }
 
+
   read(target: StoreTarget, done: (object: StoredObject | null | 'failed') => void): void {
     this.pending.push(() => done(this.objects.get(storeKey(target)) ?? null));
   }

@@ -145,6 +145,8 @@ export class NodeRuntime {
     metrics.set('pendingClientRequests', this.pending.size);
     metrics.set('peerMessagesRefused', this.peerMessagesRefused);
     metrics.set('hints.pending', this.node.hintsPendingCount);
+    // Whether this node knows the partition epochs (until then it refuses replicas' writes).
+    metrics.set('tombstones.epochsKnown', this.node.epochs.known ? 1 : 0);
     // Gauges of anti-entropy: keys held in settled trees, and the background rate in percent.
     metrics.set('aae.keysStored', this.node.antiEntropy.keysCount());
     metrics.set('aae.ratePercent', Math.round(100 * this.node.antiEntropy.rateShare));

@@ -29,6 +29,7 @@ export function httpBackendOf(runtime: NodeRuntime): HttpBackend {
     ring: () => runtime.ring,
     request: (request) => runtime.request(request),
     peerStatus: (name) => runtime.peerStatus(name),
+    epochsKnown: () => runtime.node.epochs.known,
     bucketProps: bucketPropsOf(cluster),
     metrics: () => runtime.metrics(),
     view: () => runtime.node.membership.view,

@@ -113,6 +113,7 @@ export class TestCluster {
     const cluster = new TestCluster(dir, configPath, nodes, proxy);
     try {
       await Promise.all(nodes.map((node) => cluster.startNode(node.name)));
+      await cluster.waitEpochsKnown();
     } catch (error) {
       await cluster.stop(); // nodes that did start would otherwise keep the test process alive
       throw error;
@@ -168,6 +169,21 @@ export class TestCluster {
       if (exited) throw new Error(`${name} exited during start; see ${join(this.dir, `${name}.log`)}`);
       const response = await fetch(`${node.httpUrl}/health`);
       return response.ok ? true : undefined;
+    });
+  }
+
+  /**
+   * Waits until every running node knows the partition epochs: a node with a new disk takes
+   * replicas' writes only once it has heard from the other members (core/tombstones/epoch-sync.ts).
+   */
+  async waitEpochsKnown(): Promise<void> {
+    const running = this.nodes.filter((node) => node.process);
+    await waitFor('running nodes to know the partition epochs', async () => {
+      for (const node of running) {
+        const view = (await (await fetch(`${node.httpUrl}/v1/cluster`)).json()) as { epochsKnown: boolean };
+        if (!view.epochsKnown) return undefined;
+      }
+      return true;
     });
   }
 

@@ -45,11 +45,15 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
-async function waitHealthy(url: string, deadline: number): Promise<boolean> {
+/**
+ * Up means answering, and knowing the partition epochs: a new node takes replicas' writes only
+ * once it has heard from the others (core/tombstones/epoch-sync.ts), a fraction of a second.
+ */
+async function waitReady(url: string, deadline: number): Promise<boolean> {
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) return true;
+      const response = await fetch(`${url}/v1/cluster`);
+      if (response.ok && ((await response.json()) as { epochsKnown?: unknown }).epochsKnown === true) return true;
     } catch {
       // not up yet
     }
@@ -140,7 +144,7 @@ export async function devCommand(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
   const deadline = Date.now() + readyTimeoutMs;
-  const healthy = await Promise.all(nodes.map((node) => waitHealthy(node.httpUrl, deadline)));
+  const healthy = await Promise.all(nodes.map((node) => waitReady(node.httpUrl, deadline)));
   console.log(`kvorum dev: ${healthy.filter(Boolean).length} of ${count} nodes up (config ${shortPath(configPath)}, data and logs in ${shortPath(dataDir)}/)\n`);
   nodes.forEach((node, i) => {
     const state = healthy[i] ? 'up  ' : 'DOWN';

@@ -10,7 +10,7 @@ import { TestTombstoneHost, testView } from './test-host.ts';
 
 const names = ['n1', 'n2', 'n3', 'n4'];
 const view = testView(names);
-const settings = { ...defaultTombstoneSettings, roundIntervalMs: 100, roundTimeoutMs: 1_000 };
+const settings = { ...defaultTombstoneSettings, roundIntervalMs: 100, scanIntervalMs: 100, roundTimeoutMs: 1_000 };
 
 function tombstoneOf(counter: number): StoredObject {
   return {

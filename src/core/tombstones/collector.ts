@@ -64,7 +64,7 @@ export class TombstoneCollector {
     const { host } = this;
     if (this.round !== null && host.nowMs >= this.round.deadlineMs) this.end('timeout');
     if (!this.settings.enabled || this.round !== null || this.scanning || host.nowMs < this.nextRoundMs) return;
-    this.nextRoundMs = host.nowMs + this.settings.roundIntervalMs;
+    this.nextRoundMs = host.nowMs + this.settings.scanIntervalMs;
     const view = host.view;
     if (!host.epochs.known || !roundsAllowed(view)) return;
     const active = roundMembers(view);
@@ -140,6 +140,7 @@ export class TombstoneCollector {
       confirmed: new Set(),
     };
     this.round = round;
+    this.nextRoundMs = host.nowMs + this.settings.roundIntervalMs;
     host.count('tombstones.rounds');
     for (const member of members) {
       const opId = host.nextOpId();

@@ -7,6 +7,8 @@ export interface TombstoneSettings {
   readonly enabled: boolean;
   /** A node starts at most one round this often, across all partitions it collects. */
   readonly roundIntervalMs: number;
+  /** A chunk scan that found no tombstone is followed by the next one after this. */
+  readonly scanIntervalMs: number;
   /** A round whose steps have not all been answered within this ends, removing nothing. */
   readonly roundTimeoutMs: number;
   /** Keys read per round from the partition's next chunk; its tombstones are the candidates. */
@@ -17,7 +19,8 @@ export interface TombstoneSettings {
 
 export const defaultTombstoneSettings: TombstoneSettings = {
   enabled: true,
-  roundIntervalMs: 2_000,
+  roundIntervalMs: 1_000,
+  scanIntervalMs: 100,
   roundTimeoutMs: 5_000,
   scanEntriesMax: 128,
   epochsQueryIntervalMs: 200,

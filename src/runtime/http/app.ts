@@ -27,6 +27,8 @@ export interface HttpBackend {
   ring(): Ring;
   request(request: ClientRequest): Promise<ClientResult>;
   peerStatus(name: string): string;
+  /** Whether the node knows the partition epochs, and so takes replicas' writes (core/tombstones/epochs.ts). */
+  epochsKnown(): boolean;
   bucketProps(bucket: string): BucketProps;
   metrics(): ReadonlyMap<string, number>;
   /** The node's view of the cluster (members with their status), when membership runs. */
@@ -159,6 +161,7 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
       node: backend.name,
       version: ring.version,
       transition: view ? view.next !== null : false,
+      epochsKnown: backend.epochsKnown(),
       removed: view ? view.members.filter((member) => member.status === 'removed').map((member) => member.name) : [],
       nodes: [...ring.nodes.values()].map((node) => ({
         membership: states.get(node.name) ?? 'valid',

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { TestCluster, waitFor } from './helpers/cluster.ts';
+import { nodeMetric as metric, TestCluster, waitFor } from './helpers/cluster.ts';
 
 const keysCount = 150;
 const bucket = 'aae';
@@ -28,12 +28,6 @@ before(async () => {
 after(async () => {
   await cluster?.stop();
 });
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const match = new RegExp(`^kvorum_${name}\\{[^}]*\\} (\\d+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : 0;
-}
 
 function keyOf(i: number): string {
   return `key-${i}`;

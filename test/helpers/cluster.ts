@@ -63,6 +63,13 @@ async function isFree(port: number): Promise<boolean> {
   return true;
 }
 
+/** A node's metric from /metrics (0 when it has not been counted yet). */
+export async function nodeMetric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = new RegExp(`^kvorum_${name}\\{[^}]*\\} (\\d+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -5,6 +5,7 @@
  * has no switch for them.
  */
 import type { NodeInput } from '../core/effects.ts';
+import type { PeerMessage } from '../core/messages.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
 import { covers } from '../core/version/causal-context.ts';
 import type { StoredObject } from '../core/version/types.ts';
@@ -26,11 +27,39 @@ export interface SimBugs {
    * actor generations (core/replica/actor-generation.ts) did not exist.
    */
   readonly noActorGenerations?: boolean;
+  /**
+   * (g) Objects travel as if read at the newest epoch: no node ever refuses a late old version
+   * after a tombstone collection (core/tombstones/epochs.ts), as a collection that only checked
+   * the replicas and the hints would behave.
+   */
+  readonly noEpochFence?: boolean;
 }
 
 export type BugName = keyof SimBugs;
 
-export const bugNames: readonly BugName[] = ['ackBeforeStore', 'dropConcurrentSibling', 'skipReadRepair', 'reuseIncarnation', 'skipTreeUpdateOnMerge', 'noActorGenerations'];
+export const bugNames: readonly BugName[] = [
+  'ackBeforeStore',
+  'dropConcurrentSibling',
+  'skipReadRepair',
+  'reuseIncarnation',
+  'skipTreeUpdateOnMerge',
+  'noActorGenerations',
+  'noEpochFence',
+];
+
+/** Bug (g): a message that carries objects, stamped as if they were read after every fence. */
+export function unfenced(message: PeerMessage): PeerMessage {
+  switch (message.kind) {
+    case 'replicaWrite':
+    case 'replicaReadReply':
+    case 'transferChunk':
+    case 'aaeRepair':
+    case 'hintDeliver':
+      return { ...message, stamp: Number.MAX_SAFE_INTEGER };
+    default:
+      return message;
+  }
+}
 
 /** Bug (e): the outcome of a merge as the node sees it — the object before is said to be the one after. */
 export function outcomeHidingMerge(op: StoreOp, outcome: StoreOutcome): StoreOutcome {

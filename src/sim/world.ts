@@ -22,7 +22,7 @@ import type { StoreOp } from '../core/replica/store-op.ts';
 import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
 import { defaultRequestLimits } from '../core/validate.ts';
-import { isReadRepair, outcomeHidingMerge, storeOpApplier, type SimBugs, type StepCause } from './bugs.ts';
+import { isReadRepair, outcomeHidingMerge, storeOpApplier, unfenced, type SimBugs, type StepCause } from './bugs.ts';
 import { SimDisk, type DiskConfig, type DiskWrite, type StoreEffect } from './disk.ts';
 import { EventQueue, microsPerMs } from './event-queue.ts';
 import { SimNetwork, type NetworkConfig } from './network.ts';
@@ -349,8 +349,9 @@ export class SimWorld {
     }
   }
 
-  private performSend(node: SimNode, to: string, message: PeerMessage, cause: StepCause): void {
+  private performSend(node: SimNode, to: string, sent: PeerMessage, cause: StepCause): void {
     const { bugs } = this.config;
+    const message = bugs.noEpochFence ? unfenced(sent) : sent;
     if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message })) return;
     if (message.kind === 'forwardReply' && message.result.kind === 'stored') this.observer.onStoredAnswer(node.name, message.result.context);
     // As the real transport does: a node not in the sender's peers (membership.addresses) cannot

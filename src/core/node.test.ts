@@ -16,6 +16,7 @@ import { defaultRequestLimits } from './validate.ts';
 import { addDot, covers, emptyContext } from './version/causal-context.ts';
 import { decodeContextToken, encodeContextToken } from './version/context-token.ts';
 import type { CausalContext, StoredObject } from './version/types.ts';
+import type { EpochsRecord } from './tombstones/epochs.ts';
 
 const names = ['n1', 'n2', 'n3'];
 const ring = createRing(names.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
@@ -149,5 +150,45 @@ describe('KvNode', () => {
     const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k' } });
     for (const send of only(effects, 'send')) assert.equal(send.message.opId, 1_000_000);
     assert.throws(() => node(0), /first op id/);
+  });
+
+  describe('the epoch fence of tombstone collection (core/tombstones/epochs.ts)', () => {
+    const partition = partitionOf('b', 'k', ring.partitionCount);
+    const object = replicaObject('n2.b');
+    const fenced = (epochs: EpochsRecord | null) =>
+      new KvNode({ name: 'n1', actor: 'n1.a', ring, bucketProps: () => defaultBucketProps, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1, tombstoneEpochs: epochs });
+
+    test('a replica write read before the partition was fenced is refused, and its sender told the epoch', () => {
+      const kv = fenced({ known: true, epochs: [[partition, 3, 2]] });
+      const write = { kind: 'replicaWrite' as const, opId: 5, partition, bucket: 'b', key: 'k', object };
+      const refused = kv.step(1, { type: 'message', from: 'n2', message: { ...write, stamp: 2 } });
+      assert.equal(only(refused, 'store').length, 0, 'nothing is stored');
+      const messages = only(refused, 'send').map((send) => send.message);
+      const reply = messages.find((message) => message.kind === 'replicaWriteReply');
+      const epochs = messages.find((message) => message.kind === 'epochsReply');
+      assert.ok(reply?.kind === 'replicaWriteReply' && reply.error?.code === 'unavailable', 'the write is not acknowledged');
+      assert.deepEqual(epochs?.kind === 'epochsReply' && epochs.epochs, [[partition, 3, 2]]);
+      const taken = kv.step(2, { type: 'message', from: 'n2', message: { ...write, opId: 6, stamp: 3 } });
+      assert.equal(only(taken, 'store').length, 1, 'one read after the fence is stored');
+    });
+
+    test('a node with a new disk refuses every object until it knows the epochs', () => {
+      const kv = fenced(null);
+      const effects = kv.step(1, { type: 'message', from: 'n2', message: { kind: 'replicaWrite', opId: 5, partition, bucket: 'b', key: 'k', object, stamp: 99 } });
+      assert.equal(only(effects, 'store').length, 0);
+    });
+
+    test('a get does not answer with, nor repair from, a reply read before the fence', () => {
+      const kv = fenced({ known: true, epochs: [[partition, 3, 3]] });
+      const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 3 } });
+      const [store] = only(effects, 'store');
+      const reads = only(effects, 'send');
+      kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
+      kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object, stamp: 2 } });
+      const last = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 3 } });
+      const [reply] = only(last, 'reply');
+      assert.equal(reply?.result.kind, 'error', 'R = 3 is not met by two fresh answers and a stale one');
+      assert.equal(only(last, 'store').length + only(last, 'send').filter((send) => send.message.kind === 'replicaWrite').length, 0, 'the stale object is repaired nowhere');
+    });
   });
 });

@@ -27,6 +27,16 @@ describe('PartitionEpochs', () => {
     assert.equal(fresh.refuses(4, 5), false);
   });
 
+  test('catches up past rounds that were never confirmed, never past one that was', () => {
+    const behind = new PartitionEpochs({ known: true, epochs: [[3, 2, 2]] });
+    assert.equal(behind.catchUp([3, 6, 2]), true, 'rounds 3 to 6 removed nothing: their epoch is safe to take');
+    assert.equal(behind.of(3), 6);
+    const missed = new PartitionEpochs({ known: true, epochs: [[3, 2, 2]] });
+    assert.equal(missed.catchUp([3, 6, 4]), false, 'round 4 may have removed what this node still holds');
+    assert.equal(missed.of(3), 2);
+    assert.equal(new PartitionEpochs(null).catchUp([3, 6, 0]), false, 'a node that does not know the epochs learns them first');
+  });
+
   test('round-trips through its disk record; a record it cannot read counts as a new disk', () => {
     const epochs = new PartitionEpochs({ known: true, epochs: [] });
     epochs.raise(5, 3);

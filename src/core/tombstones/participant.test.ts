@@ -4,7 +4,7 @@ import type { TombFence, TombFenceReply, TombConfirmReply } from '../messages.ts
 import { addDot, emptyContext } from '../version/causal-context.ts';
 import type { StoredObject } from '../version/types.ts';
 import { TombstoneParticipant } from './participant.ts';
-import { roundViewId } from './round-view.ts';
+import { roundViewId, servesNewerView } from './round-view.ts';
 import { TestTombstoneHost, testView } from './test-host.ts';
 
 const view = testView(['n1', 'n2', 'n3']);
@@ -75,6 +75,16 @@ describe('TombstoneParticipant', () => {
     const fresh = new TestTombstoneHost('n2', view, null);
     assert.match(fenced(fresh).replies[0]?.refused ?? '', /does not know/);
     assert.equal(fresh.epochs.of(partition), 0);
+  });
+
+  test('a node whose view is older answers for its own copies (a node that left stops hearing gossip)', () => {
+    const later = { ...testView(['n1', 'n2', 'n3']), version: view.version + 1 };
+    const stale = new TestTombstoneHost('n2', view);
+    stale.store(target, tombstone);
+    const { replies } = fenced(stale, { ...fence(), view: roundViewId(later) });
+    stale.runPending();
+    assert.deepEqual(replies[0]?.holdings, ['tombstone']);
+    assert.equal(servesNewerView(later, roundViewId(view)), true, 'the other way round it refuses');
   });
 
   test('confirms only while it holds the epoch; removes only under that fence', () => {

@@ -20,7 +20,7 @@ export interface TombstoneSettings {
 export const defaultTombstoneSettings: TombstoneSettings = {
   enabled: true,
   roundIntervalMs: 1_000,
-  scanIntervalMs: 100,
+  scanIntervalMs: 250,
   roundTimeoutMs: 5_000,
   scanEntriesMax: 128,
   epochsQueryIntervalMs: 200,

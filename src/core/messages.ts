@@ -274,6 +274,8 @@ export interface TombFence {
   readonly opId: number;
   readonly partition: number;
   readonly epoch: number;
+  /** The collector's confirmed epoch: a participant whose fence is below it missed a round that may have removed. */
+  readonly confirmed: number;
   readonly view: string;
   readonly candidates: readonly TransferEntry[];
 }

@@ -154,7 +154,7 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
       return typeof message.known === 'boolean' ? epochsProblem(message.epochs) : 'known must be a boolean';
     case 'tombFence':
       if (!isRoundView(message.view)) return 'view must be a round view id';
-      return epochProblem('epoch', message.epoch, 1) ?? entriesProblem(message.candidates, message.partition, partitionCount);
+      return epochProblem('epoch', message.epoch, 1) ?? epochProblem('confirmed', message.confirmed) ?? entriesProblem(message.candidates, message.partition, partitionCount);
     case 'tombFenceReply':
       return tombFenceReplyProblem(message);
     case 'tombConfirm':

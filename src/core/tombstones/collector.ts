@@ -47,6 +47,11 @@ export class TombstoneCollector {
   private readonly keyCursors = new Map<number, { bucket: string; key: string } | null>();
   /** The highest epoch a member reported per partition: the next round goes past it. */
   private readonly epochsSeen = new Map<number, number>();
+  /**
+   * Removed nodes that missed a confirmed round (they were down): they refuse every fence, and
+   * are left out of later rounds instead of blocking them (what they hold stays refused).
+   */
+  private readonly leftBehind = new Set<string>();
 
   constructor(
     private readonly settings: TombstoneSettings,
@@ -69,7 +74,7 @@ export class TombstoneCollector {
     if (!host.epochs.known || !roundsAllowed(view)) return;
     const active = roundMembers(view);
     if (!active.includes(host.self) || active.some((member) => !host.isReachable(member))) return;
-    const members = roundParticipants(view, (node) => host.isReachable(node));
+    const members = roundParticipants(view, (node) => host.isReachable(node) && !this.leftBehind.has(node));
     const partition = this.nextPartition();
     if (partition === null) return;
     this.scanning = true;
@@ -92,6 +97,8 @@ export class TombstoneCollector {
     if (round === null || round.step !== 'fence' || round.opIds.get(message.opId) !== from) return;
     round.opIds.delete(message.opId);
     this.epochsSeen.set(round.partition, Math.max(this.epochsSeen.get(round.partition) ?? 0, message.epoch));
+    const removed = this.host.view.members.some((member) => member.name === from && member.status === 'removed');
+    if (removed && message.epoch < this.host.epochs.confirmedOf(round.partition)) this.leftBehind.add(from);
     if (message.refused !== undefined || message.holdings.length !== round.candidates.length) return this.end('refused');
     round.holdings.set(from, message.holdings);
     round.incarnations.set(from, message.incarnation);
@@ -145,7 +152,7 @@ export class TombstoneCollector {
     for (const member of members) {
       const opId = host.nextOpId();
       round.opIds.set(opId, member);
-      const fence = { kind: 'tombFence' as const, opId, partition, epoch, view, candidates };
+      const fence = { kind: 'tombFence' as const, opId, partition, epoch, confirmed: host.epochs.confirmedOf(partition), view, candidates };
       if (member === host.self) this.participant.onFence(fence, (reply) => this.onFenceReply(member, reply));
       else host.send(member, fence);
     }

@@ -84,6 +84,16 @@ describe('EpochSync', () => {
     assert.equal(queriesOf(host).length, 3);
   });
 
+  test('a member catches up from a peer that refused it; a removed node does not', () => {
+    const member = new TestTombstoneHost('n1', view, { known: true, epochs: [[2, 3, 3]] });
+    new EpochSync(defaultTombstoneSettings, member).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, epochs: [[2, 5, 3]] });
+    assert.equal(member.epochs.of(2), 5);
+    const removedView = { ...view, members: view.members.map((m) => (m.name === 'n3' ? { ...m, status: 'removed' as const } : m)) };
+    const removed = new TestTombstoneHost('n3', removedView, { known: true, epochs: [[2, 3, 3]] });
+    new EpochSync(defaultTombstoneSettings, removed).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, epochs: [[2, 5, 3]] });
+    assert.equal(removed.epochs.of(2), 3, 'it may have been left out of a round that removed keys it still holds');
+  });
+
   test('answers a query with what it knows only while it is a member that knows', () => {
     const host = new TestTombstoneHost('n1', view, { known: true, epochs: [[2, 4, 0]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);

@@ -48,18 +48,20 @@ export class EpochSync {
 
   onReply(from: string, message: EpochsReply): void {
     const { host } = this;
+    if (!this.isMember()) return; // a node that is not a member raises its fences only in rounds
     if (host.epochs.known) return this.catchUp(message);
-    if (!this.isMember()) return;
     if (message.known) return this.settle(() => host.epochs.learn(message.epochs));
     this.unknowing.add(from);
     if (this.others().every((peer) => this.unknowing.has(peer))) this.settle(() => host.epochs.startFresh());
   }
 
   /**
-   * A peer refused objects this node stamped below its epoch, and said what its epochs are. This
-   * node takes them where it missed no round that may have removed something (epochs.ts
-   * `catchUp`) — for an active member always, since every such round fenced every member; a
-   * removed node left out of such a round stays behind, and what it hands off stays refused.
+   * A peer refused objects this node stamped below its epoch, and said what its epochs are. An
+   * active member takes them (epochs.ts `catchUp`): every round fences every active member, so a
+   * round it has not been fenced by is either over without removing anything, or still to fence
+   * it — and then its fence comes at or below the epoch taken, and is refused, and the round
+   * removes nothing. A removed node may have been left out of a round (it was down), so it never
+   * takes a peer's word: only a round's fence raises its epoch.
    */
   private catchUp(message: EpochsReply): void {
     if (!message.known) return;

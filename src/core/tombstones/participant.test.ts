@@ -21,7 +21,7 @@ const tombstone: StoredObject = {
 };
 
 function fence(epoch = 1): TombFence {
-  return { kind: 'tombFence', opId: 9, partition, epoch, view: roundViewId(view), candidates: [{ bucket: 'b', key: 'k', object: tombstone }] };
+  return { kind: 'tombFence', opId: 9, partition, epoch, confirmed: 0, view: roundViewId(view), candidates: [{ bucket: 'b', key: 'k', object: tombstone }] };
 }
 
 function fenced(host: TestTombstoneHost, message = fence()): { replies: TombFenceReply[] } {
@@ -85,6 +85,13 @@ describe('TombstoneParticipant', () => {
     stale.runPending();
     assert.deepEqual(replies[0]?.holdings, ['tombstone']);
     assert.equal(servesNewerView(later, roundViewId(view)), true, 'the other way round it refuses');
+  });
+
+  test('a node that missed a round that may have removed (it was down) refuses every later fence', () => {
+    const behind = new TestTombstoneHost('n4', view, { known: true, epochs: [[partition, 2, 2]] });
+    const refused = fenced(behind, { ...fence(6), confirmed: 4 }).replies[0];
+    assert.match(refused?.refused ?? '', /missed round 4/);
+    assert.equal(behind.epochs.of(partition), 2, 'its copies stay stamped below the round it missed');
   });
 
   test('confirms only while it holds the epoch; removes only under that fence', () => {

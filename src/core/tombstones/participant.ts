@@ -81,6 +81,9 @@ export class TombstoneParticipant {
     if (servesNewerView(host.view, message.view)) return `this node serves view ${roundViewId(host.view)}, newer than ${message.view}`;
     const here = host.epochs.of(message.partition);
     if (message.epoch <= here) return `partition ${message.partition} is at epoch ${here} already`;
+    // A node left out of a round that may have removed keys (a removed node that was down) cannot
+    // vouch for what it holds of them: raising its fence would stamp old copies as fresh.
+    if (here < message.confirmed) return `this node missed round ${message.confirmed} of partition ${message.partition}`;
     return null;
   }
 

@@ -521,7 +521,9 @@ export class KvNode {
     this.antiEntropy.onTick();
     this.epochSync.onTick();
     this.tombstoneCollector.onTick();
-    const peers = new Set([...pingTargets(this.ring, this.name), ...this.handoff.owners]);
+    // Removed members too: a round must know whether one is up to fence it (tombstones/round-view.ts).
+    const removed = this.membership.view.members.filter((member) => member.status === 'removed').map((member) => member.name);
+    const peers = new Set([...pingTargets(this.ring, this.name), ...this.handoff.owners, ...removed]);
     peers.delete(this.name);
     this.pinger.tick(this.nowMs, peers, (peer) => this.send(peer, { kind: 'ping', opId: this.nextOpId++ }));
     this.handoff.tick(this.handoffHost);
@@ -660,6 +662,7 @@ export class KvNode {
       isReachable: (peer) => node.isReachable(peer),
       generationForDrop: (object) => node.writer.generationForDrop(object),
       epochOf: (partition) => node.epochs.of(partition),
+      abandoned: (partition) => node.epochs.isAbandoned(partition),
     };
   }
 
@@ -790,6 +793,7 @@ export class KvNode {
       },
       hints: (op, done) => node.hints(op, done),
       count: (metric, by) => node.count(metric, by),
+      abandoned: (partition) => node.epochs.isAbandoned(partition),
     };
   }
 }

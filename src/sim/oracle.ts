@@ -151,8 +151,10 @@ export class Oracle implements WorldObserver {
       const disk = world.disk(node);
       const object = disk.get(partition, version.bucket, version.key);
       const owned = object !== null && covers(object.context, version.dot);
-      // A fallback's hint is a real copy too (sloppy quorum, Dynamo §4.6): it counts toward W.
-      if (owned || disk.hintCovers(partition, version.bucket, version.key, version.dot) || this.wipedSince([node], version.madeMs) > 0) copies++;
+      // A fallback's hint is a real copy too (sloppy quorum, Dynamo §4.6): it counts toward W. So
+      // does a copy a collection has since dropped, superseded by the tombstone it collected.
+      const collected = this.collections.some((collection) => collection.node === node && collection.bucket === version.bucket && collection.key === version.key && covers(collection.object.context, version.dot));
+      if (owned || collected || disk.hintCovers(partition, version.bucket, version.key, version.dot) || this.wipedSince([node], version.madeMs) > 0) copies++;
     }
     return copies;
   }

@@ -26,6 +26,8 @@ export interface HandoffHost {
   /** The key's current primaries (its preference list), in order. */
   primariesOf(hint: HintTarget): readonly string[];
   deliver(to: string, opId: number, hint: Hint): void;
+  /** Hints of the partition are dropped, not delivered: a round this node missed made them unverifiable (tombstones/epochs.ts). */
+  abandoned(partition: number): boolean;
   hints(op: HintOp, done: (outcome: HintOutcome) => void): void;
   count(metric: string, by?: number): void;
 }
@@ -72,6 +74,11 @@ export class HintedHandoff {
     const { hint } = delivery;
     if (reply.error != null) return; // kept; retried next round
     host.count('hints.delivered');
+    this.forget(host, hint);
+  }
+
+  /** Deletes the hint if it is still exactly what was read. */
+  private forget(host: HandoffHost, hint: Hint): void {
     host.hints({ kind: 'delete', hint }, (outcome) => {
       if (outcome.kind === 'deleted' && outcome.deleted && this.pendingCount !== null) this.pendingCount = Math.max(0, this.pendingCount - 1);
     });
@@ -98,6 +105,11 @@ export class HintedHandoff {
     this.batchDeadlineMs = host.nowMs + hintBatchTimeoutMs;
     for (const hint of outcome.hints) {
       this.owners.add(hint.owner);
+      if (host.abandoned(hint.partition)) {
+        host.count('hints.abandoned');
+        this.forget(host, hint);
+        continue;
+      }
       const to = deliveryTarget(host, hint);
       if (to === undefined) continue;
       const opId = host.nextOpId();

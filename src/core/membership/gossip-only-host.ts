@@ -32,5 +32,6 @@ export function gossipOnlyHost(options: GossipOnlyHostOptions): MembershipHost {
     isReachable: options.isReachable ?? (() => true),
     generationForDrop: () => 0,
   epochOf: () => 0,
+  abandoned: () => false,
   };
 }

@@ -33,4 +33,6 @@ export interface MembershipHost {
   generationForDrop(object: StoredObject): number;
   /** The partition's epoch now: the stamp of objects read now (tombstones/epochs.ts). */
   epochOf(partition: number): number;
+  /** Copies of the partition here are dropped, not handed off: a round this node missed made them unverifiable. */
+  abandoned(partition: number): boolean;
 }

@@ -20,7 +20,7 @@ const object = coordinateWrite(null, { value: new Uint8Array([1]), contentType: 
 const entry: TransferEntry = { bucket: 'b', key: 'k', object };
 
 /** n4's sweeper over a disk holding one key in `strayPartition` and one in `ownPartition`; store ops complete when `complete()` is called. */
-function harness() {
+function harness(abandoned = false) {
   let nowMs = 0;
   let opId = 1;
   const sent: { to: string; message: PeerMessage }[] = [];
@@ -45,6 +45,7 @@ function harness() {
     count: () => {},
     isReachable: () => true,
     generationForDrop: () => 7,
+    abandoned: () => abandoned,
   };
   const sweeper = new StraySweeper(host, 3, '127.0.0.1:7004');
   const complete = (): void => storesDone.splice(0).forEach((done) => done());
@@ -66,6 +67,13 @@ describe('stray sweeper', () => {
     assert.equal(stores.length, 0, 'not before the last replica has it');
     sweeper.onAck({ kind: 'transferAck', opId: handed[2]!.message.opId });
     assert.deepEqual(stores, [{ kind: 'dropIfUnchanged', object, actorGeneration: 7, reason: 'stray' }], 'the drop carries the actor generation to disk');
+  });
+
+  test('a node that missed a tombstone collection round drops its copies of the partition without handing them off', () => {
+    const { sweeper, sent, stores } = harness(true);
+    sweeper.onTick(base);
+    assert.equal(chunks(sent).length, 0, 'they would be refused as read before the round (tombstones/epochs.ts)');
+    assert.deepEqual(stores, [{ kind: 'dropIfUnchanged', object, actorGeneration: 7, reason: 'stray' }]);
   });
 
   test('while a drop is in flight, chunks for its partition are to be refused', () => {

@@ -175,9 +175,13 @@ export class StraySweeper {
     const last = entries.at(-1);
     const next = (): void => this.advance(pass, last === undefined ? pass.cursor : { bucket: last.bucket, key: last.key }, exhausted);
     if (strays.length === 0) return next();
+    pass.handingOff = { partition, strays, chunksAcceptedAtScan, next };
+    if (this.host.abandoned(partition)) {
+      this.host.count('strays.keysAbandoned', strays.length);
+      return this.dropHandedOff(pass);
+    }
     pass.state = 'sending';
     pass.deadlineMs = this.host.nowMs + strayChunkAckTimeoutMs;
-    pass.handingOff = { partition, strays, chunksAcceptedAtScan, next };
     for (const [replica, chunkEntries] of byReplica) {
       const opId = this.host.nextOpId();
       pass.unacked.add(opId);
@@ -190,7 +194,7 @@ export class StraySweeper {
     pass.handingOff = null;
     if ((this.chunksAccepted.get(drop.partition) ?? 0) !== drop.chunksAcceptedAtScan) return this.skipPartition(pass);
     pass.state = 'dropping';
-    this.host.count('strays.keysHandedOff', drop.strays.length);
+    if (!this.host.abandoned(drop.partition)) this.host.count('strays.keysHandedOff', drop.strays.length);
     let pending = drop.strays.length;
     this.dropsInFlight.set(drop.partition, (this.dropsInFlight.get(drop.partition) ?? 0) + pending);
     for (const entry of drop.strays) {

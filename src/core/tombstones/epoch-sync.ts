@@ -48,7 +48,7 @@ export class EpochSync {
 
   onReply(from: string, message: EpochsReply): void {
     const { host } = this;
-    if (!this.isMember()) return; // a node that is not a member raises its fences only in rounds
+    if (!this.isMember()) return this.noteMissedRounds(message); // its fences rise only in rounds
     if (host.epochs.known) return this.catchUp(message);
     if (message.known) return this.settle(() => host.epochs.learn(message.epochs));
     this.unknowing.add(from);
@@ -70,6 +70,17 @@ export class EpochSync {
     if (!raised) return;
     this.host.count('tombstones.epochsCaughtUp');
     this.host.persistEpochs(() => {});
+  }
+
+  /** A node that is not a member: a refusal told it of a round it missed (epochs.ts `abandon`). */
+  private noteMissedRounds(message: EpochsReply): void {
+    const { epochs } = this.host;
+    if (!epochs.known || !message.known) return;
+    for (const [partition, , confirmed] of message.epochs) {
+      if (epochs.of(partition) >= confirmed || epochs.isAbandoned(partition)) continue;
+      epochs.abandon(partition);
+      this.host.count('tombstones.partitionsAbandoned');
+    }
   }
 
   private settle(learn: () => void): void {

@@ -36,6 +36,8 @@ export interface EpochsRecord {
 
 export class PartitionEpochs {
   private readonly byPartition = new Map<number, { epoch: number; confirmed: number }>();
+  /** Partitions whose copies here can no longer be handed off (`abandon`). */
+  private readonly abandoned = new Set<number>();
   private knownNow: boolean;
 
   constructor(record: EpochsRecord | null) {
@@ -95,6 +97,21 @@ export class PartitionEpochs {
       if (confirmed > this.confirmedOf(partition)) this.confirm(partition, Math.min(confirmed, this.of(partition)));
     }
     this.knownNow = true;
+  }
+
+  /**
+   * A node that is not a member learned that a round it was left out of (it was down) may have
+   * removed keys of `partition`: its copies there would be stamped below that round for good
+   * and refused everywhere, so it drops them instead of handing them off (the stray sweeper and
+   * hinted handoff ask `isAbandoned`). They are leftovers — a node leaves only once its
+   * partitions have moved — superseded or held by the replicas in all but a double fault.
+   */
+  abandon(partition: number): void {
+    this.abandoned.add(partition);
+  }
+
+  isAbandoned(partition: number): boolean {
+    return this.abandoned.has(partition);
   }
 
   /** Rounds may have run without this node (it was not a member): learn again before taking objects. */

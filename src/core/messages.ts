@@ -254,11 +254,15 @@ export interface EpochsQuery {
   readonly opId: number;
 }
 
-/** The answerer's epochs; `known` false when its disk is new too. */
+/**
+ * The answerer's epochs; `known` false when its disk is new too. `complete`: every partition (the
+ * answer to an EpochsQuery), else only those of a refusal (tombstones/epoch-sync.ts).
+ */
 export interface EpochsReply {
   readonly kind: 'epochsReply';
   readonly opId: number;
   readonly known: boolean;
+  readonly complete: boolean;
   readonly epochs: readonly PartitionEpoch[];
 }
 

@@ -129,6 +129,8 @@ export class KvNode {
   private readonly handoffHost: HandoffHost;
   private nextHintsId = 1;
   private readonly hintsContinuations = new Map<number, (outcome: HintOutcome) => void>();
+  /** Callers waiting for the hint ops in flight when they asked (`afterHintOps`). */
+  private readonly hintOpsWaiters: { readonly waitingFor: Set<number>; readonly done: () => void }[] = [];
   /** Partition epochs: the fence that lets tombstones be collected (tombstones/epochs.ts). */
   readonly epochs: PartitionEpochs;
   private readonly epochSync: EpochSync;
@@ -150,7 +152,7 @@ export class KvNode {
     const antiEntropySettings = { ...defaultAntiEntropySettings, partitionReplicas: membershipConfig.replicasN, ...config.antiEntropy };
     this.antiEntropy = new AntiEntropy(antiEntropySettings, this.makeAntiEntropyHost());
     this.handoffHost = this.makeHandoffHost();
-    this.epochs = new PartitionEpochs(config.tombstoneEpochs === undefined ? { known: true, epochs: [] } : config.tombstoneEpochs);
+    this.epochs = new PartitionEpochs(config.tombstoneEpochs === undefined ? { known: true, member: true, epochs: [] } : config.tombstoneEpochs);
     const tombstoneSettings = { ...defaultTombstoneSettings, ...config.tombstones };
     const tombstoneHost = this.makeTombstoneHost();
     this.epochSync = new EpochSync(tombstoneSettings, tombstoneHost);
@@ -396,7 +398,11 @@ export class KvNode {
   private refusesObjects(from: string, partition: number, stamp: number): boolean {
     if (!this.epochs.refuses(partition, stamp)) return false;
     this.count('tombstones.staleRefused');
-    if (this.epochs.known && from !== this.name) this.send(from, { kind: 'epochsReply', opId: this.nextOpId++, known: true, epochs: [this.epochs.entryOf(partition)] });
+    // Told only to an active member: one that is not may have missed rounds (epoch-sync.ts).
+    const active = this.membership.view.members.some((member) => member.name === from && member.status !== 'removed');
+    if (this.epochs.known && from !== this.name && active) {
+      this.send(from, { kind: 'epochsReply', opId: this.nextOpId++, known: true, complete: false, epochs: [this.epochs.entryOf(partition)] });
+    }
     return true;
   }
 
@@ -536,6 +542,17 @@ export class KvNode {
     assert(done, `hint outcome for unknown hints id ${hintsId}`);
     this.hintsContinuations.delete(hintsId);
     done(outcome);
+    for (const waiter of [...this.hintOpsWaiters]) {
+      if (!waiter.waitingFor.delete(hintsId) || waiter.waitingFor.size > 0) continue;
+      this.hintOpsWaiters.splice(this.hintOpsWaiters.indexOf(waiter), 1);
+      waiter.done();
+    }
+  }
+
+  /** Calls `done` once every hint op issued so far has finished. */
+  private afterHintOps(done: () => void): void {
+    if (this.hintsContinuations.size === 0) return done();
+    this.hintOpsWaiters.push({ waitingFor: new Set(this.hintsContinuations.keys()), done });
   }
 
   private hints(op: HintOp, done: (outcome: HintOutcome) => void): void {
@@ -701,6 +718,7 @@ export class KvNode {
       isReachable: (peer) => node.isReachable(peer),
       read: (target, done) => node.storeFor({ type: 'callback', done: (outcome) => done(outcome.ok ? outcome.object : 'failed') }, target, { kind: 'read' }),
       holdsHint: (target, done) => node.hints({ kind: 'holds', target }, (outcome) => done(outcome.kind === 'holds' ? outcome.held : 'failed')),
+      afterHintOps: (done) => node.afterHintOps(done),
       persistEpochs: (done) => node.persistEpochs(done),
       drop: (target, object) => {
         const actorGeneration = node.writer.generationForDrop(object);
@@ -785,12 +803,13 @@ export class KvNode {
       isReachable: (peer) => node.isReachable(peer),
       isMember: (peer) => node.ring.nodes.has(peer),
       primariesOf: (hint) => preferenceList(node.ring, hint.partition, node.config.bucketProps(hint.bucket).n),
-      deliver: (to, opId, hint) => {
+      deliver: (to, opId, hint, stamp) => {
         const { partition, bucket, key, object } = hint;
-        // A hint held now has outlived every round of its partition since it was stored (a round
-        // removes nothing while any member keeps a hint of its key), so it goes out as fresh.
-        node.send(to, { kind: 'hintDeliver', opId, partition, bucket, key, object, stamp: node.epochs.of(partition) });
+        node.send(to, { kind: 'hintDeliver', opId, partition, bucket, key, object, stamp });
       },
+      // A hint read now has outlived every round of its partition since it was stored (a round
+      // removes nothing while any member keeps a hint of its key), so it goes out as read now.
+      epochsNow: () => node.epochs.snapshot(),
       hints: (op, done) => node.hints(op, done),
       count: (metric, by) => node.count(metric, by),
       abandoned: (partition) => node.epochs.isAbandoned(partition),

@@ -151,7 +151,7 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'epochsQuery':
       return null;
     case 'epochsReply':
-      return typeof message.known === 'boolean' ? epochsProblem(message.epochs) : 'known must be a boolean';
+      return typeof message.known === 'boolean' && typeof message.complete === 'boolean' ? epochsProblem(message.epochs) : 'known and complete must be booleans';
     case 'tombFence':
       if (!isRoundView(message.view)) return 'view must be a round view id';
       return epochProblem('epoch', message.epoch, 1) ?? epochProblem('confirmed', message.confirmed) ?? entriesProblem(message.candidates, message.partition, partitionCount);

@@ -62,7 +62,8 @@ export class GetOperation implements Operation {
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
-    if (outcome.ok) this.onReply(host, host.self, outcome.object, this.selfStamp);
+    // Its own disk too: a node that does not know the epochs may hold a version collected since.
+    if (outcome.ok && !host.refuses(host.self, this.plan.target.partition, this.selfStamp)) this.onReply(host, host.self, outcome.object, this.selfStamp);
     else this.onFailure(host, host.self);
   }
 

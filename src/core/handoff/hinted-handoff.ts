@@ -25,7 +25,10 @@ export interface HandoffHost {
   isMember(node: string): boolean;
   /** The key's current primaries (its preference list), in order. */
   primariesOf(hint: HintTarget): readonly string[];
-  deliver(to: string, opId: number, hint: Hint): void;
+  /** Sends `hint`, read when its partition was at epoch `stamp` (tombstones/epochs.ts). */
+  deliver(to: string, opId: number, hint: Hint, stamp: number): void;
+  /** The epoch of each partition now, frozen: what a scan issued now stamps its hints with. */
+  epochsNow(): (partition: number) => number;
   /** Hints of the partition are dropped, not delivered: a round this node missed made them unverifiable (tombstones/epochs.ts). */
   abandoned(partition: number): boolean;
   hints(op: HintOp, done: (outcome: HintOutcome) => void): void;
@@ -64,7 +67,8 @@ export class HintedHandoff {
     if (this.scannedOnce && ![...this.owners].some((owner) => host.isReachable(owner) || !host.isMember(owner))) return;
     this.nextRoundMs = host.nowMs + hintDeliveryIntervalMs;
     this.scanning = true;
-    host.hints({ kind: 'scan', after: this.cursor, limit: hintsPerBatchMax }, (outcome) => this.onScanned(host, outcome));
+    const stampOf = host.epochsNow();
+    host.hints({ kind: 'scan', after: this.cursor, limit: hintsPerBatchMax }, (outcome) => this.onScanned(host, outcome, stampOf));
   }
 
   onReply(host: HandoffHost, from: string, reply: HintDeliverReply): void {
@@ -97,7 +101,7 @@ export class HintedHandoff {
     });
   }
 
-  private onScanned(host: HandoffHost, outcome: HintOutcome): void {
+  private onScanned(host: HandoffHost, outcome: HintOutcome, stampOf: (partition: number) => number): void {
     this.scanning = false;
     if (outcome.kind !== 'scanned') return;
     this.scannedOnce = true;
@@ -114,7 +118,7 @@ export class HintedHandoff {
       if (to === undefined) continue;
       const opId = host.nextOpId();
       this.inflight.set(opId, { hint, to });
-      host.deliver(to, opId, hint);
+      host.deliver(to, opId, hint, stampOf(hint.partition));
     }
   }
 }

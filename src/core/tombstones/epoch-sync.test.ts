@@ -15,7 +15,7 @@ function queriesOf(host: TestTombstoneHost): { to: string; message: EpochsQuery 
 
 describe('PartitionEpochs', () => {
   test('refuses objects stamped below the epoch, and everything while it does not know the epochs', () => {
-    const epochs = new PartitionEpochs({ known: true, epochs: [[3, 2, 0]] });
+    const epochs = new PartitionEpochs({ known: true, member: true, epochs: [[3, 2, 0]] });
     assert.equal(epochs.refuses(3, 1), true);
     assert.equal(epochs.refuses(3, 2), false);
     assert.equal(epochs.refuses(4, 0), false);
@@ -28,20 +28,20 @@ describe('PartitionEpochs', () => {
   });
 
   test('catches up past rounds that were never confirmed, never past one that was', () => {
-    const behind = new PartitionEpochs({ known: true, epochs: [[3, 2, 2]] });
+    const behind = new PartitionEpochs({ known: true, member: true, epochs: [[3, 2, 2]] });
     assert.equal(behind.catchUp([3, 6, 2]), true, 'rounds 3 to 6 removed nothing: their epoch is safe to take');
     assert.equal(behind.of(3), 6);
-    const missed = new PartitionEpochs({ known: true, epochs: [[3, 2, 2]] });
+    const missed = new PartitionEpochs({ known: true, member: true, epochs: [[3, 2, 2]] });
     assert.equal(missed.catchUp([3, 6, 4]), false, 'round 4 may have removed what this node still holds');
     assert.equal(missed.of(3), 2);
     assert.equal(new PartitionEpochs(null).catchUp([3, 6, 0]), false, 'a node that does not know the epochs learns them first');
   });
 
   test('round-trips through its disk record; a record it cannot read counts as a new disk', () => {
-    const epochs = new PartitionEpochs({ known: true, epochs: [] });
+    const epochs = new PartitionEpochs({ known: true, member: true, epochs: [] });
     epochs.raise(5, 3);
     epochs.raise(1, 2);
-    assert.deepEqual(decodeEpochsRecord(encodeEpochsRecord(epochs.record())), { known: true, epochs: [[1, 2, 0], [5, 3, 0]] });
+    assert.deepEqual(decodeEpochsRecord(encodeEpochsRecord(epochs.record())), { known: true, member: true, epochs: [[1, 2, 0], [5, 3, 0]] });
     assert.equal(decodeEpochsRecord(new TextEncoder().encode('{"known":true,"epochs":[[1,2]]}')), null);
     assert.equal(decodeEpochsRecord(undefined), null);
   });
@@ -52,29 +52,38 @@ describe('EpochSync', () => {
     const host = new TestTombstoneHost('n1', view, null);
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onTick();
+    host.runPending();
+    const writesBefore = host.epochWrites;
     const queries = queriesOf(host);
     assert.deepEqual(queries.map((sent) => sent.to).sort(), ['n2', 'n3']);
-    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, epochs: [] });
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, complete: true, epochs: [] });
     assert.equal(host.epochs.known, false, 'one member as new as this one proves nothing');
-    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: true, epochs: [[2, 4, 0]] });
+    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: true, complete: true, epochs: [[2, 4, 0]] });
     assert.equal(host.epochs.known, true);
     assert.equal(host.epochs.of(2), 4);
     host.runPending();
-    assert.equal(host.epochWrites, 1, 'what it learned is written to disk');
+    assert.equal(host.epochWrites, writesBefore + 1, 'what it learned is written to disk');
+  });
+
+  test('a refusal naming one partition does not teach a node that does not know the epochs', () => {
+    const host = new TestTombstoneHost('n1', view, null);
+    const sync = new EpochSync(defaultTombstoneSettings, host);
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: false, epochs: [[15, 1, 0]] });
+    assert.equal(host.epochs.known, false, 'the other partitions would stay at 0 (sim seed 60 of --faults wipe)');
   });
 
   test('when every other member is as new, the cluster is new', () => {
     const host = new TestTombstoneHost('n1', view, null);
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onTick();
-    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, epochs: [] });
-    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: false, epochs: [] });
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, complete: true, epochs: [] });
+    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: false, complete: true, epochs: [] });
     assert.equal(host.epochs.known, true);
   });
 
   test('a node that is not a member does not decide; once it becomes one it learns again', () => {
     const self = view.members.find((member) => member.name === 'n4') ?? { name: 'n4', address: 'h:4', httpUrl: 'http://h:4', capacity: 1 };
-    const host = new TestTombstoneHost('n4', seedOnlyView(self, testPartitionCount), { known: true, epochs: [[1, 1, 0]] });
+    const host = new TestTombstoneHost('n4', seedOnlyView(self, testPartitionCount), { known: true, member: true, epochs: [[1, 1, 0]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onTick();
     assert.equal(queriesOf(host).length, 0);
@@ -85,22 +94,39 @@ describe('EpochSync', () => {
   });
 
   test('a member catches up from a peer that refused it; a removed node does not', () => {
-    const member = new TestTombstoneHost('n1', view, { known: true, epochs: [[2, 3, 3]] });
-    new EpochSync(defaultTombstoneSettings, member).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, epochs: [[2, 5, 3]] });
+    const member = new TestTombstoneHost('n1', view, { known: true, member: true, epochs: [[2, 3, 3]] });
+    new EpochSync(defaultTombstoneSettings, member).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, epochs: [[2, 5, 3]] });
     assert.equal(member.epochs.of(2), 5);
     const removedView = { ...view, members: view.members.map((m) => (m.name === 'n3' ? { ...m, status: 'removed' as const } : m)) };
-    const removed = new TestTombstoneHost('n3', removedView, { known: true, epochs: [[2, 3, 3]] });
-    new EpochSync(defaultTombstoneSettings, removed).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, epochs: [[2, 5, 3]] });
+    const removed = new TestTombstoneHost('n3', removedView, { known: true, member: true, epochs: [[2, 3, 3]] });
+    new EpochSync(defaultTombstoneSettings, removed).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, epochs: [[2, 5, 3]] });
     assert.equal(removed.epochs.of(2), 3, 'it may have been left out of a round that removed keys it still holds');
   });
 
+  test('a disk that was away while a round removed keys does not learn the epochs: it must be wiped to join', () => {
+    const host = new TestTombstoneHost('n1', view, { known: false, member: true, epochs: [[2, 1, 1]] });
+    const sync = new EpochSync(defaultTombstoneSettings, host);
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, epochs: [[2, 4, 3]] });
+    assert.equal(host.epochs.known, false, 'its copies of partition 2 may predate round 3');
+    assert.equal(host.counters.get('tombstones.rejoinBlocked'), 1);
+    const fresh = new TestTombstoneHost('n1', view, null);
+    new EpochSync(defaultTombstoneSettings, fresh).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, epochs: [[2, 4, 3]] });
+    assert.equal(fresh.epochs.known, true, 'a new disk holds nothing a round could have made stale');
+  });
+
+  test('a node that crashed right after it joined again still learns anew (its disk says it was not a member)', () => {
+    const host = new TestTombstoneHost('n1', view, { known: true, member: false, epochs: [[2, 1, 1]] });
+    new EpochSync(defaultTombstoneSettings, host).onTick();
+    assert.equal(host.epochs.known, false);
+  });
+
   test('answers a query with what it knows only while it is a member that knows', () => {
-    const host = new TestTombstoneHost('n1', view, { known: true, epochs: [[2, 4, 0]] });
+    const host = new TestTombstoneHost('n1', view, { known: true, member: true, epochs: [[2, 4, 0]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onQuery('n2', { kind: 'epochsQuery', opId: 5 });
-    assert.deepEqual(host.takeSent()[0]?.message, { kind: 'epochsReply', opId: 5, known: true, epochs: [[2, 4, 0]] });
+    assert.deepEqual(host.takeSent()[0]?.message, { kind: 'epochsReply', opId: 5, known: true, complete: true, epochs: [[2, 4, 0]] });
     const fresh = new TestTombstoneHost('n1', view, null);
     new EpochSync(defaultTombstoneSettings, fresh).onQuery('n2', { kind: 'epochsQuery', opId: 6 });
-    assert.deepEqual(fresh.takeSent()[0]?.message, { kind: 'epochsReply', opId: 6, known: false, epochs: [] });
+    assert.deepEqual(fresh.takeSent()[0]?.message, { kind: 'epochsReply', opId: 6, known: false, complete: true, epochs: [] });
   });
 });

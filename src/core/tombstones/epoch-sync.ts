@@ -16,24 +16,25 @@ export class EpochSync {
   private nextQueryMs = 0;
   /** Members that answered that they do not know the epochs either. */
   private readonly unknowing = new Set<string>();
-  private wasMember: boolean;
+  /** Set once a member's record showed this disk missed a round that may have removed (below). */
+  private blocked = false;
 
   constructor(
     private readonly settings: TombstoneSettings,
     private readonly host: TombstoneHost,
-  ) {
-    this.wasMember = this.isMember();
-  }
+  ) {}
 
   onTick(): void {
     const { host } = this;
     const member = this.isMember();
-    if (member && !this.wasMember && host.epochs.known) {
-      host.epochs.forget();
+    // Whether it was a member is what its disk says (epochs.ts `member`), so a crash right after
+    // the view that made it one again does not skip this.
+    if (member !== host.epochs.member) {
+      if (member && host.epochs.known) host.epochs.forget();
+      host.epochs.member = member;
       host.persistEpochs(() => {});
     }
-    this.wasMember = member;
-    if (host.epochs.known || !member || host.nowMs < this.nextQueryMs) return;
+    if (host.epochs.known || !member || this.blocked || host.nowMs < this.nextQueryMs) return;
     this.nextQueryMs = host.nowMs + this.settings.epochsQueryIntervalMs;
     const others = this.others();
     if (others.length === 0) return this.settle(() => host.epochs.startFresh());
@@ -43,14 +44,16 @@ export class EpochSync {
   onQuery(from: string, message: EpochsQuery): void {
     const { host } = this;
     const known = host.epochs.known && this.isMember();
-    host.send(from, { kind: 'epochsReply', opId: message.opId, known, epochs: known ? host.epochs.record().epochs : [] });
+    host.send(from, { kind: 'epochsReply', opId: message.opId, known, complete: true, epochs: known ? host.epochs.record().epochs : [] });
   }
 
   onReply(from: string, message: EpochsReply): void {
     const { host } = this;
     if (!this.isMember()) return this.noteMissedRounds(message); // its fences rise only in rounds
     if (host.epochs.known) return this.catchUp(message);
-    if (message.known) return this.settle(() => host.epochs.learn(message.epochs));
+    // Only a whole record teaches a node that does not know: a refusal names one partition.
+    if (!message.complete || this.blocked) return;
+    if (message.known) return this.learnFrom(message);
     this.unknowing.add(from);
     if (this.others().every((peer) => this.unknowing.has(peer))) this.settle(() => host.epochs.startFresh());
   }
@@ -70,6 +73,22 @@ export class EpochSync {
     if (!raised) return;
     this.host.count('tombstones.epochsCaughtUp');
     this.host.persistEpochs(() => {});
+  }
+
+  /**
+   * A disk that is not new, back as a member, may hold old versions of keys a round removed while
+   * it was away (it was removed and down). Learning the epochs would stamp them as fresh, so it
+   * does not: it keeps refusing objects, and says so (metric tombstones_rejoinBlocked). Its data
+   * dir must be wiped for it to join (docs/handoff.md).
+   */
+  private learnFrom(message: EpochsReply): void {
+    const { host } = this;
+    if (!host.epochs.newDisk && host.epochs.missedIn(message.epochs).length > 0) {
+      this.blocked = true;
+      host.count('tombstones.rejoinBlocked');
+      return;
+    }
+    this.settle(() => host.epochs.learn(message.epochs));
   }
 
   /** A node that is not a member: a refusal told it of a round it missed (epochs.ts `abandon`). */

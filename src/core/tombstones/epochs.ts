@@ -27,6 +27,11 @@ export interface EpochsRecord {
   /** False after the node became a member again: what it knew may predate rounds it missed. */
   readonly known: boolean;
   /**
+   * Whether the node was an active member when this was written. Compared at boot with the view
+   * on disk: a node that crashed just after it joined again still learns the epochs anew.
+   */
+  readonly member: boolean;
+  /**
    * Per partition, sorted, partitions at 0 left out: the epoch (the fence this node has raised)
    * and the confirmed epoch — the highest epoch of a round this node confirmed, the only rounds
    * that may have removed tombstones (collector.ts). confirmed ≤ epoch.
@@ -39,15 +44,38 @@ export class PartitionEpochs {
   /** Partitions whose copies here can no longer be handed off (`abandon`). */
   private readonly abandoned = new Set<number>();
   private knownNow: boolean;
+  private memberNow: boolean;
+  /** No record on disk: the disk is new, and holds nothing a missed round could have made stale. */
+  readonly newDisk: boolean;
 
   constructor(record: EpochsRecord | null) {
     this.knownNow = record?.known ?? false;
+    this.memberNow = record?.member ?? false;
+    this.newDisk = record === null;
     for (const [partition, epoch, confirmed] of record?.epochs ?? []) this.byPartition.set(partition, { epoch, confirmed });
   }
 
   /** Whether this node knows the epochs (its disk recorded them, or a peer told it). */
   get known(): boolean {
     return this.knownNow;
+  }
+
+  /** Whether the node was an active member when the epochs were last recorded. */
+  get member(): boolean {
+    return this.memberNow;
+  }
+
+  set member(member: boolean) {
+    this.memberNow = member;
+  }
+
+  /**
+   * The partitions of a peer's record where this node missed a round that may have removed
+   * (its fence is below the peer's confirmed epoch). A disk that is not new may still hold old
+   * versions of what such a round removed.
+   */
+  missedIn(epochs: readonly PartitionEpoch[]): number[] {
+    return epochs.filter(([partition, , confirmed]) => this.of(partition) < confirmed).map(([partition]) => partition);
   }
 
   of(partition: number): number {
@@ -124,6 +152,12 @@ export class PartitionEpochs {
     this.knownNow = true;
   }
 
+  /** The epoch of each partition now, frozen (a later raise does not change it). */
+  snapshot(): (partition: number) => number {
+    const epochs = new Map([...this.byPartition].map(([partition, { epoch }]) => [partition, epoch]));
+    return (partition) => epochs.get(partition) ?? 0;
+  }
+
   /** The epochs of `partition`, as a peer is told them. */
   entryOf(partition: number): PartitionEpoch {
     return [partition, this.of(partition), this.confirmedOf(partition)];
@@ -131,7 +165,7 @@ export class PartitionEpochs {
 
   record(): EpochsRecord {
     const partitions = [...this.byPartition.keys()].filter((partition) => this.of(partition) > 0).sort((a, b) => a - b);
-    return { known: this.knownNow, epochs: partitions.map((partition) => this.entryOf(partition)) };
+    return { known: this.knownNow, member: this.memberNow, epochs: partitions.map((partition) => this.entryOf(partition)) };
   }
 }
 
@@ -145,9 +179,9 @@ export function decodeEpochsRecord(bytes: Uint8Array | undefined): EpochsRecord 
   try {
     const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
     if (typeof parsed !== 'object' || parsed === null) return null;
-    const { known, epochs } = parsed as Record<string, unknown>;
-    if (typeof known !== 'boolean' || epochsProblem(epochs) !== null) return null;
-    return { known, epochs: epochs as PartitionEpoch[] };
+    const { known, member, epochs } = parsed as Record<string, unknown>;
+    if (typeof known !== 'boolean' || typeof member !== 'boolean' || epochsProblem(epochs) !== null) return null;
+    return { known, member, epochs: epochs as PartitionEpoch[] };
   } catch {
     return null;
   }

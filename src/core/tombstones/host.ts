@@ -23,6 +23,8 @@ export interface TombstoneHost {
   read(target: StoreTarget, done: (object: StoredObject | null | 'failed') => void): void;
   /** Whether this node keeps a hint for the key, for any owner. */
   holdsHint(target: StoreTarget, done: (held: boolean | 'failed') => void): void;
+  /** Calls `done` once every hint op issued so far has finished (hint ops of one key need not finish in order). */
+  afterHintOps(done: () => void): void;
   /** Writes the epochs to disk; `done` once they are durable. */
   persistEpochs(done: () => void): void;
   /** Drops the key's object if it is still exactly `object` (a collected tombstone). */

@@ -8,8 +8,8 @@
  * 2. it raises the partition's epoch and waits until that is on disk — from then on it refuses
  *    objects read anywhere before their reader was fenced, and every read it makes is stamped
  *    with the new epoch;
- * 3. it reads each candidate again and looks for hints of it — an old version that arrived
- *    between 1 and 2 shows up here.
+ * 3. it reads each candidate again and, once every hint write it took before 2 has reached the
+ *    disk, looks for hints of it — an old version that arrived between 1 and 2 shows up here.
  * A candidate is reported as held `tombstone` (both reads found exactly it), `absent` (neither
  * found anything) or `other`. Had it raised the epoch first, a replica that received the tombstone
  * only after raising it could have stamped a read of the old version as new.
@@ -47,9 +47,10 @@ export class TombstoneParticipant {
       host.count('tombstones.fencesRaised');
       host.persistEpochs(() => {
         this.readAll(partition, candidates, (after) => {
-          this.hintsOf(partition, candidates, (hinted) => {
+          // A hint write taken before the raise may still be on its way to disk: wait for it.
+          host.afterHintOps(() => this.hintsOf(partition, candidates, (hinted) => {
             answer(candidates.map((candidate, i) => holding(candidate.object, before[i]!, after[i]!, hinted[i]!)));
-          });
+          }));
         });
       });
     });

@@ -49,7 +49,7 @@ export class TestTombstoneHost implements TombstoneHost {
   constructor(
     readonly self: string,
     view: ClusterView,
-    record: EpochsRecord | null = { known: true, epochs: [] },
+    record: EpochsRecord | null = { known: true, member: true, epochs: [] },
   ) {
     this.view = view;
     this.incarnation = `${self}.disk1`;
@@ -79,6 +79,10 @@ export class TestTombstoneHost implements TombstoneHost {
 
   holdsHint(target: StoreTarget, done: (held: boolean | 'failed') => void): void {
     this.pending.push(() => done(this.hints.has(storeKey(target))));
+  }
+
+  afterHintOps(done: () => void): void {
+    this.pending.push(done);
   }
 
   persistEpochs(done: () => void): void {

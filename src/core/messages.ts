@@ -263,6 +263,8 @@ export interface EpochsReply {
   readonly opId: number;
   readonly known: boolean;
   readonly complete: boolean;
+  /** Whether the answerer's view lists the receiver as an active member (only then may it catch up). */
+  readonly toMember: boolean;
   readonly epochs: readonly PartitionEpoch[];
 }
 

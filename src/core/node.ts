@@ -398,10 +398,9 @@ export class KvNode {
   private refusesObjects(from: string, partition: number, stamp: number): boolean {
     if (!this.epochs.refuses(partition, stamp)) return false;
     this.count('tombstones.staleRefused');
-    // Told only to an active member: one that is not may have missed rounds (epoch-sync.ts).
-    const active = this.membership.view.members.some((member) => member.name === from && member.status !== 'removed');
-    if (this.epochs.known && from !== this.name && active) {
-      this.send(from, { kind: 'epochsReply', opId: this.nextOpId++, known: true, complete: false, epochs: [this.epochs.entryOf(partition)] });
+    if (this.epochs.known && from !== this.name) {
+      const toMember = this.membership.view.members.some((member) => member.name === from && member.status !== 'removed');
+      this.send(from, { kind: 'epochsReply', opId: this.nextOpId++, known: true, complete: false, toMember, epochs: [this.epochs.entryOf(partition)] });
     }
     return true;
   }

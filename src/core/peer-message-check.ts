@@ -151,7 +151,8 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'epochsQuery':
       return null;
     case 'epochsReply':
-      return typeof message.known === 'boolean' && typeof message.complete === 'boolean' ? epochsProblem(message.epochs) : 'known and complete must be booleans';
+      if (typeof message.known !== 'boolean' || typeof message.complete !== 'boolean' || typeof message.toMember !== 'boolean') return 'known, complete and toMember must be booleans';
+      return epochsProblem(message.epochs);
     case 'tombFence':
       if (!isRoundView(message.view)) return 'view must be a round view id';
       return epochProblem('epoch', message.epoch, 1) ?? epochProblem('confirmed', message.confirmed) ?? entriesProblem(message.candidates, message.partition, partitionCount);

@@ -56,9 +56,9 @@ describe('EpochSync', () => {
     const writesBefore = host.epochWrites;
     const queries = queriesOf(host);
     assert.deepEqual(queries.map((sent) => sent.to).sort(), ['n2', 'n3']);
-    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, complete: true, epochs: [] });
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, complete: true, toMember: true, epochs: [] });
     assert.equal(host.epochs.known, false, 'one member as new as this one proves nothing');
-    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: true, complete: true, epochs: [[2, 4, 0]] });
+    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: true, complete: true, toMember: true, epochs: [[2, 4, 0]] });
     assert.equal(host.epochs.known, true);
     assert.equal(host.epochs.of(2), 4);
     host.runPending();
@@ -68,7 +68,7 @@ describe('EpochSync', () => {
   test('a refusal naming one partition does not teach a node that does not know the epochs', () => {
     const host = new TestTombstoneHost('n1', view, null);
     const sync = new EpochSync(defaultTombstoneSettings, host);
-    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: false, epochs: [[15, 1, 0]] });
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[15, 1, 0]] });
     assert.equal(host.epochs.known, false, 'the other partitions would stay at 0 (sim seed 60 of --faults wipe)');
   });
 
@@ -76,8 +76,8 @@ describe('EpochSync', () => {
     const host = new TestTombstoneHost('n1', view, null);
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onTick();
-    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, complete: true, epochs: [] });
-    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: false, complete: true, epochs: [] });
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: false, complete: true, toMember: true, epochs: [] });
+    sync.onReply('n3', { kind: 'epochsReply', opId: 2, known: false, complete: true, toMember: true, epochs: [] });
     assert.equal(host.epochs.known, true);
   });
 
@@ -95,22 +95,26 @@ describe('EpochSync', () => {
 
   test('a member catches up from a peer that refused it; a removed node does not', () => {
     const member = new TestTombstoneHost('n1', view, { known: true, member: true, epochs: [[2, 3, 3]] });
-    new EpochSync(defaultTombstoneSettings, member).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, epochs: [[2, 5, 3]] });
+    new EpochSync(defaultTombstoneSettings, member).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 5, 3]] });
     assert.equal(member.epochs.of(2), 5);
     const removedView = { ...view, members: view.members.map((m) => (m.name === 'n3' ? { ...m, status: 'removed' as const } : m)) };
     const removed = new TestTombstoneHost('n3', removedView, { known: true, member: true, epochs: [[2, 3, 3]] });
-    new EpochSync(defaultTombstoneSettings, removed).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, epochs: [[2, 5, 3]] });
+    new EpochSync(defaultTombstoneSettings, removed).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 5, 3]] });
     assert.equal(removed.epochs.of(2), 3, 'it may have been left out of a round that removed keys it still holds');
+    const unaware = new TestTombstoneHost('n3', view, { known: true, member: true, epochs: [[2, 3, 3]] });
+    new EpochSync(defaultTombstoneSettings, unaware).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: false, epochs: [[2, 5, 4]] });
+    assert.equal(unaware.epochs.of(2), 3, 'nor does one whose view is older than the answerer\'s, which no longer lists it');
+    assert.equal(unaware.epochs.isAbandoned(2), true, 'it gives up what it holds of a partition whose removing round it missed');
   });
 
   test('a disk that was away while a round removed keys does not learn the epochs: it must be wiped to join', () => {
     const host = new TestTombstoneHost('n1', view, { known: false, member: true, epochs: [[2, 1, 1]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
-    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, epochs: [[2, 4, 3]] });
+    sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 4, 3]] });
     assert.equal(host.epochs.known, false, 'its copies of partition 2 may predate round 3');
     assert.equal(host.counters.get('tombstones.rejoinBlocked'), 1);
     const fresh = new TestTombstoneHost('n1', view, null);
-    new EpochSync(defaultTombstoneSettings, fresh).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, epochs: [[2, 4, 3]] });
+    new EpochSync(defaultTombstoneSettings, fresh).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 4, 3]] });
     assert.equal(fresh.epochs.known, true, 'a new disk holds nothing a round could have made stale');
   });
 
@@ -124,9 +128,9 @@ describe('EpochSync', () => {
     const host = new TestTombstoneHost('n1', view, { known: true, member: true, epochs: [[2, 4, 0]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onQuery('n2', { kind: 'epochsQuery', opId: 5 });
-    assert.deepEqual(host.takeSent()[0]?.message, { kind: 'epochsReply', opId: 5, known: true, complete: true, epochs: [[2, 4, 0]] });
+    assert.deepEqual(host.takeSent()[0]?.message, { kind: 'epochsReply', opId: 5, known: true, complete: true, toMember: true, epochs: [[2, 4, 0]] });
     const fresh = new TestTombstoneHost('n1', view, null);
     new EpochSync(defaultTombstoneSettings, fresh).onQuery('n2', { kind: 'epochsQuery', opId: 6 });
-    assert.deepEqual(fresh.takeSent()[0]?.message, { kind: 'epochsReply', opId: 6, known: false, complete: true, epochs: [] });
+    assert.deepEqual(fresh.takeSent()[0]?.message, { kind: 'epochsReply', opId: 6, known: false, complete: true, toMember: true, epochs: [] });
   });
 });

@@ -44,12 +44,15 @@ export class EpochSync {
   onQuery(from: string, message: EpochsQuery): void {
     const { host } = this;
     const known = host.epochs.known && this.isMember();
-    host.send(from, { kind: 'epochsReply', opId: message.opId, known, complete: true, epochs: known ? host.epochs.record().epochs : [] });
+    const toMember = roundMembers(host.view).includes(from);
+    host.send(from, { kind: 'epochsReply', opId: message.opId, known, complete: true, toMember, epochs: known ? host.epochs.record().epochs : [] });
   }
 
   onReply(from: string, message: EpochsReply): void {
     const { host } = this;
-    if (!this.isMember()) return this.noteMissedRounds(message); // its fences rise only in rounds
+    // A node that is not an active member — in its own view, or in the answerer's, which may be
+    // newer — raises its fences only in rounds.
+    if (!this.isMember() || !message.toMember) return this.noteMissedRounds(message);
     if (host.epochs.known) return this.catchUp(message);
     // Only a whole record teaches a node that does not know: a refusal names one partition.
     if (!message.complete || this.blocked) return;
@@ -91,12 +94,17 @@ export class EpochSync {
     this.settle(() => host.epochs.learn(message.epochs));
   }
 
-  /** A node that is not a member: a refusal told it of a round it missed (epochs.ts `abandon`). */
+  /**
+   * A node that is not an active member was refused as behind a round. It may not take the
+   * round's epoch (it may have been left out of it), and rounds may never fence it again (a node
+   * outside the view is in none), so what it holds of the partition could never be handed off: it
+   * gives it up (epochs.ts `abandon`).
+   */
   private noteMissedRounds(message: EpochsReply): void {
     const { epochs } = this.host;
     if (!epochs.known || !message.known) return;
-    for (const [partition, , confirmed] of message.epochs) {
-      if (epochs.of(partition) >= confirmed || epochs.isAbandoned(partition)) continue;
+    for (const [partition, epoch] of message.epochs) {
+      if (epochs.of(partition) >= epoch || epochs.isAbandoned(partition)) continue;
       epochs.abandon(partition);
       this.host.count('tombstones.partitionsAbandoned');
     }

@@ -128,11 +128,11 @@ export class PartitionEpochs {
   }
 
   /**
-   * A node that is not a member learned that a round it was left out of (it was down) may have
-   * removed keys of `partition`: its copies there would be stamped below that round for good
-   * and refused everywhere, so it drops them instead of handing them off (the stray sweeper and
-   * hinted handoff ask `isAbandoned`). They are leftovers — a node leaves only once its
-   * partitions have moved — superseded or held by the replicas in all but a double fault.
+   * A node that is not an active member learned that it is behind a round of `partition`: its
+   * copies there would be stamped below that round for good and refused everywhere, so it drops
+   * them instead of handing them off (the stray sweeper and hinted handoff ask `isAbandoned`).
+   * They are leftovers — a node leaves only once its partitions have moved, and what reached it
+   * later was passed on — superseded or held by the replicas in all but a double fault.
    */
   abandon(partition: number): void {
     this.abandoned.add(partition);

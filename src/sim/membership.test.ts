@@ -37,6 +37,11 @@ function world(seed: number): SimWorld {
   );
 }
 
+/** A new cluster's nodes take replicas' writes once they found every disk new (core/tombstones/epoch-sync.ts). */
+function settleEpochs(w: SimWorld): void {
+  w.runUntil(w.nowMs + 100);
+}
+
 function put(w: SimWorld, node: string, key: string): Promise<string> {
   return new Promise((resolve) => {
     w.request(node, { kind: 'put', bucket: 'b', key, value: new TextEncoder().encode(key), contentType: 'text/plain', deleted: false, context: null }, (outcome) => {
@@ -58,6 +63,7 @@ test('a node started with only seeds learns the ring by gossip, and refuses requ
 
 test('a join moves partitions to the new node; it then holds every key it replicates', async () => {
   const w = world(2);
+  settleEpochs(w);
   const keys = Array.from({ length: 40 }, (_, i) => `key${i}`);
   const results = keys.map((key, i) => put(w, `n${1 + (i % 4)}`, key));
   w.runUntil(500);
@@ -99,6 +105,7 @@ test('a leave ends with the leaver removed from every view; the view survives a 
 
 test('a sender that crashes mid-transfer starts its transfers again after restart; the change completes', () => {
   const w = world(5);
+  settleEpochs(w);
   const keys = Array.from({ length: 60 }, (_, i) => `key${i}`);
   for (const [i, key] of keys.entries()) void put(w, `n${1 + (i % 4)}`, key);
   w.runUntil(500);

@@ -11,7 +11,7 @@ import { assert, unreachable } from './assert.ts';
 import { KvorumError } from './errors.ts';
 import type { Effect, NodeInput, Requester } from './effects.ts';
 import { limits, type BucketProps } from './limits.ts';
-import type { ClientRequest, ClientResult, PeerMessage } from './messages.ts';
+import type { ClientError, ClientRequest, ClientResult, PeerMessage } from './messages.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { ForwardOperation } from './coordinator/forward.ts';
 import { GetOperation } from './coordinator/get.ts';
@@ -405,7 +405,7 @@ export class KvNode {
     return true;
   }
 
-  private staleError(partition: number, stamp: number): { kind: 'error' } & ReturnType<KvorumError['toJSON']> {
+  private staleError(partition: number, stamp: number): ClientError {
     const why = this.epochs.known
       ? `objects read at epoch ${stamp} of partition ${partition}, before a tombstone collection fenced it (now ${this.epochs.of(partition)})`
       : 'objects, until it has learned the partition epochs from a member';

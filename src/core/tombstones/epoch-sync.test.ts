@@ -104,7 +104,9 @@ describe('EpochSync', () => {
     const unaware = new TestTombstoneHost('n3', view, { known: true, member: true, epochs: [[2, 3, 3]] });
     new EpochSync(defaultTombstoneSettings, unaware).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: false, epochs: [[2, 5, 4]] });
     assert.equal(unaware.epochs.of(2), 3, 'nor does one whose view is older than the answerer\'s, which no longer lists it');
-    assert.equal(unaware.epochs.isAbandoned(2), true, 'it gives up what it holds of a partition whose removing round it missed');
+    assert.equal(unaware.epochs.isAbandoned(2), false, 'it waits for gossip: its hints and copies may count toward W');
+    new EpochSync(defaultTombstoneSettings, removed).onReply('n2', { kind: 'epochsReply', opId: 2, known: true, complete: false, toMember: false, epochs: [[2, 5, 4]] });
+    assert.equal(removed.epochs.isAbandoned(2), true, 'a node outside the ring behind a round gives up its leftovers there');
   });
 
   test('a disk that was away while a round removed keys does not learn the epochs: it must be wiped to join', () => {
@@ -116,6 +118,7 @@ describe('EpochSync', () => {
     const fresh = new TestTombstoneHost('n1', view, null);
     new EpochSync(defaultTombstoneSettings, fresh).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 4, 3]] });
     assert.equal(fresh.epochs.known, true, 'a new disk holds nothing a round could have made stale');
+    assert.equal(fresh.epochs.newDisk, false, 'once it learned, it takes objects: a later rejoin is checked');
   });
 
   test('a node that crashed right after it joined again still learns anew (its disk says it was not a member)', () => {

@@ -50,9 +50,10 @@ export class EpochSync {
 
   onReply(from: string, message: EpochsReply): void {
     const { host } = this;
-    // A node that is not an active member — in its own view, or in the answerer's, which may be
-    // newer — raises its fences only in rounds.
-    if (!this.isMember() || !message.toMember) return this.noteMissedRounds(message);
+    // A node that is not an active member raises its fences only in rounds. One whose view lists
+    // it while the answerer's does not waits for gossip to settle which is right.
+    if (!this.isMember()) return this.noteMissedRounds(message);
+    if (!message.toMember) return;
     if (host.epochs.known) return this.catchUp(message);
     // Only a whole record teaches a node that does not know: a refusal names one partition.
     if (!message.complete || this.blocked) return;

@@ -45,19 +45,23 @@ export class PartitionEpochs {
   private readonly abandoned = new Set<number>();
   private knownNow: boolean;
   private memberNow: boolean;
-  /** No record on disk: the disk is new, and holds nothing a missed round could have made stale. */
-  readonly newDisk: boolean;
+  /** No record on disk and nothing learned yet: the disk holds nothing a missed round made stale. */
+  private newDiskNow: boolean;
 
   constructor(record: EpochsRecord | null) {
     this.knownNow = record?.known ?? false;
     this.memberNow = record?.member ?? false;
-    this.newDisk = record === null;
+    this.newDiskNow = record === null;
     for (const [partition, epoch, confirmed] of record?.epochs ?? []) this.byPartition.set(partition, { epoch, confirmed });
   }
 
   /** Whether this node knows the epochs (its disk recorded them, or a peer told it). */
   get known(): boolean {
     return this.knownNow;
+  }
+
+  get newDisk(): boolean {
+    return this.newDiskNow;
   }
 
   /** Whether the node was an active member when the epochs were last recorded. */
@@ -121,10 +125,11 @@ export class PartitionEpochs {
   /** Takes what a peer that knows the epochs reported (the highest of each), and knows from now on. */
   learn(epochs: readonly PartitionEpoch[]): void {
     for (const [partition, epoch, confirmed] of epochs) {
-      this.raise(partition, epoch);
-      if (confirmed > this.confirmedOf(partition)) this.confirm(partition, Math.min(confirmed, this.of(partition)));
+      this.raise(partition, epoch); // confirmed ≤ epoch (epochsProblem), so it may be confirmed now
+      if (confirmed > this.confirmedOf(partition)) this.confirm(partition, confirmed);
     }
     this.knownNow = true;
+    this.newDiskNow = false; // from now on it takes objects
   }
 
   /**
@@ -150,6 +155,7 @@ export class PartitionEpochs {
   /** Known without a peer's word: every member's disk is as new as this one (a new cluster). */
   startFresh(): void {
     this.knownNow = true;
+    this.newDiskNow = false;
   }
 
   /** The epoch of each partition now, frozen (a later raise does not change it). */

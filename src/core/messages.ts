@@ -280,7 +280,10 @@ export interface TombFence {
   readonly opId: number;
   readonly partition: number;
   readonly epoch: number;
-  /** The collector's confirmed epoch: a participant whose fence is below it missed a round that may have removed. */
+  /**
+   * For a removed participant, the collector's confirmed epoch: one whose fence is below it
+   * missed a round that may have removed (0 for active members, which no such round leaves out).
+   */
   readonly confirmed: number;
   readonly view: string;
   readonly candidates: readonly TransferEntry[];
@@ -297,6 +300,11 @@ export interface TombFenceReply {
   readonly epoch: number;
   /** Why the fence was refused (not the same view, epochs unknown…); absent when it was raised. */
   readonly refused?: string | undefined;
+  /**
+   * The answerer cannot take part in this collector's rounds (it does not know the epochs, or
+   * missed a round that may have removed): a removed node saying so is left out of later ones.
+   */
+  readonly unfit?: true | undefined;
 }
 
 /** Step 2: does the answerer still hold the epoch, on the same disk? */

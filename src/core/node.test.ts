@@ -159,7 +159,7 @@ describe('KvNode', () => {
       new KvNode({ name: 'n1', actor: 'n1.a', ring, bucketProps: () => defaultBucketProps, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1, tombstoneEpochs: epochs });
 
     test('a replica write read before the partition was fenced is refused, and its sender told the epoch', () => {
-      const kv = fenced({ known: true, member: true, epochs: [[partition, 3, 2]] });
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 2]] });
       const write = { kind: 'replicaWrite' as const, opId: 5, partition, bucket: 'b', key: 'k', object };
       const refused = kv.step(1, { type: 'message', from: 'n2', message: { ...write, stamp: 2 } });
       assert.equal(only(refused, 'store').length, 0, 'nothing is stored');
@@ -179,7 +179,7 @@ describe('KvNode', () => {
     });
 
     test('a get does not answer with, nor repair from, a reply read before the fence', () => {
-      const kv = fenced({ known: true, member: true, epochs: [[partition, 3, 3]] });
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
       const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 3 } });
       const [store] = only(effects, 'store');
       const reads = only(effects, 'send');

@@ -152,7 +152,7 @@ export class KvNode {
     const antiEntropySettings = { ...defaultAntiEntropySettings, partitionReplicas: membershipConfig.replicasN, ...config.antiEntropy };
     this.antiEntropy = new AntiEntropy(antiEntropySettings, this.makeAntiEntropyHost());
     this.handoffHost = this.makeHandoffHost();
-    this.epochs = new PartitionEpochs(config.tombstoneEpochs === undefined ? { known: true, member: true, epochs: [] } : config.tombstoneEpochs);
+    this.epochs = new PartitionEpochs(config.tombstoneEpochs === undefined ? { known: true, member: true, fresh: false, epochs: [] } : config.tombstoneEpochs);
     const tombstoneSettings = { ...defaultTombstoneSettings, ...config.tombstones };
     const tombstoneHost = this.makeTombstoneHost();
     this.epochSync = new EpochSync(tombstoneSettings, tombstoneHost);
@@ -396,6 +396,9 @@ export class KvNode {
    * (epoch-sync.ts), and its next attempt is taken.
    */
   private refusesObjects(from: string, partition: number, stamp: number): boolean {
+    // A partition this node gave up (it is behind a round, outside the ring) takes nothing more:
+    // a write acknowledged here would be dropped with the rest (epochs.ts `abandon`).
+    if (this.epochs.isAbandoned(partition)) return true;
     if (!this.epochs.refuses(partition, stamp)) return false;
     this.count('tombstones.staleRefused');
     if (this.epochs.known && from !== this.name) {

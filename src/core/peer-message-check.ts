@@ -194,6 +194,7 @@ function partitionProblem(partition: unknown, partitionCount: number): string | 
 function tombFenceReplyProblem(message: Fields): string | null {
   if (actorProblem(message.incarnation) !== null) return `incarnation: ${actorProblem(message.incarnation)}`;
   if (message.refused !== undefined && typeof message.refused !== 'string') return 'refused must be a string';
+  if (message.unfit !== undefined && message.unfit !== true) return 'unfit must be true when present';
   const { holdings } = message;
   if (!Array.isArray(holdings) || holdings.length > transferEntriesMax) return `holdings must be an array of at most ${transferEntriesMax}`;
   if (!holdings.every((holding) => candidateHoldings.includes(holding))) return 'a holding must be tombstone, absent or other';

@@ -48,8 +48,9 @@ export class TombstoneCollector {
   /** The highest epoch a member reported per partition: the next round goes past it. */
   private readonly epochsSeen = new Map<number, number>();
   /**
-   * Removed nodes that missed a confirmed round (they were down): they refuse every fence, and
-   * are left out of later rounds instead of blocking them (what they hold stays refused).
+   * Removed nodes that cannot take part (they missed a confirmed round while down, or do not know
+   * the epochs): they would refuse every fence, so they are left out of later rounds instead of
+   * blocking them (what they hold stays refused).
    */
   private readonly leftBehind = new Set<string>();
 
@@ -97,8 +98,7 @@ export class TombstoneCollector {
     if (round === null || round.step !== 'fence' || round.opIds.get(message.opId) !== from) return;
     round.opIds.delete(message.opId);
     this.epochsSeen.set(round.partition, Math.max(this.epochsSeen.get(round.partition) ?? 0, message.epoch));
-    const removed = this.host.view.members.some((member) => member.name === from && member.status === 'removed');
-    if (removed && message.epoch < this.host.epochs.confirmedOf(round.partition)) this.leftBehind.add(from);
+    if (message.unfit === true && this.isRemoved(from)) this.leftBehind.add(from);
     if (message.refused !== undefined || message.holdings.length !== round.candidates.length) return this.end('refused');
     round.holdings.set(from, message.holdings);
     round.incarnations.set(from, message.incarnation);
@@ -117,6 +117,10 @@ export class TombstoneCollector {
   /** A member could not be sent a step: the round cannot complete. */
   onDeliveryFailed(opId: number): void {
     if (this.round?.opIds.has(opId)) this.end('undelivered');
+  }
+
+  private isRemoved(node: string): boolean {
+    return this.host.view.members.some((member) => member.name === node && member.status === 'removed');
   }
 
   private nextPartition(): number | null {
@@ -152,7 +156,9 @@ export class TombstoneCollector {
     for (const member of members) {
       const opId = host.nextOpId();
       round.opIds.set(opId, member);
-      const fence = { kind: 'tombFence' as const, opId, partition, epoch, confirmed: host.epochs.confirmedOf(partition), view, candidates };
+      // Only a removed participant can have been left out of a confirmed round (an active one never is).
+      const confirmed = this.isRemoved(member) ? host.epochs.confirmedOf(partition) : 0;
+      const fence = { kind: 'tombFence' as const, opId, partition, epoch, confirmed, view, candidates };
       if (member === host.self) this.participant.onFence(fence, (reply) => this.onFenceReply(member, reply));
       else host.send(member, fence);
     }

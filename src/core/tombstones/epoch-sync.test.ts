@@ -15,7 +15,7 @@ function queriesOf(host: TestTombstoneHost): { to: string; message: EpochsQuery 
 
 describe('PartitionEpochs', () => {
   test('refuses objects stamped below the epoch, and everything while it does not know the epochs', () => {
-    const epochs = new PartitionEpochs({ known: true, member: true, epochs: [[3, 2, 0]] });
+    const epochs = new PartitionEpochs({ known: true, member: true, fresh: false, epochs: [[3, 2, 0]] });
     assert.equal(epochs.refuses(3, 1), true);
     assert.equal(epochs.refuses(3, 2), false);
     assert.equal(epochs.refuses(4, 0), false);
@@ -27,21 +27,18 @@ describe('PartitionEpochs', () => {
     assert.equal(fresh.refuses(4, 5), false);
   });
 
-  test('catches up past rounds that were never confirmed, never past one that was', () => {
-    const behind = new PartitionEpochs({ known: true, member: true, epochs: [[3, 2, 2]] });
-    assert.equal(behind.catchUp([3, 6, 2]), true, 'rounds 3 to 6 removed nothing: their epoch is safe to take');
-    assert.equal(behind.of(3), 6);
-    const missed = new PartitionEpochs({ known: true, member: true, epochs: [[3, 2, 2]] });
-    assert.equal(missed.catchUp([3, 6, 4]), false, 'round 4 may have removed what this node still holds');
-    assert.equal(missed.of(3), 2);
+  test('catches up to a peer\'s fence and confirmed epoch (only active members ask it: epoch-sync.ts)', () => {
+    const behind = new PartitionEpochs({ known: true, member: true, fresh: false, epochs: [[3, 2, 2]] });
+    assert.equal(behind.catchUp([3, 6, 4]), true);
+    assert.deepEqual(behind.entryOf(3), [3, 6, 4]);
     assert.equal(new PartitionEpochs(null).catchUp([3, 6, 0]), false, 'a node that does not know the epochs learns them first');
   });
 
   test('round-trips through its disk record; a record it cannot read counts as a new disk', () => {
-    const epochs = new PartitionEpochs({ known: true, member: true, epochs: [] });
+    const epochs = new PartitionEpochs({ known: true, member: true, fresh: false, epochs: [] });
     epochs.raise(5, 3);
     epochs.raise(1, 2);
-    assert.deepEqual(decodeEpochsRecord(encodeEpochsRecord(epochs.record())), { known: true, member: true, epochs: [[1, 2, 0], [5, 3, 0]] });
+    assert.deepEqual(decodeEpochsRecord(encodeEpochsRecord(epochs.record())), { known: true, member: true, fresh: false, epochs: [[1, 2, 0], [5, 3, 0]] });
     assert.equal(decodeEpochsRecord(new TextEncoder().encode('{"known":true,"epochs":[[1,2]]}')), null);
     assert.equal(decodeEpochsRecord(undefined), null);
   });
@@ -83,7 +80,7 @@ describe('EpochSync', () => {
 
   test('a node that is not a member does not decide; once it becomes one it learns again', () => {
     const self = view.members.find((member) => member.name === 'n4') ?? { name: 'n4', address: 'h:4', httpUrl: 'http://h:4', capacity: 1 };
-    const host = new TestTombstoneHost('n4', seedOnlyView(self, testPartitionCount), { known: true, member: true, epochs: [[1, 1, 0]] });
+    const host = new TestTombstoneHost('n4', seedOnlyView(self, testPartitionCount), { known: true, member: true, fresh: false, epochs: [[1, 1, 0]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onTick();
     assert.equal(queriesOf(host).length, 0);
@@ -94,14 +91,14 @@ describe('EpochSync', () => {
   });
 
   test('a member catches up from a peer that refused it; a removed node does not', () => {
-    const member = new TestTombstoneHost('n1', view, { known: true, member: true, epochs: [[2, 3, 3]] });
+    const member = new TestTombstoneHost('n1', view, { known: true, member: true, fresh: false, epochs: [[2, 3, 3]] });
     new EpochSync(defaultTombstoneSettings, member).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 5, 3]] });
     assert.equal(member.epochs.of(2), 5);
     const removedView = { ...view, members: view.members.map((m) => (m.name === 'n3' ? { ...m, status: 'removed' as const } : m)) };
-    const removed = new TestTombstoneHost('n3', removedView, { known: true, member: true, epochs: [[2, 3, 3]] });
+    const removed = new TestTombstoneHost('n3', removedView, { known: true, member: true, fresh: false, epochs: [[2, 3, 3]] });
     new EpochSync(defaultTombstoneSettings, removed).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 5, 3]] });
     assert.equal(removed.epochs.of(2), 3, 'it may have been left out of a round that removed keys it still holds');
-    const unaware = new TestTombstoneHost('n3', view, { known: true, member: true, epochs: [[2, 3, 3]] });
+    const unaware = new TestTombstoneHost('n3', view, { known: true, member: true, fresh: false, epochs: [[2, 3, 3]] });
     new EpochSync(defaultTombstoneSettings, unaware).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: false, epochs: [[2, 5, 4]] });
     assert.equal(unaware.epochs.of(2), 3, 'nor does one whose view is older than the answerer\'s, which no longer lists it');
     assert.equal(unaware.epochs.isAbandoned(2), false, 'it waits for gossip: its hints and copies may count toward W');
@@ -110,7 +107,7 @@ describe('EpochSync', () => {
   });
 
   test('a disk that was away while a round removed keys does not learn the epochs: it must be wiped to join', () => {
-    const host = new TestTombstoneHost('n1', view, { known: false, member: true, epochs: [[2, 1, 1]] });
+    const host = new TestTombstoneHost('n1', view, { known: false, member: true, fresh: false, epochs: [[2, 1, 1]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 4, 3]] });
     assert.equal(host.epochs.known, false, 'its copies of partition 2 may predate round 3');
@@ -121,14 +118,30 @@ describe('EpochSync', () => {
     assert.equal(fresh.epochs.newDisk, false, 'once it learned, it takes objects: a later rejoin is checked');
   });
 
+  test('a new disk that restarts before it learned is still new (its record says so)', () => {
+    const host = new TestTombstoneHost('n1', view, { known: false, member: true, fresh: true, epochs: [] });
+    new EpochSync(defaultTombstoneSettings, host).onReply('n2', { kind: 'epochsReply', opId: 1, known: true, complete: true, toMember: true, epochs: [[2, 4, 3]] });
+    assert.equal(host.epochs.known, true, 'it refused every object so far: nothing it holds can be stale');
+  });
+
+  test('a node that becomes a member again stops giving up its partitions', () => {
+    const self = { name: 'n4', address: 'h:4', httpUrl: 'http://h:4', capacity: 1 };
+    const host = new TestTombstoneHost('n4', seedOnlyView(self, testPartitionCount), { known: true, member: false, fresh: false, epochs: [[2, 1, 1]] });
+    host.epochs.abandon(2);
+    const sync = new EpochSync(defaultTombstoneSettings, host);
+    host.view = testView(['n1', 'n2', 'n3', 'n4']);
+    sync.onTick();
+    assert.equal(host.epochs.isAbandoned(2), false, 'a hint it keeps as a member counts toward W (review)');
+  });
+
   test('a node that crashed right after it joined again still learns anew (its disk says it was not a member)', () => {
-    const host = new TestTombstoneHost('n1', view, { known: true, member: false, epochs: [[2, 1, 1]] });
+    const host = new TestTombstoneHost('n1', view, { known: true, member: false, fresh: false, epochs: [[2, 1, 1]] });
     new EpochSync(defaultTombstoneSettings, host).onTick();
     assert.equal(host.epochs.known, false);
   });
 
   test('answers a query with what it knows only while it is a member that knows', () => {
-    const host = new TestTombstoneHost('n1', view, { known: true, member: true, epochs: [[2, 4, 0]] });
+    const host = new TestTombstoneHost('n1', view, { known: true, member: true, fresh: false, epochs: [[2, 4, 0]] });
     const sync = new EpochSync(defaultTombstoneSettings, host);
     sync.onQuery('n2', { kind: 'epochsQuery', opId: 5 });
     assert.deepEqual(host.takeSent()[0]?.message, { kind: 'epochsReply', opId: 5, known: true, complete: true, toMember: true, epochs: [[2, 4, 0]] });

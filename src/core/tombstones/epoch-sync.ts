@@ -31,6 +31,7 @@ export class EpochSync {
     // the view that made it one again does not skip this.
     if (member !== host.epochs.member) {
       if (member && host.epochs.known) host.epochs.forget();
+      if (member) host.epochs.clearAbandoned();
       host.epochs.member = member;
       host.persistEpochs(() => {});
     }
@@ -38,6 +39,7 @@ export class EpochSync {
     this.nextQueryMs = host.nowMs + this.settings.epochsQueryIntervalMs;
     const others = this.others();
     if (others.length === 0) return this.settle(() => host.epochs.startFresh());
+    this.unknowing.clear(); // only answers to this round of queries count (a new peer may have learned since)
     for (const peer of others) host.send(peer, { kind: 'epochsQuery', opId: host.nextOpId() });
   }
 
@@ -52,7 +54,8 @@ export class EpochSync {
     const { host } = this;
     // A node that is not an active member raises its fences only in rounds. One whose view lists
     // it while the answerer's does not waits for gossip to settle which is right.
-    if (!this.isMember()) return this.noteMissedRounds(message);
+    // (Either way: a node whose view and the answerer's disagree waits for gossip to settle it.)
+    if (!this.isMember()) return message.toMember ? undefined : this.noteMissedRounds(message);
     if (!message.toMember) return;
     if (host.epochs.known) return this.catchUp(message);
     // Only a whole record teaches a node that does not know: a refusal names one partition.
@@ -64,11 +67,12 @@ export class EpochSync {
 
   /**
    * A peer refused objects this node stamped below its epoch, and said what its epochs are. An
-   * active member takes them (epochs.ts `catchUp`): every round fences every active member, so a
-   * round it has not been fenced by is either over without removing anything, or still to fence
-   * it — and then its fence comes at or below the epoch taken, and is refused, and the round
-   * removes nothing. A removed node may have been left out of a round (it was down), so it never
-   * takes a peer's word: only a round's fence raises its epoch.
+   * active member takes them (epochs.ts `catchUp`): every round fences every active member of its
+   * view, and confirms only if each still holds its fence on the same disk, so a round it has not
+   * been fenced by is either over without removing anything, or still to fence it — and then its
+   * fence comes at or below the epoch taken, and is refused, and the round removes nothing. A
+   * removed node may have been left out of a round (it was down), so it never takes a peer's
+   * word: only a round's fence raises its epoch.
    */
   private catchUp(message: EpochsReply): void {
     if (!message.known) return;

@@ -31,6 +31,8 @@ export interface EpochsRecord {
    * on disk: a node that crashed just after it joined again still learns the epochs anew.
    */
   readonly member: boolean;
+  /** The disk has never known the epochs: it refused every object so far, so it holds none a round made stale. */
+  readonly fresh: boolean;
   /**
    * Per partition, sorted, partitions at 0 left out: the epoch (the fence this node has raised)
    * and the confirmed epoch — the highest epoch of a round this node confirmed, the only rounds
@@ -45,13 +47,13 @@ export class PartitionEpochs {
   private readonly abandoned = new Set<number>();
   private knownNow: boolean;
   private memberNow: boolean;
-  /** No record on disk and nothing learned yet: the disk holds nothing a missed round made stale. */
+  /** Never learned the epochs (EpochsRecord `fresh`): the disk holds nothing a missed round made stale. */
   private newDiskNow: boolean;
 
   constructor(record: EpochsRecord | null) {
     this.knownNow = record?.known ?? false;
     this.memberNow = record?.member ?? false;
-    this.newDiskNow = record === null;
+    this.newDiskNow = record?.fresh ?? true;
     for (const [partition, epoch, confirmed] of record?.epochs ?? []) this.byPartition.set(partition, { epoch, confirmed });
   }
 
@@ -110,13 +112,11 @@ export class PartitionEpochs {
   }
 
   /**
-   * Takes a peer's epoch for a partition if this node missed no round that may have removed
-   * something there: its own fence is at least the peer's confirmed epoch. Then every round
-   * above its fence removed nothing, and reads stamped with the peer's epoch are as fresh as its
-   * own. True when it changed.
+   * An active member takes a peer's epochs for a partition (epoch-sync.ts says why that is safe
+   * for an active member only). True when its fence rose.
    */
   catchUp([partition, epoch, confirmed]: PartitionEpoch): boolean {
-    if (!this.knownNow || this.of(partition) < confirmed) return false;
+    if (!this.knownNow) return false;
     const raised = this.raise(partition, epoch);
     if (confirmed > this.confirmedOf(partition)) this.confirm(partition, confirmed);
     return raised;
@@ -141,6 +141,11 @@ export class PartitionEpochs {
    */
   abandon(partition: number): void {
     this.abandoned.add(partition);
+  }
+
+  /** A member again: what it holds from now on is fenced by every round (its old copies were dealt with when it learned). */
+  clearAbandoned(): void {
+    this.abandoned.clear();
   }
 
   isAbandoned(partition: number): boolean {
@@ -171,7 +176,7 @@ export class PartitionEpochs {
 
   record(): EpochsRecord {
     const partitions = [...this.byPartition.keys()].filter((partition) => this.of(partition) > 0).sort((a, b) => a - b);
-    return { known: this.knownNow, member: this.memberNow, epochs: partitions.map((partition) => this.entryOf(partition)) };
+    return { known: this.knownNow, member: this.memberNow, fresh: this.newDiskNow, epochs: partitions.map((partition) => this.entryOf(partition)) };
   }
 }
 
@@ -185,9 +190,9 @@ export function decodeEpochsRecord(bytes: Uint8Array | undefined): EpochsRecord 
   try {
     const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
     if (typeof parsed !== 'object' || parsed === null) return null;
-    const { known, member, epochs } = parsed as Record<string, unknown>;
-    if (typeof known !== 'boolean' || typeof member !== 'boolean' || epochsProblem(epochs) !== null) return null;
-    return { known, member, epochs: epochs as PartitionEpoch[] };
+    const { known, member, fresh, epochs } = parsed as Record<string, unknown>;
+    if (typeof known !== 'boolean' || typeof member !== 'boolean' || typeof fresh !== 'boolean' || epochsProblem(epochs) !== null) return null;
+    return { known, member, fresh, epochs: epochs as PartitionEpoch[] };
   } catch {
     return null;
   }

@@ -68,7 +68,7 @@ describe('TombstoneParticipant', () => {
   test('refuses a fence for a view older than its own (or another of the same version), at or below its epoch, or while it does not know the epochs', () => {
     const other = new TestTombstoneHost('n2', testView(['n1', 'n2', 'n3', 'n4']));
     assert.match(fenced(other).replies[0]?.refused ?? '', /serves view/);
-    const ahead = new TestTombstoneHost('n2', view, { known: true, member: true, epochs: [[partition, 3, 0]] });
+    const ahead = new TestTombstoneHost('n2', view, { known: true, member: true, fresh: false, epochs: [[partition, 3, 0]] });
     const refused = fenced(ahead, fence(3)).replies[0];
     assert.match(refused?.refused ?? '', /epoch 3 already/);
     assert.equal(refused?.epoch, 3, 'tells the collector how far to go');
@@ -88,14 +88,15 @@ describe('TombstoneParticipant', () => {
   });
 
   test('a node that missed a round that may have removed (it was down) refuses every later fence', () => {
-    const behind = new TestTombstoneHost('n4', view, { known: true, member: true, epochs: [[partition, 2, 2]] });
+    const behind = new TestTombstoneHost('n4', view, { known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
     const refused = fenced(behind, { ...fence(6), confirmed: 4 }).replies[0];
     assert.match(refused?.refused ?? '', /missed round 4/);
+    assert.equal(refused?.unfit, true, 'so that the collector leaves it out instead of failing every round');
     assert.equal(behind.epochs.of(partition), 2, 'its copies stay stamped below the round it missed');
   });
 
   test('confirms only while it holds the epoch; removes only under that fence', () => {
-    const host = new TestTombstoneHost('n2', view, { known: true, member: true, epochs: [[partition, 1, 0]] });
+    const host = new TestTombstoneHost('n2', view, { known: true, member: true, fresh: false, epochs: [[partition, 1, 0]] });
     const participant = new TombstoneParticipant(host);
     const confirms: TombConfirmReply[] = [];
     participant.onConfirm({ kind: 'tombConfirm', opId: 1, partition, epoch: 1, view: roundViewId(view) }, (reply) => confirms.push(reply));

@@ -29,7 +29,7 @@ export class TombstoneParticipant {
   onFence(message: TombFence, reply: (answer: TombFenceReply) => void): void {
     const { host } = this;
     const { partition, epoch, candidates } = message;
-    const answer = (holdings: CandidateHolding[], refused?: string): void =>
+    const answer = (holdings: CandidateHolding[], refused?: string, unfit?: true): void =>
       reply({
         kind: 'tombFenceReply',
         opId: message.opId,
@@ -37,7 +37,10 @@ export class TombstoneParticipant {
         holdings,
         epoch: host.epochs.of(partition),
         ...(refused === undefined ? {} : { refused }),
+        ...(unfit === undefined ? {} : { unfit }),
       });
+    const unfit = this.unfitness(message);
+    if (unfit !== null) return answer([], unfit, true);
     const refusal = this.refusal(message);
     if (refusal !== null) return answer([], refusal);
     this.readAll(partition, candidates, (before) => {
@@ -76,15 +79,23 @@ export class TombstoneParticipant {
     for (const { bucket, key, object } of message.entries) host.drop({ partition: message.partition, bucket, key }, object);
   }
 
-  private refusal(message: TombFence): string | null {
+  /** Why this node cannot take part in the collector's rounds at all, or null. */
+  private unfitness(message: TombFence): string | null {
     const { host } = this;
     if (!host.epochs.known) return 'this node does not know the partition epochs yet';
+    // A node left out of a round that may have removed keys (a removed node that was down) cannot
+    // vouch for what it holds of them: raising its fence would stamp old copies as fresh.
+    const here = host.epochs.of(message.partition);
+    if (here < message.confirmed) return `this node missed round ${message.confirmed} of partition ${message.partition}`;
+    return null;
+  }
+
+  /** Why this node refuses this fence (the round ends; a later one may do), or null. */
+  private refusal(message: TombFence): string | null {
+    const { host } = this;
     if (servesNewerView(host.view, message.view)) return `this node serves view ${roundViewId(host.view)}, newer than ${message.view}`;
     const here = host.epochs.of(message.partition);
     if (message.epoch <= here) return `partition ${message.partition} is at epoch ${here} already`;
-    // A node left out of a round that may have removed keys (a removed node that was down) cannot
-    // vouch for what it holds of them: raising its fence would stamp old copies as fresh.
-    if (here < message.confirmed) return `this node missed round ${message.confirmed} of partition ${message.partition}`;
     return null;
   }
 

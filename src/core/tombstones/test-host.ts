@@ -49,7 +49,7 @@ export class TestTombstoneHost implements TombstoneHost {
   constructor(
     readonly self: string,
     view: ClusterView,
-    record: EpochsRecord | null = { known: true, member: true, epochs: [] },
+    record: EpochsRecord | null = { known: true, member: true, fresh: false, epochs: [] },
   ) {
     this.view = view;
     this.incarnation = `${self}.disk1`;

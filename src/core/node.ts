@@ -28,6 +28,7 @@ import { partitionOf } from './ring/hash.ts';
 import { extendedPreferenceList, preferenceList } from './ring/ring.ts';
 import type { Ring } from './ring/types.ts';
 import type { Actor, StoredObject } from './version/types.ts';
+import { isDeleted } from './version/stored-object.ts';
 import { viewOfRing } from './membership/initial-view.ts';
 import type { MembershipHost, ScanResult } from './membership/host.ts';
 import { Membership, type MembershipConfig } from './membership/membership.ts';
@@ -472,6 +473,7 @@ export class KvNode {
     if (write !== undefined) {
       this.writeTargets.delete(storeId);
       this.antiEntropy.onLocalWrite(write.target, outcome);
+      if (outcome.ok && outcome.object !== null && isDeleted(outcome.object)) this.tombstoneCollector.onTombstoneStored(write.target.partition);
       if (write.passOn && outcome.ok && outcome.object !== null) this.onLocalWrite(write.target, outcome.object, write.stamp);
     }
     switch (continuation.type) {

@@ -135,6 +135,32 @@ describe('TombstoneCollector', () => {
     }
   });
 
+  test('a partition whose sweep found no tombstone is not scanned again until one is stored', () => {
+    const host = new TestTombstoneHost('n1', view);
+    const collector = new TombstoneCollector(settings, host, new TombstoneParticipant(host));
+    const owned = host.ring.owners.filter((owner) => owner === 'n1').length;
+    let scans = 0;
+    const scan = host.scan.bind(host);
+    host.scan = (partition, after, entriesMax, done) => {
+      scans++;
+      scan(partition, after, entriesMax, done);
+    };
+    host.scanEntries = [{ bucket: 'b', key: 'alive', object: live }];
+    const tick = (): void => {
+      host.nowMs += settings.scanIntervalMs;
+      collector.onTick();
+      host.runPending();
+    };
+    for (let i = 0; i < owned * 3; i++) tick();
+    assert.equal(scans, owned, 'each partition it collects was swept once, then left alone');
+    const partition = host.ring.owners.indexOf('n1');
+    collector.onTombstoneStored(partition);
+    host.scanEntries = [{ bucket: 'b', key: 'gone', object: tombstoneOf(2) }];
+    for (let i = 0; i < owned; i++) tick();
+    assert.equal(scans, owned + 1, 'a stored tombstone brings its partition back');
+    assert.equal(collector.roundInProgress?.partition, partition);
+  });
+
   test('a round not answered in time ends', () => {
     const { host, collector } = collectorOf([{ key: 'gone', object: tombstoneOf(2) }]);
     assert.ok(collector.roundInProgress);

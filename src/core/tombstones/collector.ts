@@ -45,6 +45,13 @@ export class TombstoneCollector {
   /** Partitions are visited in turn; each resumes where its last scan ended. */
   private partitionCursor = 0;
   private readonly keyCursors = new Map<number, { bucket: string; key: string } | null>();
+  /**
+   * Partitions a whole sweep found no tombstone in, and none stored here since: not scanned again
+   * until one is (`onTombstoneStored`). A store without deletes costs no background reads.
+   */
+  private readonly quiet = new Set<number>();
+  /** Per partition under a sweep: whether it has met a tombstone since the sweep began. */
+  private readonly sweeps = new Map<number, { found: boolean }>();
   /** The highest epoch a member reported per partition: the next round goes past it. */
   private readonly epochsSeen = new Map<number, number>();
   /**
@@ -80,11 +87,15 @@ export class TombstoneCollector {
     if (partition === null) return;
     this.scanning = true;
     const after = this.keyCursors.get(partition) ?? null;
+    if (after === null) this.sweeps.set(partition, { found: false });
     host.scan(partition, after, this.settings.scanEntriesMax, (result) => {
       this.scanning = false;
       const last = result.entries.at(-1);
       const resumeAfter = result.exhausted || last === undefined ? null : { bucket: last.bucket, key: last.key };
       const candidates = result.entries.filter((entry) => isDeleted(entry.object));
+      const sweep = this.sweeps.get(partition);
+      if (sweep !== undefined && candidates.length > 0) sweep.found = true;
+      if (resumeAfter === null && sweep?.found === false) this.quiet.add(partition);
       if (candidates.length === 0 || roundViewId(host.view) !== roundViewId(view)) {
         this.keyCursors.set(partition, resumeAfter);
         return;
@@ -114,6 +125,13 @@ export class TombstoneCollector {
     if (round.confirmed.size === round.members.length) this.remove(round);
   }
 
+  /** A tombstone was stored here (by any path: a delete, replication, repair, transfer). */
+  onTombstoneStored(partition: number): void {
+    this.quiet.delete(partition);
+    const sweep = this.sweeps.get(partition);
+    if (sweep !== undefined) sweep.found = true; // it may sit behind the sweep's cursor
+  }
+
   /** A member could not be sent a step: the round cannot complete. */
   onDeliveryFailed(opId: number): void {
     if (this.round?.opIds.has(opId)) this.end('undelivered');
@@ -128,7 +146,7 @@ export class TombstoneCollector {
     for (let tried = 0; tried < ring.partitionCount; tried++) {
       const partition = this.partitionCursor;
       this.partitionCursor = (this.partitionCursor + 1) % ring.partitionCount;
-      if (ring.owners[partition] === self) return partition;
+      if (ring.owners[partition] === self && !this.quiet.has(partition)) return partition;
     }
     return null;
   }

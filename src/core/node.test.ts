@@ -172,10 +172,14 @@ describe('KvNode', () => {
       assert.equal(only(taken, 'store').length, 1, 'one read after the fence is stored');
     });
 
-    test('a node with a new disk refuses every object until it knows the epochs', () => {
+    test('a node with a new disk refuses every object, and every request, until it knows the epochs', () => {
       const kv = fenced(null);
       const effects = kv.step(1, { type: 'message', from: 'n2', message: { kind: 'replicaWrite', opId: 5, partition, bucket: 'b', key: 'k', object, stamp: 99 } });
       assert.equal(only(effects, 'store').length, 0);
+      const put = kv.step(2, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key: 'k', value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null } });
+      assert.equal(only(put, 'store').length, 0, 'its write would be refused everywhere and stay on its disk');
+      const [reply] = only(put, 'reply');
+      assert.ok(reply?.result.kind === 'error' && reply.result.code === 'unavailable');
     });
 
     test('a get does not answer with, nor repair from, a reply read before the fence', () => {

@@ -259,6 +259,9 @@ export class KvNode {
     // a node outside the ring (not joined yet, or left) is not a peer the members can answer.
     if (this.ring.version === 0) throw new KvorumError('unavailable', `node ${this.name} has not learned the cluster's ring yet`);
     if (!this.ring.nodes.has(this.name)) throw new KvorumError('unavailable', `node ${this.name} is not a member of the ring; send requests to a member`);
+    // Until then its writes would be refused by every replica and left on its disk, and its reads
+    // could answer a version a collection removed (core/tombstones/epoch-sync.ts).
+    if (!this.epochs.known) throw new KvorumError('unavailable', `node ${this.name} has not learned the partition epochs from the other members yet`);
     validateBucket(request.bucket);
     validateKey(request.key, this.config.requestLimits);
     const props = this.config.bucketProps(request.bucket);

@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { nodeMetric, TestCluster, waitFor } from './helpers/cluster.ts';
+import { TestCluster, waitFor } from './helpers/cluster.ts';
 
 const bucket = 'graves';
 const keysCount = 20;
@@ -51,25 +51,12 @@ async function remove(node: { httpUrl: string }, key: string): Promise<string> {
   return context;
 }
 
-/** Whether a get at R = 3 finds a tombstone (404 with a context) rather than nothing at all. */
-async function hasTombstone(node: { httpUrl: string }, key: string): Promise<boolean> {
-  const response = await fetch(url(node, key, '?r=3'));
+/** Whether a get at R = `r` finds a tombstone (404 with a context) rather than nothing at all. */
+async function hasTombstone(node: { httpUrl: string }, key: string, r = 3): Promise<boolean> {
+  const response = await fetch(url(node, key, `?r=${r}`));
   await response.arrayBuffer();
   assert.equal(response.status, 404, `${key} stays deleted`);
   return response.headers.get('x-kvorum-context') !== null;
-}
-
-/** Keys whose tombstones the running nodes' rounds collected. */
-async function collectedCount(): Promise<number> {
-  let sum = 0;
-  for (const node of cluster.nodes) if (node.process) sum += await nodeMetric(node.httpUrl, 'tombstones_collected');
-  return sum;
-}
-
-async function keysStored(): Promise<number> {
-  let sum = 0;
-  for (const node of cluster.nodes) if (node.process) sum += await nodeMetric(node.httpUrl, 'aae_keysStored');
-  return sum;
 }
 
 test('deleted keys lose their tombstones once every replica holds them, and a late put with an old context still lands', { timeout: 240_000 }, async () => {
@@ -80,9 +67,9 @@ test('deleted keys lose their tombstones once every replica holds them, and a la
   for (const key of keys) contexts.set(key, await remove(n2, key));
   assert.ok(await hasTombstone(n1, keys[0]!), 'right after the delete the tombstone is there');
 
-  await waitFor('every tombstone to be collected', async () => ((await keysStored()) === 0 ? true : undefined), collectTimeoutMs);
+  await waitFor('every tombstone to be collected', async () => ((await cluster.metricSum('aae_keysStored')) === 0 ? true : undefined), collectTimeoutMs);
   for (const key of keys) assert.equal(await hasTombstone(n1, key), false, `${key}: no tombstone is left`);
-  const collected = await collectedCount();
+  const collected = await cluster.metricSum('tombstones_collected');
   assert.ok(collected >= keysCount, `rounds counted ${collected} collections`);
 
   // A client that read before the delete writes with that context: its value is a new write.
@@ -102,21 +89,14 @@ test('a tombstone is kept while a member is down, and collected once it is back'
   await read.arrayBuffer();
   const response = await fetch(url(n1, 'held', '?w=2'), { method: 'DELETE', headers: { 'x-kvorum-context': read.headers.get('x-kvorum-context')! } });
   assert.equal(response.status, 204);
-  const collectedBefore = await collectedCount();
+  const collectedBefore = await cluster.metricSum('tombstones_collected');
   // Let the collectors sweep every partition a few times: no round may remove without n3.
   await new Promise((resolve) => setTimeout(resolve, 5_000));
-  assert.equal(await collectedCount(), collectedBefore, 'nothing is collected while a member is down');
-  assert.ok(await hasTombstoneAt(n1, 'held', 2), 'the tombstone stays while n3 is down');
+  assert.equal(await cluster.metricSum('tombstones_collected'), collectedBefore, 'nothing is collected while a member is down');
+  assert.ok(await hasTombstone(n1, 'held', 2), 'the tombstone stays while n3 is down');
 
   await cluster.startNode(n3.name);
   await cluster.waitConnected();
   await waitFor('the tombstone to be collected once n3 is back', async () => ((await hasTombstone(n1, 'held')) ? undefined : true), collectTimeoutMs);
-  assert.ok((await collectedCount()) > collectedBefore);
+  assert.ok((await cluster.metricSum('tombstones_collected')) > collectedBefore);
 });
-
-async function hasTombstoneAt(node: { httpUrl: string }, key: string, r: number): Promise<boolean> {
-  const response = await fetch(url(node, key, `?r=${r}`));
-  await response.arrayBuffer();
-  assert.equal(response.status, 404);
-  return response.headers.get('x-kvorum-context') !== null;
-}

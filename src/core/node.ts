@@ -691,11 +691,17 @@ export class KvNode {
   }
 
   /** One chunk of a partition, stamped with its epoch as the scan is issued (tombstones/epochs.ts). */
-  private scan(partition: number, after: { bucket: string; key: string } | null, entriesMax: number, done: (result: ScanResult) => void): void {
+  private scan(
+    partition: number,
+    after: { bucket: string; key: string } | null,
+    entriesMax: number,
+    done: (result: ScanResult) => void,
+    bytesMax = transferChunkBytesMax,
+  ): void {
     const scanId = this.nextScanId++;
     const stamp = this.epochs.of(partition);
     this.scanContinuations.set(scanId, (result) => done({ ...result, stamp }));
-    this.effects.push({ type: 'transferScan', scanId, partition, after, entriesMax, bytesMax: transferChunkBytesMax });
+    this.effects.push({ type: 'transferScan', scanId, partition, after, entriesMax, bytesMax });
   }
 
   private makeTombstoneHost(): TombstoneHost {
@@ -754,11 +760,7 @@ export class KvNode {
       // Exchanges skip peers this node's failure detector (Dynamo §4.8) sees as down.
       isReachable: (peer) => node.isReachable(peer),
       send: (to, message) => node.send(to, message),
-      scan: (partition, after, entriesMax, bytesMax, done) => {
-        const scanId = node.nextScanId++;
-        node.scanContinuations.set(scanId, done);
-        node.effects.push({ type: 'transferScan', scanId, partition, after, entriesMax, bytesMax });
-      },
+      scan: (partition, after, entriesMax, bytesMax, done) => node.scan(partition, after, entriesMax, done, bytesMax),
       read: (target, done) => node.storeFor({ type: 'callback', done }, target, { kind: 'read' }),
       merge: (target, object) => node.storeFor({ type: 'none' }, target, { kind: 'merge', object, resolution: node.config.bucketProps(target.bucket).resolution }),
       replicasOf: (bucket) => node.config.bucketProps(bucket).n,

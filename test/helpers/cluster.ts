@@ -179,6 +179,13 @@ export class TestCluster {
     });
   }
 
+  /** The sum of a node metric (`nodeMetric`) over the running nodes. */
+  async metricSum(name: string): Promise<number> {
+    let sum = 0;
+    for (const node of this.nodes) if (node.process) sum += await nodeMetric(node.httpUrl, name);
+    return sum;
+  }
+
   /**
    * Waits until every running node knows the partition epochs: a node with a new disk takes
    * replicas' writes only once it has heard from the other members (core/tombstones/epoch-sync.ts).

@@ -19,9 +19,9 @@ import { cpuProfileArgs } from './systems/index.ts';
 import { benchBucket, kvorumLauncher, type KvorumDriverSpec } from './systems/kvorum.ts';
 
 const quorumBuckets: Readonly<Record<string, BucketProps>> = {
-  [benchBucket]: { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0 },
-  'ycsb-r1w3': { n: 3, r: 1, w: 3, resolution: 'siblings', pr: 0, pw: 0 },
-  'ycsb-r1w1': { n: 3, r: 1, w: 1, resolution: 'siblings', pr: 0, pw: 0 },
+  [benchBucket]: { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' },
+  'ycsb-r1w3': { n: 3, r: 1, w: 3, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' },
+  'ycsb-r1w1': { n: 3, r: 1, w: 1, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' },
 };
 
 const drivers: readonly KvorumDriverSpec[] = [

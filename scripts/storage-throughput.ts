@@ -39,7 +39,7 @@ async function measure(concurrency: number, op: (index: number) => Promise<unkno
 async function bench(name: string, engine: StorageEngine): Promise<Record<string, string>> {
   const row: Record<string, string> = { engine: name };
   const put = (i: number) => engine.put(keys[i]!, value);
-  const get = (i: number) => engine.get(keys[i]!);
+  const get = async (i: number) => engine.get(keys[i]!);
   row['put/s seq'] = format(await measure(1, put));
   row[`put/s ×${inFlightCount}`] = format(await measure(inFlightCount, put));
   // Make sure every key exists before reading.

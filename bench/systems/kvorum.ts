@@ -33,7 +33,7 @@ const kvorumBin = join(repoRoot, 'bin', 'kvorum.js');
 
 export const benchBucket = 'ycsb';
 export const defaultBenchBuckets: Readonly<Record<string, BucketProps>> = {
-  [benchBucket]: { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0 },
+  [benchBucket]: { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' },
 };
 
 export interface KvorumDriverSpec {

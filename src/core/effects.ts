@@ -28,15 +28,16 @@ export type NodeInput =
   | { readonly type: 'transferScanned'; readonly scanId: number; readonly entries: readonly TransferEntry[]; readonly exhausted: boolean }
   /** A hint op this node asked for has finished (handoff/hint-op.ts). */
   | { readonly type: 'hintsDone'; readonly hintsId: number; readonly outcome: HintOutcome }
-  /** A meta record written with a `metaId` is on disk. */
-  | { readonly type: 'metaWritten'; readonly metaId: number };
+  /** Every write made before the `flush` effect of this id is on disk (`ok`), or the disk failed. */
+  | { readonly type: 'flushed'; readonly flushId: number; readonly ok: boolean };
 
 export type Effect =
   | { readonly type: 'send'; readonly to: string; readonly message: PeerMessage }
   | { readonly type: 'reply'; readonly requestId: number; readonly result: ClientResult }
   /**
    * Run `op` on the stored object of (partition, bucket, key) atomically with respect to other
-   * store ops on the same key (the runtime serialises them per key), then feed back `stored`.
+   * store ops on the same key (the runtime serialises them per key), then feed back `stored` once
+   * its write is applied — visible to later reads, in the object buffer, not yet on disk (`flush`).
    */
   | {
       readonly type: 'store';
@@ -47,10 +48,16 @@ export type Effect =
       readonly op: StoreOp;
     }
   /**
-   * Write a node-local record (the ring view, the partition epochs) under metaKey(name), durably,
-   * in issue order; with a `metaId`, feed back `metaWritten` once it is on disk.
+   * Write a node-local record (the ring view, the partition epochs) under metaKey(name), in issue
+   * order, as any other write: into the object buffer, visible at once, on disk at the next flush.
    */
-  | { readonly type: 'meta'; readonly name: string; readonly value: Uint8Array; readonly metaId?: number | undefined }
+  | { readonly type: 'meta'; readonly name: string; readonly value: Uint8Array }
+  /**
+   * A durability barrier (Dynamo §6.1's object buffer): once every write this node issued before
+   * it — store ops, hint ops, meta records — is committed to disk, feed back `flushed`. Writes
+   * reach the disk in the order they were issued, so a flushed write's predecessors are too.
+   */
+  | { readonly type: 'flush'; readonly flushId: number }
   /**
    * Read up to `entriesMax` keys (or about `bytesMax` value bytes) of one partition in key order,
    * starting just after `after` (from the start when null), then feed back `transferScanned`.

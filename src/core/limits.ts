@@ -37,7 +37,28 @@ export const limits = {
   /** Deadline of a client request, from arrival to answer. Default; per request overridable. */
   requestTimeoutMsDefault: 5_000,
   requestTimeoutMsMax: 60_000,
+  /**
+   * The object buffer's writer (Dynamo §6.1) commits what writes left in memory at most this long
+   * after they were made: what a crash can cost a write acknowledged from the buffer. Default;
+   * configurable per cluster (`flushIntervalMs`).
+   */
+  flushIntervalMsDefault: 100,
+  flushIntervalMsMax: 10_000,
+  /** Bytes of writes the buffer holds before its writer commits them without waiting for the interval. */
+  writeBufferBytesMax: 8 * 1024 * 1024,
 } as const;
+
+/**
+ * When a replica may acknowledge a write (Dynamo §6.1, "Optimizations for performance vs.
+ * durability"; docs/durability.md states what each promises):
+ * - `sync`: every one of the W copies is on disk (committed and fsynced) before it counts;
+ * - `one`: the coordinator's own copy is on disk before it counts — the paper's "durable write" by
+ *   one replica, here always one of the W — and the other copies count once in the buffer;
+ * - `buffered`: every copy counts once in the buffer; a writer commits it within `flushIntervalMs`.
+ */
+export type Durability = 'sync' | 'one' | 'buffered';
+
+export const durabilities: readonly Durability[] = ['sync', 'one', 'buffered'];
 
 export interface BucketProps {
   /** Replicas per key. */
@@ -52,7 +73,13 @@ export interface BucketProps {
   readonly pr: number;
   /** Of the W stores, how many must be on primaries, not hints on fallbacks (Riak's pw; 0: any). */
   readonly pw: number;
+  /** When a copy counts toward W: on disk everywhere, on disk at the coordinator, or in the buffer. */
+  readonly durability: Durability;
 }
 
-/** The paper's most common configuration (Dynamo §6: N=3, R=2, W=2). */
-export const defaultBucketProps: BucketProps = { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0 };
+/**
+ * The paper's most common configuration (Dynamo §6: N=3, R=2, W=2), with its durable-write
+ * refinement (§6.1): `one` keeps every acknowledged write through any crash of any number of
+ * nodes — the coordinator's copy is on disk — at one fsync per write instead of W.
+ */
+export const defaultBucketProps: BucketProps = { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' };

@@ -91,6 +91,11 @@ export interface ReplicaWrite {
    * version as a hint for it instead of storing it as owned data.
    */
   readonly hintFor?: string | undefined;
+  /**
+   * Whether to answer only once the copy is on disk (Dynamo §6.1; the bucket's `durability`).
+   * Absent means durable: a sender that does not say is promised the most.
+   */
+  readonly durable?: boolean | undefined;
 }
 
 export interface ReplicaWriteReply {
@@ -121,6 +126,8 @@ export interface Gossip {
   readonly view: ClusterView;
   /** The sender's node address, so a node that is not yet a member can be answered. */
   readonly senderAddress: string;
+  /** Answer with your view even if it is the same: the sender has just started (Membership.viewConfirmed). */
+  readonly replyWanted?: boolean | undefined;
 }
 
 /** One key of a partition being transferred, as the sender stores it. */

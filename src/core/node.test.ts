@@ -37,6 +37,13 @@ function only<T extends Effect['type']>(effects: Effect[], type: T): Extract<Eff
   return effects.filter((effect): effect is Extract<Effect, { type: T }> => effect.type === type);
 }
 
+/** Steps `input`, then answers every flush it asked for as done at once: a disk that commits instantly. */
+function stepFlushed(kv: KvNode, nowMs: number, input: Parameters<KvNode['step']>[1]): Effect[] {
+  const effects = kv.step(nowMs, input);
+  for (const flush of only(effects, 'flush')) effects.push(...kv.step(nowMs, { type: 'flushed', flushId: flush.flushId, ok: true }));
+  return effects;
+}
+
 describe('KvNode', () => {
   test('a get whose replicas together hold more dots than a token may answers a context its next put accepts', () => {
     const kv = node();
@@ -72,7 +79,7 @@ describe('KvNode', () => {
       const kv = wideNode();
       const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null } }), 'store');
       const { outcome } = applyStoreOp(null, store!.op);
-      const sent = replicaSends(kv.step(2, { type: 'stored', storeId: store!.storeId, outcome }));
+      const sent = replicaSends(stepFlushed(kv, 2, { type: 'stored', storeId: store!.storeId, outcome }));
       assert.deepEqual(sent.map((send) => send.to).sort(), [silentA, silentB].sort(), 'the primaries first');
       assert.deepEqual(replicaSends(kv.step(waitMs, { type: 'tick' })), [], 'nothing before the wait is over');
       const standIns = replicaSends(kv.step(1 + waitMs, { type: 'tick' }));
@@ -105,7 +112,7 @@ describe('KvNode', () => {
     test('a silent primary that stores after its stand-in did is one copy, not two', () => {
       const kv = wideNode();
       const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null, w: 3 } }), 'store');
-      const sent = replicaSends(kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }));
+      const sent = replicaSends(stepFlushed(kv, 2, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }));
       const standIns = replicaSends(kv.step(1 + waitMs, { type: 'tick' }));
       const standInFor = (owner: string) => standIns.find((send) => send.message.kind === 'replicaWrite' && send.message.hintFor === owner)!;
       const replyFrom = (nowMs: number, send: { to: string; message: { opId: number } }) =>

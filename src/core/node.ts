@@ -34,7 +34,7 @@ import type { MembershipHost, ScanResult } from './membership/host.ts';
 import { Membership, type MembershipConfig } from './membership/membership.ts';
 import { transferChunkBytesMax, transferEntriesMax } from './membership/transfer-limits.ts';
 import { servingRing } from './membership/view.ts';
-import { ActorGenerations } from './replica/actor-generation.ts';
+import { ActorGenerations, actorGenerationMetaName, encodeActorGeneration } from './replica/actor-generation.ts';
 import { AntiEntropy } from './antientropy/anti-entropy.ts';
 import type { AntiEntropyHost } from './antientropy/host.ts';
 import { defaultAntiEntropySettings, type AntiEntropySettings } from './antientropy/settings.ts';
@@ -98,7 +98,7 @@ const forwardMarginMs = 50;
 type StoreContinuation =
   | { readonly type: 'operation'; readonly operation: Operation }
   | { readonly type: 'replicaRead'; readonly from: string; readonly opId: number; readonly stamp: number }
-  | { readonly type: 'replicaWrite'; readonly from: string; readonly opId: number }
+  | { readonly type: 'replicaWrite'; readonly from: string; readonly opId: number; readonly durable: boolean }
   | { readonly type: 'callback'; readonly done: (outcome: StoreOutcome) => void }
   | { readonly type: 'hintDeliver'; readonly from: string; readonly opId: number }
   | { readonly type: 'none' };
@@ -137,8 +137,8 @@ export class KvNode {
   private readonly epochSync: EpochSync;
   private readonly tombstoneParticipant: TombstoneParticipant;
   readonly tombstoneCollector: TombstoneCollector;
-  private nextMetaId = 1;
-  private readonly metaContinuations = new Map<number, () => void>();
+  private nextFlushId = 1;
+  private readonly flushContinuations = new Map<number, (ok: boolean) => void>();
 
   constructor(private readonly config: NodeConfig) {
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
@@ -215,8 +215,8 @@ export class KvNode {
       case 'hintsDone':
         this.onHintsDone(input.hintsId, input.outcome);
         break;
-      case 'metaWritten':
-        this.onMetaWritten(input.metaId);
+      case 'flushed':
+        this.onFlushed(input.flushId, input.ok);
         break;
       default:
         unreachable(input, 'node input');
@@ -259,6 +259,7 @@ export class KvNode {
     // a node outside the ring (not joined yet, or left) is not a peer the members can answer.
     if (this.ring.version === 0) throw new KvorumError('unavailable', `node ${this.name} has not learned the cluster's ring yet`);
     if (!this.ring.nodes.has(this.name)) throw new KvorumError('unavailable', `node ${this.name} is not a member of the ring; send requests to a member`);
+    if (!this.membership.viewConfirmed) throw new KvorumError('unavailable', `node ${this.name} has not heard the cluster's view since it started`);
     // Until then its writes would be refused by every replica and left on its disk, and its reads
     // could answer a version a collection removed (core/tombstones/epoch-sync.ts).
     if (!this.epochs.known) throw new KvorumError('unavailable', `node ${this.name} has not learned the partition epochs from the other members yet`);
@@ -290,15 +291,33 @@ export class KvNode {
         operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
       } else {
         const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };
-        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, actor: this.writer.actor, actorGeneration: this.writer.generation, resolution };
+        const { durability } = props;
+        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, resolution, durability };
         operation = new PutOperation(plan);
       }
     }
     this.operations.set(opId, operation);
     this.deadlines.push(deadlineMs, opId);
     if (operation.onSilence) this.silenceChecks.push(this.nowMs + silentTargetWaitMs(timeoutMs), opId);
-    operation.start(this.host);
+    if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation);
+    else operation.start(this.host);
     this.forgetIfDone(operation);
+  }
+
+  /**
+   * Starts a put once this node's current actor generation is recorded on disk: after a drop moved
+   * the writer to a new generation, the first put waits for one flush (actor-generation.ts).
+   */
+  private startWhenWriterOnDisk(operation: PutOperation): void {
+    if (this.writer.isOnDisk) return operation.start(this.host);
+    const { generation } = this.writer;
+    this.flush((ok) => {
+      if (ok) this.writer.recordedOnDisk(generation);
+      if (operation.done) return;
+      if (ok) this.startWhenWriterOnDisk(operation);
+      else operation.onStored(this.host, { ok: false, error: new KvorumError('unavailable', `node ${this.name} could not record its writer on disk`) });
+      this.forgetIfDone(operation);
+    });
   }
 
   // ---- Messages from peers ----
@@ -316,8 +335,9 @@ export class KvNode {
           break;
         }
         const { resolution } = this.config.bucketProps(message.bucket);
-        if (message.hintFor != null && message.hintFor !== this.name) this.keepHintFor(from, message.opId, { ...message, owner: message.hintFor }, resolution);
-        else this.storeFor({ type: 'replicaWrite', from, opId: message.opId }, message, { kind: 'merge', object: message.object, resolution });
+        const durable = message.durable !== false;
+        if (message.hintFor != null && message.hintFor !== this.name) this.keepHintFor(from, message.opId, { ...message, owner: message.hintFor }, resolution, durable);
+        else this.storeFor({ type: 'replicaWrite', from, opId: message.opId, durable }, message, { kind: 'merge', object: message.object, resolution });
         break;
       }
       case 'hintDeliver': {
@@ -496,21 +516,23 @@ export class KvNode {
           error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
         });
         return;
-      case 'hintDeliver':
-        if (outcome.ok) this.count('hints.received');
-        this.send(continuation.from, {
-          kind: 'hintDeliverReply',
-          opId: continuation.opId,
-          error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
+      case 'hintDeliver': {
+        // The holder deletes its hint on this answer: the copy must be on disk first.
+        const { from, opId } = continuation;
+        if (!outcome.ok) return this.send(from, { kind: 'hintDeliverReply', opId, error: { kind: 'error', ...outcome.error.toJSON() } });
+        this.flushThen((error) => {
+          if (error === undefined) this.count('hints.received');
+          this.send(from, { kind: 'hintDeliverReply', opId, error });
         });
         return;
-      case 'replicaWrite':
-        this.send(continuation.from, {
-          kind: 'replicaWriteReply',
-          opId: continuation.opId,
-          error: outcome.ok ? undefined : { kind: 'error', ...outcome.error.toJSON() },
-        });
+      }
+      case 'replicaWrite': {
+        const { from, opId, durable } = continuation;
+        if (!outcome.ok) return this.send(from, { kind: 'replicaWriteReply', opId, error: { kind: 'error', ...outcome.error.toJSON() } });
+        if (durable) this.flushThen((error) => this.send(from, { kind: 'replicaWriteReply', opId, error }));
+        else this.send(from, { kind: 'replicaWriteReply', opId });
         return;
+      }
       case 'callback':
         continuation.done(outcome);
         return;
@@ -579,9 +601,10 @@ export class KvNode {
     });
   }
 
-  /** A fallback's side of a sloppy write: keep the version as a hint, then acknowledge it. */
-  private keepHintFor(from: string, opId: number, hint: Hint, resolution: BucketProps['resolution']): void {
+  /** A fallback's side of a sloppy write: keep the version as a hint (on disk if `durable`), then acknowledge it. */
+  private keepHintFor(from: string, opId: number, hint: Hint, resolution: BucketProps['resolution'], durable: boolean): void {
     this.storeHint(hint, resolution, (ok, outcome) => {
+      if (ok && durable) return this.flushThen((error) => this.send(from, { kind: 'replicaWriteReply', opId, error }));
       const error = !ok && outcome?.kind === 'failed' ? { kind: 'error' as const, ...outcome.error.toJSON() } : undefined;
       this.send(from, { kind: 'replicaWriteReply', opId, error });
     });
@@ -607,17 +630,16 @@ export class KvNode {
 
   // ---- Tombstone collection ----
 
-  private onMetaWritten(metaId: number): void {
-    const done = this.metaContinuations.get(metaId);
-    assert(done, `meta written for unknown meta id ${metaId}`);
-    this.metaContinuations.delete(metaId);
-    done();
-  }
-
+  /**
+   * The epochs record on disk — and, as a flush covers every earlier write, whatever this node
+   * read or wrote before it, which a fence relies on (tombstones/participant.ts). A failed flush
+   * calls nothing: the round waits for an answer that never comes, and times out.
+   */
   private persistEpochs(done: () => void): void {
-    const metaId = this.nextMetaId++;
-    this.metaContinuations.set(metaId, done);
-    this.effects.push({ type: 'meta', name: tombstoneEpochsMetaName, value: encodeEpochsRecord(this.epochs.record()), metaId });
+    this.effects.push({ type: 'meta', name: tombstoneEpochsMetaName, value: encodeEpochsRecord(this.epochs.record()) });
+    this.flush((ok) => {
+      if (ok) done();
+    });
   }
 
   private onTransferScanned(scanId: number, result: Omit<ScanResult, 'stamp'>): void {
@@ -625,6 +647,39 @@ export class KvNode {
     assert(done, `scan result for unknown scan id ${scanId}`);
     this.scanContinuations.delete(scanId);
     done(result);
+  }
+
+  // ---- Durability (Dynamo §6.1's object buffer) ----
+
+  /**
+   * Before dropping `object`: moves this node's writer past every generation of its own with a dot
+   * in it, recording the new one with a meta write issued before the drop — so the drop is on disk
+   * only if the record is (replica/actor-generation.ts). Puts wait until a flush has it on disk.
+   */
+  private beforeDrop(object: StoredObject): void {
+    const before = this.writer.generation;
+    const generation = this.writer.generationForDrop(object);
+    if (generation !== before) this.effects.push({ type: 'meta', name: actorGenerationMetaName, value: encodeActorGeneration(generation) });
+  }
+
+  /** Calls `done` once every write issued so far is on disk (`ok`), or the disk failed. */
+  private flush(done: (ok: boolean) => void): void {
+    const flushId = this.nextFlushId++;
+    this.flushContinuations.set(flushId, done);
+    this.effects.push({ type: 'flush', flushId });
+  }
+
+  /** As `flush`, for an acknowledgement: `error` is what to answer when the disk failed. */
+  private flushThen(answer: (error: ClientError | undefined) => void): void {
+    this.flush((ok) => answer(ok ? undefined : { kind: 'error', ...new KvorumError('unavailable', `node ${this.name} could not put the write on its disk`).toJSON() }));
+  }
+
+  private onFlushed(flushId: number, ok: boolean): void {
+    const done = this.flushContinuations.get(flushId);
+    assert(done, `flushed for unknown flush id ${flushId}`);
+    this.flushContinuations.delete(flushId);
+    if (!ok) this.count('flushFailures');
+    done(ok);
   }
 
   // ---- Plumbing ----
@@ -680,11 +735,12 @@ export class KvNode {
       persist: (name, value) => node.effects.push({ type: 'meta', name, value }),
       scan: (partition, after, done) => node.scan(partition, after, transferEntriesMax, done),
       store: (target, op, done) => node.storeFor({ type: 'callback', done }, target, op),
+      flush: (done) => node.flush(done),
       resolutionOf: (bucket) => node.config.bucketProps(bucket).resolution,
       replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
       isReachable: (peer) => node.isReachable(peer),
-      generationForDrop: (object) => node.writer.generationForDrop(object),
+      beforeDrop: (object) => node.beforeDrop(object),
       epochOf: (partition) => node.epochs.of(partition),
       abandoned: (partition) => node.epochs.isAbandoned(partition),
     };
@@ -734,8 +790,8 @@ export class KvNode {
       afterHintOps: (done) => node.afterHintOps(done),
       persistEpochs: (done) => node.persistEpochs(done),
       drop: (target, object) => {
-        const actorGeneration = node.writer.generationForDrop(object);
-        node.storeFor({ type: 'none' }, target, { kind: 'dropIfUnchanged', object, actorGeneration, reason: 'tombstone' });
+        node.beforeDrop(object);
+        node.storeFor({ type: 'none' }, target, { kind: 'dropIfUnchanged', object, reason: 'tombstone' });
       },
       scan: (partition, after, entriesMax, done) => node.scan(partition, after, entriesMax, done),
       replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
@@ -784,7 +840,16 @@ export class KvNode {
         node.storeFor(operation ? { type: 'operation', operation } : { type: 'none' }, target, op),
       answer: (requester, result) => node.answer(requester, result),
       count: (metric, by) => node.count(metric, by),
+      get writer() {
+        return { actor: node.writer.actor };
+      },
       storeHint: (hint, resolution) => node.storeHint(hint, resolution, () => {}),
+      flush: (operation, done) =>
+        node.flush((ok) => {
+          if (operation.done) return;
+          done(ok);
+          node.forgetIfDone(operation);
+        }),
       readWithHints: (operation, target, resolution) =>
         node.hints({ kind: 'readKey', target, resolution }, (outcome) => {
           if (operation.done) return;
@@ -830,5 +895,5 @@ export class KvNode {
 function staticMembership(config: NodeConfig): MembershipConfig {
   const self = config.ring.nodes.get(config.name);
   assert(self, `node ${config.name} is not a member of its ring`);
-  return { self, seeds: new Map(), replicasN: config.bucketProps('').n, gossipSeed: config.firstOpId, initialView: viewOfRing(config.ring) };
+  return { self, seeds: new Map(), replicasN: config.bucketProps('').n, gossipSeed: config.firstOpId, initialView: viewOfRing(config.ring), initialViewCurrent: true };
 }

@@ -120,7 +120,7 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'replicaRead':
       return targetProblem(message, partitionCount) ?? optionalBooleanProblem('withHints', message.withHints);
     case 'replicaWrite':
-      return targetProblem(message, partitionCount) ?? epochProblem('stamp', message.stamp) ?? storedObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor);
+      return targetProblem(message, partitionCount) ?? epochProblem('stamp', message.stamp) ?? storedObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor) ?? optionalBooleanProblem('durable', message.durable);
     case 'replicaReadReply':
       return epochProblem('stamp', message.stamp) ?? (message.error != null ? errorProblem(message.error) : objectOrNullProblem(message.object));
     case 'replicaWriteReply':
@@ -130,7 +130,7 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'forwardReply':
       return resultProblem(message.result);
     case 'gossip':
-      return typeof message.senderAddress === 'string' ? viewProblem(message.view) : 'senderAddress must be a string';
+      return typeof message.senderAddress === 'string' ? (optionalBooleanProblem('replyWanted', message.replyWanted) ?? viewProblem(message.view)) : 'senderAddress must be a string';
     case 'transferChunk':
       return transferChunkProblem(message, partitionCount);
     case 'transferAck':

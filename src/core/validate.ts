@@ -4,7 +4,7 @@
  * them again so that the simulator and every runtime share one definition.
  */
 import { KvorumError } from './errors.ts';
-import { limits, type BucketProps } from './limits.ts';
+import { durabilities, limits, type BucketProps } from './limits.ts';
 
 const bucketPattern = /^[A-Za-z0-9_.-]+$/;
 
@@ -71,7 +71,7 @@ export function validateTimeout(timeoutMs: number | undefined, fallbackMs: numbe
 
 export function validateBucketProps(props: Partial<BucketProps>, base: BucketProps): BucketProps {
   const merged = { ...base, ...props };
-  const { n, r, w, resolution, pr, pw } = merged;
+  const { n, r, w, resolution, pr, pw, durability } = merged;
   const fail = (message: string): never => {
     throw new KvorumError('bad_bucket_props', message);
   };
@@ -81,5 +81,6 @@ export function validateBucketProps(props: Partial<BucketProps>, base: BucketPro
   if (resolution !== 'siblings' && resolution !== 'lww') fail(`resolution must be "siblings" or "lww" (got ${String(resolution)})`);
   if (!Number.isInteger(pr) || pr < 0 || pr > r) fail(`pr must be an integer from 0 to r=${r} (got ${pr})`);
   if (!Number.isInteger(pw) || pw < 0 || pw > w) fail(`pw must be an integer from 0 to w=${w} (got ${pw})`);
-  return { n, r, w, resolution, pr, pw };
+  if (!durabilities.includes(durability)) fail(`durability must be one of ${durabilities.map((d) => `"${d}"`).join(', ')} (got ${String(durability)})`);
+  return { n, r, w, resolution, pr, pw, durability };
 }

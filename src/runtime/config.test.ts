@@ -29,7 +29,7 @@ describe('node settings', () => {
     assert.equal(settings.dataDir, '/tmp/kvorum-n1');
     assert.equal(settings.cluster.partitionCount, 64);
     assert.deepEqual(settings.cluster.requestLimits, { keyBytesMax: 1024, valueBytesMax: 1024 * 1024 });
-    assert.deepEqual(bucketPropsOf(settings.cluster)('anything'), { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0 });
+    assert.deepEqual(bucketPropsOf(settings.cluster)('anything'), { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' });
   });
 
   test('a config file lists members, per-bucket quorums and a default bucket; flags pick the node', () => {
@@ -45,8 +45,8 @@ describe('node settings', () => {
     assert.equal(settings.cluster.nodes.length, 2);
     assert.equal(settings.dataDir, join(path, '..', 'data/a'));
     const props = bucketPropsOf(settings.cluster);
-    assert.deepEqual(props('carts'), { n: 2, r: 1, w: 2, resolution: 'siblings', pr: 0, pw: 0 });
-    assert.deepEqual(props('other'), { n: 2, r: 1, w: 1, resolution: 'siblings', pr: 0, pw: 0 });
+    assert.deepEqual(props('carts'), { n: 2, r: 1, w: 2, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' });
+    assert.deepEqual(props('other'), { n: 2, r: 1, w: 1, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' });
   });
 
   test('KVORUM_* variables fill flags that were not given', () => {

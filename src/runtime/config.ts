@@ -41,6 +41,12 @@ export interface ClusterSettings {
    * core/antientropy/). Config field `antiEntropyExchangeIntervalMs`; tests shorten it.
    */
   readonly antiEntropyExchangeIntervalMs: number;
+  /**
+   * How long a write may wait in a node's object buffer before its writer commits it to disk
+   * (Dynamo §6.1; storage/write-buffer.ts): what a crash can cost writes acknowledged from the
+   * buffer (docs/durability.md). Config field `flushIntervalMs`.
+   */
+  readonly flushIntervalMs: number;
 }
 
 export interface NodeSettings {
@@ -309,6 +315,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     raw.antiEntropyExchangeIntervalMs ?? defaultAntiEntropySettings.exchangeIntervalMs,
     antiEntropyExchangeIntervalMsMax,
   );
+  const flushIntervalMs = positiveInteger('flushIntervalMs', raw.flushIntervalMs ?? limits.flushIntervalMsDefault, limits.flushIntervalMsMax);
   const { buckets, defaultBucket } = parseBuckets(raw.buckets, defaultBucketProps);
 
   if (raw.seeds !== undefined && !Array.isArray(raw.seeds)) bad('seeds', 'expected an array of "name=host:port"');
@@ -337,6 +344,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
       requestTimeoutMs,
       requestLimits: { keyBytesMax, valueBytesMax },
       antiEntropyExchangeIntervalMs,
+      flushIntervalMs,
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
- * Carries out the core's hint ops (core/handoff/hint-op.ts) on a real StorageEngine. A key's
+ * Carries out the core's hint ops (core/handoff/hint-op.ts) on the node's write buffer. A key's
  * hint record lives under hintKey(partition, bucket, key) in the hints namespace, apart from
  * owned data (storage/keys.ts), as msgpack [[owner, encoded object], …]. Ops on one key's record
- * run under a per-key lock, as store ops do, so two read-merge-writes never interleave.
+ * are synchronous, as store ops are (store-executor.ts), so two read-merge-writes never
+ * interleave; only the scans of the whole namespace wait (for the buffer's commit).
  */
 import { Packr } from 'msgpackr';
 import { assert, unreachable } from '../core/assert.ts';
@@ -10,9 +11,8 @@ import { KvorumError } from '../core/errors.ts';
 import { deleteHint, hintsOf, objectWithHints, storeHint, type Hint, type HintOp, type HintOutcome, type HintRecord, type HintTarget } from '../core/handoff/hint-op.ts';
 import { decodeObject, encodeObject } from '../core/version/codec.ts';
 import type { Resolution } from '../core/version/types.ts';
-import type { StorageEngine } from '../storage/engine.ts';
-import { KeyedSerializer } from '../storage/keyed-lock.ts';
 import { dataKey, decodeHintKey, hintKey, hintsRange } from '../storage/keys.ts';
+import type { WriteBuffer } from '../storage/write-buffer.ts';
 
 const packr = new Packr({ useRecords: false });
 
@@ -27,48 +27,44 @@ function decodeRecord(bytes: Uint8Array): HintRecord {
 }
 
 export class HintExecutor {
-  private readonly serializer = new KeyedSerializer();
+  constructor(private readonly buffer: WriteBuffer) {}
 
-  constructor(private readonly engine: StorageEngine) {}
-
-  async run(op: HintOp): Promise<HintOutcome> {
+  /** The outcome at once, or — for the scans of the whole namespace — later. */
+  run(op: HintOp): HintOutcome | Promise<HintOutcome> {
     try {
       switch (op.kind) {
         case 'store':
-          return await this.change(op.hint, (record) => storeHint(record, op.hint, op.resolution));
+          return this.change(op.hint, (record) => storeHint(record, op.hint, op.resolution));
         case 'delete':
-          return await this.change(op.hint, (record) => deleteHint(record, op.hint));
+          return this.change(op.hint, (record) => deleteHint(record, op.hint));
         case 'readKey':
-          return await this.readKey(op.target, op.resolution);
+          return this.readKey(op.target, op.resolution);
         case 'scan':
-          return await this.scan(op.after, op.limit);
+          return this.scan(op.after, op.limit).catch(failed);
         case 'count':
-          return await this.count();
+          return this.count().catch(failed);
         case 'holds':
-          return { kind: 'holds', held: (await this.engine.get(hintKey(op.target.partition, op.target.bucket, op.target.key))) !== undefined };
+          return { kind: 'holds', held: this.buffer.get(hintKey(op.target.partition, op.target.bucket, op.target.key)) !== undefined };
         default:
           return unreachable(op, 'hint op');
       }
     } catch (error) {
-      const wrapped = error instanceof KvorumError ? error : new KvorumError('internal', `hint storage failed: ${(error as Error).message}`);
-      return { kind: 'failed', error: wrapped };
+      return failed(error);
     }
   }
 
-  private async change(target: HintTarget, apply: (record: HintRecord | null) => { outcome: HintOutcome; write?: HintRecord | null | undefined }): Promise<HintOutcome> {
+  private change(target: HintTarget, apply: (record: HintRecord | null) => { outcome: HintOutcome; write?: HintRecord | null | undefined }): HintOutcome {
     const key = hintKey(target.partition, target.bucket, target.key);
-    return this.serializer.run(lockName(key), async () => {
-      const bytes = await this.engine.get(key);
-      const { outcome, write } = apply(bytes === undefined ? null : decodeRecord(bytes));
-      if (write === null) await this.engine.delete(key);
-      else if (write !== undefined) await this.engine.put(key, encodeRecord(write));
-      return outcome;
-    });
+    const bytes = this.buffer.get(key);
+    const { outcome, write } = apply(bytes === undefined ? null : decodeRecord(bytes));
+    if (write === null) this.buffer.write([{ type: 'delete', key }]);
+    else if (write !== undefined) this.buffer.write([{ type: 'put', key, value: encodeRecord(write) }]);
+    return outcome;
   }
 
-  private async readKey(target: HintTarget, resolution: Resolution): Promise<HintOutcome> {
-    const key = hintKey(target.partition, target.bucket, target.key);
-    const [owned, hints] = await Promise.all([this.engine.get(dataKey(target.partition, target.bucket, target.key)), this.engine.get(key)]);
+  private readKey(target: HintTarget, resolution: Resolution): HintOutcome {
+    const owned = this.buffer.get(dataKey(target.partition, target.bucket, target.key));
+    const hints = this.buffer.get(hintKey(target.partition, target.bucket, target.key));
     const object = objectWithHints(owned === undefined ? null : decodeObject(owned), hints === undefined ? null : decodeRecord(hints), resolution);
     return { kind: 'read', object };
   }
@@ -77,7 +73,7 @@ export class HintExecutor {
     const range = hintsRange(after === null ? undefined : hintKey(after.partition, after.bucket, after.key));
     const hints: Hint[] = [];
     let last: HintTarget | null = null;
-    for await (const entry of this.engine.scan({ ...range, limit })) {
+    for await (const entry of this.buffer.scan({ ...range, limit })) {
       last = decodeHintKey(entry.key);
       hints.push(...hintsOf(last, decodeRecord(entry.value)));
     }
@@ -86,11 +82,12 @@ export class HintExecutor {
 
   private async count(): Promise<HintOutcome> {
     let count = 0;
-    for await (const entry of this.engine.scan(hintsRange())) count += decodeRecord(entry.value).size;
+    for await (const entry of this.buffer.scan(hintsRange())) count += decodeRecord(entry.value).size;
     return { kind: 'counted', count };
   }
 }
 
-function lockName(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+function failed(error: unknown): HintOutcome {
+  const wrapped = error instanceof KvorumError ? error : new KvorumError('internal', `hint storage failed: ${(error as Error).message}`);
+  return { kind: 'failed', error: wrapped };
 }

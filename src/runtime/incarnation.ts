@@ -11,12 +11,13 @@ import { metaKey } from '../storage/keys.ts';
 
 const incarnationKey = metaKey('incarnation');
 
-export async function loadOrCreateIncarnation(engine: StorageEngine): Promise<string> {
-  const stored = await engine.get(incarnationKey);
-  if (stored && stored.byteLength > 0) return Buffer.from(stored).toString('utf8');
+/** The data directory's incarnation; `created` when this call made it (a new disk). */
+export async function loadOrCreateIncarnation(engine: StorageEngine): Promise<{ incarnation: string; created: boolean }> {
+  const stored = engine.get(incarnationKey);
+  if (stored && stored.byteLength > 0) return { incarnation: Buffer.from(stored).toString('utf8'), created: false };
   const incarnation = randomBytes(4).toString('hex');
   await engine.put(incarnationKey, Buffer.from(incarnation, 'utf8'));
-  return incarnation;
+  return { incarnation, created: true };
 }
 
 export function actorOf(nodeName: string, incarnation: string): string {

@@ -1,7 +1,12 @@
 /**
  * The real runtime of one node (DESIGN §3): it drives the pure KvNode with the wall clock, TCP
- * between nodes, LMDB on disk and an HTTP API. Everything it opens, `close()` closes, so a test
- * can start and stop whole clusters in one process.
+ * between nodes, LMDB on disk behind an object buffer (storage/write-buffer.ts, Dynamo §6.1) and
+ * an HTTP API. Everything it opens, `close()` closes, so a test can start and stop whole
+ * clusters in one process.
+ *
+ * Inputs are stepped one at a time, from a queue: store and hint ops run synchronously against
+ * the buffer, and their outcomes join the queue behind the input whose effects asked for them —
+ * no promise per op, and the node is never re-entered while it steps.
  */
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -23,10 +28,12 @@ import { openStorage } from '../storage/open.ts';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { partitionSizes, scanForTransfer, type PartitionSize } from './partition-scan.ts';
 import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
-import { actorGenerationMetaName, decodeActorGeneration } from '../core/replica/actor-generation.ts';
+import { actorGenerationMetaName, cleanStopMetaName, decodeActorGeneration, encodeActorGeneration, generationAtStart } from '../core/replica/actor-generation.ts';
 import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/epochs.ts';
 import { HintExecutor } from './hint-executor.ts';
 import { StoreExecutor } from './store-executor.ts';
+import { WriteBuffer } from '../storage/write-buffer.ts';
+import { limits } from '../core/limits.ts';
 import { Transport } from './transport/transport.ts';
 
 /** How often deadlines are checked. Request deadlines are accurate to about this. */
@@ -46,32 +53,36 @@ export class NodeRuntime {
   private nextRequestId = 1;
   private lastNowMs = 0;
   private readonly hintExecutor: HintExecutor;
+  private readonly executor: StoreExecutor;
+  /** Inputs waiting for the node; drained by whoever finds the node idle (`run`). */
+  private readonly inputs: NodeInput[] = [];
+  private stepping = false;
   private peerMessagesRefused = 0;
+  private sendsRefused = 0;
   private closed = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private addressesVersion = 0;
-  /** Meta writes in the order the node issued them (the last view written wins). */
-  private metaWrites: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly settings: NodeSettings,
     readonly node: KvNode,
     readonly actor: string,
     private readonly engine: StorageEngine,
-    private readonly executor: StoreExecutor,
+    private readonly buffer: WriteBuffer,
     private transport: Transport | undefined,
     private readonly logger: Logger,
   ) {
-    this.hintExecutor = new HintExecutor(engine);
+    this.executor = new StoreExecutor(buffer);
+    this.hintExecutor = new HintExecutor(buffer);
   }
 
   static async start(settings: NodeSettings, logger: Logger): Promise<NodeRuntime> {
     if (settings.storage === 'lmdb') mkdirSync(settings.dataDir, { recursive: true });
     const engine = await openStorage({ kind: settings.storage, path: settings.dataDir });
-    const incarnation = await loadOrCreateIncarnation(engine);
+    const { incarnation, created } = await loadOrCreateIncarnation(engine);
     const actor = actorOf(settings.name, incarnation);
-    const actorGeneration = decodeActorGeneration(await engine.get(metaKey(actorGenerationMetaName)));
-    const tombstoneEpochs = decodeEpochsRecord(await engine.get(metaKey(tombstoneEpochsMetaName)));
+    const actorGeneration = await startGeneration(engine, created, logger);
+    const tombstoneEpochs = decodeEpochsRecord(engine.get(metaKey(tombstoneEpochsMetaName)));
     const { cluster } = settings;
     const persisted = await loadMembership(engine);
     const self = cluster.nodes.find((node) => node.name === settings.name)!;
@@ -92,7 +103,12 @@ export class NodeRuntime {
       antiEntropy: { exchangeIntervalMs: cluster.antiEntropyExchangeIntervalMs },
       membership: { self, seeds: settings.seeds, replicasN, gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
     });
-    const runtime = new NodeRuntime(settings, node, actor, engine, new StoreExecutor(engine, actorGeneration), undefined, logger);
+    const buffer = new WriteBuffer(engine, {
+      flushIntervalMs: cluster.flushIntervalMs,
+      bytesMax: limits.writeBufferBytesMax,
+      onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
+    });
+    const runtime = new NodeRuntime(settings, node, actor, engine, buffer, undefined, logger);
     try {
       await runtime.startTransport();
     } catch (error) {
@@ -111,14 +127,18 @@ export class NodeRuntime {
   /** Runs an operator command against membership; its effects (gossip, persisting) are carried out. */
   command<T>(run: (membership: Membership) => T): T {
     if (this.closed) throw new KvorumError('unavailable', `node ${this.settings.name} is shutting down`);
-    const { result, effects } = this.node.command(this.now(), run);
-    this.performAll(effects);
-    return result;
+    let result: T | undefined;
+    this.run(() => {
+      const commanded = this.node.command(this.now(), run);
+      result = commanded.result;
+      return commanded.effects;
+    });
+    return result as T;
   }
 
   /** Keys and bytes per partition on this node's disk (plans report them). */
   partitionSizes(): Promise<PartitionSize[]> {
-    return partitionSizes(this.engine);
+    return partitionSizes(this.buffer);
   }
 
   /** Coordinates one client request; resolves with its result (errors are results, not throws). */
@@ -144,6 +164,12 @@ export class NodeRuntime {
     metrics.set('inflight', this.node.inflightCount);
     metrics.set('pendingClientRequests', this.pending.size);
     metrics.set('peerMessagesRefused', this.peerMessagesRefused);
+    metrics.set('peerSendsRefused', this.sendsRefused);
+    // The object buffer: writes waiting for a commit, and commits made (writes per commit = group size).
+    metrics.set('buffer.pendingWrites', this.buffer.pendingCount);
+    metrics.set('buffer.pendingBytes', this.buffer.pendingBytesCount);
+    metrics.set('buffer.commits', this.buffer.commits);
+    metrics.set('buffer.writesCommitted', this.buffer.writesCommitted);
     metrics.set('hints.pending', this.node.hintsPendingCount);
     // Whether this node knows the partition epochs (until then it refuses replicas' writes).
     metrics.set('tombstones.epochsKnown', this.node.epochs.known ? 1 : 0);
@@ -162,9 +188,13 @@ export class NodeRuntime {
       resolve({ kind: 'error', code: 'unavailable', message: `node ${this.settings.name} shut down before answering` });
     }
     this.pending.clear();
-    // Let store ops already started finish before the engine goes away.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await this.metaWrites;
+    // Everything buffered goes to disk; then the mark that says so (generationAtStart).
+    try {
+      await this.buffer.close();
+      await this.engine.put(metaKey(cleanStopMetaName), Uint8Array.of(1));
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not commit buffered writes while stopping; the node will start as a new writer');
+    }
     await this.engine.close();
     this.logger.info({ node: this.settings.name }, 'node stopped');
   }
@@ -212,7 +242,39 @@ export class NodeRuntime {
 
   private input(input: NodeInput): void {
     if (this.closed) return;
-    this.performAll(this.node.step(this.now(), input));
+    this.inputs.push(input);
+    if (!this.stepping) this.run(null);
+  }
+
+  /**
+   * Performs `first`'s effects (if given), then steps every queued input in order, until none is
+   * left. Effects that complete at once (store and hint ops) queue their outcome as an input.
+   */
+  private run(first: (() => readonly Effect[]) | null): void {
+    this.stepping = true;
+    try {
+      if (first !== null) this.performAll(first());
+      for (let input = this.inputs.shift(); input !== undefined; input = this.inputs.shift()) {
+        if (this.closed) break;
+        this.performAll(this.node.step(this.now(), input));
+      }
+    } finally {
+      this.stepping = false;
+    }
+  }
+
+  /**
+   * Sends through the transport. A message it refuses at once (larger than a frame) is a failed
+   * delivery for the node, never a throw out of the step that made it.
+   */
+  private send(to: string, message: PeerMessage): void {
+    try {
+      this.transport?.send(to, message);
+    } catch (error) {
+      this.sendsRefused++;
+      this.logger.warn({ err: error, to, kind: message.kind }, 'a message could not be sent');
+      this.inputs.push({ type: 'deliveryFailed', to, message });
+    }
   }
 
   private performAll(effects: readonly Effect[]): void {
@@ -227,7 +289,7 @@ export class NodeRuntime {
   private perform(effect: Effect): void {
     switch (effect.type) {
       case 'send':
-        this.transport?.send(effect.to, effect.message);
+        this.send(effect.to, effect.message);
         return;
       case 'reply': {
         const resolve = this.pending.get(effect.requestId);
@@ -236,29 +298,28 @@ export class NodeRuntime {
         return;
       }
       case 'store':
-        void this.executor.run(effect, effect.op).then((outcome) => {
-          if (!this.closed) this.input({ type: 'stored', storeId: effect.storeId, outcome });
-        });
+        this.inputs.push({ type: 'stored', storeId: effect.storeId, outcome: this.executor.run(effect, effect.op) });
         return;
-      case 'meta': {
-        const key = metaKey(effect.name);
-        const { metaId } = effect;
-        this.metaWrites = this.metaWrites
-          .then(async () => {
-            await this.engine.put(key, effect.value);
-            // Only once it is on disk: a node answers a collection round's fence after this.
-            if (metaId !== undefined && !this.closed) this.input({ type: 'metaWritten', metaId });
-          })
-          .catch((error: unknown) => this.logger.error({ err: error, meta: effect.name }, 'could not persist a meta record'));
+      case 'meta':
+        this.buffer.write([{ type: 'put', key: metaKey(effect.name), value: effect.value }]);
+        return;
+      case 'flush': {
+        const { flushId } = effect;
+        this.buffer.flushed().then(
+          () => this.input({ type: 'flushed', flushId, ok: true }),
+          () => this.input({ type: 'flushed', flushId, ok: false }),
+        );
         return;
       }
-      case 'hints':
-        void this.hintExecutor.run(effect.op).then((outcome) => {
-          if (!this.closed) this.input({ type: 'hintsDone', hintsId: effect.hintsId, outcome });
-        });
+      case 'hints': {
+        const { hintsId } = effect;
+        const outcome = this.hintExecutor.run(effect.op);
+        if (outcome instanceof Promise) void outcome.then((done) => this.input({ type: 'hintsDone', hintsId, outcome: done }));
+        else this.inputs.push({ type: 'hintsDone', hintsId, outcome });
         return;
+      }
       case 'transferScan':
-        void scanForTransfer(this.engine, effect).then(
+        void scanForTransfer(this.buffer, effect).then(
           (result) => this.input({ type: 'transferScanned', scanId: effect.scanId, ...result }),
           (error: unknown) => {
             this.logger.error({ err: error, partition: effect.partition }, 'transfer scan failed; retrying');
@@ -274,6 +335,22 @@ export class NodeRuntime {
 }
 
 async function loadMembership(engine: StorageEngine): Promise<PersistedMembership | undefined> {
-  const bytes = await engine.get(metaKey(membershipMetaName));
+  const bytes = engine.get(metaKey(membershipMetaName));
   return bytes === undefined ? undefined : decodeMembership(bytes);
+}
+
+/**
+ * The actor generation to run under (generationAtStart): a node that crashed becomes a new
+ * writer. The generation and the removal of the clean-stop mark are on disk before it serves.
+ */
+async function startGeneration(engine: StorageEngine, fresh: boolean, logger: Logger): Promise<number> {
+  const recorded = decodeActorGeneration(engine.get(metaKey(actorGenerationMetaName)));
+  const stoppedCleanly = engine.get(metaKey(cleanStopMetaName)) !== undefined;
+  const generation = generationAtStart(recorded, stoppedCleanly, fresh);
+  if (generation !== recorded) logger.warn({ generation }, 'the node did not stop cleanly: it writes as a new actor generation');
+  await engine.batch([
+    { type: 'put', key: metaKey(actorGenerationMetaName), value: encodeActorGeneration(generation) },
+    { type: 'delete', key: metaKey(cleanStopMetaName) },
+  ]);
+  return generation;
 }

@@ -7,17 +7,17 @@ import type { Effect } from '../core/effects.ts';
 import type { TransferEntry } from '../core/messages.ts';
 import { decodeObject } from '../core/version/codec.ts';
 import { immediateSuccessor } from '../storage/bytes.ts';
-import type { StorageEngine } from '../storage/engine.ts';
+import type { WriteBuffer } from '../storage/write-buffer.ts';
 import { dataKey, decodeDataKey, keyNamespace, partitionRange } from '../storage/keys.ts';
 
 type TransferScan = Extract<Effect, { type: 'transferScan' }>;
 
-export async function scanForTransfer(engine: StorageEngine, scan: TransferScan): Promise<{ entries: TransferEntry[]; exhausted: boolean }> {
+export async function scanForTransfer(buffer: WriteBuffer, scan: TransferScan): Promise<{ entries: TransferEntry[]; exhausted: boolean }> {
   const range = partitionRange(scan.partition);
   const gte = scan.after === null ? range.gte : immediateSuccessor(dataKey(scan.partition, scan.after.bucket, scan.after.key));
   const entries: TransferEntry[] = [];
   let bytes = 0;
-  for await (const entry of engine.scan({ gte, lt: range.lt, limit: scan.entriesMax })) {
+  for await (const entry of buffer.scan({ gte, lt: range.lt, limit: scan.entriesMax })) {
     const { bucket, key } = decodeDataKey(entry.key);
     entries.push({ bucket, key, object: decodeObject(entry.value) });
     bytes += entry.value.byteLength;
@@ -33,10 +33,10 @@ export interface PartitionSize {
 }
 
 /** Keys and stored bytes of every partition this node holds (a full scan: for plans, not hot paths). */
-export async function partitionSizes(engine: StorageEngine): Promise<PartitionSize[]> {
+export async function partitionSizes(buffer: WriteBuffer): Promise<PartitionSize[]> {
   const sizes = new Map<number, { keys: number; bytes: number }>();
   const all = { gte: Uint8Array.of(keyNamespace.data), lt: Uint8Array.of(keyNamespace.data + 1) };
-  for await (const entry of engine.scan(all)) {
+  for await (const entry of buffer.scan(all)) {
     const partition = (entry.key[1]! << 8) | entry.key[2]!;
     const size = sizes.get(partition) ?? { keys: 0, bytes: 0 };
     size.keys++;

@@ -1,20 +1,17 @@
 /**
- * Carries out the core's store effects on a real StorageEngine: read the key's object, apply the
- * pure store op, write the result back if it changed (or delete it, when the op drops it) —
- * under a per-key lock, so that two read-merge-writes of one key never interleave (which would
- * drop a sibling). Drops and the first write of a new actor generation also record that
- * generation, in the same atomic batch (core/replica/actor-generation.ts).
+ * Carries out the core's store effects on the node's write buffer (storage/write-buffer.ts, the
+ * object buffer of Dynamo §6.1): read the key's object, apply the pure store op, write the result
+ * back if it changed (or delete it, when the op drops it). All of it is synchronous — the buffer
+ * reads and writes memory, and LMDB reads a memory map — so two read-merge-writes of one key can
+ * never interleave and drop a sibling, without a lock. Durability is the node's to ask for, with
+ * a flush (core/effects.ts).
  */
 import { KvorumError } from '../core/errors.ts';
 import { applyStoreOp, type StoreOp, type StoreOutcome } from '../core/replica/store-op.ts';
 import { decodeObject, encodeObject } from '../core/version/codec.ts';
-import type { StoredObject } from '../core/version/types.ts';
-import type { StorageEngine, WriteOp } from '../storage/engine.ts';
-import { KeyedSerializer } from '../storage/keyed-lock.ts';
-import { dataKey, metaKey } from '../storage/keys.ts';
-import { actorGenerationMetaName, encodeActorGeneration } from '../core/replica/actor-generation.ts';
-
-const actorGenerationKey = metaKey(actorGenerationMetaName);
+import type { WriteOp } from '../storage/engine.ts';
+import { dataKey } from '../storage/keys.ts';
+import type { WriteBuffer } from '../storage/write-buffer.ts';
 
 export interface StoreTargetKey {
   readonly partition: number;
@@ -23,51 +20,21 @@ export interface StoreTargetKey {
 }
 
 export class StoreExecutor {
-  private readonly serializer = new KeyedSerializer();
-  /** The highest actor generation written to disk (lmdb-js commits batches in issue order). */
-  private actorGenerationWritten: number;
+  constructor(private readonly buffer: WriteBuffer) {}
 
-  /** `actorGeneration`: what the disk records at start. */
-  constructor(
-    private readonly engine: StorageEngine,
-    actorGeneration = 0,
-  ) {
-    this.actorGenerationWritten = actorGeneration;
-  }
-
-  async run(target: StoreTargetKey, op: StoreOp): Promise<StoreOutcome> {
-    const key = dataKey(target.partition, target.bucket, target.key);
-    const lockName = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+  run(target: StoreTargetKey, op: StoreOp): StoreOutcome {
     try {
-      return await this.serializer.run(lockName, async () => {
-        const bytes = await this.engine.get(key);
-        const stored: StoredObject | null = bytes ? decodeObject(bytes) : null;
-        const result = applyStoreOp(stored, op);
-        const change: WriteOp | undefined = result.drop
-          ? { type: 'delete', key }
-          : result.write
-            ? { type: 'put', key, value: encodeObject(result.write) }
-            : undefined;
-        if (change === undefined) return result.outcome;
-        // The first change under a higher actor generation records it in the same atomic batch:
-        // a dot or a drop on disk implies its generation is. Batches commit in issue order, so a
-        // later change under a generation already recorded needs nothing more.
-        const generation = op.kind === 'coordinate' || op.kind === 'dropIfUnchanged' ? op.actorGeneration : 0;
-        if (generation > this.actorGenerationWritten) {
-          // Raised before the await, so that a batch of a lower generation issued meanwhile does not
-          // record it after ours; lowered again if ours failed and nothing higher was issued since.
-          const before = this.actorGenerationWritten;
-          this.actorGenerationWritten = generation;
-          try {
-            await this.engine.batch([change, { type: 'put', key: actorGenerationKey, value: encodeActorGeneration(generation) }]);
-          } catch (error) {
-            if (this.actorGenerationWritten === generation) this.actorGenerationWritten = before;
-            throw error;
-          }
-        } else if (change.type === 'delete') await this.engine.delete(key);
-        else await this.engine.put(key, change.value);
-        return result.outcome;
-      });
+      const key = dataKey(target.partition, target.bucket, target.key);
+      const bytes = this.buffer.get(key);
+      const stored = bytes === undefined ? null : decodeObject(bytes);
+      const result = applyStoreOp(stored, op);
+      const change: WriteOp | undefined = result.drop
+        ? { type: 'delete', key }
+        : result.write
+          ? { type: 'put', key, value: encodeObject(result.write) }
+          : undefined;
+      if (change !== undefined) this.buffer.write([change]);
+      return result.outcome;
     } catch (error) {
       const wrapped = error instanceof KvorumError ? error : new KvorumError('internal', `storage failed: ${(error as Error).message}`);
       return { ok: false, error: wrapped };

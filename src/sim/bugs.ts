@@ -78,7 +78,7 @@ export function storeOpApplier(bugs: SimBugs): ApplyStoreOp {
 
 function coordinateUnderFirstActor(stored: StoredObject | null, op: StoreOp): StoreOpResult {
   if (op.kind !== 'coordinate') return applyStoreOp(stored, op);
-  return applyStoreOp(stored, { ...op, actor: op.actor.replace(/~\d+$/, ''), actorGeneration: 0 });
+  return applyStoreOp(stored, { ...op, actor: op.actor.replace(/~\d+$/, '') });
 }
 
 function mergeDroppingConcurrent(stored: StoredObject | null, op: StoreOp): StoreOpResult {

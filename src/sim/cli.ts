@@ -7,11 +7,13 @@
  *            --faults crash,wipe,flap,partition,clog,drop,duplicate,latency,slowDisk
  *            --bug ackBeforeStore|dropConcurrentSibling|skipReadRepair|reuseIncarnation|skipTreeUpdateOnMerge|noActorGenerations|noEpochFence (repeatable)
  *            --converge-by antiEntropy|readRepair (how the liveness phase converges; default antiEntropy)
+ *            --durability sync|one|buffered (the bucket's; default one: docs/durability.md)
  *            --history (with --seed: print the whole history)
  *
  * Exits 1 when any seed fails.
  */
 import { parseArgs } from 'node:util';
+import { durabilities, type Durability } from '../core/limits.ts';
 import { bugNames, type BugName, type SimBugs } from './bugs.ts';
 import { describeFault, faultKinds, type FaultKind } from './faults.ts';
 import { describeEntry } from './report.ts';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     'faults-max': { type: 'string' },
     'wipes-max': { type: 'string' },
     'converge-by': { type: 'string' },
+    durability: { type: 'string' },
     faults: { type: 'string' },
     bug: { type: 'string', multiple: true, default: [] },
     history: { type: 'boolean', default: false },
@@ -62,6 +65,11 @@ function parseConvergeBy(text: string | undefined): RunOptions['convergeBy'] | u
   return fail(`--converge-by must be antiEntropy or readRepair, got ${JSON.stringify(text)}`);
 }
 
+function parseDurability(text: string | undefined): Durability | undefined {
+  if (text === undefined || (durabilities as readonly string[]).includes(text)) return text as Durability | undefined;
+  return fail(`--durability must be one of ${durabilities.join(', ')}, got ${JSON.stringify(text)}`);
+}
+
 function parseBugs(names: readonly string[]): SimBugs {
   const bugs: Partial<Record<BugName, boolean>> = {};
   for (const name of names) {
@@ -82,6 +90,7 @@ function runOptions(): Omit<Partial<RunOptions>, 'seed'> {
     wipesMax: integer('wipes-max', values['wipes-max']),
     faultKinds: parseFaults(values.faults),
     convergeBy: parseConvergeBy(values['converge-by']),
+    durability: parseDurability(values.durability),
     bugs: parseBugs(values.bug ?? []),
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
@@ -128,7 +137,7 @@ function runMany(count: number, from: number): void {
 
 if (values.help || (values.seed === undefined && values.seeds === undefined)) {
   console.log('usage: npm run sim -- --seed S | --seeds COUNT [--from F] [--nodes N] [--partitions Q] [--clients C] [--keys K] [--duration-ms MS]');
-  console.log('       [--faults-max F] [--wipes-max W] [--faults kind,…] [--bug name …] [--converge-by antiEntropy|readRepair] [--history]');
+  console.log('       [--faults-max F] [--wipes-max W] [--faults kind,…] [--bug name …] [--converge-by antiEntropy|readRepair] [--durability sync|one|buffered] [--history]');
   console.log(`fault kinds: ${faultKinds.join(', ')}`);
   console.log(`bugs: ${bugNames.join(', ')}`);
 } else if (values.seed !== undefined) {

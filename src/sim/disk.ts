@@ -1,24 +1,26 @@
 /**
- * A node's simulated disk: its stored objects in a Map, and store ops carried out the way the
- * real runtime does (src/runtime/store-executor.ts): read the key's object, apply the pure store
- * op, write the result back, report the outcome — one op per key at a time, in the order they
- * were issued, each taking a random disk latency.
+ * A node's simulated disk, with the object buffer of the real runtime (storage/write-buffer.ts,
+ * Dynamo §6.1): a store op is applied the moment it is issued — read the key's object, apply the
+ * pure store op, write the result back, as src/runtime/store-executor.ts does — and its outcome
+ * is handed back at once (the world feeds it to the node right after the step that issued it, as
+ * the runtime's input queue does). What it wrote is visible at once but reaches the disk only
+ * with a flush: one at a time, each taking a random disk latency, started by a barrier the node
+ * asks for (`flush`) or by the writer `flushIntervalMs` after the oldest unflushed write. So
+ * disk latency — and a slow-disk fault — delays what waits for a flush, and scans.
  *
- * A crash keeps the data but not the ops in flight: for each key, a random prefix of its queued
- * ops reaches the disk (per-key order holds, as with a real engine) and the rest never happen;
- * none of them reports back, because the node that asked is gone. A wipe loses everything,
- * including the incarnation, so the node comes back as a new writer (src/runtime/incarnation.ts).
+ * A crash loses what no flush has committed (a flush in flight lands or not, at random) — meta
+ * records and hints too — and reports nothing. A wipe loses everything, including the
+ * incarnation, so the node comes back as a new writer (src/runtime/incarnation.ts).
  */
 import { assert, unreachable } from '../core/assert.ts';
 import { deleteHint, hintsOf, objectWithHints, storeHint, type HintOp, type HintOutcome, type HintRecord, type HintRecordChange, type HintTarget } from '../core/handoff/hint-op.ts';
 import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
-import { actorGenerationMetaName, decodeActorGeneration, encodeActorGeneration } from '../core/replica/actor-generation.ts';
 import { storedObjectProblem } from '../core/version/stored-object.ts';
 import { covers } from '../core/version/causal-context.ts';
 import type { Dot, StoredObject } from '../core/version/types.ts';
 import type { TransferEntry } from '../core/messages.ts';
-import type { EventQueue } from './event-queue.ts';
+import { microsPerMs, type EventQueue } from './event-queue.ts';
 import type { Prng } from './prng.ts';
 
 export type StoreEffect = Extract<Effect, { type: 'store' }>;
@@ -28,26 +30,45 @@ export type ApplyStoreOp = (stored: StoredObject | null, op: StoreOp) => StoreOp
 export interface DiskConfig {
   readonly latencyUsMin: number;
   readonly latencyUsMeanExtra: number;
+  /** The writer commits unflushed writes this long after the oldest of them (limits.flushIntervalMsDefault). */
+  readonly flushIntervalMs: number;
 }
 
-export const defaultDiskConfig: DiskConfig = { latencyUsMin: 50, latencyUsMeanExtra: 400 };
+export const defaultDiskConfig: DiskConfig = { latencyUsMin: 50, latencyUsMeanExtra: 400, flushIntervalMs: 100 };
 
-/** One store op that reached the disk, for the oracle (checkers look at the disks from outside). */
+/** One store op applied (visible; on disk once flushed), for the oracle (checkers look at the disks from outside). */
 export interface DiskWrite {
   readonly node: string;
   readonly effect: StoreEffect;
   readonly before: StoredObject | null;
   readonly after: StoredObject | null;
   readonly outcome: StoreOutcome;
-  /** Applied while the node crashed: nobody learns the outcome. */
-  readonly duringCrash: boolean;
 }
 
-export type DiskObserver = (write: DiskWrite) => void;
+/**
+ * What a crash took from a key on this node: its object and hints as reads saw them, and what
+ * was on disk. A version is lost here if the former covered its dot and the latter does not.
+ */
+export interface CrashLoss {
+  readonly node: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly visible: readonly StoredObject[];
+  readonly durable: readonly StoredObject[];
+}
 
-interface PendingOp {
-  readonly effect: StoreEffect;
-  readonly done: (outcome: StoreOutcome) => void;
+export interface DiskObserver {
+  onWrite(write: DiskWrite): void;
+  onCrashLoss(loss: CrashLoss): void;
+}
+
+const silentObserver: DiskObserver = { onWrite() {}, onCrashLoss() {} };
+
+/** What one flush commits: the visible value (null: removed) of every key written since the last. */
+interface FlushSnapshot {
+  readonly objects: Map<string, StoredObject | null>;
+  readonly hints: Map<string, HintRecord | null>;
+  readonly meta: Map<string, Uint8Array>;
 }
 
 export function storeKey(partition: number, bucket: string, key: string): string {
@@ -60,16 +81,30 @@ function targetOf(storeKeyText: string): HintTarget {
 }
 
 export class SimDisk {
+  /** What reads see: every applied write, committed or still in the buffer. */
   private readonly objects = new Map<string, StoredObject>();
-  private readonly queues = new Map<string, PendingOp[]>();
+  /** What is on disk: what a crash leaves. */
+  private readonly durableObjects = new Map<string, StoredObject>();
+  /** Node-local records (the ring view, the epochs): visible at once, on disk once flushed, lost by wipes. */
+  readonly meta = new Map<string, Uint8Array>();
+  private readonly durableMeta = new Map<string, Uint8Array>();
+  /** Hint records by store key (Dynamo §4.6), apart from owned objects. */
+  private readonly hints = new Map<string, HintRecord>();
+  private readonly durableHints = new Map<string, HintRecord>();
+  /** Keys written since the last flush began. */
+  private readonly dirty = { objects: new Set<string>(), hints: new Set<string>(), meta: new Set<string>() };
+  /** The flush committing now, if any, and who waits for the next one. */
+  private flushing: FlushSnapshot | null = null;
+  private flushWaiters: ((ok: boolean) => void)[] = [];
+  private writerScheduled = false;
+  /** Bumped whenever a flush starts, so the writer's earlier wake-up does nothing. */
+  private writerToken = 0;
   /** Bumped by crashes and wipes, so completions scheduled before one are ignored. */
   private generation = 0;
   /** Multiplies every latency (a slow-disk fault). */
   latencyScale = 1;
-  /** Node-local records (the ring view): written at once, kept by crashes, lost by wipes. */
-  readonly meta = new Map<string, Uint8Array>();
-  /** Hint records by store key (Dynamo §4.6), apart from owned objects: kept by crashes, lost by wipes. */
-  private readonly hints = new Map<string, HintRecord>();
+  /** A disk just made or wiped: it has lost nothing (replica/actor-generation.ts `generationAtStart`). */
+  fresh = true;
 
   constructor(
     readonly node: string,
@@ -78,23 +113,42 @@ export class SimDisk {
     private readonly prng: Prng,
     private readonly config: DiskConfig,
     private readonly apply: ApplyStoreOp = applyStoreOp,
-    private readonly observe: DiskObserver = () => {},
+    private readonly observer: DiskObserver = silentObserver,
   ) {}
 
-  /** Queues a store op; `done` gets its outcome once it has reached the disk. */
-  submit(effect: StoreEffect, done: (outcome: StoreOutcome) => void): void {
-    const key = storeKey(effect.partition, effect.bucket, effect.key);
-    let pending = this.queues.get(key);
-    if (!pending) {
-      pending = [];
-      this.queues.set(key, pending);
-    }
-    pending.push({ effect, done });
-    if (pending.length === 1) this.startHead(key);
+  /** Applies a store op now and returns its outcome. */
+  submit(effect: StoreEffect): StoreOutcome {
+    return this.applyNow(effect);
   }
 
   get(partition: number, bucket: string, key: string): StoredObject | null {
     return this.objects.get(storeKey(partition, bucket, key)) ?? null;
+  }
+
+  /** What a crash now would leave of the key. */
+  durableGet(partition: number, bucket: string, key: string): StoredObject | null {
+    return this.durableObjects.get(storeKey(partition, bucket, key)) ?? null;
+  }
+
+  /** Writes a meta record (visible now, on disk with the next flush). */
+  writeMeta(name: string, value: Uint8Array): void {
+    this.meta.set(name, value);
+    this.markDirty(this.dirty.meta, name);
+  }
+
+  /** Writes a meta record straight to disk: what a node does before it serves (generationAtStart). */
+  writeMetaDurably(name: string, value: Uint8Array): void {
+    this.meta.set(name, value);
+    this.durableMeta.set(name, value);
+  }
+
+  /**
+   * A barrier: `done(true)` once every write applied so far is on disk. Flushes run one at a
+   * time; a barrier asked for while one runs waits for the next, which takes everything since.
+   */
+  flush(done: (ok: boolean) => void): void {
+    this.flushWaiters.push(done);
+    if (this.flushing === null) this.startFlush();
   }
 
   /** Every stored object by store key (for checkers). */
@@ -107,28 +161,43 @@ export class SimDisk {
    * corruption, for tests that prove the checkers notice.
    */
   overwrite(partition: number, bucket: string, key: string, object: StoredObject | null): void {
-    if (object === null) this.objects.delete(storeKey(partition, bucket, key));
-    else this.objects.set(storeKey(partition, bucket, key), object);
+    for (const objects of [this.objects, this.durableObjects]) {
+      if (object === null) objects.delete(storeKey(partition, bucket, key));
+      else objects.set(storeKey(partition, bucket, key), object);
+    }
   }
 
-  /** The node crashed: a random prefix of each key's queued ops reaches the disk, the rest is lost. */
+  /**
+   * The node crashed: what no flush committed is lost (a flush in flight lands or not, at
+   * random), and nothing in flight reports back. The oracle hears which dots each key lost.
+   */
   crash(): void {
     this.generation++;
-    for (const pending of this.queues.values()) {
-      const applied = this.prng.int(0, pending.length + 1);
-      for (const op of pending.slice(0, applied)) this.applyNow(op.effect, true);
-    }
-    this.queues.clear();
+    const inFlight = this.flushing;
+    if (inFlight !== null && this.prng.int(0, 2) === 0) this.land(inFlight);
+    this.flushing = null;
+    this.flushWaiters = [];
+    this.writerScheduled = false;
+    this.writerToken++;
+    const unflushed = [...this.dirty.objects, ...this.dirty.hints, ...(inFlight?.objects.keys() ?? []), ...(inFlight?.hints.keys() ?? [])];
+    for (const key of new Set(unflushed)) this.reportCrashLoss(key);
+    revert(this.objects, this.durableObjects);
+    revert(this.hints, this.durableHints);
+    revert(this.meta, this.durableMeta);
+    for (const keys of Object.values(this.dirty)) keys.clear();
   }
 
   /** The disk is replaced: no data, and a new incarnation for the node that uses it. */
   wipe(newIncarnation: string): void {
-    assert(this.queues.size === 0, 'wipe a disk only while its node is down');
     this.generation++;
-    this.objects.clear();
-    this.meta.clear();
-    this.hints.clear();
+    for (const map of [this.objects, this.durableObjects, this.meta, this.durableMeta, this.hints, this.durableHints]) map.clear();
+    for (const keys of Object.values(this.dirty)) keys.clear();
+    this.flushing = null;
+    this.flushWaiters = [];
+    this.writerScheduled = false;
+    this.writerToken++;
     this.incarnation = newIncarnation;
+    this.fresh = true;
   }
 
   /**
@@ -138,8 +207,7 @@ export class SimDisk {
    */
   scanPartition(scan: TransferScanEffect, done: (result: { entries: TransferEntry[]; exhausted: boolean }) => void): void {
     const generation = this.generation;
-    const delayUs = (this.config.latencyUsMin + this.prng.exponential(this.config.latencyUsMeanExtra)) * this.latencyScale;
-    this.queue.after(delayUs, () => {
+    this.queue.after(this.latencyUs(), () => {
       if (generation === this.generation) done(this.readChunk(scan));
     });
   }
@@ -155,18 +223,21 @@ export class SimDisk {
     return { entries, exhausted: keys.length <= scan.entriesMax };
   }
 
-  /** Runs a hint op after a disk latency (dropped if the node crashes first), atomically. */
+  /**
+   * Runs a hint op: an op on one key's record applies now and `done` hears at once, as in the
+   * runtime; a scan of them all reads after a disk latency (dropped if the node crashes first).
+   */
   runHints(op: HintOp, done: (outcome: HintOutcome) => void): void {
+    if (op.kind !== 'scan' && op.kind !== 'count') return done(this.applyHintOp(op));
     const generation = this.generation;
-    const delayUs = (this.config.latencyUsMin + this.prng.exponential(this.config.latencyUsMeanExtra)) * this.latencyScale;
-    this.queue.after(delayUs, () => {
+    this.queue.after(this.latencyUs(), () => {
       if (generation === this.generation) done(this.applyHintOp(op));
     });
   }
 
-  /** Whether a hint held for the key (for any owner) covers `dot`. */
-  hintCovers(partition: number, bucket: string, key: string, dot: Dot): boolean {
-    const record = this.hints.get(storeKey(partition, bucket, key));
+  /** Whether a hint held for the key (for any owner) covers `dot`; `durable`: one on disk. */
+  hintCovers(partition: number, bucket: string, key: string, dot: Dot, durable = false): boolean {
+    const record = (durable ? this.durableHints : this.hints).get(storeKey(partition, bucket, key));
     return record !== undefined && [...record.values()].some((object) => covers(object.context, dot));
   }
 
@@ -205,49 +276,99 @@ export class SimDisk {
     const { outcome, write } = apply(this.hints.get(key) ?? null);
     if (write === null) this.hints.delete(key);
     else if (write !== undefined) this.hints.set(key, write);
+    if (write !== undefined) this.markDirty(this.dirty.hints, key);
     return outcome;
   }
 
-  private startHead(key: string): void {
-    const generation = this.generation;
-    const { latencyUsMin, latencyUsMeanExtra } = this.config;
-    const delayUs = (latencyUsMin + this.prng.exponential(latencyUsMeanExtra)) * this.latencyScale;
-    this.queue.after(delayUs, () => {
-      if (generation === this.generation) this.completeHead(key);
-    });
-  }
-
-  private completeHead(key: string): void {
-    const pending = this.queues.get(key)!;
-    const head = pending.shift()!;
-    const outcome = this.applyNow(head.effect, false);
-    if (pending.length > 0) this.startHead(key);
-    else this.queues.delete(key);
-    head.done(outcome);
-  }
-
-  private applyNow(effect: StoreEffect, duringCrash: boolean): StoreOutcome {
+  private applyNow(effect: StoreEffect): StoreOutcome {
     const key = storeKey(effect.partition, effect.bucket, effect.key);
     const before = this.objects.get(key) ?? null;
     const result = this.apply(before, effect.op);
     if (result.drop && effect.op.kind === 'dropIfUnchanged') {
-      // Atomic, as the runtime's batch: a higher generation reaches the disk with the drop.
       this.objects.delete(key);
-      this.recordActorGeneration(effect.op.actorGeneration);
+      this.markDirty(this.dirty.objects, key);
     } else if (result.write !== undefined) {
-      if (effect.op.kind === 'coordinate') this.recordActorGeneration(effect.op.actorGeneration);
       const problem = storedObjectProblem(result.write);
       assert(problem === null, `node ${this.node} would store an invalid object for ${effect.bucket}/${effect.key}: ${problem}`);
       this.objects.set(key, result.write);
+      this.markDirty(this.dirty.objects, key);
     }
     const after = this.objects.get(key) ?? null;
-    this.observe({ node: this.node, effect, before, after, outcome: result.outcome, duringCrash });
+    this.observer.onWrite({ node: this.node, effect, before, after, outcome: result.outcome });
     return result.outcome;
   }
 
-  /** As the runtime: the record only grows, and reaches the disk with the op that needed it. */
-  private recordActorGeneration(generation: number): void {
-    const written = decodeActorGeneration(this.meta.get(actorGenerationMetaName));
-    if (generation > written) this.meta.set(actorGenerationMetaName, encodeActorGeneration(generation));
+  private latencyUs(): number {
+    return (this.config.latencyUsMin + this.prng.exponential(this.config.latencyUsMeanExtra)) * this.latencyScale;
   }
+
+  /** A write waiting for a flush; the writer will commit it `flushIntervalMs` from now at the latest. */
+  private markDirty(keys: Set<string>, key: string): void {
+    keys.add(key);
+    this.armWriter();
+  }
+
+  /** With writes waiting and no flush running, the writer flushes `flushIntervalMs` from now. */
+  private armWriter(): void {
+    if (this.writerScheduled || this.flushing !== null || Object.values(this.dirty).every((keys) => keys.size === 0)) return;
+    this.writerScheduled = true;
+    const token = ++this.writerToken;
+    this.queue.after(this.config.flushIntervalMs * microsPerMs, () => {
+      if (token !== this.writerToken) return;
+      this.writerScheduled = false;
+      this.startFlush();
+    });
+  }
+
+  /** Takes everything written since the last flush began, and commits it after a disk latency. */
+  private startFlush(): void {
+    this.writerToken++;
+    this.writerScheduled = false;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    const snapshot: FlushSnapshot = {
+      objects: new Map([...this.dirty.objects].map((key) => [key, this.objects.get(key) ?? null])),
+      hints: new Map([...this.dirty.hints].map((key) => [key, this.hints.get(key) ?? null])),
+      meta: new Map([...this.dirty.meta].map((name) => [name, this.meta.get(name)!])),
+    };
+    for (const keys of Object.values(this.dirty)) keys.clear();
+    this.flushing = snapshot;
+    const generation = this.generation;
+    this.queue.after(this.latencyUs(), () => {
+      if (generation !== this.generation) return;
+      this.land(snapshot);
+      this.flushing = null;
+      // The next flush is decided before anyone hears back: a waiter's node may write and flush
+      // again from inside `done`, and two flushes must never run (and land) at once.
+      if (this.flushWaiters.length > 0) this.startFlush();
+      else this.armWriter();
+      for (const done of waiters) done(true);
+    });
+  }
+
+  private land(snapshot: FlushSnapshot): void {
+    for (const [key, object] of snapshot.objects) setOrDelete(this.durableObjects, key, object);
+    for (const [key, record] of snapshot.hints) setOrDelete(this.durableHints, key, record);
+    for (const [name, value] of snapshot.meta) this.durableMeta.set(name, value);
+  }
+
+  /** Tells the oracle what the key held before the crash and what is left of it. */
+  private reportCrashLoss(key: string): void {
+    const present = (object: StoredObject | undefined): object is StoredObject => object !== undefined;
+    const visible = [this.objects.get(key), ...(this.hints.get(key)?.values() ?? [])].filter(present);
+    const durable = [this.durableObjects.get(key), ...(this.durableHints.get(key)?.values() ?? [])].filter(present);
+    const { bucket, key: name } = targetOf(key);
+    this.observer.onCrashLoss({ node: this.node, bucket, key: name, visible, durable });
+  }
+}
+
+function setOrDelete<V>(map: Map<string, V>, key: string, value: V | null): void {
+  if (value === null) map.delete(key);
+  else map.set(key, value);
+}
+
+/** Makes `visible` hold exactly what `durable` holds. */
+function revert<V>(visible: Map<string, V>, durable: ReadonlyMap<string, V>): void {
+  visible.clear();
+  for (const [key, value] of durable) visible.set(key, value);
 }

@@ -30,7 +30,8 @@ test('a reply to the previous process of a restarted node is not taken for an an
     {
       nodeNames: ['n1', 'n2', 'n3'], // N = 3: every node is a replica of every key
       partitionCount: 8,
-      bucketProps: defaultBucketProps,
+      // `sync`: n2 answers only once its slow disk has the write.
+      bucketProps: { ...defaultBucketProps, durability: 'sync' },
       requestTimeoutMs: 2_000,
       network: defaultNetworkConfig,
       disk: defaultDiskConfig,
@@ -44,14 +45,14 @@ test('a reply to the previous process of a restarted node is not taken for an an
   oracle.attach(world);
   const put = (key: string, done: (outcome: ClientOutcome) => void): void =>
     world.request('n1', { kind: 'put', bucket: 'b', key, value: labelBytes(`${key}-value`), contentType: 't', deleted: false, context: null, w: 3 }, done);
-  world.disk('n2').latencyScale = 1_000; // n2's disk answers after ~0.5 s
+  world.disk('n2').latencyScale = 1_000; // n2's disk commits after ~0.5 s
   world.runUntil(10);
   put('k1', () => {});
   world.runUntil(20);
   world.crash('n1');
   world.runUntil(30);
   world.restart('n1');
-  world.runUntil(40);
+  world.runUntil(100); // n1 hears the others' view before it coordinates again
   let k2Outcome: ClientOutcome | undefined;
   let n2HeldK2 = false;
   put('k2', (outcome) => {

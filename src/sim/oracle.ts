@@ -3,8 +3,9 @@
  * coordinators' answers as they happen, and records
  * - every version a coordinator made: the write it belongs to (by the label in its value), its
  *   dot and when it was made — a write retried through another coordinator has two;
- * - at the moment a put was answered as stored, on how many disks its version was;
- * - every wipe, and when;
+ * - at the moment a put was answered as stored, on how many disks its version was, and on how
+ *   many of them committed (not only in the node's buffer);
+ * - every wipe, and when; every copy a crash took from a node's buffer, and when;
  * - every tombstone a collection round removed from a disk, and when;
  * and it flags at once what is wrong whatever the history says: a dot naming two different
  * values (a reused dot), and a value no client wrote.
@@ -13,7 +14,7 @@ import { formatDot } from '../core/version/actor.ts';
 import { covers } from '../core/version/causal-context.ts';
 import type { CausalContext, Dot, StoredObject } from '../core/version/types.ts';
 import { partitionOf } from '../core/ring/hash.ts';
-import type { DiskWrite } from './disk.ts';
+import type { CrashLoss, DiskWrite } from './disk.ts';
 import { dotKey, labelOf } from './labels.ts';
 import type { Violation } from './checkers/violation.ts';
 import type { SimWorld, WorldObserver } from './world.ts';
@@ -31,6 +32,12 @@ export interface WriteVersion {
 export interface Wipe {
   readonly node: string;
   readonly atMs: number;
+}
+
+/** Copies of a version when its coordinator answered: all of them, and those committed to disk. */
+export interface StoresAtAnswer {
+  readonly copies: number;
+  readonly durableCopies: number;
 }
 
 /**
@@ -59,7 +66,9 @@ export class Oracle implements WorldObserver {
   private readonly issuedLabels = new Map<string, string>();
   /** By identity of the context a coordinator answered with: the version and its disk count then. */
   private readonly answeredContexts = new Map<CausalContext, WriteVersion>();
-  private readonly storesAtAnswer = new Map<CausalContext, number>();
+  private readonly storesAtAnswer = new Map<CausalContext, StoresAtAnswer>();
+  /** By key (bucket and key): what crashes took from nodes' buffers, and when. */
+  private readonly crashLossesByKey = new Map<string, { readonly loss: CrashLoss; readonly atMs: number }[]>();
   private readonly labelByDot = new Map<string, string>();
   /** By dotKey: every node whose disk has held the sibling (whatever the ring said then). */
   private readonly holdersByDot = new Map<string, Set<string>>();
@@ -95,7 +104,14 @@ export class Oracle implements WorldObserver {
       this.flag('quorum', `a coordinator answered "stored" with a context no coordinate op produced`, undefined);
       return;
     }
-    this.storesAtAnswer.set(context, this.copiesOf(version));
+    this.storesAtAnswer.set(context, { copies: this.copiesOf(version, false), durableCopies: this.copiesOf(version, true) });
+  }
+
+  onCrashLoss(loss: CrashLoss): void {
+    const id = `${loss.bucket}\u0000${loss.key}`;
+    const losses = this.crashLossesByKey.get(id) ?? [];
+    losses.push({ loss, atMs: this.nowMs });
+    this.crashLossesByKey.set(id, losses);
   }
 
   /** A client is about to write `label` to bucket/key. */
@@ -108,7 +124,7 @@ export class Oracle implements WorldObserver {
   }
 
   /** For an acknowledged put: how many disks held its version when its coordinator answered. */
-  storesWhenAnswered(context: CausalContext): number | undefined {
+  storesWhenAnswered(context: CausalContext): StoresAtAnswer | undefined {
     return this.storesAtAnswer.get(context);
   }
 
@@ -136,25 +152,45 @@ export class Oracle implements WorldObserver {
 
   /** Distinct nodes wiped at or after `sinceMs`, among `nodes`. */
   wipedSince(nodes: readonly string[], sinceMs: number): number {
-    return new Set(this.wipes.filter((wipe) => wipe.atMs >= sinceMs && nodes.includes(wipe.node)).map((wipe) => wipe.node)).size;
+    return this.nodesWipedSince(nodes, sinceMs).size;
+  }
+
+  private nodesWipedSince(nodes: readonly string[], sinceMs: number): Set<string> {
+    return new Set(this.wipes.filter((wipe) => wipe.atMs >= sinceMs && nodes.includes(wipe.node)).map((wipe) => wipe.node));
   }
 
   /**
-   * Disks whose object or hints cover the version's dot now, plus disks wiped since it was made (a copy
-   * there was real, only lost since).
+   * Distinct nodes among `nodes` that lost their copy of the version with `dot` at or after
+   * `sinceMs`: by a wipe, or by a crash before their buffer committed it (Dynamo §6.1).
    */
-  private copiesOf(version: WriteVersion): number {
+  lostSince(nodes: readonly string[], bucket: string, key: string, dot: Dot, sinceMs: number): Set<string> {
+    const lost = this.nodesWipedSince(nodes, sinceMs);
+    const covered = (objects: readonly StoredObject[]): boolean => objects.some((object) => covers(object.context, dot));
+    for (const { loss, atMs } of this.crashLossesByKey.get(`${bucket}\u0000${key}`) ?? []) {
+      if (atMs >= sinceMs && nodes.includes(loss.node) && covered(loss.visible) && !covered(loss.durable)) lost.add(loss.node);
+    }
+    return lost;
+  }
+
+  /**
+   * Disks whose object or hints cover the version's dot now — committed to disk, if `durable` —
+   * plus disks that lost it since it was made (a copy there was real, only lost since: a wipe,
+   * or, for a copy in the buffer, a crash).
+   */
+  private copiesOf(version: WriteVersion, durable: boolean): number {
     const world = this.world!;
-    const partition = partitionOf(version.bucket, version.key, world.ring.partitionCount);
+    const { bucket, key, dot, madeMs } = version;
+    const partition = partitionOf(bucket, key, world.ring.partitionCount);
     let copies = 0;
     for (const node of world.nodeNames) {
       const disk = world.disk(node);
-      const object = disk.get(partition, version.bucket, version.key);
-      const owned = object !== null && covers(object.context, version.dot);
+      const object = durable ? disk.durableGet(partition, bucket, key) : disk.get(partition, bucket, key);
+      const owned = object !== null && covers(object.context, dot);
       // A fallback's hint is a real copy too (sloppy quorum, Dynamo §4.6): it counts toward W. So
       // does a copy a collection has since dropped, superseded by the tombstone it collected.
-      const collected = this.collections.some((collection) => collection.node === node && collection.bucket === version.bucket && collection.key === version.key && covers(collection.object.context, version.dot));
-      if (owned || collected || disk.hintCovers(partition, version.bucket, version.key, version.dot) || this.wipedSince([node], version.madeMs) > 0) copies++;
+      const collected = this.collections.some((collection) => collection.node === node && collection.bucket === bucket && collection.key === key && covers(collection.object.context, dot));
+      const lost = durable ? this.wipedSince([node], madeMs) > 0 : this.lostSince([node], bucket, key, dot, madeMs).size > 0;
+      if (owned || collected || disk.hintCovers(partition, bucket, key, dot, durable) || lost) copies++;
     }
     return copies;
   }

@@ -6,7 +6,7 @@
  * same seed gives the same history, the same trace digest and the same verdict.
  */
 import { createHash } from 'node:crypto';
-import { defaultBucketProps } from '../core/limits.ts';
+import { defaultBucketProps, type Durability } from '../core/limits.ts';
 import type { Ring } from '../core/ring/types.ts';
 import type { SimBugs } from './bugs.ts';
 import { runCheckers, type Violation } from './checkers/index.ts';
@@ -45,6 +45,8 @@ export interface RunOptions {
    * nodes' exchanges repair; `readRepair` turns anti-entropy off and drives R = N reads instead.
    */
   readonly convergeBy: 'antiEntropy' | 'readRepair';
+  /** The bucket's durability (Dynamo §6.1): which crashes may cost an acknowledged write. */
+  readonly durability: Durability;
 }
 
 /**
@@ -67,6 +69,7 @@ export const defaultRunOptions: Omit<RunOptions, 'seed'> = {
   mix: defaultMix,
   bugs: {},
   convergeBy: 'antiEntropy',
+  durability: defaultBucketProps.durability,
 };
 
 /**
@@ -148,7 +151,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
       {
         nodeNames,
         partitionCount: options.partitionCount,
-        bucketProps: defaultBucketProps,
+        bucketProps: { ...defaultBucketProps, durability: options.durability },
         requestTimeoutMs: options.requestTimeoutMs,
         network: defaultNetworkConfig,
         disk: defaultDiskConfig,
@@ -173,7 +176,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
 
 function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, prng: Prng, keys: string[]): LivenessResult {
   for (const fault of faults) scheduleFault(world, fault);
-  const shared: WorkloadContext = { world, history, oracle, bucketProps: defaultBucketProps, stopMs: options.safetyMs, nextLabel: 1 };
+  const shared: WorkloadContext = { world, history, oracle, bucketProps: world.config.bucketProps, stopMs: options.safetyMs, nextLabel: 1 };
   const workload = { clientsCount: options.clientsCount, bucket: simBucket, keys, hotKeyShare: options.hotKeyShare, thinkMsMean: options.thinkMsMean, clientTimeoutMs: options.clientTimeoutMs, mix: options.mix, quorumOverrideShare: 0.2 };
   for (let i = 1; i <= options.clientsCount; i++) new SimClient(`c${i}`, shared, workload, prng.fork(`client ${i}`)).start();
   world.runUntil(options.safetyMs);

@@ -23,7 +23,7 @@ import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
 import { defaultRequestLimits } from '../core/validate.ts';
 import { isReadRepair, outcomeHidingMerge, storeOpApplier, unfenced, type SimBugs, type StepCause } from './bugs.ts';
-import { SimDisk, type DiskConfig, type DiskWrite, type StoreEffect } from './disk.ts';
+import { SimDisk, type CrashLoss, type DiskConfig, type DiskWrite, type StoreEffect } from './disk.ts';
 import { EventQueue, microsPerMs } from './event-queue.ts';
 import { SimNetwork, type NetworkConfig } from './network.ts';
 import type { Prng } from './prng.ts';
@@ -31,15 +31,13 @@ import { simRing, simRingNode } from './ring-cache.ts';
 import { seedOnlyView, viewOfRing } from '../core/membership/initial-view.ts';
 import type { Membership } from '../core/membership/membership.ts';
 import type { ClusterView } from '../core/membership/view.ts';
-import { actorGenerationMetaName, decodeActorGeneration } from '../core/replica/actor-generation.ts';
+import { actorGenerationMetaName, decodeActorGeneration, encodeActorGeneration, generationAtStart } from '../core/replica/actor-generation.ts';
 import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/epochs.ts';
 import type { TombstoneSettings } from '../core/tombstones/settings.ts';
 import { decodeMembership, membershipMetaName } from '../core/membership/persisted.ts';
 
 /** Nodes check their deadlines this often, as the real runtime's timer does. */
 export const tickIntervalMs = 10;
-/** A meta record the node waits for (the partition epochs) is on the simulated disk after this. */
-const metaWrittenDelayUs = 200;
 
 export interface WorldConfig {
   readonly nodeNames: readonly string[];
@@ -62,6 +60,8 @@ export interface WorldConfig {
 
 export interface WorldObserver {
   onDiskWrite(write: DiskWrite): void;
+  /** A crash took from a node's key what its buffer held and no flush had committed. */
+  onCrashLoss(loss: CrashLoss): void;
   /** A coordinator answered a put as stored (to its client or to the node that forwarded it). */
   onStoredAnswer(node: string, context: CausalContext): void;
   onWipe(node: string): void;
@@ -81,8 +81,10 @@ class SimNode {
   /** Boot count; a message or callback meant for an earlier life is dropped. */
   life = 0;
   kv: KvNode | null = null;
+  /** Inputs waiting for the node while it steps (outcomes of ops its disk ran at once), as the runtime queues them. */
+  readonly inputs: { readonly input: NodeInput; readonly storeKind?: StoreOp['kind'] | undefined }[] = [];
+  stepping = false;
   readonly clientRequests = new Map<number, ClientCallback>();
-  readonly storeKinds = new Map<number, StoreOp['kind']>();
   nextRequestId = 1;
 
   constructor(
@@ -118,7 +120,10 @@ export class SimWorld {
     const diskPrng = prng.fork('disks');
     const apply = storeOpApplier(config.bugs);
     for (const name of this.allNames()) {
-      const disk = new SimDisk(name, diskPrng.hex(8), this.queue, diskPrng, config.disk, apply, (write) => observer.onDiskWrite(write));
+      const disk = new SimDisk(name, diskPrng.hex(8), this.queue, diskPrng, config.disk, apply, {
+        onWrite: (write) => observer.onDiskWrite(write),
+        onCrashLoss: (loss) => observer.onCrashLoss(loss),
+      });
       this.nodes.set(name, new SimNode(name, disk));
     }
     for (const name of this.allNames()) this.boot(this.node(name));
@@ -225,7 +230,6 @@ export class SimWorld {
     if (node.kv === null) return;
     this.traceLine(`crash ${name}`);
     node.kv = null;
-    node.storeKinds.clear();
     node.disk.crash();
     for (const done of node.clientRequests.values()) this.queue.after(this.clientLatencyUs(), () => done({ type: 'reset' }));
     node.clientRequests.clear();
@@ -259,10 +263,16 @@ export class SimWorld {
     const initialView = persisted?.view ?? (member ? viewOfRing(this.initialRing) : seedOnlyView(self, this.initialRing.partitionCount));
     // Spares know every initial member as a seed; members gossip among themselves.
     const seeds = new Map(member ? [] : [...this.initialRing.nodes.values()].map((seed) => [seed.name, seed.address] as const));
+    // Every stop here is a crash: a node comes back as a new writer unless its disk is new (as
+    // the runtime does, on disk before it serves).
+    const recorded = decodeActorGeneration(node.disk.meta.get(actorGenerationMetaName));
+    const actorGeneration = generationAtStart(recorded, false, node.disk.fresh);
+    if (actorGeneration !== recorded) node.disk.writeMetaDurably(actorGenerationMetaName, encodeActorGeneration(actorGeneration));
+    node.disk.fresh = false;
     node.kv = new KvNode({
       name: node.name,
       actor: `${node.name}.${node.disk.incarnation}`,
-      actorGeneration: decodeActorGeneration(node.disk.meta.get(actorGenerationMetaName)),
+      actorGeneration,
       tombstoneEpochs: decodeEpochsRecord(node.disk.meta.get(tombstoneEpochsMetaName)),
       tombstones: this.config.tombstones,
       ring: this.initialRing,
@@ -299,9 +309,24 @@ export class SimWorld {
     if (node.kv !== null && node.life === fromLife) this.step(node, { type: 'deliveryFailed', to, message });
   }
 
+  /**
+   * Feeds the node `input`, then every input its effects queued (the outcomes of ops its disk ran
+   * at once), in order, before anything else happens — as the runtime's input queue does.
+   */
   private step(node: SimNode, input: NodeInput, storeKind?: StoreOp['kind']): void {
-    const kv = node.kv;
-    assert(kv !== null, `step of ${node.name} while it is down`);
+    assert(node.kv !== null, `step of ${node.name} while it is down`);
+    node.inputs.push({ input, storeKind });
+    if (node.stepping) return;
+    node.stepping = true;
+    try {
+      for (let next = node.inputs.shift(); next !== undefined && node.kv !== null; next = node.inputs.shift()) this.stepOnce(node, node.kv, next.input, next.storeKind);
+    } finally {
+      node.stepping = false;
+      node.inputs.length = 0;
+    }
+  }
+
+  private stepOnce(node: SimNode, kv: KvNode, input: NodeInput, storeKind: StoreOp['kind'] | undefined): void {
     this.stepsCount++;
     this.traceInput(node.name, input);
     const effects = kv.step(this.queue.nowMs, input);
@@ -320,13 +345,13 @@ export class SimWorld {
       case 'store':
         this.performStore(node, effect, cause);
         return;
-      case 'meta': {
-        node.disk.meta.set(effect.name, effect.value);
-        const { metaId } = effect;
-        if (metaId === undefined) return;
+      case 'meta':
+        node.disk.writeMeta(effect.name, effect.value);
+        return;
+      case 'flush': {
         const life = node.life;
-        this.queue.after(metaWrittenDelayUs, () => {
-          if (node.kv !== null && node.life === life) this.step(node, { type: 'metaWritten', metaId });
+        node.disk.flush((ok) => {
+          if (node.kv !== null && node.life === life) this.step(node, { type: 'flushed', flushId: effect.flushId, ok });
         });
         return;
       }
@@ -381,15 +406,9 @@ export class SimWorld {
 
   private performStore(node: SimNode, effect: StoreEffect, cause: StepCause): void {
     if (this.config.bugs.skipReadRepair && isReadRepair(cause, effect)) return;
-    const life = node.life;
-    node.storeKinds.set(effect.storeId, effect.op.kind);
-    node.disk.submit(effect, (outcome) => {
-      if (node.kv === null || node.life !== life) return;
-      const storeKind = node.storeKinds.get(effect.storeId);
-      node.storeKinds.delete(effect.storeId);
-      const seen = this.config.bugs.skipTreeUpdateOnMerge ? outcomeHidingMerge(effect.op, outcome) : outcome;
-      this.step(node, { type: 'stored', storeId: effect.storeId, outcome: seen }, storeKind);
-    });
+    const outcome = node.disk.submit(effect);
+    const seen = this.config.bugs.skipTreeUpdateOnMerge ? outcomeHidingMerge(effect.op, outcome) : outcome;
+    this.step(node, { type: 'stored', storeId: effect.storeId, outcome: seen }, effect.op.kind);
   }
 
   /** One tick event per 10 ms for the whole cluster; each running node is ticked in name order. */

@@ -54,19 +54,19 @@ class EngineContext {
 function describeBasics(context: EngineContext): void {
   describe('get / put / delete', () => {
     it('returns undefined for a key never written', async () => {
-      assert.equal(await context.engine.get(utf8('missing')), undefined);
+      assert.equal(context.engine.get(utf8('missing')), undefined);
     });
 
     it('returns what was put, as a plain Uint8Array', async () => {
       await context.engine.put(utf8('k'), utf8('value'));
-      assert.deepStrictEqual(await context.engine.get(utf8('k')), utf8('value'));
+      assert.deepStrictEqual(context.engine.get(utf8('k')), utf8('value'));
     });
 
     it('overwrites a value', async () => {
       await context.engine.put(utf8('k'), utf8('first'));
       await context.engine.put(utf8('k'), utf8('second, longer'));
       await context.engine.put(utf8('k'), utf8('3'));
-      assert.deepStrictEqual(await context.engine.get(utf8('k')), utf8('3'));
+      assert.deepStrictEqual(context.engine.get(utf8('k')), utf8('3'));
     });
 
     it('deletes a key, and deleting a missing key is a no-op', async () => {
@@ -74,13 +74,13 @@ function describeBasics(context: EngineContext): void {
       await context.engine.put(utf8('other'), utf8('w'));
       await context.engine.delete(utf8('k'));
       await context.engine.delete(utf8('never-written'));
-      assert.equal(await context.engine.get(utf8('k')), undefined);
-      assert.deepStrictEqual(await context.engine.get(utf8('other')), utf8('w'));
+      assert.equal(context.engine.get(utf8('k')), undefined);
+      assert.deepStrictEqual(context.engine.get(utf8('other')), utf8('w'));
     });
 
     it('stores an empty value, distinct from a missing key', async () => {
       await context.engine.put(utf8('empty'), new Uint8Array(0));
-      assert.deepStrictEqual(await context.engine.get(utf8('empty')), new Uint8Array(0));
+      assert.deepStrictEqual(context.engine.get(utf8('empty')), new Uint8Array(0));
       assert.deepStrictEqual(await collect(context.engine.scan(everything())), [{ key: utf8('empty'), value: new Uint8Array(0) }]);
     });
   });
@@ -91,17 +91,17 @@ function describeKeys(context: EngineContext): void {
     it('keeps keys with 0x00 and 0xff bytes, and keys that prefix each other, apart', async () => {
       const keys = [bytes(0x00), bytes(0x00, 0x00), bytes(0xff), bytes(0xff, 0xff), bytes(0x01, 0x00, 0x02), bytes(0x01)];
       for (const [index, key] of keys.entries()) await context.engine.put(key, bytes(index));
-      for (const [index, key] of keys.entries()) assert.deepStrictEqual(await context.engine.get(key), bytes(index));
-      assert.equal(await context.engine.get(bytes(0x01, 0x00)), undefined);
+      for (const [index, key] of keys.entries()) assert.deepStrictEqual(context.engine.get(key), bytes(index));
+      assert.equal(context.engine.get(bytes(0x01, 0x00)), undefined);
     });
 
     it(`accepts keys of 1 to ${storageKeyBytesMax} bytes and refuses others, changing nothing`, async () => {
       const longest = new Uint8Array(storageKeyBytesMax).fill(0x61);
       await context.engine.put(longest, utf8('ok'));
-      assert.deepStrictEqual(await context.engine.get(longest), utf8('ok'));
+      assert.deepStrictEqual(context.engine.get(longest), utf8('ok'));
       await assert.rejects(context.engine.put(new Uint8Array(0), utf8('x')));
       await assert.rejects(context.engine.put(new Uint8Array(storageKeyBytesMax + 1), utf8('x')));
-      await assert.rejects(context.engine.get(new Uint8Array(0)));
+      assert.throws(() => context.engine.get(new Uint8Array(0)));
       await assert.rejects(context.engine.delete(new Uint8Array(0)));
       assert.deepStrictEqual(await collectKeys(context.engine.scan(everything())), [longest]);
     });
@@ -173,9 +173,9 @@ function describeBatches(context: EngineContext): void {
         { type: 'put', key: utf8('c'), value: utf8('first') },
         { type: 'put', key: utf8('c'), value: utf8('last') },
       ]);
-      assert.equal(await context.engine.get(utf8('a')), undefined);
-      assert.deepStrictEqual(await context.engine.get(utf8('b')), utf8('new'));
-      assert.deepStrictEqual(await context.engine.get(utf8('c')), utf8('last'));
+      assert.equal(context.engine.get(utf8('a')), undefined);
+      assert.deepStrictEqual(context.engine.get(utf8('b')), utf8('new'));
+      assert.deepStrictEqual(context.engine.get(utf8('c')), utf8('last'));
     });
 
     it('is all or nothing: a batch with one bad op rejects and applies none', async () => {
@@ -186,8 +186,8 @@ function describeBatches(context: EngineContext): void {
         { type: 'put', key: new Uint8Array(0), value: utf8('bad key') },
       ];
       await assert.rejects(context.engine.batch(ops));
-      assert.equal(await context.engine.get(utf8('new')), undefined);
-      assert.deepStrictEqual(await context.engine.get(utf8('keep')), utf8('original'));
+      assert.equal(context.engine.get(utf8('new')), undefined);
+      assert.deepStrictEqual(context.engine.get(utf8('keep')), utf8('original'));
     });
 
     it('accepts an empty batch', async () => {
@@ -204,7 +204,7 @@ function describeVolume(context: EngineContext): void {
       const other = patterned(1024 * 1024 + 3, 11);
       await context.engine.put(utf8('large'), large);
       await context.engine.batch([{ type: 'put', key: utf8('larger'), value: other }]);
-      assert.deepStrictEqual(await context.engine.get(utf8('large')), large);
+      assert.deepStrictEqual(context.engine.get(utf8('large')), large);
       assert.deepStrictEqual(await collect(context.engine.scan(everything())), [
         { key: utf8('large'), value: large },
         { key: utf8('larger'), value: other },
@@ -227,7 +227,7 @@ function describeVolume(context: EngineContext): void {
     it('lands every one of many concurrent puts to different keys', async () => {
       const keys = Array.from({ length: 300 }, (_, i) => utf8(`concurrent-${i}`));
       await Promise.all(keys.map((key, i) => context.engine.put(key, u32(i))));
-      for (const [i, key] of keys.entries()) assert.deepStrictEqual(await context.engine.get(key), u32(i));
+      for (const [i, key] of keys.entries()) assert.deepStrictEqual(context.engine.get(key), u32(i));
     });
   });
 }
@@ -244,14 +244,14 @@ function describeIsolation(context: EngineContext): void {
       value.fill(0x7a);
       batchValue.fill(0x7a);
       await Promise.all([written, batched]);
-      assert.deepStrictEqual(await context.engine.get(utf8('k1')), utf8('original'));
-      assert.deepStrictEqual(await context.engine.get(utf8('k2')), utf8('batched'));
-      assert.equal(await context.engine.get(key), undefined);
+      assert.deepStrictEqual(context.engine.get(utf8('k1')), utf8('original'));
+      assert.deepStrictEqual(context.engine.get(utf8('k2')), utf8('batched'));
+      assert.equal(context.engine.get(key), undefined);
     });
 
     it('is not changed by a caller mutating buffers it received from get or scan', async () => {
       await context.engine.put(utf8('k'), utf8('original'));
-      (await context.engine.get(utf8('k')))!.fill(0x7a);
+      (context.engine.get(utf8('k')))!.fill(0x7a);
       for await (const entry of context.engine.scan(everything())) {
         entry.key.fill(0x7a);
         entry.value.fill(0x7a);
@@ -269,7 +269,7 @@ function describeClosing(context: EngineContext): void {
       await context.engine.close();
       const isClosedError = (error: unknown): boolean =>
         error instanceof KvorumError && error.code === 'unavailable' && /closed/.test(error.message);
-      await assert.rejects(context.engine.get(utf8('k')), isClosedError);
+      assert.throws(() => context.engine.get(utf8('k')), isClosedError);
       await assert.rejects(context.engine.put(utf8('k'), utf8('v')), isClosedError);
       await assert.rejects(context.engine.delete(utf8('k')), isClosedError);
       await assert.rejects(context.engine.batch([{ type: 'delete', key: utf8('k') }]), isClosedError);
@@ -305,7 +305,7 @@ function describeReopen(context: EngineContext, reopen: ReopenEngine): void {
       await context.engine.close();
       context.engine = await reopen(context.engine);
       assert.deepStrictEqual(await collect(context.engine.scan(everything())), before);
-      assert.equal(await context.engine.get(utf8('a')), undefined);
+      assert.equal(context.engine.get(utf8('a')), undefined);
     });
 
     it('keeps writes still in flight when close was called', async () => {
@@ -382,7 +382,7 @@ async function checkAgainstModel(engine: StorageEngine, ops: readonly ModelOp[])
         for (const writeOp of op.ops) applyToModel(model, writeOp);
         break;
       case 'get':
-        assert.deepStrictEqual(await engine.get(op.key), model.get(hex(op.key))?.value);
+        assert.deepStrictEqual(engine.get(op.key), model.get(hex(op.key))?.value);
         break;
       case 'scan':
         assert.deepStrictEqual(await collect(engine.scan(op.range)), scanModel(model, op.range));

@@ -24,7 +24,11 @@ export interface Entry {
 
 export interface StorageEngine {
   readonly kind: 'memory' | 'lmdb';
-  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /**
+   * Synchronous: reads of both engines are (LMDB reads a memory map), and a read-merge-write that
+   * never awaits between its read and its write needs no lock (runtime/store-executor.ts).
+   */
+  get(key: Uint8Array): Uint8Array | undefined;
   /** Durable when the promise resolves (for engines that are durable at all). */
   put(key: Uint8Array, value: Uint8Array): Promise<void>;
   delete(key: Uint8Array): Promise<void>;

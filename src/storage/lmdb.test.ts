@@ -30,7 +30,7 @@ describe('LmdbEngine specifics', () => {
     const value = new Uint8Array(1024 * 1024).fill(0x5a);
     try {
       for (let i = 0; i < 16; i++) await engine.put(Uint8Array.of(i + 1), value);
-      assert.deepStrictEqual(await engine.get(Uint8Array.of(16)), value);
+      assert.deepStrictEqual(engine.get(Uint8Array.of(16)), value);
     } finally {
       await engine.close();
     }
@@ -42,7 +42,7 @@ describe('LmdbEngine specifics', () => {
     await engine.put(Uint8Array.of(1), Uint8Array.of(2));
     await engine.close();
     const reopened = await LmdbEngine.open({ path });
-    assert.deepStrictEqual(await reopened.get(Uint8Array.of(1)), Uint8Array.of(2));
+    assert.deepStrictEqual(reopened.get(Uint8Array.of(1)), Uint8Array.of(2));
     await reopened.close();
   });
 });

@@ -82,7 +82,7 @@ export class LmdbEngine implements StorageEngine {
     }
   }
 
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+  get(key: Uint8Array): Uint8Array | undefined {
     this.ensureOpen();
     assertStorageKey(key);
     const value = this.db.get(key);

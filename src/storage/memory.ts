@@ -27,7 +27,7 @@ export class MemoryEngine implements StorageEngine {
     return this.entries.size;
   }
 
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+  get(key: Uint8Array): Uint8Array | undefined {
     this.ensureOpen();
     assertStorageKey(key);
     const value = this.entries.get(key);

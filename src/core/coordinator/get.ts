@@ -197,7 +197,10 @@ export class GetOperation implements Operation {
       if (replica === host.self) {
         // This node's own disk is fenced like any other (tombstones/epochs.ts).
         if (!host.refuses(host.self, target.partition, this.mergedStamp)) host.store(null, target, { kind: 'merge', object: merged, resolution });
-      } else host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.mergedStamp });
+      } else {
+        // A repair lost to a crash is made again by the next read or exchange: no fsync for it.
+        host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.mergedStamp, durable: false });
+      }
     }
   }
 }

@@ -8,7 +8,7 @@ import type { Requester } from '../effects.ts';
 import type { ClientResult, PeerMessage } from '../messages.ts';
 import type { Hint } from '../handoff/hint-op.ts';
 import type { StoreOp, StoreOutcome } from '../replica/store-op.ts';
-import type { Resolution } from '../version/types.ts';
+import type { Actor, Resolution } from '../version/types.ts';
 
 export interface StoreTarget {
   readonly partition: number;
@@ -24,8 +24,15 @@ export interface OperationHost {
   store(operation: Operation | null, target: StoreTarget, op: StoreOp): void;
   /** Keeps a version as a hint on this node's disk, for an unreachable owner (sloppy quorum). */
   storeHint(hint: Hint, resolution: Resolution): void;
+  /**
+   * Calls `done` once every write this node issued so far is on disk (`ok`) or the disk failed
+   * (effects.ts `flush`) — unless `operation` is done by then.
+   */
+  flush(operation: Operation, done: (ok: boolean) => void): void;
   /** Reads the key's owned object joined with the hints held for it; the outcome comes back through `onStored`. */
   readWithHints(operation: Operation, target: StoreTarget, resolution: Resolution): void;
+  /** Who this node writes versions as now (replica/actor-generation.ts). */
+  readonly writer: { readonly actor: Actor };
   /** This node's failure detector's view (Dynamo §4.8); this node itself is always reachable. */
   readonly isReachable: (node: string) => boolean;
   answer(requester: Requester, result: ClientResult): void;

@@ -1,7 +1,10 @@
 /**
- * Coordinating a put or delete (Dynamo §5, §6): the coordinator makes the new version on its own
- * disk first (its dot names the write), then sends that version to the other targets and answers
- * after W stores, itself included. The targets are the first N reachable nodes of the key's
+ * Coordinating a put or delete (Dynamo §5, §6): the coordinator makes the new version in its own
+ * store first (its dot names the write), then sends that version to the other targets — while its
+ * own copy goes to disk, never after — and answers after W stores, itself included. When a copy
+ * counts depends on the bucket's durability (Dynamo §6.1, limits.ts `Durability`): once on disk
+ * (`sync`: every copy; `one`: the coordinator's, which must be among the W), or once in the
+ * node's object buffer. The targets are the first N reachable nodes of the key's
  * extended preference list (sloppy quorum, Dynamo §4.6): a fallback standing in for an
  * unreachable primary keeps the version as a hint for it, and counts toward W. A target whose
  * delivery fails, or that stays silent for `silentTargetWaitMs`, is replaced by the next
@@ -10,11 +13,12 @@
  * answer names how many stored.
  */
 import { assert } from '../assert.ts';
-import { quorumNotMet } from '../errors.ts';
+import { KvorumError, quorumNotMet } from '../errors.ts';
 import type { Requester } from '../effects.ts';
 import type { PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
-import type { Actor, Resolution, StoredObject, WriteIntent } from '../version/types.ts';
+import type { Durability } from '../limits.ts';
+import type { Resolution, StoredObject, WriteIntent } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
 import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
 
@@ -30,10 +34,8 @@ export interface PutPlan {
   /** Stores that must come from primaries (0: any node of the sloppy quorum counts). */
   readonly pw: number;
   readonly intent: WriteIntent;
-  readonly actor: Actor;
-  /** The generation of `actor` (replica/actor-generation.ts), persisted with the write. */
-  readonly actorGeneration: number;
   readonly resolution: Resolution;
+  readonly durability: Durability;
 }
 
 export class PutOperation implements Operation {
@@ -46,6 +48,8 @@ export class PutOperation implements Operation {
    */
   private readonly storedFor = new Set<string>();
   private primariesStored = 0;
+  /** The coordinator's own copy: where it ends up, and whether it counts yet (it may wait for a flush). */
+  private ownCopy: { readonly owner: string; readonly primary: boolean; state: 'pending' | 'counted' | 'failed' } | undefined;
   /** Targets asked and not yet answered, with the primary each fallback stands in for. */
   private readonly pending = new Map<string, string | undefined>();
   private readonly used = new Set<string>();
@@ -73,9 +77,11 @@ export class PutOperation implements Operation {
   }
 
   start(host: OperationHost): void {
-    const { target, intent, actor, actorGeneration, resolution } = this.plan;
+    const { target, intent, resolution } = this.plan;
+    // The node's writer now, not when the request came: a drop since may have moved it on.
+    const { actor } = host.writer;
     this.stamp = host.epochOf(target.partition);
-    host.store(this, target, { kind: 'coordinate', intent, actor, actorGeneration, nowMs: host.nowMs, resolution });
+    host.store(this, target, { kind: 'coordinate', intent, actor, nowMs: host.nowMs, resolution });
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
@@ -91,6 +97,7 @@ export class PutOperation implements Operation {
     assert(object, 'a coordinated write always stores an object');
     this.object = object;
     this.replicate(host, object);
+    this.countOwnCopy(host);
     this.progress(host);
   }
 
@@ -143,15 +150,35 @@ export class PutOperation implements Operation {
         this.sendTo(host, node, hintFor, object);
         continue;
       }
-      // Its own store (done: onStored) counts, as a primary's copy or as the hint it keeps.
-      this.storedFor.add(hintFor ?? node);
-      if (hintFor === undefined) this.primariesStored = 1;
-      else {
+      // Its own store (done: onStored) is a copy, as a primary's or as the hint it keeps.
+      this.ownCopy = { owner: hintFor ?? node, primary: hintFor === undefined, state: 'pending' };
+      if (hintFor !== undefined) {
         this.hintOwners.add(hintFor);
         host.storeHint({ ...target, owner: hintFor, object }, resolution);
       }
     }
-    assert(this.storedFor.size === 1, 'a coordinator is always one of its own targets');
+    assert(this.ownCopy !== undefined, 'a coordinator is always one of its own targets');
+  }
+
+  /**
+   * The coordinator's copy counts at once when buffered, else once a flush has put it (and its
+   * hint, issued before) on disk — which runs while the other copies travel (never fsync, then send).
+   */
+  private countOwnCopy(host: OperationHost): void {
+    const own = this.ownCopy!;
+    const count = (): void => {
+      own.state = 'counted';
+      this.storedFor.add(own.owner);
+      if (own.primary) this.primariesStored += 1;
+    };
+    if (this.plan.durability === 'buffered') return count();
+    host.flush(this, (ok) => {
+      if (!ok) {
+        own.state = 'failed';
+        this.answer(host, { kind: 'error', ...new KvorumError('unavailable', `${host.self} could not put the new version on its disk`).toJSON() });
+      } else count();
+      this.progress(host);
+    });
   }
 
   /**
@@ -179,14 +206,17 @@ export class PutOperation implements Operation {
       this.hintOwners.add(hintFor);
       host.count('hints.sent');
     }
-    host.send(node, { kind: 'replicaWrite', opId, ...target, object, stamp: this.stamp, ...(hintFor === undefined ? {} : { hintFor }) });
+    const durable = this.plan.durability === 'sync';
+    host.send(node, { kind: 'replicaWrite', opId, ...target, object, stamp: this.stamp, durable, ...(hintFor === undefined ? {} : { hintFor }) });
   }
 
   private progress(host: OperationHost): void {
-    const { w, pw } = this.plan;
+    const { w, pw, durability } = this.plan;
     const context = this.outcome?.written?.context;
-    if (context && this.storedFor.size >= w && this.primariesStored >= pw) this.answer(host, { kind: 'stored', context });
-    if (this.pending.size > 0) return;
+    // `one`: the durable copy is the coordinator's, and it is one of the W.
+    const durableEnough = durability !== 'one' || this.ownCopy?.state === 'counted';
+    if (context && this.storedFor.size >= w && this.primariesStored >= pw && durableEnough) this.answer(host, { kind: 'stored', context });
+    if (this.pending.size > 0 || this.ownCopy?.state === 'pending') return;
     // Every target has answered: a quorum still missing is reported with the full count.
     this.answerQuorumMissed(host);
     this.done = true;

@@ -26,11 +26,12 @@ export function gossipOnlyHost(options: GossipOnlyHostOptions): MembershipHost {
     persist: () => {},
     scan: () => {},
     store: () => {},
+    flush: () => {},
     resolutionOf: () => 'siblings',
     replicasOf: () => [],
     count: () => {},
     isReachable: options.isReachable ?? (() => true),
-    generationForDrop: () => 0,
+    beforeDrop: () => {},
   epochOf: () => 0,
   abandoned: () => false,
   };

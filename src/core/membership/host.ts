@@ -16,10 +16,12 @@ export interface MembershipHost {
   readonly nowMs: number;
   nextOpId(): number;
   send(to: string, message: PeerMessage): void;
-  /** Durably record a node-local value (meta effect). */
+  /** Record a node-local value (meta effect: on disk at the next flush). */
   persist(name: string, value: Uint8Array): void;
   scan(partition: number, after: { bucket: string; key: string } | null, done: (result: ScanResult) => void): void;
   store(target: StoreTarget, op: StoreOp, done: (outcome: StoreOutcome) => void): void;
+  /** Calls `done` once every write issued so far is on disk (`ok`), or the disk failed (effects.ts `flush`). */
+  flush(done: (ok: boolean) => void): void;
   resolutionOf(bucket: string): Resolution;
   /** The replicas of a key of `bucket` in `partition` under the node's serving ring. */
   replicasOf(partition: number, bucket: string): readonly string[];
@@ -28,9 +30,9 @@ export interface MembershipHost {
   isReachable(node: string): boolean;
   /**
    * Before a copy is dropped: moves the node to a new writer if its current one has dots in the
-   * copy; returns the actor generation the drop must persist (replica/actor-generation.ts).
+   * copy, and records it on disk no later than the drop (replica/actor-generation.ts).
    */
-  generationForDrop(object: StoredObject): number;
+  beforeDrop(object: StoredObject): void;
   /** The partition's epoch now: the stamp of objects read now (tombstones/epochs.ts). */
   epochOf(partition: number): number;
   /** Copies of the partition here are dropped, not handed off: a round this node missed made them unverifiable. */

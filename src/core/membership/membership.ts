@@ -28,6 +28,8 @@ import { mergeViews, sameView } from './view-merge.ts';
 export const gossipIntervalMs = 1_000;
 /** One round in this many also gossips to a seed. */
 export const seedGossipEveryRounds = 5;
+/** Members a node that has just started asks for their view each round, until one answers. */
+export const startGossipFanout = 3;
 /** Non-members (nodes asking to join) a node remembers the address of, to answer their gossip. */
 export const contactsCountMax = 64;
 
@@ -41,6 +43,8 @@ export interface MembershipConfig {
   readonly gossipSeed: number;
   readonly initialView: ClusterView;
   readonly initialStaged?: readonly StagedChange[] | undefined;
+  /** The initial view is current as given (a fixed ring, in unit tests): no peer need confirm it. */
+  readonly initialViewCurrent?: boolean | undefined;
 }
 
 export class Membership {
@@ -55,6 +59,8 @@ export class Membership {
   private readonly abortKnownBy = new Set<string>();
   private nextGossipMs = 0;
   private rounds = 0;
+  /** Whether a peer's view has reached this node since it started (`viewConfirmed`). */
+  private heardSinceStart: boolean;
   /** Bumped whenever the addresses this node may send to change (the runtime updates its transport). */
   addressesVersion = 1;
 
@@ -69,10 +75,22 @@ export class Membership {
     this.sender = new TransferSender(host, (id) => this.markCompleted(id));
     this.receiver = new TransferReceiver(host, (from, chunk) => this.onLastChunkStored(from, chunk));
     this.sweeper = new StraySweeper(host, config.replicasN, config.self.address);
+    this.heardSinceStart = config.initialViewCurrent === true || gossipTargets(this.current, config.self.name).length === 0;
   }
 
   get view(): ClusterView {
     return this.current;
+  }
+
+  /**
+   * Whether this node's view is known to be current: a peer's view has reached it since it
+   * started (or it has no peer). Until then the node may have been removed while it was down and
+   * not know it — and serve copies whose tombstones the members have collected since, which no
+   * round could fence while it was away — so it coordinates nothing (node.ts). It asks every
+   * member for its view as it starts, so this takes one round trip.
+   */
+  get viewConfirmed(): boolean {
+    return this.heardSinceStart;
   }
 
   get staged(): readonly StagedChange[] {
@@ -209,6 +227,16 @@ export class Membership {
   private gossipRound(): void {
     this.nextGossipMs = this.host.nowMs + gossipIntervalMs;
     this.rounds++;
+    if (!this.heardSinceStart) {
+      // Asks a few members at once, every round until one answers (a few: clusters may be large).
+      const members = gossipTargets(this.current, this.config.self.name);
+      for (let i = 0; i < startGossipFanout && members.length > 0; i++) {
+        const name = this.random.pick(members)!;
+        members.splice(members.indexOf(name), 1);
+        this.sendGossip(name, true);
+      }
+      return;
+    }
     // A round spent on a peer this node's failure detector sees as down is a round lost; when it
     // sees every member down, it tries them all (it hears of recoveries from any message).
     const members = gossipTargets(this.current, this.config.self.name);
@@ -221,9 +249,10 @@ export class Membership {
     }
   }
 
-  private sendGossip(to: string): void {
+  private sendGossip(to: string, replyWanted = false): void {
     this.host.count('gossip.sent');
-    this.host.send(to, { kind: 'gossip', opId: this.host.nextOpId(), view: this.current, senderAddress: this.config.self.address });
+    const message: Gossip = { kind: 'gossip', opId: this.host.nextOpId(), view: this.current, senderAddress: this.config.self.address };
+    this.host.send(to, replyWanted ? { ...message, replyWanted } : message);
   }
 
   private onGossip(from: string, message: Gossip): void {
@@ -233,12 +262,14 @@ export class Membership {
       return;
     }
     this.rememberContact(from, message.senderAddress);
+    this.heardSinceStart = true;
     const merged = mergeViews(this.current, message.view);
     const adopted = !sameView(merged, this.current);
     if (adopted) this.adopt(merged);
-    const replied = !sameView(this.current, message.view);
+    const differs = !sameView(this.current, message.view);
+    const replied = differs || message.replyWanted === true;
     if (replied) this.sendGossip(from);
-    else if (this.current.aborted === true) this.abortKnownBy.add(from);
+    if (!differs && this.current.aborted === true) this.abortKnownBy.add(from);
     // The maker of an abort waits to hear that every member holds it (refuseUntilAbortKnown).
     const maker = this.current.changedBy;
     const told = replied && from === maker;

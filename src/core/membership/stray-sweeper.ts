@@ -199,8 +199,8 @@ export class StraySweeper {
     this.dropsInFlight.set(drop.partition, (this.dropsInFlight.get(drop.partition) ?? 0) + pending);
     for (const entry of drop.strays) {
       const target = { partition: drop.partition, bucket: entry.bucket, key: entry.key };
-      const actorGeneration = this.host.generationForDrop(entry.object);
-      this.host.store(target, { kind: 'dropIfUnchanged', object: entry.object, actorGeneration, reason: 'stray' }, (outcome) => {
+      this.host.beforeDrop(entry.object);
+      this.host.store(target, { kind: 'dropIfUnchanged', object: entry.object, reason: 'stray' }, (outcome) => {
         if (outcome.ok && outcome.object === null) this.host.count('strays.keysDropped');
         const left = this.dropsInFlight.get(drop.partition)! - 1;
         if (left === 0) this.dropsInFlight.delete(drop.partition);

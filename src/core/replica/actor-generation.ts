@@ -10,17 +10,38 @@
  * own counters, and it would make a dot it had already used for another write: two values under
  * one dot, one silently lost wherever they meet (Riak's kv679). So before it drops a copy that
  * holds dots of its current actor, the node moves past every generation of its own the copy
- * holds, to a writer that has made no dot yet. The generation is written to disk (meta record
- * `actorGeneration`, only ever growing) in the same atomic batch as the first write or drop made
- * under it: a dot or a drop on disk implies its generation is too, so a node that
- * restarts never goes back to a generation it used. Generations are rare — about one per
- * membership change a node takes part in — but each adds a clock entry to the keys the node
- * writes afterwards (contexts keep 16, limits.clockEntriesMax, and prune the idlest).
+ * holds, to a writer that has made no dot yet. The generation is recorded (meta record
+ * `actorGeneration`, only ever growing) by a write issued before the drop — writes reach the disk
+ * in issue order, so a drop on disk implies its generation is — and on disk before any put is
+ * coordinated under it (the node flushes first), so a node that restarts never goes back to a
+ * generation it used. A node that crashed moves to the next generation as it starts
+ * (`generationAtStart`). Generations are rare — about one per membership change or collected
+ * tombstone of its own a node takes part in, and one per crash — but each adds a clock entry to
+ * the keys the node writes afterwards (contexts keep 16, limits.clockEntriesMax, and prune the
+ * idlest).
  */
 import { assert } from '../assert.ts';
 import type { Actor, StoredObject } from '../version/types.ts';
 
 export const actorGenerationMetaName = 'actorGeneration';
+
+/**
+ * A meta record a node puts on disk as the last thing it does when it stops cleanly, and removes
+ * (on disk) before it serves again: its absence at start means the node crashed.
+ */
+export const cleanStopMetaName = 'cleanStop';
+
+/**
+ * The generation a node starts under. A crash can lose writes the node's buffer had not yet put on
+ * disk (Dynamo §6.1's object buffer, storage/write-buffer.ts) — among them versions whose dots it
+ * had already sent to other replicas, since a coordinator replicates while its own copy is still
+ * on its way to disk. Counting on from its disk would reuse those dots, so a node that did not
+ * stop cleanly starts as a new writer, the next generation, recorded on disk before it serves.
+ * A disk just made (`fresh`) has lost nothing.
+ */
+export function generationAtStart(recorded: number, stoppedCleanly: boolean, fresh: boolean): number {
+  return stoppedCleanly || fresh ? recorded : recorded + 1;
+}
 
 export function actorOfGeneration(baseActor: Actor, generation: number): Actor {
   assert(Number.isSafeInteger(generation) && generation >= 0, `bad actor generation ${generation}`);
@@ -38,17 +59,38 @@ export function decodeActorGeneration(bytes: Uint8Array | undefined): number {
   return Number.isSafeInteger(generation) && generation >= 0 ? generation : 0;
 }
 
-/** A node's current writer, and the generation each drop must carry to disk. */
+/**
+ * A node's current writer, and the generation each drop must carry to disk.
+ *
+ * A generation is recorded on disk before any write is coordinated under it (`isOnDisk`; the
+ * node flushes first): the record a drop or a write puts in the buffer could be lost by a crash
+ * with the buffer, and a node restarting from an older record would then count on under a
+ * generation it had already used (`generationAtStart` adds only one).
+ */
 export class ActorGenerations {
   private generationNow: number;
   private actorNow: Actor;
+  /** The highest generation known to be recorded on disk. */
+  private generationOnDisk: number;
 
+  /** `generation`: the one recorded on disk at start. */
   constructor(
     private readonly baseActor: Actor,
     generation: number,
   ) {
     this.generationNow = generation;
+    this.generationOnDisk = generation;
     this.actorNow = actorOfGeneration(baseActor, generation);
+  }
+
+  /** Whether the current generation is recorded on disk, so writes may be coordinated under it. */
+  get isOnDisk(): boolean {
+    return this.generationNow <= this.generationOnDisk;
+  }
+
+  /** A flush after the record of `generation` was written has completed. */
+  recordedOnDisk(generation: number): void {
+    this.generationOnDisk = Math.max(this.generationOnDisk, generation);
   }
 
   get actor(): Actor {
@@ -60,9 +102,8 @@ export class ActorGenerations {
   }
 
   /**
-   * Before dropping `object`: moves past every generation of this node that has a dot in it (a
-   * restart may have gone back to a generation below one it used, if nothing on disk needed the
-   * higher one yet). Returns the generation to persist with the drop.
+   * Before dropping `object`: moves past every generation of this node that has a dot in it.
+   * Returns the generation now, which the node records on disk if it changed.
    */
   generationForDrop(object: StoredObject): number {
     const highest = this.highestGenerationIn(object);

@@ -19,8 +19,6 @@ export type StoreOp =
       readonly actor: Actor;
       readonly nowMs: number;
       readonly resolution: Resolution;
-      /** `actor`'s generation, written to disk with the write if higher than recorded (actor-generation.ts). */
-      readonly actorGeneration: number;
     }
   /** Merge in a version another replica sent (replication, read repair). */
   | { readonly kind: 'merge'; readonly object: StoredObject; readonly resolution: Resolution }
@@ -28,13 +26,13 @@ export type StoreOp =
    * Remove the stored object if it is still exactly `object`: a copy the node no longer
    * replicates, which a sweep has just placed on the key's replicas (`stray`,
    * membership/stray-sweeper.ts), or a tombstone a collection round found on every replica
-   * (`tombstone`, tombstones/). A write that arrived since changed it, and it stays. The runtime
-   * writes `actorGeneration` (actor-generation.ts) to disk in the same atomic batch as the drop.
+   * (`tombstone`, tombstones/). A write that arrived since changed it, and it stays. Before a
+   * drop of a copy holding its own dots, the node records a new actor generation (a meta write
+   * issued first, so on disk no later than the drop: actor-generation.ts).
    */
   | {
       readonly kind: 'dropIfUnchanged';
       readonly object: StoredObject;
-      readonly actorGeneration: number;
       readonly reason: 'stray' | 'tombstone';
     };
 

@@ -101,8 +101,8 @@ class Cluster {
       const disk = this.world.disk(node);
       const object = disk.get(partition, bucket, key);
       if (object === null) continue;
-      const op = { kind: 'dropIfUnchanged' as const, object, actorGeneration: 0, reason: 'tombstone' as const };
-      disk.submit({ type: 'store', storeId: 0, partition, bucket, key, op }, () => {});
+      const op = { kind: 'dropIfUnchanged' as const, object, reason: 'tombstone' as const };
+      disk.submit({ type: 'store', storeId: 0, partition, bucket, key, op });
     }
     this.settle();
   }

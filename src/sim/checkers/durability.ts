@@ -15,10 +15,15 @@
  * replaced what its context covered. What must exist is a real write whose context covered the
  * lost version — never a merge that just dropped it.
  *
- * A version may be lost for good only when enough disks were wiped: an acknowledged one after at
- * least W of its key's replicas were wiped since it was made (W copies were promised), any other
- * after at least one. Such versions are excused, and count as ends of chains too.
+ * A version may be lost for good only when the bucket's durability (Dynamo §6.1, limits.ts
+ * `Durability`; docs/durability.md) allows it, given the disks wiped and the buffers lost to
+ * crashes since it was made. An acknowledged one: under `sync`, after at least W of the nodes
+ * that held it were wiped (W committed copies were promised); under `one`, after its
+ * coordinator's disk (the committed copy) was wiped and W of its holders lost it, by wipe or by a
+ * crash before their buffer committed it; under `buffered`, after W of its holders lost it so. Any
+ * other version after one holder lost it. Such versions are excused, and count as ends of chains.
  */
+import { unreachable } from '../../core/assert.ts';
 import { partitionOf } from '../../core/ring/hash.ts';
 import { preferenceList } from '../../core/ring/ring.ts';
 import { formatDot } from '../../core/version/actor.ts';
@@ -48,12 +53,26 @@ export function checkDurability(world: SimWorld, history: History, oracle: Oracl
 function checkKey(world: SimWorld, writes: readonly HistoryEntry[], oracle: Oracle, index: VersionIndex, bucket: string, key: string): Violation[] {
   const replicas = preferenceList(world.ring, partitionOf(bucket, key, world.ring.partitionCount), world.config.bucketProps.n);
   const infos = index.ofKey(bucket, key);
+  const { durability } = world.config.bucketProps;
   const excused = (info: VersionInfo): boolean => {
     const acked = info.entry.outcome === 'ok' && index.acknowledgedVersion(info.entry) === info.version;
+    const { dot, madeMs, coordinator } = info.version;
     // The key's replicas now, and every node that held the version: membership changes move
     // replicas, so a copy may have lived on a node the final ring no longer lists.
-    const holders = [...new Set([...replicas, ...oracle.holdersOf(bucket, key, info.version.dot)])];
-    return oracle.wipedSince(holders, info.version.madeMs) >= (acked ? info.entry.quorum : 1);
+    const holders = [...new Set([...replicas, ...oracle.holdersOf(bucket, key, dot)])];
+    const lost = oracle.lostSince(holders, bucket, key, dot, madeMs).size;
+    if (!acked) return lost >= 1;
+    const w = info.entry.quorum;
+    switch (durability) {
+      case 'sync':
+        return oracle.wipedSince(holders, madeMs) >= w;
+      case 'one':
+        return oracle.wipedSince([coordinator], madeMs) >= 1 && lost >= w;
+      case 'buffered':
+        return lost >= w;
+      default:
+        return unreachable(durability, 'durability');
+    }
   };
   const final = finalObject(world, oracle, bucket, key);
   const present = new Set((final?.siblings ?? []).map((sibling) => dotKey(bucket, key, sibling.dot)));

@@ -32,7 +32,7 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }:
   return [
     ...oracle.violations,
     ...checkPhantoms(history, index),
-    ...checkWriteQuorum(history, oracle),
+    ...checkWriteQuorum(history, oracle, world.config.bucketProps.durability),
     ...checkSiblings(world, history, index),
     ...checkDropped(world, history, index),
     ...checkDurability(world, history, oracle, index),

@@ -1,0 +1,152 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryEngine } from './memory.ts';
+import { WriteBuffer } from './write-buffer.ts';
+import type { Entry } from './engine.ts';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
+
+/** A memory engine that counts its commits and can be held before committing. */
+function countingEngine() {
+  const engine = new MemoryEngine();
+  const batches: number[] = [];
+  let gate: Promise<void> = Promise.resolve();
+  let failures = 0;
+  const batch = engine.batch.bind(engine);
+  engine.batch = async (ops) => {
+    await gate;
+    if (failures > 0) {
+      failures--;
+      throw new Error('disk failed');
+    }
+    batches.push(ops.length);
+    return batch(ops);
+  };
+  return {
+    engine,
+    batches,
+    hold(): () => void {
+      let release!: () => void;
+      gate = new Promise((resolve) => (release = resolve));
+      return release;
+    },
+    failNext(count = 1): void {
+      failures = count;
+    },
+  };
+}
+
+async function collect(entries: AsyncIterable<Entry>): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const entry of entries) keys.push(`${text(entry.key)}=${text(entry.value)}`);
+  return keys;
+}
+
+describe('WriteBuffer (Dynamo §6.1 object buffer)', () => {
+  test('a write is read back at once, and is on the engine only after a commit', async () => {
+    const { engine } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20 });
+    buffer.write([{ type: 'put', key: bytes('a'), value: bytes('1') }]);
+    assert.equal(text(buffer.get(bytes('a'))), '1');
+    assert.equal(engine.get(bytes('a')), undefined);
+    await buffer.flushed();
+    assert.equal(text(engine.get(bytes('a'))), '1');
+    buffer.write([{ type: 'delete', key: bytes('a') }]);
+    assert.equal(buffer.get(bytes('a')), undefined, 'a buffered delete hides what is on disk');
+    await buffer.flushed();
+    assert.equal(engine.get(bytes('a')), undefined);
+  });
+
+  test('writes made while a commit runs go together into the next commit (group commit)', async () => {
+    const { engine, batches, hold } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20 });
+    const release = hold();
+    buffer.write([{ type: 'put', key: bytes('first'), value: bytes('1') }]);
+    const first = buffer.flushed();
+    await new Promise((resolve) => setImmediate(resolve)); // the first commit starts and waits
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < 50; i++) {
+      buffer.write([{ type: 'put', key: bytes(`k${i}`), value: bytes(String(i)) }]);
+      waits.push(buffer.flushed());
+    }
+    assert.equal(text(buffer.get(bytes('first'))), '1', 'the commit in flight is still read from the buffer');
+    release();
+    await Promise.all([first, ...waits]);
+    assert.deepEqual(batches, [1, 50]);
+  });
+
+  test('without a waiter, the writer commits once the interval has passed', async () => {
+    const { engine, batches } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 20, bytesMax: 1 << 20 });
+    buffer.write([{ type: 'put', key: bytes('a'), value: bytes('1') }]);
+    buffer.write([{ type: 'put', key: bytes('b'), value: bytes('2') }]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(batches, []);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.deepEqual(batches, [2]);
+    assert.equal(text(engine.get(bytes('b'))), '2');
+  });
+
+  test('past bytesMax the writer commits without waiting for the interval', async () => {
+    const { engine, batches } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 100 });
+    buffer.write([{ type: 'put', key: bytes('big'), value: new Uint8Array(200) }]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(batches, [1]);
+  });
+
+  test('a failed commit loses nothing: its writes go with the next one, behind newer writes of the same key', async () => {
+    const { engine, failNext } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, onCommitError: () => {} });
+    failNext();
+    buffer.write([
+      { type: 'put', key: bytes('a'), value: bytes('old') },
+      { type: 'put', key: bytes('b'), value: bytes('kept') },
+    ]);
+    const failed = buffer.flushed();
+    await assert.rejects(failed, /disk failed/);
+    buffer.write([{ type: 'put', key: bytes('a'), value: bytes('new') }]);
+    await buffer.flushed();
+    assert.equal(text(engine.get(bytes('a'))), 'new');
+    assert.equal(text(engine.get(bytes('b'))), 'kept');
+  });
+
+  test('a batch reaches the disk whole, never split between commits', async () => {
+    const { engine, batches, hold } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20 });
+    const release = hold();
+    buffer.write([{ type: 'put', key: bytes('x'), value: bytes('0') }]);
+    const first = buffer.flushed();
+    await new Promise((resolve) => setImmediate(resolve));
+    buffer.write([
+      { type: 'put', key: bytes('data'), value: bytes('1') },
+      { type: 'put', key: bytes('meta'), value: bytes('2') },
+    ]);
+    release();
+    await first;
+    await buffer.flushed();
+    assert.deepEqual(batches, [1, 2]);
+  });
+
+  test('a scan sees every write made before it, buffered or not', async () => {
+    const { engine } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20 });
+    await engine.put(bytes('a'), bytes('disk'));
+    buffer.write([
+      { type: 'put', key: bytes('b'), value: bytes('buffered') },
+      { type: 'delete', key: bytes('a') },
+      { type: 'put', key: bytes('z'), value: bytes('outside') },
+    ]);
+    assert.deepEqual(await collect(buffer.scan({ gte: bytes('a'), lt: bytes('c') })), ['b=buffered']);
+  });
+
+  test('close commits what is buffered', async () => {
+    const { engine } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20 });
+    buffer.write([{ type: 'put', key: bytes('a'), value: bytes('1') }]);
+    await buffer.close();
+    assert.equal(text(engine.get(bytes('a'))), '1');
+    assert.throws(() => buffer.write([{ type: 'put', key: bytes('b'), value: bytes('2') }]));
+  });
+});

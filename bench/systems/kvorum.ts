@@ -227,7 +227,7 @@ export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunc
         }
         for (const node of nodes) await waitUntil(`kvorum ${node.name} /health`, () => httpOk(`${node.httpUrl}/health`), processes, startTimeoutMs);
         // A node with a new disk takes replicas' writes once it knows the partition epochs.
-        for (const node of nodes) await waitUntil(`kvorum ${node.name} to know the partition epochs`, () => epochsKnown(node.httpUrl), processes, startTimeoutMs);
+        for (const node of nodes) await waitUntil(`kvorum ${node.name} to be ready`, () => ready(node.httpUrl), processes, startTimeoutMs);
       } catch (error) {
         await stopAll(processes);
         throw error;
@@ -253,7 +253,7 @@ export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunc
   };
 }
 
-async function epochsKnown(httpUrl: string): Promise<boolean> {
+async function ready(httpUrl: string): Promise<boolean> {
   const response = await fetch(`${httpUrl}/v1/cluster`, { signal: AbortSignal.timeout(1_000) });
-  return response.ok && ((await response.json()) as { epochsKnown?: unknown }).epochsKnown === true;
+  return response.ok && ((await response.json()) as { ready?: unknown }).ready === true;
 }

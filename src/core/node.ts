@@ -254,15 +254,22 @@ export class KvNode {
     }
   }
 
-  private startOperation(requester: Requester, request: ClientRequest, forwarded: boolean): void {
+  /** Why this node cannot coordinate requests now, or null when it can. */
+  notReadyBecause(): string | null {
     // A node started with only seeds owns a placeholder ring until gossip brings the cluster's;
     // a node outside the ring (not joined yet, or left) is not a peer the members can answer.
-    if (this.ring.version === 0) throw new KvorumError('unavailable', `node ${this.name} has not learned the cluster's ring yet`);
-    if (!this.ring.nodes.has(this.name)) throw new KvorumError('unavailable', `node ${this.name} is not a member of the ring; send requests to a member`);
-    if (!this.membership.viewConfirmed) throw new KvorumError('unavailable', `node ${this.name} has not heard the cluster's view since it started`);
+    if (this.ring.version === 0) return `node ${this.name} has not learned the cluster's ring yet`;
+    if (!this.ring.nodes.has(this.name)) return `node ${this.name} is not a member of the ring; send requests to a member`;
+    if (!this.membership.viewConfirmed) return `node ${this.name} has not heard the cluster's view since it started`;
     // Until then its writes would be refused by every replica and left on its disk, and its reads
     // could answer a version a collection removed (core/tombstones/epoch-sync.ts).
-    if (!this.epochs.known) throw new KvorumError('unavailable', `node ${this.name} has not learned the partition epochs from the other members yet`);
+    if (!this.epochs.known) return `node ${this.name} has not learned the partition epochs from the other members yet`;
+    return null;
+  }
+
+  private startOperation(requester: Requester, request: ClientRequest, forwarded: boolean): void {
+    const notReady = this.notReadyBecause();
+    if (notReady !== null) throw new KvorumError('unavailable', notReady);
     validateBucket(request.bucket);
     validateKey(request.key, this.config.requestLimits);
     const props = this.config.bucketProps(request.bucket);

@@ -30,6 +30,8 @@ export function httpBackendOf(runtime: NodeRuntime): HttpBackend {
     request: (request) => runtime.request(request),
     peerStatus: (name) => runtime.peerStatus(name),
     epochsKnown: () => runtime.node.epochs.known,
+    notReadyBecause: () => runtime.node.notReadyBecause(),
+    viewConfirmed: () => runtime.node.membership.viewConfirmed,
     bucketProps: bucketPropsOf(cluster),
     metrics: () => runtime.metrics(),
     view: () => runtime.node.membership.view,

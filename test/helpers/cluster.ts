@@ -187,15 +187,17 @@ export class TestCluster {
   }
 
   /**
-   * Waits until every running node knows the partition epochs: a node with a new disk takes
-   * replicas' writes only once it has heard from the other members (core/tombstones/epoch-sync.ts).
+   * Waits until every running node is ready to coordinate requests, if it is a member: it
+   * knows the partition epochs — a node with a new disk takes replicas' writes only once it has
+   * heard from the other members (core/tombstones/epoch-sync.ts) — and a peer's view has reached
+   * it since it started (core/membership/membership.ts `viewConfirmed`).
    */
   async waitEpochsKnown(): Promise<void> {
     const running = this.nodes.filter((node) => node.process);
-    await waitFor('running nodes to know the partition epochs', async () => {
+    await waitFor('running nodes to be ready', async () => {
       for (const node of running) {
-        const view = (await (await fetch(`${node.httpUrl}/v1/cluster`)).json()) as { epochsKnown: boolean };
-        if (!view.epochsKnown) return undefined;
+        const view = (await (await fetch(`${node.httpUrl}/v1/cluster`)).json()) as { epochsKnown: boolean; viewConfirmed: boolean };
+        if (!view.epochsKnown || !view.viewConfirmed) return undefined;
       }
       return true;
     });

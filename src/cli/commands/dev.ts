@@ -53,7 +53,7 @@ async function waitReady(url: string, deadline: number): Promise<boolean> {
   while (Date.now() < deadline) {
     try {
       const response = await fetch(`${url}/v1/cluster`);
-      if (response.ok && ((await response.json()) as { epochsKnown?: unknown }).epochsKnown === true) return true;
+      if (response.ok && ((await response.json()) as { ready?: unknown }).ready === true) return true;
     } catch {
       // not up yet
     }

@@ -29,6 +29,10 @@ export interface HttpBackend {
   peerStatus(name: string): string;
   /** Whether the node knows the partition epochs, and so takes replicas' writes (core/tombstones/epochs.ts). */
   epochsKnown(): boolean;
+  /** Why the node cannot coordinate requests now (KvNode.notReadyBecause), or null. */
+  notReadyBecause(): string | null;
+  /** Whether a peer's view has reached the node since it started (Membership.viewConfirmed). */
+  viewConfirmed(): boolean;
   bucketProps(bucket: string): BucketProps;
   metrics(): ReadonlyMap<string, number>;
   /** The node's view of the cluster (members with their status), when membership runs. */
@@ -162,6 +166,9 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
       version: ring.version,
       transition: view ? view.next !== null : false,
       epochsKnown: backend.epochsKnown(),
+      viewConfirmed: backend.viewConfirmed(),
+      ready: backend.notReadyBecause() === null,
+      notReadyBecause: backend.notReadyBecause(),
       removed: view ? view.members.filter((member) => member.status === 'removed').map((member) => member.name) : [],
       nodes: [...ring.nodes.values()].map((node) => ({
         membership: states.get(node.name) ?? 'valid',

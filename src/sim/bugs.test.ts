@@ -63,6 +63,11 @@ test('(g) collecting tombstones without the epoch fence is caught by the resurre
   assertCaught('noEpochFence', 20, 'resurrection', { faultKinds: ['latency'], keysCount: 2 });
 });
 
+test('(h) a disk whose flush answers without committing (an fsync that lies) is caught by the write-quorum checker', () => {
+  assertCaught('lyingFlush', 5, 'quorum', { durability: 'sync' });
+  assertCaught('lyingFlush', 5, 'quorum', { durability: 'one' });
+});
+
 test('without a bug the same seeds pass', () => {
   for (let seed = 1; seed <= 5; seed++) assert.ok(runSeed({ seed }).ok);
 });

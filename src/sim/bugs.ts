@@ -33,6 +33,11 @@ export interface SimBugs {
    * the replicas and the hints would behave.
    */
   readonly noEpochFence?: boolean;
+  /**
+   * (h) A disk that answers a flush at once without committing anything (an fsync that lies): a
+   * copy counted as on disk is only in the buffer, and a crash takes it.
+   */
+  readonly lyingFlush?: boolean;
 }
 
 export type BugName = keyof SimBugs;
@@ -45,6 +50,7 @@ export const bugNames: readonly BugName[] = [
   'skipTreeUpdateOnMerge',
   'noActorGenerations',
   'noEpochFence',
+  'lyingFlush',
 ];
 
 /** Bug (g): a message that carries objects, stamped as if they were read after every fence. */

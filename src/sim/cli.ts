@@ -5,7 +5,7 @@
  *   npm run sim -- --seeds 1000          seeds 1..1000 (or --from F): a summary line per fault kind
  *   options: --nodes 5 --partitions 16 --clients 4 --keys 5 --duration-ms 2000 --faults-max 4 --wipes-max 1
  *            --faults crash,wipe,flap,partition,clog,drop,duplicate,latency,slowDisk
- *            --bug ackBeforeStore|dropConcurrentSibling|skipReadRepair|reuseIncarnation|skipTreeUpdateOnMerge|noActorGenerations|noEpochFence (repeatable)
+ *            --bug ackBeforeStore|dropConcurrentSibling|skipReadRepair|reuseIncarnation|skipTreeUpdateOnMerge|noActorGenerations|noEpochFence|lyingFlush (repeatable)
  *            --converge-by antiEntropy|readRepair (how the liveness phase converges; default antiEntropy)
  *            --durability sync|one|buffered (the bucket's; default one: docs/durability.md)
  *            --history (with --seed: print the whole history)

@@ -35,3 +35,13 @@ test('3 nodes (every node a replica of every key), two wipes allowed: seeds 1001
 test('7 nodes, 32 partitions, more contention: seeds 2001..2060 pass', () => {
   runSeeds(2001, 60, { nodesCount: 7, partitionCount: 32, clientsCount: 6, keysCount: 3, faultsMax: 6 });
 });
+
+// The default bucket is `one` (the runs above); the other durability modes, each held to its own
+// promise (docs/durability.md): a crash loses what no flush committed.
+test('durability sync, every fault kind: seeds 3001..3150 pass', () => {
+  runSeeds(3001, 150, { durability: 'sync' });
+});
+
+test('durability buffered, every fault kind: seeds 4001..4150 pass', () => {
+  runSeeds(4001, 150, { durability: 'buffered' });
+});

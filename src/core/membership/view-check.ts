@@ -18,9 +18,16 @@ function isName(value: unknown): value is string {
   return typeof value === 'string' && value.length >= 1 && value.length <= 256;
 }
 
+/** "host:port", IPv6 in brackets; a client dials it, so its shape is checked, not just its type. */
+const hostPortPattern = /^(?:\[[^\]]{1,253}\]|[^:[\]]{1,253}):\d{1,5}$/;
+
 function memberProblem(value: unknown): string | null {
   if (!isRecord(value) || !isName(value.name)) return `member must have a name, got ${describeValue(value)}`;
   if (typeof value.address !== 'string' || typeof value.httpUrl !== 'string') return `member ${value.name}: address and httpUrl must be strings`;
+  // Optional: members recorded by nodes that predate the binary client protocol have none.
+  if (value.clientAddress !== undefined && (typeof value.clientAddress !== 'string' || !hostPortPattern.test(value.clientAddress))) {
+    return `member ${value.name}: clientAddress must be "host:port", got ${describeValue(value.clientAddress)}`;
+  }
   if (typeof value.capacity !== 'number' || !(value.capacity > 0) || !Number.isFinite(value.capacity)) return `member ${value.name}: capacity must be positive`;
   if (value.zone !== undefined && typeof value.zone !== 'string') return `member ${value.name}: zone must be a string`;
   if (!memberStatuses.includes(value.status as never)) return `member ${value.name}: status ${describeValue(value.status)} unknown`;

@@ -4,25 +4,7 @@
  */
 import { preferenceList } from '../core/ring/ring.ts';
 import type { Ring } from '../core/ring/types.ts';
-
-export interface RingNodeDescription {
-  readonly name: string;
-  readonly address: string;
-  readonly httpUrl: string;
-  /** null when the node has no binary client port (clients use httpUrl). */
-  readonly clientAddress: string | null;
-  readonly zone: string | null;
-  readonly capacity: number;
-}
-
-export interface RingDescription {
-  readonly version: number;
-  readonly partitionCount: number;
-  /** Length of each preference list: the largest N of any bucket, at most the owners' count. */
-  readonly n: number;
-  readonly nodes: readonly RingNodeDescription[];
-  readonly partitions: readonly { readonly partition: number; readonly owner: string; readonly preferenceList: readonly string[] }[];
-}
+import type { RingDescription } from '../wire/client-protocol.ts';
 
 export function describeRing(ring: Ring, n: number): RingDescription {
   return {

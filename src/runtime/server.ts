@@ -69,11 +69,12 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
   const app = buildHttpApp(httpBackendOf(runtime, () => clientServer?.metrics() ?? new Map()));
   let clientAddress: string | undefined;
   try {
-    await app.listen({ host: settings.httpHost, port: settings.httpPort });
+    // The client port first: once /health answers, every protocol does.
     if (clientServer) {
       const listening = await clientServer.start();
       clientAddress = `${bracketed(listening.host)}:${listening.port}`;
     }
+    await app.listen({ host: settings.httpHost, port: settings.httpPort });
   } catch (error) {
     await clientServer?.close();
     await app.close();

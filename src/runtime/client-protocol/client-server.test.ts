@@ -6,6 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { RingDescription } from '../../wire/client-protocol.ts';
 import { encodeContextToken } from '../../core/version/context-token.ts';
 import { FrameClient } from '../../../test/helpers/frame-client.ts';
 import { ClientServer, type ClientServerOptions } from './client-server.ts';
@@ -26,7 +27,7 @@ class HeldBackend implements ClientBackend {
     this.held.push({ request, answer: onResult });
   }
 
-  ring() {
+  ring(): RingDescription {
     return { version: 3, partitionCount: 8, n: 1, nodes: [], partitions: [] };
   }
 }

@@ -61,6 +61,16 @@ test('the welcome names the node, the cluster, the version and the limits', asyn
   });
 });
 
+test('requests may follow the hello without waiting for the welcome', async (t) => {
+  const { address } = await serve(t);
+  const client = await FrameClient.connect(address);
+  t.after(() => client.close());
+  client.send({ op: 'hello', protocol: 'kvorum', version: 1 }, { id: 1, op: 'ping' });
+  const [welcome, pong] = await client.next(2);
+  assert.equal(welcome!.op, 'welcome');
+  assert.deepEqual(pong, { id: 1 });
+});
+
 test('a hello of another version or protocol is refused with a closing frame', async (t) => {
   const { server, address } = await serve(t);
   for (const hello of [{ op: 'hello', protocol: 'kvorum', version: 2 }, { op: 'hello', protocol: 'resp', version: 1 }, { op: 'get', id: 1 }]) {

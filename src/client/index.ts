@@ -16,6 +16,7 @@
  * the context tokens: a context read over one protocol may be written back over the other.
  */
 import { KvorumError } from '../core/errors.ts';
+import { isHostPort } from '../core/host-port.ts';
 import { partitionOf } from '../core/ring/hash.ts';
 import { clientUrlScheme, type RingDescription } from '../wire/client-protocol.ts';
 import { BinaryChannel } from './binary-channel.ts';
@@ -37,7 +38,7 @@ function toBytes(value: Uint8Array | string): Uint8Array {
 function seedEndpoint(node: string): Endpoint {
   if (!node.startsWith(`${clientUrlScheme}//`)) return { kind: 'http', url: node.replace(/\/$/, '') };
   const address = node.slice(clientUrlScheme.length + 2).replace(/\/$/, '');
-  if (!/^(?:\[[^\]]+\]|[^:[\]/]+):\d{1,5}$/.test(address)) throw new KvorumError('bad_request', `${node} is not kvorum://host:port`);
+  if (!isHostPort(address)) throw new KvorumError('bad_request', `${node} is not kvorum://host:port`);
   return { kind: 'binary', address };
 }
 

@@ -56,6 +56,10 @@ describe('node settings', () => {
     assert.equal(flagsFromEnv({}, { KVORUM_CLIENT_ADDRESS: '127.0.0.1:9009' })['client-address'], '127.0.0.1:9009');
     assert.throws(() => resolveNodeSettings({ ...oneNode, 'client-address': 'nowhere' }), refusedFor(/--client-address/));
     assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ nodes: [{ ...oneNodeEntry, clientAddress: 9001 }] }) }), refusedFor(/clientAddress/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ nodes: [{ ...oneNodeEntry, clientAddress: 'http://127.0.0.1:9001' }] }) }), refusedFor(/clientAddress/));
+    const scheme = resolveNodeSettings({ name: 'n1', config: configFile({ nodes: [{ ...oneNodeEntry, clientAddress: 'kvorum://[::1]:9001' }] }) });
+    assert.deepEqual(scheme.clientListen, { host: '::1', port: 9001 });
+    assert.equal(scheme.cluster.nodes[0]!.clientAddress, '[::1]:9001');
     assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ clientInflightMax: 0 }) }), refusedFor(/clientInflightMax/));
   });
 

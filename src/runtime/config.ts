@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { defaultAntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvorumError } from '../core/errors.ts';
 import { defaultBucketProps, limits, type BucketProps } from '../core/limits.ts';
+import { isHostPort } from '../core/host-port.ts';
 import { isValidPartitionCount } from '../core/ring/hash.ts';
 import type { RingNode } from '../core/ring/types.ts';
 import { validateBucket, validateBucketProps, type RequestLimits } from '../core/validate.ts';
@@ -181,13 +182,13 @@ function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry
   if (entry.zone !== undefined && entry.zone !== null && typeof entry.zone !== 'string') bad(`${field}.zone`, 'expected a string');
   if (entry.dataDir !== undefined && typeof entry.dataDir !== 'string') bad(`${field}.dataDir`, 'expected a path');
   if (entry.clientAddress !== undefined && typeof entry.clientAddress !== 'string') bad(`${field}.clientAddress`, 'expected "host:port"');
-  if (typeof entry.clientAddress === 'string') parseHostPort(`${field}.clientAddress`, entry.clientAddress);
+  const clientAddress = typeof entry.clientAddress === 'string' ? parseClientAddress(`${field}.clientAddress`, entry.clientAddress) : undefined;
   const dialAddresses = parseDialAddresses(`${field}.dialAddresses`, entry.dialAddresses);
   return {
     name,
     address: entry.address,
     httpUrl,
-    clientAddress: entry.clientAddress as string | undefined,
+    clientAddress,
     capacity,
     zone: typeof entry.zone === 'string' ? entry.zone : undefined,
     dataDir: typeof entry.dataDir === 'string' ? resolve(baseDir, entry.dataDir) : undefined,
@@ -257,7 +258,7 @@ export function readClusterFile(path: string): { raw: Record<string, unknown>; b
 /** A binary client address as the config takes it: "host:port", or "kvorum://host:port" as clients write it. */
 function parseClientAddress(field: string, text: string): string {
   const address = text.startsWith('kvorum://') ? text.slice('kvorum://'.length) : text;
-  parseHostPort(field, address);
+  if (!isHostPort(address)) bad(field, `expected host:port (IPv6 in brackets), got ${JSON.stringify(text)}`);
   return address;
 }
 

@@ -5,6 +5,7 @@
  */
 import { describeValue } from '../version/describe-value.ts';
 import { isValidPartitionCount } from '../ring/hash.ts';
+import { isHostPort } from '../host-port.ts';
 import { limits } from '../limits.ts';
 import { memberStatuses } from './view.ts';
 
@@ -18,14 +19,12 @@ function isName(value: unknown): value is string {
   return typeof value === 'string' && value.length >= 1 && value.length <= 256;
 }
 
-/** "host:port", IPv6 in brackets; a client dials it, so its shape is checked, not just its type. */
-const hostPortPattern = /^(?:\[[^\]]{1,253}\]|[^:[\]]{1,253}):\d{1,5}$/;
-
 function memberProblem(value: unknown): string | null {
   if (!isRecord(value) || !isName(value.name)) return `member must have a name, got ${describeValue(value)}`;
   if (typeof value.address !== 'string' || typeof value.httpUrl !== 'string') return `member ${value.name}: address and httpUrl must be strings`;
   // Optional: members recorded by nodes that predate the binary client protocol have none.
-  if (value.clientAddress !== undefined && (typeof value.clientAddress !== 'string' || !hostPortPattern.test(value.clientAddress))) {
+  // Clients dial it, so its shape is checked, not just its type.
+  if (value.clientAddress !== undefined && !isHostPort(value.clientAddress)) {
     return `member ${value.name}: clientAddress must be "host:port", got ${describeValue(value.clientAddress)}`;
   }
   if (typeof value.capacity !== 'number' || !(value.capacity > 0) || !Number.isFinite(value.capacity)) return `member ${value.name}: capacity must be positive`;

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { KvorumError } from '../../core/errors.ts';
+import { isHostPort } from '../../core/host-port.ts';
 import type { StagedChange } from '../../core/membership/staged.ts';
 import { ringNodeOf } from '../../core/membership/view.ts';
 import type { RingNode } from '../../core/ring/types.ts';
@@ -50,7 +51,7 @@ function joiningNode(body: Record<string, unknown>): RingNode {
   const name = nodeName(body, 'name');
   const { address, httpUrl, clientAddress, capacity = 1, zone } = body;
   if (typeof address !== 'string' || !/^\[?[^\]]*\]?:\d{1,5}$/.test(address)) throw new KvorumError('bad_request', `address must be host:port, got ${JSON.stringify(address)}`);
-  if (clientAddress !== undefined && clientAddress !== null && (typeof clientAddress !== 'string' || !/^\[?[^\]]*\]?:\d{1,5}$/.test(clientAddress))) {
+  if (clientAddress !== undefined && clientAddress !== null && !isHostPort(clientAddress)) {
     throw new KvorumError('bad_request', `clientAddress must be host:port, got ${JSON.stringify(clientAddress)}`);
   }
   if (typeof httpUrl !== 'string' || !/^https?:\/\//.test(httpUrl)) throw new KvorumError('bad_request', `httpUrl must be an http(s) URL, got ${JSON.stringify(httpUrl)}`);

@@ -14,7 +14,6 @@ import { NodeUnreachable } from './node-unreachable.ts';
 import { connectTimeoutMsMax, reconnectBackoff, replyGraceMs } from './settings.ts';
 import type { GetResult, KvRequest } from './types.ts';
 
-
 interface NodeLink {
   connection: BinaryConnection | null;
   opening: Promise<BinaryConnection> | null;

@@ -18,8 +18,9 @@ import { WireProtocolError } from '../wire/wire-error.ts';
 import { NodeUnreachable } from './node-unreachable.ts';
 
 export type Reply = Readonly<Record<string, unknown>>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A request as the caller builds it; the connection gives it an id. */
-export type RequestBody = RequestFrame extends infer F ? (F extends RequestFrame ? Omit<F, 'id'> : never) : never;
+export type RequestBody = DistributiveOmit<RequestFrame, 'id'>;
 
 export interface BinaryConnectionOptions {
   readonly host: string;
@@ -143,8 +144,8 @@ export class BinaryConnection {
 
   /**
    * Sends a request and resolves with its reply frame; rejects with KvorumError for an error
-   * reply (or a request too large to send), KvorumError 'timeout' past `deadlineMs`, and
-   * NodeUnreachable when the connection is lost first.
+   * reply (or a request too large to send), KvorumError 'timeout' when no reply came within
+   * `waitMs`, and NodeUnreachable when the connection is lost first.
    */
   request(body: RequestBody, waitMs: number): Promise<Reply> {
     if (this.closedBecause !== null) return Promise.reject(new NodeUnreachable(`${this.address}: ${this.closedBecause}`));

@@ -12,6 +12,7 @@
 import { connect, type Socket } from 'node:net';
 import { KvorumError, isErrorCode } from '../core/errors.ts';
 import { clientProtocolName, clientProtocolVersion, type RequestFrame, type WelcomeFrame, type WireErrorBody } from '../wire/client-protocol.ts';
+import { BatchedWriter } from '../wire/batched-writer.ts';
 import { decodeMessage, encodeMessageFrame, frameBodyBytes } from '../wire/codec.ts';
 import { FrameDecoder } from '../wire/framing.ts';
 import { WireProtocolError } from '../wire/wire-error.ts';
@@ -42,8 +43,6 @@ interface Pending {
 const welcomeFrameBytesMax = 64 * 1024;
 /** How often deadlines are checked while requests are in flight. */
 const deadlineSweepMs = 100;
-/** One socket write carries at most this much of batched requests (a single larger frame goes alone). */
-const writeBatchBytesMax = 1024 * 1024;
 /** Ids are uint32 (wire/client-protocol.ts requestIdMax). */
 const idModulus = 2 ** 32;
 
@@ -59,9 +58,7 @@ export class BinaryConnection {
   /** Requests beyond the node's in-flight limit, oldest first, from `waitingHead` on. */
   private waiting: number[] = [];
   private waitingHead = 0;
-  private out: Buffer[] = [];
-  private flushImmediate: NodeJS.Immediate | null = null;
-  private waitingForDrain = false;
+  private readonly writer: BatchedWriter;
   private sweepTimer: NodeJS.Timeout | null = null;
   private nextId = 0;
   private lastUsedMs = Date.now();
@@ -74,8 +71,8 @@ export class BinaryConnection {
     readonly address: string,
   ) {
     decoder.setFrameBytesMax(welcome.limits.replyFrameBytesMax);
+    this.writer = new BatchedWriter(socket);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
     socket.on('close', () => this.onClose(this.closedBecause ?? 'connection closed by the node'));
     socket.unref();
   }
@@ -183,32 +180,7 @@ export class BinaryConnection {
 
   private send(frame: Buffer): void {
     this.sentCount++;
-    this.out.push(frame);
-    if (this.flushImmediate !== null || this.waitingForDrain) return;
-    this.flushImmediate = setImmediate(() => {
-      this.flushImmediate = null;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    while (!this.waitingForDrain && this.out.length > 0 && this.closedBecause === null) {
-      let bytes = 0;
-      let count = 0;
-      for (const frame of this.out) {
-        if (count > 0 && bytes + frame.length > writeBatchBytesMax) break;
-        bytes += frame.length;
-        count++;
-      }
-      const frames = count === this.out.length ? this.out : this.out.slice(0, count);
-      this.out = count === this.out.length ? [] : this.out.slice(count);
-      if (!this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes))) this.waitingForDrain = true;
-    }
-  }
-
-  private onDrain(): void {
-    this.waitingForDrain = false;
-    this.flush();
+    this.writer.push(frame);
   }
 
   private onData(chunk: Buffer): void {
@@ -288,9 +260,7 @@ export class BinaryConnection {
   private onClose(reason: string): void {
     if (this.closedBecause !== null) return;
     this.closedBecause = reason;
-    if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
-    this.flushImmediate = null;
-    this.out = [];
+    this.writer.stop();
     const pending = [...this.pending.values()];
     this.pending.clear();
     this.abandoned.clear();

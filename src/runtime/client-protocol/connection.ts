@@ -21,10 +21,11 @@ import { KvorumError } from '../../core/errors.ts';
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { RingDescription, WelcomeLimits } from '../../wire/client-protocol.ts';
+import { BatchedWriter } from '../../wire/batched-writer.ts';
 import { decodeMessage, encodeMessageFrame, frameBodyBytes } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
 import { WireProtocolError } from '../../wire/wire-error.ts';
-import { keepAliveInitialDelayMs, writeBatchBytesMax } from '../transport/settings.ts';
+import { keepAliveInitialDelayMs } from '../transport/settings.ts';
 import { welcomeFor } from './handshake.ts';
 import { closingFrame, errorReply, replyOf } from './replies.ts';
 import { parseRequest, requestIdOf } from './request-parse.ts';
@@ -69,9 +70,7 @@ export class ClientConnection {
   private phase: Phase = 'handshake';
   private readonly decoder = new FrameDecoder(helloFrameBytesMax);
   private readonly inflight = new Set<number>();
-  private pending: Buffer[] = [];
-  private flushImmediate: NodeJS.Immediate | null = null;
-  private waitingForDrain = false;
+  private readonly writer: BatchedWriter;
   private readonly openedAtMs: number;
   private lastFrameAtMs: number;
   /** When the bytes of an incomplete frame began to arrive; -1 while none is incomplete. */
@@ -89,8 +88,15 @@ export class ClientConnection {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, keepAliveInitialDelayMs);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    // A client that does not read its replies is not read either: its requests wait in its socket.
+    this.writer = new BatchedWriter(socket, {
+      onWrite: () => ctx.counters.replyWrites++,
+      onBlocked: (blocked) => {
+        if (blocked) socket.pause();
+        else if (this.phase === 'open') socket.resume();
+      },
+    });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
     socket.on('error', () => {}); // 'close' follows; a client that goes away is not our error.
     socket.on('close', () => this.onClose());
   }
@@ -118,7 +124,7 @@ export class ClientConnection {
         if (this.partialSinceMs >= 0 && nowMs - this.partialSinceMs >= this.ctx.partialFrameTimeoutMs) {
           return this.fail('timeout', `a frame stayed incomplete for ${this.ctx.partialFrameTimeoutMs} ms`, { bufferedBytes: this.decoder.bufferedBytes });
         }
-        if (this.inflight.size === 0 && this.pending.length === 0 && this.partialSinceMs < 0 && nowMs - this.lastFrameAtMs >= this.ctx.limits.idleTimeoutMs) {
+        if (this.inflight.size === 0 && this.writer.queuedCount === 0 && this.partialSinceMs < 0 && nowMs - this.lastFrameAtMs >= this.ctx.limits.idleTimeoutMs) {
           this.close('timeout', `idle for ${this.ctx.limits.idleTimeoutMs} ms`);
         }
         return;
@@ -162,7 +168,7 @@ export class ClientConnection {
       const welcome = welcomeFor(hello, backend.nodeName, backend.clusterName, limits);
       this.phase = 'open';
       this.decoder.setFrameBytesMax(limits.frameBytesMax);
-      this.queue(encodeMessageFrame(welcome));
+      this.writer.push(encodeMessageFrame(welcome));
     } catch (error) {
       if (!(error instanceof KvorumError)) throw error;
       this.ctx.counters.connectionsRefused++;
@@ -184,9 +190,9 @@ export class ClientConnection {
     }
     switch (parsed.op) {
       case 'ping':
-        return this.queue(encodeMessageFrame({ id }));
+        return this.writer.push(encodeMessageFrame({ id }));
       case 'ring':
-        return this.queue(this.encodeReply(id, { id, ring: this.ctx.backend.ring() }));
+        return this.writer.push(this.encodeReply(id, { id, ring: this.ctx.backend.ring() }));
       default: {
         const { inflightMax } = this.ctx.limits;
         if (this.inflight.size >= inflightMax) {
@@ -202,12 +208,12 @@ export class ClientConnection {
     this.inflight.delete(id);
     if (this.phase === 'closing') return;
     if (result.kind === 'error') this.ctx.counters.errors++;
-    this.queue(this.encodeReply(id, replyOf(id, result)));
+    this.writer.push(this.encodeReply(id, replyOf(id, result)));
   }
 
   private replyError(id: number, error: KvorumError): void {
     this.ctx.counters.errors++;
-    this.queue(encodeMessageFrame(errorReply(id, error)));
+    this.writer.push(encodeMessageFrame(errorReply(id, error)));
   }
 
   /** A reply the client could not read (over its frame limit) becomes an error reply. */
@@ -219,46 +225,6 @@ export class ClientConnection {
     this.ctx.counters.errors++;
     const error = new KvorumError('value_too_large', `the reply would be ${bytes} bytes, over the reply frame limit of ${replyFrameBytesMax}`, { bytes, replyFrameBytesMax });
     return encodeMessageFrame(errorReply(id, error));
-  }
-
-  private queue(frame: Buffer): void {
-    this.pending.push(frame);
-    if (this.flushImmediate !== null || this.waitingForDrain) return;
-    this.flushImmediate = setImmediate(() => {
-      this.flushImmediate = null;
-      this.flush();
-    });
-  }
-
-  /** Writes what the turn produced, several frames per write, until the socket pushes back. */
-  private flush(): void {
-    while (!this.waitingForDrain && this.pending.length > 0) {
-      const frames = this.takePending();
-      this.ctx.counters.replyWrites++;
-      if (!this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames))) {
-        this.waitingForDrain = true;
-        if (this.phase === 'open') this.socket.pause();
-      }
-    }
-  }
-
-  private takePending(): Buffer[] {
-    let bytes = 0;
-    let count = 0;
-    for (const frame of this.pending) {
-      if (count > 0 && bytes + frame.length > writeBatchBytesMax) break;
-      bytes += frame.length;
-      count++;
-    }
-    const taken = this.pending.slice(0, count);
-    this.pending = count === this.pending.length ? [] : this.pending.slice(count);
-    return taken;
-  }
-
-  private onDrain(): void {
-    this.waitingForDrain = false;
-    if (this.phase === 'open') this.socket.resume();
-    this.flush();
   }
 
   /** A protocol violation or timeout: counted and logged, then closed. */
@@ -277,20 +243,15 @@ export class ClientConnection {
     if (this.phase === 'closing') return;
     this.phase = 'closing';
     this.closingSinceMs = Date.now();
-    if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
-    this.flushImmediate = null;
-    this.pending.push(encodeMessageFrame(closingFrame(code, message, detail)));
+    this.writer.push(encodeMessageFrame(closingFrame(code, message, detail)));
+    this.writer.finish();
     this.socket.resume();
-    this.waitingForDrain = false;
-    this.flush();
     this.socket.end();
   }
 
   private onClose(): void {
     this.phase = 'closing';
-    if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
-    this.flushImmediate = null;
-    this.pending = [];
+    this.writer.stop();
     this.ctx.onClosed(this);
   }
 }

@@ -23,7 +23,8 @@ import { FrameDecoder } from '../../wire/framing.ts';
 import { helloProof, makeNonce, proofsEqual, welcomeProof } from './handshake.ts';
 import { OutboundQueue } from './outbound-queue.ts';
 import type { PeerAddress } from './peer-address.ts';
-import { controlFrameBytesMax, keepAliveInitialDelayMs, writeBatchBytesMax } from './settings.ts';
+import { writeBatchBytesMax } from '../../wire/batched-writer.ts';
+import { controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
 import { WireProtocolError } from '../../wire/wire-error.ts';
 import { asAck, asChallenge, asHelloAnswer, type HelloFrame } from './wire-messages.ts';
 

@@ -5,35 +5,13 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClientRequest, ClientResult } from '../core/messages.ts';
 import { KvorumError } from '../core/errors.ts';
-import type { RingDescription } from '../wire/client-protocol.ts';
-import { ClientServer } from '../runtime/client-protocol/client-server.ts';
-import type { ClientBackend } from '../runtime/client-protocol/connection.ts';
+import { heldServer } from '../runtime/client-protocol/test-backend.ts';
 import { BinaryConnection } from './binary-connection.ts';
 import { NodeUnreachable } from './node-unreachable.ts';
 
-const silent = { info() {}, warn() {}, debug() {} };
-
-class HeldBackend implements ClientBackend {
-  readonly nodeName = 'n1';
-  readonly clusterName = 'test';
-  readonly requestLimits = { keyBytesMax: 64, valueBytesMax: 1024 };
-  readonly held: { request: ClientRequest; answer: (result: ClientResult) => void }[] = [];
-
-  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void {
-    this.held.push({ request, answer: onResult });
-  }
-
-  ring(): RingDescription {
-    return { version: 1, partitionCount: 8, n: 1, nodes: [], partitions: [] };
-  }
-}
-
 async function setUp(t: TestContext, inflightMax = 1024) {
-  const backend = new HeldBackend();
-  const server = new ClientServer({ host: '127.0.0.1', port: 0, backend, logger: silent, inflightMax });
-  const { port } = await server.start();
+  const { server, backend, port } = await heldServer({ inflightMax });
   const connection = await BinaryConnection.open({ host: '127.0.0.1', port, connectTimeoutMs: 2_000 });
   t.after(async () => {
     connection.close();

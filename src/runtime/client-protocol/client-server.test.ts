@@ -5,37 +5,15 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClientRequest, ClientResult } from '../../core/messages.ts';
-import type { RingDescription } from '../../wire/client-protocol.ts';
 import { encodeContextToken } from '../../core/version/context-token.ts';
 import { FrameClient } from '../../../test/helpers/frame-client.ts';
-import { ClientServer, type ClientServerOptions } from './client-server.ts';
-import type { ClientBackend } from './connection.ts';
+import type { ClientServer, ClientServerOptions } from './client-server.ts';
+import { heldServer, type HeldBackend } from './test-backend.ts';
 
-const silent = { info() {}, warn() {}, debug() {} };
 const context = { clock: [['n1.abc', 1, 1_000]] as [string, number, number][], dots: [] };
 
-/** A node that keeps every request until the test answers it. */
-class HeldBackend implements ClientBackend {
-  readonly nodeName = 'n1';
-  readonly clusterName = 'test';
-  readonly requestLimits = { keyBytesMax: 64, valueBytesMax: 1024 };
-  readonly held: { request: ClientRequest; answer: (result: ClientResult) => void }[] = [];
-
-  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void {
-    if (request.bucket === 'now') return onResult({ kind: 'got', object: null });
-    this.held.push({ request, answer: onResult });
-  }
-
-  ring(): RingDescription {
-    return { version: 3, partitionCount: 8, n: 1, nodes: [], partitions: [] };
-  }
-}
-
 async function serve(t: TestContext, options: Partial<ClientServerOptions> = {}): Promise<{ server: ClientServer; backend: HeldBackend; address: string }> {
-  const backend = new HeldBackend();
-  const server = new ClientServer({ host: '127.0.0.1', port: 0, backend, logger: silent, ...options });
-  const { port } = await server.start();
+  const { server, backend, port } = await heldServer(options);
   t.after(() => server.close());
   return { server, backend, address: `127.0.0.1:${port}` };
 }

@@ -14,6 +14,7 @@ export const kvorumTargets = ['kvorum/binary', 'kvorum/client'] as const;
 export function kvorumTargetOf(runs: readonly RunResult[]): string {
   return kvorumTargets.find((target) => runs.some((run) => run.target === target)) ?? kvorumTargets[0];
 }
+
 export const redisSystem = 'redis';
 export const etcdSystem = 'etcd';
 

@@ -1,6 +1,7 @@
 // Lint keeps the layering of DESIGN §3 honest: core/ imports only core/ (and pure libraries);
-// storage/ and runtime/ may import core/; the client imports only core/; nothing but tests and
-// the simulator's own runner imports sim/.
+// wire/ (framing and msgpack shared by the node and the client) imports only core/; storage/ and
+// runtime/ may import core/ and wire/; the client imports only core/ and wire/; nothing but tests
+// and the simulator's own runner imports sim/.
 import tseslint from 'typescript-eslint';
 
 const nodeIo = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'tls', 'os', 'child_process', 'worker_threads', 'timers', 'cluster', 'process'];
@@ -31,6 +32,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/wire/**/*.ts'],
+    ignores: ['src/wire/**/*.test.ts'],
+    rules: { 'no-restricted-imports': restrict([layer(['**/storage/**', '**/runtime/**', '**/sim/**', '**/client/**', '**/cli/**'], 'wire/ may import only core/: the node and the client both use it')]) },
+  },
+  {
     files: ['src/storage/**/*.ts'],
     ignores: ['src/storage/**/*.test.ts'],
     rules: { 'no-restricted-imports': restrict([layer(['**/runtime/**', '**/sim/**', '**/client/**', '**/cli/**'], 'storage/ may import only core/ (DESIGN §3)')]) },
@@ -43,7 +49,7 @@ export default tseslint.config(
   {
     files: ['src/client/**/*.ts'],
     ignores: ['src/client/**/*.test.ts'],
-    rules: { 'no-restricted-imports': restrict([layer(['**/runtime/**', '**/storage/**', '**/sim/**', '**/cli/**'], 'the client may import only core/')]) },
+    rules: { 'no-restricted-imports': restrict([layer(['**/runtime/**', '**/storage/**', '**/sim/**', '**/cli/**'], 'the client may import only core/ and wire/')]) },
   },
   {
     files: ['src/cli/**/*.ts'],

@@ -14,7 +14,9 @@ export const usage = `
 Usage: npm run bench -- [options]
 
   --systems LIST        systems to run: kvorum,redis,etcd (default all three)
-  --drivers LIST        only these drivers, as system:driver (e.g. kvorum:client,etcd:gateway)
+  --drivers LIST        only these drivers, as system:driver (e.g. kvorum:binary,etcd:gateway);
+                        kvorum: binary, client (the client over HTTP), http; redis: ioredis;
+                        etcd: etcd3, gateway
   --workloads LIST      YCSB workloads: a,b,c,f,write (default all)
   --concurrency LIST    requests in flight per closed loop (default 1,16,64)
   --duration-s S        timed part of each run (default 20)

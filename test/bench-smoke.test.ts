@@ -1,6 +1,6 @@
 /**
  * Smoke test of the benchmark harness (issue 5 §6): run it for a few seconds against a real
- * 3-node kvorum cluster only — both drivers, one workload, C = 1 and 4, a few hundred records —
+ * 3-node kvorum cluster only — every driver, one workload, C = 1 and 4, a few hundred records —
  * and check that it produced a well-formed result: every field present, operations done, no
  * errors, CPU accounted for the three node processes. Never asserts a timing.
  */
@@ -48,7 +48,7 @@ test('bench harness against kvorum writes a well-formed result', { timeout: harn
     assert.equal(result.loads[0]!.errors, 0, result.loads[0]!.errorSamples.join('; '));
 
     const cells = result.runs.map((r) => `${r.target} ${r.workload} ${r.concurrency}`).sort();
-    assert.deepEqual(cells, ['kvorum/client a 1', 'kvorum/client a 4', 'kvorum/http a 1', 'kvorum/http a 4']);
+    assert.deepEqual(cells, ['kvorum/binary a 1', 'kvorum/binary a 4', 'kvorum/client a 1', 'kvorum/client a 4', 'kvorum/http a 1', 'kvorum/http a 4']);
     for (const run of result.runs) {
       const where = `${run.target} C=${run.concurrency}`;
       assert.equal(run.errors, 0, `${where}: ${run.errorSamples.join('; ')}`);
@@ -63,7 +63,8 @@ test('bench harness against kvorum writes a well-formed result', { timeout: harn
       assert.ok(run.cpu.serversS > 0 && run.cpu.harnessS > 0, `${where}: CPU not accounted`);
       assert.ok(run.histogram.length > 0);
     }
-    assert.ok(result.ratios.some((r) => r.numerator === 'kvorum/http' && r.denominator === 'kvorum/client'));
+    assert.ok(result.ratios.some((r) => r.numerator === 'kvorum/http' && r.denominator === 'kvorum/binary'));
+    assert.ok(result.ratios.some((r) => r.numerator === 'kvorum/client' && r.denominator === 'kvorum/binary'));
     assert.equal(result.targets.length, 4);
     for (const t of result.targets) assert.ok(['pass', 'short', 'n/a'].includes(t.status));
 

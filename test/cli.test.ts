@@ -56,14 +56,15 @@ describe('kvorum dev', () => {
   const pids = new Map<string, number>();
 
   before(async () => {
-    const [nodePort, httpPort] = await freePorts(2);
+    const [nodePort, httpPort, clientPort] = await freePorts(3);
     // dev takes consecutive ports from each base; ports next to a free one are almost always free.
     const dataDir = mkdtempSync(join(tmpdir(), 'kvorum-dev-'));
-    dev = spawn(process.execPath, [bin, 'dev', '--data-dir', dataDir, '--node-port', String(nodePort), '--http-port', String(httpPort)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ports = ['--node-port', String(nodePort), '--http-port', String(httpPort), '--client-port', String(clientPort)];
+    dev = spawn(process.execPath, [bin, 'dev', '--data-dir', dataDir, ...ports], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     dev.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     dev.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor('dev to print its cluster', async () => (output.includes('Ctrl-C stops the cluster') ? true : undefined), 60_000);
-    for (const match of output.matchAll(/^\s+(n\d)\s+up\s+http (\S+)\s+node \S+\s+pid (\d+)$/gm)) {
+    for (const match of output.matchAll(/^\s+(n\d)\s+up\s+http (\S+)\s+client kvorum:\/\/\S+\s+node \S+\s+pid (\d+)$/gm)) {
       pids.set(match[1]!, Number(match[3]));
       if (match[1] === 'n1') url = match[2]!;
     }

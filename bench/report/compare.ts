@@ -1,12 +1,20 @@
 /**
  * Ratios of kvorum to its peers, and the targets of issue 5 §5, computed from a run's rows.
- * kvorum is measured through its TypeScript client (`kvorum/client`); etcd through whichever of
- * its drivers did better in that cell, so the comparison is against etcd at its best here.
+ * kvorum is measured through its TypeScript client as users get it: over the binary protocol
+ * (`kvorum/binary`), or over HTTP (`kvorum/client`) in a run without the binary driver; etcd
+ * through whichever of its drivers did better in that cell, so the comparison is against etcd
+ * at its best here.
  */
 import type { Ratio, RunResult, TargetCheck } from '../result.ts';
 import type { WorkloadName } from '../ycsb/workloads.ts';
 
-export const kvorumTarget = 'kvorum/client';
+/** The client's default protocol first: the first of these in a run is kvorum's row. */
+export const kvorumTargets = ['kvorum/binary', 'kvorum/client'] as const;
+
+export function kvorumTargetOf(runs: readonly RunResult[]): string {
+  return kvorumTargets.find((target) => runs.some((run) => run.target === target)) ?? kvorumTargets[0];
+}
+
 export const redisSystem = 'redis';
 export const etcdSystem = 'etcd';
 
@@ -62,7 +70,7 @@ export function ratiosBetween(runs: readonly RunResult[], numeratorTarget: strin
 }
 
 /** kvorum (through its client) ÷ Redis, and ÷ etcd at its best driver, per workload and C. */
-export function computeRatios(runs: readonly RunResult[], numeratorTarget: string = kvorumTarget): Ratio[] {
+export function computeRatios(runs: readonly RunResult[], numeratorTarget: string = kvorumTargetOf(runs)): Ratio[] {
   const ratios: Ratio[] = [];
   for (const run of runs) {
     if (run.target !== numeratorTarget) continue;
@@ -73,6 +81,8 @@ export function computeRatios(runs: readonly RunResult[], numeratorTarget: strin
   }
   // What the client's routing buys: the same cluster through the HTTP API of any node.
   ratios.push(...ratiosBetween(runs, 'kvorum/http', numeratorTarget));
+  // What the binary protocol buys: the same client, the same routing, over HTTP.
+  if (numeratorTarget !== 'kvorum/client') ratios.push(...ratiosBetween(runs, 'kvorum/client', numeratorTarget));
   // Whether the etcd3 client (gRPC in JavaScript) holds etcd back: its HTTP/JSON gateway beside it.
   ratios.push(...ratiosBetween(runs, 'etcd/gateway', 'etcd/etcd3'));
   return ratios;
@@ -87,6 +97,7 @@ function check(name: string, goal: string, measure: () => { ok: boolean; measure
 export function checkTargets(runs: readonly RunResult[]): TargetCheck[] {
   const w = targetWorkload;
   const high = targetHighConcurrency;
+  const kvorumTarget = kvorumTargetOf(runs);
   const kvHigh = findRun(runs, kvorumTarget, w, high);
   const redisHigh = bestOf(runs, redisSystem, w, high);
   const etcdHigh = bestOf(runs, etcdSystem, w, high);

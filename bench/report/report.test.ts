@@ -47,6 +47,16 @@ test('ratios: kvorum to each peer, client routing, and the etcd client check', (
   assert.equal(find('etcd/gateway', 'etcd/etcd3')!.opsRatio, 1.167);
 });
 
+test('with the binary driver in the run, it is kvorum\'s row, and HTTP is compared with it', () => {
+  const withBinary = [...runs, run('kvorum/binary', 'a', 64, 50_000, 0.8, 3), run('kvorum/binary', 'a', 1, 4_000, 0.2, 1)];
+  const ratios = computeRatios(withBinary);
+  const find = (n: string, d: string) => ratios.find((r) => r.numerator === n && r.denominator === d && r.concurrency === 64);
+  assert.equal(find('kvorum/binary', 'redis/ioredis')!.opsRatio, 0.5);
+  assert.equal(find('kvorum/client', 'kvorum/binary')!.opsRatio, 0.8);
+  assert.equal(find('kvorum/client', 'redis/ioredis'), undefined);
+  assert.equal(checkTargets(withBinary).find((t) => t.name === 'YCSB-A C=64 ops/s vs Redis')!.status, 'pass');
+});
+
 test('markdown and svg render every run', () => {
   const result: BenchResult = {
     schema: resultSchema, title: 't', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', command: 'npm run bench',

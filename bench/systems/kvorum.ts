@@ -2,8 +2,11 @@
  * kvorum: a 3-node cluster, each node its own process (`bin/kvorum.js start --config … --name nX`)
  * on loopback ports with its own LMDB data dir, configured by one cluster file. Drivers:
  *
- * - `client` (client-driven, Dynamo §6.4): the TypeScript client fetches the ring and sends each
- *   request straight to a node of the key's preference list;
+ * - `binary` (client-driven, Dynamo §6.4): the TypeScript client fetches the ring and sends each
+ *   request straight to a node of the key's preference list, over the binary protocol (one
+ *   pipelined connection per node);
+ * - `client`: the same client forced to HTTP (undici keep-alive), so the two protocols compare
+ *   with the routing held equal;
  * - `http` (server-driven): the HTTP API of a node picked at random per request — what a
  *   load balancer in front of the cluster would do; a node outside the key's top N forwards.
  *
@@ -40,11 +43,15 @@ export interface KvorumDriverSpec {
   /** Driver name in results, e.g. `client`, `http`, `client-n3r1w3`. */
   readonly name: string;
   readonly bucket: string;
+  /** `client`: the TypeScript client (client-driven) over `protocol`; `http-random-node`: server-driven HTTP. */
   readonly routing: 'client' | 'http-random-node';
+  /** The client's protocol (routing `client` only). */
+  readonly protocol?: 'binary' | 'http';
 }
 
 export const defaultKvorumDrivers: readonly KvorumDriverSpec[] = [
-  { name: 'client', bucket: benchBucket, routing: 'client' },
+  { name: 'binary', bucket: benchBucket, routing: 'client', protocol: 'binary' },
+  { name: 'client', bucket: benchBucket, routing: 'client', protocol: 'http' },
   { name: 'http', bucket: benchBucket, routing: 'http-random-node' },
 ];
 
@@ -177,17 +184,20 @@ interface NodePlan {
   readonly name: string;
   readonly address: string;
   readonly httpUrl: string;
+  readonly clientAddress: string;
   readonly dataDir: string;
 }
 
 function driverOf(spec: KvorumDriverSpec, props: BucketProps, httpUrls: readonly string[], contexts: Contexts): Driver {
   if (spec.routing === 'client') {
+    const protocol = spec.protocol ?? 'http';
+    const over = protocol === 'binary' ? 'the binary protocol (one pipelined connection per node)' : 'HTTP (undici keep-alive)';
     return {
       name: spec.name,
-      description: `TypeScript client, client-driven routing to a top-N node; bucket ${spec.bucket} ${propsText(props)}`,
+      description: `TypeScript client over ${over}, client-driven routing to a top-N node; bucket ${spec.bucket} ${propsText(props)}`,
       dataset: spec.bucket,
       async connect(concurrency: number): Promise<KvAdapter> {
-        return new ClientAdapter(connect({ nodes: [...httpUrls], connectionsPerNode: concurrency }), spec.bucket, contexts);
+        return new ClientAdapter(connect({ nodes: [...httpUrls], protocol, connectionsPerNode: concurrency }), spec.bucket, contexts);
       },
     };
   }
@@ -208,11 +218,12 @@ export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunc
     name: 'kvorum',
     async start(context: LaunchContext): Promise<RunningSystem> {
       const nodesCount = options.nodes ?? kvorumNodesDefault;
-      const ports = await freePorts(nodesCount * 2);
+      const ports = await freePorts(nodesCount * 3);
       const nodes: NodePlan[] = Array.from({ length: nodesCount }, (_, i) => ({
         name: `n${i + 1}`,
-        address: `127.0.0.1:${ports[2 * i]}`,
-        httpUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
+        address: `127.0.0.1:${ports[3 * i]}`,
+        httpUrl: `http://127.0.0.1:${ports[3 * i + 1]}`,
+        clientAddress: `127.0.0.1:${ports[3 * i + 2]}`,
         dataDir: join(context.workDir, `n${i + 1}`),
       }));
       const configFile = join(context.workDir, 'cluster.json');

@@ -17,6 +17,13 @@ const view = configView(
   partitionCount,
   3,
 );
+/** The same cluster with binary client ports: a view from a node that knows the optional field. */
+const viewWithClients = configView(
+  ['n1', 'n2', 'n3'].map((name, i) => ({ name, address: `127.0.0.1:${7001 + i}`, httpUrl: `http://127.0.0.1:${8001 + i}`, clientAddress: `[::1]:${9001 + i}`, capacity: 1 })),
+  partitionCount,
+  3,
+);
+const withClientAddress = (clientAddress: unknown) => ({ ...viewWithClients, members: viewWithClients.members.map((m, i) => (i === 1 ? { ...m, clientAddress } : m)) });
 const valid: PeerMessage[] = [
   { kind: 'replicaRead', opId: 1, partition, bucket: 'b', key: 'k' },
   { kind: 'replicaReadReply', opId: 2, object, stamp: 0 },
@@ -30,6 +37,7 @@ const valid: PeerMessage[] = [
   { kind: 'forwardReply', opId: 6, result: { kind: 'got', object: null } },
   { kind: 'forwardReply', opId: 6, result: { kind: 'error', code: 'quorum_not_met', message: 'w' } },
   { kind: 'gossip', opId: 7, view, senderAddress: '127.0.0.1:7001' },
+  { kind: 'gossip', opId: 7, view: viewWithClients, senderAddress: '127.0.0.1:7001' },
   { kind: 'transferChunk', opId: 8, version: 2, partition, entries: [{ bucket: 'b', key: 'k', object }], last: false, stamp: 1 },
   { kind: 'transferChunk', opId: 8, version: 2, partition, entries: [], last: true, stamp: 0 },
   { kind: 'transferAck', opId: 8 },
@@ -57,6 +65,9 @@ describe('peer message check', () => {
       [{ kind: 'gossip', opId: 1, view, senderAddress: 7 }, /senderAddress/],
       [{ kind: 'gossip', opId: 1, view: { ...view, owners: view.owners.slice(1) }, senderAddress: 'h:1' }, /owners/],
       [{ kind: 'gossip', opId: 1, view: { ...view, owners: view.owners.map(() => 'stranger') }, senderAddress: 'h:1' }, /not an active member/],
+      [{ kind: 'gossip', opId: 1, view: withClientAddress(9002), senderAddress: 'h:1' }, /clientAddress/],
+      [{ kind: 'gossip', opId: 1, view: withClientAddress('kvorum://h:9002'), senderAddress: 'h:1' }, /clientAddress/],
+      [{ kind: 'gossip', opId: 1, view: withClientAddress(null), senderAddress: 'h:1' }, /clientAddress/],
       [{ kind: 'transferChunk', opId: 1, version: 2, partition: (partition + 1) % partitionCount, entries: [{ bucket: 'b', key: 'k', object }], last: true, stamp: 0 }, /not the partition/],
       [{ kind: 'transferChunk', opId: 1, version: 2, partition, entries: [{ bucket: 'b', key: 'k', object: {} }], last: true, stamp: 0 }, /stored object|siblings|context/],
       [{ ...valid[0]!, opId: 0 }, /op id/],

@@ -8,6 +8,7 @@ import { bucketPropsOf, flagsFromEnv, resolveNodeSettings, type StartFlags } fro
 import { userKeyBytesMax } from '../storage/keys.ts';
 
 const oneNode: StartFlags = { name: 'n1', 'node-address': '127.0.0.1:7001', 'http-address': 'http://127.0.0.1:8001' };
+const oneNodeEntry = { name: 'n1', address: '127.0.0.1:7001', httpUrl: 'http://127.0.0.1:8001' };
 
 function configFile(body: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'kvorum-config-'));
@@ -30,6 +31,36 @@ describe('node settings', () => {
     assert.equal(settings.cluster.partitionCount, 64);
     assert.deepEqual(settings.cluster.requestLimits, { keyBytesMax: 1024, valueBytesMax: 1024 * 1024 });
     assert.deepEqual(bucketPropsOf(settings.cluster)('anything'), { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' });
+    assert.equal(settings.clientListen, undefined, 'no client port unless one is given');
+    assert.equal(settings.cluster.clientInflightMax, 1024);
+    assert.equal(settings.cluster.clientConnectionsMax, 1024);
+  });
+
+  test('the binary client address: from the config, --client-address (also kvorum://) or a --peer; each checked', () => {
+    const path = configFile({
+      nodes: [
+        { name: 'a', address: '127.0.0.1:7001', httpUrl: 'http://127.0.0.1:8001', clientAddress: '127.0.0.1:9001' },
+        { name: 'b', address: '127.0.0.1:7002', httpUrl: 'http://127.0.0.1:8002' },
+      ],
+      clientInflightMax: 16,
+    });
+    const a = resolveNodeSettings({ config: path, name: 'a' });
+    assert.deepEqual(a.clientListen, { host: '127.0.0.1', port: 9001 });
+    assert.equal(a.cluster.clientInflightMax, 16);
+    assert.deepEqual(a.cluster.nodes.map((node) => node.clientAddress), ['127.0.0.1:9001', undefined]);
+    const b = resolveNodeSettings({ config: path, name: 'b', 'client-address': 'kvorum://0.0.0.0:9002' });
+    assert.deepEqual(b.clientListen, { host: '0.0.0.0', port: 9002 });
+    assert.equal(b.cluster.nodes.find((node) => node.name === 'b')?.clientAddress, '0.0.0.0:9002');
+    const peered = resolveNodeSettings({ ...oneNode, peer: ['n2=127.0.0.1:7002,http://127.0.0.1:8002,127.0.0.1:9002'] });
+    assert.equal(peered.cluster.nodes.find((node) => node.name === 'n2')?.clientAddress, '127.0.0.1:9002');
+    assert.equal(flagsFromEnv({}, { KVORUM_CLIENT_ADDRESS: '127.0.0.1:9009' })['client-address'], '127.0.0.1:9009');
+    assert.throws(() => resolveNodeSettings({ ...oneNode, 'client-address': 'nowhere' }), refusedFor(/--client-address/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ nodes: [{ ...oneNodeEntry, clientAddress: 9001 }] }) }), refusedFor(/clientAddress/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ nodes: [{ ...oneNodeEntry, clientAddress: 'http://127.0.0.1:9001' }] }) }), refusedFor(/clientAddress/));
+    const scheme = resolveNodeSettings({ name: 'n1', config: configFile({ nodes: [{ ...oneNodeEntry, clientAddress: 'kvorum://[::1]:9001' }] }) });
+    assert.deepEqual(scheme.clientListen, { host: '::1', port: 9001 });
+    assert.equal(scheme.cluster.nodes[0]!.clientAddress, '[::1]:9001');
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ clientInflightMax: 0 }) }), refusedFor(/clientInflightMax/));
   });
 
   test('a config file lists members, per-bucket quorums and a default bucket; flags pick the node', () => {

@@ -8,11 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { defaultAntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvorumError } from '../core/errors.ts';
 import { defaultBucketProps, limits, type BucketProps } from '../core/limits.ts';
+import { isHostPort } from '../core/host-port.ts';
 import { isValidPartitionCount } from '../core/ring/hash.ts';
 import type { RingNode } from '../core/ring/types.ts';
 import { validateBucket, validateBucketProps, type RequestLimits } from '../core/validate.ts';
 import type { EngineKind } from '../storage/engine.ts';
 import { userKeyBytesMax } from '../storage/keys.ts';
+import { clientProtocolDefaults } from './client-protocol/settings.ts';
 
 /** One member as the cluster config file lists it. */
 export interface NodeEntry extends RingNode {
@@ -47,6 +49,10 @@ export interface ClusterSettings {
    * buffer (docs/durability.md). Config field `flushIntervalMs`.
    */
   readonly flushIntervalMs: number;
+  /** Binary client protocol: requests in flight per connection (config field `clientInflightMax`). */
+  readonly clientInflightMax: number;
+  /** Binary client protocol: open connections per node (config field `clientConnectionsMax`). */
+  readonly clientConnectionsMax: number;
 }
 
 export interface NodeSettings {
@@ -57,6 +63,11 @@ export interface NodeSettings {
   readonly listenPort: number;
   readonly httpHost: string;
   readonly httpPort: number;
+  /**
+   * Where the binary client protocol listens (the node's `clientAddress`); undefined: no client
+   * port, and clients reach this node over HTTP.
+   */
+  readonly clientListen: { readonly host: string; readonly port: number } | undefined;
   readonly cluster: ClusterSettings;
   /**
    * Seed nodes (name → node address): gossiped with now and then so the ring does not split, and
@@ -79,6 +90,7 @@ export interface StartFlags {
   name?: string | undefined;
   'node-address'?: string | undefined;
   'http-address'?: string | undefined;
+  'client-address'?: string | undefined;
   'data-dir'?: string | undefined;
   storage?: string | undefined;
   peer?: string[] | undefined;
@@ -94,6 +106,7 @@ export const startFlagNames = [
   'name',
   'node-address',
   'http-address',
+  'client-address',
   'data-dir',
   'storage',
   'peer',
@@ -106,6 +119,12 @@ export const startFlagNames = [
 
 /** The longest anti-entropy exchange interval a config may set: one hour. */
 const antiEntropyExchangeIntervalMsMax = 3_600_000;
+/**
+ * The most a config may set for the binary protocol's per-connection in-flight requests and
+ * connections: the node coordinates at most limits.inflightRequestsMax requests in all anyway.
+ */
+const clientInflightMaxLimit = limits.inflightRequestsMax;
+const clientConnectionsMaxLimit = 65_536;
 
 function bad(field: string, message: string): never {
   throw new KvorumError('bad_config', `${field}: ${message}`);
@@ -168,11 +187,14 @@ function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry
   if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) bad(`${field}.capacity`, 'expected a positive number');
   if (entry.zone !== undefined && entry.zone !== null && typeof entry.zone !== 'string') bad(`${field}.zone`, 'expected a string');
   if (entry.dataDir !== undefined && typeof entry.dataDir !== 'string') bad(`${field}.dataDir`, 'expected a path');
+  if (entry.clientAddress !== undefined && typeof entry.clientAddress !== 'string') bad(`${field}.clientAddress`, 'expected "host:port"');
+  const clientAddress = typeof entry.clientAddress === 'string' ? parseClientAddress(`${field}.clientAddress`, entry.clientAddress) : undefined;
   const dialAddresses = parseDialAddresses(`${field}.dialAddresses`, entry.dialAddresses);
   return {
     name,
     address: entry.address,
     httpUrl,
+    clientAddress,
     capacity,
     zone: typeof entry.zone === 'string' ? entry.zone : undefined,
     dataDir: typeof entry.dataDir === 'string' ? resolve(baseDir, entry.dataDir) : undefined,
@@ -239,13 +261,21 @@ export function readClusterFile(path: string): { raw: Record<string, unknown>; b
   }
 }
 
+/** A binary client address as the config takes it: "host:port", or "kvorum://host:port" as clients write it. */
+function parseClientAddress(field: string, text: string): string {
+  const address = text.startsWith('kvorum://') ? text.slice('kvorum://'.length) : text;
+  if (!isHostPort(address)) bad(field, `expected host:port (IPv6 in brackets), got ${JSON.stringify(text)}`);
+  return address;
+}
+
 function parsePeerFlag(text: string, index: number): NodeEntry {
-  // --peer name=host:port,http://host:port
-  const match = /^([^=]+)=([^,]+),(.+)$/.exec(text);
-  if (!match) bad(`--peer #${index + 1}`, `expected name=host:port,http://host:port (got ${JSON.stringify(text)})`);
-  const [, name, address, http] = match as unknown as [string, string, string, string];
+  // --peer name=host:port,http://host:port[,client host:port]
+  const match = /^([^=]+)=([^,]+),([^,]+)(?:,(.+))?$/.exec(text);
+  if (!match) bad(`--peer #${index + 1}`, `expected name=host:port,http://host:port[,client-host:port] (got ${JSON.stringify(text)})`);
+  const [, name, address, http, client] = match as unknown as [string, string, string, string, string | undefined];
   parseHostPort(`--peer ${name}`, address);
-  return { name: validName(`--peer ${name}`, name), address, httpUrl: parseHttpUrl(`--peer ${name}`, http).origin, capacity: 1 };
+  const clientAddress = client === undefined ? undefined : parseClientAddress(`--peer ${name}`, client);
+  return { name: validName(`--peer ${name}`, name), address, httpUrl: parseHttpUrl(`--peer ${name}`, http).origin, clientAddress, capacity: 1 };
 }
 
 /** --seed NAME=HOST:PORT, or a config file's "seeds": ["NAME=HOST:PORT", …]. */
@@ -289,6 +319,11 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     else nodes.push(updated);
     self = updated;
   }
+  if (flags['client-address']) {
+    const updated: NodeEntry = { ...self, clientAddress: parseClientAddress('--client-address', flags['client-address']) };
+    nodes[nodes.findIndex((node) => node.name === name)] = updated;
+    self = updated;
+  }
   const names = new Set<string>();
   for (const node of nodes) {
     if (names.has(node.name)) bad('nodes', `node name ${node.name} appears twice`);
@@ -317,12 +352,15 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   );
   const flushIntervalMs = positiveInteger('flushIntervalMs', raw.flushIntervalMs ?? limits.flushIntervalMsDefault, limits.flushIntervalMsMax);
   const { buckets, defaultBucket } = parseBuckets(raw.buckets, defaultBucketProps);
+  const clientInflightMax = positiveInteger('clientInflightMax', raw.clientInflightMax ?? clientProtocolDefaults.inflightMax, clientInflightMaxLimit);
+  const clientConnectionsMax = positiveInteger('clientConnectionsMax', raw.clientConnectionsMax ?? clientProtocolDefaults.connectionsMax, clientConnectionsMaxLimit);
 
   if (raw.seeds !== undefined && !Array.isArray(raw.seeds)) bad('seeds', 'expected an array of "name=host:port"');
   const seeds = parseSeeds('seeds', [...((raw.seeds as unknown[] | undefined) ?? []), ...(flags.seed ?? [])]);
   seeds.delete(name);
   const listen = parseHostPort('--node-address', self.address);
   const http = new URL(self.httpUrl);
+  const client = self.clientAddress === undefined ? undefined : parseHostPort('clientAddress', self.clientAddress);
   return {
     name,
     dataDir,
@@ -332,6 +370,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     listenPort: listen.port,
     httpHost: http.hostname.replace(/^\[|\]$/g, ''),
     httpPort: Number(http.port || (http.protocol === 'https:' ? 443 : 80)),
+    clientListen: client,
     seeds,
     listed,
     cluster: {
@@ -345,6 +384,8 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
       requestLimits: { keyBytesMax, valueBytesMax },
       antiEntropyExchangeIntervalMs,
       flushIntervalMs,
+      clientInflightMax,
+      clientConnectionsMax,
     },
   };
 }

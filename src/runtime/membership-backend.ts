@@ -3,6 +3,8 @@
  * the core (NodeRuntime.command), and a plan is annotated with the size of every partition that
  * would move, asked of the node that would send it (GET /v1/partitions on each sender).
  */
+import { ringNodeOf } from '../core/membership/view.ts';
+import type { RingNode } from '../core/ring/types.ts';
 import type { MembershipBackend, PlanReport } from './http/membership-routes.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { PartitionSize } from './partition-scan.ts';
@@ -29,9 +31,9 @@ export function membershipBackendOf(runtime: NodeRuntime): MembershipBackend {
   };
 }
 
-function selfFromSettings(runtime: NodeRuntime): { name: string; address: string; httpUrl: string; capacity: number } {
+function selfFromSettings(runtime: NodeRuntime): RingNode {
   const self = runtime.settings.cluster.nodes.find((node) => node.name === runtime.settings.name)!;
-  return { name: self.name, address: self.address, httpUrl: self.httpUrl, capacity: self.capacity };
+  return ringNodeOf(self);
 }
 
 async function planReport(runtime: NodeRuntime): Promise<PlanReport> {

@@ -143,15 +143,21 @@ export class NodeRuntime {
 
   /** Coordinates one client request; resolves with its result (errors are results, not throws). */
   request(request: ClientRequest): Promise<ClientResult> {
+    return new Promise((resolve) => this.submit(request, resolve));
+  }
+
+  /**
+   * `request` without a promise, for the binary protocol's hot path: `onResult` is called once,
+   * possibly before submit returns (a request refused at once).
+   */
+  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void {
     if (this.closed) {
       const error = new KvorumError('unavailable', `node ${this.settings.name} is shutting down`);
-      return Promise.resolve({ kind: 'error', ...error.toJSON() });
+      return onResult({ kind: 'error', ...error.toJSON() });
     }
     const requestId = this.nextRequestId++;
-    return new Promise((resolve) => {
-      this.pending.set(requestId, resolve);
-      this.input({ type: 'request', requestId, request });
-    });
+    this.pending.set(requestId, onResult);
+    this.input({ type: 'request', requestId, request });
   }
 
   /** How this node's failure detector sees a peer (Dynamo §4.8: each node decides for itself). */

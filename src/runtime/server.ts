@@ -1,30 +1,41 @@
 /**
- * One node process: the node runtime plus its HTTP API, started and stopped together.
- * `kvorum start` calls this; so can a test that wants a node in its own process.
+ * One node process: the node runtime plus its HTTP API and, when it has a client address, its
+ * binary client protocol listener, started and stopped together. `kvorum start` calls this; so
+ * can a test that wants a node in its own process.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
+import { ClientServer } from './client-protocol/client-server.ts';
+import type { ClientBackend } from './client-protocol/connection.ts';
 import { buildHttpApp, type HttpBackend } from './http/app.ts';
 import { membershipBackendOf } from './membership-backend.ts';
 import { NodeRuntime } from './node-runtime.ts';
+import { describeRing } from './ring-description.ts';
 
 export interface RunningNode {
   readonly runtime: NodeRuntime;
   readonly app: FastifyInstance;
   /** The URL the HTTP API listens on. */
   readonly httpUrl: string;
+  /** host:port the binary client protocol listens on; undefined without a client address. */
+  readonly clientAddress: string | undefined;
   close(): Promise<void>;
 }
 
-export function httpBackendOf(runtime: NodeRuntime): HttpBackend {
+/** Preference lists as long as the largest N of any bucket, or the owners' count when fewer. */
+function ringTargetNOf(runtime: NodeRuntime): number {
+  return Math.min(replicasNOf(runtime.settings.cluster), new Set(runtime.ring.owners).size);
+}
+
+export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => ReadonlyMap<string, number> = () => new Map()): HttpBackend {
   const { cluster } = runtime.settings;
   return {
     name: runtime.settings.name,
     clusterName: cluster.clusterName,
     requestLimits: cluster.requestLimits,
     get ringTargetN() {
-      return Math.min(replicasNOf(cluster), new Set(runtime.ring.owners).size);
+      return ringTargetNOf(runtime);
     },
     ring: () => runtime.ring,
     request: (request) => runtime.request(request),
@@ -33,33 +44,62 @@ export function httpBackendOf(runtime: NodeRuntime): HttpBackend {
     notReadyBecause: () => runtime.node.notReadyBecause(),
     viewConfirmed: () => runtime.node.membership.viewConfirmed,
     bucketProps: bucketPropsOf(cluster),
-    metrics: () => runtime.metrics(),
+    metrics: () => new Map([...runtime.metrics(), ...extraMetrics()]),
     view: () => runtime.node.membership.view,
     membership: membershipBackendOf(runtime),
   };
 }
 
+export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
+  const { cluster } = runtime.settings;
+  return {
+    nodeName: runtime.settings.name,
+    clusterName: cluster.clusterName,
+    requestLimits: cluster.requestLimits,
+    submit: (request, onResult) => runtime.submit(request, onResult),
+    ring: () => describeRing(runtime.ring, ringTargetNOf(runtime)),
+  };
+}
+
 export async function startNode(settings: NodeSettings, logger: Logger): Promise<RunningNode> {
   const runtime = await NodeRuntime.start(settings, logger);
-  const app = buildHttpApp(httpBackendOf(runtime));
+  const { cluster, clientListen } = settings;
+  const clientServer =
+    clientListen === undefined
+      ? undefined
+      : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax });
+  const app = buildHttpApp(httpBackendOf(runtime, () => clientServer?.metrics() ?? new Map()));
+  let clientAddress: string | undefined;
   try {
+    // The client port first: once /health answers, every protocol does.
+    if (clientServer) {
+      const listening = await clientServer.start();
+      clientAddress = `${bracketed(listening.host)}:${listening.port}`;
+    }
     await app.listen({ host: settings.httpHost, port: settings.httpPort });
   } catch (error) {
+    await clientServer?.close();
+    await app.close();
     await runtime.close();
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.httpPort;
-  const host = settings.httpHost.includes(':') ? `[${settings.httpHost}]` : settings.httpHost;
   let closing: Promise<void> | undefined;
   return {
     runtime,
     app,
-    httpUrl: `http://${host}:${port}`,
+    httpUrl: `http://${bracketed(settings.httpHost)}:${port}`,
+    clientAddress,
     close: () =>
       (closing ??= (async () => {
+        await clientServer?.close();
         await app.close();
         await runtime.close();
       })()),
   };
+}
+
+function bracketed(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

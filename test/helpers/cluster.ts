@@ -17,6 +17,8 @@ export interface TestNode {
   readonly name: string;
   readonly address: string;
   readonly httpUrl: string;
+  /** host:port of its binary client protocol port. */
+  readonly clientAddress: string;
   readonly dataDir: string;
   process: ChildProcess | undefined;
   /** Flags after `--config FILE --name NAME` (a node outside the config gives its addresses). */
@@ -97,11 +99,12 @@ export class TestCluster {
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
     const count = options.nodes ?? 3;
     const dir = mkdtempSync(join(tmpdir(), 'kvorum-test-'));
-    const ports = await freePorts(count * 2);
+    const ports = await freePorts(count * 3);
     const nodes: TestNode[] = Array.from({ length: count }, (_, i) => ({
       name: `n${i + 1}`,
-      address: `127.0.0.1:${ports[2 * i]}`,
-      httpUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
+      address: `127.0.0.1:${ports[3 * i]}`,
+      httpUrl: `http://127.0.0.1:${ports[3 * i + 1]}`,
+      clientAddress: `127.0.0.1:${ports[3 * i + 2]}`,
       dataDir: join(dir, `n${i + 1}`),
       process: undefined,
     }));
@@ -112,7 +115,7 @@ export class TestCluster {
       partitionCount: options.partitionCount ?? 64,
       storage: options.storage ?? 'lmdb',
       requestTimeoutMs: 2_000,
-      nodes: nodes.map(({ name, address, httpUrl, dataDir }) => ({ name, address, httpUrl, dataDir, dialAddresses: proxy?.dialAddressesOf(name) })),
+      nodes: nodes.map(({ name, address, httpUrl, clientAddress, dataDir }) => ({ name, address, httpUrl, clientAddress, dataDir, dialAddresses: proxy?.dialAddressesOf(name) })),
       buckets: options.buckets ?? {},
       ...options.extra,
     };
@@ -138,19 +141,28 @@ export class TestCluster {
     return this.nodes.map((node) => node.httpUrl);
   }
 
+  /** The nodes' binary client addresses as `connect({ nodes })` takes them: kvorum://host:port. */
+  get clientUrls(): string[] {
+    return this.nodes.map((node) => `kvorum://${node.clientAddress}`);
+  }
+
   /**
    * A node outside the cluster config, started with only seeds (`--seed`): it learns the ring
    * from them and can then be asked to join (`kvorum join`).
    */
   async addNode(name: string, seeds: readonly string[]): Promise<TestNode> {
-    const [nodePort, httpPort] = await freePorts(2);
+    const [nodePort, httpPort, clientPort] = await freePorts(3);
     const node: TestNode = {
       name,
       address: `127.0.0.1:${nodePort}`,
       httpUrl: `http://127.0.0.1:${httpPort}`,
+      clientAddress: `127.0.0.1:${clientPort}`,
       dataDir: join(this.dir, name),
       process: undefined,
-      args: ['--node-address', `127.0.0.1:${nodePort}`, '--http-address', `127.0.0.1:${httpPort}`, '--data-dir', join(this.dir, name), ...seeds.flatMap((seed) => ['--seed', seed])],
+      args: [
+        ...['--node-address', `127.0.0.1:${nodePort}`, '--http-address', `127.0.0.1:${httpPort}`, '--client-address', `127.0.0.1:${clientPort}`],
+        ...['--data-dir', join(this.dir, name), ...seeds.flatMap((seed) => ['--seed', seed])],
+      ],
     };
     this.nodes.push(node);
     await this.startNode(name);
@@ -204,16 +216,18 @@ export class TestCluster {
   }
 
   /**
-   * Waits until no running node sees another running node as down. A restarted node is
-   * reachable again only once its peers' reconnect backoff has run out.
+   * Waits until no running node sees another running node as down, and each has heard a peer's
+   * view since it started. A restarted node is reachable again only once its peers' reconnect
+   * backoff has run out.
    */
   async waitConnected(): Promise<void> {
     const running = this.nodes.filter((node) => node.process);
     await waitFor('running nodes to see each other up', async () => {
       for (const node of running) {
-        const view = (await (await fetch(`${node.httpUrl}/v1/cluster`)).json()) as { nodes: { name: string; status: string }[] };
+        const view = (await (await fetch(`${node.httpUrl}/v1/cluster`)).json()) as { viewConfirmed: boolean; nodes: { name: string; status: string }[] };
         const down = view.nodes.filter((peer) => peer.status === 'down' && running.some((r) => r.name === peer.name));
-        if (down.length > 0) return undefined;
+        // A restarted node coordinates nothing until a peer's view has reached it (Membership.viewConfirmed).
+        if (down.length > 0 || !view.viewConfirmed) return undefined;
       }
       return true;
     });

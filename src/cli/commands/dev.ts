@@ -11,11 +11,12 @@ import { integerFlag, parseCommand, UsageError } from '../args.ts';
 
 const usage = `
 Usage: kvorum dev [--nodes 3] [--data-dir ./data] [--host 127.0.0.1] [--node-port 7001] [--http-port 8001]
-                  [--storage lmdb|memory] [--partitions 64]
+                  [--client-port 9001] [--storage lmdb|memory] [--partitions 64]
 
 Starts a local cluster of --nodes node processes, each as its own \`kvorum start\` command (printed, so
 you can restart a node by hand), writing their cluster config to DATA_DIR/cluster.json and their logs to
-DATA_DIR/NAME.log. A node that exits is not restarted. Ctrl-C stops them all.
+DATA_DIR/NAME.log. Node i listens on node-port + i - 1 (between nodes), http-port + i - 1 (HTTP API) and
+client-port + i - 1 (binary client protocol). A node that exits is not restarted. Ctrl-C stops them all.
 `;
 
 /** How long dev waits for every node to answer /health before it reports the cluster up anyway. */
@@ -28,6 +29,7 @@ interface DevNode {
   readonly name: string;
   readonly httpUrl: string;
   readonly address: string;
+  readonly clientAddress: string;
   readonly command: string[];
   child?: ChildProcess | undefined;
   exited: boolean;
@@ -71,6 +73,7 @@ export async function devCommand(argv: string[]): Promise<void> {
       host: { type: 'string' },
       'node-port': { type: 'string' },
       'http-port': { type: 'string' },
+      'client-port': { type: 'string' },
       storage: { type: 'string' },
       partitions: { type: 'string' },
     },
@@ -82,6 +85,7 @@ export async function devCommand(argv: string[]): Promise<void> {
   const host = String(values.host ?? '127.0.0.1');
   const nodePort = integerFlag('node-port', values['node-port']) ?? 7001;
   const httpPort = integerFlag('http-port', values['http-port']) ?? 8001;
+  const clientPort = integerFlag('client-port', values['client-port']) ?? 9001;
   const storage = String(values.storage ?? 'lmdb');
   const partitionCount = integerFlag('partitions', values.partitions) ?? 64;
 
@@ -95,6 +99,7 @@ export async function devCommand(argv: string[]): Promise<void> {
       name,
       address: `${host}:${nodePort + i - 1}`,
       httpUrl: `http://${host}:${httpPort + i - 1}`,
+      clientAddress: `${host}:${clientPort + i - 1}`,
       command: [shortPath(binPath), 'start', '--config', configArg, '--name', name],
       exited: false,
     });
@@ -103,7 +108,7 @@ export async function devCommand(argv: string[]): Promise<void> {
     clusterName: 'kvorum-dev',
     partitionCount,
     storage,
-    nodes: nodes.map(({ name, address, httpUrl }) => ({ name, address, httpUrl, dataDir: name })),
+    nodes: nodes.map(({ name, address, httpUrl, clientAddress }) => ({ name, address, httpUrl, clientAddress, dataDir: name })),
     buckets: { '*': { n: Math.min(3, count), r: Math.min(2, count), w: Math.min(2, count), resolution: 'siblings' } },
   };
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
@@ -148,7 +153,7 @@ export async function devCommand(argv: string[]): Promise<void> {
   console.log(`kvorum dev: ${healthy.filter(Boolean).length} of ${count} nodes up (config ${shortPath(configPath)}, data and logs in ${shortPath(dataDir)}/)\n`);
   nodes.forEach((node, i) => {
     const state = healthy[i] ? 'up  ' : 'DOWN';
-    console.log(`  ${node.name}  ${state}  http ${node.httpUrl}  node ${node.address}  pid ${node.child?.pid}`);
+    console.log(`  ${node.name}  ${state}  http ${node.httpUrl}  client kvorum://${node.clientAddress}  node ${node.address}  pid ${node.child?.pid}`);
     console.log(`        node ${node.command.map(shellQuote).join(' ')}`);
   });
   const [first, second] = [nodes[0] as DevNode, nodes[1] ?? (nodes[0] as DevNode)];
@@ -157,6 +162,8 @@ Try it:
   curl -i -X PUT -H 'Content-Type: text/plain' --data 'hello' ${first.httpUrl}/v1/kv/demo/greeting
   curl -i ${second.httpUrl}/v1/kv/demo/greeting
   curl -s ${first.httpUrl}/v1/cluster
+
+From TypeScript (binary protocol): connect({ nodes: ['kvorum://${first.clientAddress}'] }) from 'kvorum'.
 
 Ctrl-C stops the cluster.`);
 }

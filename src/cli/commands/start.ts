@@ -14,9 +14,13 @@ Options (each also read from the environment as KVORUM_<NAME>, e.g. KVORUM_DATA_
   --name NAME              this node's name (must be in the config, or give the two addresses)
   --node-address H:P       node-to-node TCP listen address (default: from the config)
   --http-address H:P       HTTP API listen address (default: from the config)
+  --client-address H:P     binary client protocol listen address (default: the node's clientAddress
+                           in the config; none: no client port, clients use HTTP)
   --data-dir DIR           data directory (default: the node's dataDir in the config, else ./data/NAME)
   --storage lmdb|memory    storage engine (default lmdb; memory loses everything on exit)
-  --peer NAME=H:P,URL      another member (repeatable), e.g. n2=127.0.0.1:7002,http://127.0.0.1:8002
+  --peer NAME=H:P,URL[,CH:P]
+                           another member (repeatable), e.g. n2=127.0.0.1:7002,http://127.0.0.1:8002;
+                           the optional third part is its client address, e.g. ,127.0.0.1:9002
   --seed NAME=H:P          a seed node (repeatable): gossiped with now and then; a node started
                            with only seeds (no config listing the cluster) learns the ring from them
   --cluster-name NAME      nodes of other clusters are refused (default "kvorum")
@@ -33,6 +37,7 @@ export async function startCommand(argv: string[]): Promise<void> {
       name: { type: 'string' },
       'node-address': { type: 'string' },
       'http-address': { type: 'string' },
+      'client-address': { type: 'string' },
       'data-dir': { type: 'string' },
       storage: { type: 'string' },
       peer: { type: 'string', multiple: true },
@@ -47,7 +52,7 @@ export async function startCommand(argv: string[]): Promise<void> {
   const settings = resolveNodeSettings(flagsFromEnv(values as StartFlags, process.env));
   const logger = pino({ base: { node: settings.name } });
   const node = await startNode(settings, logger);
-  logger.info({ httpUrl: node.httpUrl, nodeAddress: `${settings.listenHost}:${settings.listenPort}` }, 'ready');
+  logger.info({ httpUrl: node.httpUrl, nodeAddress: `${settings.listenHost}:${settings.listenPort}`, clientAddress: node.clientAddress }, 'ready');
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
     node.close().then(

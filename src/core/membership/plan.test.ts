@@ -34,6 +34,17 @@ describe('plan and commit', () => {
     }
   });
 
+  test("a joiner's client address is carried into the view, the serving ring and the next views", () => {
+    const joiner = { ...node('n5', 5), clientAddress: '127.0.0.1:9005' };
+    const committed = commitPlan(base, planChange(base, stage(base, [], { action: 'join', node: joiner }), 3), 'n1');
+    assert.equal(viewProblem(committed), null);
+    assert.deepEqual(Object.keys(committed.members.find((m) => m.name === 'n5')!), ['name', 'address', 'httpUrl', 'clientAddress', 'capacity', 'status']);
+    const final = finalizeIfDone(complete(committed))!;
+    assert.equal(servingRing(final).nodes.get('n5')?.clientAddress, '127.0.0.1:9005');
+    // Members without one keep the record shape they always had, so older views compare equal.
+    assert.deepEqual(Object.keys(servingRing(final).nodes.get('n1')!), ['name', 'address', 'httpUrl', 'capacity']);
+  });
+
   test('the view finalizes only when every transfer completed; then the leaver is removed', () => {
     const plan = planChange(base, stage(base, [], { action: 'leave', name: 'n2' }), 3);
     const committed = commitPlan(base, plan, 'n3');

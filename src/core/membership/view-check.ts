@@ -5,6 +5,7 @@
  */
 import { describeValue } from '../version/describe-value.ts';
 import { isValidPartitionCount } from '../ring/hash.ts';
+import { isHostPort } from '../host-port.ts';
 import { limits } from '../limits.ts';
 import { memberStatuses } from './view.ts';
 
@@ -21,6 +22,11 @@ function isName(value: unknown): value is string {
 function memberProblem(value: unknown): string | null {
   if (!isRecord(value) || !isName(value.name)) return `member must have a name, got ${describeValue(value)}`;
   if (typeof value.address !== 'string' || typeof value.httpUrl !== 'string') return `member ${value.name}: address and httpUrl must be strings`;
+  // Optional: members recorded by nodes that predate the binary client protocol have none.
+  // Clients dial it, so its shape is checked, not just its type.
+  if (value.clientAddress !== undefined && !isHostPort(value.clientAddress)) {
+    return `member ${value.name}: clientAddress must be "host:port", got ${describeValue(value.clientAddress)}`;
+  }
   if (typeof value.capacity !== 'number' || !(value.capacity > 0) || !Number.isFinite(value.capacity)) return `member ${value.name}: capacity must be positive`;
   if (value.zone !== undefined && typeof value.zone !== 'string') return `member ${value.name}: zone must be a string`;
   if (!memberStatuses.includes(value.status as never)) return `member ${value.name}: status ${describeValue(value.status)} unknown`;

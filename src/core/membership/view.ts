@@ -77,9 +77,13 @@ export function servingRing(view: ClusterView): Ring {
   return Object.freeze({ partitionCount: view.partitionCount, owners: view.owners, nodes, version: view.version });
 }
 
+/**
+ * The ring fields of a member, in one fixed key order and without absent optional fields: views
+ * are compared by their JSON (view-merge.ts), so every node must build the same record alike.
+ */
 export function ringNodeOf(member: RingNode): RingNode {
-  const { name, address, httpUrl, capacity, zone } = member;
-  return zone === undefined ? { name, address, httpUrl, capacity } : { name, address, httpUrl, capacity, zone };
+  const { name, address, httpUrl, clientAddress, capacity, zone } = member;
+  return { name, address, httpUrl, ...(clientAddress === undefined ? {} : { clientAddress }), capacity, ...(zone === undefined ? {} : { zone }) };
 }
 
 export function memberWith(node: RingNode, status: MemberStatus): Member {

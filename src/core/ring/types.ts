@@ -12,6 +12,12 @@ export interface RingNode {
   readonly address: string;
   /** Base URL of its HTTP API, e.g. `http://127.0.0.1:8001`. */
   readonly httpUrl: string;
+  /**
+   * host:port of its binary client protocol listener (docs/api.md, "Binary protocol"); absent
+   * when the node has none, or when the member was recorded by a node that predates the field.
+   * Clients route to it by name and fall back to `httpUrl` without it.
+   */
+  readonly clientAddress?: string | undefined;
   /** Relative capacity: a node of capacity 2 is given about twice the partitions of capacity 1. */
   readonly capacity: number;
   /** Failure domain (rack, zone). Replicas of a key go to distinct zones when zones are given. */

@@ -7,13 +7,13 @@ import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
 import type { BucketProps } from '../../core/limits.ts';
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
 import type { Ring } from '../../core/ring/types.ts';
-import { preferenceList } from '../../core/ring/ring.ts';
 import { validateBucket } from '../../core/validate.ts';
 import { decodeContextToken, encodeContextToken } from '../../core/version/context-token.ts';
 import type { CausalContext, StoredObject } from '../../core/version/types.ts';
 import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { ClusterView } from '../../core/membership/view.ts';
+import { describeRing } from '../ring-description.ts';
 import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
 
 export const contextHeader = 'x-kvorum-context';
@@ -175,6 +175,7 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
         name: node.name,
         address: node.address,
         httpUrl: node.httpUrl,
+        clientAddress: node.clientAddress ?? null,
         zone: node.zone ?? null,
         capacity: node.capacity,
         status: backend.peerStatus(node.name),
@@ -183,17 +184,7 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
     };
   });
 
-  app.get('/v1/ring', async () => {
-    const ring = backend.ring();
-    const n = backend.ringTargetN;
-    return {
-      version: ring.version,
-      partitionCount: ring.partitionCount,
-      n,
-      nodes: [...ring.nodes.values()].map(({ name, address, httpUrl, zone, capacity }) => ({ name, address, httpUrl, zone: zone ?? null, capacity })),
-      partitions: ring.owners.map((owner, partition) => ({ partition, owner, preferenceList: preferenceList(ring, partition, n) })),
-    };
-  });
+  app.get('/v1/ring', async () => describeRing(backend.ring(), backend.ringTargetN));
 
   if (backend.membership) registerMembershipRoutes(app, backend.membership);
 

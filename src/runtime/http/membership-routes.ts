@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { KvorumError } from '../../core/errors.ts';
+import { isHostPort } from '../../core/host-port.ts';
 import type { StagedChange } from '../../core/membership/staged.ts';
+import { ringNodeOf } from '../../core/membership/view.ts';
 import type { RingNode } from '../../core/ring/types.ts';
 
 export interface PlanReport {
@@ -47,12 +49,15 @@ function nodeName(body: Record<string, unknown>, field: string): string {
 
 function joiningNode(body: Record<string, unknown>): RingNode {
   const name = nodeName(body, 'name');
-  const { address, httpUrl, capacity = 1, zone } = body;
+  const { address, httpUrl, clientAddress, capacity = 1, zone } = body;
   if (typeof address !== 'string' || !/^\[?[^\]]*\]?:\d{1,5}$/.test(address)) throw new KvorumError('bad_request', `address must be host:port, got ${JSON.stringify(address)}`);
+  if (clientAddress !== undefined && clientAddress !== null && !isHostPort(clientAddress)) {
+    throw new KvorumError('bad_request', `clientAddress must be host:port, got ${JSON.stringify(clientAddress)}`);
+  }
   if (typeof httpUrl !== 'string' || !/^https?:\/\//.test(httpUrl)) throw new KvorumError('bad_request', `httpUrl must be an http(s) URL, got ${JSON.stringify(httpUrl)}`);
   if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) throw new KvorumError('bad_request', 'capacity must be a positive number');
   if (zone !== undefined && zone !== null && typeof zone !== 'string') throw new KvorumError('bad_request', 'zone must be a string');
-  return typeof zone === 'string' ? { name, address, httpUrl, capacity, zone } : { name, address, httpUrl, capacity };
+  return ringNodeOf({ name, address, httpUrl, clientAddress: typeof clientAddress === 'string' ? clientAddress : undefined, capacity, zone: typeof zone === 'string' ? zone : undefined });
 }
 
 export function registerMembershipRoutes(app: FastifyInstance, backend: MembershipBackend): void {

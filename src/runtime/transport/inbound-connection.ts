@@ -5,12 +5,12 @@
  * completes, and then only small frames, so an unauthenticated peer cannot make us buffer.
  */
 import type { Socket } from 'node:net';
-import { decodeMessage, encodeMessageFrame } from './codec.ts';
-import { FrameDecoder } from './framing.ts';
+import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
+import { FrameDecoder } from '../../wire/framing.ts';
 import { helloRejection, makeNonce, welcomeProof } from './handshake.ts';
 import type { TransportLogger } from './peer-link.ts';
 import { controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
-import { WireProtocolError } from './wire-error.ts';
+import { WireProtocolError } from '../../wire/wire-error.ts';
 import { asHello, type AckFrame, type ChallengeFrame, type RejectFrame, type WelcomeFrame } from './wire-messages.ts';
 
 export interface InboundContext {

@@ -17,14 +17,15 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { assert } from '../../core/assert.ts';
-import { reconnectDelayMs } from './backoff.ts';
-import { decodeMessage, encodeMessageFrame } from './codec.ts';
-import { FrameDecoder } from './framing.ts';
+import { reconnectDelayMs } from '../../wire/backoff.ts';
+import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
+import { FrameDecoder } from '../../wire/framing.ts';
 import { helloProof, makeNonce, proofsEqual, welcomeProof } from './handshake.ts';
 import { OutboundQueue } from './outbound-queue.ts';
 import type { PeerAddress } from './peer-address.ts';
-import { controlFrameBytesMax, keepAliveInitialDelayMs, writeBatchBytesMax } from './settings.ts';
-import { WireProtocolError } from './wire-error.ts';
+import { writeBatchBytesMax } from '../../wire/batched-writer.ts';
+import { controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
+import { WireProtocolError } from '../../wire/wire-error.ts';
 import { asAck, asChallenge, asHelloAnswer, type HelloFrame } from './wire-messages.ts';
 
 export type PeerLinkState = 'idle' | 'connecting' | 'open' | 'backoff' | 'rejected' | 'closed';

@@ -18,7 +18,5 @@ export const transportDefaults = {
 
 /** Handshake and ack frames are tiny; an unauthenticated peer may not make us buffer more. */
 export const controlFrameBytesMax = 4 * 1024;
-/** One socket write carries at most this many bytes of batched frames (a single larger frame goes alone). */
-export const writeBatchBytesMax = 1024 * 1024;
 /** TCP keepalive on every connection, so that an idle connection to a vanished host is noticed. */
 export const keepAliveInitialDelayMs = 5_000;

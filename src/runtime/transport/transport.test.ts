@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { KvorumError } from '../../core/errors.ts';
 import { AssertionError } from '../../core/assert.ts';
-import { decodeMessage, encodeMessageFrame } from './codec.ts';
-import { FrameDecoder } from './framing.ts';
+import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
+import { FrameDecoder } from '../../wire/framing.ts';
 import { Transport, type DeliveryFailure, type TransportOptions } from './transport.ts';
 
 interface Received {

@@ -19,7 +19,7 @@ import { assert } from '../../core/assert.ts';
 import { KvorumError } from '../../core/errors.ts';
 import { limits } from '../../core/limits.ts';
 import { protocolVersion } from '../../core/messages.ts';
-import { encodeMessageFrame, frameBodyBytes } from './codec.ts';
+import { encodeMessageFrame, frameBodyBytes } from '../../wire/codec.ts';
 import { InboundConnection, type InboundContext } from './inbound-connection.ts';
 import { parsePeerAddress, type PeerAddress } from './peer-address.ts';
 import { PeerLink, type DeliveryFailure, type PeerLinkContext, type PeerLinkStats, type TransportLogger } from './peer-link.ts';

@@ -1,10 +1,10 @@
 /**
  * Delay before the next connection attempt to a peer that failed: exponential in the number
  * of consecutive failures, capped, with "equal jitter" (half fixed, half random) so that the
- * nodes of a cluster that lost the same peer do not all knock on its door at the same moment
+ * nodes (or clients) that lost the same node do not all knock on its door at the same moment
  * when it comes back.
  */
-import { assert } from '../../core/assert.ts';
+import { assert } from '../core/assert.ts';
 
 export interface BackoffRange {
   readonly reconnectBackoffMsMin: number;

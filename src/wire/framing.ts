@@ -4,8 +4,8 @@
  * whole bodies. Bodies that lie inside one chunk are handed out as views of that chunk (no
  * copy); only a frame split across chunks is copied, once, when its last byte arrives.
  */
-import { assert } from '../../core/assert.ts';
-import { limits } from '../../core/limits.ts';
+import { assert } from '../core/assert.ts';
+import { limits } from '../core/limits.ts';
 import { WireProtocolError } from './wire-error.ts';
 
 export const frameHeaderBytes = 4;

@@ -1,9 +1,9 @@
 /**
  * Message bodies are msgpack (DESIGN §9). One Packr serves the whole process, configured so
- * that any two nodes agree without shared state: no records or shared structures (a peer that
- * restarted would not know them), no msgpackr-only extension types for typed arrays, so that a
- * Uint8Array travels as plain msgpack `bin` and comes back as bytes (a Buffer, which is a
- * Uint8Array). Decoded `bin` fields are copied out of the frame so that a stored value never
+ * that any two processes agree without shared state — two nodes, or a node and a client in any
+ * language: no records or shared structures (a peer that restarted would not know them), no
+ * msgpackr-only extension types for typed arrays, so that a Uint8Array travels as plain msgpack
+ * `bin` and comes back as bytes (a Buffer, which is a Uint8Array). Decoded `bin` fields are copied out of the frame so that a stored value never
  * pins the socket chunk it arrived in.
  *
  * Frames are views into msgpackr's write buffer, which msgpackr keeps in module state and

@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOptions } from './options.ts';
 
-test('defaults: three systems, all five workloads, C = 1, 16, 64, 20 s after 5 s warm-up, 100k records', () => {
+test('defaults: three systems, all five workloads, C = 1, 16, 64, 256, 15 s after 3 s warm-up, 100k records', () => {
   const o = parseOptions([]);
   assert.deepEqual(o.systems, ['kvorum', 'redis', 'etcd']);
   assert.deepEqual(o.workloads.map((w) => w.name), ['a', 'b', 'c', 'f', 'write']);
-  assert.deepEqual(o.concurrency, [1, 16, 64]);
-  assert.equal(o.durationS, 20);
-  assert.equal(o.warmupS, 5);
+  assert.deepEqual(o.concurrency, [1, 16, 64, 256]);
+  assert.equal(o.durationS, 15);
+  assert.equal(o.warmupS, 3);
   assert.equal(o.records, 100_000);
   assert.equal(o.setup, true);
 });

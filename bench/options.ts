@@ -15,12 +15,13 @@ Usage: npm run bench -- [options]
 
   --systems LIST        systems to run: kvorum,redis,etcd (default all three)
   --drivers LIST        only these drivers, as system:driver (e.g. kvorum:binary,etcd:gateway);
-                        kvorum: binary, client (the client over HTTP), http; redis: ioredis;
+                        kvorum: binary (durability one), binary-sync, binary-buffered,
+                        client (the client over HTTP), http; redis: ioredis;
                         etcd: etcd3, gateway
   --workloads LIST      YCSB workloads: a,b,c,f,write (default all)
-  --concurrency LIST    requests in flight per closed loop (default 1,16,64)
-  --duration-s S        timed part of each run (default 20)
-  --warmup-s S          warm-up before each run, not measured (default 5)
+  --concurrency LIST    requests in flight per closed loop (default 1,16,64,256)
+  --duration-s S        timed part of each run (default 15)
+  --warmup-s S          warm-up before each run, not measured (default 3)
   --records N           records loaded before the runs (default 100000)
   --load-concurrency N  inserts in flight during the load phase (default 32)
   --value-layout L      single (one value of --value-bytes) or ycsb (10 fields × 100 bytes)
@@ -70,9 +71,9 @@ export interface OptionDefaults {
 export const benchDefaults: OptionDefaults = {
   systems: ['kvorum', 'redis', 'etcd'],
   workloads: workloadNames,
-  concurrency: [1, 16, 64],
-  durationS: 20,
-  warmupS: 5,
+  concurrency: [1, 16, 64, 256],
+  durationS: 15,
+  warmupS: 3,
   records: 100_000,
 };
 

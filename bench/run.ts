@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: YCSB workloads against kvorum, Redis and etcd in one run, on this machine,
  * through the same harness. Writes bench/results/<timestamp>.{json,md,svg}, prints the Markdown
- * summary, and the targets of issue 5 §5 as pass/short. Exits non-zero when a system failed to
+ * summary, and the targets of issue 10 §5 as pass/short. Exits non-zero when a system failed to
  * run or a run had errors (a fast wrong answer is not a result).
  */
 import { KvorumError } from '../src/core/errors.ts';
@@ -35,7 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (result.ratios.length > 0) out.push('', 'ratios (ops/s, p99):');
   for (const r of result.ratios) out.push(`  ${r.workload.toUpperCase()} C=${r.concurrency} ${r.numerator} ÷ ${r.denominator}: ${fmt(r.opsRatio)}× ops/s, ${fmt(r.p99Ratio)}× p99`);
-  out.push('', 'targets (issue 5 §5):');
+  out.push('', 'targets (issue 10 §5):');
   for (const t of result.targets) out.push(`  [${t.status}] ${t.name}: ${t.goal} — ${t.measured}`);
   for (const f of result.failures) out.push(`FAILED ${f.system}: ${f.error.split('\n')[0]}`);
   process.stdout.write(`${out.join('\n')}\n`);

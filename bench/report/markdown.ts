@@ -67,7 +67,7 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     lines.push('');
   }
   if (result.targets.length > 0) {
-    lines.push('## Targets (issue 5 §5)', '', '| target | goal | measured | status |', '| --- | --- | --- | --- |');
+    lines.push('## Targets (issue 10 §5)', '', '| target | goal | measured | status |', '| --- | --- | --- | --- |');
     for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** |`);
     lines.push('');
   }

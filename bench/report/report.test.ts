@@ -6,13 +6,14 @@ import { checkTargets, computeRatios } from './compare.ts';
 import { renderMarkdown } from './markdown.ts';
 import { niceMax, renderSvg } from './svg.ts';
 
-function run(target: string, workload: 'a' | 'c', concurrency: number, opsPerSec: number, p50Ms: number, p99Ms: number): RunResult {
+/** One second of a run; `serversS` CPU seconds of its servers; updates twice as slow as reads at the median. */
+function run(target: string, workload: 'a' | 'c', concurrency: number, opsPerSec: number, p50Ms: number, p99Ms: number, serversS = 0.7): RunResult {
   const [system, driver] = target.split('/') as [string, string];
   const latency = { count: opsPerSec, meanMs: p50Ms, p50Ms, p99Ms, p999Ms: p99Ms * 2, maxMs: p99Ms * 3 };
   return {
     system, driver, target, workload, concurrency, warmupS: 1, durationS: 1, ops: opsPerSec, opsPerSec, errors: 0, errorSamples: [],
-    latency, byOperation: { read: { ...latency, errors: 0 } },
-    cpu: { harnessS: 0.5, servers: [{ pid: 1, name: 's', seconds: 0.7 }], serversS: 0.7, machineBusyFraction: 0.9, interruptsS: 0.1, otherS: 0 },
+    latency, byOperation: { read: { ...latency, errors: 0 }, update: { ...latency, p50Ms: p50Ms * 2, errors: 0 } },
+    cpu: { harnessS: 0.5, servers: [{ pid: 1, name: 's', seconds: serversS }], serversS, machineBusyFraction: 0.9, interruptsS: 0.1, otherS: 0 },
     histogram: 'x',
     counters: {},
   };
@@ -27,14 +28,19 @@ const runs: RunResult[] = [
   run('etcd/gateway', 'a', 64, 3_500, 18, 60),
 ];
 
-test('targets: pass and short are decided against Redis and the best etcd driver', () => {
-  const byName = Object.fromEntries(checkTargets(runs).map((t) => [t.name, t.status]));
-  assert.equal(byName['YCSB-A C=64 ops/s vs Redis'], 'short'); // 0.4× < 0.5×
-  assert.equal(byName['YCSB-A C=64 ops/s vs etcd'], 'pass'); // 40k ≥ 10 × 3.5k (the gateway, etcd's best)
-  assert.equal(byName['YCSB-A C=64 p99 vs Redis'], 'short'); // 4 ms > 2 × 1.5 ms
-  assert.equal(byName['YCSB-A C=1 p50'], 'pass');
-  const faster = runs.map((r) => (r.target === 'etcd/gateway' ? run('etcd/gateway', 'a', 64, 4_500, 18, 60) : r));
+test('targets: pass and short are decided against Redis, the best etcd driver, CPU per op and update p50 by durability', () => {
+  const withSync = [...runs, run('kvorum/binary-sync', 'a', 64, 20_000, 2, 8, 3.0), run('kvorum/binary-sync', 'a', 1, 1_000, 0.4, 2)];
+  const byName = Object.fromEntries(checkTargets(withSync).map((t) => [t.name, t.status]));
+  assert.equal(byName['YCSB-A C=64 ops/s vs Redis'], 'pass'); // 0.4× ≥ 0.25×
+  assert.equal(byName['YCSB-A C=64 ops/s vs etcd'], 'pass'); // 40k ≥ 5 × 3.5k (the gateway, etcd's best)
+  assert.equal(byName['YCSB-A C=64 p99 vs Redis'], 'pass'); // 4 ms ≤ 3 × 1.5 ms
+  assert.equal(byName['YCSB-A C=64 server CPU per op, one'], 'pass'); // 0.7 s / 40k = 17.5 µs
+  assert.equal(byName['YCSB-A C=64 server CPU per op, sync'], 'short'); // 3 s / 20k = 150 µs > 120
+  assert.equal(byName['YCSB-A C=1 update p50, one'], 'short'); // updates 2 × 0.3 = 0.6 ms ≥ 0.5
+  assert.equal(byName['YCSB-A C=1 update p50, sync'], 'pass'); // 2 × 0.4 = 0.8 ms < 1.0
+  const faster = runs.map((r) => (r.target === 'etcd/gateway' ? run('etcd/gateway', 'a', 64, 9_000, 18, 60) : r));
   assert.equal(checkTargets(faster).find((t) => t.name === 'YCSB-A C=64 ops/s vs etcd')!.status, 'short');
+  assert.equal(checkTargets(runs).find((t) => t.name === 'YCSB-A C=64 server CPU per op, sync')!.status, 'n/a', 'no sync run');
   assert.ok(checkTargets([]).every((t) => t.status === 'n/a'));
 });
 
@@ -55,6 +61,7 @@ test('with the binary driver in the run, it is kvorum\'s row, and HTTP is compar
   assert.equal(find('kvorum/client', 'kvorum/binary')!.opsRatio, 0.8);
   assert.equal(find('kvorum/client', 'redis/ioredis'), undefined);
   assert.equal(checkTargets(withBinary).find((t) => t.name === 'YCSB-A C=64 ops/s vs Redis')!.status, 'pass');
+  assert.equal(checkTargets(withBinary).find((t) => t.name === 'YCSB-A C=1 update p50, one')!.status, 'pass', 'the binary row: 0.4 ms');
 });
 
 test('markdown and svg render every run', () => {

@@ -34,9 +34,13 @@ const contextHeader = 'x-kvorum-context';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kvorumBin = join(repoRoot, 'bin', 'kvorum.js');
 
+/** The bucket of the default durability (`one`); the others hold the same records under `sync` and `buffered`. */
 export const benchBucket = 'ycsb';
+const benchProps: BucketProps = { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' };
 export const defaultBenchBuckets: Readonly<Record<string, BucketProps>> = {
-  [benchBucket]: { n: 3, r: 2, w: 2, resolution: 'siblings', pr: 0, pw: 0, durability: 'one' },
+  [benchBucket]: benchProps,
+  'ycsb-sync': { ...benchProps, durability: 'sync' },
+  'ycsb-buffered': { ...benchProps, durability: 'buffered' },
 };
 
 export interface KvorumDriverSpec {
@@ -49,8 +53,14 @@ export interface KvorumDriverSpec {
   readonly protocol?: 'binary' | 'http';
 }
 
+/**
+ * The binary protocol under each durability (docs/durability.md) — `binary` is the default,
+ * `one` — then the same client over HTTP and server-driven HTTP, both under `one`.
+ */
 export const defaultKvorumDrivers: readonly KvorumDriverSpec[] = [
   { name: 'binary', bucket: benchBucket, routing: 'client', protocol: 'binary' },
+  { name: 'binary-sync', bucket: 'ycsb-sync', routing: 'client', protocol: 'binary' },
+  { name: 'binary-buffered', bucket: 'ycsb-buffered', routing: 'client', protocol: 'binary' },
   { name: 'client', bucket: benchBucket, routing: 'client', protocol: 'http' },
   { name: 'http', bucket: benchBucket, routing: 'http-random-node' },
 ];
@@ -71,7 +81,7 @@ export interface KvorumLaunchOptions {
 type Contexts = Map<string, string>;
 
 function propsText(props: BucketProps): string {
-  return `N=${props.n} R=${props.r} W=${props.w}`;
+  return `N=${props.n} R=${props.r} W=${props.w} durability ${props.durability}`;
 }
 
 const tooManySiblings = 'too_many_siblings';

@@ -43,12 +43,16 @@ test('bench harness against kvorum writes a well-formed result', { timeout: harn
     assert.equal(result.systems.length, 1);
     assert.equal(result.systems[0]!.name, 'kvorum');
 
-    assert.equal(result.loads.length, 1);
-    assert.equal(result.loads[0]!.records, 200);
-    assert.equal(result.loads[0]!.errors, 0, result.loads[0]!.errorSamples.join('; '));
+    // One load per bucket: the default durability's, sync's and buffered's.
+    assert.deepEqual(result.loads.map((load) => load.dataset).sort(), ['ycsb', 'ycsb-buffered', 'ycsb-sync']);
+    for (const load of result.loads) {
+      assert.equal(load.records, 200);
+      assert.equal(load.errors, 0, load.errorSamples.join('; '));
+    }
 
     const cells = result.runs.map((r) => `${r.target} ${r.workload} ${r.concurrency}`).sort();
-    assert.deepEqual(cells, ['kvorum/binary a 1', 'kvorum/binary a 4', 'kvorum/client a 1', 'kvorum/client a 4', 'kvorum/http a 1', 'kvorum/http a 4']);
+    const targets = ['kvorum/binary', 'kvorum/binary-buffered', 'kvorum/binary-sync', 'kvorum/client', 'kvorum/http'];
+    assert.deepEqual(cells, targets.flatMap((target) => [`${target} a 1`, `${target} a 4`]));
     for (const run of result.runs) {
       const where = `${run.target} C=${run.concurrency}`;
       assert.equal(run.errors, 0, `${where}: ${run.errorSamples.join('; ')}`);
@@ -65,7 +69,7 @@ test('bench harness against kvorum writes a well-formed result', { timeout: harn
     }
     assert.ok(result.ratios.some((r) => r.numerator === 'kvorum/http' && r.denominator === 'kvorum/binary'));
     assert.ok(result.ratios.some((r) => r.numerator === 'kvorum/client' && r.denominator === 'kvorum/binary'));
-    assert.equal(result.targets.length, 4);
+    assert.equal(result.targets.length, 7);
     for (const t of result.targets) assert.ok(['pass', 'short', 'n/a'].includes(t.status));
 
     const markdown = readFileSync(join(outDir, `${stem}.md`), 'utf8');

@@ -10,8 +10,11 @@ import type { ErrorCode } from './errors.ts';
 import type { ClusterView } from './membership/view.ts';
 import type { CausalContext, StoredObject } from './version/types.ts';
 
-/** Checked in the transport handshake; peers with another version are refused. */
-export const protocolVersion = 1;
+/**
+ * Checked in the transport handshake; peers with another version are refused. 2: stored objects
+ * travel as their encoding, a msgpack `bin` (runtime/transport/object-wire.ts).
+ */
+export const protocolVersion = 2;
 
 // ---- What a client asks of a node (over HTTP, or forwarded between nodes) ----
 

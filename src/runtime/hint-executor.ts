@@ -23,7 +23,7 @@ function encodeRecord(record: HintRecord): Uint8Array {
 function decodeRecord(bytes: Uint8Array): HintRecord {
   const pairs = packr.unpack(bytes) as [string, Uint8Array][];
   assert(Array.isArray(pairs), 'a hint record is an array of [owner, object] pairs');
-  return new Map(pairs.map(([owner, object]) => [owner, decodeObject(object)]));
+  return new Map(pairs.map(([owner, object]) => [owner, decodeObject(object, true)]));
 }
 
 export class HintExecutor {
@@ -65,7 +65,7 @@ export class HintExecutor {
   private readKey(target: HintTarget, resolution: Resolution): HintOutcome {
     const owned = this.buffer.get(dataKey(target.partition, target.bucket, target.key));
     const hints = this.buffer.get(hintKey(target.partition, target.bucket, target.key));
-    const object = objectWithHints(owned === undefined ? null : decodeObject(owned), hints === undefined ? null : decodeRecord(hints), resolution);
+    const object = objectWithHints(owned === undefined ? null : decodeObject(owned, true), hints === undefined ? null : decodeRecord(hints), resolution);
     return { kind: 'read', object };
   }
 

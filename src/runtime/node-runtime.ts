@@ -35,6 +35,7 @@ import { StoreExecutor } from './store-executor.ts';
 import { WriteBuffer } from '../storage/write-buffer.ts';
 import { limits } from '../core/limits.ts';
 import { Transport } from './transport/transport.ts';
+import { fromWire, toWire } from './transport/object-wire.ts';
 
 /** How often deadlines are checked. Request deadlines are accurate to about this. */
 const tickIntervalMs = 10;
@@ -231,8 +232,15 @@ export class NodeRuntime {
   }
 
   /** Acts on a well-formed message; drops, logs and counts any other (peer-message-check.ts). */
-  private onPeerMessage(from: string, message: unknown): void {
-    const problem = peerMessageProblem(message, this.node.currentRing.partitionCount);
+  private onPeerMessage(from: string, received: unknown): void {
+    let problem: string | null;
+    let message: unknown;
+    try {
+      message = fromWire(received);
+      problem = peerMessageProblem(message, this.node.currentRing.partitionCount);
+    } catch (error) {
+      problem = (error as Error).message;
+    }
     if (problem === null) return this.input({ type: 'message', from, message: message as PeerMessage });
     this.peerMessagesRefused++;
     // The 1st, 2nd, 4th, 8th… drop is logged: a peer sending garbage cannot flood the log.
@@ -275,7 +283,7 @@ export class NodeRuntime {
    */
   private send(to: string, message: PeerMessage): void {
     try {
-      this.transport?.send(to, message);
+      this.transport?.send(to, message, toWire(message));
     } catch (error) {
       this.sendsRefused++;
       this.logger.warn({ err: error, to, kind: message.kind }, 'a message could not be sent');

@@ -19,7 +19,7 @@ export async function scanForTransfer(buffer: WriteBuffer, scan: TransferScan): 
   let bytes = 0;
   for await (const entry of buffer.scan({ gte, lt: range.lt, limit: scan.entriesMax })) {
     const { bucket, key } = decodeDataKey(entry.key);
-    entries.push({ bucket, key, object: decodeObject(entry.value) });
+    entries.push({ bucket, key, object: decodeObject(entry.value, true) });
     bytes += entry.value.byteLength;
     if (bytes >= scan.bytesMax) return { entries, exhausted: false };
   }

@@ -26,7 +26,7 @@ export class StoreExecutor {
     try {
       const key = dataKey(target.partition, target.bucket, target.key);
       const bytes = this.buffer.get(key);
-      const stored = bytes === undefined ? null : decodeObject(bytes);
+      const stored = bytes === undefined ? null : decodeObject(bytes, true);
       const result = applyStoreOp(stored, op);
       const change: WriteOp | undefined = result.drop
         ? { type: 'delete', key }

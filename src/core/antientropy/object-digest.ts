@@ -1,29 +1,39 @@
 /**
  * What a hash tree hashes for one key (Dynamo §4.7: "leaves are hashes of the values of
  * individual keys"). The digest must be canonical — two replicas holding the same siblings and
- * the same causal context compute the same digest — so it covers exactly the fields that
- * `objectsEqual` compares, in their stored (sorted) order, and never the encoding on disk.
- * It names the bucket and key too, so that equal objects under different keys do not cancel
- * out when XOR-ed into one segment.
+ * the same causal context compute the same digest. The object's encoding is (core/version/
+ * codec.ts: every array sorted, the same fields `objectsEqual` compares), and it is at hand
+ * without work on every write — encoded once for the disk, or read from it — so the digest is a
+ * hash of those bytes: one MD5 of ~100–200 bytes, no serialising, per version.
+ * The key's own ring hash is folded in, so that equal objects under different keys do not
+ * cancel out when XOR-ed into one segment.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { keyHash } from '../ring/hash.ts';
+import { encodeObject } from '../version/codec.ts';
 import type { StoredObject } from '../version/types.ts';
 import { segmentsCount } from './hash-tree.ts';
 
 /** A key's digest: 64 bits as 16 lowercase hex digits (what the exchange sends). */
 export type KeyDigest = string;
 
+const hexPairs = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /** Digest of `object` stored under bucket/key; null when nothing is stored (no leaf). */
 export function keyDigest(bucket: string, key: string, object: StoredObject | null): KeyDigest | null {
+  return objectDigest(keyHash(bucket, key), object);
+}
+
+/**
+ * Digest of `object` under the key whose ring hash is `ofKey` (keyHash): 8 bytes of the MD5 of
+ * its encoding XOR bytes 8-15 of the key's hash (bytes 0-3 place the key: partition, segment).
+ */
+export function objectDigest(ofKey: Uint8Array, object: StoredObject | null): KeyDigest | null {
   if (object === null) return null;
-  const hash = createHash('sha256');
-  // JSON gives every string an unambiguous delimited form; values follow as raw bytes, their
-  // lengths fixed by the JSON part.
-  const siblings = object.siblings.map((s) => [s.dot[0], s.dot[1], s.lastModifiedMs, s.deleted, s.contentType, s.value.length]);
-  hash.update(JSON.stringify([bucket, key, siblings, object.context.clock, object.context.dots]));
-  for (const sibling of object.siblings) hash.update(sibling.value);
-  return hash.digest('hex').slice(0, 16);
+  const ofObject = hash('md5', encodeObject(object), 'buffer');
+  let hex = '';
+  for (let i = 0; i < 8; i++) hex += hexPairs[ofObject[i]! ^ ofKey[8 + i]!];
+  return hex;
 }
 
 /**
@@ -31,8 +41,11 @@ export function keyDigest(bucket: string, key: string, object: StoredObject | nu
  * decide the partition (bytes 0-1 do), so a partition's keys spread over all segments.
  */
 export function segmentOf(bucket: string, key: string): number {
-  const hash = keyHash(bucket, key);
-  return ((hash[2]! << 8) | hash[3]!) % segmentsCount;
+  return segmentOfHash(keyHash(bucket, key));
+}
+
+export function segmentOfHash(ofKey: Uint8Array): number {
+  return ((ofKey[2]! << 8) | ofKey[3]!) % segmentsCount;
 }
 
 /** Identity of a key within a partition (maps and sets key on it). */

@@ -12,7 +12,8 @@
 import { assert } from '../assert.ts';
 import type { StoredObject } from '../version/types.ts';
 import { HashTree } from './hash-tree.ts';
-import { keyDigest, keyIdOf, segmentOf } from './object-digest.ts';
+import { keyHash } from '../ring/hash.ts';
+import { keyDigest, keyIdOf, objectDigest, segmentOf, segmentOfHash } from './object-digest.ts';
 import type { ScannedEntry } from './scan-types.ts';
 
 interface Leaf {
@@ -88,9 +89,10 @@ export class PartitionTrees {
       return;
     }
     if (state.awaitingRead.has(id)) return;
-    const segment = segmentOf(bucket, key);
-    const old = keyDigest(bucket, key, before);
-    const digest = keyDigest(bucket, key, after);
+    const ofKey = keyHash(bucket, key);
+    const segment = segmentOfHash(ofKey);
+    const old = objectDigest(ofKey, before);
+    const digest = objectDigest(ofKey, after);
     if (old === digest) return;
     state.keys += (digest === null ? 0 : 1) - (old === null ? 0 : 1);
     if (old !== null) state.tree.toggle(segment, old);

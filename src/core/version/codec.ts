@@ -7,6 +7,12 @@
  * would tie the bytes to shared structure definitions kept elsewhere). Values are msgpack
  * `bin`, decoded as copies into plain Uint8Arrays: never views of the input, because storage
  * engines (LMDB) may reuse the buffer they hand us for the next read.
+ *
+ * The encoding is canonical — every array is sorted (types.ts), so equal objects encode to equal
+ * bytes — and objects are immutable, so an object's bytes are remembered beside it: an object
+ * encoded once (for the disk) goes to every peer and into the anti-entropy digest without being
+ * encoded again, and one decoded from bytes (from the disk or a peer) is written back as those
+ * bytes when a merge keeps it as it came.
  */
 import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
@@ -22,11 +28,17 @@ const unpackr = new Unpackr({ useRecords: false, copyBuffers: true });
 
 const siblingFields = 6;
 
+/** Each object's encoding, made or read once (objects and their bytes are never changed). */
+const encodings = new WeakMap<StoredObject, Uint8Array>();
+
 export function encodeObject(object: StoredObject): Uint8Array {
+  const known = encodings.get(object);
+  if (known !== undefined) return known;
   const siblings = object.siblings.map((s) => [s.dot[0], s.dot[1], s.value, s.contentType, s.lastModifiedMs, s.deleted]);
   // Reserving the first byte lets msgpackr write the body after it: no copy to prepend it.
   const bytes = packr.pack([siblings, object.context.clock, object.context.dots], RESERVE_START_SPACE | 1);
   bytes[0] = objectFormatVersion;
+  encodings.set(object, bytes);
   return bytes;
 }
 
@@ -34,12 +46,21 @@ function corrupt(problem: string): KvorumError {
   return new KvorumError('internal', `stored object is corrupt: ${problem}`);
 }
 
-export function decodeObject(bytes: Uint8Array): StoredObject {
+/**
+ * The object `bytes` encode. Bytes from outside (a peer, a file) are checked against every
+ * invariant of a stored object; `trusted` skips that for bytes this node wrote itself, which
+ * were checked before they were encoded. `bytes` must not change afterwards: they are remembered
+ * as the object's encoding.
+ */
+export function decodeObject(bytes: Uint8Array, trusted = false): StoredObject {
   if (bytes.length === 0) throw corrupt('no bytes');
   if (bytes[0] !== objectFormatVersion) throw corrupt(`unknown format version ${bytes[0]}`);
   const object = parseBody(unpackBody(bytes));
-  const problem = storedObjectProblem(object);
-  if (problem !== null) throw corrupt(problem);
+  if (!trusted) {
+    const problem = storedObjectProblem(object);
+    if (problem !== null) throw corrupt(problem);
+  }
+  encodings.set(object, bytes);
   return object;
 }
 

@@ -204,5 +204,8 @@ export function mergeMaybe(
   if (stored === null) return { object: resolution === 'lww' ? mergeObjects(incoming, incoming, resolution) : incoming, changed: true };
   const merged = mergeObjects(stored, incoming, resolution);
   if (objectsEqual(merged, stored)) return { object: stored, changed: false };
+  // The usual case of replication: the version that came supersedes what was here. Returning it,
+  // not an equal copy, lets its bytes be stored as they came (codec.ts remembers them).
+  if (objectsEqual(merged, incoming)) return { object: incoming, changed: true };
   return { object: merged, changed: true };
 }

@@ -86,6 +86,9 @@ export function siblingProblem(value: unknown): string | null {
   return null;
 }
 
+/** Objects found valid: they never change, so each is checked once (a decoded peer message is checked twice otherwise). */
+const validObjects = new WeakSet<object>();
+
 /**
  * Why `value` is not a valid stored object, or null: a canonical context, valid siblings
  * sorted by dot without duplicates, and every sibling's dot covered by the context.
@@ -93,6 +96,13 @@ export function siblingProblem(value: unknown): string | null {
  */
 export function storedObjectProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return `stored object must be an object, got ${describeValue(value)}`;
+  if (validObjects.has(value)) return null;
+  const problem = objectProblem(value);
+  if (problem === null) validObjects.add(value);
+  return problem;
+}
+
+function objectProblem(value: object): string | null {
   const { siblings, context } = value as { siblings?: unknown; context?: unknown };
   const contextProblem = causalContextProblem(context);
   if (contextProblem !== null) return contextProblem;

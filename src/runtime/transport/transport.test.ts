@@ -1,3 +1,4 @@
+import { protocolVersion } from '../../core/messages.ts';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
@@ -284,7 +285,7 @@ test('a stale address that leads to another node is rejected as the wrong node',
 test('a server that cannot prove the secret is not trusted with our messages', async (t) => {
   const impostor = createServer((socket) => {
     socket.on('error', () => {});
-    socket.write(encodeMessageFrame({ kind: 'challenge', protocolVersion: 1, nonce: new Uint8Array(16) }));
+    socket.write(encodeMessageFrame({ kind: 'challenge', protocolVersion, nonce: new Uint8Array(16) }));
     socket.once('data', () => socket.write(encodeMessageFrame({ kind: 'welcome', nodeName: 'b', proof: new Uint8Array(32) })));
   });
   await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', () => resolve()));

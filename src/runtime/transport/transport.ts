@@ -122,14 +122,15 @@ export class Transport {
   }
 
   /**
-   * Queues `message` for `to`. Never throws for network reasons: failures arrive through
-   * onDeliveryFailed. Throws KvorumError 'value_too_large' when the encoded message exceeds
-   * frameBytesMax (the receiver would drop the connection), so the caller learns at once.
+   * Queues `message` for `to`, sent as `wireForm` (by default the message itself). Never throws
+   * for network reasons: failures arrive through onDeliveryFailed, with `message`. Throws
+   * KvorumError 'value_too_large' when the encoded message exceeds frameBytesMax (the receiver
+   * would drop the connection), so the caller learns at once.
    */
-  send(to: string, message: object): void {
+  send(to: string, message: object, wireForm: object = message): void {
     assert(to !== this.nodeName, `send to self ('${to}'): a node handles its own messages without the transport`);
     assert(typeof message === 'object' && message !== null, 'a message is an object');
-    const frame = encodeMessageFrame(message);
+    const frame = encodeMessageFrame(wireForm);
     const bodyBytes = frameBodyBytes(frame);
     if (bodyBytes > this.frameBytesMax) {
       throw new KvorumError('value_too_large', `message to '${to}' encodes to ${bodyBytes} bytes, over the frame limit of ${this.frameBytesMax}`, {

@@ -1,0 +1,101 @@
+/**
+ * Stored objects travel between nodes as their stored encoding (core/version/codec.ts), a
+ * msgpack `bin` inside the message, not as a msgpack structure. A replicated version is encoded
+ * once — for the coordinator's disk — and that encoding goes to every peer; a replica that keeps
+ * the version as it came stores the bytes it received; a read reply sends the bytes it read. The
+ * receiver decodes each object once, and checks it against every invariant of a stored object
+ * (it comes from outside), before the rest of the message is checked (peer-message-check.ts).
+ *
+ * Every message kind that carries objects is listed here; `wireObjectKinds` is exhaustive
+ * against the PeerMessage union, so a new kind with objects cannot be forgotten.
+ */
+import { decodeObject, encodeObject } from '../../core/version/codec.ts';
+import type { PeerMessage, PeerMessageKind, TransferEntry } from '../../core/messages.ts';
+import type { StoredObject } from '../../core/version/types.ts';
+
+/** How each kind carries objects: in `object`, in a list of entries, in a get's result, or not at all. */
+const wireObjectKinds: Record<PeerMessageKind, 'object' | 'entries' | 'objects' | 'candidates' | 'result' | null> = {
+  replicaRead: null,
+  replicaReadReply: 'object',
+  replicaWrite: 'object',
+  replicaWriteReply: null,
+  forward: null,
+  forwardReply: 'result',
+  gossip: null,
+  transferChunk: 'entries',
+  transferAck: null,
+  aaeExchange: null,
+  aaeExchangeReply: null,
+  aaeKeys: null,
+  aaeKeysReply: null,
+  aaeRepair: 'objects',
+  ping: null,
+  pong: null,
+  hintDeliver: 'object',
+  hintDeliverReply: null,
+  epochsQuery: null,
+  epochsReply: null,
+  tombFence: 'candidates',
+  tombFenceReply: null,
+  tombConfirm: null,
+  tombConfirmReply: null,
+  tombRemove: 'entries',
+};
+
+/** The message as it goes on the wire: every object replaced by its encoding. */
+export function toWire(message: PeerMessage): object {
+  const field = wireObjectKinds[message.kind];
+  if (field === null) return message;
+  const fields = message as unknown as Record<string, unknown>;
+  switch (field) {
+    case 'object': {
+      const object = fields.object as StoredObject | null;
+      return { ...message, object: object === null ? null : encodeObject(object) };
+    }
+    case 'result': {
+      const result = fields.result as { kind: string; object?: StoredObject | null };
+      if (result.kind !== 'got' || result.object == null) return message;
+      return { ...message, result: { ...result, object: encodeObject(result.object) } };
+    }
+    default: {
+      const entries = fields[field] as readonly TransferEntry[];
+      return { ...message, [field]: entries.map((entry) => ({ ...entry, object: encodeObject(entry.object) })) };
+    }
+  }
+}
+
+/**
+ * The message as the core knows it: every encoded object decoded and checked. Anything but bytes
+ * (or null where a reply has no object) where an object's encoding belongs becomes a value the
+ * message check refuses. Throws KvorumError (`internal`, "stored object is corrupt") for bytes
+ * that are no valid object.
+ */
+export function fromWire(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const fields = raw as Record<string, unknown>;
+  const field = typeof fields.kind === 'string' && Object.hasOwn(wireObjectKinds, fields.kind) ? wireObjectKinds[fields.kind as PeerMessageKind] : null;
+  switch (field) {
+    case null:
+      return raw;
+    case 'object':
+      return { ...fields, object: decoded(fields.object) };
+    case 'result': {
+      const result = fields.result as Record<string, unknown> | null;
+      if (typeof result !== 'object' || result === null || result.kind !== 'got') return raw;
+      return { ...fields, result: { ...result, object: decoded(result.object) } };
+    }
+    default: {
+      const entries = fields[field];
+      if (!Array.isArray(entries)) return raw;
+      return { ...fields, [field]: entries.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? { ...entry, object: decoded((entry as { object?: unknown }).object) } : entry)) };
+    }
+  }
+}
+
+/** What stands where an object's encoding is missing: not an object, so the message check refuses it. */
+const notEncoded = 'an object not sent as its encoding';
+
+function decoded(value: unknown): unknown {
+  if (value === null) return null;
+  return value instanceof Uint8Array ? decodeObject(value) : notEncoded;
+}

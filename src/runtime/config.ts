@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { defaultAntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvorumError } from '../core/errors.ts';
 import { defaultBucketProps, limits, type BucketProps } from '../core/limits.ts';
+import { capacityProblem, httpUrlProblem, nodeAddressProblem, zoneProblem } from '../core/membership/member-fields.ts';
 import { isValidPartitionCount } from '../core/ring/hash.ts';
 import type { RingNode } from '../core/ring/types.ts';
 import { validateBucket, validateBucketProps, type RequestLimits } from '../core/validate.ts';
@@ -124,10 +125,19 @@ export function parseHostPort(field: string, text: string): { host: string; port
   return { host: match[1], port };
 }
 
+/** An address the node advertises: the other members check it as they check any view (member-fields.ts). */
+function parseAdvertisedAddress(field: string, text: string): void {
+  parseHostPort(field, text);
+  const problem = nodeAddressProblem(text);
+  if (problem !== null) bad(field, problem);
+}
+
 function parseHttpUrl(field: string, text: string): URL {
   try {
     const url = new URL(text.includes('://') ? text : `http://${text}`);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') bad(field, `expected an http(s) URL, got ${text}`);
+    const problem = httpUrlProblem(url.origin);
+    if (problem !== null) bad(field, problem);
     return url;
   } catch (error) {
     if (error instanceof KvorumError) throw error;
@@ -155,19 +165,21 @@ function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry
   const entry = raw as Record<string, unknown>;
   const name = validName(`${field}.name`, entry.name);
   if (typeof entry.address !== 'string') bad(`${field}.address`, 'expected "host:port"');
-  parseHostPort(`${field}.address`, entry.address);
+  parseAdvertisedAddress(`${field}.address`, entry.address);
   if (typeof entry.httpUrl !== 'string') bad(`${field}.httpUrl`, 'expected a URL such as "http://127.0.0.1:8001"');
   const httpUrl = parseHttpUrl(`${field}.httpUrl`, entry.httpUrl).origin;
   const capacity = entry.capacity === undefined ? 1 : entry.capacity;
-  if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) bad(`${field}.capacity`, 'expected a positive number');
-  if (entry.zone !== undefined && entry.zone !== null && typeof entry.zone !== 'string') bad(`${field}.zone`, 'expected a string');
+  const capacityWrong = capacityProblem(capacity);
+  if (capacityWrong !== null) bad(`${field}.capacity`, capacityWrong);
+  const zoneWrong = zoneProblem(entry.zone);
+  if (zoneWrong !== null) bad(`${field}.zone`, zoneWrong);
   if (entry.dataDir !== undefined && typeof entry.dataDir !== 'string') bad(`${field}.dataDir`, 'expected a path');
   const dialAddresses = parseDialAddresses(`${field}.dialAddresses`, entry.dialAddresses);
   return {
     name,
     address: entry.address,
     httpUrl,
-    capacity,
+    capacity: capacity as number,
     zone: typeof entry.zone === 'string' ? entry.zone : undefined,
     dataDir: typeof entry.dataDir === 'string' ? resolve(baseDir, entry.dataDir) : undefined,
     dialAddresses,
@@ -238,7 +250,7 @@ function parsePeerFlag(text: string, index: number): NodeEntry {
   const match = /^([^=]+)=([^,]+),(.+)$/.exec(text);
   if (!match) bad(`--peer #${index + 1}`, `expected name=host:port,http://host:port (got ${JSON.stringify(text)})`);
   const [, name, address, http] = match as unknown as [string, string, string, string];
-  parseHostPort(`--peer ${name}`, address);
+  parseAdvertisedAddress(`--peer ${name}`, address);
   return { name: validName(`--peer ${name}`, name), address, httpUrl: parseHttpUrl(`--peer ${name}`, http).origin, capacity: 1 };
 }
 
@@ -276,7 +288,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   if (flags['node-address'] || flags['http-address'] || !self) {
     const address = flags['node-address'] ?? self?.address ?? bad('--node-address', `node ${name} is not in the config; give --node-address`);
     const httpText = flags['http-address'] ?? self?.httpUrl ?? bad('--http-address', `node ${name} is not in the config; give --http-address`);
-    parseHostPort('--node-address', address);
+    parseAdvertisedAddress('--node-address', address);
     const updated: NodeEntry = { ...(self ?? { name, capacity: 1 }), address, httpUrl: parseHttpUrl('--http-address', httpText).origin };
     const index = nodes.findIndex((node) => node.name === name);
     if (index >= 0) nodes[index] = updated;

@@ -196,7 +196,7 @@ export class NodeRuntime {
 
   /** Acts on a well-formed message; drops, logs and counts any other (peer-message-check.ts). */
   private onPeerMessage(from: string, message: unknown): void {
-    const problem = peerMessageProblem(message, this.node.currentRing.partitionCount);
+    const problem = peerMessageProblem(message, { partitionCount: this.node.currentRing.partitionCount, keyBytesMax: this.settings.cluster.requestLimits.keyBytesMax });
     if (problem === null) return this.input({ type: 'message', from, message: message as PeerMessage });
     this.peerMessagesRefused++;
     // The 1st, 2nd, 4th, 8th… drop is logged: a peer sending garbage cannot flood the log.
@@ -220,7 +220,13 @@ export class NodeRuntime {
     const { membership } = this.node;
     if (membership.addressesVersion !== this.addressesVersion) {
       this.addressesVersion = membership.addressesVersion;
-      this.transport?.setPeers(this.dialedAddresses());
+      try {
+        this.transport?.setPeers(this.dialedAddresses());
+      } catch (error) {
+        // Views are checked on arrival (core/membership/view-check.ts), so this is a bug; the
+        // node keeps dialling the addresses it had rather than stop.
+        this.logger.error({ err: error }, 'could not take the new peer addresses');
+      }
     }
   }
 

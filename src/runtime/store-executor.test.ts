@@ -1,9 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { actorGenerationMetaName, decodeActorGeneration } from '../core/replica/actor-generation.ts';
 import type { StoreOp } from '../core/replica/store-op.ts';
 import { MemoryEngine } from '../storage/memory.ts';
-import { metaKey } from '../storage/keys.ts';
+import { dataKey, metaKey, userKeyBytesMax } from '../storage/keys.ts';
+import { limits } from '../core/limits.ts';
+import { validateBucket, validateKey } from '../core/validate.ts';
+import { HintExecutor } from './hint-executor.ts';
 import { StoreExecutor } from './store-executor.ts';
 
 const target = { partition: 3, bucket: 'b', key: 'k' };
@@ -58,4 +62,51 @@ describe('StoreExecutor and actor generations', () => {
     const read = await executor.run(target, { kind: 'read' });
     assert.ok(read.ok && read.object === null);
   });
+});
+
+describe('StoreExecutor and HintExecutor on targets the key layout cannot hold', () => {
+  // Issue 11 §1: a peer's replicaRead with a 300-byte bucket reached dataKey's assertion outside
+  // the executor's try, and the rejected promise ended the process.
+  const hostile = [
+    { partition: 3, bucket: 'b'.repeat(300), key: 'k' },
+    { partition: 3, bucket: 'b', key: 'lone \uD800 surrogate' },
+    { partition: 70_000, bucket: 'b', key: 'k' },
+  ];
+
+  test('a store op answers an error outcome, never a rejection', async () => {
+    const executor = new StoreExecutor(new MemoryEngine(), 0);
+    for (const target of hostile) {
+      for (const op of [{ kind: 'read' } as const, coordinate(0)]) {
+        const outcome = await executor.run(target, op);
+        assert.equal(outcome.ok, false, `${op.kind} of ${target.bucket.length}-character bucket`);
+      }
+    }
+  });
+
+  test('a hint op answers failed, never a rejection', async () => {
+    const executor = new HintExecutor(new MemoryEngine());
+    for (const target of hostile) {
+      const outcome = await executor.run({ kind: 'readKey', target, resolution: 'siblings' });
+      assert.equal(outcome.kind, 'failed');
+    }
+  });
+});
+
+test('every bucket and key a client may write fits the storage key layout', () => {
+  // The peer message check holds peers to validateBucket and validateKey (core/peer-message-check.ts);
+  // this closes the chain to dataKey's assertions, for the longest key a config may allow.
+  const bucketLike = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.-]{1,70}$/), fc.string({ unit: 'binary', maxLength: 300 }));
+  const keyLike = fc.oneof(fc.string({ unit: 'binary', maxLength: userKeyBytesMax + 10 }), fc.string({ unit: 'binary', minLength: 600, maxLength: 700 }));
+  fc.assert(
+    fc.property(bucketLike, keyLike, fc.integer({ min: 0, max: limits.partitionCountMax - 1 }), (bucket, key, partition) => {
+      try {
+        validateBucket(bucket);
+        validateKey(key, { keyBytesMax: userKeyBytesMax, valueBytesMax: 1 });
+      } catch {
+        return;
+      }
+      assert.doesNotThrow(() => dataKey(partition, bucket, key));
+    }),
+    { numRuns: 2000 },
+  );
 });

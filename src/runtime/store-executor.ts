@@ -35,10 +35,15 @@ export class StoreExecutor {
     this.actorGenerationWritten = actorGeneration;
   }
 
+  /**
+   * Never rejects: any failure, a disk's or a target the key layout cannot hold, is an error
+   * outcome. Peers' targets are checked before they get here (core/peer-message-check.ts); this
+   * is the second line, so that no input can turn into an unhandled rejection that ends the process.
+   */
   async run(target: StoreTargetKey, op: StoreOp): Promise<StoreOutcome> {
-    const key = dataKey(target.partition, target.bucket, target.key);
-    const lockName = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
     try {
+      const key = dataKey(target.partition, target.bucket, target.key);
+      const lockName = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
       return await this.serializer.run(lockName, async () => {
         const bytes = await this.engine.get(key);
         const stored: StoredObject | null = bytes ? decodeObject(bytes) : null;

@@ -1,0 +1,51 @@
+/**
+ * Issue 11, first part: no input crashes a node or bricks a key. The probes an attacker on the
+ * network and a buggy peer used, against three real node processes: each must leave every node
+ * up and every key writable.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { partitionOf } from '../src/core/ring/hash.ts';
+import { nodeMetric, TestCluster } from './helpers/cluster.ts';
+import { PeerClient } from './helpers/peer-client.ts';
+
+const partitionCount = 64;
+let cluster: TestCluster;
+
+before(async () => {
+  cluster = await TestCluster.start({ nodes: 3, partitionCount });
+});
+
+after(async () => {
+  await cluster?.stop();
+});
+
+async function healthy(url: string): Promise<boolean> {
+  return (await fetch(`${url}/health`)).ok;
+}
+
+describe('hostile peer messages', () => {
+  test('a replicaWrite or replicaRead naming a 300-byte bucket is dropped and counted; the node stays up', async () => {
+    const target = cluster.node('n1');
+    const refusedBefore = await nodeMetric(target.httpUrl, 'peerMessagesRefused');
+    const peer = await PeerClient.connect(target.address, { nodeName: 'n2', peerName: 'n1', clusterName: 'test' });
+    const bucket = 'b'.repeat(300);
+    const partition = partitionOf(bucket, 'k', partitionCount);
+    const object = {
+      siblings: [{ dot: ['n2.x', 1], value: new Uint8Array([1]), contentType: 'text/plain', lastModifiedMs: 1, deleted: false }],
+      context: { clock: [['n2.x', 1, 1]], dots: [] },
+    };
+    peer.send({ kind: 'replicaRead', opId: 1, partition, bucket, key: 'k' });
+    peer.send({ kind: 'replicaWrite', opId: 2, partition, bucket, key: 'k', object, stamp: 0 });
+    peer.send({ kind: 'replicaRead', opId: 3, partition: partitionOf('b', '\uD800', partitionCount), bucket: 'b', key: '\uD800' });
+    // The frames after the hostile ones are still read: the connection was not the casualty either.
+    peer.send({ kind: 'ping', opId: 4 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(await healthy(target.httpUrl), 'n1 is still up');
+    assert.equal(target.process?.exitCode, null, 'n1 did not exit');
+    assert.equal((await nodeMetric(target.httpUrl, 'peerMessagesRefused')) - refusedBefore, 3);
+    await peer.close();
+    const put = await fetch(`${target.httpUrl}/v1/kv/b/after-hostile`, { method: 'PUT', body: 'v' });
+    assert.equal(put.status, 204);
+  });
+});

@@ -49,3 +49,24 @@ describe('hostile peer messages', () => {
     assert.equal(put.status, 204);
   });
 });
+
+describe('siblings', () => {
+  test('concurrent blind puts through every node never make an object past siblingsHardMax (48)', async () => {
+    // Each coordinator refuses a put past 32 siblings of its own copy, but concurrent puts through
+    // the others pass that check: 48 concurrent 1 MiB puts once made a 48 MiB object (issue 11 §4).
+    const path = `/v1/kv/b/siblings-${process.pid}`;
+    const urls = cluster.urls;
+    const statuses = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => fetch(`${urls[i % urls.length]}${path}?w=1`, { method: 'PUT', body: `v${i}` }).then((response) => response.status)),
+    );
+    assert.ok(statuses.filter((status) => status === 204).length > 48, `more puts than the hard limit were taken (${statuses.filter((status) => status === 204).length})`);
+    // Replicas finish exchanging what they took: read repair and anti-entropy bound every copy.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const url of urls) {
+      const response = await fetch(`${url}${path}?r=3`, { headers: { accept: 'application/json' } });
+      const body = (await response.json()) as { siblings: unknown[] };
+      assert.ok(body.siblings.length <= 48, `${url} answered ${body.siblings.length} siblings`);
+    }
+    assert.ok((await cluster.metricSum('siblingsTruncated')) > 0, 'the truncation was counted');
+  });
+});

@@ -19,7 +19,7 @@ import { peerMessageCodes } from './messages.ts';
 import { partitionOf } from './ring/hash.ts';
 import { causalContextProblem } from './version/causal-context.ts';
 import { describeValue } from './version/describe-value.ts';
-import { storedObjectProblem } from './version/stored-object.ts';
+import { peerObjectProblem } from './version/stored-object.ts';
 import { epochMax, epochsProblem } from './tombstones/epochs.ts';
 import { actorProblem } from './version/actor.ts';
 import { nodeAddressProblem, nodeNameProblem } from './membership/member-fields.ts';
@@ -85,7 +85,7 @@ function isRoundView(value: unknown): boolean {
 }
 
 function objectOrNullProblem(value: unknown): string | null {
-  return value === null ? null : storedObjectProblem(value);
+  return value === null ? null : peerObjectProblem(value);
 }
 
 function targetProblem(message: Fields, checkLimits: PeerCheckLimits): string | null {
@@ -156,7 +156,7 @@ function kindProblem(message: Fields, checkLimits: PeerCheckLimits): string | nu
     case 'replicaRead':
       return targetProblem(message, checkLimits) ?? optionalBooleanProblem('withHints', message.withHints);
     case 'replicaWrite':
-      return targetProblem(message, checkLimits) ?? epochProblem('stamp', message.stamp) ?? storedObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor);
+      return targetProblem(message, checkLimits) ?? epochProblem('stamp', message.stamp) ?? peerObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor);
     case 'replicaReadReply':
       return epochProblem('stamp', message.stamp) ?? (message.error != null ? errorProblem(message.error) : objectOrNullProblem(message.object));
     case 'replicaWriteReply':
@@ -181,7 +181,7 @@ function kindProblem(message: Fields, checkLimits: PeerCheckLimits): string | nu
     case 'pong':
       return null;
     case 'hintDeliver':
-      return targetProblem(message, checkLimits) ?? epochProblem('stamp', message.stamp) ?? storedObjectProblem(message.object);
+      return targetProblem(message, checkLimits) ?? epochProblem('stamp', message.stamp) ?? peerObjectProblem(message.object);
     case 'hintDeliverReply':
       return message.error == null ? null : errorProblem(message.error);
     case 'epochsQuery':
@@ -222,7 +222,7 @@ function entriesProblem(entries: unknown, partition: unknown, checkLimits: PeerC
   if (!Array.isArray(entries) || entries.length > transferEntriesMax) return `entries must be an array of at most ${transferEntriesMax}`;
   for (const entry of entries as unknown[]) {
     if (!isRecord(entry)) return `entry must be an object, got ${describeValue(entry)}`;
-    const problem = targetProblem({ partition, bucket: entry.bucket, key: entry.key }, checkLimits) ?? storedObjectProblem(entry.object);
+    const problem = targetProblem({ partition, bucket: entry.bucket, key: entry.key }, checkLimits) ?? peerObjectProblem(entry.object);
     if (problem !== null) return problem;
   }
   return partitionProblem(partition, checkLimits.partitionCount);

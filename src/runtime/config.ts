@@ -160,6 +160,23 @@ function positiveInteger(field: string, value: unknown, max: number): number {
   return number;
 }
 
+/**
+ * `siblingsHardMax` values of this size must fit one object a frame can carry (limits.ts
+ * valueBytesMaxLimit): a larger limit let four 16 MiB puts make an object no node could send,
+ * and the node that tried died, again after every restart (issue 11 §2).
+ */
+function parseValueBytesMax(value: unknown): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > limits.valueBytesMaxLimit) {
+    bad(
+      'valueBytesMax',
+      `expected an integer from 1 to ${limits.valueBytesMaxLimit} (1.25 MiB: ${limits.siblingsHardMax} siblings of that size must fit ` +
+        `one object of at most ${limits.objectBytesMax} bytes, under the ${limits.frameBytesMax}-byte frame between nodes), got ${JSON.stringify(value)}`,
+    );
+  }
+  return number;
+}
+
 function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry {
   if (typeof raw !== 'object' || raw === null) bad(field, 'expected an object');
   const entry = raw as Record<string, unknown>;
@@ -313,7 +330,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   const storage = flags.storage ?? raw.storage ?? 'lmdb';
   if (storage !== 'lmdb' && storage !== 'memory') bad('storage', `expected "lmdb" or "memory" (got ${JSON.stringify(storage)})`);
   const dataDir = flags['data-dir'] ? resolve(flags['data-dir']) : (self.dataDir ?? resolve('data', name));
-  const valueBytesMax = positiveInteger('valueBytesMax', flags['value-bytes-max'] ?? raw.valueBytesMax ?? limits.valueBytesMax, limits.frameBytesMax / 4);
+  const valueBytesMax = parseValueBytesMax(flags['value-bytes-max'] ?? raw.valueBytesMax ?? limits.valueBytesMax);
   const keyBytesMax = positiveInteger('keyBytesMax', raw.keyBytesMax ?? limits.keyBytesMax, userKeyBytesMax);
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', raw.requestTimeoutMs ?? limits.requestTimeoutMsDefault, limits.requestTimeoutMsMax);
   const antiEntropyExchangeIntervalMs = positiveInteger(

@@ -8,7 +8,8 @@ import { Packr } from 'msgpackr';
 import { assert, unreachable } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import { deleteHint, hintsOf, objectWithHints, storeHint, type Hint, type HintOp, type HintOutcome, type HintRecord, type HintTarget } from '../core/handoff/hint-op.ts';
-import { decodeObject, encodeObject } from '../core/version/codec.ts';
+import { encodeObject } from '../core/version/codec.ts';
+import { readStoredObject } from './stored-objects.ts';
 import type { Resolution } from '../core/version/types.ts';
 import type { StorageEngine } from '../storage/engine.ts';
 import { KeyedSerializer } from '../storage/keyed-lock.ts';
@@ -23,7 +24,7 @@ function encodeRecord(record: HintRecord): Uint8Array {
 function decodeRecord(bytes: Uint8Array): HintRecord {
   const pairs = packr.unpack(bytes) as [string, Uint8Array][];
   assert(Array.isArray(pairs), 'a hint record is an array of [owner, object] pairs');
-  return new Map(pairs.map(([owner, object]) => [owner, decodeObject(object)]));
+  return new Map(pairs.map(([owner, object]) => [owner, readStoredObject(object)]));
 }
 
 export class HintExecutor {
@@ -69,7 +70,7 @@ export class HintExecutor {
   private async readKey(target: HintTarget, resolution: Resolution): Promise<HintOutcome> {
     const key = hintKey(target.partition, target.bucket, target.key);
     const [owned, hints] = await Promise.all([this.engine.get(dataKey(target.partition, target.bucket, target.key)), this.engine.get(key)]);
-    const object = objectWithHints(owned === undefined ? null : decodeObject(owned), hints === undefined ? null : decodeRecord(hints), resolution);
+    const object = objectWithHints(owned === undefined ? null : readStoredObject(owned), hints === undefined ? null : decodeRecord(hints), resolution);
     return { kind: 'read', object };
   }
 

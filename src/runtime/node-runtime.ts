@@ -47,6 +47,8 @@ export class NodeRuntime {
   private lastNowMs = 0;
   private readonly hintExecutor: HintExecutor;
   private peerMessagesRefused = 0;
+  /** Messages the transport would not send (over the frame limit), reported to the node as undelivered. */
+  private peerMessagesTooLarge = 0;
   private closed = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private addressesVersion = 0;
@@ -65,7 +67,8 @@ export class NodeRuntime {
     this.hintExecutor = new HintExecutor(engine);
   }
 
-  static async start(settings: NodeSettings, logger: Logger): Promise<NodeRuntime> {
+  /** `testing`: transport options no config sets (a test shrinks the frame limit to reach it). */
+  static async start(settings: NodeSettings, logger: Logger, testing: { readonly frameBytesMax?: number } = {}): Promise<NodeRuntime> {
     if (settings.storage === 'lmdb') mkdirSync(settings.dataDir, { recursive: true });
     const engine = await openStorage({ kind: settings.storage, path: settings.dataDir });
     const incarnation = await loadOrCreateIncarnation(engine);
@@ -94,7 +97,7 @@ export class NodeRuntime {
     });
     const runtime = new NodeRuntime(settings, node, actor, engine, new StoreExecutor(engine, actorGeneration), undefined, logger);
     try {
-      await runtime.startTransport();
+      await runtime.startTransport(testing.frameBytesMax);
     } catch (error) {
       await engine.close();
       throw error;
@@ -144,6 +147,7 @@ export class NodeRuntime {
     metrics.set('inflight', this.node.inflightCount);
     metrics.set('pendingClientRequests', this.pending.size);
     metrics.set('peerMessagesRefused', this.peerMessagesRefused);
+    metrics.set('peerMessagesTooLarge', this.peerMessagesTooLarge);
     metrics.set('hints.pending', this.node.hintsPendingCount);
     // Whether this node knows the partition epochs (until then it refuses replicas' writes).
     metrics.set('tombstones.epochsKnown', this.node.epochs.known ? 1 : 0);
@@ -169,7 +173,7 @@ export class NodeRuntime {
     this.logger.info({ node: this.settings.name }, 'node stopped');
   }
 
-  private async startTransport(): Promise<void> {
+  private async startTransport(frameBytesMax: number | undefined): Promise<void> {
     const { settings } = this;
     const peers = this.dialedAddresses();
     this.addressesVersion = this.node.membership.addressesVersion;
@@ -183,6 +187,7 @@ export class NodeRuntime {
       onMessage: (from, message) => this.onPeerMessage(from, message),
       onDeliveryFailed: (to, message) => this.input({ type: 'deliveryFailed', to, message: message as PeerMessage }),
       logger: this.logger,
+      ...(frameBytesMax === undefined ? {} : { frameBytesMax }),
     });
     await this.transport.start();
   }
@@ -199,9 +204,24 @@ export class NodeRuntime {
     const problem = peerMessageProblem(message, { partitionCount: this.node.currentRing.partitionCount, keyBytesMax: this.settings.cluster.requestLimits.keyBytesMax });
     if (problem === null) return this.input({ type: 'message', from, message: message as PeerMessage });
     this.peerMessagesRefused++;
-    // The 1st, 2nd, 4th, 8th… drop is logged: a peer sending garbage cannot flood the log.
-    const count = this.peerMessagesRefused;
-    if ((count & (count - 1)) === 0) this.logger.warn({ node: this.settings.name, from, problem, count }, 'dropped a malformed message from a peer');
+    warnSometimes(this.logger, this.peerMessagesRefused, { node: this.settings.name, from, problem }, 'dropped a malformed message from a peer');
+  }
+
+  /**
+   * Hands a message to the transport. One it will not send — larger than a frame, which the core
+   * never makes (objects are bounded: core/version/object-bound.ts) — is counted and reported to
+   * the node as undelivered, as a dropped connection would be: a throw here would end the process,
+   * and after a restart the same message would be made again (issue 11 §2).
+   */
+  private send(to: string, message: PeerMessage): void {
+    try {
+      this.transport?.send(to, message);
+    } catch (error) {
+      if (!(error instanceof KvorumError)) throw error; // an assertion: a bug in the caller
+      this.peerMessagesTooLarge++;
+      warnSometimes(this.logger, this.peerMessagesTooLarge, { node: this.settings.name, to, kind: message.kind, err: error }, 'could not send a message to a peer');
+      queueMicrotask(() => this.input({ type: 'deliveryFailed', to, message }));
+    }
   }
 
   private now(): number {
@@ -233,7 +253,7 @@ export class NodeRuntime {
   private perform(effect: Effect): void {
     switch (effect.type) {
       case 'send':
-        this.transport?.send(effect.to, effect.message);
+        this.send(effect.to, effect.message);
         return;
       case 'reply': {
         const resolve = this.pending.get(effect.requestId);
@@ -277,6 +297,11 @@ export class NodeRuntime {
         unreachable(effect, 'effect');
     }
   }
+}
+
+/** Logs the 1st, 2nd, 4th, 8th… of a repeated warning: a peer sending garbage cannot flood the log. */
+function warnSometimes(logger: Logger, count: number, fields: object, message: string): void {
+  if ((count & (count - 1)) === 0) logger.warn({ ...fields, count }, message);
 }
 
 async function loadMembership(engine: StorageEngine): Promise<PersistedMembership | undefined> {

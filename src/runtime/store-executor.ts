@@ -7,7 +7,8 @@
  */
 import { KvorumError } from '../core/errors.ts';
 import { applyStoreOp, type StoreOp, type StoreOutcome } from '../core/replica/store-op.ts';
-import { decodeObject, encodeObject } from '../core/version/codec.ts';
+import { encodeObject } from '../core/version/codec.ts';
+import { readStoredObject } from './stored-objects.ts';
 import type { StoredObject } from '../core/version/types.ts';
 import type { StorageEngine, WriteOp } from '../storage/engine.ts';
 import { KeyedSerializer } from '../storage/keyed-lock.ts';
@@ -46,7 +47,7 @@ export class StoreExecutor {
       const lockName = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
       return await this.serializer.run(lockName, async () => {
         const bytes = await this.engine.get(key);
-        const stored: StoredObject | null = bytes ? decodeObject(bytes) : null;
+        const stored: StoredObject | null = bytes ? readStoredObject(bytes) : null;
         const result = applyStoreOp(stored, op);
         const change: WriteOp | undefined = result.drop
           ? { type: 'delete', key }

@@ -5,7 +5,7 @@
 import { partitionOf } from '../ring/hash.ts';
 import { bucketKeyProblem, type PeerCheckLimits } from '../validate.ts';
 import { describeValue } from '../version/describe-value.ts';
-import { storedObjectProblem } from '../version/stored-object.ts';
+import { peerObjectProblem } from '../version/stored-object.ts';
 import { epochMax } from '../tombstones/epochs.ts';
 import { branchesCount, isDigest, segmentsCount } from './hash-tree.ts';
 import { aaeListedKeysMax, aaeRepairObjectsMax } from './protocol-limits.ts';
@@ -59,7 +59,7 @@ export function aaeMessageProblem(message: Fields, checkLimits: PeerCheckLimits)
       return listProblem(message.wanted, aaeListedKeysMax, key);
     case 'aaeRepair':
       if (!Number.isSafeInteger(message.stamp) || (message.stamp as number) < 0 || (message.stamp as number) > epochMax) return 'stamp must be an integer from 0 to 2^40';
-      return listProblem(message.objects, aaeRepairObjectsMax, (item) => key(item) ?? storedObjectProblem((item as Fields).object));
+      return listProblem(message.objects, aaeRepairObjectsMax, (item) => key(item) ?? peerObjectProblem((item as Fields).object));
     default:
       return `kind ${describeValue(message.kind)} is not an anti-entropy message`;
   }

@@ -15,6 +15,8 @@ import { assert } from '../assert.ts';
 import { compareActors, compareDots } from './actor.ts';
 import { addDot, counterOf, covers, emptyContext, joinContexts } from './causal-context.ts';
 import { pruneContext, tokenClockEntriesMax } from './prune.ts';
+import { boundObject, type BoundedObject } from './object-bound.ts';
+import { siblingBytes } from './object-bytes.ts';
 import { assertStoredObject, compareSiblingContents, objectsEqual } from './stored-object.ts';
 import type { Actor, CausalContext, Dot, Resolution, Sibling, StoredObject, WriteIntent } from './types.ts';
 
@@ -54,6 +56,7 @@ export function coordinateWrite(
   const dot = newDot(stored, intent, actor);
   const siblings = siblingsAfterWrite(stored, intent, dot, nowMs, resolution);
   refuseTooManySiblings(siblings.length);
+  refuseTooLarge(siblings);
   // The stored context is bounded (Dynamo §4.4) but must keep covering every sibling's dot.
   const joined = addDot(joinContexts(stored?.context ?? emptyContext, intent.context ?? emptyContext), dot, nowMs);
   const stores = pruneContext(joined, new Set(siblings.map((kept) => kept.dot[0])), limits.clockEntriesMax, limits.contextDotsMax);
@@ -81,6 +84,23 @@ function refuseTooManySiblings(count: number): void {
     'too_many_siblings',
     `the key would hold ${count} siblings, more than ${limits.siblingsCountMax}: read it and put a value with the context of that read to resolve them`,
     { siblings: count, siblingsCountMax: limits.siblingsCountMax },
+  );
+}
+
+/**
+ * Values are at most valueBytesMax, and `siblingsCountMax` of them fit `objectBytesMax` (config
+ * validation keeps valueBytesMax below valueBytesMaxLimit): only a copy holding values a node
+ * with a larger limit wrote gets here. Refused, as too many siblings are, rather than stored as
+ * an object no message could carry.
+ */
+function refuseTooLarge(siblings: readonly Sibling[]): void {
+  let bytes = 0;
+  for (const sibling of siblings) bytes += siblingBytes(sibling);
+  if (bytes <= limits.objectBytesMax) return;
+  throw new KvorumError(
+    'value_too_large',
+    `the key would hold ${bytes} bytes in ${siblings.length} siblings, more than ${limits.objectBytesMax}: read it and put a value with the context of that read to resolve them`,
+    { bytes, objectBytesMax: limits.objectBytesMax },
   );
 }
 
@@ -125,13 +145,20 @@ function withSibling(siblings: readonly Sibling[], added: Sibling): Sibling[] {
 }
 
 /**
- * The join of two replicas' versions of one key. Commutative, associative and idempotent, so
- * replicas converge whatever order and however often versions reach them.
+ * The join of two replicas' versions of one key, within the hard bound (object-bound.ts). The
+ * join is commutative, associative and idempotent, so replicas converge whatever order and
+ * however often versions reach them; the bound keeps that but for associativity, and only when it
+ * truncates (see there).
  */
 export function mergeObjects(a: StoredObject, b: StoredObject, resolution: Resolution): StoredObject {
+  return mergeBounded(a, b, resolution).object;
+}
+
+/** mergeObjects, saying how many siblings the hard bound dropped (for `siblingsTruncated`). */
+export function mergeBounded(a: StoredObject, b: StoredObject, resolution: Resolution): BoundedObject {
   const context = joinContexts(a.context, b.context);
   const siblings = resolution === 'lww' ? lwwWinner(a, b) : causalSiblings(a, b);
-  return { siblings, context };
+  return boundObject({ siblings, context });
 }
 
 /**
@@ -192,17 +219,21 @@ function compareLww(a: Sibling, b: Sibling): number {
 
 /**
  * Merges `incoming` into what is stored. `changed` is false when the merge adds nothing, so
- * the runtime can skip the disk write (and the hash tree update).
+ * the runtime can skip the disk write (and the hash tree update); `truncated` counts the
+ * siblings the hard bound dropped (object-bound.ts).
  */
 export function mergeMaybe(
   stored: StoredObject | null,
   incoming: StoredObject,
   resolution: Resolution,
-): { object: StoredObject; changed: boolean } {
+): { object: StoredObject; changed: boolean; truncated: number } {
   // Nothing stored: the merge is `incoming` itself, narrowed to one sibling under lww (a
-  // bucket may have switched from siblings to lww since `incoming` was made).
-  if (stored === null) return { object: resolution === 'lww' ? mergeObjects(incoming, incoming, resolution) : incoming, changed: true };
-  const merged = mergeObjects(stored, incoming, resolution);
-  if (objectsEqual(merged, stored)) return { object: stored, changed: false };
-  return { object: merged, changed: true };
+  // bucket may have switched from siblings to lww since `incoming` was made), and bounded.
+  if (stored === null) {
+    const bounded = resolution === 'lww' ? mergeBounded(incoming, incoming, resolution) : boundObject(incoming);
+    return { object: bounded.object, changed: true, truncated: bounded.truncated };
+  }
+  const merged = mergeBounded(stored, incoming, resolution);
+  if (objectsEqual(merged.object, stored)) return { object: stored, changed: false, truncated: merged.truncated };
+  return { object: merged.object, changed: true, truncated: merged.truncated };
 }

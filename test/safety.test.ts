@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Packr } from 'msgpackr';
 import { partitionOf } from '../src/core/ring/hash.ts';
 import { nodeMetric, TestCluster } from './helpers/cluster.ts';
 import { PeerClient } from './helpers/peer-client.ts';
@@ -68,5 +69,31 @@ describe('siblings', () => {
       assert.ok(body.siblings.length <= 48, `${url} answered ${body.siblings.length} siblings`);
     }
     assert.ok((await cluster.metricSum('siblingsTruncated')) > 0, 'the truncation was counted');
+  });
+});
+
+describe('context tokens', () => {
+  test('a forged context is refused as bad_context, and the key stays writable with a fresh read (issue 11 §3)', async () => {
+    const [n1, n2] = cluster.urls as [string, string];
+    const path = `/v1/kv/b/forged-${process.pid}`;
+    assert.equal((await fetch(`${n1}${path}`, { method: 'PUT', body: 'v1' })).status, 204);
+    // What the attacker sent: a well-formed token claiming counters of 2^53 - 2 for the actors
+    // it had seen. Before, it was taken, and every later put of the key got "no write counters left".
+    const packr = new Packr({ useRecords: false });
+    const actors = ['n1', 'n2', 'n3'].map((name) => `${name}.forged`);
+    const forgedBody = packr.pack([1, actors.map((actor) => [actor, 2 ** 53 - 2, 0]), []]);
+    const forged = [Buffer.from(forgedBody).toString('base64url'), Buffer.concat([forgedBody, Buffer.alloc(16)]).toString('base64url')];
+    const otherKey = (await (await fetch(`${n1}/v1/kv/b/other-${process.pid}`, { method: 'PUT', body: 'x' })).headers.get('x-kvorum-context'))!;
+    for (const context of [...forged, otherKey]) {
+      const response = await fetch(`${n2}${path}`, { method: 'PUT', body: 'evil', headers: { 'x-kvorum-context': context } });
+      assert.equal(response.status, 400);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'bad_context');
+    }
+    for (let i = 2; i <= 3; i++) {
+      const fresh = (await fetch(`${n2}${path}?r=3`)).headers.get('x-kvorum-context')!;
+      assert.equal((await fetch(`${n2}${path}`, { method: 'PUT', body: `v${i}`, headers: { 'x-kvorum-context': fresh } })).status, 204);
+    }
+    const last = await fetch(`${n1}${path}?r=3`);
+    assert.equal(await last.text(), 'v3');
   });
 });

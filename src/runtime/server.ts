@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { contextTokenKey } from '../core/version/context-token.ts';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { buildHttpApp, type HttpBackend } from './http/app.ts';
 import { membershipBackendOf } from './membership-backend.ts';
@@ -23,6 +24,7 @@ export function httpBackendOf(runtime: NodeRuntime): HttpBackend {
     name: runtime.settings.name,
     clusterName: cluster.clusterName,
     requestLimits: cluster.requestLimits,
+    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
     get ringTargetN() {
       return Math.min(replicasNOf(cluster), new Set(runtime.ring.owners).size);
     },

@@ -49,7 +49,7 @@ export type StoreOutcome =
        */
       readonly previous: StoredObject | null;
       /** For `coordinate`: the new version's dot and causal history. */
-      readonly written?: { readonly dot: Dot; readonly context: CausalContext; readonly prunedEntries: number };
+      readonly written?: { readonly dot: Dot; readonly context: CausalContext; readonly prunedEntries: number; readonly clamped: boolean };
       /** For `merge`: siblings the hard bound dropped (version/object-bound.ts). */
       readonly truncated?: number;
     }
@@ -75,7 +75,7 @@ export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpR
             ok: true,
             object: written.object,
             previous: stored,
-            written: { dot: written.dot, context: written.context, prunedEntries: written.prunedEntries },
+            written: { dot: written.dot, context: written.context, prunedEntries: written.prunedEntries, clamped: written.clamped },
           },
           write: written.object,
         };

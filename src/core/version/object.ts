@@ -13,7 +13,7 @@ import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { assert } from '../assert.ts';
 import { compareActors, compareDots } from './actor.ts';
-import { addDot, counterOf, covers, emptyContext, joinContexts } from './causal-context.ts';
+import { addDot, clampCounter, counterOf, covers, emptyContext, joinContexts } from './causal-context.ts';
 import { pruneContext, tokenClockEntriesMax } from './prune.ts';
 import { boundObject, type BoundedObject } from './object-bound.ts';
 import { siblingBytes } from './object-bytes.ts';
@@ -38,22 +38,34 @@ export interface CoordinatedWrite {
   readonly context: CausalContext;
   /** Clock entries and cloud dots pruned, from the stored context and from the reply's. */
   readonly prunedEntries: number;
+  /** The client's context claimed more of `actor`'s counter than this replica knows; it was cut back. */
+  readonly clamped: boolean;
 }
 
 /**
  * Makes the version a client's put (or delete: `intent.deleted`) asks for, at the replica that
  * coordinates it as `actor`. Throws KvorumError `too_many_siblings` (and changes nothing) when
  * the object would hold more than `limits.siblingsCountMax` siblings.
+ *
+ * The client's context is cut back to what this replica knows of `actor`'s own counter
+ * (`clampCounter`). Every dot of `actor` is made here and stored here first, and this replica's
+ * copy never forgets one (merges only join; pruning keeps the coordinating actor; a drop moves the
+ * node to a new actor: replica/actor-generation.ts), so a context that claims more of it was not
+ * issued by the cluster. Joined in, such a claim would use up the actor's counters for the key for
+ * good (issue 11 §3: "no write counters left"). Tokens are authenticated too
+ * (context-token.ts); this keeps even a valid-looking context from exhausting them.
  */
 export function coordinateWrite(
   stored: StoredObject | null,
-  intent: WriteIntent,
+  asked: WriteIntent,
   actor: Actor,
   nowMs: number,
   resolution: Resolution,
 ): CoordinatedWrite {
   assert(Number.isSafeInteger(nowMs) && nowMs >= 0, `coordinateWrite: bad nowMs ${nowMs}`);
-  const dot = newDot(stored, intent, actor);
+  const storedCounter = counterOf(stored?.context ?? emptyContext, actor);
+  const intent = asked.context === null ? asked : { ...asked, context: clampCounter(asked.context, actor, storedCounter) };
+  const dot = newDot(actor, storedCounter);
   const siblings = siblingsAfterWrite(stored, intent, dot, nowMs, resolution);
   refuseTooManySiblings(siblings.length);
   refuseTooLarge(siblings);
@@ -69,7 +81,7 @@ export function coordinateWrite(
   const reply = pruneContext(replyContext, new Set([actor]), tokenClockEntriesMax, limits.contextDotsMax, isNewDot);
   const object: StoredObject = { siblings, context: stores.context };
   assertStoredObject(object);
-  return { object, dot, context: reply.context, prunedEntries: stores.prunedEntries + reply.prunedEntries };
+  return { object, dot, context: reply.context, prunedEntries: stores.prunedEntries + reply.prunedEntries, clamped: intent.context !== asked.context };
 }
 
 function siblingsAfterWrite(stored: StoredObject | null, intent: WriteIntent, dot: Dot, nowMs: number, resolution: Resolution): Sibling[] {
@@ -105,16 +117,16 @@ function refuseTooLarge(siblings: readonly Sibling[]): void {
 }
 
 /**
- * The new write event: one past the highest counter of `actor` that either the replica or the
- * client has seen, so that it names a write nobody has seen yet. (With plain per-node version
- * vectors, Dynamo §4.4, the version IS its clock, and two puts with one stale context through
- * one coordinator get comparable clocks: the second silently supersedes the first. Here each
- * gets its own dot, and the second covers only what its context covers, not the first's dot.)
+ * The new write event: one past the highest counter of `actor` this replica has seen — the
+ * highest anyone has, since `actor` writes only here (the client's context, clamped, claims no
+ * more) — so that it names a write nobody has seen yet. (With plain per-node version vectors,
+ * Dynamo §4.4, the version IS its clock, and two puts with one stale context through one
+ * coordinator get comparable clocks: the second silently supersedes the first. Here each gets
+ * its own dot, and the second covers only what its context covers, not the first's dot.)
  */
-function newDot(stored: StoredObject | null, intent: WriteIntent, actor: Actor): Dot {
-  const seen = Math.max(counterOf(stored?.context ?? emptyContext, actor), counterOf(intent.context ?? emptyContext, actor));
+function newDot(actor: Actor, seen: number): Dot {
   if (!Number.isSafeInteger(seen + 1)) {
-    throw new KvorumError('bad_context', `actor ${JSON.stringify(actor)} has no write counters left for this key (a context claims ${seen})`);
+    throw new KvorumError('bad_context', `actor ${JSON.stringify(actor)} has no write counters left for this key (its copy records ${seen})`);
   }
   return [actor, seen + 1];
 }

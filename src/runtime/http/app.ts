@@ -9,7 +9,7 @@ import type { ClientRequest, ClientResult } from '../../core/messages.ts';
 import type { Ring } from '../../core/ring/types.ts';
 import { preferenceList } from '../../core/ring/ring.ts';
 import { validateBucket } from '../../core/validate.ts';
-import { decodeContextToken, encodeContextToken } from '../../core/version/context-token.ts';
+import { decodeContextToken, encodeContextToken, type ContextTokenKey } from '../../core/version/context-token.ts';
 import type { CausalContext, StoredObject } from '../../core/version/types.ts';
 import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
@@ -23,6 +23,8 @@ export interface HttpBackend {
   readonly name: string;
   readonly clusterName: string;
   readonly requestLimits: RequestLimits;
+  /** Signs the context tokens this node hands out and checks those it is given (core/version/context-token.ts). */
+  readonly contextTokenKey: ContextTokenKey;
   readonly ringTargetN: number;
   ring(): Ring;
   request(request: ClientRequest): Promise<ClientResult>;
@@ -65,11 +67,11 @@ function parseQuery(kind: 'get' | 'put' | 'delete', query: KvQuery): { quorum?: 
   return parsed;
 }
 
-function parseContext(request: FastifyRequest): CausalContext | null {
+function parseContext(request: FastifyRequest, target: KvParams, key: ContextTokenKey): CausalContext | null {
   const header = request.headers[contextHeader];
   if (header === undefined || header === '') return null;
   if (Array.isArray(header)) throw new KvorumError('bad_context', `send one ${contextHeader} header, not ${header.length}`);
-  return decodeContextToken(header);
+  return decodeContextToken(header, target, key);
 }
 
 function wantsJson(request: FastifyRequest): boolean {
@@ -117,7 +119,7 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
     throwIfError(result);
     if (result.kind !== 'got') throw new KvorumError('internal', `unexpected result ${result.kind}`);
     const object = result.object;
-    const token = object ? encodeContextToken(object.context) : undefined;
+    const token = object ? encodeContextToken(object.context, request.params, backend.contextTokenKey) : undefined;
     if (token) reply.header(contextHeader, token);
     const siblings = siblingsJson(object);
     if (siblings.length === 0) {
@@ -135,14 +137,14 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
   const write = async (request: FastifyRequest<{ Params: KvParams; Querystring: KvQuery }>, reply: FastifyReply, deleted: boolean) => {
     const { bucket, key } = request.params;
     const { quorum, timeoutMs } = parseQuery(deleted ? 'delete' : 'put', request.query);
-    const context = parseContext(request);
+    const context = parseContext(request, request.params, backend.contextTokenKey);
     const body = request.body;
     const value = deleted ? new Uint8Array() : Buffer.isBuffer(body) ? body : new Uint8Array();
     const contentType = deleted ? '' : (request.headers['content-type'] ?? 'application/octet-stream');
     const result = await backend.request({ kind: 'put', bucket, key, value, contentType, deleted, context, w: quorum, timeoutMs });
     throwIfError(result);
     if (result.kind !== 'stored') throw new KvorumError('internal', `unexpected result ${result.kind}`);
-    return reply.code(204).header(contextHeader, encodeContextToken(result.context)).send();
+    return reply.code(204).header(contextHeader, encodeContextToken(result.context, request.params, backend.contextTokenKey)).send();
   };
   app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, false));
   app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, true));

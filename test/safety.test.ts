@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { Packr } from 'msgpackr';
 import { partitionOf } from '../src/core/ring/hash.ts';
 import { nodeMetric, TestCluster } from './helpers/cluster.ts';
@@ -13,8 +14,11 @@ import { PeerClient } from './helpers/peer-client.ts';
 const partitionCount = 64;
 let cluster: TestCluster;
 
+/** Short timeouts, so that waiting them out costs the test run little. */
+const httpRequestTimeoutMs = 1_000;
+
 before(async () => {
-  cluster = await TestCluster.start({ nodes: 3, partitionCount });
+  cluster = await TestCluster.start({ nodes: 3, partitionCount, extra: { http: { requestTimeoutMs: httpRequestTimeoutMs, headersTimeoutMs: httpRequestTimeoutMs } } });
 });
 
 after(async () => {
@@ -95,5 +99,31 @@ describe('context tokens', () => {
     }
     const last = await fetch(`${n1}${path}?r=3`);
     assert.equal(await last.text(), 'v3');
+  });
+});
+
+describe('slow clients', () => {
+  test('a request body that never finishes is answered 408 and closed after the request timeout (issue 11 §5)', async () => {
+    // 200 connections each sending most of a 1 MiB body were held open for good.
+    const url = new URL(cluster.urls[0]!);
+    const started = Date.now();
+    const socket = connect(Number(url.port), url.hostname);
+    socket.on('error', () => {});
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(`PUT /v1/kv/b/slow HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 1048576\r\n\r\n`);
+    socket.write(Buffer.alloc(900 * 1024, 'x'));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'open'>((resolve) => (timer = setTimeout(() => resolve('open'), 10_000)));
+    const outcome = await Promise.race([closed, deadline]);
+    clearTimeout(timer);
+    socket.destroy();
+    assert.notEqual(outcome, 'open', 'the node closed the connection');
+    const elapsedMs = Date.now() - started;
+    assert.ok(elapsedMs >= httpRequestTimeoutMs - 100 && elapsedMs < httpRequestTimeoutMs + 4_000, `closed after ${elapsedMs} ms`);
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.match(answer, /"code":"request_timeout"/);
+    assert.equal((await fetch(`${cluster.urls[0]}/v1/kv/b/slow`)).status, 404, 'nothing was stored');
   });
 });

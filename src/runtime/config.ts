@@ -14,6 +14,7 @@ import type { RingNode } from '../core/ring/types.ts';
 import { validateBucket, validateBucketProps, type RequestLimits } from '../core/validate.ts';
 import type { EngineKind } from '../storage/engine.ts';
 import { userKeyBytesMax } from '../storage/keys.ts';
+import { httpTimeoutMsMax, httpTimeoutsDefault, type HttpTimeouts } from './http/settings.ts';
 
 /** One member as the cluster config file lists it. */
 export interface NodeEntry extends RingNode {
@@ -42,6 +43,8 @@ export interface ClusterSettings {
    * core/antientropy/). Config field `antiEntropyExchangeIntervalMs`; tests shorten it.
    */
   readonly antiEntropyExchangeIntervalMs: number;
+  /** Timeouts of the HTTP API (config field `http`; tests shorten them): http/settings.ts. */
+  readonly httpTimeouts: HttpTimeouts;
 }
 
 export interface NodeSettings {
@@ -366,8 +369,24 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
       requestTimeoutMs,
       requestLimits: { keyBytesMax, valueBytesMax },
       antiEntropyExchangeIntervalMs,
+      httpTimeouts: parseHttpTimeouts(raw.http),
     },
   };
+}
+
+/** The config file's `http`: any of the timeouts of http/settings.ts, each 1 ms to an hour. */
+function parseHttpTimeouts(raw: unknown): HttpTimeouts {
+  if (raw === undefined) return httpTimeoutsDefault;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('http', 'expected an object of timeouts');
+  const given = raw as Record<string, unknown>;
+  const timeouts: Record<string, number> = { ...httpTimeoutsDefault };
+  for (const [name, value] of Object.entries(given)) {
+    if (!Object.hasOwn(httpTimeoutsDefault, name)) bad(`http.${name}`, `unknown; expected one of ${Object.keys(httpTimeoutsDefault).join(', ')}`);
+    timeouts[name] = positiveInteger(`http.${name}`, value, httpTimeoutMsMax);
+  }
+  const parsed = timeouts as unknown as HttpTimeouts;
+  if (parsed.headersTimeoutMs > parsed.requestTimeoutMs) bad('http.headersTimeoutMs', `must not exceed http.requestTimeoutMs (${parsed.requestTimeoutMs})`);
+  return parsed;
 }
 
 /** The N the ring is claimed for: replicas of any bucket must land on distinct nodes. */

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import pino from 'pino';
 import { defaultBucketProps, limits } from '../core/limits.ts';
 import type { NodeEntry, NodeSettings } from './config.ts';
+import { httpTimeoutsDefault } from './http/settings.ts';
 import { NodeRuntime } from './node-runtime.ts';
 
 async function freePort(): Promise<number> {
@@ -38,6 +39,7 @@ function settingsOf(name: string, nodes: readonly NodeEntry[]): NodeSettings {
       requestTimeoutMs: 2_000,
       requestLimits: { keyBytesMax: limits.keyBytesMax, valueBytesMax: limits.valueBytesMax },
       antiEntropyExchangeIntervalMs: 60_000,
+      httpTimeouts: httpTimeoutsDefault,
     },
   };
 }

@@ -41,7 +41,7 @@ export function httpBackendOf(runtime: NodeRuntime): HttpBackend {
 
 export async function startNode(settings: NodeSettings, logger: Logger): Promise<RunningNode> {
   const runtime = await NodeRuntime.start(settings, logger);
-  const app = buildHttpApp(httpBackendOf(runtime));
+  const app = buildHttpApp(httpBackendOf(runtime), { timeouts: settings.cluster.httpTimeouts });
   try {
     await app.listen({ host: settings.httpHost, port: settings.httpPort });
   } catch (error) {

@@ -16,10 +16,21 @@ let cluster: TestCluster;
 
 /** Short timeouts, so that waiting them out costs the test run little. */
 const httpRequestTimeoutMs = 1_000;
+const peerFrameTimeoutMs = 500;
 
 before(async () => {
-  cluster = await TestCluster.start({ nodes: 3, partitionCount, extra: { http: { requestTimeoutMs: httpRequestTimeoutMs, headersTimeoutMs: httpRequestTimeoutMs } } });
+  const extra = { http: { requestTimeoutMs: httpRequestTimeoutMs, headersTimeoutMs: httpRequestTimeoutMs }, transport: { frameTimeoutMs: peerFrameTimeoutMs } };
+  cluster = await TestCluster.start({ nodes: 3, partitionCount, extra });
 });
+
+/** Resolves with how long `closed` took, or null if it had not happened after `ms`. */
+async function settledWithin(closed: Promise<void>, ms: number): Promise<number | null> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([closed.then(() => 'closed' as const), new Promise<'open'>((resolve) => (timer = setTimeout(() => resolve('open'), ms)))]);
+  clearTimeout(timer);
+  return outcome === 'closed' ? Date.now() - started : null;
+}
 
 after(async () => {
   await cluster?.stop();
@@ -114,16 +125,30 @@ describe('slow clients', () => {
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write(`PUT /v1/kv/b/slow HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 1048576\r\n\r\n`);
     socket.write(Buffer.alloc(900 * 1024, 'x'));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'open'>((resolve) => (timer = setTimeout(() => resolve('open'), 10_000)));
-    const outcome = await Promise.race([closed, deadline]);
-    clearTimeout(timer);
+    const closedAfterMs = await settledWithin(closed, 10_000);
     socket.destroy();
-    assert.notEqual(outcome, 'open', 'the node closed the connection');
+    assert.notEqual(closedAfterMs, null, 'the node closed the connection');
     const elapsedMs = Date.now() - started;
     assert.ok(elapsedMs >= httpRequestTimeoutMs - 100 && elapsedMs < httpRequestTimeoutMs + 4_000, `closed after ${elapsedMs} ms`);
     assert.match(answer, /^HTTP\/1\.1 408 /);
     assert.match(answer, /"code":"request_timeout"/);
     assert.equal((await fetch(`${cluster.urls[0]}/v1/kv/b/slow`)).status, 404, 'nothing was stored');
+  });
+});
+
+describe('slow peers', () => {
+  test('a peer frame that never finishes arriving is dropped after the frame timeout (issue 11 §5)', async () => {
+    // 8 connections each holding 60 MiB of a frame took a node to 1.1 GB, held for good.
+    const target = cluster.node('n2');
+    const peer = await PeerClient.connect(target.address, { nodeName: 'n3', peerName: 'n2', clusterName: 'test' });
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(8 * 1024 * 1024, 0);
+    peer.sendRaw(Buffer.concat([header, Buffer.alloc(1024 * 1024)]));
+    const closedAfterMs = await settledWithin(peer.closed, 10_000);
+    await peer.close();
+    assert.notEqual(closedAfterMs, null, 'the node dropped the connection');
+    assert.ok(closedAfterMs! >= peerFrameTimeoutMs - 100, `not before the timeout (${closedAfterMs} ms)`);
+    assert.equal(await nodeMetric(target.httpUrl, 'peerFramesTimedOut'), 1);
+    assert.ok(await healthy(target.httpUrl));
   });
 });

@@ -9,6 +9,8 @@ import { userKeyBytesMax } from '../storage/keys.ts';
 import { limits } from '../core/limits.ts';
 import { actorBytesMax } from '../core/version/actor.ts';
 import { siblingFieldsBytes } from '../core/version/object-bytes.ts';
+import { httpTimeoutsDefault } from './http/settings.ts';
+import { transportDefaults } from './transport/settings.ts';
 
 const oneNode: StartFlags = { name: 'n1', 'node-address': '127.0.0.1:7001', 'http-address': 'http://127.0.0.1:8001' };
 
@@ -103,5 +105,19 @@ describe('node settings', () => {
     assert.throws(() => resolveNodeSettings({ name: 'n1', config: member({ capacity: 1e-300 }) }), refusedFor(/capacity/));
     assert.throws(() => resolveNodeSettings({ name: 'n1', config: member({ zone: 'z'.repeat(65) }) }), refusedFor(/zone/));
     assert.throws(() => resolveNodeSettings({ name: 'n1', config: member({ address: '127.0.0.1:0' }) }), refusedFor(/address/));
+  });
+
+  test('http timeouts and the peer frame timeout may be shortened in the config file, and are checked', () => {
+    const defaults = resolveNodeSettings(oneNode).cluster;
+    assert.deepEqual(defaults.httpTimeouts, httpTimeoutsDefault);
+    assert.equal(defaults.peerFrameTimeoutMs, transportDefaults.frameTimeoutMs);
+    const set = resolveNodeSettings({ ...oneNode, config: configFile({ http: { requestTimeoutMs: 1_000, headersTimeoutMs: 500 }, transport: { frameTimeoutMs: 200 } }) }).cluster;
+    assert.deepEqual(set.httpTimeouts, { ...httpTimeoutsDefault, requestTimeoutMs: 1_000, headersTimeoutMs: 500 });
+    assert.equal(set.peerFrameTimeoutMs, 200);
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ http: { requestTimeoutMs: 0 } }) }), refusedFor(/http\.requestTimeoutMs/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ http: { bodyTimeoutMs: 5 } }) }), refusedFor(/http\.bodyTimeoutMs: unknown/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ http: { requestTimeoutMs: 1_000 } }) }), refusedFor(/headersTimeoutMs: must not exceed/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ transport: { frameTimeoutMs: 'soon' } }) }), refusedFor(/transport\.frameTimeoutMs/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ transport: { inboundConnectionsMax: 5 } }) }), refusedFor(/transport\.inboundConnectionsMax: unknown/));
   });
 });

@@ -15,6 +15,7 @@ import { validateBucket, validateBucketProps, type RequestLimits } from '../core
 import type { EngineKind } from '../storage/engine.ts';
 import { userKeyBytesMax } from '../storage/keys.ts';
 import { httpTimeoutMsMax, httpTimeoutsDefault, type HttpTimeouts } from './http/settings.ts';
+import { transportDefaults } from './transport/settings.ts';
 
 /** One member as the cluster config file lists it. */
 export interface NodeEntry extends RingNode {
@@ -45,6 +46,11 @@ export interface ClusterSettings {
   readonly antiEntropyExchangeIntervalMs: number;
   /** Timeouts of the HTTP API (config field `http`; tests shorten them): http/settings.ts. */
   readonly httpTimeouts: HttpTimeouts;
+  /**
+   * How long a peer's frame may take to arrive whole (config field `transport.frameTimeoutMs`;
+   * tests shorten it): transport/settings.ts.
+   */
+  readonly peerFrameTimeoutMs: number;
 }
 
 export interface NodeSettings {
@@ -370,8 +376,18 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
       requestLimits: { keyBytesMax, valueBytesMax },
       antiEntropyExchangeIntervalMs,
       httpTimeouts: parseHttpTimeouts(raw.http),
+      peerFrameTimeoutMs: parsePeerFrameTimeout(raw.transport),
     },
   };
+}
+
+/** The config file's `transport`: only `frameTimeoutMs` may be set (the caps are fixed). */
+function parsePeerFrameTimeout(raw: unknown): number {
+  if (raw === undefined) return transportDefaults.frameTimeoutMs;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('transport', 'expected {"frameTimeoutMs": …}');
+  for (const name of Object.keys(raw)) if (name !== 'frameTimeoutMs') bad(`transport.${name}`, 'unknown; expected frameTimeoutMs');
+  const value = (raw as Record<string, unknown>).frameTimeoutMs;
+  return value === undefined ? transportDefaults.frameTimeoutMs : positiveInteger('transport.frameTimeoutMs', value, httpTimeoutMsMax);
 }
 
 /** The config file's `http`: any of the timeouts of http/settings.ts, each 1 ms to an hour. */

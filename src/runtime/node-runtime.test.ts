@@ -40,6 +40,7 @@ function settingsOf(name: string, nodes: readonly NodeEntry[]): NodeSettings {
       requestLimits: { keyBytesMax: limits.keyBytesMax, valueBytesMax: limits.valueBytesMax },
       antiEntropyExchangeIntervalMs: 60_000,
       httpTimeouts: httpTimeoutsDefault,
+      peerFrameTimeoutMs: 30_000,
     },
   };
 }

@@ -148,6 +148,9 @@ export class NodeRuntime {
     metrics.set('pendingClientRequests', this.pending.size);
     metrics.set('peerMessagesRefused', this.peerMessagesRefused);
     metrics.set('peerMessagesTooLarge', this.peerMessagesTooLarge);
+    const inbound = this.transport?.inboundCounters();
+    metrics.set('peerFramesTimedOut', inbound?.framesTimedOut ?? 0);
+    metrics.set('peerConnectionsRefused', inbound?.connectionsRefused ?? 0);
     metrics.set('hints.pending', this.node.hintsPendingCount);
     // Whether this node knows the partition epochs (until then it refuses replicas' writes).
     metrics.set('tombstones.epochsKnown', this.node.epochs.known ? 1 : 0);
@@ -187,6 +190,7 @@ export class NodeRuntime {
       onMessage: (from, message) => this.onPeerMessage(from, message),
       onDeliveryFailed: (to, message) => this.input({ type: 'deliveryFailed', to, message: message as PeerMessage }),
       logger: this.logger,
+      frameTimeoutMs: settings.cluster.peerFrameTimeoutMs,
       ...(frameBytesMax === undefined ? {} : { frameBytesMax }),
     });
     await this.transport.start();

@@ -14,6 +14,25 @@ export const transportDefaults = {
    * notices after many minutes of retransmissions.
    */
   ackTimeoutMs: 10_000,
+  /**
+   * A frame a peer has started must be whole within this of the previous frame's end (or of its
+   * own start); else the connection is dropped (`peerFramesTimedOut`). A 64 MiB frame needs
+   * 2.2 MB/s to make it. Without it, 8 connections each holding 60 MiB of an unfinished frame took
+   * a node to 1.1 GB for good (issue 11 §5). A cluster config may shorten it (tests do).
+   */
+  frameTimeoutMs: 30_000,
+  /**
+   * Connections peers may hold open to one node at once, handshakes included: beyond it new ones
+   * are closed on arrival (`peerConnectionsRefused`). Each member dials one (membership nodes at
+   * most `limits.nodesCountMax`), so this leaves room for a full cluster reconnecting.
+   */
+  inboundConnectionsMax: 2_048,
+  /**
+   * Connections one authenticated peer may hold open at once. A member uses one; a second is a
+   * reconnect whose old connection has not closed here yet. Beyond it the oldest is closed: the
+   * newest is the one the peer is using (`peerConnectionsRefused`).
+   */
+  inboundConnectionsPerPeerMax: 2,
 } as const;
 
 /** Handshake and ack frames are tiny; an unauthenticated peer may not make us buffer more. */

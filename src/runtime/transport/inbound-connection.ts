@@ -29,6 +29,8 @@ export interface InboundContext {
   onAuthenticated(connection: InboundConnection): void;
   /** A frame did not arrive whole in time; the connection is being dropped. */
   onFrameTimeout(connection: InboundConnection): void;
+  /** The bytes of an unfinished frame this connection holds now; false: over the transport's total, drop it. */
+  onBuffered(connection: InboundConnection, bufferedBytes: number): boolean;
   onClosed(connection: InboundConnection): void;
 }
 
@@ -88,8 +90,14 @@ export class InboundConnection {
       this.socket.destroy();
       return;
     }
+    if (!this.ctx.onBuffered(this, this.decoder.bufferedBytes)) {
+      this.ctx.logger.warn({ remote: this.remote, peer: this.peerName, bufferedBytes: this.decoder.bufferedBytes }, `closing connection from ${this.peerName ?? this.remote}: unfinished frames from peers hold more than the limit`);
+      this.socket.destroy();
+      return;
+    }
     this.watchPartialFrame(this.framesWhole !== wholeBefore);
   }
+
 
   /**
    * A buffered partial frame must be whole within frameTimeoutMs: the clock starts when it does,

@@ -33,6 +33,13 @@ export const transportDefaults = {
    * newest is the one the peer is using (`peerConnectionsRefused`).
    */
   inboundConnectionsPerPeerMax: 2,
+  /**
+   * Bytes of unfinished frames buffered over all inbound connections. A connection whose data
+   * takes the total past it is dropped and counted in `peerConnectionsRefused`: with names enough
+   * to pass the per-peer cap, many connections each holding most of a 64 MiB frame would otherwise
+   * add up to gigabytes (issue 11 §5 reached 1.1 GB with eight). Eight frames of the largest size.
+   */
+  inboundBufferedBytesMax: 512 * 1024 * 1024,
 } as const;
 
 /** Handshake and ack frames are tiny; an unauthenticated peer may not make us buffer more. */

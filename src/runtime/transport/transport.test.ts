@@ -521,3 +521,25 @@ test('a peer holding more than inboundConnectionsPerPeerMax loses its oldest', a
   await waitFor('the newest delivers', () => b.received.length === 1);
   assert.equal(b.transport.inboundCounters().connectionsRefused, 1);
 });
+
+test('unfinished frames over all connections are held to inboundBufferedBytesMax', async (t) => {
+  const b = await startNode(t, 'b', { inboundBufferedBytesMax: 250 * 1024 });
+  const frame = encodeMessageFrame({ kind: 'm', pad: 'x'.repeat(100 * 1024) });
+  const held = 90 * 1024;
+  // Two peers each hold 90 KiB of an unfinished 100 KiB frame: within the total.
+  const holders = [await authenticatedClient(b.port, 'a', 'b'), await authenticatedClient(b.port, 'c', 'b')];
+  const third = await authenticatedClient(b.port, 'd', 'b');
+  t.after(() => [...holders, third].forEach((client) => client.socket.destroy()));
+  for (const client of holders) client.socket.write(frame.subarray(0, held));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // A third that takes the sum past 250 KiB is the one dropped.
+  third.socket.write(frame.subarray(0, held));
+  await closedWithin(third, 3_000);
+  assert.ok(holders.every((client) => !client.socket.destroyed));
+  assert.equal(b.transport.inboundCounters().connectionsRefused, 1);
+  // The others may finish theirs: the total is counted as it is, not as it was at its worst.
+  holders[0]!.socket.write(frame.subarray(held));
+  await waitFor('the first frame', () => b.received.length === 1);
+  holders[1]!.socket.write(frame.subarray(held));
+  await waitFor('the second frame', () => b.received.length === 2);
+});

@@ -46,6 +46,7 @@ export interface TransportOptions {
   readonly frameTimeoutMs?: number;
   readonly inboundConnectionsMax?: number;
   readonly inboundConnectionsPerPeerMax?: number;
+  readonly inboundBufferedBytesMax?: number;
   /** Called synchronously for each message, in the order the peer sent them. */
   onMessage(from: string, message: unknown): void;
   /** Called asynchronously (never from inside send or close), in send order per peer. */
@@ -62,7 +63,10 @@ export interface PeerStats extends PeerLinkStats {
 export interface InboundCounters {
   /** Connections closed because a frame did not arrive whole within frameTimeoutMs. */
   readonly framesTimedOut: number;
-  /** Connections closed over inboundConnectionsMax, or a peer's oldest over inboundConnectionsPerPeerMax. */
+  /**
+   * Connections closed over inboundConnectionsMax, a peer's oldest over inboundConnectionsPerPeerMax,
+   * and connections whose unfinished frame took the total past inboundBufferedBytesMax.
+   */
   readonly connectionsRefused: number;
 }
 
@@ -81,6 +85,10 @@ export class Transport {
   private readonly inboundByPeer = new Map<string, InboundConnection[]>();
   private readonly inboundConnectionsMax: number;
   private readonly inboundConnectionsPerPeerMax: number;
+  private readonly inboundBufferedBytesMax: number;
+  /** Bytes of unfinished frames each inbound connection holds, and their sum. */
+  private readonly bufferedBytes = new Map<InboundConnection, number>();
+  private bufferedBytesTotal = 0;
   private framesTimedOut = 0;
   private connectionsRefused = 0;
   private readonly receivedFrames = new Map<string, number>();
@@ -113,6 +121,7 @@ export class Transport {
     };
     this.inboundConnectionsMax = options.inboundConnectionsMax ?? transportDefaults.inboundConnectionsMax;
     this.inboundConnectionsPerPeerMax = options.inboundConnectionsPerPeerMax ?? transportDefaults.inboundConnectionsPerPeerMax;
+    this.inboundBufferedBytesMax = options.inboundBufferedBytesMax ?? transportDefaults.inboundBufferedBytesMax;
     this.inboundContext = {
       ...common,
       frameBytesMax: this.frameBytesMax,
@@ -121,6 +130,7 @@ export class Transport {
       onMessage: (from, message) => this.onInboundMessage(from, message),
       onAuthenticated: (connection) => this.onAuthenticated(connection),
       onFrameTimeout: () => this.framesTimedOut++,
+      onBuffered: (connection, bytes) => this.onBuffered(connection, bytes),
       onClosed: (connection) => this.onInboundClosed(connection),
     };
   }
@@ -263,7 +273,22 @@ export class Transport {
     }
   }
 
+  /** Keeps the sum of unfinished frames within inboundBufferedBytesMax: false drops `connection`. */
+  private onBuffered(connection: InboundConnection, bytes: number): boolean {
+    this.setBuffered(connection, bytes);
+    if (this.bufferedBytesTotal <= this.inboundBufferedBytesMax) return true;
+    this.connectionsRefused++;
+    return false;
+  }
+
+  private setBuffered(connection: InboundConnection, bytes: number): void {
+    this.bufferedBytesTotal += bytes - (this.bufferedBytes.get(connection) ?? 0);
+    if (bytes === 0) this.bufferedBytes.delete(connection);
+    else this.bufferedBytes.set(connection, bytes);
+  }
+
   private onInboundClosed(connection: InboundConnection): void {
+    this.setBuffered(connection, 0);
     this.inbound.delete(connection);
     const peer = connection.peer;
     const open = peer === null ? undefined : this.inboundByPeer.get(peer);
@@ -323,6 +348,7 @@ function checkOptions(options: TransportOptions): void {
   checkPositiveInteger('frameTimeoutMs', options.frameTimeoutMs);
   checkPositiveInteger('inboundConnectionsMax', options.inboundConnectionsMax);
   checkPositiveInteger('inboundConnectionsPerPeerMax', options.inboundConnectionsPerPeerMax);
+  checkPositiveInteger('inboundBufferedBytesMax', options.inboundBufferedBytesMax);
   const min = options.reconnectBackoffMsMin ?? transportDefaults.reconnectBackoffMsMin;
   const max = options.reconnectBackoffMsMax ?? transportDefaults.reconnectBackoffMsMax;
   if (min > max) throw new KvorumError('bad_config', `reconnectBackoffMsMin (${min}) exceeds reconnectBackoffMsMax (${max})`);

@@ -5,11 +5,9 @@
  */
 import { KvorumError } from './errors.ts';
 import { limits, type BucketProps } from './limits.ts';
-import { utf8ByteLength } from './version/actor.ts';
+import { hasLoneSurrogate, utf8ByteLength } from './version/actor.ts';
 
 const bucketPattern = /^[A-Za-z0-9_.-]+$/;
-/** A lone UTF-16 surrogate has no UTF-8 form: two different keys would be stored as one. */
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface RequestLimits {
   readonly keyBytesMax: number;
@@ -49,8 +47,9 @@ export function keyProblem(key: unknown, keyBytesMax: number): { problem: string
   if (key.length === 0) return { problem: 'key must not be empty' };
   const bytes = utf8ByteLength(key);
   if (bytes > keyBytesMax) return { problem: `key is ${bytes} bytes; the limit is ${keyBytesMax} bytes`, bytes };
-  // U+FFFD is what a decoder puts for bytes that were not UTF-8 (HTTP paths, msgpack strings).
-  return loneSurrogate.test(key) || key.includes('\uFFFD') ? { problem: 'key must be valid UTF-8' } : null;
+  // A lone surrogate has no UTF-8 form (two keys would be stored as one); U+FFFD is what a
+  // decoder puts for bytes that were not UTF-8 (HTTP paths, msgpack strings).
+  return hasLoneSurrogate(key) || key.includes('\uFFFD') ? { problem: 'key must be valid UTF-8' } : null;
 }
 
 /**

@@ -18,7 +18,7 @@ export const hostBytesMax = 253;
 /** An http(s) URL of a node's API: scheme, host, port, nothing more. */
 export const httpUrlBytesMax = 300;
 /** A failure domain's name (rack, zone). */
-export const zoneBytesMax = 64;
+export const zoneCharactersMax = 64;
 /**
  * Relative capacity of a node: claim weighs partitions by it, so the ratio of the largest to the
  * smallest bounds how unequal shares may be. A capacity near 0 or infinity breaks the arithmetic.
@@ -63,8 +63,8 @@ export function httpUrlProblem(url: unknown): string | null {
 
 export function zoneProblem(zone: unknown): string | null {
   if (zone === undefined || zone === null) return null;
-  if (typeof zone !== 'string' || zone.length === 0 || zone.length > zoneBytesMax || controlCharacter.test(zone)) {
-    return `a zone is 1 to ${zoneBytesMax} characters without control characters (got ${describeValue(zone)})`;
+  if (typeof zone !== 'string' || zone.length === 0 || zone.length > zoneCharactersMax || controlCharacter.test(zone)) {
+    return `a zone is 1 to ${zoneCharactersMax} characters without control characters (got ${describeValue(zone)})`;
   }
   return null;
 }

@@ -7,7 +7,9 @@ import { MemoryEngine } from '../storage/memory.ts';
 import { dataKey, metaKey, userKeyBytesMax } from '../storage/keys.ts';
 import { limits } from '../core/limits.ts';
 import { validateBucket, validateKey } from '../core/validate.ts';
+import { encodeObject } from '../core/version/codec.ts';
 import { HintExecutor } from './hint-executor.ts';
+import { scanForTransfer } from './partition-scan.ts';
 import { StoreExecutor } from './store-executor.ts';
 
 const target = { partition: 3, bucket: 'b', key: 'k' };
@@ -109,4 +111,24 @@ test('every bucket and key a client may write fits the storage key layout', () =
     }),
     { numRuns: 2000 },
   );
+});
+
+test('an object on disk beyond the hard bound (written before it existed) is read bounded, by store ops and transfer scans (issue 11 §2)', async () => {
+  // Such an object could not be sent in any frame, and anti-entropy sent it again after every restart.
+  const engine = new MemoryEngine();
+  const siblings = Array.from({ length: limits.siblingsHardMax + 12 }, (_, i) => ({
+    dot: ['n1.a', i + 1] as const,
+    value: new Uint8Array([i]),
+    contentType: 'x',
+    lastModifiedMs: 1_000 + i,
+    deleted: false,
+  }));
+  const oversized = { siblings, context: { clock: [['n1.a', siblings.length, 2_000] as const], dots: [] } };
+  await engine.put(dataKey(target.partition, target.bucket, target.key), encodeObject(oversized));
+  const read = await new StoreExecutor(engine, 0).run(target, { kind: 'read' });
+  assert.ok(read.ok && read.object !== null);
+  assert.equal(read.object.siblings.length, limits.siblingsHardMax);
+  assert.equal(read.object.siblings[0]!.dot[1], 13, 'the newest are kept');
+  const scanned = await scanForTransfer(engine, { type: 'transferScan', scanId: 1, partition: target.partition, after: null, entriesMax: 10, bytesMax: 1024 * 1024 });
+  assert.equal(scanned.entries[0]!.object.siblings.length, limits.siblingsHardMax);
 });

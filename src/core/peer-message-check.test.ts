@@ -102,7 +102,7 @@ describe('peer message check', () => {
       [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, address: '10.0.0.1:0' } : m)) }, senderAddress: 'h:1' }, /node address/],
       [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, httpUrl: 'http://h:1/\r\nx' } : m)) }, senderAddress: 'h:1' }, /HTTP URL/],
       [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, capacity: 1e-300 } : m)) }, senderAddress: 'h:1' }, /capacity/],
-      [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, zone: 'z'.repeat(65) } : m)) }, senderAddress: 'h:1' }, /zone/],
+      [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, zone: 'z'.repeat(129) } : m)) }, senderAddress: 'h:1' }, /zone/],
       [{ kind: 'transferChunk', opId: 8, version: 2, partition, entries: [], last: true, stamp: 0, senderAddress: 'nowhere' }, /senderAddress/],
       [{ kind: 'transferChunk', opId: 8, version: 1e15, partition, entries: [], last: true, stamp: 0 }, /version/],
       [{ kind: 'replicaWriteReply', opId: 4, error: { kind: 'error', code: 'internal', message: 'x'.repeat(9000) } }, /error message/],

@@ -18,13 +18,14 @@ export const hostBytesMax = 253;
 /** An http(s) URL of a node's API: scheme, host, port, nothing more. */
 export const httpUrlBytesMax = 300;
 /** A failure domain's name (rack, zone). */
-export const zoneCharactersMax = 64;
+export const zoneCharactersMax = 128;
 /**
- * Relative capacity of a node: claim weighs partitions by it, so the ratio of the largest to the
- * smallest bounds how unequal shares may be. A capacity near 0 or infinity breaks the arithmetic.
+ * Relative capacity of a node. Claim weighs partitions by it: a capacity near 0 or infinity
+ * breaks its arithmetic (1e-300 answered a join with 500). Wide enough for any unit an operator
+ * may pick (disk gigabytes, cores).
  */
-export const nodeCapacityMin = 0.01;
-export const nodeCapacityMax = 1000;
+export const nodeCapacityMin = 1e-6;
+export const nodeCapacityMax = 1e6;
 
 /** Host names and IPv4 literals: letters, digits, dot, hyphen, underscore (no spaces, no controls). */
 const hostNamePattern = /^[A-Za-z0-9._-]+$/;

@@ -98,7 +98,6 @@ export class InboundConnection {
     this.watchPartialFrame(this.framesWhole !== wholeBefore);
   }
 
-
   /**
    * A buffered partial frame must be whole within frameTimeoutMs: the clock starts when it does,
    * and starts again whenever a frame completes, so a peer streaming frames back to back (the

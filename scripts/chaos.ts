@@ -13,10 +13,12 @@
 import { parseArgs } from 'node:util';
 import { connect, type KvorumClient } from '../src/client/index.ts';
 import { contextCovers } from '../src/core/version/causal-context.ts';
-import { decodeContextToken } from '../src/core/version/context-token.ts';
+import { contextTokenKey, decodeContextToken } from '../src/core/version/context-token.ts';
 import { TestCluster, waitFor } from '../test/helpers/cluster.ts';
 
 const nodesCount = 5;
+/** The test cluster has no secret: its nodes sign context tokens with a key from its name. */
+const tokenKey = contextTokenKey('test', undefined);
 const keysCount = 40;
 const writersCount = 8;
 /** A fault starts every so often; each lasts a few seconds. */
@@ -100,7 +102,8 @@ async function uncovered(client: KvorumClient): Promise<Acked[]> {
   for (const key of new Set(acked.map((write) => write.key))) finalContexts.set(key, (await client.get('chaos', key, { r: 3, timeoutMs: 5_000 })).context);
   return acked.filter((write) => {
     const final = finalContexts.get(write.key);
-    return final === undefined || !contextCovers(decodeContextToken(final), decodeContextToken(write.context));
+    const target = { bucket: 'chaos', key: write.key };
+    return final === undefined || !contextCovers(decodeContextToken(final, target, tokenKey), decodeContextToken(write.context, target, tokenKey));
   });
 }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, type KvorumClient } from '../src/client/index.ts';
-import { decodeContextToken } from '../src/core/version/context-token.ts';
+import { contextTokenKey, decodeContextToken } from '../src/core/version/context-token.ts';
 import { TestCluster } from './helpers/cluster.ts';
 
 /** Longer than the first test takes: only what a mode forces to disk is there when it kills. */
@@ -84,7 +84,9 @@ describe('durability modes survive kill -9 of every node as they promise', () =>
   });
 
   test('a node that crashed writes as a new actor generation; one stopped cleanly does not', async () => {
-    const actorOf = (context: string): string[] => decodeContextToken(context).clock.map(([actor]) => actor);
+    // The test cluster has no secret: tokens are signed with a key from its name (context-token.ts).
+    const tokenKey = contextTokenKey('test', undefined);
+    const actorOf = (context: string): string[] => decodeContextToken(context, { bucket: 'coordinator', key: 'generation' }, tokenKey).clock.map(([actor]) => actor);
     const node = cluster.nodes[0]!;
     {
       const before = await putVia(node.httpUrl, 'coordinator', 'generation');

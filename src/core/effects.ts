@@ -59,8 +59,10 @@ export type Effect =
    */
   | { readonly type: 'flush'; readonly flushId: number }
   /**
-   * Read up to `entriesMax` keys (or about `bytesMax` value bytes) of one partition in key order,
-   * starting just after `after` (from the start when null), then feed back `transferScanned`.
+   * Read up to `entriesMax` keys of one partition in key order, starting just after `after` (from
+   * the start when null), then feed back `transferScanned`. The chunk ends before the key that
+   * would take its stored bytes past `bytesMax` (it holds at least one key), so that what is sent
+   * of it fits one frame: at most `bytesMax`, or one object of at most `limits.objectBytesMax`.
    */
   | {
       readonly type: 'transferScan';

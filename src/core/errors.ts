@@ -19,6 +19,12 @@ export const errorCodes = {
   unavailable: 503,
   overloaded: 503,
   internal: 500,
+  /** The request (headers and body) did not arrive within the HTTP request timeout. */
+  request_timeout: 408,
+  /** The request line and headers are larger than the HTTP API takes. */
+  headers_too_large: 431,
+  /** A Content-Type header that is not a media type. */
+  unsupported_media_type: 415,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -12,8 +12,30 @@ export const limits = {
   valueBytesMax: 1024 * 1024,
   /** Content-Type header kept with a value. */
   contentTypeBytesMax: 256,
-  /** Live siblings (values and tombstones) one key may hold before puts that add more are refused. */
+  /**
+   * Live siblings (values and tombstones) one key may hold before puts that add more are refused.
+   * A soft limit: the coordinator checks it against its own copy, and concurrent puts through
+   * other coordinators may join more siblings than it saw (up to `siblingsHardMax`).
+   */
   siblingsCountMax: 32,
+  /**
+   * Siblings any merge keeps (replication, read repair, hints, transfers, anti-entropy): beyond
+   * it the newest are kept and the rest dropped (version/object-bound.ts), the one case where
+   * concurrent writes are lost. 1.5 × siblingsCountMax, so that this many values of the largest
+   * size a config may allow (`valueBytesMaxLimit`) still fit one frame (`objectBytesMax`).
+   */
+  siblingsHardMax: 48,
+  /**
+   * One stored object, encoded (version/object-bytes.ts): what a single message may carry of it.
+   * A frame less room for the message around it (a key of at most 1,910 bytes, a few numbers).
+   */
+  objectBytesMax: 64 * 1024 * 1024 - 64 * 1024,
+  /**
+   * The largest `valueBytesMax` a config may set: `siblingsHardMax` values of this size, with their
+   * sibling fields, leave almost 4 MiB of `objectBytesMax` for the causal context. (A larger value
+   * could make an object no frame can carry: issue 11 §2.)
+   */
+  valueBytesMaxLimit: 1280 * 1024,
   /** Encoded context token, as a client sends it back. */
   contextBytesMax: 8 * 1024,
   /** Actors in one causal context before the oldest idle ones are pruned (Dynamo §4.4 truncates at 10). */

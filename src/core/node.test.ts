@@ -14,7 +14,7 @@ import { createRing, extendedPreferenceList, preferenceList } from './ring/ring.
 import { silentTargetWaitMs } from './coordinator/sloppy-targets.ts';
 import { defaultRequestLimits } from './validate.ts';
 import { addDot, covers, emptyContext } from './version/causal-context.ts';
-import { decodeContextToken, encodeContextToken } from './version/context-token.ts';
+import { decodeTestToken, encodeTestToken } from './version/test-token.ts';
 import type { CausalContext, StoredObject } from './version/types.ts';
 import type { EpochsRecord } from './tombstones/epochs.ts';
 
@@ -58,7 +58,7 @@ describe('KvNode', () => {
     assert.ok(reply && reply.result.kind === 'got' && reply.result.object, 'answers with the reconciled object');
     const { object } = reply.result;
     assert.equal(object.siblings.length, 3);
-    const context = decodeContextToken(encodeContextToken(object.context)); // throws bad_context when over the bounds
+    const context = decodeTestToken(encodeTestToken(object.context)); // throws bad_context when over the bounds
     for (const sibling of object.siblings) assert.ok(covers(context, sibling.dot), 'the context still covers every sibling');
   });
 

@@ -499,6 +499,7 @@ export class KvNode {
     const continuation = this.storeContinuations.get(storeId);
     assert(continuation, `store outcome for unknown store id ${storeId}`);
     this.storeContinuations.delete(storeId);
+    if (outcome.ok && outcome.truncated !== undefined) this.count('siblingsTruncated', outcome.truncated);
     const write = this.writeTargets.get(storeId);
     if (write !== undefined) {
       this.writeTargets.delete(storeId);
@@ -602,6 +603,7 @@ export class KvNode {
     this.hints({ kind: 'store', hint, resolution }, (outcome) => {
       if (outcome.kind === 'stored') {
         this.count('hints.stored');
+        if (outcome.truncated !== undefined) this.count('siblingsTruncated', outcome.truncated);
         this.handoff.onHintStored(hint, outcome.created);
       }
       done(outcome.kind === 'stored', outcome);

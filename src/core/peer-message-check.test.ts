@@ -1,12 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { configView } from './membership/initial-view.ts';
 import type { PeerMessage } from './messages.ts';
 import { peerMessageProblem } from './peer-message-check.ts';
 import { partitionOf } from './ring/hash.ts';
+import { validateBucket, validateKey } from './validate.ts';
 import type { StoredObject } from './version/types.ts';
 
 const partitionCount = 64;
+const checkLimits = { partitionCount, keyBytesMax: 1024 };
 const partition = partitionOf('b', 'k', partitionCount);
 const object: StoredObject = {
   siblings: [{ dot: ['n1.a', 1], value: new Uint8Array([1]), contentType: 'x', lastModifiedMs: 5, deleted: false }],
@@ -55,7 +58,7 @@ const valid: PeerMessage[] = [
 
 describe('peer message check', () => {
   test('accepts every well-formed message kind', () => {
-    for (const message of valid) assert.equal(peerMessageProblem(message, partitionCount), null, message.kind);
+    for (const message of valid) assert.equal(peerMessageProblem(message, checkLimits), null, message.kind);
   });
 
   test('refuses malformed messages, saying what is wrong', () => {
@@ -90,10 +93,72 @@ describe('peer message check', () => {
       [{ kind: 'forward', opId: 5, request: { kind: 'get', bucket: 'b', key: 'k', r: 'all' } }, /r must be an integer/],
       [{ kind: 'forwardReply', opId: 6, result: { kind: 'stored', context: { clock: 'x', dots: [] } } }, /clock/],
       [{ kind: 'forwardReply', opId: 6, result: { kind: 'maybe' } }, /unknown/],
+      // Issue 11 §1 and §10: what a peer names is held to a client's limits.
+      [{ ...valid[0]!, bucket: 'b'.repeat(300), partition: partitionOf('b'.repeat(300), 'k', partitionCount) }, /bucket must be 1 to 64/],
+      [{ ...valid[4]!, bucket: 'b'.repeat(300), partition: partitionOf('b'.repeat(300), 'k', partitionCount) }, /bucket must be 1 to 64/],
+      [{ ...valid[4]!, bucket: 'b/c', partition: partitionOf('b/c', 'k', partitionCount) }, /bucket must be/],
+      [{ ...valid[0]!, key: 'k'.repeat(1025), partition: partitionOf('b', 'k'.repeat(1025), partitionCount) }, /key is 1025 bytes/],
+      [{ ...valid[0]!, key: '\uD800', partition: partitionOf('b', '\uD800', partitionCount) }, /valid UTF-8/],
+      [{ ...valid[0]!, key: '', partition: partitionOf('b', '', partitionCount) }, /empty/],
+      [{ ...valid[4]!, hintFor: 'n2\nforged log line' }, /hintFor: a node name/],
+      [{ ...valid[4]!, hintFor: '' }, /hintFor: a node name/],
+      [{ ...valid[4]!, stamp: 1e15 }, /stamp must be an integer from 0 to 2\^40/],
+      [{ ...valid.find((message) => message.kind === 'hintDeliver')!, stamp: 2 ** 53 - 1 }, /stamp/],
+      [{ kind: 'aaeRepair', opId: 1, partition, objects: [], stamp: 2 ** 41 }, /stamp/],
+      [{ kind: 'aaeKeys', opId: 1, partition, segments: [], keys: [{ bucket: 'x'.repeat(256), key: 'k', digest: '0123456789abcdef' }] }, /bucket must be/],
+      [{ kind: 'epochsReply', opId: 10, known: true, complete: true, toMember: true, epochs: [[partition, 2 ** 50, 0]] }, /epoch must be/],
+      [{ kind: 'gossip', opId: 1, view, senderAddress: 'evil.example:99999' }, /senderAddress: a node address/],
+      [{ kind: 'gossip', opId: 1, view, senderAddress: 'host\n:7000' }, /senderAddress/],
+      [{ kind: 'gossip', opId: 1, view: { ...view, version: 1e15 }, senderAddress: 'h:1' }, /view version/],
+      [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, address: '10.0.0.1:0' } : m)) }, senderAddress: 'h:1' }, /node address/],
+      [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, httpUrl: 'http://h:1/\r\nx' } : m)) }, senderAddress: 'h:1' }, /HTTP URL/],
+      [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, capacity: 1e-300 } : m)) }, senderAddress: 'h:1' }, /capacity/],
+      [{ kind: 'gossip', opId: 1, view: { ...view, members: view.members.map((m, i) => (i === 0 ? { ...m, zone: 'z'.repeat(129) } : m)) }, senderAddress: 'h:1' }, /zone/],
+      [{ kind: 'transferChunk', opId: 8, version: 2, partition, entries: [], last: true, stamp: 0, senderAddress: 'nowhere' }, /senderAddress/],
+      [{ kind: 'transferChunk', opId: 8, version: 1e15, partition, entries: [], last: true, stamp: 0 }, /version/],
+      [{ kind: 'replicaWriteReply', opId: 4, error: { kind: 'error', code: 'internal', message: 'x'.repeat(9000) } }, /error message/],
+      [{ kind: 'forward', opId: 5, request: { kind: 'put', bucket: 'b', key: 'k', value: new Uint8Array(), contentType: 'x', deleted: false, context: { clock: [], dots: Array.from({ length: 65 }, (_, i) => ['n1.a', 2 * i + 3]) } } }, /more than a context token/],
     ];
     for (const [message, problem] of refused) {
-      const found = peerMessageProblem(message, partitionCount);
+      const found = peerMessageProblem(message, checkLimits);
       assert.ok(found !== null && problem.test(found), `${JSON.stringify(message, (_, v: unknown) => (v instanceof Uint8Array ? [...v] : v))}: ${found}`);
     }
+  });
+
+  test('hostile input of any shape yields null or a problem, never a throw', () => {
+    // Messages built from a valid one by replacing any field with anything msgpack can carry.
+    const anything = fc.oneof(
+      fc.anything({ maxDepth: 3, withNullPrototype: true, withTypedArray: true }),
+      fc.string({ unit: 'binary', maxLength: 400 }),
+      fc.constantFrom(-1, 2 ** 53, Number.NaN, 1e300, '', 'b'.repeat(300), '\uD800'),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...valid), fc.nat(), anything, (message, pick, value) => {
+        const fields = Object.keys(message);
+        const hostile = { ...message, [fields[pick % fields.length]!]: value };
+        const problem = peerMessageProblem(hostile, checkLimits);
+        assert.ok(problem === null || typeof problem === 'string');
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(fc.property(anything, (value) => {
+      const problem = peerMessageProblem(value, checkLimits);
+      assert.ok(problem === null || typeof problem === 'string');
+    }));
+  });
+
+  const bucketLike = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.\-]{0,70}$/), fc.string({ unit: 'binary', maxLength: 300 }));
+
+  test('a replica write or read it accepts names a bucket and key a client could have written', () => {
+    fc.assert(
+      fc.property(bucketLike, fc.string({ unit: 'binary', maxLength: 1200 }), fc.boolean(), (bucket, key, write) => {
+        const target = { partition: partitionOf(bucket, key, partitionCount), bucket, key };
+        const message = write ? { kind: 'replicaWrite', opId: 1, ...target, object, stamp: 0 } : { kind: 'replicaRead', opId: 1, ...target };
+        if (peerMessageProblem(message, checkLimits) !== null) return;
+        assert.doesNotThrow(() => validateBucket(bucket));
+        assert.doesNotThrow(() => validateKey(key, { keyBytesMax: checkLimits.keyBytesMax, valueBytesMax: 1 }));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

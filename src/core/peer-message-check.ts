@@ -2,24 +2,37 @@
  * Checking a message from a peer before the node acts on it. Peers are authenticated in the
  * transport handshake, but a peer running a buggy or newer build, or a corrupted frame that still
  * decodes, must not be able to store a malformed object or crash this node: the runtime drops a
- * message with a problem, logs it and counts it. The core itself trusts its input (it asserts).
+ * message with a problem, logs it and counts it (`peerMessagesRefused`). The core itself trusts
+ * its input (it asserts), so everything a peer names is held to the limits a client's request is
+ * held to: buckets and keys as validate.ts has them (they become storage keys, whose layout
+ * asserts), node names and addresses as member-fields.ts has them (a node dials them), epochs
+ * below `epochMax`.
  *
  * A replica write must also name the partition its key hashes to: the partition is part of the
  * storage key, so a wrong one would file the key where reads and anti-entropy never look.
  */
 import { aaeMessageProblem } from './antientropy/message-check.ts';
 import { errorCodes } from './errors.ts';
-import { viewProblem } from './membership/view-check.ts';
+import { viewProblem, viewVersionMax } from './membership/view-check.ts';
 import { transferEntriesMax } from './membership/transfer-limits.ts';
 import { peerMessageCodes } from './messages.ts';
 import { partitionOf } from './ring/hash.ts';
 import { causalContextProblem } from './version/causal-context.ts';
 import { describeValue } from './version/describe-value.ts';
-import { storedObjectProblem } from './version/stored-object.ts';
-import { epochsProblem } from './tombstones/epochs.ts';
+import { peerObjectProblem } from './version/stored-object.ts';
+import { epochMax, epochsProblem } from './tombstones/epochs.ts';
 import { actorProblem } from './version/actor.ts';
+import { nodeAddressProblem, nodeNameProblem } from './membership/member-fields.ts';
+import { limits } from './limits.ts';
+import { tokenClockEntriesMax } from './version/prune.ts';
+import { bucketKeyProblem, type PeerCheckLimits } from './validate.ts';
+
+export type { PeerCheckLimits } from './validate.ts';
 
 type Fields = Record<string, unknown>;
+
+/** An error's message travels to a client: long enough for any message a node makes (they quote keys). */
+const errorMessageBytesMax = 8 * 1024;
 
 function isRecord(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -38,18 +51,28 @@ function optionalBooleanProblem(name: string, value: unknown): string | null {
 }
 
 function optionalNameProblem(name: string, value: unknown): string | null {
-  return value == null || (typeof value === 'string' && value.length > 0) ? null : `${name} must be a node name, got ${describeValue(value)}`;
+  if (value == null) return null;
+  const problem = nodeNameProblem(value);
+  return problem === null ? null : `${name}: ${problem}`;
+}
+
+function addressProblem(name: string, value: unknown): string | null {
+  const problem = nodeAddressProblem(value);
+  return problem === null ? null : `${name}: ${problem}`;
 }
 
 function errorProblem(value: unknown): string | null {
   if (!isRecord(value) || value.kind !== 'error') return `error must be {kind: "error", …}, got ${describeValue(value)}`;
   if (typeof value.code !== 'string' || !Object.hasOwn(errorCodes, value.code)) return `unknown error code ${describeValue(value.code)}`;
-  return typeof value.message === 'string' ? null : 'error message must be a string';
+  if (value.detail !== undefined && !isRecord(value.detail)) return `error detail must be an object, got ${describeValue(value.detail)}`;
+  return typeof value.message === 'string' && value.message.length <= errorMessageBytesMax ? null : `error message must be a string of at most ${errorMessageBytesMax} characters`;
 }
 
 /** A partition epoch (tombstones/epochs.ts): a stamp may be 0, a round's epoch is at least 1. */
 function epochProblem(name: string, value: unknown, least = 0): string | null {
-  return Number.isSafeInteger(value) && (value as number) >= least ? null : `${name} must be an integer of at least ${least}, got ${describeValue(value)}`;
+  return Number.isSafeInteger(value) && (value as number) >= least && (value as number) <= epochMax
+    ? null
+    : `${name} must be an integer from ${least} to 2^40, got ${describeValue(value)}`;
 }
 
 const candidateHoldings: readonly unknown[] = ['tombstone', 'absent', 'other'];
@@ -62,19 +85,24 @@ function isRoundView(value: unknown): boolean {
 }
 
 function objectOrNullProblem(value: unknown): string | null {
-  return value === null ? null : storedObjectProblem(value);
+  return value === null ? null : peerObjectProblem(value);
 }
 
-function targetProblem(message: Fields, partitionCount: number): string | null {
+function targetProblem(message: Fields, checkLimits: PeerCheckLimits): string | null {
   const { partition, bucket, key } = message;
-  if (typeof bucket !== 'string' || typeof key !== 'string') return 'bucket and key must be strings';
-  if (!Number.isInteger(partition) || partitionOf(bucket, key, partitionCount) !== partition) {
-    return `partition ${describeValue(partition)} is not the partition of ${bucket}/${key} in a ring of ${partitionCount}`;
+  const named = bucketKeyProblem(bucket, key, checkLimits.keyBytesMax);
+  if (named !== null) return named;
+  const { partitionCount } = checkLimits;
+  if (!Number.isInteger(partition) || partitionOf(bucket as string, key as string, partitionCount) !== partition) {
+    return `partition ${describeValue(partition)} is not the partition of ${bucket as string}/${key as string} in a ring of ${partitionCount}`;
   }
   return null;
 }
 
-/** Shapes only: the coordinator validates bucket, key, value and quorums as for any request. */
+/**
+ * Shapes, and the context as bounded as a client's token is: the coordinator validates bucket,
+ * key, value and quorums as for any request.
+ */
 function requestProblem(value: unknown): string | null {
   if (!isRecord(value)) return `request must be an object, got ${describeValue(value)}`;
   if (typeof value.bucket !== 'string' || typeof value.key !== 'string') return 'request bucket and key must be strings';
@@ -85,10 +113,17 @@ function requestProblem(value: unknown): string | null {
   if (!(value.value instanceof Uint8Array)) return 'put value must be bytes';
   if (typeof value.contentType !== 'string' || typeof value.deleted !== 'boolean') return 'put contentType must be a string and deleted a boolean';
   if (value.context !== null) {
-    const problem = causalContextProblem(value.context);
+    const problem = causalContextProblem(value.context) ?? forwardedContextSizeProblem(value.context as Fields);
     if (problem !== null) return problem;
   }
   return optionalCount('w', value.w);
+}
+
+/** A forwarded put's context was a client's token: no larger than one may be. */
+function forwardedContextSizeProblem(context: Fields): string | null {
+  const { clock, dots } = context as { clock: unknown[]; dots: unknown[] };
+  if (clock.length > tokenClockEntriesMax || dots.length > limits.contextDotsMax) return `context holds more than a context token may (${clock.length} clock entries, ${dots.length} dots)`;
+  return null;
 }
 
 function resultProblem(value: unknown): string | null {
@@ -105,22 +140,23 @@ function resultProblem(value: unknown): string | null {
   }
 }
 
-/** Null when `value` is a well-formed PeerMessage for a ring of `partitionCount`; else what is wrong. */
-export function peerMessageProblem(value: unknown, partitionCount: number): string | null {
+/** Null when `value` is a well-formed PeerMessage within `checkLimits`; else what is wrong. */
+export function peerMessageProblem(value: unknown, checkLimits: PeerCheckLimits): string | null {
   if (!isRecord(value) || typeof value.kind !== 'string' || !Object.hasOwn(peerMessageCodes, value.kind)) {
     return `not a peer message: ${describeValue(isRecord(value) ? value.kind : value)}`;
   }
   if (!isOpId(value.opId)) return `${value.kind}: op id must be a positive integer, got ${describeValue(value.opId)}`;
-  const problem = kindProblem(value, partitionCount);
+  const problem = kindProblem(value, checkLimits);
   return problem === null ? null : `${value.kind}: ${problem}`;
 }
 
-function kindProblem(message: Fields, partitionCount: number): string | null {
+function kindProblem(message: Fields, checkLimits: PeerCheckLimits): string | null {
+  const { partitionCount } = checkLimits;
   switch (message.kind) {
     case 'replicaRead':
-      return targetProblem(message, partitionCount) ?? optionalBooleanProblem('withHints', message.withHints);
+      return targetProblem(message, checkLimits) ?? optionalBooleanProblem('withHints', message.withHints);
     case 'replicaWrite':
-      return targetProblem(message, partitionCount) ?? epochProblem('stamp', message.stamp) ?? storedObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor) ?? optionalBooleanProblem('durable', message.durable);
+      return targetProblem(message, checkLimits) ?? epochProblem('stamp', message.stamp) ?? peerObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor) ?? optionalBooleanProblem('durable', message.durable);
     case 'replicaReadReply':
       return epochProblem('stamp', message.stamp) ?? (message.error != null ? errorProblem(message.error) : objectOrNullProblem(message.object));
     case 'replicaWriteReply':
@@ -130,9 +166,9 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'forwardReply':
       return resultProblem(message.result);
     case 'gossip':
-      return typeof message.senderAddress === 'string' ? (optionalBooleanProblem('replyWanted', message.replyWanted) ?? viewProblem(message.view)) : 'senderAddress must be a string';
+      return addressProblem('senderAddress', message.senderAddress) ?? optionalBooleanProblem('replyWanted', message.replyWanted) ?? viewProblem(message.view);
     case 'transferChunk':
-      return transferChunkProblem(message, partitionCount);
+      return transferChunkProblem(message, checkLimits);
     case 'transferAck':
       return message.error == null ? null : errorProblem(message.error);
     case 'aaeExchange':
@@ -140,12 +176,12 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
     case 'aaeKeys':
     case 'aaeKeysReply':
     case 'aaeRepair':
-      return aaeMessageProblem(message, partitionCount);
+      return aaeMessageProblem(message, checkLimits);
     case 'ping':
     case 'pong':
       return null;
     case 'hintDeliver':
-      return targetProblem(message, partitionCount) ?? epochProblem('stamp', message.stamp) ?? storedObjectProblem(message.object);
+      return targetProblem(message, checkLimits) ?? epochProblem('stamp', message.stamp) ?? peerObjectProblem(message.object);
     case 'hintDeliverReply':
       return message.error == null ? null : errorProblem(message.error);
     case 'epochsQuery':
@@ -155,7 +191,7 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
       return epochsProblem(message.epochs);
     case 'tombFence':
       if (!isRoundView(message.view)) return 'view must be a round view id';
-      return epochProblem('epoch', message.epoch, 1) ?? epochProblem('confirmed', message.confirmed) ?? entriesProblem(message.candidates, message.partition, partitionCount);
+      return epochProblem('epoch', message.epoch, 1) ?? epochProblem('confirmed', message.confirmed) ?? entriesProblem(message.candidates, message.partition, checkLimits);
     case 'tombFenceReply':
       return tombFenceReplyProblem(message);
     case 'tombConfirm':
@@ -164,27 +200,32 @@ function kindProblem(message: Fields, partitionCount: number): string | null {
       if (actorProblem(message.incarnation) !== null) return `incarnation: ${actorProblem(message.incarnation)}`;
       return typeof message.confirmed === 'boolean' ? null : `confirmed must be a boolean, got ${describeValue(message.confirmed)}`;
     case 'tombRemove':
-      return epochProblem('epoch', message.epoch, 1) ?? entriesProblem(message.entries, message.partition, partitionCount);
+      return epochProblem('epoch', message.epoch, 1) ?? entriesProblem(message.entries, message.partition, checkLimits);
     default:
       return `kind ${describeValue(message.kind)} unknown`;
   }
 }
 
-function transferChunkProblem(message: Fields, partitionCount: number): string | null {
-  if (!Number.isSafeInteger(message.version) || typeof message.last !== 'boolean') return 'version must be an integer and last a boolean';
-  if (message.senderAddress !== undefined && typeof message.senderAddress !== 'string') return 'senderAddress must be a string';
-  return epochProblem('stamp', message.stamp) ?? entriesProblem(message.entries, message.partition, partitionCount);
+function transferChunkProblem(message: Fields, checkLimits: PeerCheckLimits): string | null {
+  if (!Number.isSafeInteger(message.version) || (message.version as number) < 0 || (message.version as number) > viewVersionMax || typeof message.last !== 'boolean') {
+    return 'version must be a view version and last a boolean';
+  }
+  if (message.senderAddress !== undefined) {
+    const problem = addressProblem('senderAddress', message.senderAddress);
+    if (problem !== null) return problem;
+  }
+  return epochProblem('stamp', message.stamp) ?? entriesProblem(message.entries, message.partition, checkLimits);
 }
 
 /** Keys of one partition with their objects, at most a transfer chunk's worth. */
-function entriesProblem(entries: unknown, partition: unknown, partitionCount: number): string | null {
+function entriesProblem(entries: unknown, partition: unknown, checkLimits: PeerCheckLimits): string | null {
   if (!Array.isArray(entries) || entries.length > transferEntriesMax) return `entries must be an array of at most ${transferEntriesMax}`;
   for (const entry of entries as unknown[]) {
     if (!isRecord(entry)) return `entry must be an object, got ${describeValue(entry)}`;
-    const problem = targetProblem({ partition, bucket: entry.bucket, key: entry.key }, partitionCount) ?? storedObjectProblem(entry.object);
+    const problem = targetProblem({ partition, bucket: entry.bucket, key: entry.key }, checkLimits) ?? peerObjectProblem(entry.object);
     if (problem !== null) return problem;
   }
-  return partitionProblem(partition, partitionCount);
+  return partitionProblem(partition, checkLimits.partitionCount);
 }
 
 function partitionProblem(partition: unknown, partitionCount: number): string | null {

@@ -5,6 +5,7 @@
  */
 import { KvorumError } from './errors.ts';
 import { durabilities, limits, type BucketProps } from './limits.ts';
+import { hasLoneSurrogate, utf8ByteLength } from './version/actor.ts';
 
 const bucketPattern = /^[A-Za-z0-9_.-]+$/;
 
@@ -18,25 +19,53 @@ export const defaultRequestLimits: RequestLimits = {
   valueBytesMax: limits.valueBytesMax,
 };
 
+/** What a node holds a peer's message to (peer-message-check.ts): its ring's partition count and its own key limit. */
+export interface PeerCheckLimits {
+  readonly partitionCount: number;
+  /** The node's `keyBytesMax` (RequestLimits): a key a client could not write here is refused from a peer too. */
+  readonly keyBytesMax: number;
+}
+
+/**
+ * Why `bucket` is not a bucket name, or null. Peer messages are checked with this too
+ * (peer-message-check.ts): what a peer names must fit the storage key layout as a client's must.
+ */
+export function bucketProblem(bucket: unknown): string | null {
+  if (typeof bucket === 'string' && bucket.length > 0 && bucket.length <= limits.bucketBytesMax && bucketPattern.test(bucket)) return null;
+  const shown = typeof bucket === 'string' ? JSON.stringify(bucket.slice(0, 80)) : typeof bucket;
+  return `bucket must be 1 to ${limits.bucketBytesMax} characters of A-Z a-z 0-9 _ . - (got ${shown})`;
+}
+
 export function validateBucket(bucket: string): void {
-  if (bucket.length === 0 || bucket.length > limits.bucketBytesMax || !bucketPattern.test(bucket)) {
-    throw new KvorumError(
-      'bad_bucket',
-      `bucket must be 1 to ${limits.bucketBytesMax} characters of A-Z a-z 0-9 _ . - (got ${JSON.stringify(bucket.slice(0, 80))})`,
-    );
-  }
+  const problem = bucketProblem(bucket);
+  if (problem !== null) throw new KvorumError('bad_bucket', problem);
+}
+
+/** Why `key` is not a key of at most `keyBytesMax` UTF-8 bytes, or null (with its size when too long). */
+export function keyProblem(key: unknown, keyBytesMax: number): { problem: string; bytes?: number } | null {
+  if (typeof key !== 'string') return { problem: 'key must be a string' };
+  if (key.length === 0) return { problem: 'key must not be empty' };
+  const bytes = utf8ByteLength(key);
+  if (bytes > keyBytesMax) return { problem: `key is ${bytes} bytes; the limit is ${keyBytesMax} bytes`, bytes };
+  // A lone surrogate has no UTF-8 form (two keys would be stored as one); U+FFFD is what a
+  // decoder puts for bytes that were not UTF-8 (HTTP paths, msgpack strings).
+  return hasLoneSurrogate(key) || key.includes('\uFFFD') ? { problem: 'key must be valid UTF-8' } : null;
+}
+
+/**
+ * A bucket and key a peer names, checked as a client's are, before anything turns them into a
+ * storage key (storage/keys.ts asserts on what does not fit its layout).
+ */
+export function bucketKeyProblem(bucket: unknown, key: unknown, keyBytesMax: number): string | null {
+  if (typeof bucket !== 'string' || typeof key !== 'string') return 'bucket and key must be strings';
+  return bucketProblem(bucket) ?? keyProblem(key, keyBytesMax)?.problem ?? null;
 }
 
 export function validateKey(key: string, requestLimits: RequestLimits = defaultRequestLimits): void {
-  const bytes = Buffer.byteLength(key, 'utf8');
-  if (bytes === 0) throw new KvorumError('bad_key', 'key must not be empty');
-  if (bytes > requestLimits.keyBytesMax) {
-    throw new KvorumError('bad_key', `key is ${bytes} bytes; the limit is ${requestLimits.keyBytesMax} bytes`, {
-      bytes,
-      keyBytesMax: requestLimits.keyBytesMax,
-    });
-  }
-  if (key.includes('\uFFFD')) throw new KvorumError('bad_key', 'key must be valid UTF-8');
+  const found = keyProblem(key, requestLimits.keyBytesMax);
+  if (found === null) return;
+  const detail = found.bytes === undefined ? undefined : { bytes: found.bytes, keyBytesMax: requestLimits.keyBytesMax };
+  throw new KvorumError('bad_key', found.problem, detail);
 }
 
 export function validateValue(value: Uint8Array, contentType: string, requestLimits: RequestLimits = defaultRequestLimits): void {
@@ -47,9 +76,18 @@ export function validateValue(value: Uint8Array, contentType: string, requestLim
       { bytes: value.byteLength, valueBytesMax: requestLimits.valueBytesMax },
     );
   }
-  if (contentType.length > limits.contentTypeBytesMax) {
-    throw new KvorumError('bad_request', `content type is longer than ${limits.contentTypeBytesMax} characters`);
-  }
+  const problem = contentTypeProblem(contentType);
+  if (problem !== null) throw new KvorumError('bad_request', problem);
+}
+
+/** Printable ASCII: a content type goes back out as an HTTP header, where anything else is refused. */
+const contentTypePattern = /^[\t\x20-\x7e]*$/;
+
+/** Why `contentType` cannot be stored with a value, or null. */
+export function contentTypeProblem(contentType: unknown): string | null {
+  if (typeof contentType !== 'string') return 'content type must be a string';
+  if (contentType.length > limits.contentTypeBytesMax) return `content type is longer than ${limits.contentTypeBytesMax} characters`;
+  return contentTypePattern.test(contentType) ? null : 'content type must be printable ASCII';
 }
 
 /** A per-request R or W must lie in 1..N of the bucket. */

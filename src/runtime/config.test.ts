@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import { KvorumError } from '../core/errors.ts';
 import { bucketPropsOf, flagsFromEnv, resolveNodeSettings, type StartFlags } from './config.ts';
 import { userKeyBytesMax } from '../storage/keys.ts';
+import { limits } from '../core/limits.ts';
+import { actorBytesMax } from '../core/version/actor.ts';
+import { siblingFieldsBytes } from '../core/version/object-bytes.ts';
+import { httpTimeoutsDefault } from './http/settings.ts';
+import { transportDefaults } from './transport/settings.ts';
 
 const oneNode: StartFlags = { name: 'n1', 'node-address': '127.0.0.1:7001', 'http-address': 'http://127.0.0.1:8001' };
 const oneNodeEntry = { name: 'n1', address: '127.0.0.1:7001', httpUrl: 'http://127.0.0.1:8001' };
@@ -113,5 +118,37 @@ describe('node settings', () => {
     assert.deepEqual([...resolveNodeSettings({ name: 'n2', config: configFile({ nodes: nodes({ n2: '127.0.0.1:9002' }) }) }).dialAddresses], []);
     assert.throws(() => resolveNodeSettings({ name: 'n1', config: configFile({ nodes: nodes({ n2: 'nowhere' }) }) }), refusedFor(/dialAddresses\.n2/));
     assert.throws(() => resolveNodeSettings({ name: 'n1', config: configFile({ nodes: nodes(['x']) }) }), refusedFor(/dialAddresses/));
+  });
+
+  test('valueBytesMax: siblingsHardMax values of the largest allowed size fit one frame (issue 11 §2)', () => {
+    // 16 MiB was allowed: four puts of it to one key made an object over the 64 MiB frame limit.
+    assert.throws(() => resolveNodeSettings({ ...oneNode, 'value-bytes-max': String(16 * 1024 * 1024) }), refusedFor(/valueBytesMax: expected an integer from 1 to 1310720/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ valueBytesMax: limits.valueBytesMaxLimit + 1 }) }), refusedFor(/valueBytesMax/));
+    const largest = resolveNodeSettings({ ...oneNode, 'value-bytes-max': String(limits.valueBytesMaxLimit) });
+    assert.equal(largest.cluster.requestLimits.valueBytesMax, limits.valueBytesMaxLimit);
+    const sibling = siblingFieldsBytes + actorBytesMax + limits.contentTypeBytesMax + limits.valueBytesMaxLimit;
+    assert.ok(limits.siblingsHardMax * sibling + 2 * 1024 * 1024 <= limits.objectBytesMax, 'room for the context is left');
+    assert.ok(limits.objectBytesMax + 32 * 1024 <= limits.frameBytesMax, 'room for the message around an object is left');
+  });
+
+  test('members are held to what a gossiped view may hold (issue 11 §10)', () => {
+    const member = (entry: Record<string, unknown>) => configFile({ nodes: [{ name: 'n1', address: '127.0.0.1:7001', httpUrl: 'http://127.0.0.1:8001', ...entry }] });
+    assert.throws(() => resolveNodeSettings({ name: 'n1', config: member({ capacity: 1e-300 }) }), refusedFor(/capacity/));
+    assert.throws(() => resolveNodeSettings({ name: 'n1', config: member({ zone: 'z'.repeat(129) }) }), refusedFor(/zone/));
+    assert.throws(() => resolveNodeSettings({ name: 'n1', config: member({ address: '127.0.0.1:0' }) }), refusedFor(/address/));
+  });
+
+  test('http timeouts and the peer frame timeout may be shortened in the config file, and are checked', () => {
+    const defaults = resolveNodeSettings(oneNode).cluster;
+    assert.deepEqual(defaults.httpTimeouts, httpTimeoutsDefault);
+    assert.equal(defaults.peerFrameTimeoutMs, transportDefaults.frameTimeoutMs);
+    const set = resolveNodeSettings({ ...oneNode, config: configFile({ http: { requestTimeoutMs: 1_000, headersTimeoutMs: 500 }, transport: { frameTimeoutMs: 200 } }) }).cluster;
+    assert.deepEqual(set.httpTimeouts, { ...httpTimeoutsDefault, requestTimeoutMs: 1_000, headersTimeoutMs: 500 });
+    assert.equal(set.peerFrameTimeoutMs, 200);
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ http: { requestTimeoutMs: 0 } }) }), refusedFor(/http\.requestTimeoutMs/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ http: { bodyTimeoutMs: 5 } }) }), refusedFor(/http\.bodyTimeoutMs: unknown/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ http: { requestTimeoutMs: 1_000 } }) }), refusedFor(/headersTimeoutMs: must not exceed/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ transport: { frameTimeoutMs: 'soon' } }) }), refusedFor(/transport\.frameTimeoutMs/));
+    assert.throws(() => resolveNodeSettings({ ...oneNode, config: configFile({ transport: { inboundConnectionsMax: 5 } }) }), refusedFor(/transport\.inboundConnectionsMax: unknown/));
   });
 });

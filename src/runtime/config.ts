@@ -9,12 +9,15 @@ import { defaultAntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvorumError } from '../core/errors.ts';
 import { defaultBucketProps, limits, type BucketProps } from '../core/limits.ts';
 import { isHostPort } from '../core/host-port.ts';
+import { capacityProblem, httpUrlProblem, nodeAddressProblem, zoneProblem } from '../core/membership/member-fields.ts';
 import { isValidPartitionCount } from '../core/ring/hash.ts';
 import type { RingNode } from '../core/ring/types.ts';
 import { validateBucket, validateBucketProps, type RequestLimits } from '../core/validate.ts';
 import type { EngineKind } from '../storage/engine.ts';
 import { userKeyBytesMax } from '../storage/keys.ts';
 import { clientProtocolDefaults } from './client-protocol/settings.ts';
+import { httpTimeoutMsMax, httpTimeoutsDefault, type HttpTimeouts } from './http/settings.ts';
+import { transportDefaults } from './transport/settings.ts';
 
 /** One member as the cluster config file lists it. */
 export interface NodeEntry extends RingNode {
@@ -53,6 +56,13 @@ export interface ClusterSettings {
   readonly clientInflightMax: number;
   /** Binary client protocol: open connections per node (config field `clientConnectionsMax`). */
   readonly clientConnectionsMax: number;
+  /** Timeouts of the HTTP API (config field `http`; tests shorten them): http/settings.ts. */
+  readonly httpTimeouts: HttpTimeouts;
+  /**
+   * How long a peer's frame may take to arrive whole (config field `transport.frameTimeoutMs`;
+   * tests shorten it): transport/settings.ts.
+   */
+  readonly peerFrameTimeoutMs: number;
 }
 
 export interface NodeSettings {
@@ -149,10 +159,19 @@ export function parseHostPort(field: string, text: string): { host: string; port
   return { host: match[1], port };
 }
 
+/** An address the node advertises: the other members check it as they check any view (member-fields.ts). */
+function parseAdvertisedAddress(field: string, text: string): void {
+  parseHostPort(field, text);
+  const problem = nodeAddressProblem(text);
+  if (problem !== null) bad(field, problem);
+}
+
 function parseHttpUrl(field: string, text: string): URL {
   try {
     const url = new URL(text.includes('://') ? text : `http://${text}`);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') bad(field, `expected an http(s) URL, got ${text}`);
+    const problem = httpUrlProblem(url.origin);
+    if (problem !== null) bad(field, problem);
     return url;
   } catch (error) {
     if (error instanceof KvorumError) throw error;
@@ -175,17 +194,36 @@ function positiveInteger(field: string, value: unknown, max: number): number {
   return number;
 }
 
+/**
+ * `siblingsHardMax` values of this size must fit one object a frame can carry (limits.ts
+ * valueBytesMaxLimit): a larger limit let four 16 MiB puts make an object no node could send,
+ * and the node that tried died, again after every restart (issue 11 §2).
+ */
+function parseValueBytesMax(value: unknown): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > limits.valueBytesMaxLimit) {
+    bad(
+      'valueBytesMax',
+      `expected an integer from 1 to ${limits.valueBytesMaxLimit} (1.25 MiB: ${limits.siblingsHardMax} siblings of that size must fit ` +
+        `one object of at most ${limits.objectBytesMax} bytes, under the ${limits.frameBytesMax}-byte frame between nodes), got ${JSON.stringify(value)}`,
+    );
+  }
+  return number;
+}
+
 function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry {
   if (typeof raw !== 'object' || raw === null) bad(field, 'expected an object');
   const entry = raw as Record<string, unknown>;
   const name = validName(`${field}.name`, entry.name);
   if (typeof entry.address !== 'string') bad(`${field}.address`, 'expected "host:port"');
-  parseHostPort(`${field}.address`, entry.address);
+  parseAdvertisedAddress(`${field}.address`, entry.address);
   if (typeof entry.httpUrl !== 'string') bad(`${field}.httpUrl`, 'expected a URL such as "http://127.0.0.1:8001"');
   const httpUrl = parseHttpUrl(`${field}.httpUrl`, entry.httpUrl).origin;
   const capacity = entry.capacity === undefined ? 1 : entry.capacity;
-  if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) bad(`${field}.capacity`, 'expected a positive number');
-  if (entry.zone !== undefined && entry.zone !== null && typeof entry.zone !== 'string') bad(`${field}.zone`, 'expected a string');
+  const capacityWrong = capacityProblem(capacity);
+  if (capacityWrong !== null) bad(`${field}.capacity`, capacityWrong);
+  const zoneWrong = zoneProblem(entry.zone);
+  if (zoneWrong !== null) bad(`${field}.zone`, zoneWrong);
   if (entry.dataDir !== undefined && typeof entry.dataDir !== 'string') bad(`${field}.dataDir`, 'expected a path');
   if (entry.clientAddress !== undefined && typeof entry.clientAddress !== 'string') bad(`${field}.clientAddress`, 'expected "host:port"');
   const clientAddress = typeof entry.clientAddress === 'string' ? parseClientAddress(`${field}.clientAddress`, entry.clientAddress) : undefined;
@@ -195,7 +233,7 @@ function parseNodeEntry(field: string, raw: unknown, baseDir: string): NodeEntry
     address: entry.address,
     httpUrl,
     clientAddress,
-    capacity,
+    capacity: capacity as number,
     zone: typeof entry.zone === 'string' ? entry.zone : undefined,
     dataDir: typeof entry.dataDir === 'string' ? resolve(baseDir, entry.dataDir) : undefined,
     dialAddresses,
@@ -273,7 +311,7 @@ function parsePeerFlag(text: string, index: number): NodeEntry {
   const match = /^([^=]+)=([^,]+),([^,]+)(?:,(.+))?$/.exec(text);
   if (!match) bad(`--peer #${index + 1}`, `expected name=host:port,http://host:port[,client-host:port] (got ${JSON.stringify(text)})`);
   const [, name, address, http, client] = match as unknown as [string, string, string, string, string | undefined];
-  parseHostPort(`--peer ${name}`, address);
+  parseAdvertisedAddress(`--peer ${name}`, address);
   const clientAddress = client === undefined ? undefined : parseClientAddress(`--peer ${name}`, client);
   return { name: validName(`--peer ${name}`, name), address, httpUrl: parseHttpUrl(`--peer ${name}`, http).origin, clientAddress, capacity: 1 };
 }
@@ -312,7 +350,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   if (flags['node-address'] || flags['http-address'] || !self) {
     const address = flags['node-address'] ?? self?.address ?? bad('--node-address', `node ${name} is not in the config; give --node-address`);
     const httpText = flags['http-address'] ?? self?.httpUrl ?? bad('--http-address', `node ${name} is not in the config; give --http-address`);
-    parseHostPort('--node-address', address);
+    parseAdvertisedAddress('--node-address', address);
     const updated: NodeEntry = { ...(self ?? { name, capacity: 1 }), address, httpUrl: parseHttpUrl('--http-address', httpText).origin };
     const index = nodes.findIndex((node) => node.name === name);
     if (index >= 0) nodes[index] = updated;
@@ -342,7 +380,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   const storage = flags.storage ?? raw.storage ?? 'lmdb';
   if (storage !== 'lmdb' && storage !== 'memory') bad('storage', `expected "lmdb" or "memory" (got ${JSON.stringify(storage)})`);
   const dataDir = flags['data-dir'] ? resolve(flags['data-dir']) : (self.dataDir ?? resolve('data', name));
-  const valueBytesMax = positiveInteger('valueBytesMax', flags['value-bytes-max'] ?? raw.valueBytesMax ?? limits.valueBytesMax, limits.frameBytesMax / 4);
+  const valueBytesMax = parseValueBytesMax(flags['value-bytes-max'] ?? raw.valueBytesMax ?? limits.valueBytesMax);
   const keyBytesMax = positiveInteger('keyBytesMax', raw.keyBytesMax ?? limits.keyBytesMax, userKeyBytesMax);
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', raw.requestTimeoutMs ?? limits.requestTimeoutMsDefault, limits.requestTimeoutMsMax);
   const antiEntropyExchangeIntervalMs = positiveInteger(
@@ -386,8 +424,34 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
       flushIntervalMs,
       clientInflightMax,
       clientConnectionsMax,
+      httpTimeouts: parseHttpTimeouts(raw.http),
+      peerFrameTimeoutMs: parsePeerFrameTimeout(raw.transport),
     },
   };
+}
+
+/** The config file's `transport`: only `frameTimeoutMs` may be set (the caps are fixed). */
+function parsePeerFrameTimeout(raw: unknown): number {
+  if (raw === undefined) return transportDefaults.frameTimeoutMs;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('transport', 'expected {"frameTimeoutMs": …}');
+  for (const name of Object.keys(raw)) if (name !== 'frameTimeoutMs') bad(`transport.${name}`, 'unknown; expected frameTimeoutMs');
+  const value = (raw as Record<string, unknown>).frameTimeoutMs;
+  return value === undefined ? transportDefaults.frameTimeoutMs : positiveInteger('transport.frameTimeoutMs', value, httpTimeoutMsMax);
+}
+
+/** The config file's `http`: any of the timeouts of http/settings.ts, each 1 ms to an hour. */
+function parseHttpTimeouts(raw: unknown): HttpTimeouts {
+  if (raw === undefined) return httpTimeoutsDefault;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('http', 'expected an object of timeouts');
+  const given = raw as Record<string, unknown>;
+  const timeouts: Record<string, number> = { ...httpTimeoutsDefault };
+  for (const [name, value] of Object.entries(given)) {
+    if (!Object.hasOwn(httpTimeoutsDefault, name)) bad(`http.${name}`, `unknown; expected one of ${Object.keys(httpTimeoutsDefault).join(', ')}`);
+    timeouts[name] = positiveInteger(`http.${name}`, value, httpTimeoutMsMax);
+  }
+  const parsed = timeouts as unknown as HttpTimeouts;
+  if (parsed.headersTimeoutMs > parsed.requestTimeoutMs) bad('http.headersTimeoutMs', `must not exceed http.requestTimeoutMs (${parsed.requestTimeoutMs})`);
+  return parsed;
 }
 
 /** The N the ring is claimed for: replicas of any bucket must land on distinct nodes. */

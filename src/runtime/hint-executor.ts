@@ -9,7 +9,8 @@ import { Packr } from 'msgpackr';
 import { assert, unreachable } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import { deleteHint, hintsOf, objectWithHints, storeHint, type Hint, type HintOp, type HintOutcome, type HintRecord, type HintTarget } from '../core/handoff/hint-op.ts';
-import { decodeObject, encodeObject } from '../core/version/codec.ts';
+import { encodeObject } from '../core/version/codec.ts';
+import { readStoredObject } from './stored-objects.ts';
 import type { Resolution } from '../core/version/types.ts';
 import { dataKey, decodeHintKey, hintKey, hintsRange } from '../storage/keys.ts';
 import type { WriteBuffer } from '../storage/write-buffer.ts';
@@ -23,7 +24,7 @@ function encodeRecord(record: HintRecord): Uint8Array {
 function decodeRecord(bytes: Uint8Array): HintRecord {
   const pairs = packr.unpack(bytes) as [string, Uint8Array][];
   assert(Array.isArray(pairs), 'a hint record is an array of [owner, object] pairs');
-  return new Map(pairs.map(([owner, object]) => [owner, decodeObject(object, true)]));
+  return new Map(pairs.map(([owner, object]) => [owner, readStoredObject(object)]));
 }
 
 export class HintExecutor {
@@ -65,7 +66,7 @@ export class HintExecutor {
   private readKey(target: HintTarget, resolution: Resolution): HintOutcome {
     const owned = this.buffer.get(dataKey(target.partition, target.bucket, target.key));
     const hints = this.buffer.get(hintKey(target.partition, target.bucket, target.key));
-    const object = objectWithHints(owned === undefined ? null : decodeObject(owned, true), hints === undefined ? null : decodeRecord(hints), resolution);
+    const object = objectWithHints(owned === undefined ? null : readStoredObject(owned), hints === undefined ? null : decodeRecord(hints), resolution);
     return { kind: 'read', object };
   }
 

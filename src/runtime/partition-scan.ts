@@ -5,7 +5,7 @@
  */
 import type { Effect } from '../core/effects.ts';
 import type { TransferEntry } from '../core/messages.ts';
-import { decodeObject } from '../core/version/codec.ts';
+import { readStoredObject } from './stored-objects.ts';
 import { immediateSuccessor } from '../storage/bytes.ts';
 import type { WriteBuffer } from '../storage/write-buffer.ts';
 import { dataKey, decodeDataKey, keyNamespace, partitionRange } from '../storage/keys.ts';
@@ -18,10 +18,11 @@ export async function scanForTransfer(buffer: WriteBuffer, scan: TransferScan): 
   const entries: TransferEntry[] = [];
   let bytes = 0;
   for await (const entry of buffer.scan({ gte, lt: range.lt, limit: scan.entriesMax })) {
+    // The chunk ends before the key that would take it past bytesMax; the next scan starts there.
+    if (entries.length > 0 && bytes + entry.value.byteLength > scan.bytesMax) return { entries, exhausted: false };
     const { bucket, key } = decodeDataKey(entry.key);
-    entries.push({ bucket, key, object: decodeObject(entry.value, true) });
+    entries.push({ bucket, key, object: readStoredObject(entry.value) });
     bytes += entry.value.byteLength;
-    if (bytes >= scan.bytesMax) return { entries, exhausted: false };
   }
   return { entries, exhausted: entries.length < scan.entriesMax };
 }

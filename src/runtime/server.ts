@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { contextTokenKey } from '../core/version/context-token.ts';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { ClientServer } from './client-protocol/client-server.ts';
 import type { ClientBackend } from './client-protocol/connection.ts';
@@ -34,6 +35,7 @@ export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => Readonly
     name: runtime.settings.name,
     clusterName: cluster.clusterName,
     requestLimits: cluster.requestLimits,
+    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
     get ringTargetN() {
       return ringTargetNOf(runtime);
     },
@@ -56,6 +58,7 @@ export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
     nodeName: runtime.settings.name,
     clusterName: cluster.clusterName,
     requestLimits: cluster.requestLimits,
+    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
     submit: (request, onResult) => runtime.submit(request, onResult),
     ring: () => describeRing(runtime.ring, ringTargetNOf(runtime)),
   };
@@ -68,7 +71,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
     clientListen === undefined
       ? undefined
       : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax });
-  const app = buildHttpApp(httpBackendOf(runtime, () => clientServer?.metrics() ?? new Map()));
+  const app = buildHttpApp(httpBackendOf(runtime, () => clientServer?.metrics() ?? new Map()), { timeouts: cluster.httpTimeouts });
   let clientAddress: string | undefined;
   try {
     // The client port first: once /health answers, every protocol does.

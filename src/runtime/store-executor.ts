@@ -8,7 +8,8 @@
  */
 import { KvorumError } from '../core/errors.ts';
 import { applyStoreOp, type StoreOp, type StoreOutcome } from '../core/replica/store-op.ts';
-import { decodeObject, encodeObject } from '../core/version/codec.ts';
+import { encodeObject } from '../core/version/codec.ts';
+import { readStoredObject } from './stored-objects.ts';
 import type { WriteOp } from '../storage/engine.ts';
 import { dataKey } from '../storage/keys.ts';
 import type { WriteBuffer } from '../storage/write-buffer.ts';
@@ -22,11 +23,16 @@ export interface StoreTargetKey {
 export class StoreExecutor {
   constructor(private readonly buffer: WriteBuffer) {}
 
+  /**
+   * Never throws: any failure, a disk's or a target the key layout cannot hold, is an error
+   * outcome. Peers' targets are checked before they get here (core/peer-message-check.ts); this
+   * is the second line, so that no input can end the process.
+   */
   run(target: StoreTargetKey, op: StoreOp): StoreOutcome {
     try {
       const key = dataKey(target.partition, target.bucket, target.key);
       const bytes = this.buffer.get(key);
-      const stored = bytes === undefined ? null : decodeObject(bytes, true);
+      const stored = bytes === undefined ? null : readStoredObject(bytes);
       const result = applyStoreOp(stored, op);
       const change: WriteOp | undefined = result.drop
         ? { type: 'delete', key }

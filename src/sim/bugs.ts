@@ -10,6 +10,7 @@ import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } fro
 import { covers } from '../core/version/causal-context.ts';
 import type { StoredObject } from '../core/version/types.ts';
 import type { ApplyStoreOp } from './disk.ts';
+import { epochMax } from '../core/tombstones/epochs.ts';
 
 export interface SimBugs {
   /** (a) A put's coordinator counts a replica as stored as soon as it sends it the version. */
@@ -61,7 +62,7 @@ export function unfenced(message: PeerMessage): PeerMessage {
     case 'transferChunk':
     case 'aaeRepair':
     case 'hintDeliver':
-      return { ...message, stamp: Number.MAX_SAFE_INTEGER };
+      return { ...message, stamp: epochMax }; // the largest stamp a node takes from a peer
     default:
       return message;
   }

@@ -11,13 +11,16 @@
  */
 import { limits, type BucketProps } from '../core/limits.ts';
 import type { ClientRequest, ClientResult, GetRequest } from '../core/messages.ts';
-import { decodeContextToken, encodeContextToken } from '../core/version/context-token.ts';
+import { contextTokenKey, decodeContextToken, encodeContextToken } from '../core/version/context-token.ts';
 import type { CausalContext, StoredObject } from '../core/version/types.ts';
 import type { GotObject, History, HistoryEntry, OperationKind, WriteStyle } from './history.ts';
 import { labelBytes, labelOf } from './labels.ts';
 import type { Oracle } from './oracle.ts';
 import type { Prng } from './prng.ts';
 import type { ClientOutcome, SimWorld } from './world.ts';
+
+/** Tokens are signed as a real node signs them (the simulated cluster has no secret). */
+const simTokenKey = contextTokenKey('sim', undefined);
 
 export interface WorkloadConfig {
   readonly clientsCount: number;
@@ -86,13 +89,13 @@ export class SimClient {
       case 'get':
         return this.get(key, done);
       case 'readModifyWrite':
-        return this.get(key, (object) => (object === undefined ? done() : this.write(key, 'put', 'fresh', tokenOf(object), done)));
+        return this.get(key, (object) => (object === undefined ? done() : this.write(key, 'put', 'fresh', this.tokenOf(key, object), done)));
       case 'blindPut':
         return this.write(key, 'put', 'blind', null, done);
       case 'stalePut':
         return this.write(key, 'put', 'stale', this.staleToken(key), done);
       case 'freshDelete':
-        return this.get(key, (object) => (object === undefined ? done() : this.write(key, 'delete', 'fresh', tokenOf(object), done)));
+        return this.get(key, (object) => (object === undefined ? done() : this.write(key, 'delete', 'fresh', this.tokenOf(key, object), done)));
       case 'staleDelete':
         return this.write(key, 'delete', 'stale', this.staleToken(key), done);
     }
@@ -115,7 +118,7 @@ export class SimClient {
     if (this.shared.world.nowMs >= this.shared.stopMs) return done();
     const label = `${kind === 'put' ? 'w' : 'd'}${this.shared.nextLabel++}`;
     this.shared.oracle.issue(label, this.config.bucket, key);
-    const context = token === null ? null : decodeContextToken(token);
+    const context = token === null ? null : decodeContextToken(token, { bucket: this.config.bucket, key }, simTokenKey);
     const w = this.pickQuorum();
     const request: ClientRequest = {
       kind: 'put',
@@ -189,11 +192,16 @@ export class SimClient {
 
   private remember(key: string, context: CausalContext): void {
     const tokens = this.tokens.get(key) ?? [];
-    const token = encodeContextToken(context);
+    const token = encodeContextToken(context, { bucket: this.config.bucket, key }, simTokenKey);
     if (token.length > limits.contextBytesMax) return; // a real client could not send it back either
     tokens.push(token);
     if (tokens.length > contextsKeptMax) tokens.shift();
     this.tokens.set(key, tokens);
+  }
+
+  /** The token a get hands its client: null when the key was not found (the next put is blind). */
+  private tokenOf(key: string, object: StoredObject | null): string | null {
+    return object === null ? null : encodeContextToken(object.context, { bucket: this.config.bucket, key }, simTokenKey);
   }
 
   /** A context this client saw earlier than its latest, or its only one, or none. */
@@ -204,10 +212,7 @@ export class SimClient {
   }
 }
 
-/** The token a get hands its client: null when the key was not found (the next put is blind). */
-function tokenOf(object: StoredObject | null): string | null {
-  return object === null ? null : encodeContextToken(object.context);
-}
+
 
 /** A node's `timeout` says the write may or may not have been stored: as unknown as no answer. */
 export function recordOutcome(history: History, entry: HistoryEntry, nowMs: number, outcome: ClientOutcome): void {

@@ -299,7 +299,7 @@ export class SimWorld {
 
   private deliver(to: string, from: string, message: PeerMessage): void {
     // Every message the core sends must pass the check the real runtime makes on arrival.
-    const problem = peerMessageProblem(message, this.initialRing.partitionCount);
+    const problem = peerMessageProblem(message, { partitionCount: this.initialRing.partitionCount, keyBytesMax: defaultRequestLimits.keyBytesMax });
     assert(problem === null, `${from} sent ${to} a message the runtime would drop: ${problem}`);
     this.step(this.node(to), { type: 'message', from, message });
   }

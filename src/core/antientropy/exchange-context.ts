@@ -3,7 +3,7 @@ import { preferenceList } from '../ring/ring.ts';
 import type { TransferEntry } from '../messages.ts';
 import type { BackgroundBudget } from './budget.ts';
 import type { AntiEntropyHost } from './host.ts';
-import { objectBytes } from './object-digest.ts';
+import { objectBytes, valueBytes } from '../version/object-bytes.ts';
 import type { PartitionTrees } from './partition-trees.ts';
 import { aaeRepairObjectsMax } from './protocol-limits.ts';
 import type { Scanner } from './scanner.ts';
@@ -43,25 +43,31 @@ export function readAndSendRepairs(context: ExchangeContext, peer: string, opId:
 }
 
 /**
- * Sends `entries` (read at partition epoch `stamp`) to `peer` as aaeRepair messages, a new message whenever one reaches its object
- * or byte limit, and charges them to the background budget.
+ * Sends `entries` (read at partition epoch `stamp`) to `peer` as aaeRepair messages, and charges
+ * them to the background budget. A message ends before the object that would take it past its
+ * object or byte limit, so it holds at most `repairMessageBytesMax` encoded bytes or one object
+ * alone — which is at most `objectBytesMax`, what one frame carries (version/object-bound.ts).
  */
 export function sendRepairs(context: ExchangeContext, peer: string, opId: number, partition: number, entries: readonly TransferEntry[], stamp: number): void {
   const { host, settings, budget } = context;
   let batch: TransferEntry[] = [];
   let batchBytes = 0;
+  let batchValueBytes = 0;
   const flush = (): void => {
     if (batch.length === 0) return;
     host.send(peer, { kind: 'aaeRepair', opId, partition, objects: batch, stamp });
     host.count('aae.keysRepaired', batch.length);
-    budget.charge(batch.length, batchBytes);
+    budget.charge(batch.length, batchValueBytes);
     batch = [];
     batchBytes = 0;
+    batchValueBytes = 0;
   };
   for (const entry of entries) {
+    const bytes = objectBytes(entry.object);
+    if (batch.length >= aaeRepairObjectsMax || batchBytes + bytes > settings.repairMessageBytesMax) flush();
     batch.push(entry);
-    batchBytes += objectBytes(entry.object);
-    if (batch.length >= aaeRepairObjectsMax || batchBytes >= settings.repairMessageBytesMax) flush();
+    batchBytes += bytes;
+    batchValueBytes += valueBytes(entry.object);
   }
   flush();
 }

@@ -3,8 +3,10 @@
  * key named must hash to the partition named: it is filed, compared and merged under it.
  */
 import { partitionOf } from '../ring/hash.ts';
+import { bucketKeyProblem, type PeerCheckLimits } from '../validate.ts';
 import { describeValue } from '../version/describe-value.ts';
-import { storedObjectProblem } from '../version/stored-object.ts';
+import { peerObjectProblem } from '../version/stored-object.ts';
+import { epochMax } from '../tombstones/epochs.ts';
 import { branchesCount, isDigest, segmentsCount } from './hash-tree.ts';
 import { aaeListedKeysMax, aaeRepairObjectsMax } from './protocol-limits.ts';
 
@@ -18,9 +20,12 @@ function isSegment(value: unknown): boolean {
   return Number.isInteger(value) && (value as number) >= 0 && (value as number) < segmentsCount;
 }
 
-function keyProblem(value: unknown, partition: number, partitionCount: number): string | null {
-  if (!isRecord(value) || typeof value.bucket !== 'string' || typeof value.key !== 'string') return `key must be {bucket, key}, got ${describeValue(value)}`;
-  return partitionOf(value.bucket, value.key, partitionCount) === partition ? null : `${value.bucket}/${value.key} is not in partition ${partition}`;
+function keyProblem(value: unknown, partition: number, checkLimits: PeerCheckLimits): string | null {
+  if (!isRecord(value)) return `key must be {bucket, key}, got ${describeValue(value)}`;
+  const named = bucketKeyProblem(value.bucket, value.key, checkLimits.keyBytesMax);
+  if (named !== null) return named;
+  const [bucket, key] = [value.bucket as string, value.key as string];
+  return partitionOf(bucket, key, checkLimits.partitionCount) === partition ? null : `${bucket}/${key} is not in partition ${partition}`;
 }
 
 function listProblem(value: unknown, max: number, itemProblem: (item: unknown) => string | null): string | null {
@@ -32,12 +37,12 @@ function listProblem(value: unknown, max: number, itemProblem: (item: unknown) =
   return null;
 }
 
-/** Null when an aae* message is well formed for a ring of `partitionCount` partitions. */
-export function aaeMessageProblem(message: Fields, partitionCount: number): string | null {
+/** Null when an aae* message is well formed within `checkLimits`. */
+export function aaeMessageProblem(message: Fields, checkLimits: PeerCheckLimits): string | null {
   const { partition } = message;
-  if (!Number.isInteger(partition) || (partition as number) < 0 || (partition as number) >= partitionCount) return `partition ${describeValue(partition)} out of range`;
+  if (!Number.isInteger(partition) || (partition as number) < 0 || (partition as number) >= checkLimits.partitionCount) return `partition ${describeValue(partition)} out of range`;
   const p = partition as number;
-  const key = (item: unknown): string | null => keyProblem(item, p, partitionCount);
+  const key = (item: unknown): string | null => keyProblem(item, p, checkLimits);
   switch (message.kind) {
     case 'aaeExchange':
       return Array.isArray(message.branches) && message.branches.length === branchesCount && message.branches.every(isDigest) ? null : `branches must be ${branchesCount} digests`;
@@ -53,8 +58,8 @@ export function aaeMessageProblem(message: Fields, partitionCount: number): stri
       if (message.status !== 'ok' && message.status !== 'busy') return `status ${describeValue(message.status)} unknown`;
       return listProblem(message.wanted, aaeListedKeysMax, key);
     case 'aaeRepair':
-      if (!Number.isSafeInteger(message.stamp) || (message.stamp as number) < 0) return 'stamp must be a non-negative integer';
-      return listProblem(message.objects, aaeRepairObjectsMax, (item) => key(item) ?? storedObjectProblem((item as Fields).object));
+      if (!Number.isSafeInteger(message.stamp) || (message.stamp as number) < 0 || (message.stamp as number) > epochMax) return 'stamp must be an integer from 0 to 2^40';
+      return listProblem(message.objects, aaeRepairObjectsMax, (item) => key(item) ?? peerObjectProblem((item as Fields).object));
     default:
       return `kind ${describeValue(message.kind)} is not an anti-entropy message`;
   }

@@ -52,10 +52,3 @@ export function segmentOfHash(ofKey: Uint8Array): number {
 export function keyIdOf(bucket: string, key: string): string {
   return `${bucket}\u0000${key}`;
 }
-
-/** Value bytes of an object: what the bytes-per-second budget counts. */
-export function objectBytes(object: StoredObject): number {
-  let bytes = 0;
-  for (const sibling of object.siblings) bytes += sibling.value.length;
-  return bytes;
-}

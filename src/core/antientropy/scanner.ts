@@ -6,7 +6,7 @@
  */
 import type { BackgroundBudget } from './budget.ts';
 import type { AntiEntropyHost } from './host.ts';
-import { objectBytes } from './object-digest.ts';
+import { valueBytes } from '../version/object-bytes.ts';
 import type { ScannedEntry } from './scan-types.ts';
 import type { AntiEntropySettings } from './settings.ts';
 
@@ -58,7 +58,7 @@ export class Scanner {
 
   private onChunk(id: number, reserved: number, entries: readonly ScannedEntry[], exhausted: boolean): void {
     let bytes = 0;
-    for (const entry of entries) bytes += objectBytes(entry.object);
+    for (const entry of entries) bytes += valueBytes(entry.object);
     this.budget.charge(entries.length - reserved, bytes);
     const scan = this.scans.get(id);
     if (scan === undefined) return; // cancelled while the chunk was read

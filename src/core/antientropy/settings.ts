@@ -28,7 +28,7 @@ export interface AntiEntropySettings {
   readonly scanChunkEntriesMax: number;
   /** Value bytes after which a scan chunk stops early. */
   readonly scanChunkBytesMax: number;
-  /** Value bytes one aaeRepair message carries before a new one is started. */
+  /** Encoded object bytes one aaeRepair message carries at most (unless one object alone is more). */
   readonly repairMessageBytesMax: number;
   /**
    * Foreground latency (moving average of requests this node coordinates) above which the

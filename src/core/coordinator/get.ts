@@ -11,7 +11,7 @@ import { quorumNotMet } from '../errors.ts';
 import type { Requester } from '../effects.ts';
 import type { PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
-import { mergeObjects, objectsEqual } from '../version/object.ts';
+import { mergeBounded, objectsEqual } from '../version/object.ts';
 import { pruneForClient } from '../version/prune.ts';
 import type { Resolution, StoredObject } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
@@ -133,7 +133,12 @@ export class GetOperation implements Operation {
     this.replies.set(from, object);
     if (this.isPrimary(from)) this.primaryReplies += 1;
     if (object) {
-      this.merged = this.merged ? mergeObjects(this.merged, object, this.plan.resolution) : object;
+      if (this.merged === null) this.merged = object;
+      else {
+        const merged = mergeBounded(this.merged, object, this.plan.resolution);
+        if (merged.truncated > 0) host.count('siblingsTruncated', merged.truncated);
+        this.merged = merged.object;
+      }
       this.mergedStamp = Math.min(this.mergedStamp, stamp);
     }
     if (!this.answered && this.replies.size >= this.plan.r && this.primaryReplies >= this.plan.pr) {

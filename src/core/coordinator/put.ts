@@ -93,6 +93,7 @@ export class PutOperation implements Operation {
     this.outcome = outcome;
     const pruned = outcome.written?.prunedEntries ?? 0;
     if (pruned > 0) host.count('clockEntriesPruned', pruned);
+    if (outcome.written?.clamped === true) host.count('contextsClamped');
     const object = outcome.object;
     assert(object, 'a coordinated write always stores an object');
     this.object = object;

@@ -44,7 +44,8 @@ export type HintOp =
   | { readonly kind: 'holds'; readonly target: HintTarget };
 
 export type HintOutcome =
-  | { readonly kind: 'stored'; readonly created: boolean }
+  /** `truncated`: siblings the hard bound dropped merging the hint in (version/object-bound.ts). */
+  | { readonly kind: 'stored'; readonly created: boolean; readonly truncated?: number }
   | { readonly kind: 'read'; readonly object: StoredObject | null }
   | { readonly kind: 'scanned'; readonly hints: readonly Hint[]; readonly last: HintTarget | null }
   | { readonly kind: 'deleted'; readonly deleted: boolean }
@@ -59,17 +60,13 @@ export interface HintRecordChange {
 }
 
 export function storeHint(record: HintRecord | null, hint: Hint, resolution: Resolution): HintRecordChange {
-  const held = record?.get(hint.owner);
-  if (held === undefined) {
-    const next = new Map(record ?? []);
-    next.set(hint.owner, hint.object);
-    return { outcome: { kind: 'stored', created: true }, write: next };
-  }
+  const held = record?.get(hint.owner) ?? null;
   const merged = mergeMaybe(held, hint.object, resolution);
-  if (!merged.changed) return { outcome: { kind: 'stored', created: false } };
-  const next = new Map(record!);
+  const outcome = { kind: 'stored', created: held === null, ...(merged.truncated > 0 ? { truncated: merged.truncated } : {}) } as const;
+  if (!merged.changed) return { outcome };
+  const next = new Map(record ?? []);
   next.set(hint.owner, merged.object);
-  return { outcome: { kind: 'stored', created: false }, write: next };
+  return { outcome, write: next };
 }
 
 export function deleteHint(record: HintRecord | null, hint: Hint): HintRecordChange {

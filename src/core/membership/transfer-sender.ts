@@ -9,6 +9,7 @@ import type { TransferAck, TransferEntry } from '../messages.ts';
 import type { MembershipHost } from './host.ts';
 import { transferAckTimeoutMs, transferRetryDelayMs, transfersConcurrentMax, transfersFinishedKeptMax } from './transfer-limits.ts';
 import { transferId, type ClusterView, type Transfer } from './view.ts';
+import { valueBytes } from '../version/object-bytes.ts';
 
 export interface TransferProgress {
   readonly id: string;
@@ -128,7 +129,7 @@ export class TransferSender {
     outbound.lastChunk = exhausted;
     outbound.deadlineMs = this.host.nowMs + transferAckTimeoutMs;
     outbound.chunkKeys = entries.length;
-    outbound.chunkBytes = entries.reduce((sum, entry) => sum + objectBytes(entry), 0);
+    outbound.chunkBytes = entries.reduce((sum, entry) => sum + valueBytes(entry.object), 0);
     const { partition, to } = outbound.transfer;
     this.host.send(to, { kind: 'transferChunk', opId: outbound.chunkOpId, version: outbound.version, partition, entries, last: exhausted, stamp });
   }
@@ -148,13 +149,6 @@ export class TransferSender {
     this.finished.length = Math.min(this.finished.length, transfersFinishedKeptMax);
     this.onComplete(id);
   }
-}
-
-/** Value bytes of a transferred object: the figure plans and progress report. */
-export function objectBytes(entry: TransferEntry): number {
-  let bytes = 0;
-  for (const sibling of entry.object.siblings) bytes += sibling.value.byteLength;
-  return bytes;
 }
 
 function progressOf(id: string, outbound: Outbound): TransferProgress {

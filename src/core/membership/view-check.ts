@@ -1,13 +1,24 @@
 /**
  * Checking a view that came from a peer or from disk before a node adopts it: a malformed view
  * would become this node's ring. Shapes and invariants only (owners are members, transfers name
- * members); whether it is newer is the merge's business.
+ * members, every member entry is well formed: member-fields.ts); whether it is newer is the
+ * merge's business.
  */
 import { describeValue } from '../version/describe-value.ts';
 import { isValidPartitionCount } from '../ring/hash.ts';
 import { isHostPort } from '../host-port.ts';
 import { limits } from '../limits.ts';
+import { capacityProblem, httpUrlProblem, nodeAddressProblem, nodeNameProblem, zoneProblem } from './member-fields.ts';
 import { memberStatuses } from './view.ts';
+
+/**
+ * Views are numbered by the changes made to the cluster, one at a time by an operator or a
+ * transition step: no real cluster gets near this, and a version beyond it is a bug or a forgery
+ * that would win every merge for good.
+ */
+export const viewVersionMax = 2 ** 40;
+/** Transfer ids and round view ids name a view in a few dozen characters. */
+const transferIdBytesMax = 128;
 
 type Fields = Record<string, unknown>;
 
@@ -15,21 +26,18 @@ function isRecord(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isName(value: unknown): value is string {
-  return typeof value === 'string' && value.length >= 1 && value.length <= 256;
-}
-
 function memberProblem(value: unknown): string | null {
-  if (!isRecord(value) || !isName(value.name)) return `member must have a name, got ${describeValue(value)}`;
-  if (typeof value.address !== 'string' || typeof value.httpUrl !== 'string') return `member ${value.name}: address and httpUrl must be strings`;
+  if (!isRecord(value)) return `member must be an object, got ${describeValue(value)}`;
+  const nameProblem = nodeNameProblem(value.name);
+  if (nameProblem !== null) return `member: ${nameProblem}`;
+  const problem = nodeAddressProblem(value.address) ?? httpUrlProblem(value.httpUrl) ?? capacityProblem(value.capacity) ?? zoneProblem(value.zone);
+  if (problem !== null) return `member ${value.name as string}: ${problem}`;
   // Optional: members recorded by nodes that predate the binary client protocol have none.
   // Clients dial it, so its shape is checked, not just its type.
   if (value.clientAddress !== undefined && !isHostPort(value.clientAddress)) {
-    return `member ${value.name}: clientAddress must be "host:port", got ${describeValue(value.clientAddress)}`;
+    return `member ${value.name as string}: clientAddress must be "host:port", got ${describeValue(value.clientAddress)}`;
   }
-  if (typeof value.capacity !== 'number' || !(value.capacity > 0) || !Number.isFinite(value.capacity)) return `member ${value.name}: capacity must be positive`;
-  if (value.zone !== undefined && typeof value.zone !== 'string') return `member ${value.name}: zone must be a string`;
-  if (!memberStatuses.includes(value.status as never)) return `member ${value.name}: status ${describeValue(value.status)} unknown`;
+  if (!memberStatuses.includes(value.status as never)) return `member ${value.name as string}: status ${describeValue(value.status)} unknown`;
   return null;
 }
 
@@ -39,8 +47,13 @@ function ownersProblem(value: unknown, partitionCount: number, active: ReadonlyS
   return stray === undefined ? null : `${what}: ${describeValue(stray)} is not an active member`;
 }
 
+/** A transition moves each partition at most once per replica: far fewer transfers than this. */
+function transfersCountMax(partitionCount: number): number {
+  return partitionCount * limits.nValMax;
+}
+
 function transfersProblem(value: unknown, partitionCount: number, names: ReadonlySet<string>): string | null {
-  if (!Array.isArray(value)) return 'transfers must be an array';
+  if (!Array.isArray(value) || value.length > transfersCountMax(partitionCount)) return `transfers must be an array of at most ${transfersCountMax(partitionCount)}`;
   for (const transfer of value as unknown[]) {
     if (!isRecord(transfer) || !Number.isInteger(transfer.partition) || (transfer.partition as number) < 0 || (transfer.partition as number) >= partitionCount) return `bad transfer ${describeValue(transfer)}`;
     if (!names.has(transfer.from as string) || !names.has(transfer.to as string)) return `transfer names a node that is not a member: ${describeValue(transfer)}`;
@@ -52,8 +65,8 @@ function transfersProblem(value: unknown, partitionCount: number, names: Readonl
 export function viewProblem(value: unknown): string | null {
   if (!isRecord(value)) return `view must be an object, got ${describeValue(value)}`;
   const { version, changedBy, partitionCount, members, next, completed } = value;
-  if (!Number.isSafeInteger(version) || (version as number) < 0) return `view version must be a non-negative integer, got ${describeValue(version)}`;
-  if (typeof changedBy !== 'string') return 'view changedBy must be a string';
+  if (!Number.isSafeInteger(version) || (version as number) < 0 || (version as number) > viewVersionMax) return `view version must be an integer from 0 to 2^40, got ${describeValue(version)}`;
+  if (changedBy !== '' && nodeNameProblem(changedBy) !== null) return `view changedBy must be a node name or empty, got ${describeValue(changedBy)}`;
   if (!Number.isInteger(partitionCount) || !isValidPartitionCount(partitionCount as number)) return `view partition count ${describeValue(partitionCount)} invalid`;
   if (!Array.isArray(members) || members.length === 0 || members.length > limits.nodesCountMax) return 'view must list 1 to nodesCountMax members';
   for (const member of members as unknown[]) {
@@ -66,7 +79,9 @@ export function viewProblem(value: unknown): string | null {
   const q = partitionCount as number;
   const problem = ownersProblem(value.owners, q, active, 'owners') ?? (next === null ? null : ownersProblem(next, q, active, 'next')) ?? transfersProblem(value.transfers, q, names);
   if (problem !== null) return problem;
-  if (!Array.isArray(completed) || completed.some((id) => typeof id !== 'string')) return 'completed must be an array of transfer ids';
+  if (!Array.isArray(completed) || completed.length > transfersCountMax(q) || completed.some((id) => typeof id !== 'string' || id.length > transferIdBytesMax)) {
+    return 'completed must be an array of transfer ids';
+  }
   if (value.aborted !== undefined && value.aborted !== true) return `aborted must be true or absent, got ${describeValue(value.aborted)}`;
   if (value.aborted === true && (next !== null || (value.transfers as unknown[]).length > 0 || completed.length > 0)) return 'an aborted view has no transition, transfers or completions';
   return null;

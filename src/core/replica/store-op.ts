@@ -47,7 +47,9 @@ export type StoreOutcome =
        */
       readonly previous: StoredObject | null;
       /** For `coordinate`: the new version's dot and causal history. */
-      readonly written?: { readonly dot: Dot; readonly context: CausalContext; readonly prunedEntries: number };
+      readonly written?: { readonly dot: Dot; readonly context: CausalContext; readonly prunedEntries: number; readonly clamped: boolean };
+      /** For `merge`: siblings the hard bound dropped (version/object-bound.ts). */
+      readonly truncated?: number;
     }
   | { readonly ok: false; readonly error: KvorumError };
 
@@ -71,7 +73,7 @@ export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpR
             ok: true,
             object: written.object,
             previous: stored,
-            written: { dot: written.dot, context: written.context, prunedEntries: written.prunedEntries },
+            written: { dot: written.dot, context: written.context, prunedEntries: written.prunedEntries, clamped: written.clamped },
           },
           write: written.object,
         };
@@ -82,7 +84,8 @@ export function applyStoreOp(stored: StoredObject | null, op: StoreOp): StoreOpR
     }
     case 'merge': {
       const merged = mergeMaybe(stored, op.object, op.resolution);
-      return { outcome: { ok: true, object: merged.object, previous: stored }, write: merged.changed ? merged.object : undefined };
+      const outcome = { ok: true, object: merged.object, previous: stored, ...(merged.truncated > 0 ? { truncated: merged.truncated } : {}) } as const;
+      return { outcome, write: merged.changed ? merged.object : undefined };
     }
     case 'dropIfUnchanged': {
       if (stored === null || !objectsEqual(stored, op.object)) return { outcome: { ok: true, object: stored, previous: stored } };

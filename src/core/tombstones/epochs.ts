@@ -16,8 +16,17 @@
  * to it (`known` false).
  */
 import { assert } from '../assert.ts';
+import { limits } from '../limits.ts';
 
 export const tombstoneEpochsMetaName = 'tombstoneEpochs';
+
+/**
+ * The largest epoch a node takes from a peer or a disk. Each collection round raises one
+ * partition's epoch by one, and a node starts at most a round a second (settings.ts): a cluster
+ * of a thousand nodes would need 35 years to get here. A larger epoch is a bug or a forgery, and
+ * taken as a fence it would make the partition refuse every object for good.
+ */
+export const epochMax = 2 ** 40;
 
 /** One partition's epochs at a node. */
 export type PartitionEpoch = readonly [partition: number, epoch: number, confirmed: number];
@@ -200,12 +209,12 @@ export function decodeEpochsRecord(bytes: Uint8Array | undefined): EpochsRecord 
 
 /** Why `value` is not a list of [partition, epoch, confirmed] entries, or null. */
 export function epochsProblem(value: unknown): string | null {
-  if (!Array.isArray(value)) return 'epochs must be an array';
+  if (!Array.isArray(value) || value.length > limits.partitionCountMax) return `epochs must be an array of at most ${limits.partitionCountMax}`;
   for (const entry of value as unknown[]) {
     if (!Array.isArray(entry) || entry.length !== 3) return 'an epoch entry must be [partition, epoch, confirmed]';
     const [partition, epoch, confirmed] = entry as unknown[];
-    if (!Number.isSafeInteger(partition) || (partition as number) < 0) return 'an epoch partition must be a non-negative integer';
-    if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) return 'an epoch must be a non-negative integer';
+    if (!Number.isSafeInteger(partition) || (partition as number) < 0 || (partition as number) >= limits.partitionCountMax) return 'an epoch partition must be an integer below partitionCountMax';
+    if (!Number.isSafeInteger(epoch) || (epoch as number) < 0 || (epoch as number) > epochMax) return 'an epoch must be an integer from 0 to 2^40';
     if (!Number.isSafeInteger(confirmed) || (confirmed as number) < 0 || (confirmed as number) > (epoch as number)) return 'a confirmed epoch must be an integer from 0 to the epoch';
   }
   return null;

@@ -30,6 +30,11 @@ export function formatDot(dot: Dot): string {
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Whether `text` holds a lone UTF-16 surrogate, which has no UTF-8 form (it would turn into U+FFFD). */
+export function hasLoneSurrogate(text: string): boolean {
+  return loneSurrogate.test(text);
+}
+
 /** Bytes of `text` in UTF-8 (every string passed here is well-formed, see `actorProblem`). */
 export function utf8ByteLength(text: string): number {
   let bytes = 0;
@@ -52,7 +57,7 @@ export function utf8ByteLength(text: string): number {
 export function actorProblem(actor: unknown): string | null {
   if (typeof actor !== 'string') return `actor must be a string, got ${describeValue(actor)}`;
   if (actor.length === 0) return 'actor must not be empty';
-  if (loneSurrogate.test(actor)) return 'actor must be well-formed Unicode';
+  if (hasLoneSurrogate(actor)) return 'actor must be well-formed Unicode';
   const bytes = utf8ByteLength(actor);
   if (bytes > actorBytesMax) return `actor is ${bytes} bytes, more than ${actorBytesMax}`;
   return null;

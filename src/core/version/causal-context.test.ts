@@ -5,6 +5,7 @@ import { AssertionError } from '../assert.ts';
 import {
   addDot,
   assertCausalContext,
+  clampCounter,
   causalContextProblem,
   contextCovers,
   contextsEqual,
@@ -182,6 +183,19 @@ describe('causal context properties (naive set model)', () => {
           const counters = timed.filter(([dot]) => dot[0] === actor).map(([dot]) => dot[1]);
           assert.equal(counterOf(ctx, actor), Math.max(0, ...counters));
         }
+      }),
+    );
+  });
+
+  test("clampCounter drops exactly the actor's dots above the bound, and stays canonical", () => {
+    fc.assert(
+      fc.property(contextArb, fc.constantFrom(...actors), fc.integer({ min: 0, max: counterTop + 1 }), (ctx, actor, bound) => {
+        const clamped = clampCounter(ctx, actor, bound);
+        assertCausalContext(clamped);
+        const expected = new Set([...naiveSet(ctx)].filter((dot) => !dot.startsWith(`${actor}:`) || Number(dot.split(':')[1]) <= bound));
+        assert.ok(setsEqual(naiveSet(clamped), expected));
+        assert.ok(counterOf(clamped, actor) <= bound);
+        if (counterOf(ctx, actor) <= bound) assert.equal(clamped, ctx, 'untouched when within the bound');
       }),
     );
   });

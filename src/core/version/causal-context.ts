@@ -66,6 +66,21 @@ export function counterOf(ctx: CausalContext, actor: Actor): number {
   return counter;
 }
 
+/**
+ * `ctx` with no dot of `actor` above `counterMax`: its clock entry lowered to at most that (and
+ * dropped at 0), its cloud dots above it dropped. Canonical in, canonical out: a cloud dot always
+ * lies above its clock entry + 1, so lowering the entry below it drops the dot too.
+ */
+export function clampCounter(ctx: CausalContext, actor: Actor, counterMax: number): CausalContext {
+  if (counterOf(ctx, actor) <= counterMax) return ctx;
+  const clock: ClockEntry[] = [];
+  for (const entry of ctx.clock) {
+    if (entry[0] !== actor) clock.push(entry);
+    else if (counterMax > 0) clock.push([actor, Math.min(entry[1], counterMax), entry[2]]);
+  }
+  return { clock, dots: ctx.dots.filter((dot) => dot[0] !== actor || dot[1] <= counterMax) };
+}
+
 /** `ctx` plus one write event `dot`, made at `lastWriteMs` by its actor. */
 export function addDot(ctx: CausalContext, dot: Dot, lastWriteMs: number): CausalContext {
   assert(actorProblem(dot[0]) === null, `addDot: bad actor ${describeValue(dot[0])}`);

@@ -1,18 +1,24 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { createHmac } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { actorProblem } from './actor.ts';
 import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
 import { addDot, causalContextProblem, contextsEqual, emptyContext } from './causal-context.ts';
-import { decodeContextToken, encodeContextToken } from './context-token.ts';
+import { contextTokenKey, decodeContextToken, encodeContextToken, signTokenBody, type TokenTarget } from './context-token.ts';
 import { tokenClockEntriesMax } from './prune.ts';
 import type { CausalContext } from './types.ts';
 
 const packr = new Packr({ useRecords: false });
-const tokenOf = (body: unknown): string => Buffer.from(packr.pack(body)).toString('base64url');
+const key = contextTokenKey('test', 'a secret');
+const target: TokenTarget = { bucket: 'carts', key: 'alice' };
+/** A token of any body, signed with the right key: what gets hostile bodies past the MAC. */
+const tokenOf = (body: unknown): string => signTokenBody(packr.pack(body), target, key);
+const encode = (ctx: CausalContext): string => encodeContextToken(ctx, target, key);
+const decode = (token: string): CausalContext => decodeContextToken(token, target, key);
 
 function isBadContext(error: unknown): boolean {
   return error instanceof KvorumError && error.code === 'bad_context' && error.message.startsWith('bad context token: ');
@@ -22,7 +28,7 @@ function isBadContext(error: unknown): boolean {
 function decodesOrRefuses(token: string): void {
   let decoded: CausalContext;
   try {
-    decoded = decodeContextToken(token);
+    decoded = decode(token);
   } catch (error) {
     assert.ok(isBadContext(error), `unexpected error for ${JSON.stringify(token.slice(0, 60))}: ${String(error)}`);
     return;
@@ -60,43 +66,47 @@ describe('context tokens', () => {
   test('round-trip every canonical context, and equal contexts give equal tokens', () => {
     fc.assert(
       fc.property(contextArb, (ctx) => {
-        const token = encodeContextToken(ctx);
+        const token = encode(ctx);
         assert.match(token, /^[A-Za-z0-9_-]*$/);
-        assert.ok(contextsEqual(decodeContextToken(token), ctx), 'round trip');
-        assert.equal(encodeContextToken(structuredClone(ctx)), token);
+        assert.ok(contextsEqual(decode(token), ctx), 'round trip');
+        assert.equal(encode(structuredClone(ctx)), token);
       }),
     );
   });
 
   test('the empty context round-trips', () => {
-    assert.deepEqual(decodeContextToken(encodeContextToken(emptyContext)), emptyContext);
+    assert.deepEqual(decode(encode(emptyContext)), emptyContext);
   });
 
-  test('the token is msgpack of [1, clock, dots]', () => {
+  test('the token is msgpack of [2, clock, dots] and a 16-byte MAC', () => {
     const ctx: CausalContext = { clock: [['n1', 2, 123]], dots: [['n2', 5]] };
-    assert.deepEqual(packr.unpack(Buffer.from(encodeContextToken(ctx), 'base64url')), [1, [['n1', 2, 123]], [['n2', 5]]]);
+    const bytes = Buffer.from(encode(ctx), 'base64url');
+    assert.deepEqual(packr.unpack(bytes.subarray(0, -16)), [2, [['n1', 2, 123]], [['n2', 5]]]);
+    const expected = createHmac('sha256', key).update('carts\u00005\u0000alice').update(bytes.subarray(0, -16)).digest().subarray(0, 16);
+    assert.deepEqual(bytes.subarray(-16), expected);
   });
 
-  const valid = (clock: unknown[] = [['n1', 2, 5]], dots: unknown[] = [['n2', 3]]) => tokenOf([1, clock, dots]);
+  const valid = (clock: unknown[] = [['n1', 2, 5]], dots: unknown[] = [['n2', 3]]) => tokenOf([2, clock, dots]);
   const refused: Array<[string, string, RegExp]> = [
     ['longer than contextBytesMax', 'A'.repeat(limits.contextBytesMax + 4), /more than 8192/],
     ['padding', `${valid()}==`, /not base64url/],
     ['standard base64 characters', valid().replace(/.$/, '+'), /not base64url/],
-    ['not msgpack', Buffer.from([0xd9]).toString('base64url'), /not msgpack/],
-    ['truncated msgpack', valid().slice(0, -4), /not msgpack/],
-    ['trailing bytes', Buffer.concat([packr.pack([1, [], []]), Buffer.from([0])]).toString('base64url'), /not msgpack/],
-    ['the empty string', '', /not msgpack/],
+    ['not msgpack', signTokenBody(Uint8Array.of(0xd9), target, key), /not msgpack/],
+    ['truncated msgpack', signTokenBody(packr.pack([2, [['n1', 2, 5]], []]).subarray(0, 8), target, key), /not msgpack/],
+    ['trailing bytes', signTokenBody(Buffer.concat([packr.pack([2, [], []]), Buffer.from([0])]), target, key), /not msgpack/],
+    ['the empty string', '', /too short/],
+    ['a MAC alone', Buffer.alloc(16).toString('base64url'), /too short/],
     ['a map instead of an array', tokenOf({ clock: [], dots: [] }), /must be \[version, clock, dots\]/],
-    ['an unknown format version', tokenOf([2, [], []]), /unknown format version 2/],
-    ['extra fields', tokenOf([1, [], [], []]), /must be \[version, clock, dots\]/],
-    ['a clock that is not an array', tokenOf([1, 'x', []]), /clock must be an array/],
+    ['an unknown format version', tokenOf([3, [], []]), /unknown format version 3/],
+    ['extra fields', tokenOf([2, [], [], []]), /must be \[version, clock, dots\]/],
+    ['a clock that is not an array', tokenOf([2, 'x', []]), /clock must be an array/],
     ['an empty actor', valid([['', 1, 0]]), /actor must not be empty/],
     ['an actor of 129 bytes', valid([['é'.repeat(64) + 'x', 1, 0]]), /129 bytes, more than 128/],
     ['an actor that is a number', valid([[7, 1, 0]]), /actor must be a string/],
     ['counter 0', valid([['n1', 0, 0]]), /counter must be a positive safe integer/],
     ['a fractional counter', valid([['n1', 1.5, 0]]), /counter must be a positive safe integer/],
     ['a counter past 2^53', valid([['n1', 2 ** 53, 0]]), /counter must be a positive safe integer/],
-    ['a 64-bit integer counter', tokenOf([1, [['n1', 2n ** 60n, 0]], []]), /counter must be a positive safe integer/],
+    ['a 64-bit integer counter', tokenOf([2, [['n1', 2n ** 60n, 0]], []]), /counter must be a positive safe integer/],
     ['a negative lastWriteMs', valid([['n1', 1, -1]]), /lastWriteMs must be a non-negative/],
     ['a string lastWriteMs', valid([['n1', 1, '5']]), /lastWriteMs must be a non-negative/],
     ['a clock entry of two', valid([['n1', 1]]), /must be \[actor, counter, lastWriteMs\]/],
@@ -115,7 +125,7 @@ describe('context tokens', () => {
   ];
   for (const [name, token, message] of refused) {
     test(`refuses ${name} with bad_context`, () => {
-      assert.throws(() => decodeContextToken(token), (error: unknown) => isBadContext(error) && message.test((error as Error).message));
+      assert.throws(() => decode(token), (error: unknown) => isBadContext(error) && message.test((error as Error).message));
     });
   }
 });
@@ -126,8 +136,9 @@ describe('decoding never crashes', () => {
     fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{0,120}$/), decodesOrRefuses), { numRuns: 500 });
   });
 
-  test('on random bytes', () => {
+  test('on random bytes, signed or not', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => decodesOrRefuses(encodeBase64Url(bytes))), { numRuns: 1000 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => decodesOrRefuses(signTokenBody(bytes, target, key))), { numRuns: 1000 });
   });
 
   test('on random msgpack values, near-valid shapes included', () => {
@@ -140,7 +151,7 @@ describe('decoding never crashes', () => {
   test('on valid tokens with a byte changed or cut', () => {
     fc.assert(
       fc.property(contextArb, fc.nat(), fc.nat(255), fc.boolean(), (ctx, at, byte, cut) => {
-        const bytes = Buffer.from(encodeContextToken(ctx), 'base64url');
+        const bytes = Buffer.from(encode(ctx), 'base64url');
         const index = at % bytes.length;
         const mutated = cut ? bytes.subarray(0, index) : Buffer.from(bytes);
         if (!cut) mutated[index] = byte;
@@ -153,9 +164,55 @@ describe('decoding never crashes', () => {
   test('msgpack extensions and records in a token change nothing for the next token', () => {
     // 0xd4 0x72: a msgpackr record definition; 0xc7: ext 8; 0xd6 0xff: a timestamp.
     for (const hex of ['d47201', 'c70172aa', 'd6ff00000000', '93d47240a16140', 'd40000', 'd76500000000000000']) {
-      decodesOrRefuses(Buffer.from(hex, 'hex').toString('base64url'));
+      decodesOrRefuses(signTokenBody(Buffer.from(hex, 'hex'), target, key));
     }
     const ctx: CausalContext = { clock: [['n1', 1, 1]], dots: [] };
-    assert.deepEqual(decodeContextToken(encodeContextToken(ctx)), ctx);
+    assert.deepEqual(decode(encode(ctx)), ctx);
+  });
+});
+
+describe('tokens are authenticated (issue 11 §3)', () => {
+  const ctx: CausalContext = { clock: [['n1.a', 3, 10]], dots: [] };
+  const notIssued = /not a context this cluster issued for carts\/alice/;
+  const refusedAs = (pattern: RegExp) => (error: unknown) => isBadContext(error) && pattern.test((error as Error).message);
+
+  test('a well-formed context the cluster never issued is refused: counters of 2^53-2 brick nothing', () => {
+    const forged = [2, [['n1.a', 2 ** 53 - 2, 0], ['n2.b', 2 ** 53 - 2, 0]], []];
+    const unsigned = Buffer.from(packr.pack(forged)).toString('base64url');
+    assert.throws(() => decode(unsigned), refusedAs(notIssued));
+    const withMacOfOtherKey = signTokenBody(packr.pack(forged), target, contextTokenKey('test', 'another secret'));
+    assert.throws(() => decode(withMacOfOtherKey), refusedAs(notIssued));
+  });
+
+  test('a token is good only for the bucket and key it was read from', () => {
+    const token = encode(ctx);
+    assert.throws(() => decodeContextToken(token, { bucket: 'carts', key: 'bob' }, key), refusedAs(/not a context this cluster issued for carts\/bob/));
+    assert.throws(() => decodeContextToken(token, { bucket: 'cart', key: 'salice' }, key), refusedAs(/not a context/));
+    assert.throws(() => decodeContextToken(token, { bucket: 'carts', key: 'alice\u0000' }, key), refusedAs(/not a context/));
+  });
+
+  test('a token from before authentication (format 1, no MAC) is refused', () => {
+    const old = Buffer.from(packr.pack([1, [['n1.a', 3, 10], ['n2.b', 5, 10], ['n3.c', 9, 10]], []])).toString('base64url');
+    assert.throws(() => decode(old), refusedAs(notIssued));
+    assert.throws(() => decode(Buffer.from(packr.pack([1, [], []])).toString('base64url')), refusedAs(/too short/));
+  });
+
+  test('any change to a token is refused', () => {
+    fc.assert(
+      fc.property(contextArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (context, at, flip) => {
+        const bytes = Buffer.from(encode(context), 'base64url');
+        const index = at % bytes.length;
+        bytes[index] = bytes[index]! ^ flip;
+        assert.throws(() => decode(bytes.toString('base64url')), isBadContext);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('the key comes from the secret, or without one from the cluster name', () => {
+    assert.deepEqual(contextTokenKey('a', 's'), contextTokenKey('b', 's'), 'the secret alone decides');
+    assert.notDeepEqual(contextTokenKey('a', 's'), contextTokenKey('a', 't'));
+    assert.notDeepEqual(contextTokenKey('a', undefined), contextTokenKey('b', undefined));
+    assert.notDeepEqual(contextTokenKey('s', undefined), contextTokenKey('x', 's'), 'a name never gives the key of an equal secret');
   });
 });

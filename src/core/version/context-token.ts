@@ -1,11 +1,23 @@
 /**
  * The context token a client carries from a get to its next put (DESIGN §4): opaque to the
- * client, versioned, size-limited. It is base64url (no padding) of
- * msgpack([formatVersion, clock, dots]) with clock and dots exactly as in `CausalContext`.
+ * client, versioned, size-limited, and authenticated. It is base64url (no padding) of
+ * `body ‖ mac`, where body is msgpack([formatVersion, clock, dots]) with clock and dots exactly
+ * as in `CausalContext`, and mac the first 16 bytes of HMAC-SHA256 under the cluster's token key
+ * (`contextTokenKey`) over the bucket, the key (with its length) and the body.
+ *
+ * Why a MAC: a context says which writes its put supersedes, and the coordinator joins it into
+ * the key's causal history. A forged one claiming counters no node ever issued made every later
+ * write of the key fail ("no write counters left", for good), or made one node's future writes
+ * look superseded and vanish (issue 11 §3). With the MAC a client can only send back a context
+ * the cluster gave it — for the same bucket and key, so one read cannot be replayed on another
+ * key whose counters are lower. A token is only as unforgeable as the key: derived from the
+ * cluster secret, or without one (dev, loopback) from the cluster name, which anyone may know.
  *
  * A token comes from outside the cluster, so decoding trusts nothing: any input either yields
- * a canonical, bounded context or a KvorumError `bad_context` that says what is wrong.
+ * a canonical, bounded context or a KvorumError `bad_context` that says what is wrong. The MAC
+ * is checked before the body is parsed, so a forger gets no further than one HMAC (~2 µs).
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
@@ -15,27 +27,71 @@ import { describeValue } from './describe-value.ts';
 import { tokenClockEntriesMax } from './prune.ts';
 import type { CausalContext } from './types.ts';
 
-/** Bumped when the token's layout changes; decoders refuse versions they do not know. */
-export const contextTokenFormatVersion = 1;
+/** Bumped when the token's layout changes; decoders refuse versions they do not know (1: no MAC). */
+export const contextTokenFormatVersion = 2;
+/** HMAC-SHA256 cut to 128 bits: forging one is a 2^-128 guess per try. */
+export const contextTokenMacBytes = 16;
+
+/** The key tokens are signed with, from `contextTokenKey`. */
+export type ContextTokenKey = Uint8Array;
+
+/** What a token is for: a token read from one key is refused on another. */
+export interface TokenTarget {
+  readonly bucket: string;
+  readonly key: string;
+}
 
 const packr = new Packr({ useRecords: false });
+const utf8 = new TextEncoder();
+/** HKDF-Extract's salt (RFC 5869): a fixed label, so this key is used for nothing else. */
+const keyLabel = 'kvorum context token key v1';
 
-export function encodeContextToken(ctx: CausalContext): string {
-  return encodeBase64Url(packr.pack([contextTokenFormatVersion, ctx.clock, ctx.dots]));
+/**
+ * The cluster's token key: HMAC-SHA256 under a fixed label of the cluster secret, or, without a
+ * secret, of the cluster name — which stops nobody who knows the name, only mistakes.
+ */
+export function contextTokenKey(clusterName: string, clusterSecret: string | undefined): ContextTokenKey {
+  const material = clusterSecret ? `secret\u0000${clusterSecret}` : `cluster\u0000${clusterName}`;
+  return createHmac('sha256', keyLabel).update(material).digest();
+}
+
+function mac(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): Uint8Array {
+  // Unambiguous: a bucket name holds no NUL, and the key's length in bytes says where it ends.
+  const keyBytes = utf8.encode(target.key);
+  const head = utf8.encode(`${target.bucket}\u0000${keyBytes.length}\u0000`);
+  return createHmac('sha256', key).update(head).update(keyBytes).update(body).digest().subarray(0, contextTokenMacBytes);
+}
+
+/** `body` with its MAC, as a token. Exported for tests that must get hostile bodies past the MAC. */
+export function signTokenBody(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): string {
+  const sealed = new Uint8Array(body.length + contextTokenMacBytes);
+  sealed.set(body);
+  sealed.set(mac(body, target, key), body.length);
+  return encodeBase64Url(sealed);
+}
+
+export function encodeContextToken(ctx: CausalContext, target: TokenTarget, key: ContextTokenKey): string {
+  return signTokenBody(packr.pack([contextTokenFormatVersion, ctx.clock, ctx.dots]), target, key);
 }
 
 function badContext(problem: string): KvorumError {
   return new KvorumError('bad_context', `bad context token: ${problem}`);
 }
 
-export function decodeContextToken(token: string): CausalContext {
+export function decodeContextToken(token: string, target: TokenTarget, key: ContextTokenKey): CausalContext {
   if (typeof token !== 'string') throw badContext(`must be a string, got ${describeValue(token)}`);
   if (token.length > limits.contextBytesMax) {
     throw badContext(`${token.length} characters, more than ${limits.contextBytesMax}: pass the context of a recent get unchanged`);
   }
   const bytes = decodeBase64Url(token);
   if (bytes === null) throw badContext('not base64url (A-Z a-z 0-9 - _, no padding)');
-  return parseTokenBody(unpackBody(bytes));
+  if (bytes.length <= contextTokenMacBytes) throw badContext('too short to be a context');
+  const body = bytes.subarray(0, bytes.length - contextTokenMacBytes);
+  const expected = mac(body, target, key);
+  if (!timingSafeEqual(expected, bytes.subarray(body.length))) {
+    throw badContext(`not a context this cluster issued for ${target.bucket}/${target.key}: pass the context of a recent get of this key unchanged`);
+  }
+  return parseTokenBody(unpackBody(body));
 }
 
 function unpackBody(bytes: Uint8Array): unknown {

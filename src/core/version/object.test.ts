@@ -5,7 +5,7 @@ import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { AssertionError } from '../assert.ts';
 import { addDot, contextsEqual, covers, emptyContext } from './causal-context.ts';
-import { decodeContextToken, encodeContextToken } from './context-token.ts';
+import { decodeTestToken, encodeTestToken } from './test-token.ts';
 import { decodeObject, encodeObject } from './codec.ts';
 import {
   assertStoredObject,
@@ -113,11 +113,30 @@ describe('the contract, case by case', () => {
 });
 
 describe('coordinateWrite', () => {
-  test('the new dot is one past the highest counter of the actor seen by the replica or the client', () => {
+  test('the new dot is one past the highest counter of the actor its replica has seen', () => {
     const stored = put(put(null, 'v1', null).object, 'v2', null).object; // n1 at counter 2
     assert.equal(put(stored, 'v3', null).dot[1], 3);
-    const clientContext = addDot(emptyContext, ['n1', 7], 5); // a client that read a replica ahead of this one
-    assert.deepEqual(put(stored, 'v3', clientContext).dot, ['n1', 8]);
+    const fresh = put(stored, 'v3', stored.context);
+    assert.deepEqual(fresh.dot, ['n1', 3]);
+    assert.equal(fresh.clamped, false);
+  });
+
+  test("a context claiming more of the coordinator's counter than its copy knows is cut back to it (issue 11 §3)", () => {
+    // Every dot of n1 is made on n1's copy first, so no issued context can be ahead of it: a claim
+    // of 2^53 - 2 used to be joined in, and every later put of the key failed for good.
+    const stored = put(put(null, 'v1', null).object, 'v2', null).object; // n1 at counter 2
+    let forged: CausalContext = { clock: [['n1', 2 ** 53 - 2, 5]], dots: [] };
+    forged = addDot(forged, ['n2', 4], 5);
+    const written = put(stored, 'v3', forged);
+    assert.deepEqual(written.dot, ['n1', 3]);
+    assert.equal(written.clamped, true);
+    assert.deepEqual(written.object.context.clock.map(([actor, counter]) => [actor, counter]), [['n1', 3]], 'no counter claimed for n1 is kept');
+    assert.deepEqual(written.object.context.dots, [['n2', 4]], "another actor's claim is not this replica's to judge");
+    assert.deepEqual(values(written.object), ['v3'], 'the clamped context still covers what the copy held');
+    const next = put(written.object, 'v4', written.context);
+    assert.deepEqual(next.dot, ['n1', 4], 'and the key stays writable');
+    const cloud: CausalContext = { clock: [['n1', 1, 5]], dots: [['n1', 3], ['n1', 9]] };
+    assert.deepEqual(put(stored, 'v3', cloud).object.context.dots, [], 'cloud dots above the copy go too');
   });
 
   test('the object context joins the stored context, the client context and the new dot', () => {
@@ -173,13 +192,13 @@ describe('coordinateWrite', () => {
 
   test('bounds the reply context so its token stays decodable', () => {
     const clock: ClockEntry[] = Array.from({ length: tokenClockEntriesMax }, (_, i) => [`c${String(i).padStart(2, '0')}`, 1, i + 10]);
-    const clientContext = decodeContextToken(encodeContextToken({ clock, dots: [] }));
+    const clientContext = decodeTestToken(encodeTestToken({ clock, dots: [] }));
     const { context, prunedEntries } = put(null, 'v', clientContext, { actor: 'n1' });
     assert.equal(context.clock.length, tokenClockEntriesMax);
     assert.ok(covers(context, ['n1', 1]), 'covers(context, [\'n1\', 1])');
     assert.equal(covers(context, ['c00', 1]), false); // the idlest went
     assert.ok(prunedEntries >= 1, 'prunedEntries >= 1');
-    assert.ok(contextsEqual(decodeContextToken(encodeContextToken(context)), context), 'contextsEqual(decodeContextToken(encodeContextToken(context)), context)');
+    assert.ok(contextsEqual(decodeTestToken(encodeTestToken(context)), context), 'contextsEqual(decodeTestToken(encodeTestToken(context)), context)');
   });
 
   test("bounds the reply context even when the client's context is full of the coordinator's own isolated dots", () => {
@@ -188,12 +207,14 @@ describe('coordinateWrite', () => {
     // benchmark's write-only workload: `bad context token: 65 dots, more than 64`).
     let clientContext: CausalContext = { clock: [['n1', 1, 1]], dots: [] };
     for (let i = 1; i <= limits.contextDotsMax; i++) clientContext = addDot(clientContext, ['n1', 2 * i + 1], i);
-    clientContext = decodeContextToken(encodeContextToken(clientContext));
+    clientContext = decodeTestToken(encodeTestToken(clientContext));
     assert.equal(clientContext.dots.length, limits.contextDotsMax);
-    const { context, dot } = put(null, 'v', clientContext, { actor: 'n1' });
+    // n1's copy holds every dot n1 made (the context's), its siblings since superseded.
+    const stored: StoredObject = { siblings: [], context: addDot(clientContext, ['n1', 2 * limits.contextDotsMax + 2], 1) };
+    const { object, context, dot } = put(stored, 'v', clientContext, { actor: 'n1' });
     assert.ok(covers(context, dot), 'the reply covers the new version');
-    assert.ok(contextsEqual(decodeContextToken(encodeContextToken(context)), context), 'and its token is accepted back');
-    const next = put(null, 'w', context, { actor: 'n1' });
+    assert.ok(contextsEqual(decodeTestToken(encodeTestToken(context)), context), 'and its token is accepted back');
+    const next = put(object, 'w', context, { actor: 'n1' });
     assert.ok(next.dot[1] > dot[1], 'the actor never reuses a counter');
   });
 });
@@ -403,7 +424,7 @@ class Model {
   read(client: number, replica: number): void {
     const object = this.replicas[replica]!.object;
     this.clients[client] = {
-      context: object === null ? null : decodeContextToken(encodeContextToken(object.context)),
+      context: object === null ? null : decodeTestToken(encodeTestToken(object.context)),
       seen: this.seenBy(replica),
     };
   }
@@ -423,7 +444,7 @@ class Model {
     this.writes.push({ dot: written.dot, history, sibling });
     replica.received.add(id);
     this.store(replica, written.object);
-    this.clients[op.client] = { context: decodeContextToken(encodeContextToken(written.context)), seen: history };
+    this.clients[op.client] = { context: decodeTestToken(encodeTestToken(written.context)), seen: history };
   }
 
   merge(from: number, to: number): void {

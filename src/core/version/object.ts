@@ -13,8 +13,10 @@ import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { assert } from '../assert.ts';
 import { compareActors, compareDots } from './actor.ts';
-import { addDot, counterOf, covers, emptyContext, joinContexts } from './causal-context.ts';
+import { addDot, clampCounter, counterOf, covers, emptyContext, joinContexts } from './causal-context.ts';
 import { pruneContext, tokenClockEntriesMax } from './prune.ts';
+import { boundObject, type BoundedObject } from './object-bound.ts';
+import { siblingBytes } from './object-bytes.ts';
 import { assertStoredObject, compareSiblingContents, objectsEqual } from './stored-object.ts';
 import type { Actor, CausalContext, Dot, Resolution, Sibling, StoredObject, WriteIntent } from './types.ts';
 
@@ -36,24 +38,37 @@ export interface CoordinatedWrite {
   readonly context: CausalContext;
   /** Clock entries and cloud dots pruned, from the stored context and from the reply's. */
   readonly prunedEntries: number;
+  /** The client's context claimed more of `actor`'s counter than this replica knows; it was cut back. */
+  readonly clamped: boolean;
 }
 
 /**
  * Makes the version a client's put (or delete: `intent.deleted`) asks for, at the replica that
  * coordinates it as `actor`. Throws KvorumError `too_many_siblings` (and changes nothing) when
  * the object would hold more than `limits.siblingsCountMax` siblings.
+ *
+ * The client's context is cut back to what this replica knows of `actor`'s own counter
+ * (`clampCounter`). Every dot of `actor` is made here and stored here first, and this replica's
+ * copy never forgets one (merges only join; pruning keeps the coordinating actor; a drop moves the
+ * node to a new actor: replica/actor-generation.ts), so a context that claims more of it was not
+ * issued by the cluster. Joined in, such a claim would use up the actor's counters for the key for
+ * good (issue 11 §3: "no write counters left"). Tokens are authenticated too
+ * (context-token.ts); this keeps even a valid-looking context from exhausting them.
  */
 export function coordinateWrite(
   stored: StoredObject | null,
-  intent: WriteIntent,
+  asked: WriteIntent,
   actor: Actor,
   nowMs: number,
   resolution: Resolution,
 ): CoordinatedWrite {
   assert(Number.isSafeInteger(nowMs) && nowMs >= 0, `coordinateWrite: bad nowMs ${nowMs}`);
-  const dot = newDot(stored, intent, actor);
+  const storedCounter = counterOf(stored?.context ?? emptyContext, actor);
+  const intent = asked.context === null ? asked : { ...asked, context: clampCounter(asked.context, actor, storedCounter) };
+  const dot = newDot(actor, storedCounter);
   const siblings = siblingsAfterWrite(stored, intent, dot, nowMs, resolution);
   refuseTooManySiblings(siblings.length);
+  refuseTooLarge(siblings);
   // The stored context is bounded (Dynamo §4.4) but must keep covering every sibling's dot.
   const joined = addDot(joinContexts(stored?.context ?? emptyContext, intent.context ?? emptyContext), dot, nowMs);
   const stores = pruneContext(joined, new Set(siblings.map((kept) => kept.dot[0])), limits.clockEntriesMax, limits.contextDotsMax);
@@ -66,7 +81,7 @@ export function coordinateWrite(
   const reply = pruneContext(replyContext, new Set([actor]), tokenClockEntriesMax, limits.contextDotsMax, isNewDot);
   const object: StoredObject = { siblings, context: stores.context };
   assertStoredObject(object);
-  return { object, dot, context: reply.context, prunedEntries: stores.prunedEntries + reply.prunedEntries };
+  return { object, dot, context: reply.context, prunedEntries: stores.prunedEntries + reply.prunedEntries, clamped: intent.context !== asked.context };
 }
 
 function siblingsAfterWrite(stored: StoredObject | null, intent: WriteIntent, dot: Dot, nowMs: number, resolution: Resolution): Sibling[] {
@@ -85,16 +100,33 @@ function refuseTooManySiblings(count: number): void {
 }
 
 /**
- * The new write event: one past the highest counter of `actor` that either the replica or the
- * client has seen, so that it names a write nobody has seen yet. (With plain per-node version
- * vectors, Dynamo §4.4, the version IS its clock, and two puts with one stale context through
- * one coordinator get comparable clocks: the second silently supersedes the first. Here each
- * gets its own dot, and the second covers only what its context covers, not the first's dot.)
+ * Values are at most valueBytesMax, and `siblingsCountMax` of them fit `objectBytesMax` (config
+ * validation keeps valueBytesMax below valueBytesMaxLimit): only a copy holding values a node
+ * with a larger limit wrote gets here. Refused, as too many siblings are, rather than stored as
+ * an object no message could carry.
  */
-function newDot(stored: StoredObject | null, intent: WriteIntent, actor: Actor): Dot {
-  const seen = Math.max(counterOf(stored?.context ?? emptyContext, actor), counterOf(intent.context ?? emptyContext, actor));
+function refuseTooLarge(siblings: readonly Sibling[]): void {
+  let bytes = 0;
+  for (const sibling of siblings) bytes += siblingBytes(sibling);
+  if (bytes <= limits.objectBytesMax) return;
+  throw new KvorumError(
+    'value_too_large',
+    `the key would hold ${bytes} bytes in ${siblings.length} siblings, more than ${limits.objectBytesMax}: read it and put a value with the context of that read to resolve them`,
+    { bytes, objectBytesMax: limits.objectBytesMax },
+  );
+}
+
+/**
+ * The new write event: one past the highest counter of `actor` this replica has seen — the
+ * highest anyone has, since `actor` writes only here (the client's context, clamped, claims no
+ * more) — so that it names a write nobody has seen yet. (With plain per-node version vectors,
+ * Dynamo §4.4, the version IS its clock, and two puts with one stale context through one
+ * coordinator get comparable clocks: the second silently supersedes the first. Here each gets
+ * its own dot, and the second covers only what its context covers, not the first's dot.)
+ */
+function newDot(actor: Actor, seen: number): Dot {
   if (!Number.isSafeInteger(seen + 1)) {
-    throw new KvorumError('bad_context', `actor ${JSON.stringify(actor)} has no write counters left for this key (a context claims ${seen})`);
+    throw new KvorumError('bad_context', `actor ${JSON.stringify(actor)} has no write counters left for this key (its copy records ${seen})`);
   }
   return [actor, seen + 1];
 }
@@ -125,13 +157,20 @@ function withSibling(siblings: readonly Sibling[], added: Sibling): Sibling[] {
 }
 
 /**
- * The join of two replicas' versions of one key. Commutative, associative and idempotent, so
- * replicas converge whatever order and however often versions reach them.
+ * The join of two replicas' versions of one key, within the hard bound (object-bound.ts). The
+ * join is commutative, associative and idempotent, so replicas converge whatever order and
+ * however often versions reach them; the bound keeps that but for associativity, and only when it
+ * truncates (see there).
  */
 export function mergeObjects(a: StoredObject, b: StoredObject, resolution: Resolution): StoredObject {
+  return mergeBounded(a, b, resolution).object;
+}
+
+/** mergeObjects, saying how many siblings the hard bound dropped (for `siblingsTruncated`). */
+export function mergeBounded(a: StoredObject, b: StoredObject, resolution: Resolution): BoundedObject {
   const context = joinContexts(a.context, b.context);
   const siblings = resolution === 'lww' ? lwwWinner(a, b) : causalSiblings(a, b);
-  return { siblings, context };
+  return boundObject({ siblings, context });
 }
 
 /**
@@ -192,20 +231,24 @@ function compareLww(a: Sibling, b: Sibling): number {
 
 /**
  * Merges `incoming` into what is stored. `changed` is false when the merge adds nothing, so
- * the runtime can skip the disk write (and the hash tree update).
+ * the runtime can skip the disk write (and the hash tree update); `truncated` counts the
+ * siblings the hard bound dropped (object-bound.ts).
  */
 export function mergeMaybe(
   stored: StoredObject | null,
   incoming: StoredObject,
   resolution: Resolution,
-): { object: StoredObject; changed: boolean } {
+): { object: StoredObject; changed: boolean; truncated: number } {
   // Nothing stored: the merge is `incoming` itself, narrowed to one sibling under lww (a
-  // bucket may have switched from siblings to lww since `incoming` was made).
-  if (stored === null) return { object: resolution === 'lww' ? mergeObjects(incoming, incoming, resolution) : incoming, changed: true };
-  const merged = mergeObjects(stored, incoming, resolution);
-  if (objectsEqual(merged, stored)) return { object: stored, changed: false };
+  // bucket may have switched from siblings to lww since `incoming` was made), and bounded.
+  if (stored === null) {
+    const bounded = resolution === 'lww' ? mergeBounded(incoming, incoming, resolution) : boundObject(incoming);
+    return { object: bounded.object, changed: true, truncated: bounded.truncated };
+  }
+  const merged = mergeBounded(stored, incoming, resolution);
+  if (objectsEqual(merged.object, stored)) return { object: stored, changed: false, truncated: merged.truncated };
   // The usual case of replication: the version that came supersedes what was here. Returning it,
   // not an equal copy, lets its bytes be stored as they came (codec.ts remembers them).
-  if (objectsEqual(merged, incoming)) return { object: incoming, changed: true };
-  return { object: merged, changed: true };
+  if (objectsEqual(merged.object, incoming)) return { object: incoming, changed: true, truncated: merged.truncated };
+  return { object: merged.object, changed: true, truncated: merged.truncated };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { limits } from '../limits.ts';
 import { addDot, covers, emptyContext } from './causal-context.ts';
-import { decodeContextToken, encodeContextToken } from './context-token.ts';
+import { decodeTestToken, encodeTestToken } from './test-token.ts';
 import { coordinateWrite, liveSiblings, mergeObjects } from './object.ts';
 import { pruneForClient, tokenClockEntriesMax } from './prune.ts';
 import type { CausalContext, Dot, Sibling, StoredObject } from './types.ts';
@@ -23,7 +23,7 @@ function cloudOf(actor: string, count: number): CausalContext {
 
 /** The context a client gets back, through the token it would send with its next put. */
 function throughToken(object: StoredObject): CausalContext {
-  return decodeContextToken(encodeContextToken(pruneForClient(object).context));
+  return decodeTestToken(encodeTestToken(pruneForClient(object).context));
 }
 
 describe('contexts handed to clients', () => {

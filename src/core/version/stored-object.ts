@@ -7,6 +7,9 @@ import { assert } from '../assert.ts';
 import { actorProblem, compareDots, formatDot } from './actor.ts';
 import { causalContextProblem, contextCovers, contextsEqual, covers, isCounter, isTimeMs } from './causal-context.ts';
 import { describeValue } from './describe-value.ts';
+import { limits } from '../limits.ts';
+import { contentTypeProblem } from '../validate.ts';
+import { objectBytes } from './object-bytes.ts';
 import type { Dot, Sibling, StoredObject } from './types.ts';
 
 /** Siblings that hold a value (not tombstones). */
@@ -116,6 +119,26 @@ function objectProblem(value: object): string | null {
     if (!covers(object.context, dot)) return `sibling ${formatDot(dot)} is not covered by the object's context`;
   }
   return null;
+}
+
+/**
+ * Why an object from a peer is not one this node may take, or null: a valid stored object within
+ * the hard bound every merge keeps (object-bound.ts) — no more than `siblingsHardMax` siblings,
+ * `objectBytesMax` bytes — and with content types a client could have stored. A correct peer never
+ * sends more (it bounds what it merges and what it reads from disk); a buggy one must not make this
+ * node hold an object no message can carry.
+ */
+export function peerObjectProblem(value: unknown): string | null {
+  const problem = storedObjectProblem(value);
+  if (problem !== null) return problem;
+  const object = value as StoredObject;
+  if (object.siblings.length > limits.siblingsHardMax) return `object holds ${object.siblings.length} siblings, more than ${limits.siblingsHardMax}`;
+  for (const sibling of object.siblings) {
+    const contentType = contentTypeProblem(sibling.contentType);
+    if (contentType !== null) return `sibling ${formatDot(sibling.dot)}: ${contentType}`;
+  }
+  const bytes = objectBytes(object);
+  return bytes <= limits.objectBytesMax ? null : `object is ${bytes} bytes, more than ${limits.objectBytesMax}`;
 }
 
 export function assertStoredObject(object: StoredObject): void {

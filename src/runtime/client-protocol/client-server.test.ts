@@ -6,6 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeContextToken } from '../../core/version/context-token.ts';
+import { testTokenKey } from '../../core/version/test-token.ts';
 import { FrameClient } from '../../../test/helpers/frame-client.ts';
 import type { ClientServer, ClientServerOptions } from './client-server.ts';
 import { heldServer, type HeldBackend } from './test-backend.ts';
@@ -79,9 +80,10 @@ test('replies come back in the order requests finish, each with its id', async (
     replies.map((reply) => reply.id),
     [12, 10, 11],
   );
-  assert.deepEqual(replies[0], { id: 12, context: encodeContextToken(context) });
+  // Tokens signed for the key each request named, as HTTP's are.
+  assert.deepEqual(replies[0], { id: 12, context: encodeContextToken(context, { bucket: 'b', key: 'c' }, testTokenKey) });
   assert.deepEqual(replies[1], { id: 10, error: { code: 'quorum_not_met', message: 'r', detail: { quorum: 'r', required: 2, received: 1 } } });
-  assert.deepEqual(replies[2], { id: 11, siblings: [{ value: Buffer.from([7]), contentType: 'x/y', lastModifiedMs: 5 }], context: encodeContextToken(context) });
+  assert.deepEqual(replies[2], { id: 11, siblings: [{ value: Buffer.from([7]), contentType: 'x/y', lastModifiedMs: 5 }], context: encodeContextToken(context, { bucket: 'b', key: 'b' }, testTokenKey) });
 });
 
 test('over the in-flight limit a request is answered overloaded and the connection carries on', async (t) => {

@@ -19,6 +19,7 @@
 import type { Socket } from 'node:net';
 import { KvorumError } from '../../core/errors.ts';
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { ContextTokenKey } from '../../core/version/context-token.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { RingDescription, WelcomeLimits } from '../../wire/client-protocol.ts';
 import { BatchedWriter } from '../../wire/batched-writer.ts';
@@ -36,6 +37,8 @@ export interface ClientBackend {
   readonly nodeName: string;
   readonly clusterName: string;
   readonly requestLimits: RequestLimits;
+  /** What context tokens are signed with: the same tokens as HTTP's (core/version/context-token.ts). */
+  readonly contextTokenKey: ContextTokenKey;
   /** Coordinates a request; `onResult` is called once, possibly before submit returns. */
   submit(request: ClientRequest, onResult: (result: ClientResult) => void): void;
   ring(): RingDescription;
@@ -183,7 +186,7 @@ export class ClientConnection {
     this.ctx.counters.requests++;
     let parsed;
     try {
-      parsed = parseRequest(message as Record<string, unknown>, this.ctx.backend.requestLimits);
+      parsed = parseRequest(message as Record<string, unknown>, this.ctx.backend.requestLimits, this.ctx.backend.contextTokenKey);
     } catch (error) {
       if (!(error instanceof KvorumError)) throw error;
       return this.replyError(id, error);
@@ -199,16 +202,17 @@ export class ClientConnection {
           return this.replyError(id, new KvorumError('overloaded', `${inflightMax} requests are in flight on this connection, its limit: wait for replies`, { inflightMax }));
         }
         this.inflight.add(id);
-        this.ctx.backend.submit(parsed.request, (result) => this.onResult(id, result));
+        const { request } = parsed;
+        this.ctx.backend.submit(request, (result) => this.onResult(id, request, result));
       }
     }
   }
 
-  private onResult(id: number, result: ClientResult): void {
+  private onResult(id: number, request: ClientRequest, result: ClientResult): void {
     this.inflight.delete(id);
     if (this.phase === 'closing') return;
     if (result.kind === 'error') this.ctx.counters.errors++;
-    this.writer.push(this.encodeReply(id, replyOf(id, result)));
+    this.writer.push(this.encodeReply(id, replyOf(id, result, request, this.ctx.backend.contextTokenKey)));
   }
 
   private replyError(id: number, error: KvorumError): void {

@@ -7,20 +7,21 @@
 import type { KvorumError } from '../../core/errors.ts';
 import type { ClientResult } from '../../core/messages.ts';
 import { liveSiblings } from '../../core/version/stored-object.ts';
-import { encodeContextToken } from '../../core/version/context-token.ts';
+import { encodeContextToken, type ContextTokenKey, type TokenTarget } from '../../core/version/context-token.ts';
 import type { ClosingFrame, ErrorReply, GetReply, WireErrorBody, WriteReply } from '../../wire/client-protocol.ts';
 
-export function replyOf(id: number, result: ClientResult): GetReply | WriteReply | ErrorReply {
+/** The reply to the request on `target` (its context tokens are signed for that key, as HTTP's). */
+export function replyOf(id: number, result: ClientResult, target: TokenTarget, tokenKey: ContextTokenKey): GetReply | WriteReply | ErrorReply {
   switch (result.kind) {
     case 'error':
       return { id, error: errorBody(result) };
     case 'stored':
-      return { id, context: encodeContextToken(result.context) };
+      return { id, context: encodeContextToken(result.context, target, tokenKey) };
     case 'got': {
       const { object } = result;
       if (object === null) return { id, siblings: [] };
       const siblings = liveSiblings(object).map(({ value, contentType, lastModifiedMs }) => ({ value, contentType, lastModifiedMs }));
-      return { id, siblings, context: encodeContextToken(object.context) };
+      return { id, siblings, context: encodeContextToken(object.context, target, tokenKey) };
     }
   }
 }

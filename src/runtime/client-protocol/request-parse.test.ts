@@ -3,17 +3,18 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { KvorumError } from '../../core/errors.ts';
 import { defaultRequestLimits } from '../../core/validate.ts';
-import { encodeContextToken } from '../../core/version/context-token.ts';
+import { encodeTestToken, testTokenKey } from '../../core/version/test-token.ts';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { frameHeaderBytes } from '../../wire/framing.ts';
 import { parseRequest, requestIdOf, type ParsedRequest } from './request-parse.ts';
 
 const limits = { keyBytesMax: 64, valueBytesMax: 1024 };
-const context = encodeContextToken({ clock: [['n1.abc', 3, 1_700_000_000_000]], dots: [] });
+/** A token for b/k, the key every request here names. */
+const context = encodeTestToken({ clock: [['n1.abc', 3, 1_700_000_000_000]], dots: [] });
 
 function codeOf(frame: Record<string, unknown>): string {
   try {
-    parseRequest(frame, limits);
+    parseRequest(frame, limits, testTokenKey);
   } catch (error) {
     if (error instanceof KvorumError) return error.code;
     throw error;
@@ -39,13 +40,13 @@ function overTheWire(frame: unknown): unknown {
 
 describe('binary request parsing', () => {
   test('each op becomes the ClientRequest HTTP would make', () => {
-    assert.deepEqual(parseRequest({ id: 1, op: 'get', bucket: 'b', key: 'k', r: 3, timeoutMs: 50 }, limits), { op: 'get', request: { kind: 'get', bucket: 'b', key: 'k', r: 3, timeoutMs: 50 } });
-    const put = requestOf(parseRequest({ id: 2, op: 'put', bucket: 'b', key: 'k', value: new Uint8Array([1, 2]), context, w: 1 }, limits));
+    assert.deepEqual(parseRequest({ id: 1, op: 'get', bucket: 'b', key: 'k', r: 3, timeoutMs: 50 }, limits, testTokenKey), { op: 'get', request: { kind: 'get', bucket: 'b', key: 'k', r: 3, timeoutMs: 50 } });
+    const put = requestOf(parseRequest({ id: 2, op: 'put', bucket: 'b', key: 'k', value: new Uint8Array([1, 2]), context, w: 1 }, limits, testTokenKey));
     assert.deepEqual(put, { kind: 'put', bucket: 'b', key: 'k', value: new Uint8Array([1, 2]), contentType: 'application/octet-stream', deleted: false, context: { clock: [['n1.abc', 3, 1_700_000_000_000]], dots: [] }, w: 1, timeoutMs: undefined });
-    const del = requestOf(parseRequest({ id: 3, op: 'delete', bucket: 'b', key: 'k', context: '' }, limits));
+    const del = requestOf(parseRequest({ id: 3, op: 'delete', bucket: 'b', key: 'k', context: '' }, limits, testTokenKey));
     assert.deepEqual(del, { kind: 'put', bucket: 'b', key: 'k', value: new Uint8Array(), contentType: '', deleted: true, context: null, w: undefined, timeoutMs: undefined });
-    assert.deepEqual(parseRequest({ id: 4, op: 'ring' }, limits), { op: 'ring' });
-    assert.deepEqual(parseRequest({ id: 5, op: 'ping' }, limits), { op: 'ping' });
+    assert.deepEqual(parseRequest({ id: 4, op: 'ring' }, limits, testTokenKey), { op: 'ring' });
+    assert.deepEqual(parseRequest({ id: 5, op: 'ping' }, limits, testTokenKey), { op: 'ping' });
     // nil is how many msgpack libraries write an absent optional field.
     assert.equal(codeOf({ id: 6, op: 'put', bucket: 'b', key: 'k', value: new Uint8Array(), contentType: null, context: null, w: null }), 'ok');
   });
@@ -104,7 +105,7 @@ describe('binary request parsing', () => {
         const received = roundTrip ? overTheWire(value) : value;
         if (requestIdOf(received) === null) return;
         try {
-          const parsed = parseRequest(received as Record<string, unknown>, limits);
+          const parsed = parseRequest(received as Record<string, unknown>, limits, testTokenKey);
           if (parsed.op === 'get' || parsed.op === 'put' || parsed.op === 'delete') {
             assert.ok(/^[A-Za-z0-9_.-]{1,64}$/.test(parsed.request.bucket));
             assert.ok(Buffer.byteLength(parsed.request.key) <= limits.keyBytesMax);
@@ -130,7 +131,7 @@ describe('binary request parsing', () => {
         }
         if (requestIdOf(message) === null) return;
         try {
-          parseRequest(message as Record<string, unknown>, defaultRequestLimits);
+          parseRequest(message as Record<string, unknown>, defaultRequestLimits, testTokenKey);
         } catch (error) {
           assert.ok(error instanceof KvorumError, `threw ${String(error)}`);
         }

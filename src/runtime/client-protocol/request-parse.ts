@@ -8,7 +8,7 @@
 import { KvorumError } from '../../core/errors.ts';
 import type { ClientRequest } from '../../core/messages.ts';
 import { validateBucket, validateKey, validateValue, type RequestLimits } from '../../core/validate.ts';
-import { decodeContextToken } from '../../core/version/context-token.ts';
+import { decodeContextToken, type ContextTokenKey, type TokenTarget } from '../../core/version/context-token.ts';
 import type { CausalContext } from '../../core/version/types.ts';
 import { describeValue } from '../../core/version/describe-value.ts';
 import { requestFields, requestIdMax, requestOps, type RequestOp } from '../../wire/client-protocol.ts';
@@ -35,7 +35,7 @@ export function requestIdOf(frame: unknown): number | null {
 }
 
 /** Throws KvorumError (bad_request, bad_bucket, bad_key, bad_context, bad_query, value_too_large). */
-export function parseRequest(frame: Fields, requestLimits: RequestLimits): ParsedRequest {
+export function parseRequest(frame: Fields, requestLimits: RequestLimits, tokenKey: ContextTokenKey): ParsedRequest {
   const op = opOf(frame.op);
   const allowed = requestFields[op];
   for (const field in frame) {
@@ -49,7 +49,7 @@ export function parseRequest(frame: Fields, requestLimits: RequestLimits): Parse
       return { op, request: { kind: 'get', ...target(frame, requestLimits), r: optionalInteger(frame, 'r'), timeoutMs: optionalInteger(frame, 'timeoutMs') } };
     case 'put':
     case 'delete':
-      return { op, request: writeRequest(frame, op === 'delete', requestLimits) };
+      return { op, request: writeRequest(frame, op === 'delete', requestLimits, tokenKey) };
   }
 }
 
@@ -67,9 +67,9 @@ function target(frame: Fields, requestLimits: RequestLimits): { bucket: string; 
   return { bucket, key };
 }
 
-function writeRequest(frame: Fields, deleted: boolean, requestLimits: RequestLimits): ClientRequest {
+function writeRequest(frame: Fields, deleted: boolean, requestLimits: RequestLimits, tokenKey: ContextTokenKey): ClientRequest {
   const { bucket, key } = target(frame, requestLimits);
-  const context = contextOf(frame.context);
+  const context = contextOf(frame.context, { bucket, key }, tokenKey);
   const w = optionalInteger(frame, 'w');
   const timeoutMs = optionalInteger(frame, 'timeoutMs');
   if (deleted) return { kind: 'put', bucket, key, value: new Uint8Array(), contentType: '', deleted, context, w, timeoutMs };
@@ -81,11 +81,11 @@ function writeRequest(frame: Fields, deleted: boolean, requestLimits: RequestLim
   return { kind: 'put', bucket, key, value, contentType, deleted, context, w, timeoutMs };
 }
 
-/** A token as HTTP's X-Kvorum-Context carries it; absent, nil or '' is no context. */
-function contextOf(token: unknown): CausalContext | null {
+/** A token as HTTP's X-Kvorum-Context carries it, signed for this key; absent, nil or '' is no context. */
+function contextOf(token: unknown, target: TokenTarget, tokenKey: ContextTokenKey): CausalContext | null {
   if (token === undefined || token === null || token === '') return null;
   if (typeof token !== 'string') throw new KvorumError('bad_context', `context must be a token string, got ${describeValue(token)}`);
-  return decodeContextToken(token);
+  return decodeContextToken(token, target, tokenKey);
 }
 
 /** r, w, timeoutMs: an integer or absent (nil counts as absent); the core checks the range. */

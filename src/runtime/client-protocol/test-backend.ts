@@ -4,6 +4,7 @@
  * bucket `now` are answered at once (not found).
  */
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import { testTokenKey } from '../../core/version/test-token.ts';
 import type { RingDescription } from '../../wire/client-protocol.ts';
 import type { ClientBackend } from './connection.ts';
 import { ClientServer, type ClientServerOptions } from './client-server.ts';
@@ -12,6 +13,7 @@ export class HeldBackend implements ClientBackend {
   readonly nodeName = 'n1';
   readonly clusterName = 'test';
   readonly requestLimits = { keyBytesMax: 64, valueBytesMax: 1024 };
+  readonly contextTokenKey = testTokenKey;
   readonly held: { request: ClientRequest; answer: (result: ClientResult) => void }[] = [];
 
   submit(request: ClientRequest, onResult: (result: ClientResult) => void): void {

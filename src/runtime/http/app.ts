@@ -2,19 +2,22 @@
  * The HTTP API of a node (DESIGN §10; the contract is in docs/api.md). Built apart from listen,
  * as fastify recommends, so tests can drive it with `inject` as well as over real sockets.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
 import type { BucketProps } from '../../core/limits.ts';
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
 import type { Ring } from '../../core/ring/types.ts';
 import { validateBucket } from '../../core/validate.ts';
-import { decodeContextToken, encodeContextToken } from '../../core/version/context-token.ts';
+import { decodeContextToken, encodeContextToken, type ContextTokenKey } from '../../core/version/context-token.ts';
 import type { CausalContext, StoredObject } from '../../core/version/types.ts';
 import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { ClusterView } from '../../core/membership/view.ts';
 import { describeRing } from '../ring-description.ts';
 import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
+import { httpConnectionsMax, httpHeaderBytesMax, httpTimeoutCheckIntervalMs, httpTimeoutsDefault, type HttpTimeouts } from './settings.ts';
 
 export const contextHeader = 'x-kvorum-context';
 
@@ -23,6 +26,8 @@ export interface HttpBackend {
   readonly name: string;
   readonly clusterName: string;
   readonly requestLimits: RequestLimits;
+  /** Signs the context tokens this node hands out and checks those it is given (core/version/context-token.ts). */
+  readonly contextTokenKey: ContextTokenKey;
   readonly ringTargetN: number;
   ring(): Ring;
   request(request: ClientRequest): Promise<ClientResult>;
@@ -57,6 +62,42 @@ function sendError(reply: FastifyReply, error: KvorumError): FastifyReply {
   return reply.code(error.httpStatus).type('application/json').send(errorBody(error.toJSON()));
 }
 
+function requestTimedOut(requestTimeoutMs: number): KvorumError {
+  return new KvorumError('request_timeout', `the request did not arrive within ${requestTimeoutMs} ms`);
+}
+
+/**
+ * Errors the router raises before a route runs, in our shape (fastify's own has other fields).
+ * The path is not echoed: it may be long, or the very bytes that were wrong.
+ */
+function frameworkError(error: Error & { code?: string }, requestLimits: RequestLimits): KvorumError {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return new KvorumError('bad_key', `key is longer than ${requestLimits.keyBytesMax} bytes`, { keyBytesMax: requestLimits.keyBytesMax });
+  if (error.code === 'FST_ERR_BAD_URL') return new KvorumError('bad_request', 'the path is not valid percent-encoded UTF-8');
+  return new KvorumError('bad_request', error.message);
+}
+
+/**
+ * Errors of the HTTP parser and the server's timeouts, which reach no route (fastify's
+ * `clientErrorHandler`): answered in our shape, then the connection is closed — after such an
+ * error the parser cannot tell where the next request would start.
+ */
+function onClientError(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const server = this.server;
+  const kvorumError =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? requestTimedOut(server.requestTimeout)
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new KvorumError('headers_too_large', `the request line and headers are larger than ${httpHeaderBytesMax} bytes`)
+        : new KvorumError('bad_request', `not an HTTP/1.1 request this server understands (${error.code ?? 'parse error'})`);
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(kvorumError.toJSON()));
+    const status = kvorumError.httpStatus;
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
 function parseQuery(kind: 'get' | 'put' | 'delete', query: KvQuery): { quorum?: number; timeoutMs?: number } {
   const allowed = queryNames[kind];
   const parsed: { quorum?: number; timeoutMs?: number } = {};
@@ -69,11 +110,11 @@ function parseQuery(kind: 'get' | 'put' | 'delete', query: KvQuery): { quorum?: 
   return parsed;
 }
 
-function parseContext(request: FastifyRequest): CausalContext | null {
+function parseContext(request: FastifyRequest, target: KvParams, key: ContextTokenKey): CausalContext | null {
   const header = request.headers[contextHeader];
   if (header === undefined || header === '') return null;
   if (Array.isArray(header)) throw new KvorumError('bad_context', `send one ${contextHeader} header, not ${header.length}`);
-  return decodeContextToken(header);
+  return decodeContextToken(header, target, key);
 }
 
 function wantsJson(request: FastifyRequest): boolean {
@@ -90,13 +131,27 @@ function siblingsJson(object: StoredObject | null): { value: string; contentType
     : [];
 }
 
-export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean } = {}): FastifyInstance {
+export interface HttpAppOptions {
+  readonly logger?: boolean;
+  /** Defaults: settings.ts `httpTimeoutsDefault`. */
+  readonly timeouts?: Partial<HttpTimeouts> | undefined;
+}
+
+export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {}): FastifyInstance {
+  const timeouts = { ...httpTimeoutsDefault, ...options.timeouts };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: backend.requestLimits.valueBytesMax,
+    requestTimeout: timeouts.requestTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    connectionTimeout: timeouts.idleTimeoutMs,
+    http: { headersTimeout: timeouts.headersTimeoutMs, maxHeaderSize: httpHeaderBytesMax, connectionsCheckingInterval: httpTimeoutCheckIntervalMs },
     // A key of keyBytesMax bytes may take three times as many characters percent-encoded.
     routerOptions: { maxParamLength: backend.requestLimits.keyBytesMax * 3 + 16 },
+    clientErrorHandler: onClientError,
+    frameworkErrors: (error, _request, reply) => sendError(reply, frameworkError(error, backend.requestLimits)),
   });
+  app.server.maxConnections = httpConnectionsMax;
 
   // Values are opaque bytes of any content type: keep the body raw.
   app.removeAllContentTypeParsers();
@@ -107,6 +162,8 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
     if (error.statusCode === 413) {
       return sendError(reply, new KvorumError('value_too_large', `value is larger than the limit of ${backend.requestLimits.valueBytesMax} bytes`, { valueBytesMax: backend.requestLimits.valueBytesMax }));
     }
+    if (error.statusCode === 415) return sendError(reply, new KvorumError('unsupported_media_type', 'Content-Type is not a media type (type/subtype)'));
+    if (error.statusCode === 408) return sendError(reply, requestTimedOut(timeouts.requestTimeoutMs));
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, new KvorumError('bad_request', error.message));
     }
@@ -121,7 +178,7 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
     throwIfError(result);
     if (result.kind !== 'got') throw new KvorumError('internal', `unexpected result ${result.kind}`);
     const object = result.object;
-    const token = object ? encodeContextToken(object.context) : undefined;
+    const token = object ? encodeContextToken(object.context, request.params, backend.contextTokenKey) : undefined;
     if (token) reply.header(contextHeader, token);
     const siblings = siblingsJson(object);
     if (siblings.length === 0) {
@@ -139,14 +196,14 @@ export function buildHttpApp(backend: HttpBackend, options: { logger?: boolean }
   const write = async (request: FastifyRequest<{ Params: KvParams; Querystring: KvQuery }>, reply: FastifyReply, deleted: boolean) => {
     const { bucket, key } = request.params;
     const { quorum, timeoutMs } = parseQuery(deleted ? 'delete' : 'put', request.query);
-    const context = parseContext(request);
+    const context = parseContext(request, request.params, backend.contextTokenKey);
     const body = request.body;
     const value = deleted ? new Uint8Array() : Buffer.isBuffer(body) ? body : new Uint8Array();
     const contentType = deleted ? '' : (request.headers['content-type'] ?? 'application/octet-stream');
     const result = await backend.request({ kind: 'put', bucket, key, value, contentType, deleted, context, w: quorum, timeoutMs });
     throwIfError(result);
     if (result.kind !== 'stored') throw new KvorumError('internal', `unexpected result ${result.kind}`);
-    return reply.code(204).header(contextHeader, encodeContextToken(result.context)).send();
+    return reply.code(204).header(contextHeader, encodeContextToken(result.context, request.params, backend.contextTokenKey)).send();
   };
   app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, false));
   app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, true));

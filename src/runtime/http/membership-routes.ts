@@ -9,6 +9,7 @@ import { isHostPort } from '../../core/host-port.ts';
 import type { StagedChange } from '../../core/membership/staged.ts';
 import { ringNodeOf } from '../../core/membership/view.ts';
 import type { RingNode } from '../../core/ring/types.ts';
+import { capacityProblem, httpUrlProblem, nodeAddressProblem, nodeNameProblem, zoneProblem } from '../../core/membership/member-fields.ts';
 
 export interface PlanReport {
   readonly version: number;
@@ -43,21 +44,25 @@ function jsonBody(body: unknown): Record<string, unknown> {
 
 function nodeName(body: Record<string, unknown>, field: string): string {
   const name = body[field];
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new KvorumError('bad_request', `${field} must be a node name, got ${JSON.stringify(name)}`);
-  return name;
+  const problem = nodeNameProblem(name);
+  if (problem !== null) throw new KvorumError('bad_request', `${field}: ${problem}`);
+  return name as string;
 }
 
+/**
+ * The node a join names, held to what a gossiped view may hold (core/membership/member-fields.ts):
+ * every member dials its address and clients route by its URL.
+ */
 function joiningNode(body: Record<string, unknown>): RingNode {
   const name = nodeName(body, 'name');
   const { address, httpUrl, clientAddress, capacity = 1, zone } = body;
-  if (typeof address !== 'string' || !/^\[?[^\]]*\]?:\d{1,5}$/.test(address)) throw new KvorumError('bad_request', `address must be host:port, got ${JSON.stringify(address)}`);
+  const problem = nodeAddressProblem(address) ?? httpUrlProblem(httpUrl) ?? capacityProblem(capacity) ?? zoneProblem(zone);
+  if (problem !== null) throw new KvorumError('bad_request', problem);
   if (clientAddress !== undefined && clientAddress !== null && !isHostPort(clientAddress)) {
     throw new KvorumError('bad_request', `clientAddress must be host:port, got ${JSON.stringify(clientAddress)}`);
   }
-  if (typeof httpUrl !== 'string' || !/^https?:\/\//.test(httpUrl)) throw new KvorumError('bad_request', `httpUrl must be an http(s) URL, got ${JSON.stringify(httpUrl)}`);
-  if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) throw new KvorumError('bad_request', 'capacity must be a positive number');
-  if (zone !== undefined && zone !== null && typeof zone !== 'string') throw new KvorumError('bad_request', 'zone must be a string');
-  return ringNodeOf({ name, address, httpUrl, clientAddress: typeof clientAddress === 'string' ? clientAddress : undefined, capacity, zone: typeof zone === 'string' ? zone : undefined });
+  const node = { name, address: address as string, httpUrl: (httpUrl as string).replace(/\/$/, ''), capacity: capacity as number };
+  return ringNodeOf({ ...node, clientAddress: typeof clientAddress === 'string' ? clientAddress : undefined, zone: typeof zone === 'string' ? zone : undefined });
 }
 
 export function registerMembershipRoutes(app: FastifyInstance, backend: MembershipBackend): void {

@@ -21,8 +21,16 @@ export interface InboundContext {
   readonly frameBytesMax: number;
   /** How long a connecting peer has to send its hello. */
   readonly handshakeTimeoutMs: number;
+  /** How long a started frame may take to arrive whole (settings.ts). */
+  readonly frameTimeoutMs: number;
   readonly logger: TransportLogger;
   onMessage(from: string, message: unknown): void;
+  /** The peer proved who it is: the transport may now hold it to its per-peer cap. */
+  onAuthenticated(connection: InboundConnection): void;
+  /** A frame did not arrive whole in time; the connection is being dropped. */
+  onFrameTimeout(connection: InboundConnection): void;
+  /** The bytes of an unfinished frame this connection holds now; false: over the transport's total, drop it. */
+  onBuffered(connection: InboundConnection, bufferedBytes: number): boolean;
   onClosed(connection: InboundConnection): void;
 }
 
@@ -37,6 +45,9 @@ export class InboundConnection {
   private ackImmediate: NodeJS.Immediate | null = null;
   private ackAfterDrain = false;
   private handshakeTimer: NodeJS.Timeout | null;
+  /** Runs while part of a frame is buffered: since the last whole frame, or the partial one's start. */
+  private frameTimer: NodeJS.Timeout | null = null;
+  private framesWhole = 0;
   readonly closed: Promise<void>;
 
   constructor(
@@ -70,16 +81,50 @@ export class InboundConnection {
   }
 
   private onData(chunk: Buffer): void {
+    const wholeBefore = this.framesWhole;
     try {
       this.decoder.push(chunk, (body) => this.onFrame(body));
     } catch (error) {
       if (!(error instanceof WireProtocolError)) throw error;
       this.ctx.logger.warn({ remote: this.remote, peer: this.peerName, violation: error.violation }, `closing connection from ${this.peerName ?? this.remote}: ${error.message}`);
       this.socket.destroy();
+      return;
     }
+    if (!this.ctx.onBuffered(this, this.decoder.bufferedBytes)) {
+      this.ctx.logger.warn({ remote: this.remote, peer: this.peerName, bufferedBytes: this.decoder.bufferedBytes }, `closing connection from ${this.peerName ?? this.remote}: unfinished frames from peers hold more than the limit`);
+      this.socket.destroy();
+      return;
+    }
+    this.watchPartialFrame(this.framesWhole !== wholeBefore);
+  }
+
+  /**
+   * A buffered partial frame must be whole within frameTimeoutMs: the clock starts when it does,
+   * and starts again whenever a frame completes, so a peer streaming frames back to back (the
+   * buffer never empty between chunks) is never cut, and one that stalls mid-frame is.
+   */
+  private watchPartialFrame(frameCompleted: boolean): void {
+    if (this.decoder.bufferedBytes === 0 || this.socket.destroyed) return this.clearFrameTimer();
+    if (this.frameTimer !== null && !frameCompleted) return;
+    this.clearFrameTimer();
+    this.frameTimer = setTimeout(() => this.onFrameTimeout(), this.ctx.frameTimeoutMs);
+  }
+
+  private onFrameTimeout(): void {
+    this.frameTimer = null;
+    const who = this.peerName ?? this.remote;
+    this.ctx.logger.warn({ remote: this.remote, peer: this.peerName, bufferedBytes: this.decoder.bufferedBytes }, `closing connection from ${who}: a frame did not arrive whole within ${this.ctx.frameTimeoutMs} ms`);
+    this.ctx.onFrameTimeout(this);
+    this.socket.destroy();
+  }
+
+  private clearFrameTimer(): void {
+    if (this.frameTimer !== null) clearTimeout(this.frameTimer);
+    this.frameTimer = null;
   }
 
   private onFrame(body: Buffer): void {
+    this.framesWhole++;
     // The node may close the transport from inside onMessage; the rest of this chunk then
     // stays undelivered (and unacknowledged, so the sender reports it).
     if (this.socket.destroyed) return;
@@ -104,6 +149,7 @@ export class InboundConnection {
     this.decoder.setFrameBytesMax(this.ctx.frameBytesMax);
     const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, hello.nonce, clusterName, nodeName) };
     this.socket.write(encodeMessageFrame(welcome));
+    this.ctx.onAuthenticated(this);
     this.ctx.logger.debug?.({ peer: hello.nodeName, remote: this.remote }, `accepted connection from peer ${hello.nodeName}`);
   }
 
@@ -160,6 +206,7 @@ export class InboundConnection {
 
   private onClose(): void {
     this.clearHandshakeTimer();
+    this.clearFrameTimer();
     if (this.ackImmediate !== null) clearImmediate(this.ackImmediate);
     this.ackImmediate = null;
     this.ctx.onClosed(this);

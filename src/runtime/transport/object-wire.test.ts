@@ -9,6 +9,7 @@ import { fromWire, toWire } from './object-wire.ts';
 
 const object = coordinateWrite(null, { value: new Uint8Array([1, 2, 3]), contentType: 'text/plain', deleted: false, context: null }, 'n1.abc', 5, 'siblings').object;
 const target = { partition: 3, bucket: 'b', key: 'k' };
+const checkLimits = { partitionCount: 8, keyBytesMax: 1024 };
 const entry = { bucket: 'b', key: 'k', object };
 
 const withObjects: PeerMessage[] = [
@@ -31,7 +32,7 @@ describe('objects on the wire travel as their encoding', () => {
     for (const message of withObjects) {
       const arrived = overTheWire(message);
       assert.deepEqual(arrived, message, message.kind);
-      assert.equal(peerMessageProblem(arrived, 8), null, message.kind);
+      assert.equal(peerMessageProblem(arrived, checkLimits), null, message.kind);
     }
   });
 
@@ -56,6 +57,6 @@ describe('objects on the wire travel as their encoding', () => {
     const corrupt = { ...toWire(withObjects[0]!), object: Uint8Array.of(1, 0x93) };
     assert.throws(() => fromWire(corrupt), /corrupt/);
     const asStructure = fromWire({ ...withObjects[0]!, object: { siblings: [], context: { clock: [], dots: [] } } });
-    assert.notEqual(peerMessageProblem(asStructure, 8), null);
+    assert.notEqual(peerMessageProblem(asStructure, checkLimits), null);
   });
 });

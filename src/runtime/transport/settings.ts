@@ -14,6 +14,32 @@ export const transportDefaults = {
    * notices after many minutes of retransmissions.
    */
   ackTimeoutMs: 10_000,
+  /**
+   * A frame a peer has started must be whole within this of the previous frame's end (or of its
+   * own start); else the connection is dropped (`peerFramesTimedOut`). A 64 MiB frame needs
+   * 2.2 MB/s to make it. Without it, 8 connections each holding 60 MiB of an unfinished frame took
+   * a node to 1.1 GB for good (issue 11 §5). A cluster config may shorten it (tests do).
+   */
+  frameTimeoutMs: 30_000,
+  /**
+   * Connections peers may hold open to one node at once, handshakes included: beyond it new ones
+   * are closed on arrival (`peerConnectionsRefused`). Each member dials one (membership nodes at
+   * most `limits.nodesCountMax`), so this leaves room for a full cluster reconnecting.
+   */
+  inboundConnectionsMax: 2_048,
+  /**
+   * Connections one authenticated peer may hold open at once. A member uses one; a second is a
+   * reconnect whose old connection has not closed here yet. Beyond it the oldest is closed: the
+   * newest is the one the peer is using (`peerConnectionsRefused`).
+   */
+  inboundConnectionsPerPeerMax: 2,
+  /**
+   * Bytes of unfinished frames buffered over all inbound connections. A connection whose data
+   * takes the total past it is dropped and counted in `peerConnectionsRefused`: with names enough
+   * to pass the per-peer cap, many connections each holding most of a 64 MiB frame would otherwise
+   * add up to gigabytes (issue 11 §5 reached 1.1 GB with eight). Eight frames of the largest size.
+   */
+  inboundBufferedBytesMax: 512 * 1024 * 1024,
 } as const;
 
 /** Handshake and ack frames are tiny; an unauthenticated peer may not make us buffer more. */

@@ -6,6 +6,7 @@ import { KvorumError } from '../../core/errors.ts';
 import { AssertionError } from '../../core/assert.ts';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
+import { helloProof, makeNonce } from './handshake.ts';
 import { Transport, type DeliveryFailure, type TransportOptions } from './transport.ts';
 
 interface Received {
@@ -427,4 +428,118 @@ test('close() fails what is queued, refuses later sends, and leaves no handles',
   const leaked = (): string[] => [...handleCounts()].map(([kind, count]) => `${kind}×${count}`);
   await waitFor('handles to be released', () => handleCounts().size === 0, 2_000).catch(() => {});
   assert.deepEqual(leaked(), []);
+});
+
+/** Resolves when the server has closed `client`; fails the test if it has not within `ms`. */
+async function closedWithin(client: { closed: Promise<void> }, ms: number): Promise<void> {
+  let closed = false;
+  void client.closed.then(() => (closed = true));
+  await waitFor('the server to close the connection', () => closed, ms);
+}
+
+/** A raw client that completes the handshake as `name` (the test nodes' secret is "sesame"). */
+async function authenticatedClient(port: number, name: string, peerName: string): Promise<{ socket: Socket; frames: unknown[]; closed: Promise<void> }> {
+  const client = await rawClient(port);
+  await waitFor('the challenge', () => client.frames.length === 1);
+  const challenge = client.frames[0] as { nonce: Uint8Array };
+  const hello = { kind: 'hello', protocolVersion, clusterName: 'test', nodeName: name, proof: helloProof('sesame', challenge.nonce, 'test', name), peerName, nonce: makeNonce() };
+  client.socket.write(encodeMessageFrame(hello));
+  await waitFor('the welcome', () => client.frames.length === 2);
+  assert.equal((client.frames[1] as { kind: string }).kind, 'welcome');
+  return client;
+}
+
+test('a frame that does not arrive whole within frameTimeoutMs drops the connection (issue 11 §5)', async (t) => {
+  const b = await startNode(t, 'b', { frameTimeoutMs: 200 });
+  const client = await authenticatedClient(b.port, 'a', 'b');
+  t.after(() => client.socket.destroy());
+  const started = Date.now();
+  // A header announcing 1 MiB and a tenth of it: held until the frame completes, before for good.
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(1024 * 1024, 0);
+  client.socket.write(Buffer.concat([header, Buffer.alloc(100 * 1024)]));
+  await closedWithin(client, 3_000);
+  assert.ok(Date.now() - started >= 190, 'not before its time');
+  assert.equal(b.transport.inboundCounters().framesTimedOut, 1);
+  assert.ok(b.logs.some((l) => l.level === 'warn' && l.msg.includes('did not arrive whole within 200 ms')));
+});
+
+test('frames that keep completing are never cut, however long the stream runs', async (t) => {
+  const b = await startNode(t, 'b', { frameTimeoutMs: 200 });
+  const client = await authenticatedClient(b.port, 'a', 'b');
+  t.after(() => client.socket.destroy());
+  // Every write ends in the middle of a frame, so the buffer is never empty; each frame takes 120 ms.
+  const frame = (seq: number) => encodeMessageFrame({ kind: 'm', seq, pad: 'x'.repeat(50) });
+  client.socket.write(frame(0).subarray(0, 10));
+  for (let seq = 0; seq < 8; seq++) {
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    client.socket.write(Buffer.concat([frame(seq).subarray(10), frame(seq + 1).subarray(0, 10)]));
+  }
+  await waitFor('eight frames', () => b.received.length === 8);
+  assert.equal(client.socket.destroyed, false);
+  assert.equal(b.transport.inboundCounters().framesTimedOut, 0);
+});
+
+test('connections beyond inboundConnectionsMax are closed on arrival', async (t) => {
+  const b = await startNode(t, 'b', { inboundConnectionsMax: 3 });
+  const clients: Awaited<ReturnType<typeof rawClient>>[] = [];
+  for (let i = 0; i < 3; i++) clients.push(await rawClient(b.port));
+  t.after(() => clients.forEach((client) => client.socket.destroy()));
+  const extra = await rawClient(b.port);
+  await closedWithin(extra, 3_000);
+  assert.deepEqual(extra.frames, [], 'refused before any challenge');
+  assert.equal(b.transport.inboundCounters().connectionsRefused, 1);
+  assert.ok(clients.every((client) => !client.socket.destroyed), 'the ones within the limit stay');
+  const leaving = clients.pop()!;
+  leaving.socket.destroy();
+  await leaving.closed;
+  // The server hears of the close a moment later; then there is room for one more.
+  for (let attempt = 0; ; attempt++) {
+    const client = await rawClient(b.port);
+    clients.push(client);
+    const challenged = waitFor('a challenge', () => client.frames.length > 0, 2_000).then(() => true, () => false);
+    const answered = await Promise.race([client.closed.then(() => false), challenged]);
+    if (answered) break;
+    clients.pop();
+    assert.ok(attempt < 50, 'a connection is taken again once one has closed');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+});
+
+test('a peer holding more than inboundConnectionsPerPeerMax loses its oldest', async (t) => {
+  const b = await startNode(t, 'b', { inboundConnectionsPerPeerMax: 2 });
+  const first = await authenticatedClient(b.port, 'a', 'b');
+  const second = await authenticatedClient(b.port, 'a', 'b');
+  const other = await authenticatedClient(b.port, 'c', 'b');
+  t.after(() => [first, second, other].forEach((client) => client.socket.destroy()));
+  const third = await authenticatedClient(b.port, 'a', 'b');
+  t.after(() => third.socket.destroy());
+  await closedWithin(first, 3_000);
+  assert.equal(second.socket.destroyed, false);
+  assert.equal(other.socket.destroyed, false);
+  third.socket.write(encodeMessageFrame({ kind: 'm', seq: 1 }));
+  await waitFor('the newest delivers', () => b.received.length === 1);
+  assert.equal(b.transport.inboundCounters().connectionsRefused, 1);
+});
+
+test('unfinished frames over all connections are held to inboundBufferedBytesMax', async (t) => {
+  const b = await startNode(t, 'b', { inboundBufferedBytesMax: 250 * 1024 });
+  const frame = encodeMessageFrame({ kind: 'm', pad: 'x'.repeat(100 * 1024) });
+  const held = 90 * 1024;
+  // Two peers each hold 90 KiB of an unfinished 100 KiB frame: within the total.
+  const holders = [await authenticatedClient(b.port, 'a', 'b'), await authenticatedClient(b.port, 'c', 'b')];
+  const third = await authenticatedClient(b.port, 'd', 'b');
+  t.after(() => [...holders, third].forEach((client) => client.socket.destroy()));
+  for (const client of holders) client.socket.write(frame.subarray(0, held));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // A third that takes the sum past 250 KiB is the one dropped.
+  third.socket.write(frame.subarray(0, held));
+  await closedWithin(third, 3_000);
+  assert.ok(holders.every((client) => !client.socket.destroyed));
+  assert.equal(b.transport.inboundCounters().connectionsRefused, 1);
+  // The others may finish theirs: the total is counted as it is, not as it was at its worst.
+  holders[0]!.socket.write(frame.subarray(held));
+  await waitFor('the first frame', () => b.received.length === 1);
+  holders[1]!.socket.write(frame.subarray(held));
+  await waitFor('the second frame', () => b.received.length === 2);
 });

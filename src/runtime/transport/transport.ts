@@ -43,6 +43,10 @@ export interface TransportOptions {
   readonly reconnectBackoffMsMin?: number;
   readonly reconnectBackoffMsMax?: number;
   readonly ackTimeoutMs?: number;
+  readonly frameTimeoutMs?: number;
+  readonly inboundConnectionsMax?: number;
+  readonly inboundConnectionsPerPeerMax?: number;
+  readonly inboundBufferedBytesMax?: number;
   /** Called synchronously for each message, in the order the peer sent them. */
   onMessage(from: string, message: unknown): void;
   /** Called asynchronously (never from inside send or close), in send order per peer. */
@@ -53,6 +57,17 @@ export interface TransportOptions {
 export interface PeerStats extends PeerLinkStats {
   /** Messages received from this peer and handed to onMessage, over all its connections. */
   readonly receivedFrames: number;
+}
+
+/** What the transport refused or cut off of peers' connections (settings.ts), since it started. */
+export interface InboundCounters {
+  /** Connections closed because a frame did not arrive whole within frameTimeoutMs. */
+  readonly framesTimedOut: number;
+  /**
+   * Connections closed over inboundConnectionsMax, a peer's oldest over inboundConnectionsPerPeerMax,
+   * and connections whose unfinished frame took the total past inboundBufferedBytesMax.
+   */
+  readonly connectionsRefused: number;
 }
 
 const silentLogger: TransportLogger = { info() {}, warn() {} };
@@ -66,6 +81,16 @@ export class Transport {
   private peers: ReadonlyMap<string, PeerAddress>;
   private readonly links = new Map<string, PeerLink>();
   private readonly inbound = new Set<InboundConnection>();
+  /** Authenticated inbound connections per peer, oldest first. */
+  private readonly inboundByPeer = new Map<string, InboundConnection[]>();
+  private readonly inboundConnectionsMax: number;
+  private readonly inboundConnectionsPerPeerMax: number;
+  private readonly inboundBufferedBytesMax: number;
+  /** Bytes of unfinished frames each inbound connection holds, and their sum. */
+  private readonly bufferedBytes = new Map<InboundConnection, number>();
+  private bufferedBytesTotal = 0;
+  private framesTimedOut = 0;
+  private connectionsRefused = 0;
   private readonly receivedFrames = new Map<string, number>();
   /** Sockets of links removed by setPeers that are still closing. */
   private readonly retiring = new Set<Promise<void>>();
@@ -94,12 +119,19 @@ export class Transport {
       ackTimeoutMs: options.ackTimeoutMs ?? transportDefaults.ackTimeoutMs,
       reportFailures: (to, messages, reason) => this.reportFailures(to, messages, reason),
     };
+    this.inboundConnectionsMax = options.inboundConnectionsMax ?? transportDefaults.inboundConnectionsMax;
+    this.inboundConnectionsPerPeerMax = options.inboundConnectionsPerPeerMax ?? transportDefaults.inboundConnectionsPerPeerMax;
+    this.inboundBufferedBytesMax = options.inboundBufferedBytesMax ?? transportDefaults.inboundBufferedBytesMax;
     this.inboundContext = {
       ...common,
       frameBytesMax: this.frameBytesMax,
       handshakeTimeoutMs: this.linkContext.connectTimeoutMs,
+      frameTimeoutMs: options.frameTimeoutMs ?? transportDefaults.frameTimeoutMs,
       onMessage: (from, message) => this.onInboundMessage(from, message),
-      onClosed: (connection) => this.inbound.delete(connection),
+      onAuthenticated: (connection) => this.onAuthenticated(connection),
+      onFrameTimeout: () => this.framesTimedOut++,
+      onBuffered: (connection, bytes) => this.onBuffered(connection, bytes),
+      onClosed: (connection) => this.onInboundClosed(connection),
     };
   }
 
@@ -206,12 +238,65 @@ export class Transport {
     return link;
   }
 
+  /** What was refused or cut off of peers' connections so far (metrics). */
+  inboundCounters(): InboundCounters {
+    return { framesTimedOut: this.framesTimedOut, connectionsRefused: this.connectionsRefused };
+  }
+
   private onConnection(socket: Socket): void {
     if (this.closing !== null) {
       socket.destroy();
       return;
     }
+    if (this.inbound.size >= this.inboundConnectionsMax) {
+      this.connectionsRefused++;
+      // The 1st, 2nd, 4th… refusal is logged: a flood of connections cannot flood the log.
+      if ((this.connectionsRefused & (this.connectionsRefused - 1)) === 0) {
+        this.linkContext.logger.warn({ remote: socket.remoteAddress, open: this.inbound.size, refused: this.connectionsRefused }, `refused a connection: ${this.inbound.size} are open, the limit`);
+      }
+      socket.destroy();
+      return;
+    }
     this.inbound.add(new InboundConnection(socket, this.inboundContext));
+  }
+
+  /** A peer holds at most inboundConnectionsPerPeerMax: its newest stay, its oldest go. */
+  private onAuthenticated(connection: InboundConnection): void {
+    const peer = connection.peer!;
+    const open = this.inboundByPeer.get(peer) ?? [];
+    open.push(connection);
+    this.inboundByPeer.set(peer, open);
+    while (open.length > this.inboundConnectionsPerPeerMax) {
+      const oldest = open.shift()!;
+      this.connectionsRefused++;
+      this.linkContext.logger.info({ peer, open: open.length + 1 }, `closing the oldest connection from peer ${peer}: it holds more than ${this.inboundConnectionsPerPeerMax}`);
+      void oldest.destroy();
+    }
+  }
+
+  /** Keeps the sum of unfinished frames within inboundBufferedBytesMax: false drops `connection`. */
+  private onBuffered(connection: InboundConnection, bytes: number): boolean {
+    this.setBuffered(connection, bytes);
+    if (this.bufferedBytesTotal <= this.inboundBufferedBytesMax) return true;
+    this.connectionsRefused++;
+    return false;
+  }
+
+  private setBuffered(connection: InboundConnection, bytes: number): void {
+    this.bufferedBytesTotal += bytes - (this.bufferedBytes.get(connection) ?? 0);
+    if (bytes === 0) this.bufferedBytes.delete(connection);
+    else this.bufferedBytes.set(connection, bytes);
+  }
+
+  private onInboundClosed(connection: InboundConnection): void {
+    this.setBuffered(connection, 0);
+    this.inbound.delete(connection);
+    const peer = connection.peer;
+    const open = peer === null ? undefined : this.inboundByPeer.get(peer);
+    if (open === undefined) return;
+    const index = open.indexOf(connection);
+    if (index >= 0) open.splice(index, 1);
+    if (open.length === 0) this.inboundByPeer.delete(peer!);
   }
 
   private onInboundMessage(from: string, message: unknown): void {
@@ -261,6 +346,10 @@ function checkOptions(options: TransportOptions): void {
   checkPositiveInteger('reconnectBackoffMsMin', options.reconnectBackoffMsMin);
   checkPositiveInteger('reconnectBackoffMsMax', options.reconnectBackoffMsMax);
   checkPositiveInteger('ackTimeoutMs', options.ackTimeoutMs);
+  checkPositiveInteger('frameTimeoutMs', options.frameTimeoutMs);
+  checkPositiveInteger('inboundConnectionsMax', options.inboundConnectionsMax);
+  checkPositiveInteger('inboundConnectionsPerPeerMax', options.inboundConnectionsPerPeerMax);
+  checkPositiveInteger('inboundBufferedBytesMax', options.inboundBufferedBytesMax);
   const min = options.reconnectBackoffMsMin ?? transportDefaults.reconnectBackoffMsMin;
   const max = options.reconnectBackoffMsMax ?? transportDefaults.reconnectBackoffMsMax;
   if (min > max) throw new KvorumError('bad_config', `reconnectBackoffMsMin (${min}) exceeds reconnectBackoffMsMax (${max})`);

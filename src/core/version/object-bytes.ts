@@ -1,0 +1,45 @@
+/**
+ * How many bytes a stored object takes encoded, bounded from above: what limits.objectBytesMax
+ * is measured in, and what transfers and anti-entropy charge to their byte budgets. An upper
+ * bound of both encodings (msgpack on the wire, version/codec.ts on disk), computed from the
+ * object alone so that every node gets the same number — merges truncate by it
+ * (object-bound.ts) and must do so alike on every replica.
+ */
+import { utf8ByteLength } from './actor.ts';
+import type { CausalContext, Sibling, StoredObject } from './types.ts';
+
+/**
+ * Headers, the counter, the time and the flag of one sibling, in msgpack's largest forms, with
+ * the field names a message spells out (dot, value, contentType, lastModifiedMs, deleted).
+ */
+export const siblingFieldsBytes = 96;
+/** Headers, the counter and the time of one clock entry. */
+const clockEntryFieldsBytes = 24;
+/** Headers and the counter of one cloud dot. */
+const dotFieldsBytes = 16;
+/** The object's own headers (format byte, arrays, map keys on the wire). */
+const objectFieldsBytes = 64;
+
+export function siblingBytes(sibling: Sibling): number {
+  return siblingFieldsBytes + utf8ByteLength(sibling.dot[0]) + sibling.value.byteLength + utf8ByteLength(sibling.contentType);
+}
+
+export function contextBytes(context: CausalContext): number {
+  let bytes = 0;
+  for (const entry of context.clock) bytes += clockEntryFieldsBytes + utf8ByteLength(entry[0]);
+  for (const dot of context.dots) bytes += dotFieldsBytes + utf8ByteLength(dot[0]);
+  return bytes;
+}
+
+export function objectBytes(object: StoredObject): number {
+  let bytes = objectFieldsBytes + contextBytes(object.context);
+  for (const sibling of object.siblings) bytes += siblingBytes(sibling);
+  return bytes;
+}
+
+/** Value bytes alone: what background work budgets and transfer progress count. */
+export function valueBytes(object: StoredObject): number {
+  let bytes = 0;
+  for (const sibling of object.siblings) bytes += sibling.value.byteLength;
+  return bytes;
+}

@@ -1,0 +1,100 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { defaultBucketProps } from '../../core/limits.ts';
+import { contextTokenKey } from '../../core/version/context-token.ts';
+import { emptyContext } from '../../core/version/causal-context.ts';
+import { buildHttpApp, type HttpBackend } from './app.ts';
+
+const backend: HttpBackend = {
+  name: 'n1',
+  clusterName: 'unit',
+  requestLimits: { keyBytesMax: 1024, valueBytesMax: 1024 * 1024 },
+  contextTokenKey: contextTokenKey('unit', undefined),
+  ringTargetN: 1,
+  ring: () => ({ partitionCount: 8, owners: Array(8).fill('n1'), nodes: new Map(), version: 1 }),
+  request: async (request) => (request.kind === 'put' ? { kind: 'stored', context: emptyContext } : { kind: 'got', object: null }),
+  peerStatus: () => 'self',
+  epochsKnown: () => true,
+  notReadyBecause: () => null,
+  viewConfirmed: () => true,
+  bucketProps: () => defaultBucketProps,
+  metrics: () => new Map(),
+};
+
+let app: FastifyInstance;
+let port: number;
+
+before(async () => {
+  app = buildHttpApp(backend, { timeouts: { requestTimeoutMs: 600, headersTimeoutMs: 400, keepAliveTimeoutMs: 300 } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  port = (app.server.address() as { port: number }).port;
+});
+
+after(async () => {
+  await app.close();
+});
+
+/** Writes `text` on a new connection and collects what comes back until the server closes it (or `waitMs`). */
+function raw(text: string, waitMs = 3_000): Promise<{ answer: string; closedAfterMs: number | null }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ answer, closedAfterMs: null });
+    }, waitMs);
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ answer, closedAfterMs: Date.now() - started });
+    });
+    socket.write(text);
+  });
+}
+
+function parsed(answer: string): { status: number; code: string } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+  return { status, code: (JSON.parse(body) as { error: { code: string } }).error.code };
+}
+
+describe('framework errors answer in our error shape (issue 11 §10)', () => {
+  const cases: [string, string, number, string][] = [
+    ['bad percent-encoding', 'GET /v1/kv/b/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'bad_request'],
+    ['headers over the limit', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+    ['an unknown method', 'FOO /health HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'bad_request'],
+    ['a Content-Type that is not a media type', 'PUT /v1/kv/b/k HTTP/1.1\r\nHost: x\r\nContent-Type: ;;;\r\nContent-Length: 1\r\n\r\nx', 415, 'unsupported_media_type'],
+    ['a key longer than the router takes', `GET /v1/kv/b/${'k'.repeat(4000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 400, 'bad_key'],
+    ['a malformed Content-Length', 'PUT /v1/kv/b/k HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\nx', 400, 'bad_request'],
+  ];
+  for (const [name, request, status, code] of cases) {
+    test(name, async () => {
+      // Answers that reach a route keep the connection open: ask for it to close after.
+      const { answer } = await raw(request.replace('Host: x\r\n', 'Host: x\r\nConnection: close\r\n'), 1_000);
+      assert.deepEqual(parsed(answer), { status, code }, answer.slice(0, 200));
+    });
+  }
+});
+
+describe('timeouts (issue 11 §5)', () => {
+  test('a body that does not finish arriving is answered 408 request_timeout and the connection closed', async () => {
+    const { answer, closedAfterMs } = await raw('PUT /v1/kv/b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nmost of a body but not all');
+    assert.ok(closedAfterMs !== null && closedAfterMs < 2_500, `closed after ${closedAfterMs} ms`);
+    assert.deepEqual(parsed(answer), { status: 408, code: 'request_timeout' });
+  });
+
+  test('headers that do not finish arriving are cut off', async () => {
+    const { closedAfterMs } = await raw('GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    assert.ok(closedAfterMs !== null && closedAfterMs < 2_500, `closed after ${closedAfterMs} ms`);
+  });
+
+  test('an idle keep-alive connection is closed', async () => {
+    const { answer, closedAfterMs } = await raw('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(answer, /^HTTP\/1\.1 200/);
+    assert.ok(closedAfterMs !== null && closedAfterMs < 2_500, `closed after ${closedAfterMs} ms`);
+  });
+});

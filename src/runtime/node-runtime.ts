@@ -109,6 +109,8 @@ export class NodeRuntime {
     const buffer = new WriteBuffer(engine, {
       flushIntervalMs: cluster.flushIntervalMs,
       bytesMax: limits.writeBufferBytesMax,
+      groupCommitWindowMs: limits.groupCommitWindowMs,
+      busy: () => node.inflightCount >= limits.groupCommitBusyRequestsMin,
       onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
     });
     const runtime = new NodeRuntime(settings, node, actor, engine, buffer, undefined, logger);

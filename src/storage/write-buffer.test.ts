@@ -76,6 +76,26 @@ describe('WriteBuffer (Dynamo §6.1 object buffer)', () => {
     assert.deepEqual(batches, [1, 50]);
   });
 
+  test('a busy node holds a commit for the group-commit window, so later writes join it; an idle one commits at once', async () => {
+    const { engine, batches } = countingEngine();
+    let busy = true;
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, groupCommitWindowMs: 30, busy: () => busy });
+    buffer.write([{ type: 'put', key: bytes('a'), value: bytes('1') }]);
+    const first = buffer.flushed();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(batches, [], 'held while the window is open');
+    buffer.write([{ type: 'put', key: bytes('b'), value: bytes('2') }]);
+    const second = buffer.flushed();
+    await Promise.all([first, second]);
+    assert.deepEqual(batches, [2], 'both writes in one commit');
+    busy = false;
+    const idle = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, groupCommitWindowMs: 60_000, busy: () => busy });
+    idle.write([{ type: 'put', key: bytes('c'), value: bytes('3') }]);
+    const committed = await Promise.race([idle.flushed().then(() => 'committed'), new Promise((resolve) => setTimeout(() => resolve('held'), 5_000))]);
+    assert.equal(committed, 'committed', 'an idle node does not hold its commit for the (minute-long) window');
+    assert.deepEqual(batches, [2, 1]);
+  });
+
   test('without a waiter, the writer commits once the interval has passed', async () => {
     const { engine, batches } = countingEngine();
     const buffer = new WriteBuffer(engine, { flushIntervalMs: 20, bytesMax: 1 << 20 });

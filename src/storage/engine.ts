@@ -32,8 +32,12 @@ export interface StorageEngine {
   /** Durable when the promise resolves (for engines that are durable at all). */
   put(key: Uint8Array, value: Uint8Array): Promise<void>;
   delete(key: Uint8Array): Promise<void>;
-  /** Applies all ops atomically, in order. */
-  batch(ops: readonly WriteOp[]): Promise<void>;
+  /**
+   * Applies all ops atomically, in order. `handedOver`: the caller never changes the values'
+   * bytes again, so the engine may keep them as they are instead of copying them (the write
+   * buffer's own encodings); otherwise a caller may reuse its buffers as soon as batch returns.
+   */
+  batch(ops: readonly WriteOp[], handedOver?: boolean): Promise<void>;
   /** Entries with gte ≤ key < lt in ascending byte order of key. */
   scan(range: KeyRange): AsyncIterable<Entry>;
   close(): Promise<void>;

@@ -32,7 +32,8 @@
  *   not disk: the file grows with the data).
  * - getRange with binary keys orders keys by memcmp (shorter first on a tie), start inclusive,
  *   end exclusive; values and keys it returns are fresh buffers, but we copy into plain
- *   Uint8Arrays anyway so that both engines return identical types.
+ *   Uint8Arrays anyway so that both engines return identical types. `get` (getBinary) returns a
+ *   copy of lmdb-js' reused read buffer too: that copy is handed on, as a plain Uint8Array view.
  */
 import { open, type RootDatabase } from 'lmdb';
 import { KvorumError } from '../core/errors.ts';
@@ -86,7 +87,9 @@ export class LmdbEngine implements StorageEngine {
     this.ensureOpen();
     assertStorageKey(key);
     const value = this.db.get(key);
-    return value === undefined ? undefined : copyBytes(value);
+    // getBinary already hands back a copy of its own (a slice of lmdb-js' reused read buffer): a
+    // plain Uint8Array view of it, like the memory engine's, costs no second copy.
+    return value === undefined ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {
@@ -102,13 +105,13 @@ export class LmdbEngine implements StorageEngine {
     await this.durable(this.db.remove(key) as LmdbWritePromise);
   }
 
-  async batch(ops: readonly WriteOp[]): Promise<void> {
+  async batch(ops: readonly WriteOp[], handedOver = false): Promise<void> {
     this.ensureOpen();
     assertWriteOps(ops);
     if (ops.length === 0) return;
     const written = this.db.batch(() => {
       for (const op of ops) {
-        if (op.type === 'put') void this.db.put(op.key, copyBytes(op.value));
+        if (op.type === 'put') void this.db.put(op.key, handedOver ? op.value : copyBytes(op.value));
         else void this.db.remove(op.key);
       }
     });

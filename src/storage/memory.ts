@@ -48,7 +48,7 @@ export class MemoryEngine implements StorageEngine {
   }
 
   /** Validates every op before applying any, so a bad op leaves the map untouched (atomicity). */
-  async batch(ops: readonly WriteOp[]): Promise<void> {
+  async batch(ops: readonly WriteOp[], _handedOver = false): Promise<void> {
     this.ensureOpen();
     assertWriteOps(ops);
     for (const op of ops) {

@@ -198,7 +198,8 @@ export class WriteBuffer {
     this.commitInFlight = true;
     const ops: WriteOp[] = [];
     for (const { key, value } of batch.values()) ops.push(value === null ? { type: 'delete', key } : { type: 'put', key, value });
-    this.engine.batch(ops).then(
+    // The buffer's values are encodings nobody changes (core/version/codec.ts): no copy needed.
+    this.engine.batch(ops, true).then(
       () => {
         this.commits++;
         this.writesCommitted += ops.length;

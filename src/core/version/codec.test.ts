@@ -61,12 +61,15 @@ describe('object codec', () => {
     }
   });
 
-  test('decoded values are copies: reusing the input buffer does not change them', () => {
+  test('decoded values are views of the bytes, not copies, and the bytes are the object\'s encoding from then on', () => {
+    // The contract: bytes given to decodeObject never change again (they become the encoding).
     const object = coordinateWrite(null, { value: new Uint8Array([1, 2, 3]), contentType: 'a/b', deleted: false, context: null }, 'n1', 5, 'siblings').object;
     const bytes = new Uint8Array(encodeObject(object));
     const decoded = decodeObject(bytes);
-    bytes.fill(0);
+    assert.equal(decoded.siblings[0]!.value.buffer, bytes.buffer, 'a view, no copy');
     assert.deepEqual(decoded.siblings[0]!.value, new Uint8Array([1, 2, 3]));
+    assert.equal(encodeObject(decoded), bytes, 'encoding it again gives the very bytes it came from');
+    assert.deepStrictEqual(Object.keys(decoded), ['siblings', 'context'], 'the remembered encoding is not a visible field');
   });
 
   test('decodes from a view in the middle of a larger buffer, and Buffer values', () => {

@@ -5,8 +5,9 @@
  *
  * Arrays rather than maps: no key names repeated per record, and no msgpackr records (which
  * would tie the bytes to shared structure definitions kept elsewhere). Values are msgpack
- * `bin`, decoded as copies into plain Uint8Arrays: never views of the input, because storage
- * engines (LMDB) may reuse the buffer they hand us for the next read.
+ * `bin`, decoded as plain Uint8Array views into the bytes — no copy per value: the bytes handed
+ * to `decodeObject` are the caller's to give away (a copy read from the disk, a frame's object
+ * copied out of its socket chunk, an encoding of the buffer's) and never change again.
  *
  * The encoding is canonical — every array is sorted (types.ts), so equal objects encode to equal
  * bytes — and objects are immutable, so an object's bytes are remembered beside it: an object
@@ -24,21 +25,31 @@ import type { Dot, Sibling, StoredObject } from './types.ts';
 export const objectFormatVersion = 1;
 
 const packr = new Packr({ useRecords: false });
-const unpackr = new Unpackr({ useRecords: false, copyBuffers: true });
+const unpackr = new Unpackr({ useRecords: false, copyBuffers: false });
 
 const siblingFields = 6;
 
-/** Each object's encoding, made or read once (objects and their bytes are never changed). */
-const encodings = new WeakMap<StoredObject, Uint8Array>();
+/**
+ * Each object's encoding, made or read once (objects and their bytes never change), kept on the
+ * object under a symbol: not enumerable, so no copy, comparison or encoding of the object sees
+ * it. (A WeakMap cost more: its ephemeron table slowed every young-generation GC.)
+ */
+const encodingOf = Symbol('kvorum.encoding');
+
+type WithEncoding = StoredObject & { [encodingOf]?: Uint8Array };
+
+function remember(object: StoredObject, bytes: Uint8Array): void {
+  if (Object.isExtensible(object)) Object.defineProperty(object, encodingOf, { value: bytes });
+}
 
 export function encodeObject(object: StoredObject): Uint8Array {
-  const known = encodings.get(object);
+  const known = (object as WithEncoding)[encodingOf];
   if (known !== undefined) return known;
   const siblings = object.siblings.map((s) => [s.dot[0], s.dot[1], s.value, s.contentType, s.lastModifiedMs, s.deleted]);
   // Reserving the first byte lets msgpackr write the body after it: no copy to prepend it.
   const bytes = packr.pack([siblings, object.context.clock, object.context.dots], RESERVE_START_SPACE | 1);
   bytes[0] = objectFormatVersion;
-  encodings.set(object, bytes);
+  remember(object, bytes);
   return bytes;
 }
 
@@ -60,7 +71,7 @@ export function decodeObject(bytes: Uint8Array, trusted = false): StoredObject {
     const problem = storedObjectProblem(object);
     if (problem !== null) throw corrupt(problem);
   }
-  encodings.set(object, bytes);
+  remember(object, bytes);
   return object;
 }
 

@@ -89,8 +89,12 @@ export function siblingProblem(value: unknown): string | null {
   return null;
 }
 
-/** Objects found valid: they never change, so each is checked once (a decoded peer message is checked twice otherwise). */
-const validObjects = new WeakSet<object>();
+/**
+ * Marks an object found valid: objects never change, so each is checked once (a decoded peer
+ * message would be checked twice otherwise). A symbol, not enumerable, rather than a WeakSet,
+ * whose ephemeron table slowed every young-generation GC.
+ */
+const checked = Symbol('kvorum.checked');
 
 /**
  * Why `value` is not a valid stored object, or null: a canonical context, valid siblings
@@ -99,9 +103,9 @@ const validObjects = new WeakSet<object>();
  */
 export function storedObjectProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return `stored object must be an object, got ${describeValue(value)}`;
-  if (validObjects.has(value)) return null;
+  if ((value as { [checked]?: true })[checked] === true) return null;
   const problem = objectProblem(value);
-  if (problem === null) validObjects.add(value);
+  if (problem === null && Object.isExtensible(value)) Object.defineProperty(value, checked, { value: true });
   return problem;
 }
 

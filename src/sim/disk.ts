@@ -17,10 +17,10 @@ import { deleteHint, hintsOf, objectWithHints, storeHint, type HintOp, type Hint
 import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
 import { storedObjectProblem } from '../core/version/stored-object.ts';
-import { covers } from '../core/version/causal-context.ts';
 import type { Dot, StoredObject } from '../core/version/types.ts';
 import type { TransferEntry } from '../core/messages.ts';
 import { microsPerMs, type EventQueue } from './event-queue.ts';
+import { DotSet } from './model/index.ts';
 import type { Prng } from './prng.ts';
 
 export type StoreEffect = Extract<Effect, { type: 'store' }>;
@@ -238,7 +238,7 @@ export class SimDisk {
   /** Whether a hint held for the key (for any owner) covers `dot`; `durable`: one on disk. */
   hintCovers(partition: number, bucket: string, key: string, dot: Dot, durable = false): boolean {
     const record = (durable ? this.durableHints : this.hints).get(storeKey(partition, bucket, key));
-    return record !== undefined && [...record.values()].some((object) => covers(object.context, dot));
+    return record !== undefined && [...record.values()].some((object) => DotSet.fromEncoded(object.context).has(dot));
   }
 
   /** Every hint held, for checkers: (store key, owner, object). */

@@ -10,13 +10,13 @@
  * and it flags at once what is wrong whatever the history says: a dot naming two different
  * values (a reused dot), and a value no client wrote.
  */
-import { formatDot } from '../core/version/actor.ts';
-import { covers } from '../core/version/causal-context.ts';
 import type { CausalContext, Dot, StoredObject } from '../core/version/types.ts';
 import { partitionOf } from '../core/ring/hash.ts';
 import type { CrashLoss, DiskWrite } from './disk.ts';
 import { dotKey, labelOf } from './labels.ts';
+import { DotSet, formatDot, modelVersion, type ModelVersion } from './model/index.ts';
 import type { Violation } from './checkers/violation.ts';
+import { siblingProblems } from './checkers/live-siblings.ts';
 import type { SimWorld, WorldObserver } from './world.ts';
 
 /** One version a coordinator made for a client write. */
@@ -27,6 +27,8 @@ export interface WriteVersion {
   readonly dot: Dot;
   readonly coordinator: string;
   readonly madeMs: number;
+  /** The context the write was sent with (null: none, a blind write): with the dot, the version's history. */
+  readonly sentContext: CausalContext | null;
 }
 
 export interface Wipe {
@@ -72,6 +74,10 @@ export class Oracle implements WorldObserver {
   private readonly labelByDot = new Map<string, string>();
   /** By dotKey: every node whose disk has held the sibling (whatever the ring said then). */
   private readonly holdersByDot = new Map<string, Set<string>>();
+  /** By dotKey: the reference model's version (model/versions.ts), made when first asked. */
+  private readonly modelVersions = new Map<string, ModelVersion>();
+  /** Objects already judged (objects are immutable, and one reaches many disks). */
+  private readonly judged = new WeakSet<StoredObject>();
   private world: SimWorld | undefined;
 
   attach(world: SimWorld): void {
@@ -94,6 +100,22 @@ export class Oracle implements WorldObserver {
       if (before?.siblings.includes(sibling)) continue;
       this.recordHolder(write.node, effect.bucket, effect.key, sibling.dot);
       this.checkSibling(write.node, effect.bucket, effect.key, sibling.dot, labelOf(sibling.value));
+    }
+    this.judgeObject(write.node, effect.bucket, effect.key, after);
+  }
+
+  /**
+   * Every object that reaches a disk holds exactly the live siblings of its context, by the
+   * reference model (checkers/live-siblings.ts): a bad merge is reported where and when it
+   * happened. An object is judged once, however many disks it reaches.
+   */
+  private judgeObject(node: string, bucket: string, key: string, object: StoredObject): void {
+    if (this.judged.has(object)) return;
+    this.judged.add(object);
+    const name = (dot: Dot): string => `${this.versionByDot.get(dotKey(bucket, key, dot))?.label ?? '?'} ${formatDot(dot)}`;
+    const dots = object.siblings.map((sibling) => sibling.dot);
+    for (const problem of siblingProblems((dot) => this.modelVersion(bucket, key, dot), dots, object.context)) {
+      this.flag(problem.checker, `${node} stored for ${bucket}/${key} ${problem.message(name)}`, key);
     }
   }
 
@@ -138,6 +160,19 @@ export class Oracle implements WorldObserver {
     return this.collections.filter((collection) => collection.bucket === bucket && collection.key === key);
   }
 
+  /** The reference model's version of a dot of bucket/key: its dot and causal history (undefined: no coordinator made it). */
+  modelVersion(bucket: string, key: string, dot: Dot): ModelVersion | undefined {
+    const id = dotKey(bucket, key, dot);
+    let version = this.modelVersions.get(id);
+    if (version === undefined) {
+      const made = this.versionByDot.get(id);
+      if (made === undefined) return undefined;
+      version = modelVersion(made.dot, made.sentContext === null ? DotSet.empty : DotSet.fromEncoded(made.sentContext));
+      this.modelVersions.set(id, version);
+    }
+    return version;
+  }
+
   /** Nodes whose disk has held the sibling with this dot at some point. */
   holdersOf(bucket: string, key: string, dot: Dot): ReadonlySet<string> {
     return this.holdersByDot.get(dotKey(bucket, key, dot)) ?? new Set();
@@ -165,7 +200,7 @@ export class Oracle implements WorldObserver {
    */
   lostSince(nodes: readonly string[], bucket: string, key: string, dot: Dot, sinceMs: number): Set<string> {
     const lost = this.nodesWipedSince(nodes, sinceMs);
-    const covered = (objects: readonly StoredObject[]): boolean => objects.some((object) => covers(object.context, dot));
+    const covered = (objects: readonly StoredObject[]): boolean => objects.some((object) => DotSet.fromEncoded(object.context).has(dot));
     for (const { loss, atMs } of this.crashLossesByKey.get(`${bucket}\u0000${key}`) ?? []) {
       if (atMs >= sinceMs && nodes.includes(loss.node) && covered(loss.visible) && !covered(loss.durable)) lost.add(loss.node);
     }
@@ -185,10 +220,10 @@ export class Oracle implements WorldObserver {
     for (const node of world.nodeNames) {
       const disk = world.disk(node);
       const object = durable ? disk.durableGet(partition, bucket, key) : disk.get(partition, bucket, key);
-      const owned = object !== null && covers(object.context, dot);
+      const owned = object !== null && DotSet.fromEncoded(object.context).has(dot);
       // A fallback's hint is a real copy too (sloppy quorum, Dynamo §4.6): it counts toward W. So
       // does a copy a collection has since dropped, superseded by the tombstone it collected.
-      const collected = this.collections.some((collection) => collection.node === node && collection.bucket === bucket && collection.key === key && covers(collection.object.context, dot));
+      const collected = this.collections.some((collection) => collection.node === node && collection.bucket === bucket && collection.key === key && DotSet.fromEncoded(collection.object.context).has(dot));
       const lost = durable ? this.wipedSince([node], madeMs) > 0 : this.lostSince([node], bucket, key, dot, madeMs).size > 0;
       if (owned || collected || disk.hintCovers(partition, bucket, key, dot, durable) || lost) copies++;
     }
@@ -199,7 +234,7 @@ export class Oracle implements WorldObserver {
     const { effect } = write;
     if (effect.op.kind !== 'coordinate') return;
     const label = labelOf(effect.op.intent.value);
-    const version: WriteVersion = { label, bucket: effect.bucket, key: effect.key, dot, coordinator: write.node, madeMs: this.nowMs };
+    const version: WriteVersion = { label, bucket: effect.bucket, key: effect.key, dot, coordinator: write.node, madeMs: this.nowMs, sentContext: effect.op.intent.context };
     const versions = this.versionsByLabel.get(label) ?? [];
     versions.push(version);
     this.versionsByLabel.set(label, versions);

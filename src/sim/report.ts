@@ -2,7 +2,7 @@
  * Human-readable failures: the seed and how to replay it, the fault schedule, what broke, the
  * history of the keys concerned, and what their replicas hold at the end.
  */
-import { formatDot } from '../core/version/actor.ts';
+import { formatDot } from './model/index.ts';
 import type { CausalContext, StoredObject } from '../core/version/types.ts';
 import { replicaStates } from './checkers/replicas.ts';
 import type { Violation } from './checkers/violation.ts';

@@ -26,8 +26,7 @@
 import { unreachable } from '../../core/assert.ts';
 import { partitionOf } from '../../core/ring/hash.ts';
 import { preferenceList } from '../../core/ring/ring.ts';
-import { formatDot } from '../../core/version/actor.ts';
-import { covers, emptyContext, joinContexts } from '../../core/version/causal-context.ts';
+import { DotSet, formatDot } from '../model/index.ts';
 import type { History, HistoryEntry } from '../history.ts';
 import { dotKey, labelOf } from '../labels.ts';
 import type { Oracle } from '../oracle.ts';
@@ -117,11 +116,11 @@ function collectedValues(oracle: Oracle, index: VersionIndex, bucket: string, ke
 function markKept(index: VersionIndex, bucket: string, key: string, infos: readonly VersionInfo[], isEnd: (info: VersionInfo) => boolean): Set<string> {
   const kept = new Set<string>();
   let fresh = infos.filter(isEnd);
-  let history = emptyContext;
+  let history = DotSet.empty;
   while (fresh.length > 0) {
     for (const info of fresh) kept.add(dotKey(bucket, key, info.version.dot));
-    history = joinContexts(history, index.joinedHistory(fresh));
-    fresh = infos.filter((info) => !kept.has(dotKey(bucket, key, info.version.dot)) && covers(history, info.version.dot));
+    history = history.union(index.joinedHistory(fresh));
+    fresh = infos.filter((info) => !kept.has(dotKey(bucket, key, info.version.dot)) && history.has(info.version.dot));
   }
   return kept;
 }

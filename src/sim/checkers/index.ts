@@ -3,13 +3,12 @@ import type { History } from '../history.ts';
 import type { Oracle } from '../oracle.ts';
 import type { SimWorld } from '../world.ts';
 import { checkConvergence } from './convergence.ts';
-import { checkDropped } from './dropped.ts';
 import { checkDurability } from './durability.ts';
 import { checkHintsDrained } from './hints-drained.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
 import { checkResurrection } from './resurrection.ts';
-import { checkSiblings } from './siblings.ts';
+import { checkLiveSiblings } from './live-siblings.ts';
 import { checkStraysSwept } from './strays.ts';
 import { checkTreeRoots } from './tree-roots.ts';
 import { VersionIndex } from './versions.ts';
@@ -33,8 +32,7 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }:
     ...oracle.violations,
     ...checkPhantoms(history, index),
     ...checkWriteQuorum(history, oracle, world.config.bucketProps.durability),
-    ...checkSiblings(world, history, index),
-    ...checkDropped(world, history, index),
+    ...checkLiveSiblings(world, history, index),
     ...checkDurability(world, history, oracle, index),
     ...checkResurrection(world, history, oracle, index),
     ...checkConvergence(world, history, livenessMs),

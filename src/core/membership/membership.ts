@@ -190,7 +190,7 @@ export class Membership {
 
   plan(): Plan {
     this.refuseUntilAbortKnown();
-    return planChange(this.current, this.stagedChanges, this.config.replicasN);
+    return planChange(this.current, this.stagedChanges, this.config.replicasN, this.config.replicasNMin);
   }
 
   commit(): ClusterView {

@@ -202,4 +202,55 @@ describe('KvNode', () => {
       assert.equal(only(last, 'store').length + only(last, 'send').filter((send) => send.message.kind === 'replicaWrite').length, 0, 'the stale object is repaired nowhere');
     });
   });
+
+  describe('repair paths switched off, to prove the others alone (docs/simulation.md)', () => {
+    const wide = createRing(['n1', 'n2', 'n3', 'n4', 'n5'].map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
+    const key = Array.from({ length: 1000 }, (_, i) => `k${i}`).find((k) => preferenceList(wide, partitionOf('b', k, 8), 3)[0] === 'n1')!;
+    const [, primaryB, primaryC] = preferenceList(wide, partitionOf('b', key, 8), 3) as [string, string, string];
+    const switched = (name: string, config: { readRepair?: boolean; hintedHandoff?: boolean }): KvNode =>
+      new KvNode({ name, actor: `${name}.a`, ring: wide, bucketProps: () => defaultBucketProps, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1, ...config });
+    const put = { kind: 'put' as const, bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null };
+    const written = applyStoreOp(null, { kind: 'coordinate', intent: { ...put }, actor: 'n9.z', nowMs: 1, resolution: 'siblings' }).outcome;
+
+    test('readRepair: false — a get that finds a stale primary answers but writes nothing back', () => {
+      for (const readRepair of [true, false]) {
+        const kv = switched('n1', { readRepair });
+        const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key, r: 3 } });
+        const [store] = only(effects, 'store');
+        const reads = only(effects, 'send');
+        kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
+        const newer = written.ok ? written.object : null;
+        kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object: newer, stamp: 0 } });
+        const last = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 0 } });
+        assert.equal(only(last, 'reply')[0]?.result.kind, 'got');
+        const repairs = only(last, 'store').length + only(last, 'send').filter((send) => send.message.kind === 'replicaWrite').length;
+        assert.equal(repairs, readRepair ? 2 : 0, `read repair ${readRepair ? 'on: itself and the empty primary' : 'off: nothing'}`);
+      }
+    });
+
+    test('hintedHandoff: false — a put goes to the reachable primaries only, and nobody stands in for a failed one', () => {
+      const kv = switched('n1', { hintedHandoff: false });
+      kv.step(1, { type: 'deliveryFailed', to: primaryC, message: { kind: 'ping', opId: 1 } }); // C is down
+      const [store] = only(kv.step(2, { type: 'request', requestId: 1, request: { ...put, w: 3 } }), 'store');
+      const sent = only(stepFlushed(kv, 3, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }), 'send');
+      assert.deepEqual(sent.map((send) => [send.to, send.message.kind === 'replicaWrite' && send.message.hintFor]), [[primaryB, undefined]], 'B only; no fallback keeps a hint for C');
+      const failed = kv.step(4, { type: 'deliveryFailed', to: primaryB, message: sent[0]!.message });
+      assert.deepEqual(only(failed, 'send'), [], 'no stand-in for B either');
+      const [reply] = only(failed, 'reply');
+      assert.ok(reply?.result.kind === 'error' && reply.result.code === 'quorum_not_met', 'W = 3 of the primaries is not met');
+    });
+
+    test('hintedHandoff: false — a node outside the primaries that reaches none of them refuses the put instead of coordinating it', () => {
+      const outsider = ['n2', 'n3', 'n4', 'n5'].find((name) => !preferenceList(wide, partitionOf('b', key, 8), 3).includes(name))!;
+      const kv = switched(outsider, { hintedHandoff: false });
+      for (const primary of preferenceList(wide, partitionOf('b', key, 8), 3)) kv.step(1, { type: 'deliveryFailed', to: primary, message: { kind: 'ping', opId: 1 } });
+      const effects = kv.step(2, { type: 'request', requestId: 1, request: put });
+      assert.equal(only(effects, 'store').length, 0);
+      const [reply] = only(effects, 'reply');
+      assert.ok(reply?.result.kind === 'error' && reply.result.code === 'unavailable');
+      const sloppy = switched(outsider, {});
+      for (const primary of preferenceList(wide, partitionOf('b', key, 8), 3)) sloppy.step(1, { type: 'deliveryFailed', to: primary, message: { kind: 'ping', opId: 1 } });
+      assert.equal(only(sloppy.step(2, { type: 'request', requestId: 1, request: put }), 'store').length, 1, 'with sloppy quorum it coordinates as a fallback');
+    });
+  });
 });

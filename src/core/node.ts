@@ -86,6 +86,20 @@ export interface NodeConfig {
   readonly tombstoneEpochs?: EpochsRecord | null | undefined;
   /** Tombstone collection settings (core/tombstones/settings.ts); defaults where not given. */
   readonly tombstones?: Partial<TombstoneSettings> | undefined;
+  /**
+   * Read repair (Dynamo §5): a get writes the reconciled version back to the primaries that
+   * answered with less. On unless false (the simulator turns it off to prove the other repair
+   * paths alone: docs/simulation.md).
+   */
+  readonly readRepair?: boolean | undefined;
+  /**
+   * Sloppy quorum and hinted handoff (Dynamo §4.6): requests go to the first N reachable nodes of
+   * the extended preference list, a fallback keeps a write as a hint for the primary it stands in
+   * for, and hands it back later. On unless false; off, requests go to the key's reachable
+   * primaries only — a strict quorum: no fallback is asked, no hint made, a put is coordinated
+   * only by a primary (the simulator turns it off to prove the other repair paths alone).
+   */
+  readonly hintedHandoff?: boolean | undefined;
 }
 
 /** The largest first op id: leaves 2^52 operations before op ids leave the safe integers. */
@@ -284,10 +298,14 @@ export class KvNode {
     const opId = this.nextOpId++;
     const deadlineMs = this.nowMs + timeoutMs;
     const resolution = props.resolution;
+    // A strict quorum (hinted handoff off) asks the primaries only.
+    const sloppy = this.config.hintedHandoff !== false;
+    const targets = sloppy ? extended : replicas;
     let operation: Operation;
     if (request.kind === 'get') {
       const r = validateQuorum('r', request.r, props);
-      operation = new GetOperation({ opId, deadlineMs, requester, target, extended, n: props.n, r, pr: props.pr, resolution });
+      const readRepair = this.config.readRepair !== false;
+      operation = new GetOperation({ opId, deadlineMs, requester, target, extended: targets, n: props.n, r, pr: props.pr, resolution, readRepair });
     } else {
       validateValue(request.value, request.contentType, this.config.requestLimits);
       const w = validateQuorum('w', request.w, props);
@@ -296,10 +314,12 @@ export class KvNode {
       if (!replicas.includes(this.name) && !forwarded && candidates.length > 0) {
         const forwardedTimeoutMs = Math.max(1, timeoutMs - forwardMarginMs);
         operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
+      } else if (!sloppy && !replicas.includes(this.name)) {
+        throw new KvorumError('unavailable', `node ${this.name} is not a replica of the key and none of its primaries (${replicas.join(', ')}) is reachable (strict quorum)`);
       } else {
         const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };
         const { durability } = props;
-        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, resolution, durability };
+        const plan = { opId, deadlineMs, requester, target, extended: targets, n: props.n, w, pw: props.pw, intent, resolution, durability, sloppy };
         operation = new PutOperation(plan);
       }
     }

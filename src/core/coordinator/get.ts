@@ -29,6 +29,8 @@ export interface GetPlan {
   /** Replies that must come from primaries (0: any node of the sloppy quorum counts). */
   readonly pr: number;
   readonly resolution: Resolution;
+  /** Write the reconciled version back to stale primaries (Dynamo §5); off only to test the other repair paths. */
+  readonly readRepair: boolean;
 }
 
 export class GetOperation implements Operation {
@@ -194,7 +196,7 @@ export class GetOperation implements Operation {
    */
   private repairStaleReplicas(host: OperationHost): void {
     const merged = this.merged;
-    if (!merged) return;
+    if (!merged || !this.plan.readRepair) return;
     const { opId, target, resolution } = this.plan;
     for (const [replica, object] of this.replies) {
       if (!this.isPrimary(replica) || (object && objectsEqual(object, merged))) continue;

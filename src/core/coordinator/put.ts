@@ -36,6 +36,11 @@ export interface PutPlan {
   readonly intent: WriteIntent;
   readonly resolution: Resolution;
   readonly durability: Durability;
+  /**
+   * Sloppy quorum (Dynamo §4.6): a target that fails or stays silent gets a stand-in that keeps a
+   * hint. False: a strict quorum — `extended` is the primaries alone, and nobody stands in.
+   */
+  readonly sloppy: boolean;
 }
 
 export class PutOperation implements Operation {
@@ -188,7 +193,7 @@ export class PutOperation implements Operation {
    * nobody left to ask (or it had a stand-in already).
    */
   private replace(host: OperationHost, node: string, owner: string): boolean {
-    if (this.replaced.has(node) || this.object === undefined) return false;
+    if (!this.plan.sloppy || this.replaced.has(node) || this.object === undefined) return false;
     this.replaced.add(node);
     const fallback = nextFallback(this.plan.extended, this.used, (candidate) => !this.hintOwners.has(candidate) && host.isReachable(candidate));
     if (fallback === undefined) return false;

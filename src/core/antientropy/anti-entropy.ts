@@ -167,7 +167,7 @@ export class AntiEntropy {
     const owned = ownedPartitions(ring, self, this.settings.partitionReplicas);
     for (let tried = 0; tried < owned.length; tried++) {
       const partition = owned[this.partitionCursor++ % owned.length]!;
-      if (this.trees.settledTree(partition) === undefined) continue;
+      if (!this.trees.isSettled(partition)) continue;
       const peers = preferenceList(ring, partition, this.settings.partitionReplicas).filter((node) => node !== self && this.host.isReachable(node));
       if (peers.length === 0) continue;
       // Each partition takes its peers in turn: a cursor shared by all partitions pairs partition p

@@ -113,6 +113,12 @@ export class PartitionTrees {
     if (digest !== null) tree.toggle(segment, digest);
   }
 
+  /** Whether the partition's build is complete (no re-reads pending): its trees may be exchanged. */
+  isSettled(partition: number): boolean {
+    const state = this.state(partition);
+    return state.status === 'ready' && state.awaitingRead.size === 0;
+  }
+
   /**
    * The tree of a partition's keys of buckets with N ≥ `nMin` (all by default), once its build is
    * complete (no re-reads pending), else undefined. Read only: it may be the node's own tree.

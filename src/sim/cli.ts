@@ -17,7 +17,7 @@ import { durabilities, type Durability } from '../core/limits.ts';
 import { bugNames, type BugName, type SimBugs } from './bugs.ts';
 import { describeFault, faultKinds, type FaultKind } from './faults.ts';
 import { describeEntry } from './report.ts';
-import { runSeed, type RunOptions, type RunResult } from './run.ts';
+import { repairModes, runSeed, type RunOptions, type RunResult } from './run.ts';
 import { summarizeRuns } from './summary.ts';
 
 const { values } = parseArgs({
@@ -61,8 +61,8 @@ function parseFaults(text: string | undefined): FaultKind[] | undefined {
 }
 
 function parseConvergeBy(text: string | undefined): RunOptions['convergeBy'] | undefined {
-  if (text === undefined || text === 'antiEntropy' || text === 'readRepair') return text;
-  return fail(`--converge-by must be antiEntropy or readRepair, got ${JSON.stringify(text)}`);
+  if (text === undefined || (repairModes as readonly string[]).includes(text)) return text as RunOptions['convergeBy'] | undefined;
+  return fail(`--converge-by must be one of ${repairModes.join(', ')}, got ${JSON.stringify(text)}`);
 }
 
 function parseDurability(text: string | undefined): Durability | undefined {

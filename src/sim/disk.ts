@@ -57,9 +57,24 @@ export interface CrashLoss {
   readonly durable: readonly StoredObject[];
 }
 
+/**
+ * A hint kept or let go (Dynamo §4.6): `kept`, what the holder now keeps for `owner` (the merge of
+ * every version it was asked to keep); `deleted`, the hint the holder forgot — after its owner, or
+ * the key's replicas when the owner left, acknowledged storing it.
+ */
+export interface HintChange {
+  readonly node: string;
+  readonly kind: 'kept' | 'deleted';
+  readonly bucket: string;
+  readonly key: string;
+  readonly owner: string;
+  readonly object: StoredObject;
+}
+
 export interface DiskObserver {
   onWrite(write: DiskWrite): void;
   onCrashLoss(loss: CrashLoss): void;
+  onHintChange?(change: HintChange): void;
 }
 
 const silentObserver: DiskObserver = { onWrite() {}, onCrashLoss() {} };
@@ -248,10 +263,17 @@ export class SimDisk {
 
   private applyHintOp(op: HintOp): HintOutcome {
     switch (op.kind) {
-      case 'store':
-        return this.changeHint(op.hint, (record) => storeHint(record, op.hint, op.resolution));
-      case 'delete':
-        return this.changeHint(op.hint, (record) => deleteHint(record, op.hint));
+      case 'store': {
+        const outcome = this.changeHint(op.hint, (record) => storeHint(record, op.hint, op.resolution));
+        const kept = this.hints.get(storeKey(op.hint.partition, op.hint.bucket, op.hint.key))?.get(op.hint.owner);
+        if (outcome.kind === 'stored' && kept !== undefined) this.observer.onHintChange?.({ node: this.node, kind: 'kept', bucket: op.hint.bucket, key: op.hint.key, owner: op.hint.owner, object: kept });
+        return outcome;
+      }
+      case 'delete': {
+        const outcome = this.changeHint(op.hint, (record) => deleteHint(record, op.hint));
+        if (outcome.kind === 'deleted' && outcome.deleted) this.observer.onHintChange?.({ node: this.node, kind: 'deleted', bucket: op.hint.bucket, key: op.hint.key, owner: op.hint.owner, object: op.hint.object });
+        return outcome;
+      }
       case 'readKey': {
         const key = storeKey(op.target.partition, op.target.bucket, op.target.key);
         return { kind: 'read', object: objectWithHints(this.objects.get(key) ?? null, this.hints.get(key) ?? null, op.resolution) };

@@ -11,8 +11,7 @@
  * values (a reused dot), and a value no client wrote.
  */
 import type { CausalContext, Dot, StoredObject } from '../core/version/types.ts';
-import { partitionOf } from '../core/ring/hash.ts';
-import type { CrashLoss, DiskWrite } from './disk.ts';
+import type { CrashLoss, DiskWrite, HintChange } from './disk.ts';
 import { dotKey, labelOf } from './labels.ts';
 import { DotSet, formatDot, modelVersion, type ModelVersion } from './model/index.ts';
 import type { Violation } from './checkers/violation.ts';
@@ -56,6 +55,16 @@ export interface Collection {
   readonly atMs: number;
 }
 
+/** A hint its holder forgot once the owner (or, for an owner that left, the key's replicas) acknowledged it. */
+export interface HintDelivered {
+  readonly holder: string;
+  readonly owner: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly object: StoredObject;
+  readonly atMs: number;
+}
+
 export class Oracle implements WorldObserver {
   readonly versionsByLabel = new Map<string, WriteVersion[]>();
   /** By dotKey (bucket, key and dot). */
@@ -64,6 +73,10 @@ export class Oracle implements WorldObserver {
   /** In the order they reached the disks. */
   readonly collections: Collection[] = [];
   readonly violations: Violation[] = [];
+  /** Every hint a holder deleted, in order (checkers/handoff.ts). */
+  readonly hintsDelivered: HintDelivered[] = [];
+  /** Every hint kept, by holder, for the placement checker: when, for whom. */
+  readonly hintsKept: (HintChange & { readonly atMs: number })[] = [];
   /** Labels clients have written, with the key each went to (registered before any node sees them). */
   private readonly issuedLabels = new Map<string, string>();
   /** By identity of the context a coordinator answered with: the version and its disk count then. */
@@ -127,6 +140,11 @@ export class Oracle implements WorldObserver {
       return;
     }
     this.storesAtAnswer.set(context, { copies: this.copiesOf(version, false), durableCopies: this.copiesOf(version, true) });
+  }
+
+  onHintChange(change: HintChange): void {
+    if (change.kind === 'deleted') this.hintsDelivered.push({ holder: change.node, owner: change.owner, bucket: change.bucket, key: change.key, object: change.object, atMs: this.nowMs });
+    else this.hintsKept.push({ ...change, atMs: this.nowMs });
   }
 
   onCrashLoss(loss: CrashLoss): void {
@@ -215,7 +233,7 @@ export class Oracle implements WorldObserver {
   private copiesOf(version: WriteVersion, durable: boolean): number {
     const world = this.world!;
     const { bucket, key, dot, madeMs } = version;
-    const partition = partitionOf(bucket, key, world.ring.partitionCount);
+    const partition = world.partitionOf(bucket, key);
     let copies = 0;
     for (const node of world.nodeNames) {
       const disk = world.disk(node);

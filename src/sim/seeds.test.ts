@@ -45,3 +45,16 @@ test('durability sync, every fault kind: seeds 3001..3150 pass', () => {
 test('durability buffered, every fault kind: seeds 4001..4150 pass', () => {
   runSeeds(4001, 150, { durability: 'buffered' });
 });
+
+// Every repair path on its own (issue 13 §2; docs/simulation.md): convergence must come from it alone.
+test('anti-entropy alone (no read repair, no hints): seeds 5001..5060 pass', () => {
+  runSeeds(5001, 60, { convergeBy: 'antiEntropy' });
+});
+
+test('read repair alone (no anti-entropy, no hints; R = N reads after healing): seeds 6001..6060 pass', () => {
+  runSeeds(6001, 60, { convergeBy: 'readRepair' });
+});
+
+test('hinted handoff alone (no anti-entropy, no read repair; every hint reaches its owner): seeds 7001..7060 pass', () => {
+  runSeeds(7001, 60, { convergeBy: 'handoff' });
+});

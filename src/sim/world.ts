@@ -17,13 +17,15 @@ import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.
 import type { AntiEntropy } from '../core/antientropy/anti-entropy.ts';
 import type { AntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvNode } from '../core/node.ts';
+import { partitionOf } from '../core/ring/hash.ts';
+import { preferenceList } from '../core/ring/ring.ts';
 import { peerMessageProblem } from '../core/peer-message-check.ts';
 import type { StoreOp } from '../core/replica/store-op.ts';
 import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
 import { defaultRequestLimits } from '../core/validate.ts';
 import { isReadRepair, outcomeHidingMerge, storeOpApplier, unfenced, type SimBugs, type StepCause } from './bugs.ts';
-import { SimDisk, type CrashLoss, type DiskConfig, type DiskWrite, type StoreEffect } from './disk.ts';
+import { SimDisk, type CrashLoss, type DiskConfig, type DiskWrite, type HintChange, type StoreEffect } from './disk.ts';
 import { EventQueue, microsPerMs } from './event-queue.ts';
 import { SimNetwork, type NetworkConfig } from './network.ts';
 import type { Prng } from './prng.ts';
@@ -42,7 +44,10 @@ export const tickIntervalMs = 10;
 export interface WorldConfig {
   readonly nodeNames: readonly string[];
   readonly partitionCount: number;
+  /** Properties of every bucket not named in `buckets`. */
   readonly bucketProps: BucketProps;
+  /** Buckets with properties of their own (another N, R, W…): the ring is claimed for the largest N. */
+  readonly buckets?: ReadonlyMap<string, BucketProps> | undefined;
   readonly requestTimeoutMs: number;
   readonly network: NetworkConfig;
   readonly disk: DiskConfig;
@@ -56,12 +61,18 @@ export interface WorldConfig {
   readonly antiEntropy?: Partial<AntiEntropySettings> | undefined;
   /** Tombstone collection settings (core/tombstones/settings.ts); defaults where not given. */
   readonly tombstones?: Partial<TombstoneSettings> | undefined;
+  /** Read repair (NodeConfig.readRepair); on unless false. */
+  readonly readRepair?: boolean | undefined;
+  /** Sloppy quorum and hinted handoff (NodeConfig.hintedHandoff); on unless false. */
+  readonly hintedHandoff?: boolean | undefined;
 }
 
 export interface WorldObserver {
   onDiskWrite(write: DiskWrite): void;
   /** A crash took from a node's key what its buffer held and no flush had committed. */
   onCrashLoss(loss: CrashLoss): void;
+  /** A fallback kept or forgot a hint (Dynamo §4.6). */
+  onHintChange(change: HintChange): void;
   /** A coordinator answered a put as stored (to its client or to the node that forwarded it). */
   onStoredAnswer(node: string, context: CausalContext): void;
   onWipe(node: string): void;
@@ -97,10 +108,13 @@ export class SimWorld {
   readonly queue = new EventQueue();
   /** The ring every node starts from (the config's). */
   readonly initialRing: Ring;
+  /** The largest N of any bucket: replicas per partition (anti-entropy, strays, claim). */
+  readonly replicasN: number;
   readonly network: SimNetwork;
   private readonly nodes = new Map<string, SimNode>();
   private readonly trace: Hash = createHash('sha256');
   private tickingUntilUs = -1;
+  private readonly partitions = new Map<string, number>();
   /** Draws each boot's first op id (NodeConfig.firstOpId), as the real runtime does at random. */
   private readonly opIdPrng: Prng;
   stepsCount = 0;
@@ -110,7 +124,8 @@ export class SimWorld {
     private readonly prng: Prng,
     private readonly observer: WorldObserver,
   ) {
-    this.initialRing = simRing(config.nodeNames, config.partitionCount, config.bucketProps.n);
+    this.replicasN = Math.max(config.bucketProps.n, ...[...(config.buckets?.values() ?? [])].map((props) => props.n));
+    this.initialRing = simRing(config.nodeNames, config.partitionCount, this.replicasN);
     this.network = new SimNetwork(config.network, this.queue, prng.fork('network'), {
       nodeLife: (name) => this.nodeLife(name),
       deliver: (to, from, message) => this.deliver(to, from, message),
@@ -123,6 +138,7 @@ export class SimWorld {
       const disk = new SimDisk(name, diskPrng.hex(8), this.queue, diskPrng, config.disk, apply, {
         onWrite: (write) => observer.onDiskWrite(write),
         onCrashLoss: (loss) => observer.onCrashLoss(loss),
+        onHintChange: (change) => observer.onHintChange(change),
       });
       this.nodes.set(name, new SimNode(name, disk));
     }
@@ -144,6 +160,24 @@ export class SimWorld {
       if (ring !== undefined && ring.version > newest.version) newest = ring;
     }
     return newest;
+  }
+
+  /** A bucket's properties, as every node reads them. */
+  bucketProps(bucket: string): BucketProps {
+    return this.config.buckets?.get(bucket) ?? this.config.bucketProps;
+  }
+
+  /** The replicas of bucket/key in the ring the cluster serves now: its preference list for the bucket's N. */
+  replicasOf(bucket: string, key: string): string[] {
+    return preferenceList(this.ring, this.partitionOf(bucket, key), this.bucketProps(bucket).n);
+  }
+
+  /** The key's partition (Q never changes in a run; the MD5 is computed once per key). */
+  partitionOf(bucket: string, key: string): number {
+    const id = `${bucket}\u0000${key}`;
+    let partition = this.partitions.get(id);
+    if (partition === undefined) this.partitions.set(id, (partition = partitionOf(bucket, key, this.initialRing.partitionCount)));
+    return partition;
   }
 
   get nowMs(): number {
@@ -276,15 +310,18 @@ export class SimWorld {
       tombstoneEpochs: decodeEpochsRecord(node.disk.meta.get(tombstoneEpochsMetaName)),
       tombstones: this.config.tombstones,
       ring: this.initialRing,
-      bucketProps: () => this.config.bucketProps,
+      bucketProps: (bucket) => this.bucketProps(bucket),
       requestTimeoutMs: this.config.requestTimeoutMs,
       requestLimits: defaultRequestLimits,
       firstOpId: 1 + this.opIdPrng.int(0, 2 ** 31),
       antiEntropy: this.config.antiEntropy,
+      readRepair: this.config.readRepair,
+      hintedHandoff: this.config.hintedHandoff,
       membership: {
         self,
         seeds,
-        replicasN: this.config.bucketProps.n,
+        replicasN: this.replicasN,
+        replicasNMin: Math.min(this.config.bucketProps.n, ...[...(this.config.buckets?.values() ?? [])].map((props) => props.n)),
         gossipSeed: this.opIdPrng.int(0, 2 ** 31),
         initialView,
         initialStaged: persisted?.staged,

@@ -4,6 +4,7 @@ import type { Oracle } from '../oracle.ts';
 import type { SimWorld } from '../world.ts';
 import { checkConvergence } from './convergence.ts';
 import { checkDurability } from './durability.ts';
+import { checkHandoff } from './handoff.ts';
 import { checkHintsDrained } from './hints-drained.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
@@ -24,20 +25,23 @@ export interface CheckInput {
   readonly livenessMs: number;
   /** Anti-entropy ran (the default): its trees must agree and match the disks. */
   readonly antiEntropy: boolean;
+  /** The replicas must have converged (every mode but `handoff`, whose promise is checkHandoff's). */
+  readonly convergence?: boolean | undefined;
 }
 
-export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }: CheckInput): Violation[] {
+export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, convergence = true }: CheckInput): Violation[] {
   const index = new VersionIndex(history, oracle);
   return [
     ...oracle.violations,
     ...checkPhantoms(history, index),
-    ...checkWriteQuorum(history, oracle, world.config.bucketProps.durability),
+    ...checkWriteQuorum(history, oracle, (bucket) => world.bucketProps(bucket).durability),
     ...checkLiveSiblings(world, history, index),
     ...checkDurability(world, history, oracle, index),
     ...checkResurrection(world, history, oracle, index),
-    ...checkConvergence(world, history, livenessMs),
+    ...(convergence ? checkConvergence(world, history, livenessMs) : []),
     ...(antiEntropy ? checkTreeRoots(world) : []),
     ...checkHintsDrained(world),
+    ...checkHandoff(world, oracle),
     ...checkStraysSwept(world),
   ];
 }

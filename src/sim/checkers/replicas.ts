@@ -2,7 +2,6 @@
  * What the replicas of a key hold right now, read straight off the simulated disks; whether they
  * agree and what they join to, by the reference model (model/objects.ts), not the core's merge.
  */
-import { partitionOf } from '../../core/ring/hash.ts';
 import { preferenceList } from '../../core/ring/ring.ts';
 import type { Sibling, StoredObject } from '../../core/version/types.ts';
 import { joinAll, modelObject, objectsAgree, type ModelObject } from '../model/index.ts';
@@ -14,10 +13,10 @@ export interface ReplicaState {
   readonly object: StoredObject | null;
 }
 
-/** The key's N replicas (its preference list) and what each stores. */
+/** The key's N replicas (its preference list for its bucket's N) and what each stores. */
 export function replicaStates(world: SimWorld, bucket: string, key: string): ReplicaState[] {
-  const partition = partitionOf(bucket, key, world.ring.partitionCount);
-  return preferenceList(world.ring, partition, world.config.bucketProps.n).map((node) => ({
+  const partition = world.partitionOf(bucket, key);
+  return preferenceList(world.ring, partition, world.bucketProps(bucket).n).map((node) => ({
     node,
     object: world.disk(node).get(partition, bucket, key),
   }));
@@ -25,7 +24,7 @@ export function replicaStates(world: SimWorld, bucket: string, key: string): Rep
 
 /** Every node that stores anything for the key (replicas, and any other node that should not). */
 export function allCopies(world: SimWorld, bucket: string, key: string): ReplicaState[] {
-  const partition = partitionOf(bucket, key, world.ring.partitionCount);
+  const partition = world.partitionOf(bucket, key);
   return world.nodeNames.map((node) => ({ node, object: world.disk(node).get(partition, bucket, key) })).filter((state) => state.object !== null);
 }
 

@@ -179,6 +179,35 @@ describe('KvNode', () => {
       assert.equal(only(taken, 'store').length, 1, 'one read after the fence is stored');
     });
 
+    test('the refusal says the epoch: a put coordinated across a fence sends its copy again, read after it, and meets W', () => {
+      const replica = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 2]] });
+      const [refusal] = only(replica.step(1, { type: 'message', from: 'n3', message: { kind: 'replicaWrite', opId: 9, partition, bucket: 'b', key: 'k', object, stamp: 2 } }), 'send')
+        .map((send) => send.message)
+        .filter((message) => message.kind === 'replicaWriteReply');
+      assert.ok(refusal?.kind === 'replicaWriteReply');
+      assert.deepEqual(refusal.error?.detail, { partition, fencedEpoch: 3 });
+      // n1 coordinates a put (W = 3) at epoch 2; n2 was fenced at 3 meanwhile.
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
+      const request = { kind: 'put' as const, bucket: 'b', key: 'k', value: new Uint8Array([7]), contentType: 'x', deleted: false, context: null, w: 3 };
+      const [coordinate] = only(kv.step(1, { type: 'request', requestId: 1, request }), 'store');
+      const written = applyStoreOp(null, coordinate!.op);
+      const writes = only(stepFlushed(kv, 2, { type: 'stored', storeId: coordinate!.storeId, outcome: written.outcome }), 'send').filter((send) => send.message.kind === 'replicaWrite');
+      const toN2 = writes.find((send) => send.to === 'n2')!;
+      const toN3 = writes.find((send) => send.to === 'n3')!;
+      kv.step(3, { type: 'message', from: 'n3', message: { kind: 'replicaWriteReply', opId: toN3.message.opId } });
+      const waiting = kv.step(4, { type: 'message', from: 'n2', message: { ...refusal, opId: toN2.message.opId } });
+      assert.deepEqual(only(waiting, 'reply'), [], 'n2 is neither counted nor given up while n1 is behind the fence');
+      assert.equal(only(waiting, 'store').length, 0);
+      const caughtUp = kv.step(5, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 3, 2]] } });
+      const [reread] = only(caughtUp, 'store').filter((effect) => effect.op.kind === 'read');
+      assert.ok(reread, 'its copy is read again once it has the epoch');
+      const [again] = only(kv.step(6, { type: 'stored', storeId: reread.storeId, outcome: { ok: true, object: written.write!, previous: written.write! } }), 'send');
+      assert.ok(again?.to === 'n2' && again.message.kind === 'replicaWrite' && again.message.stamp === 3, 'and sent to n2 again, stamped after the fence');
+      const [reply] = only(kv.step(7, { type: 'message', from: 'n2', message: { kind: 'replicaWriteReply', opId: toN2.message.opId } }), 'reply');
+      assert.equal(reply?.result.kind, 'stored');
+      assert.equal(kv.counters.get('fencedWriteRetries'), 1);
+    });
+
     test('a node with a new disk refuses every object, and every request, until it knows the epochs', () => {
       const kv = fenced(null);
       const effects = kv.step(1, { type: 'message', from: 'n2', message: { kind: 'replicaWrite', opId: 5, partition, bucket: 'b', key: 'k', object, stamp: 99 } });

@@ -153,6 +153,8 @@ export class KvNode {
   readonly tombstoneCollector: TombstoneCollector;
   private nextFlushId = 1;
   private readonly flushContinuations = new Map<number, (ok: boolean) => void>();
+  /** Operations waiting for this node to reach a partition's epoch (OperationHost.afterEpoch). */
+  private epochWaiters: { readonly operation: Operation; readonly partition: number; readonly epoch: number; readonly done: () => void }[] = [];
 
   constructor(private readonly config: NodeConfig) {
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
@@ -235,7 +237,20 @@ export class KvNode {
       default:
         unreachable(input, 'node input');
     }
+    if (this.epochWaiters.length > 0) this.wakeEpochWaiters();
     return this.takeEffects();
+  }
+
+  /** Calls the operations whose partition has reached the epoch they wait for (or that ended meanwhile: forgotten). */
+  private wakeEpochWaiters(): void {
+    const due = this.epochWaiters.filter(({ operation, partition, epoch }) => operation.done || this.epochs.of(partition) >= epoch);
+    if (due.length === 0) return;
+    this.epochWaiters = this.epochWaiters.filter((waiter) => !due.includes(waiter));
+    for (const { operation, done } of due) {
+      if (operation.done) continue;
+      done();
+      this.forgetIfDone(operation);
+    }
   }
 
   /** Runs an operator command (join, leave, plan, commit…) against membership at `nowMs`. */
@@ -459,11 +474,19 @@ export class KvNode {
     return true;
   }
 
+  /**
+   * The refusal of objects read at `stamp`. When a round fenced the partition since (not when
+   * this node does not know the epochs, nor gave the partition up), it says at which epoch
+   * (`detail.fencedEpoch`): a put's coordinator that learns it may send its copy again, read
+   * after the fence (coordinator/put.ts).
+   */
   private staleError(partition: number, stamp: number): ClientError {
+    const fenced = this.epochs.known && !this.epochs.isAbandoned(partition);
     const why = this.epochs.known
       ? `objects read at epoch ${stamp} of partition ${partition}, before a tombstone collection fenced it (now ${this.epochs.of(partition)})`
       : 'objects, until it has learned the partition epochs from a member';
-    return { kind: 'error', ...new KvorumError('unavailable', `node ${this.name} refuses ${why}`).toJSON() };
+    const detail = fenced ? { partition, fencedEpoch: this.epochs.of(partition) } : undefined;
+    return { kind: 'error', ...new KvorumError('unavailable', `node ${this.name} refuses ${why}`, detail).toJSON() };
   }
 
   private onDeliveryFailed(to: string, message: PeerMessage): void {
@@ -889,6 +912,9 @@ export class KvNode {
       isReachable: (peer) => node.isReachable(peer),
       epochOf: (partition) => node.epochs.of(partition),
       refuses: (from, partition, stamp) => node.refusesObjects(from, partition, stamp),
+      afterEpoch: (operation, partition, epoch, done) => {
+        node.epochWaiters.push({ operation, partition, epoch, done });
+      },
     };
   }
 

@@ -18,6 +18,7 @@ import type { Requester } from '../effects.ts';
 import type { PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
 import type { Durability } from '../limits.ts';
+import { covers } from '../version/causal-context.ts';
 import type { Resolution, StoredObject, WriteIntent } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
 import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
@@ -70,6 +71,10 @@ export class PutOperation implements Operation {
   private readonly hintOwners = new Set<string>();
   private outcome: Extract<StoreOutcome, { ok: true }> | undefined;
   private object: StoredObject | undefined;
+  /** Targets that refused the version as read before a tombstone round's fence: each is sent it again once. */
+  private readonly fenced = new Set<string>();
+  /** Targets waiting for a re-read of this node's copy, in the order the reads were issued (store ops answer in order). */
+  private readonly rereads: { readonly node: string; readonly stamp: number }[] = [];
 
   constructor(private readonly plan: PutPlan) {}
 
@@ -90,6 +95,7 @@ export class PutOperation implements Operation {
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
+    if (this.outcome !== undefined) return this.onReread(host, outcome);
     if (!outcome.ok) {
       this.answer(host, { kind: 'error', ...outcome.error.toJSON() });
       this.done = true;
@@ -110,6 +116,16 @@ export class PutOperation implements Operation {
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
     if (message.kind !== 'replicaWriteReply' || !this.pending.has(from)) return;
     const hintFor = this.pending.get(from);
+    const fencedEpoch = message.error?.detail?.['fencedEpoch'];
+    if (typeof fencedEpoch === 'number' && !this.fenced.has(from) && this.outcome !== undefined) {
+      // A tombstone round fenced the partition after this node read it: the version may not be
+      // taken as read before the fence. Once this node has the round's epoch (the refusing node
+      // sends it), its copy read again is after the fence, and goes to the same node again.
+      this.fenced.add(from);
+      host.count('fencedWriteRetries');
+      host.afterEpoch(this, this.plan.target.partition, fencedEpoch, () => this.reread(host, from));
+      return;
+    }
     this.pending.delete(from);
     if (message.error) {
       if (hintFor !== undefined) this.hintOwners.delete(hintFor); // that hint was not kept
@@ -156,14 +172,40 @@ export class PutOperation implements Operation {
         this.sendTo(host, node, hintFor, object);
         continue;
       }
-      // Its own store (done: onStored) is a copy, as a primary's or as the hint it keeps.
-      this.ownCopy = { owner: hintFor ?? node, primary: hintFor === undefined, state: 'pending' };
+      // Its own store (done: onStored) is a copy, as a primary's, as the hint it keeps, or (forwarded
+      // to it under a view it does not share, every primary reachable) as an extra copy of its own.
+      this.ownCopy = { owner: hintFor ?? node, primary: hintFor === undefined && extended.indexOf(node) < n, state: 'pending' };
       if (hintFor !== undefined) {
         this.hintOwners.add(hintFor);
         host.storeHint({ ...target, owner: hintFor, object }, resolution);
       }
     }
     assert(this.ownCopy !== undefined, 'a coordinator is always one of its own targets');
+  }
+
+  /** Reads this node's copy again, after the fence, for `node` (which stays pending meanwhile). */
+  private reread(host: OperationHost, node: string): void {
+    const stamp = host.epochOf(this.plan.target.partition);
+    this.rereads.push({ node, stamp });
+    host.store(this, this.plan.target, { kind: 'read' });
+  }
+
+  /**
+   * This node's copy read again: sent to the node that refused the first, if it still holds the
+   * version (a drop since may have taken it: then that node counts as failed).
+   */
+  private onReread(host: OperationHost, outcome: StoreOutcome): void {
+    const reread = this.rereads.shift();
+    if (reread === undefined || !this.pending.has(reread.node)) return;
+    const written = this.outcome?.written;
+    const object = outcome.ok ? outcome.object : null;
+    if (object === null || written === undefined || !covers(object.context, written.dot)) {
+      this.pending.delete(reread.node);
+      return this.progress(host);
+    }
+    const hintFor = this.pending.get(reread.node);
+    const { opId, target } = this.plan;
+    host.send(reread.node, { kind: 'replicaWrite', opId, ...target, object, stamp: reread.stamp, durable: this.plan.durability === 'sync', ...(hintFor === undefined ? {} : { hintFor }) });
   }
 
   /**

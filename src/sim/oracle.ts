@@ -17,6 +17,9 @@ import { DotSet, formatDot, modelVersion, type ModelVersion } from './model/inde
 import type { Violation } from './checkers/violation.ts';
 import { siblingProblems } from './checkers/live-siblings.ts';
 import type { SimWorld, WorldObserver } from './world.ts';
+import type { Effect, NodeInput } from '../core/effects.ts';
+import type { KvNode } from '../core/node.ts';
+import { PlacementRecorder } from './placement.ts';
 
 /** One version a coordinator made for a client write. */
 export interface WriteVersion {
@@ -92,9 +95,27 @@ export class Oracle implements WorldObserver {
   /** Objects already judged (objects are immutable, and one reaches many disks). */
   private readonly judged = new WeakSet<StoredObject>();
   private world: SimWorld | undefined;
+  /** Where puts went and why (placement.ts); made when the oracle is attached to its world. */
+  placement: PlacementRecorder | undefined;
 
   attach(world: SimWorld): void {
     this.world = world;
+    const sloppy = world.config.hintedHandoff !== false;
+    const ns = [...new Set([world.config.bucketProps.n, ...[...(world.config.buckets?.values() ?? [])].map((props) => props.n)])];
+    this.placement = new PlacementRecorder(sloppy, (bucket) => world.bucketProps(bucket), () => world.clusterState(), ns, world.replicasN);
+    for (const node of world.nodeNames) if (world.isUp(node)) this.placement.onBoot(node, world.nowMs);
+  }
+
+  onBoot(node: string): void {
+    this.placement?.onBoot(node, this.nowMs);
+  }
+
+  onCrash(node: string): void {
+    this.placement?.onCrash(node);
+  }
+
+  onStep(node: string, kv: KvNode, input: NodeInput, effects: readonly Effect[]): void {
+    this.placement?.onStep(node, kv, input, effects, this.nowMs);
   }
 
   private get nowMs(): number {

@@ -36,6 +36,8 @@ export interface RunOptions {
   readonly preloadKeysCount: number;
   /** The buckets keys live in, each with its own N, R, W, pr, pw (durability is the run's). */
   readonly buckets: readonly BucketSpec[];
+  /** Failure domains the nodes are dealt to in turn (0: no zones). */
+  readonly zonesCount: number;
   /** Length of the safety phase (clients and faults), simulated. */
   readonly safetyMs: number;
   readonly faultsMax: number;
@@ -61,9 +63,10 @@ export interface BucketSpec extends Partial<Omit<BucketProps, 'durability' | 're
 
 /**
  * Three buckets with different N (issue 13 §3): the default one, a pair with W = N, and a wide
- * one whose N is the cluster's size (up to 5), with pw = 1 (one of the W must be a primary).
+ * one of N = 4 (capped at the cluster's size) with pw = 1 (one of the W must be a primary). With
+ * 4 zones and Q = 16, claim can keep every 4 consecutive partitions in 4 zones (spread.ts).
  */
-export const defaultBuckets: readonly BucketSpec[] = [{ name: 'sim' }, { name: 'pair', n: 2, r: 1, w: 2 }, { name: 'wide', n: 5, r: 2, w: 3, pw: 1 }];
+export const defaultBuckets: readonly BucketSpec[] = [{ name: 'sim' }, { name: 'pair', n: 2, r: 1, w: 2 }, { name: 'wide', n: 4, r: 2, w: 3, pw: 1 }];
 
 /**
  * Small and short: five nodes, a few hot keys among a thousand cold ones over three buckets,
@@ -79,6 +82,7 @@ export const defaultRunOptions: Omit<RunOptions, 'seed'> = {
   hotKeysCount: 4,
   preloadKeysCount: 200,
   buckets: defaultBuckets,
+  zonesCount: 4,
   safetyMs: 2_000,
   faultsMax: 4,
   wipesMax: 1,
@@ -203,6 +207,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
         partitionCount: options.partitionCount,
         bucketProps: buckets.get(options.buckets[0]!.name)!,
         buckets,
+        zonesCount: options.zonesCount,
         requestTimeoutMs: options.requestTimeoutMs,
         network: defaultNetworkConfig,
         disk: defaultDiskConfig,
@@ -220,7 +225,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
     );
     oracle.attach(world);
     liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys);
-    violations = runCheckers({ world, history, oracle, livenessMs: settleMs + liveness.elapsedMs, antiEntropy: paths.antiEntropy, convergence: options.convergeBy !== 'handoff' });
+    violations = runCheckers({ world, history, oracle, livenessMs: settleMs + liveness.elapsedMs, antiEntropy: paths.antiEntropy, convergence: options.convergeBy !== 'handoff', faults });
   } catch (error) {
     violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
   }
@@ -323,6 +328,7 @@ const cliFlags: readonly (readonly [keyof RunOptions, string])[] = [
   ['keysCount', 'keys'],
   ['hotKeysCount', 'hot-keys'],
   ['preloadKeysCount', 'preload'],
+  ['zonesCount', 'zones'],
   ['safetyMs', 'duration-ms'],
   ['faultsMax', 'faults-max'],
   ['wipesMax', 'wipes-max'],

@@ -55,6 +55,8 @@ export interface WorldConfig {
   readonly clientLatencyUsMin: number;
   readonly clientLatencyUsMax: number;
   readonly bugs: SimBugs;
+  /** Failure domains: node i (from 0, spares after the members) is in zone z(i mod zonesCount + 1); none when 0 or absent. */
+  readonly zonesCount?: number | undefined;
   /** Nodes outside the initial ring, started with only seeds: they can be asked to join. */
   readonly spareNodeNames?: readonly string[] | undefined;
   /** Anti-entropy settings of every node (the simulator shortens the exchange interval). */
@@ -76,6 +78,11 @@ export interface WorldObserver {
   /** A coordinator answered a put as stored (to its client or to the node that forwarded it). */
   onStoredAnswer(node: string, context: CausalContext): void;
   onWipe(node: string): void;
+  /** A node's process started (after the world was made: `attach` sees the first boots). */
+  onBoot?(node: string): void;
+  onCrash?(node: string): void;
+  /** A node took one input and returned these effects. */
+  onStep?(node: string, kv: KvNode, input: NodeInput, effects: readonly Effect[]): void;
 }
 
 /** What a client learns of a request: the node's answer, a refused connection, or a reset one. */
@@ -125,7 +132,7 @@ export class SimWorld {
     private readonly observer: WorldObserver,
   ) {
     this.replicasN = Math.max(config.bucketProps.n, ...[...(config.buckets?.values() ?? [])].map((props) => props.n));
-    this.initialRing = simRing(config.nodeNames, config.partitionCount, this.replicasN);
+    this.initialRing = simRing(config.nodeNames, config.partitionCount, this.replicasN, config.zonesCount);
     this.network = new SimNetwork(config.network, this.queue, prng.fork('network'), {
       nodeLife: (name) => this.nodeLife(name),
       deliver: (to, from, message) => this.deliver(to, from, message),
@@ -191,7 +198,19 @@ export class SimWorld {
 
   /** A node's ring entry (how a spare introduces itself when it joins). */
   ringNodeOf(name: string): RingNode {
-    return this.initialRing.nodes.get(name) ?? simRingNode(name, this.allNames().indexOf(name));
+    return this.initialRing.nodes.get(name) ?? simRingNode(name, this.allNames().indexOf(name), this.config.zonesCount);
+  }
+
+  /**
+   * What a node looks like from outside now, for the availability checker: running, and able to
+   * take objects (it knows the partition epochs; a new disk learns them first). And whether every
+   * running node holds the same view, with no transition running.
+   */
+  clusterState(): { settled: boolean; states: Map<string, { up: boolean; takesWrites: boolean }> } {
+    const states = new Map([...this.nodes].map(([name, node]) => [name, { up: node.kv !== null, takesWrites: node.kv?.epochs.known === true }]));
+    const views = [...this.nodes.values()].flatMap((node) => (node.kv === null ? [] : [node.kv.membership.view]));
+    const settled = views.every((view) => view.next === null && view.version === views[0]!.version);
+    return { settled, states };
   }
 
   /** The node's current view of the cluster, or null while it is down. */
@@ -265,6 +284,7 @@ export class SimWorld {
     this.traceLine(`crash ${name}`);
     node.kv = null;
     node.disk.crash();
+    this.observer.onCrash?.(name);
     for (const done of node.clientRequests.values()) this.queue.after(this.clientLatencyUs(), () => done({ type: 'reset' }));
     node.clientRequests.clear();
   }
@@ -284,6 +304,7 @@ export class SimWorld {
     if (node.kv !== null) return;
     this.traceLine(`restart ${name}`);
     this.boot(node);
+    this.observer.onBoot?.(name);
   }
 
   // ---- Driving nodes ----
@@ -293,7 +314,7 @@ export class SimWorld {
     const stored = node.disk.meta.get(membershipMetaName);
     const persisted = stored === undefined ? undefined : decodeMembership(stored);
     const member = this.initialRing.nodes.get(node.name);
-    const self = member ?? simRingNode(node.name, this.allNames().indexOf(node.name));
+    const self = member ?? simRingNode(node.name, this.allNames().indexOf(node.name), this.config.zonesCount);
     const initialView = persisted?.view ?? (member ? viewOfRing(this.initialRing) : seedOnlyView(self, this.initialRing.partitionCount));
     // Spares know every initial member as a seed; members gossip among themselves.
     const seeds = new Map(member ? [] : [...this.initialRing.nodes.values()].map((seed) => [seed.name, seed.address] as const));
@@ -367,6 +388,7 @@ export class SimWorld {
     this.stepsCount++;
     this.traceInput(node.name, input);
     const effects = kv.step(this.queue.nowMs, input);
+    this.observer.onStep?.(node.name, kv, input, effects);
     const cause: StepCause = { input, storeKind };
     for (const effect of effects) this.perform(node, effect, cause);
   }

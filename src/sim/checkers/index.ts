@@ -4,6 +4,8 @@ import type { Oracle } from '../oracle.ts';
 import type { SimWorld } from '../world.ts';
 import { checkConvergence } from './convergence.ts';
 import { checkDurability } from './durability.ts';
+import { checkAvailability } from './availability.ts';
+import type { Fault } from '../faults.ts';
 import { checkHandoff } from './handoff.ts';
 import { checkHintsDrained } from './hints-drained.ts';
 import { checkPhantoms } from './phantoms.ts';
@@ -27,9 +29,11 @@ export interface CheckInput {
   readonly antiEntropy: boolean;
   /** The replicas must have converged (every mode but `handoff`, whose promise is checkHandoff's). */
   readonly convergence?: boolean | undefined;
+  /** The run's fault schedule: availability is judged only where no fault could excuse a refusal. */
+  readonly faults?: readonly Fault[] | undefined;
 }
 
-export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, convergence = true }: CheckInput): Violation[] {
+export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, convergence = true, faults = [] }: CheckInput): Violation[] {
   const index = new VersionIndex(history, oracle);
   return [
     ...oracle.violations,
@@ -42,6 +46,8 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, c
     ...(antiEntropy ? checkTreeRoots(world) : []),
     ...checkHintsDrained(world),
     ...checkHandoff(world, oracle),
+    ...(oracle.placement?.violations ?? []),
+    ...(oracle.placement ? checkAvailability(history, oracle.placement, faults) : []),
     ...checkStraysSwept(world),
   ];
 }

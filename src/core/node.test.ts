@@ -198,11 +198,14 @@ describe('KvNode', () => {
       const waiting = kv.step(4, { type: 'message', from: 'n2', message: { ...refusal, opId: toN2.message.opId } });
       assert.deepEqual(only(waiting, 'reply'), [], 'n2 is neither counted nor given up while n1 is behind the fence');
       assert.equal(only(waiting, 'store').length, 0);
+      const duplicated = kv.step(4, { type: 'message', from: 'n2', message: { ...refusal, opId: toN2.message.opId } });
+      assert.deepEqual(only(duplicated, 'reply'), [], 'the same refusal delivered twice is not an answer to the second sending');
       const caughtUp = kv.step(5, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 3, 2]] } });
       const [reread] = only(caughtUp, 'store').filter((effect) => effect.op.kind === 'read');
       assert.ok(reread, 'its copy is read again once it has the epoch');
       const [again] = only(kv.step(6, { type: 'stored', storeId: reread.storeId, outcome: { ok: true, object: written.write!, previous: written.write! } }), 'send');
       assert.ok(again?.to === 'n2' && again.message.kind === 'replicaWrite' && again.message.stamp === 3, 'and sent to n2 again, stamped after the fence');
+      assert.deepEqual(only(kv.step(7, { type: 'message', from: 'n2', message: { ...refusal, opId: toN2.message.opId } }), 'reply'), [], 'nor is a late copy of it');
       const [reply] = only(kv.step(7, { type: 'message', from: 'n2', message: { kind: 'replicaWriteReply', opId: toN2.message.opId } }), 'reply');
       assert.equal(reply?.result.kind, 'stored');
       assert.equal(kv.counters.get('fencedWriteRetries'), 1);

@@ -71,8 +71,12 @@ export class PutOperation implements Operation {
   private readonly hintOwners = new Set<string>();
   private outcome: Extract<StoreOutcome, { ok: true }> | undefined;
   private object: StoredObject | undefined;
-  /** Targets that refused the version as read before a tombstone round's fence: each is sent it again once. */
-  private readonly fenced = new Set<string>();
+  /**
+   * Targets that refused the version as read before a tombstone round's fence, with the epoch its
+   * second sending waits for: each is sent it again once. A refusal naming no later epoch is a
+   * duplicate (or a late copy) of the first one, not an answer to the second.
+   */
+  private readonly fenced = new Map<string, number>();
   /** Targets waiting for a re-read of this node's copy, in the order the reads were issued (store ops answer in order). */
   private readonly rereads: { readonly node: string; readonly stamp: number }[] = [];
 
@@ -117,14 +121,18 @@ export class PutOperation implements Operation {
     if (message.kind !== 'replicaWriteReply' || !this.pending.has(from)) return;
     const hintFor = this.pending.get(from);
     const fencedEpoch = message.error?.detail?.['fencedEpoch'];
-    if (typeof fencedEpoch === 'number' && !this.fenced.has(from) && this.outcome !== undefined) {
-      // A tombstone round fenced the partition after this node read it: the version may not be
-      // taken as read before the fence. Once this node has the round's epoch (the refusing node
-      // sends it), its copy read again is after the fence, and goes to the same node again.
-      this.fenced.add(from);
-      host.count('fencedWriteRetries');
-      host.afterEpoch(this, this.plan.target.partition, fencedEpoch, () => this.reread(host, from));
-      return;
+    if (typeof fencedEpoch === 'number' && this.outcome !== undefined) {
+      const waitedFor = this.fenced.get(from);
+      if (waitedFor !== undefined && fencedEpoch <= waitedFor) return; // the first refusal again (duplicated), not the second's
+      if (waitedFor === undefined) {
+        // A tombstone round fenced the partition after this node read it: the version may not be
+        // taken as read before the fence. Once this node has the round's epoch (the refusing node
+        // sends it), its copy read again is after the fence, and goes to the same node again.
+        this.fenced.set(from, fencedEpoch);
+        host.count('fencedWriteRetries');
+        host.afterEpoch(this, this.plan.target.partition, fencedEpoch, () => this.reread(host, from));
+        return;
+      }
     }
     this.pending.delete(from);
     if (message.error) {
@@ -186,6 +194,7 @@ export class PutOperation implements Operation {
   /** Reads this node's copy again, after the fence, for `node` (which stays pending meanwhile). */
   private reread(host: OperationHost, node: string): void {
     const stamp = host.epochOf(this.plan.target.partition);
+    this.fenced.set(node, stamp);
     this.rereads.push({ node, stamp });
     host.store(this, this.plan.target, { kind: 'read' });
   }

@@ -24,7 +24,7 @@ function assertCaught(bug: BugName, budget: number, checker: string, shape: Shap
   const checkers = new Set(caught.violations.map((violation) => violation.checker));
   assert.ok(checkers.has(checker), `${bug} should trip ${checker}, tripped ${[...checkers].join(', ')}`);
   assert.match(caught.report, new RegExp(`FAILED seed ${caught.seed} +replay: npm run sim -- --seed ${caught.seed} --bug ${bug}`));
-  assert.match(caught.report, /fault schedule:/);
+  assert.match(caught.report, /fault schedule \(mix \w+\):/);
   const replay = runSeed({ seed: caught.seed, bugs: { [bug]: true }, ...shape });
   assert.equal(replay.report, caught.report, 'the failing seed replays exactly');
 }

@@ -28,10 +28,14 @@ import type { Violation } from './checkers/violation.ts';
 import { labelOf } from './labels.ts';
 import { Reachability } from './reachability.ts';
 
-/** What a node looks like from outside at an instant: up, and able to take writes (knows the partition epochs). */
+/**
+ * What a node looks like from outside at an instant: up, able to take replicas' writes (it knows
+ * the partition epochs), and ready to coordinate requests (what GET /v1/cluster reports as ready).
+ */
 export interface NodeState {
   readonly up: boolean;
   readonly takesWrites: boolean;
+  readonly serves: boolean;
 }
 
 /** A client put as it arrived at its first node, and what the cluster looked like then. */

@@ -47,6 +47,8 @@ export function describeEntry(entry: HistoryEntry): string {
 export interface FailureReport {
   readonly seed: number;
   readonly replay: string;
+  /** The fault mix the seed drew. */
+  readonly mix: string;
   readonly faults: readonly Fault[];
   readonly violations: readonly Violation[];
   readonly history: History;
@@ -54,7 +56,7 @@ export interface FailureReport {
 }
 
 export function formatFailure(report: FailureReport): string {
-  const lines = [`FAILED seed ${report.seed}   replay: ${report.replay}`, '', 'fault schedule:'];
+  const lines = [`FAILED seed ${report.seed}   replay: ${report.replay}`, '', `fault schedule (mix ${report.mix}):`];
   lines.push(...(report.faults.length === 0 ? ['  (none)'] : report.faults.map((fault) => `  ${describeFault(fault)}`)));
   lines.push('', 'violations:');
   for (const violation of report.violations.slice(0, 10)) lines.push(`  [${violation.checker}] ${violation.message}`);

@@ -11,7 +11,8 @@ import type { Ring } from '../core/ring/types.ts';
 import type { SimBugs } from './bugs.ts';
 import { runCheckers, type Violation } from './checkers/index.ts';
 import { defaultDiskConfig } from './disk.ts';
-import { randomFaultSchedule, scheduleFault, type Fault, type FaultKind } from './faults.ts';
+import { scheduleFault, type Fault, type FaultKind } from './faults.ts';
+import { faultMixes, pickFaultMix, type FaultMixName } from './fault-mixes.ts';
 import { History } from './history.ts';
 import { awaitHandoff, convergeByAntiEntropy, convergeByReadRepair, type LivenessResult } from './liveness.ts';
 import { membershipSettleMsMax, settleMembership } from './membership-settle.ts';
@@ -42,8 +43,10 @@ export interface RunOptions {
   readonly safetyMs: number;
   readonly faultsMax: number;
   readonly wipesMax: number;
-  /** Fault kinds to draw from (all by default). */
+  /** Fault kinds to draw from (all by default); given, the mix is `uniform` over them. */
   readonly faultKinds?: readonly FaultKind[] | undefined;
+  /** The fault mix (fault-mixes.ts); by default each seed draws one by weight. */
+  readonly faultMix?: FaultMixName | undefined;
   readonly requestTimeoutMs: number;
   readonly clientTimeoutMs: number;
   readonly thinkMsMean: number;
@@ -158,6 +161,8 @@ export interface RunStats {
 export interface RunResult {
   readonly seed: number;
   readonly options: RunOptions;
+  /** The fault mix the seed drew (fault-mixes.ts). */
+  readonly mix: FaultMixName;
   readonly faults: readonly Fault[];
   readonly history: History;
   readonly violations: readonly Violation[];
@@ -185,7 +190,8 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
   const keys = keySpace(options);
   const buckets = bucketsOf(options);
   const paths = repairPaths(options.convergeBy);
-  const faults = randomFaultSchedule(faultPrng, {
+  const mix = pickFaultMix(faultPrng.fork('mix'), options.faultMix ?? (options.faultKinds ? 'uniform' : undefined));
+  const faults = faultMixes[mix].schedule(faultPrng, {
     nodeNames,
     startMs: 50,
     endMs: options.safetyMs - 50,
@@ -224,19 +230,19 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
       oracle,
     );
     oracle.attach(world);
-    liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys);
+    liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys, faultMixes[mix].workload.wEqualsNShare);
     violations = runCheckers({ world, history, oracle, livenessMs: settleMs + liveness.elapsedMs, antiEntropy: paths.antiEntropy, convergence: options.convergeBy !== 'handoff', faults });
   } catch (error) {
     violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
   }
-  return result(options, faults, history, oracle, violations, liveness, world);
+  return result(options, mix, faults, history, oracle, violations, liveness, world);
 }
 
-function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, prng: Prng, keys: KeyRef[]): LivenessResult {
+function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, prng: Prng, keys: KeyRef[], wEqualsNShare: number): LivenessResult {
   for (const fault of faults) scheduleFault(world, fault);
   const shared: WorkloadContext = { world, history, oracle, stopMs: options.safetyMs, nextLabel: 1 };
   const { hotKeysCount, hotKeyShare, thinkMsMean, clientTimeoutMs, mix } = options;
-  const workload = { clientsCount: options.clientsCount, keys, hotKeysCount, hotKeyShare, thinkMsMean, clientTimeoutMs, mix, quorumOverrideShare: 0.2 };
+  const workload = { clientsCount: options.clientsCount, keys, hotKeysCount, hotKeyShare, thinkMsMean, clientTimeoutMs, mix, quorumOverrideShare: 0.2, wEqualsNShare };
   const cold = keys.slice(hotKeysCount);
   const loadPrng = prng.fork('load');
   world.queue.at(preloadStartMs * microsPerMs, () => startLoad(shared, workload, loadPrng, loadPrng.shuffled(cold).slice(0, options.preloadKeysCount), preloadLanes));
@@ -271,7 +277,7 @@ function heal(world: SimWorld): void {
   world.network.heal();
 }
 
-function result(options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, violations: Violation[], liveness: LivenessResult | undefined, world: SimWorld | undefined): RunResult {
+function result(options: RunOptions, mix: FaultMixName, faults: readonly Fault[], history: History, oracle: Oracle, violations: Violation[], liveness: LivenessResult | undefined, world: SimWorld | undefined): RunResult {
   const entries = history.entries.filter((entry) => entry.client !== 'repair');
   const stats: RunStats = {
     operations: entries.length,
@@ -283,10 +289,11 @@ function result(options: RunOptions, faults: readonly Fault[], history: History,
     tombstonesCollected: oracle.collections.length,
   };
   const ok = violations.length === 0;
-  const report = ok ? '' : formatFailure({ seed: options.seed, replay: replayCommand(options), faults, violations, history, world });
+  const report = ok ? '' : formatFailure({ seed: options.seed, replay: replayCommand(options), mix, faults, violations, history, world });
   return {
     seed: options.seed,
     options,
+    mix,
     faults,
     history,
     violations,
@@ -340,6 +347,7 @@ export function replayCommand(options: RunOptions): string {
   const parts = [`npm run sim -- --seed ${options.seed}`];
   for (const [name, value] of Object.entries(options.bugs)) if (value) parts.push(`--bug ${name}`);
   if (options.faultKinds) parts.push(`--faults ${options.faultKinds.join(',')}`);
+  if (options.faultMix) parts.push(`--mix ${options.faultMix}`);
   for (const [option, flag] of cliFlags) if (options[option] !== defaultRunOptions[option as keyof typeof defaultRunOptions]) parts.push(`--${flag} ${String(options[option])}`);
   const codeOnly = (['requestTimeoutMs', 'clientTimeoutMs', 'thinkMsMean', 'hotKeyShare', 'mix', 'buckets'] as const).filter(
     (option) => JSON.stringify(options[option]) !== JSON.stringify(defaultRunOptions[option]),

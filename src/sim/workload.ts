@@ -42,6 +42,8 @@ export interface WorkloadConfig {
   readonly mix: Readonly<Record<Choice, number>>;
   /** Chance that a request overrides the bucket's R or W with a random 1..N. */
   readonly quorumOverrideShare: number;
+  /** Chance that a write asks for W = N (a fault mix's tilt: fault-mixes.ts); 0 draws nothing. */
+  readonly wEqualsNShare?: number | undefined;
 }
 
 export type Choice = 'get' | 'readModifyWrite' | 'blindPut' | 'stalePut' | 'freshDelete' | 'staleDelete';
@@ -132,7 +134,8 @@ export class SimClient {
     const label = `${kind === 'put' ? 'w' : 'd'}${this.shared.nextLabel++}`;
     this.shared.oracle.issue(label, bucket, key);
     const context = token === null ? null : decodeContextToken(token, ref, simTokenKey);
-    const w = this.pickQuorum(bucket);
+    const wEqualsN = (this.config.wEqualsNShare ?? 0) > 0 && this.prng.chance(this.config.wEqualsNShare!);
+    const w = wEqualsN ? this.shared.world.bucketProps(bucket).n : this.pickQuorum(bucket);
     const request: ClientRequest = {
       kind: 'put',
       bucket,

@@ -206,8 +206,8 @@ export class SimWorld {
    * take objects (it knows the partition epochs; a new disk learns them first). And whether every
    * running node holds the same view, with no transition running.
    */
-  clusterState(): { settled: boolean; states: Map<string, { up: boolean; takesWrites: boolean }> } {
-    const states = new Map([...this.nodes].map(([name, node]) => [name, { up: node.kv !== null, takesWrites: node.kv?.epochs.known === true }]));
+  clusterState(): { settled: boolean; states: Map<string, { up: boolean; takesWrites: boolean; serves: boolean }> } {
+    const states = new Map([...this.nodes].map(([name, node]) => [name, { up: node.kv !== null, takesWrites: node.kv?.epochs.known === true, serves: node.kv?.notReadyBecause() === null }]));
     const views = [...this.nodes.values()].flatMap((node) => (node.kv === null ? [] : [node.kv.membership.view]));
     const settled = views.every((view) => view.next === null && view.version === views[0]!.version);
     return { settled, states };

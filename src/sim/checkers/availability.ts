@@ -47,7 +47,7 @@ export function checkAvailability(history: History, placement: PlacementRecorder
     if (during.some((fault) => networkFaults.has(fault.kind) || membershipFaults.has(fault.kind))) continue;
     const touched = new Set(during.flatMap((fault) => ('node' in fault && fault.kind !== 'join' && fault.kind !== 'leave' && fault.kind !== 'abort' ? [fault.node] : [])));
     const { coordinator } = arrival;
-    if (touched.has(coordinator) || touched.has(arrival.node)) continue;
+    if (touched.has(coordinator) || touched.has(arrival.node) || arrival.states.get(coordinator)?.serves !== true) continue;
     const reachable = arrival.trusted.filter((node) => node === coordinator || (!touched.has(node) && arrival.states.get(node)?.up === true && arrival.states.get(node)?.takesWrites === true));
     const primaries = reachable.filter((node) => arrival.extended.indexOf(node) < arrival.n);
     if (reachable.length < entry.quorum || primaries.length < arrival.pw) continue;

@@ -13,7 +13,7 @@
  * answer names how many stored.
  */
 import { assert } from '../assert.ts';
-import { KvorumError, quorumNotMet } from '../errors.ts';
+import { KvorumError } from '../errors.ts';
 import type { Requester } from '../effects.ts';
 import type { PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
@@ -21,6 +21,7 @@ import type { Durability } from '../limits.ts';
 import { covers } from '../version/causal-context.ts';
 import type { Resolution, StoredObject, WriteIntent } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
+import { PutTally } from './put-tally.ts';
 import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
 
 export interface PutPlan {
@@ -47,17 +48,8 @@ export interface PutPlan {
 export class PutOperation implements Operation {
   done = false;
   private answered = false;
-  /**
-   * The copies counted toward W, by the node each ends up on: a node's own store, or the owner a
-   * hint is for. A silent primary that stores after its stand-in did is still one copy — handoff
-   * will merge the stand-in's hint into it.
-   */
-  private readonly storedFor = new Set<string>();
-  private primariesStored = 0;
-  /** The coordinator's own copy: where it ends up, and whether it counts yet (it may wait for a flush). */
-  private ownCopy: { readonly owner: string; readonly primary: boolean; state: 'pending' | 'counted' | 'failed' } | undefined;
-  /** Targets asked and not yet answered, with the primary each fallback stands in for. */
-  private readonly pending = new Map<string, string | undefined>();
+  /** The copies counted toward W so far (put-tally.ts): all the counting, none of the messages. */
+  private readonly tally: PutTally;
   private readonly used = new Set<string>();
   /** The partition's epoch when the coordinating read-and-write was issued (tombstones/epochs.ts). */
   private stamp = 0;
@@ -80,7 +72,9 @@ export class PutOperation implements Operation {
   /** Targets waiting for a re-read of this node's copy, in the order the reads were issued (store ops answer in order). */
   private readonly rereads: { readonly node: string; readonly stamp: number }[] = [];
 
-  constructor(private readonly plan: PutPlan) {}
+  constructor(private readonly plan: PutPlan) {
+    this.tally = new PutTally(plan.w, plan.pw, plan.durability);
+  }
 
   get opId(): number {
     return this.plan.opId;
@@ -118,8 +112,8 @@ export class PutOperation implements Operation {
   }
 
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
-    if (message.kind !== 'replicaWriteReply' || !this.pending.has(from)) return;
-    const hintFor = this.pending.get(from);
+    if (message.kind !== 'replicaWriteReply' || !this.tally.isPending(from)) return;
+    const hintFor = this.tally.hintForOf(from);
     const fencedEpoch = message.error?.detail?.['fencedEpoch'];
     if (typeof fencedEpoch === 'number' && this.outcome !== undefined) {
       const waitedFor = this.fenced.get(from);
@@ -134,21 +128,17 @@ export class PutOperation implements Operation {
         return;
       }
     }
-    this.pending.delete(from);
     if (message.error) {
+      this.tally.failed(from);
       if (hintFor !== undefined) this.hintOwners.delete(hintFor); // that hint was not kept
-      this.progress(host);
-      return;
-    }
-    this.storedFor.add(hintFor ?? from);
-    if (hintFor === undefined) this.primariesStored += 1;
+    } else this.tally.stored(from);
     this.progress(host);
   }
 
   onDeliveryFailed(host: OperationHost, to: string): void {
-    if (!this.pending.has(to)) return;
-    const hintFor = this.pending.get(to);
-    this.pending.delete(to);
+    if (!this.tally.isPending(to)) return;
+    const hintFor = this.tally.hintForOf(to);
+    this.tally.failed(to);
     // Its hint was never kept (or never counts): the owner itself may now stand in.
     if (hintFor !== undefined) this.hintOwners.delete(hintFor);
     const owner = hintFor ?? to;
@@ -160,7 +150,7 @@ export class PutOperation implements Operation {
   /** Targets still silent get a stand-in each; their own stores still count if they come. */
   onSilence(host: OperationHost): void {
     if (this.answered || this.object === undefined) return;
-    for (const [node, hintFor] of [...this.pending]) {
+    for (const [node, hintFor] of this.tally.pending()) {
       if (this.replace(host, node, hintFor ?? node)) host.count('silentTargetFallbacks');
     }
   }
@@ -168,27 +158,6 @@ export class PutOperation implements Operation {
   onDeadline(host: OperationHost): void {
     this.answerQuorumMissed(host);
     this.done = true;
-  }
-
-  /** The coordinator holds the version; the other first-N reachable nodes are sent it. */
-  private replicate(host: OperationHost, object: StoredObject): void {
-    const { extended, n, target, resolution } = this.plan;
-    const targets = sloppyTargets(extended, n, host.isReachable, host.self);
-    for (const { node, hintFor } of targets) {
-      this.used.add(node);
-      if (node !== host.self) {
-        this.sendTo(host, node, hintFor, object);
-        continue;
-      }
-      // Its own store (done: onStored) is a copy, as a primary's, as the hint it keeps, or (forwarded
-      // to it under a view it does not share, every primary reachable) as an extra copy of its own.
-      this.ownCopy = { owner: hintFor ?? node, primary: hintFor === undefined && extended.indexOf(node) < n, state: 'pending' };
-      if (hintFor !== undefined) {
-        this.hintOwners.add(hintFor);
-        host.storeHint({ ...target, owner: hintFor, object }, resolution);
-      }
-    }
-    assert(this.ownCopy !== undefined, 'a coordinator is always one of its own targets');
   }
 
   /** Reads this node's copy again, after the fence, for `node` (which stays pending meanwhile). */
@@ -205,16 +174,39 @@ export class PutOperation implements Operation {
    */
   private onReread(host: OperationHost, outcome: StoreOutcome): void {
     const reread = this.rereads.shift();
-    if (reread === undefined || !this.pending.has(reread.node)) return;
+    if (reread === undefined || !this.tally.isPending(reread.node)) return;
     const written = this.outcome?.written;
     const object = outcome.ok ? outcome.object : null;
     if (object === null || written === undefined || !covers(object.context, written.dot)) {
-      this.pending.delete(reread.node);
+      this.tally.failed(reread.node);
       return this.progress(host);
     }
-    const hintFor = this.pending.get(reread.node);
+    const hintFor = this.tally.hintForOf(reread.node);
     const { opId, target } = this.plan;
     host.send(reread.node, { kind: 'replicaWrite', opId, ...target, object, stamp: reread.stamp, durable: this.plan.durability === 'sync', ...(hintFor === undefined ? {} : { hintFor }) });
+  }
+
+  /** The coordinator holds the version; the other first-N reachable nodes are sent it. */
+  private replicate(host: OperationHost, object: StoredObject): void {
+    const { extended, n, target, resolution } = this.plan;
+    const targets = sloppyTargets(extended, n, host.isReachable, host.self);
+    let own = false;
+    for (const { node, hintFor } of targets) {
+      this.used.add(node);
+      if (node !== host.self) {
+        this.sendTo(host, node, hintFor, object);
+        continue;
+      }
+      // Its own store (done: onStored) is a copy, as a primary's, as the hint it keeps, or (forwarded
+      // to it under a view it does not share, every primary reachable) as an extra copy of its own.
+      own = true;
+      this.tally.ownCopy(hintFor ?? node, hintFor === undefined && extended.indexOf(node) < n);
+      if (hintFor !== undefined) {
+        this.hintOwners.add(hintFor);
+        host.storeHint({ ...target, owner: hintFor, object }, resolution);
+      }
+    }
+    assert(own, 'a coordinator is always one of its own targets');
   }
 
   /**
@@ -222,18 +214,12 @@ export class PutOperation implements Operation {
    * hint, issued before) on disk — which runs while the other copies travel (never fsync, then send).
    */
   private countOwnCopy(host: OperationHost): void {
-    const own = this.ownCopy!;
-    const count = (): void => {
-      own.state = 'counted';
-      this.storedFor.add(own.owner);
-      if (own.primary) this.primariesStored += 1;
-    };
-    if (this.plan.durability === 'buffered') return count();
+    if (this.plan.durability === 'buffered') return this.tally.ownCopyCounted();
     host.flush(this, (ok) => {
       if (!ok) {
-        own.state = 'failed';
+        this.tally.ownCopyFailed();
         this.answer(host, { kind: 'error', ...new KvorumError('unavailable', `${host.self} could not put the new version on its disk`).toJSON() });
-      } else count();
+      } else this.tally.ownCopyCounted();
       this.progress(host);
     });
   }
@@ -258,7 +244,7 @@ export class PutOperation implements Operation {
     // stores the version as its own, not as a hint for itself that nobody would deliver.
     const hintFor = hintForWanted === node ? undefined : hintForWanted;
     this.used.add(node);
-    this.pending.set(node, hintFor);
+    this.tally.sent(node, hintFor);
     if (hintFor !== undefined) {
       this.hintOwners.add(hintFor);
       host.count('hints.sent');
@@ -268,12 +254,9 @@ export class PutOperation implements Operation {
   }
 
   private progress(host: OperationHost): void {
-    const { w, pw, durability } = this.plan;
     const context = this.outcome?.written?.context;
-    // `one`: the durable copy is the coordinator's, and it is one of the W.
-    const durableEnough = durability !== 'one' || this.ownCopy?.state === 'counted';
-    if (context && this.storedFor.size >= w && this.primariesStored >= pw && durableEnough) this.answer(host, { kind: 'stored', context });
-    if (this.pending.size > 0 || this.ownCopy?.state === 'pending') return;
+    if (context && this.tally.met) this.answer(host, { kind: 'stored', context });
+    if (!this.tally.settled) return;
     // Every target has answered: a quorum still missing is reported with the full count.
     this.answerQuorumMissed(host);
     this.done = true;
@@ -282,12 +265,7 @@ export class PutOperation implements Operation {
   private answerQuorumMissed(host: OperationHost): void {
     // Building the error costs a stack trace: not on every successful put's last reply.
     if (this.answered) return;
-    const { w, pw } = this.plan;
-    const error =
-      this.storedFor.size < w
-        ? quorumNotMet({ quorum: 'w', required: w, received: this.storedFor.size })
-        : quorumNotMet({ quorum: 'pw', required: pw, received: this.primariesStored });
-    this.answer(host, { kind: 'error', ...error.toJSON() });
+    this.answer(host, { kind: 'error', ...this.tally.quorumError().toJSON() });
   }
 
   private answer(host: OperationHost, result: Parameters<OperationHost['answer']>[1]): void {

@@ -109,6 +109,21 @@ describe('KvNode', () => {
       assert.deepEqual(standIns.map((send) => send.to), [spare], `${silent} is replaced by ${spare}, not by ${owner}, whose hint ${holder} holds`);
     });
 
+    test('a primary that refuses the write (a new disk that does not know the epochs yet) is replaced like one that cannot be reached', () => {
+      const kv = wideNode();
+      const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null, w: 3 } }), 'store');
+      const sent = replicaSends(stepFlushed(kv, 2, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }));
+      const toA = sent.find((send) => send.to === silentA)!;
+      const toB = sent.find((send) => send.to === silentB)!;
+      kv.step(3, { type: 'message', from: silentB, message: { kind: 'replicaWriteReply', opId: toB.message.opId } });
+      const refusal = { kind: 'error' as const, code: 'unavailable' as const, message: 'node refuses objects, until it has learned the partition epochs from a member' };
+      const [standIn] = replicaSends(kv.step(4, { type: 'message', from: silentA, message: { kind: 'replicaWriteReply', opId: toA.message.opId, error: refusal } }));
+      assert.ok(standIn && standIn.message.kind === 'replicaWrite' && standIn.message.hintFor === silentA, 'the next node keeps a hint for the refusing primary');
+      assert.ok(![silentA, silentB, 'n1'].includes(standIn.to));
+      const [reply] = only(kv.step(5, { type: 'message', from: standIn.to, message: { kind: 'replicaWriteReply', opId: standIn.message.opId } }), 'reply');
+      assert.equal(reply?.result.kind, 'stored', 'W = 3 met with the stand-in');
+    });
+
     test('a silent primary that stores after its stand-in did is one copy, not two', () => {
       const kv = wideNode();
       const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null, w: 3 } }), 'store');

@@ -7,10 +7,11 @@
  * node's object buffer. The targets are the first N reachable nodes of the key's
  * extended preference list (sloppy quorum, Dynamo §4.6): a fallback standing in for an
  * unreachable primary keeps the version as a hint for it, and counts toward W. A target whose
- * delivery fails, or that stays silent for `silentTargetWaitMs`, is replaced by the next
- * reachable node of the list. `pw` of the W must be
- * primaries (like Riak's pw). Targets that fail or do not answer in time count against W; the
- * answer names how many stored.
+ * delivery fails, that refuses the write, or that stays silent for `silentTargetWaitMs`, is
+ * replaced by the next reachable node of the list (a refusal because a tombstone round fenced
+ * the partition is answered by sending the copy again, read after the fence). `pw` of the W must
+ * be primaries (like Riak's pw). Targets that fail or do not answer in time count against W; the
+ * answer names how many stored. The counting itself is put-tally.ts.
  */
 import { assert } from '../assert.ts';
 import { KvorumError } from '../errors.ts';
@@ -131,6 +132,11 @@ export class PutOperation implements Operation {
     if (message.error) {
       this.tally.failed(from);
       if (hintFor !== undefined) this.hintOwners.delete(hintFor); // that hint was not kept
+      // A target that refuses (a new disk that does not know the epochs yet, a disk that failed)
+      // cannot take the write now, as one that cannot be reached: the next node keeps it for its
+      // owner (sloppy quorum). A second fenced refusal gets none: a stand-in would be sent the
+      // same copy, read before the same fence.
+      if (typeof fencedEpoch !== 'number') this.replace(host, from, hintFor ?? from);
     } else this.tally.stored(from);
     this.progress(host);
   }

@@ -12,8 +12,8 @@
  *   `hintFor`, or the coordinator's own copy kept as a hint) is for a primary of the key that
  *   the coordinator had evidence was unreachable: a failed delivery since it last heard from it,
  *   a silence past phi's reach, or this very put's version sent to it (or to a stand-in for it)
- *   and not acknowledged — failed, or silent when the stand-in was asked (`silentTargetWaitMs`:
- *   the recorder does not check that the stand-in waited that long).
+ *   and not acknowledged — failed, refused, or silent when the stand-in was asked
+ *   (`silentTargetWaitMs`: the recorder does not check that the stand-in waited that long).
  *
  * It also snapshots, as each client put arrives, what the availability checker needs to know of
  * the cluster then (checkers/availability.ts): which node would coordinate, which nodes of the
@@ -147,6 +147,7 @@ export class PlacementRecorder {
       if (message.kind === 'replicaWriteReply') {
         const trace = this.puts.get(`${node} ${message.opId}`);
         if (typeof message.error?.detail?.['fencedEpoch'] === 'number') trace?.fenced.add(input.from);
+        else if (message.error != null) trace?.failed.add(input.from); // a refusal: it cannot take the write now
         else trace?.replied.add(input.from);
       }
       if (message.kind === 'forward' && message.request.kind === 'put') this.forwarded.add(`${node} ${labelOf(message.request.value)}`);

@@ -41,6 +41,14 @@ test('(c) skipping read repair\'s writes is caught by the convergence checker (l
   assertCaught('skipReadRepair', 40, 'convergence', { convergeBy: 'readRepair' });
 });
 
+test('(c) skipping read repair\'s writes is caught by the read-repair checker in the default run, where anti-entropy would repair behind it', () => {
+  const caught = firstCaught('skipReadRepair', 5, {});
+  assert.ok(caught, 'skipReadRepair went unnoticed for 5 seeds');
+  const checkers = new Set(caught.violations.map((violation) => violation.checker));
+  // Anti-entropy converges the replicas anyway: only the get-by-get check can see it.
+  assert.deepEqual([...checkers], ['readRepair']);
+});
+
 test('(d) a wiped node reusing its old incarnation is caught by the dot checker', () => {
   // Only wipes, and more writes without a fresh context: those are the writes whose dots a
   // node that forgot its counters hands out again.

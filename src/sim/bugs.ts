@@ -107,17 +107,19 @@ export interface StepCause {
 }
 
 /**
- * Bug (c): whether a replicaWrite send or a merge store effect is read repair. Replication is a
- * replicaWrite sent when the coordinator's own `coordinate` op finished; a replica's merge
- * answers a replicaWrite message. Every other replicaWrite or merge is read repair.
+ * Bug (c): whether a replicaWrite send or a merge store effect is read repair. A get's repair is
+ * a replicaWrite under the op id of a get (`getOpIds`: those that sent replicaRead), and the
+ * merge into the coordinator's own disk is the only merge that no peer's message asked for:
+ * replicated writes, handed-back hints, partition transfers and anti-entropy's repairs each
+ * arrive as a message. (Telling them apart by the step's input alone took a put's stand-in, sent
+ * on a tick, for read repair, and anti-entropy's merges too: the bug broke more than its name.)
  */
-export function isReadRepair(cause: StepCause, effect: { type: 'send'; message: { kind: string } } | { type: 'store'; op: StoreOp }): boolean {
-  if (effect.type === 'send') {
-    // A put's replication starts when its coordinate op is stored; a failed delivery sends it on to a fallback.
-    const replication = (cause.input.type === 'stored' && cause.storeKind === 'coordinate') || cause.input.type === 'deliveryFailed';
-    return effect.message.kind === 'replicaWrite' && !replication;
-  }
-  // Replicated writes, handed-back hints and partition transfers also merge; they are not read repair.
-  const kinds = ['replicaWrite', 'hintDeliver', 'transferChunk'];
+export function isReadRepair(
+  cause: StepCause,
+  effect: { type: 'send'; message: { kind: string; opId: number } } | { type: 'store'; op: StoreOp },
+  getOpIds: ReadonlySet<number>,
+): boolean {
+  if (effect.type === 'send') return effect.message.kind === 'replicaWrite' && getOpIds.has(effect.message.opId);
+  const kinds = ['replicaWrite', 'hintDeliver', 'transferChunk', 'aaeRepair'];
   return effect.op.kind === 'merge' && !(cause.input.type === 'message' && kinds.includes(cause.input.message.kind));
 }

@@ -20,6 +20,7 @@ import type { SimWorld, WorldObserver } from './world.ts';
 import type { Effect, NodeInput } from '../core/effects.ts';
 import type { KvNode } from '../core/node.ts';
 import { PlacementRecorder } from './placement.ts';
+import { ReadRepairRecorder } from './read-repair.ts';
 
 /** One version a coordinator made for a client write. */
 export interface WriteVersion {
@@ -97,6 +98,8 @@ export class Oracle implements WorldObserver {
   private world: SimWorld | undefined;
   /** Where puts went and why (placement.ts); made when the oracle is attached to its world. */
   placement: PlacementRecorder | undefined;
+  /** What gets repaired (read-repair.ts); made when read repair runs. */
+  readRepair: ReadRepairRecorder | undefined;
 
   attach(world: SimWorld): void {
     this.world = world;
@@ -104,10 +107,15 @@ export class Oracle implements WorldObserver {
     const ns = [...new Set([world.config.bucketProps.n, ...[...(world.config.buckets?.values() ?? [])].map((props) => props.n)])];
     this.placement = new PlacementRecorder(sloppy, (bucket) => world.bucketProps(bucket), () => world.clusterState(), ns, world.replicasN);
     for (const node of world.nodeNames) if (world.isUp(node)) this.placement.onBoot(node, world.nowMs);
+    if (world.config.readRepair !== false) {
+      this.readRepair = new ReadRepairRecorder((bucket) => world.bucketProps(bucket).n, world.config.requestTimeoutMs);
+      for (const node of world.nodeNames) if (world.isUp(node)) this.readRepair.onBoot(node);
+    }
   }
 
   onBoot(node: string): void {
     this.placement?.onBoot(node, this.nowMs);
+    this.readRepair?.onBoot(node);
   }
 
   onCrash(node: string): void {
@@ -116,6 +124,7 @@ export class Oracle implements WorldObserver {
 
   onStep(node: string, kv: KvNode, input: NodeInput, effects: readonly Effect[]): void {
     this.placement?.onStep(node, kv, input, effects, this.nowMs);
+    this.readRepair?.onStep(node, kv, input, effects, this.nowMs);
   }
 
   private get nowMs(): number {

@@ -104,6 +104,8 @@ class SimNode {
   stepping = false;
   readonly clientRequests = new Map<number, ClientCallback>();
   nextRequestId = 1;
+  /** Op ids of the gets this process coordinated (they sent `replicaRead`): bug (c) tells read repair's writes by them. */
+  readonly getOpIds = new Set<number>();
 
   constructor(
     readonly name: string,
@@ -228,7 +230,7 @@ export class SimWorld {
     this.traceLine(`command ${name}`);
     const cause: StepCause = { input: { type: 'tick' } };
     const { result, effects } = node.kv.command(this.queue.nowMs, run);
-    for (const effect of effects) this.perform(node, effect, cause);
+    for (const effect of this.withBugs(node, effects, cause)) this.perform(node, effect);
     return result;
   }
 
@@ -311,6 +313,7 @@ export class SimWorld {
 
   private boot(node: SimNode): void {
     node.life++;
+    node.getOpIds.clear();
     const stored = node.disk.meta.get(membershipMetaName);
     const persisted = stored === undefined ? undefined : decodeMembership(stored);
     const member = this.initialRing.nodes.get(node.name);
@@ -387,22 +390,41 @@ export class SimWorld {
   private stepOnce(node: SimNode, kv: KvNode, input: NodeInput, storeKind: StoreOp['kind'] | undefined): void {
     this.stepsCount++;
     this.traceInput(node.name, input);
-    const effects = kv.step(this.queue.nowMs, input);
-    this.observer.onStep?.(node.name, kv, input, effects);
     const cause: StepCause = { input, storeKind };
-    for (const effect of effects) this.perform(node, effect, cause);
+    const effects = this.withBugs(node, kv.step(this.queue.nowMs, input), cause);
+    this.observer.onStep?.(node.name, kv, input, effects);
+    for (const effect of effects) this.perform(node, effect);
   }
 
-  private perform(node: SimNode, effect: Effect, cause: StepCause): void {
+  /**
+   * The effects as a node with the run's deliberate bugs would have returned them (bugs.ts): the
+   * observer sees these, as it would see a core that had the bug.
+   */
+  private withBugs(node: SimNode, effects: Effect[], cause: StepCause): Effect[] {
+    const { bugs } = this.config;
+    for (const effect of effects) if (effect.type === 'send' && effect.message.kind === 'replicaRead') node.getOpIds.add(effect.message.opId);
+    if (!bugs.noEpochFence && !bugs.skipReadRepair) return effects;
+    return effects.flatMap((effect): Effect[] => {
+      if (effect.type === 'send') {
+        const message = bugs.noEpochFence ? unfenced(effect.message) : effect.message;
+        if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message }, node.getOpIds)) return [];
+        return [{ ...effect, message }];
+      }
+      if (effect.type === 'store' && bugs.skipReadRepair && isReadRepair(cause, effect, node.getOpIds)) return [];
+      return [effect];
+    });
+  }
+
+  private perform(node: SimNode, effect: Effect): void {
     switch (effect.type) {
       case 'send':
-        this.performSend(node, effect.to, effect.message, cause);
+        this.performSend(node, effect.to, effect.message);
         return;
       case 'reply':
         this.performReply(node, effect.requestId, effect.result);
         return;
       case 'store':
-        this.performStore(node, effect, cause);
+        this.performStore(node, effect);
         return;
       case 'meta':
         node.disk.writeMeta(effect.name, effect.value);
@@ -437,10 +459,8 @@ export class SimWorld {
     }
   }
 
-  private performSend(node: SimNode, to: string, sent: PeerMessage, cause: StepCause): void {
+  private performSend(node: SimNode, to: string, message: PeerMessage): void {
     const { bugs } = this.config;
-    const message = bugs.noEpochFence ? unfenced(sent) : sent;
-    if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message })) return;
     if (message.kind === 'forwardReply' && message.result.kind === 'stored') this.observer.onStoredAnswer(node.name, message.result.context);
     // As the real transport does: a node not in the sender's peers (membership.addresses) cannot
     // be dialled, and the message fails at once.
@@ -467,8 +487,7 @@ export class SimWorld {
     this.queue.after(this.clientLatencyUs(), () => done({ type: 'result', result }));
   }
 
-  private performStore(node: SimNode, effect: StoreEffect, cause: StepCause): void {
-    if (this.config.bugs.skipReadRepair && isReadRepair(cause, effect)) return;
+  private performStore(node: SimNode, effect: StoreEffect): void {
     const outcome = node.disk.submit(effect);
     const seen = this.config.bugs.skipTreeUpdateOnMerge ? outcomeHidingMerge(effect.op, outcome) : outcome;
     this.step(node, { type: 'stored', storeId: effect.storeId, outcome: seen }, effect.op.kind);

@@ -47,6 +47,7 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, c
     ...checkHintsDrained(world),
     ...checkHandoff(world, oracle),
     ...(oracle.placement?.violations ?? []),
+    ...(oracle.readRepair?.check() ?? []),
     ...(oracle.placement ? checkAvailability(history, oracle.placement, faults) : []),
     ...checkStraysSwept(world),
   ];

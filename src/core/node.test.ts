@@ -299,5 +299,22 @@ describe('KvNode', () => {
       for (const primary of preferenceList(wide, partitionOf('b', key, 8), 3)) sloppy.step(1, { type: 'deliveryFailed', to: primary, message: { kind: 'ping', opId: 1 } });
       assert.equal(only(sloppy.step(2, { type: 'request', requestId: 1, request: put }), 'store').length, 1, 'with sloppy quorum it coordinates as a fallback');
     });
+
+    test('hintedHandoff: false — a put forwarded to a node outside the primaries (the forwarder\'s ring still named it) is coordinated for the reachable primaries, not refused', () => {
+      // Seed 14 of `--converge-by readRepair`: the forwarder had not yet heard of a join that moved
+      // the key, and the put failed while both primaries of its N = 2 bucket were reachable.
+      const primaries = preferenceList(wide, partitionOf('b', key, 8), 3);
+      const outsider = ['n2', 'n3', 'n4', 'n5'].find((name) => !primaries.includes(name))!;
+      const kv = switched(outsider, { hintedHandoff: false });
+      kv.step(1, { type: 'deliveryFailed', to: primaryC, message: { kind: 'ping', opId: 1 } }); // C is down
+      const [store] = only(kv.step(2, { type: 'message', from: 'n9', message: { kind: 'forward', opId: 7, request: { ...put, w: 2 } } }), 'store');
+      assert.equal(store?.op.kind, 'coordinate', 'it makes the version');
+      const sent = only(stepFlushed(kv, 3, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }), 'send');
+      const writes = sent.filter((send) => send.message.kind === 'replicaWrite');
+      assert.deepEqual(writes.map((send) => [send.to, send.message.kind === 'replicaWrite' && send.message.hintFor]), primaries.filter((node) => node !== primaryC).map((node) => [node, undefined]), 'the reachable primaries, no hint for C');
+      const acked = kv.step(4, { type: 'message', from: writes[0]!.to, message: { kind: 'replicaWriteReply', opId: writes[0]!.message.opId } });
+      const [reply] = only(acked, 'send').filter((send) => send.message.kind === 'forwardReply');
+      assert.ok(reply?.message.kind === 'forwardReply' && reply.message.result.kind === 'stored', 'W = 2: a primary and its own copy');
+    });
   });
 });

@@ -329,7 +329,9 @@ export class KvNode {
       if (!replicas.includes(this.name) && !forwarded && candidates.length > 0) {
         const forwardedTimeoutMs = Math.max(1, timeoutMs - forwardMarginMs);
         operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
-      } else if (!sloppy && !replicas.includes(this.name)) {
+      } else if (!sloppy && !replicas.includes(this.name) && candidates.length === 0) {
+        // Under a strict quorum nobody outside the list may stand in. (Forwarded here by a node
+        // whose ring still named this one, it coordinates for the reachable primaries: strict-targets.ts.)
         throw new KvorumError('unavailable', `node ${this.name} is not a replica of the key and none of its primaries (${replicas.join(', ')}) is reachable (strict quorum)`);
       } else {
         const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };

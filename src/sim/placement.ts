@@ -7,7 +7,8 @@
  * - A forward goes to a primary of the key (Dynamo §6.4: only a replica makes a version).
  * - A put is coordinated by a primary of the key; by another node only if it was forwarded there
  *   (the forwarder's ring named it) or, under sloppy quorum, if the node had evidence that every
- *   primary was unreachable (Dynamo §4.6). Without hinted handoff, by a primary only.
+ *   primary was unreachable (Dynamo §4.6). Without hinted handoff, by a primary or a node
+ *   forwarded to only (core/coordinator/strict-targets.ts).
  * - A put never sends its version to one node twice, and every hint it asks for (a fallback's
  *   `hintFor`, or the coordinator's own copy kept as a hint) is for a primary of the key that
  *   the coordinator had evidence was unreachable: a failed delivery since it last heard from it,
@@ -222,8 +223,8 @@ export class PlacementRecorder {
     const ring = kv.currentRing;
     const primaries = preferenceList(ring, partitionOf(bucket, key, ring.partitionCount), this.nProps(bucket).n);
     if (primaries.includes(node)) return;
-    if (!this.sloppy) return this.flag(`${node} coordinated put ${label} of ${bucket}/${key} without being a primary (${primaries.join(', ')}), with hinted handoff off`, bucket, key);
     if (this.forwarded.has(`${node} ${label}`)) return; // the forwarder's ring named it (checked at the forward)
+    if (!this.sloppy) return this.flag(`${node} coordinated put ${label} of ${bucket}/${key} without being a primary (${primaries.join(', ')}) nor forwarded it, with hinted handoff off`, bucket, key);
     const trusted = primaries.filter((primary) => !this.reach.unreachable(node, primary, nowMs));
     if (trusted.length === 0) return; // no primary reachable: it coordinates as a fallback (sloppy quorum)
     this.flag(`${node} coordinated put ${label} of ${bucket}/${key}, though it is not a primary and had no evidence against ${trusted.join(', ')}: it should have forwarded it`, bucket, key);

@@ -24,6 +24,7 @@ import type { Resolution, StoredObject, WriteIntent } from '../version/types.ts'
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
 import { PutTally } from './put-tally.ts';
 import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
+import { strictTargets } from './strict-targets.ts';
 
 export interface PutPlan {
   readonly opId: number;
@@ -195,7 +196,7 @@ export class PutOperation implements Operation {
   /** The coordinator holds the version; the other first-N reachable nodes are sent it. */
   private replicate(host: OperationHost, object: StoredObject): void {
     const { extended, n, target, resolution } = this.plan;
-    const targets = sloppyTargets(extended, n, host.isReachable, host.self);
+    const targets = this.plan.sloppy ? sloppyTargets(extended, n, host.isReachable, host.self) : strictTargets(extended.slice(0, n), host.isReachable, host.self);
     let own = false;
     for (const { node, hintFor } of targets) {
       this.used.add(node);
@@ -206,7 +207,8 @@ export class PutOperation implements Operation {
       // Its own store (done: onStored) is a copy, as a primary's, as the hint it keeps, or (forwarded
       // to it under a view it does not share, every primary reachable) as an extra copy of its own.
       own = true;
-      this.tally.ownCopy(hintFor ?? node, hintFor === undefined && extended.indexOf(node) < n);
+      const index = extended.indexOf(node);
+      this.tally.ownCopy(hintFor ?? node, hintFor === undefined && index >= 0 && index < n);
       if (hintFor !== undefined) {
         this.hintOwners.add(hintFor);
         host.storeHint({ ...target, owner: hintFor, object }, resolution);

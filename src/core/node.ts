@@ -328,7 +328,8 @@ export class KvNode {
       const candidates = replicas.filter((node) => this.isReachable(node));
       if (!replicas.includes(this.name) && !forwarded && candidates.length > 0) {
         const forwardedTimeoutMs = Math.max(1, timeoutMs - forwardMarginMs);
-        operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
+        const primaries = (): readonly string[] => extendedPreferenceList(this.ring, partition).slice(0, this.config.bucketProps(request.bucket).n);
+        operation = new ForwardOperation({ opId, deadlineMs, requester, request, primaries, forwardedTimeoutMs });
       } else if (!sloppy && !replicas.includes(this.name) && candidates.length === 0) {
         // Under a strict quorum nobody outside the list may stand in. (Forwarded here by a node
         // whose ring still named this one, it coordinates for the reachable primaries: strict-targets.ts.)

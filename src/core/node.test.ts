@@ -226,6 +226,33 @@ describe('KvNode', () => {
       assert.equal(kv.counters.get('fencedWriteRetries'), 1);
     });
 
+    test('a put whose copy is refused again because a second round fenced the partition meanwhile sends it once more, read after both', () => {
+      // Seed 747 of --converge-by readRepair: rounds at epochs 4 and 5 followed each other, both
+      // replicas refused twice, and the put failed while every primary was reachable.
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
+      const request = { kind: 'put' as const, bucket: 'b', key: 'k', value: new Uint8Array([7]), contentType: 'x', deleted: false, context: null, w: 3 };
+      const [coordinate] = only(kv.step(1, { type: 'request', requestId: 1, request }), 'store');
+      const written = applyStoreOp(null, coordinate!.op);
+      const writes = only(stepFlushed(kv, 2, { type: 'stored', storeId: coordinate!.storeId, outcome: written.outcome }), 'send').filter((send) => send.message.kind === 'replicaWrite');
+      const toN2 = writes.find((send) => send.to === 'n2')!;
+      const toN3 = writes.find((send) => send.to === 'n3')!;
+      kv.step(3, { type: 'message', from: 'n3', message: { kind: 'replicaWriteReply', opId: toN3.message.opId } });
+      const refusal = (epoch: number) => ({ kind: 'replicaWriteReply' as const, opId: toN2.message.opId, error: { kind: 'error' as const, code: 'unavailable' as const, message: 'fenced', detail: { partition, fencedEpoch: epoch } } });
+      const catchUp = (nowMs: number, epoch: number) => kv.step(nowMs, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, epoch, 2]] } });
+      let nowMs = 4;
+      for (const epoch of [3, 4]) {
+        assert.deepEqual(only(kv.step(nowMs++, { type: 'message', from: 'n2', message: refusal(epoch) }), 'reply'), [], `the refusal at epoch ${epoch} is not an answer`);
+        const [reread] = only(catchUp(nowMs++, epoch), 'store').filter((effect) => effect.op.kind === 'read');
+        assert.ok(reread, `its copy is read again once it has epoch ${epoch}`);
+        const [again] = only(kv.step(nowMs++, { type: 'stored', storeId: reread.storeId, outcome: { ok: true, object: written.write!, previous: written.write! } }), 'send');
+        assert.ok(again?.to === 'n2' && again.message.kind === 'replicaWrite' && again.message.stamp === epoch, `and sent to n2 again, stamped ${epoch}`);
+      }
+      assert.deepEqual(only(kv.step(nowMs++, { type: 'message', from: 'n2', message: refusal(4) }), 'reply'), [], 'a late copy of the second refusal is no answer to the third sending');
+      const [reply] = only(kv.step(nowMs++, { type: 'message', from: 'n2', message: { kind: 'replicaWriteReply', opId: toN2.message.opId } }), 'reply');
+      assert.equal(reply?.result.kind, 'stored');
+      assert.equal(kv.counters.get('fencedWriteRetries'), 2);
+    });
+
     test('a node with a new disk refuses every object, and every request, until it knows the epochs', () => {
       const kv = fenced(null);
       const effects = kv.step(1, { type: 'message', from: 'n2', message: { kind: 'replicaWrite', opId: 5, partition, bucket: 'b', key: 'k', object, stamp: 99 } });

@@ -9,7 +9,8 @@
  * unreachable primary keeps the version as a hint for it, and counts toward W. A target whose
  * delivery fails, that refuses the write, or that stays silent for `silentTargetWaitMs`, is
  * replaced by the next reachable node of the list (a refusal because a tombstone round fenced
- * the partition is answered by sending the copy again, read after the fence). `pw` of the W must
+ * the partition is answered by sending the copy again, read after the fence, as often as rounds
+ * fence it). `pw` of the W must
  * be primaries (like Riak's pw). Targets that fail or do not answer in time count against W; the
  * answer names how many stored. The counting itself is put-tally.ts.
  */
@@ -67,8 +68,9 @@ export class PutOperation implements Operation {
   private object: StoredObject | undefined;
   /**
    * Targets that refused the version as read before a tombstone round's fence, with the epoch its
-   * second sending waits for: each is sent it again once. A refusal naming no later epoch is a
-   * duplicate (or a late copy) of the first one, not an answer to the second.
+   * next sending waits for (then the epoch it was read at): each is sent it again after each new
+   * fence. A refusal naming no later epoch is a duplicate (or a late copy) of an earlier one, not
+   * an answer to the last sending.
    */
   private readonly fenced = new Map<string, number>();
   /** Targets waiting for a re-read of this node's copy, in the order the reads were issued (store ops answer in order). */
@@ -119,25 +121,25 @@ export class PutOperation implements Operation {
     const fencedEpoch = message.error?.detail?.['fencedEpoch'];
     if (typeof fencedEpoch === 'number' && this.outcome !== undefined) {
       const waitedFor = this.fenced.get(from);
-      if (waitedFor !== undefined && fencedEpoch <= waitedFor) return; // the first refusal again (duplicated), not the second's
-      if (waitedFor === undefined) {
-        // A tombstone round fenced the partition after this node read it: the version may not be
-        // taken as read before the fence. Once this node has the round's epoch (the refusing node
-        // sends it), its copy read again is after the fence, and goes to the same node again.
-        this.fenced.set(from, fencedEpoch);
-        host.count('fencedWriteRetries');
-        host.afterEpoch(this, this.plan.target.partition, fencedEpoch, () => this.reread(host, from));
-        return;
-      }
+      if (waitedFor !== undefined && fencedEpoch <= waitedFor) return; // an earlier refusal again (duplicated), not the last sending's
+      // A tombstone round fenced the partition after this node read it: the version may not be
+      // taken as read before the fence. Once this node has the round's epoch (the refusing node
+      // sends it), its copy read again is after the fence, and goes to the same node again — and
+      // again if another round fenced it meanwhile (each refusal names a later epoch; the deadline
+      // bounds them). Giving up at the second left a put unanswered by every reachable replica
+      // when two rounds followed each other (simulator, seed 747 of --converge-by readRepair).
+      this.fenced.set(from, fencedEpoch);
+      host.count('fencedWriteRetries');
+      host.afterEpoch(this, this.plan.target.partition, fencedEpoch, () => this.reread(host, from));
+      return;
     }
     if (message.error) {
       this.tally.failed(from);
       if (hintFor !== undefined) this.hintOwners.delete(hintFor); // that hint was not kept
       // A target that refuses (a new disk that does not know the epochs yet, a disk that failed)
       // cannot take the write now, as one that cannot be reached: the next node keeps it for its
-      // owner (sloppy quorum). A second fenced refusal gets none: a stand-in would be sent the
-      // same copy, read before the same fence.
-      if (typeof fencedEpoch !== 'number') this.replace(host, from, hintFor ?? from);
+      // owner (sloppy quorum).
+      this.replace(host, from, hintFor ?? from);
     } else this.tally.stored(from);
     this.progress(host);
   }

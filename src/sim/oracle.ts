@@ -21,6 +21,7 @@ import type { Effect, NodeInput } from '../core/effects.ts';
 import type { KvNode } from '../core/node.ts';
 import { PlacementRecorder } from './placement.ts';
 import { ReadRepairRecorder } from './read-repair.ts';
+import { HintDeliveryRecorder } from './hint-delivery.ts';
 
 /** One version a coordinator made for a client write. */
 export interface WriteVersion {
@@ -77,6 +78,8 @@ export class Oracle implements WorldObserver {
   /** In the order they reached the disks. */
   readonly collections: Collection[] = [];
   readonly violations: Violation[] = [];
+  /** By `node NUL bucket NUL key`: actors whose clock entries a write on that node pruned away. */
+  private readonly prunedActors = new Map<string, Set<string>>();
   /** Every hint a holder deleted, in order (checkers/handoff.ts). */
   readonly hintsDelivered: HintDelivered[] = [];
   /** Every hint kept, by holder, for the placement checker: when, for whom. */
@@ -100,6 +103,8 @@ export class Oracle implements WorldObserver {
   placement: PlacementRecorder | undefined;
   /** What gets repaired (read-repair.ts); made when read repair runs. */
   readRepair: ReadRepairRecorder | undefined;
+  /** When hints are forgotten (hint-delivery.ts); made when hinted handoff runs. */
+  hintDelivery: HintDeliveryRecorder | undefined;
 
   attach(world: SimWorld): void {
     this.world = world;
@@ -107,6 +112,7 @@ export class Oracle implements WorldObserver {
     const ns = [...new Set([world.config.bucketProps.n, ...[...(world.config.buckets?.values() ?? [])].map((props) => props.n)])];
     this.placement = new PlacementRecorder(sloppy, (bucket) => world.bucketProps(bucket), () => world.clusterState(), ns, world.replicasN);
     for (const node of world.nodeNames) if (world.isUp(node)) this.placement.onBoot(node, world.nowMs);
+    if (sloppy) this.hintDelivery = new HintDeliveryRecorder();
     if (world.config.readRepair !== false) {
       this.readRepair = new ReadRepairRecorder((bucket) => world.bucketProps(bucket).n, world.config.requestTimeoutMs);
       for (const node of world.nodeNames) if (world.isUp(node)) this.readRepair.onBoot(node);
@@ -125,6 +131,7 @@ export class Oracle implements WorldObserver {
   onStep(node: string, kv: KvNode, input: NodeInput, effects: readonly Effect[]): void {
     this.placement?.onStep(node, kv, input, effects, this.nowMs);
     this.readRepair?.onStep(node, kv, input, effects, this.nowMs);
+    this.hintDelivery?.onStep(node, kv, input, effects, this.nowMs);
   }
 
   private get nowMs(): number {
@@ -139,12 +146,33 @@ export class Oracle implements WorldObserver {
       this.collections.push({ node: write.node, bucket: effect.bucket, key: effect.key, object: before, atMs: this.nowMs });
     }
     if (after === null || after === before) return;
+    if (before !== null) this.recordPruning(write.node, effect.bucket, effect.key, before, after);
     for (const sibling of after.siblings) {
       if (before?.siblings.includes(sibling)) continue;
       this.recordHolder(write.node, effect.bucket, effect.key, sibling.dot);
       this.checkSibling(write.node, effect.bucket, effect.key, sibling.dot, labelOf(sibling.value));
     }
     this.judgeObject(write.node, effect.bucket, effect.key, after);
+  }
+
+  /**
+   * A write whose context lost a clock entry the object had: the coordinator pruned it (Dynamo
+   * §4.4, core/version/prune.ts: the oldest entries go once a key has had more than 16 actors,
+   * which actor generations reach on a hot key after a few crashes). A context only loses dots
+   * that way, and the checkers that ask a context to cover dots excuse those actors' (handoff.ts).
+   */
+  private recordPruning(node: string, bucket: string, key: string, before: StoredObject, after: StoredObject): void {
+    const actors = (object: StoredObject): string[] => [...object.context.clock.map((entry) => entry[0]), ...object.context.dots.map((dot) => dot[0])];
+    const kept = new Set(actors(after));
+    const lost = actors(before).filter((actor) => !kept.has(actor));
+    if (lost.length === 0) return;
+    const id = `${node}\u0000${bucket}\u0000${key}`;
+    this.prunedActors.set(id, new Set([...(this.prunedActors.get(id) ?? []), ...lost]));
+  }
+
+  /** Actors whose entries `node` pruned from its object of the key (recordPruning). */
+  prunedActorsOf(node: string, bucket: string, key: string): ReadonlySet<string> {
+    return this.prunedActors.get(`${node}\u0000${bucket}\u0000${key}`) ?? new Set();
   }
 
   /**

@@ -187,7 +187,7 @@ export class PlacementRecorder {
       }
       if (trace.sent.has(to) && !trace.fenced.delete(to)) this.flag(`${node} sent its version of ${trace.bucket}/${trace.key} (op ${message.opId}) to ${to} twice: two of the W could be one disk`, trace.bucket, trace.key);
       trace.sent.set(to, message.hintFor ?? undefined);
-      if (message.hintFor != null) this.justifyHint(trace, message.hintFor, `asked ${to} to keep a hint`, nowMs);
+      if (message.hintFor != null) this.justifyHint(trace, message.hintFor, `asked ${to} to keep a hint`, nowMs, to);
     }
     // The coordinator's own copy, kept as a hint when it is not a primary itself.
     if (trace !== undefined || written !== undefined) {
@@ -206,11 +206,12 @@ export class PlacementRecorder {
     return { coordinator: node, bucket, key, primaries: preferenceList(ring, partition, this.nProps(bucket).n), sent: new Map(), failed: new Set(), replied: new Set(), hintOwners: new Set(), fenced: new Set() };
   }
 
-  private justifyHint(trace: PutTrace, owner: string, what: string, nowMs: number): void {
+  /** `asking`: the fallback asked to keep it now, which is no evidence against the owner itself. */
+  private justifyHint(trace: PutTrace, owner: string, what: string, nowMs: number, asking?: string): void {
     const { coordinator, bucket, key, primaries } = trace;
     if (!this.sloppy) return this.flag(`${coordinator} ${what} of ${bucket}/${key} for ${owner}, though hinted handoff is off`, bucket, key);
     if (!primaries.includes(owner)) return this.flag(`${coordinator} ${what} of ${bucket}/${key} for ${owner}, which is not among its primaries ${primaries.join(', ')}`, bucket, key);
-    const askedFor = [...trace.sent].filter(([node, hintFor]) => (hintFor ?? node) === owner && node !== coordinator).map(([node]) => node);
+    const askedFor = [...trace.sent].filter(([node, hintFor]) => (hintFor ?? node) === owner && node !== coordinator && node !== asking).map(([node]) => node);
     const unanswered = askedFor.some((node) => trace.failed.has(node) || !trace.replied.has(node));
     if (trace.hintOwners.has(owner) || unanswered || this.reach.unreachable(coordinator, owner, nowMs)) {
       trace.hintOwners.add(owner);

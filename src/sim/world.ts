@@ -24,7 +24,7 @@ import type { StoreOp } from '../core/replica/store-op.ts';
 import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
 import { defaultRequestLimits } from '../core/validate.ts';
-import { isReadRepair, outcomeHidingMerge, storeOpApplier, unfenced, type SimBugs, type StepCause } from './bugs.ts';
+import { isReadRepair, misplaceReplicaWrites, outcomeHidingMerge, storeOpApplier, unfenced, withoutLastSegments, type SimBugs, type StepCause } from './bugs.ts';
 import { SimDisk, type CrashLoss, type DiskConfig, type DiskWrite, type HintChange, type StoreEffect } from './disk.ts';
 import { EventQueue, microsPerMs } from './event-queue.ts';
 import { SimNetwork, type NetworkConfig } from './network.ts';
@@ -106,6 +106,9 @@ class SimNode {
   nextRequestId = 1;
   /** Op ids of the gets this process coordinated (they sent `replicaRead`): bug (c) tells read repair's writes by them. */
   readonly getOpIds = new Set<number>();
+  /** Bug (n): by put op id, the nodes this process sent the version to, and those that acknowledged it. */
+  readonly writesSent = new Map<number, Set<string>>();
+  readonly writesAcked = new Map<number, Set<string>>();
 
   constructor(
     readonly name: string,
@@ -314,6 +317,8 @@ export class SimWorld {
   private boot(node: SimNode): void {
     node.life++;
     node.getOpIds.clear();
+    node.writesSent.clear();
+    node.writesAcked.clear();
     const stored = node.disk.meta.get(membershipMetaName);
     const persisted = stored === undefined ? undefined : decodeMembership(stored);
     const member = this.initialRing.nodes.get(node.name);
@@ -391,7 +396,7 @@ export class SimWorld {
     this.stepsCount++;
     this.traceInput(node.name, input);
     const cause: StepCause = { input, storeKind };
-    const effects = this.withBugs(node, kv.step(this.queue.nowMs, input), cause);
+    const effects = this.withBugs(node, kv.step(this.queue.nowMs, this.inputWithBugs(node, input)), cause);
     this.observer.onStep?.(node.name, kv, input, effects);
     for (const effect of effects) this.perform(node, effect);
   }
@@ -403,15 +408,60 @@ export class SimWorld {
   private withBugs(node: SimNode, effects: Effect[], cause: StepCause): Effect[] {
     const { bugs } = this.config;
     for (const effect of effects) if (effect.type === 'send' && effect.message.kind === 'replicaRead') node.getOpIds.add(effect.message.opId);
-    if (!bugs.noEpochFence && !bugs.skipReadRepair) return effects;
-    return effects.flatMap((effect): Effect[] => {
-      if (effect.type === 'send') {
-        const message = bugs.noEpochFence ? unfenced(effect.message) : effect.message;
-        if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message }, node.getOpIds)) return [];
-        return [{ ...effect, message }];
+    let changed = effects;
+    if (bugs.noEpochFence || bugs.skipReadRepair || bugs.aaeSkipsLastSegment || bugs.forgetUndeliveredHints) {
+      changed = changed.flatMap((effect): Effect[] => {
+        if (effect.type === 'send') {
+          let message = bugs.noEpochFence ? unfenced(effect.message) : effect.message;
+          if (bugs.aaeSkipsLastSegment) message = withoutLastSegments(message);
+          if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message }, node.getOpIds)) return [];
+          if (bugs.forgetUndeliveredHints && message.kind === 'hintDeliver') {
+            this.answerLater(node, effect.to, { kind: 'hintDeliverReply', opId: message.opId });
+            return [];
+          }
+          return [{ ...effect, message }];
+        }
+        if (effect.type === 'store' && bugs.skipReadRepair && isReadRepair(cause, effect, node.getOpIds)) return [];
+        return [effect];
+      });
+    }
+    if ((bugs.hintForReachablePrimary || bugs.repeatedReplica) && node.kv !== null && cause.input.type === 'stored' && cause.storeKind === 'coordinate') {
+      changed = misplaceReplicaWrites(changed, node.name, node.kv.currentRing, (bucket) => this.bucketProps(bucket).n, bugs.repeatedReplica ? 'repeat' : 'hint');
+    }
+    if (bugs.countDuplicateAck) {
+      for (const effect of changed) {
+        if (effect.type !== 'send' || effect.message.kind !== 'replicaWrite') continue;
+        const sent = node.writesSent.get(effect.message.opId) ?? new Set<string>();
+        node.writesSent.set(effect.message.opId, sent.add(effect.to));
       }
-      if (effect.type === 'store' && bugs.skipReadRepair && isReadRepair(cause, effect, node.getOpIds)) return [];
-      return [effect];
+    }
+    return changed;
+  }
+
+  /**
+   * The input as a node with bug (n) takes it: a successful replicaWriteReply from a node that
+   * already acknowledged the put (a duplicate) is counted for a target that has not.
+   */
+  private inputWithBugs(node: SimNode, input: NodeInput): NodeInput {
+    if (!this.config.bugs.countDuplicateAck || input.type !== 'message' || input.message.kind !== 'replicaWriteReply' || input.message.error != null) return input;
+    const { opId } = input.message;
+    const acked = node.writesAcked.get(opId) ?? new Set<string>();
+    node.writesAcked.set(opId, acked);
+    if (!acked.has(input.from)) {
+      acked.add(input.from);
+      return input;
+    }
+    const silent = [...(node.writesSent.get(opId) ?? [])].find((target) => !acked.has(target));
+    if (silent === undefined) return input;
+    acked.add(silent);
+    return { ...input, from: silent };
+  }
+
+  /** A message to `node` as if from `from`, right after this step, unless the node restarted meanwhile. */
+  private answerLater(node: SimNode, from: string, message: PeerMessage): void {
+    const life = node.life;
+    this.queue.after(0, () => {
+      if (node.kv !== null && node.life === life) this.step(node, { type: 'message', from, message });
     });
   }
 
@@ -470,13 +520,7 @@ export class SimWorld {
       return;
     }
     this.network.send(node.name, node.life, to, message);
-    if (bugs.ackBeforeStore && message.kind === 'replicaWrite') {
-      const life = node.life;
-      const ack: PeerMessage = { kind: 'replicaWriteReply', opId: message.opId };
-      this.queue.after(0, () => {
-        if (node.kv !== null && node.life === life) this.step(node, { type: 'message', from: to, message: ack });
-      });
-    }
+    if (bugs.ackBeforeStore && message.kind === 'replicaWrite') this.answerLater(node, to, { kind: 'replicaWriteReply', opId: message.opId });
   }
 
   private performReply(node: SimNode, requestId: number, result: ClientResult): void {

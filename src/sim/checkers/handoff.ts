@@ -10,7 +10,9 @@
  * buffered copy a crash took, a wiped disk) is anti-entropy's to restore (Dynamo §4.7). So in
  * the `handoff` mode (docs/simulation.md) these two checkers take the place of convergence.
  *
- * Excused: the owner's disk wiped after the hint was forgotten (what it stored went with it); a
+ * Excused: the dots of actors whose clock entries the keeper pruned (Dynamo §4.4: a context of a
+ * key with more than 16 actors forgets the oldest; oracle.ts `recordPruning`; seed 50 of
+ * --converge-by handoff); the owner's disk wiped after the hint was forgotten (what it stored went with it); a
  * tombstone a collection round removed from it since, if it covers the hint (the key was deleted
  * and collected); a holder that is no member at the end (a node behind a round it missed
  * abandons its hints: core/tombstones/epochs.ts `abandon`).
@@ -34,7 +36,10 @@ export function checkHandoff(world: SimWorld, oracle: Oracle): Violation[] {
     const held = joinAll(keepers.flatMap((node) => copiesOn(world, oracle, node, bucket, key, atMs)));
     const wanted = DotSet.fromEncoded(object.context);
     if (held !== null && held.context.includes(wanted)) continue;
-    const missing = wanted.minus(held?.context ?? DotSet.empty);
+    // Dots of actors a keeper pruned from its context (Dynamo §4.4) are not asked for.
+    const pruned = new Set(keepers.flatMap((node) => [...oracle.prunedActorsOf(node, bucket, key)]));
+    const missing = wanted.minus(held?.context ?? DotSet.empty).filter((dot) => !pruned.has(dot[0]));
+    if (missing.length === 0) continue;
     const labels = object.siblings.map((sibling) => labelOf(sibling.value)).join(', ');
     violations.push({
       checker: 'handoff',

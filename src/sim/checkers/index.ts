@@ -46,6 +46,7 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, c
     ...(antiEntropy ? checkTreeRoots(world) : []),
     ...checkHintsDrained(world),
     ...checkHandoff(world, oracle),
+    ...(oracle.hintDelivery?.violations ?? []),
     ...(oracle.placement?.violations ?? []),
     ...(oracle.readRepair?.check() ?? []),
     ...(oracle.placement ? checkAvailability(history, oracle.placement, faults) : []),

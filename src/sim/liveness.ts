@@ -1,12 +1,11 @@
 /**
- * The liveness phase's convergence drivers. By default the cluster converges on its own: the
- * phase only lets simulated time pass until anti-entropy's exchanges (Dynamo §4.7) have made
- * every replica of every partition hold equal hash-tree roots and every key the run touched
- * agree on its replicas, or the time budget runs out; the checkers then judge what it reached.
- *
- * For comparison (and for the read-repair bug's test), `convergeByReadRepair` keeps the driver
- * of issue 3: with anti-entropy off, it reads every key with R = N so that read repair (Dynamo
- * §5) writes the reconciled version to every replica that was behind.
+ * The liveness phase's drivers, one per repair mode (run.ts `repairModes`, docs/simulation.md).
+ * By default the cluster converges on its own: the phase only lets simulated time pass until
+ * anti-entropy's exchanges (Dynamo §4.7) have made every replica of every partition hold equal
+ * hash-tree roots and every key the run touched agree on its replicas, or the time budget runs
+ * out; the checkers then judge what it reached. With read repair alone, `convergeByReadRepair`
+ * reads every key with R = N so that read repair (Dynamo §5) writes the reconciled version to
+ * every replica that was behind; with hinted handoff alone, `awaitHandoff` waits for the hints.
  */
 import type { History } from './history.ts';
 import { heldHints } from './checkers/hints-drained.ts';

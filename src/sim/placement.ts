@@ -153,7 +153,7 @@ export class PlacementRecorder {
       }
       if (message.kind === 'forward' && message.request.kind === 'put') this.forwarded.add(`${node} ${labelOf(message.request.value)}`);
     } else if (input.type === 'deliveryFailed') {
-      this.reach.onFailed(node, input.to);
+      this.reach.onFailed(node, input.to, nowMs);
       if (input.message.kind === 'replicaWrite') this.puts.get(`${node} ${input.message.opId}`)?.failed.add(input.to);
     } else if (input.type === 'request' && input.request.kind === 'put') {
       this.recordArrival(node, kv, input.request, nowMs);

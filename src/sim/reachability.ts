@@ -26,6 +26,8 @@ interface PeerEvidence {
 export class Reachability {
   /** node → when its current process started, and what it has heard of each peer. */
   private readonly processes = new Map<string, { readonly bootMs: number; readonly peers: Map<string, PeerEvidence> }>();
+  /** By `node peer`: when the node's processes were told a delivery to the peer failed. */
+  private readonly failures = new Map<string, number[]>();
 
   onBoot(node: string, nowMs: number): void {
     this.processes.set(node, { bootMs: nowMs, peers: new Map() });
@@ -43,9 +45,21 @@ export class Reachability {
     evidence.failedSinceHeard = false;
   }
 
-  onFailed(node: string, to: string): void {
+  onFailed(node: string, to: string, nowMs: number): void {
     const evidence = this.evidence(node, to);
-    if (evidence !== undefined) evidence.failedSinceHeard = true;
+    if (evidence === undefined) return;
+    evidence.failedSinceHeard = true;
+    const failures = this.failures.get(`${node} ${to}`) ?? [];
+    this.failures.set(`${node} ${to}`, [...failures, nowMs]);
+  }
+
+  /**
+   * Whether the transport told `node` during [fromMs, toMs] that a delivery to `peer` failed: a
+   * request then may rightly give `peer` up, even if `peer` is up again by now (a failure about
+   * a message sent to its previous process arrives up to 20 ms after it restarted: network.ts).
+   */
+  failedBetween(node: string, peer: string, fromMs: number, toMs: number): boolean {
+    return (this.failures.get(`${node} ${peer}`) ?? []).some((atMs) => atMs >= fromMs && atMs <= toMs);
   }
 
   /** Whether `node`'s process had evidence at `nowMs` that `peer` cannot be reached (see the file comment). */

@@ -14,7 +14,10 @@
  * A node of the list then counts as reachable when the coordinator had no evidence against it at
  * t0 (no failed delivery since it last heard from it, no silence past phi's reach), it was up and
  * able to take writes (it knew the partition epochs: a new disk refuses objects until it does),
- * and neither a crash, a wipe, a flap nor a slow disk touched it during [t0, t1].
+ * neither a crash, a wipe, a flap nor a slow disk touched it during [t0, t1], and the transport
+ * did not tell the coordinator during [t0, t1] that a delivery to it failed (a failure about a
+ * message sent to its previous process comes up to 20 ms after a restart: seed 33 of
+ * --converge-by antiEntropy, where no stand-in may take its place).
  *
  * What it cannot know: whether a node's failure detector is right — a node that came back is
  * distrusted until it is heard from again, and the checker accepts that (a write refused because
@@ -48,7 +51,8 @@ export function checkAvailability(history: History, placement: PlacementRecorder
     const touched = new Set(during.flatMap((fault) => ('node' in fault && fault.kind !== 'join' && fault.kind !== 'leave' && fault.kind !== 'abort' ? [fault.node] : [])));
     const { coordinator } = arrival;
     if (touched.has(coordinator) || touched.has(arrival.node) || arrival.states.get(coordinator)?.serves !== true) continue;
-    const reachable = arrival.trusted.filter((node) => node === coordinator || (!touched.has(node) && arrival.states.get(node)?.up === true && arrival.states.get(node)?.takesWrites === true));
+    const told = (node: string): boolean => placement.reach.failedBetween(coordinator, node, from, to);
+    const reachable = arrival.trusted.filter((node) => node === coordinator || (!touched.has(node) && !told(node) && arrival.states.get(node)?.up === true && arrival.states.get(node)?.takesWrites === true));
     const primaries = reachable.filter((node) => arrival.extended.indexOf(node) < arrival.n);
     if (reachable.length < entry.quorum || primaries.length < arrival.pw) continue;
     violations.push({

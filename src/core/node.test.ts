@@ -194,14 +194,8 @@ describe('KvNode', () => {
       assert.equal(only(taken, 'store').length, 1, 'one read after the fence is stored');
     });
 
-    test('the refusal says the epoch: a put coordinated across a fence sends its copy again, read after it, and meets W', () => {
-      const replica = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 2]] });
-      const [refusal] = only(replica.step(1, { type: 'message', from: 'n3', message: { kind: 'replicaWrite', opId: 9, partition, bucket: 'b', key: 'k', object, stamp: 2 } }), 'send')
-        .map((send) => send.message)
-        .filter((message) => message.kind === 'replicaWriteReply');
-      assert.ok(refusal?.kind === 'replicaWriteReply');
-      assert.deepEqual(refusal.error?.detail, { partition, fencedEpoch: 3 });
-      // n1 coordinates a put (W = 3) at epoch 2; n2 was fenced at 3 meanwhile.
+    /** n1 coordinates a put (W = 3) at epoch 2 of the partition; n3 stores it, n2 has not answered. */
+    const putAtEpoch2 = () => {
       const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
       const request = { kind: 'put' as const, bucket: 'b', key: 'k', value: new Uint8Array([7]), contentType: 'x', deleted: false, context: null, w: 3 };
       const [coordinate] = only(kv.step(1, { type: 'request', requestId: 1, request }), 'store');
@@ -210,6 +204,18 @@ describe('KvNode', () => {
       const toN2 = writes.find((send) => send.to === 'n2')!;
       const toN3 = writes.find((send) => send.to === 'n3')!;
       kv.step(3, { type: 'message', from: 'n3', message: { kind: 'replicaWriteReply', opId: toN3.message.opId } });
+      return { kv, written, toN2 };
+    };
+
+    test('the refusal says the epoch: a put coordinated across a fence sends its copy again, read after it, and meets W', () => {
+      const replica = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 2]] });
+      const [refusal] = only(replica.step(1, { type: 'message', from: 'n3', message: { kind: 'replicaWrite', opId: 9, partition, bucket: 'b', key: 'k', object, stamp: 2 } }), 'send')
+        .map((send) => send.message)
+        .filter((message) => message.kind === 'replicaWriteReply');
+      assert.ok(refusal?.kind === 'replicaWriteReply');
+      assert.deepEqual(refusal.error?.detail, { partition, fencedEpoch: 3 });
+      // n1 coordinates a put (W = 3) at epoch 2; n2 was fenced at 3 meanwhile.
+      const { kv, written, toN2 } = putAtEpoch2();
       const waiting = kv.step(4, { type: 'message', from: 'n2', message: { ...refusal, opId: toN2.message.opId } });
       assert.deepEqual(only(waiting, 'reply'), [], 'n2 is neither counted nor given up while n1 is behind the fence');
       assert.equal(only(waiting, 'store').length, 0);
@@ -229,14 +235,7 @@ describe('KvNode', () => {
     test('a put whose copy is refused again because a second round fenced the partition meanwhile sends it once more, read after both', () => {
       // Seed 747 of --converge-by readRepair: rounds at epochs 4 and 5 followed each other, both
       // replicas refused twice, and the put failed while every primary was reachable.
-      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
-      const request = { kind: 'put' as const, bucket: 'b', key: 'k', value: new Uint8Array([7]), contentType: 'x', deleted: false, context: null, w: 3 };
-      const [coordinate] = only(kv.step(1, { type: 'request', requestId: 1, request }), 'store');
-      const written = applyStoreOp(null, coordinate!.op);
-      const writes = only(stepFlushed(kv, 2, { type: 'stored', storeId: coordinate!.storeId, outcome: written.outcome }), 'send').filter((send) => send.message.kind === 'replicaWrite');
-      const toN2 = writes.find((send) => send.to === 'n2')!;
-      const toN3 = writes.find((send) => send.to === 'n3')!;
-      kv.step(3, { type: 'message', from: 'n3', message: { kind: 'replicaWriteReply', opId: toN3.message.opId } });
+      const { kv, written, toN2 } = putAtEpoch2();
       const refusal = (epoch: number) => ({ kind: 'replicaWriteReply' as const, opId: toN2.message.opId, error: { kind: 'error' as const, code: 'unavailable' as const, message: 'fenced', detail: { partition, fencedEpoch: epoch } } });
       const catchUp = (nowMs: number, epoch: number) => kv.step(nowMs, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, epoch, 2]] } });
       let nowMs = 4;

@@ -111,8 +111,9 @@ export class PlacementRecorder {
 
   /**
    * Every ring a node serves: each partition's preference list, for every N a bucket has, is the
-   * walk clockwise from it over distinct nodes (written here again, from DESIGN §5, and compared
-   * with the core's), and when the owning members' zones make it feasible (spread.ts: Z ×
+   * walk clockwise from it over distinct nodes, followed — when fewer than N own partitions — by
+   * the members that own none, by name (written here again, from DESIGN §5 and core/ring/ring.ts,
+   * and compared with the core's), and when the owning members' zones make it feasible (spread.ts: Z ×
    * floor(Q / w) ≥ Q for the claim's window w = min(largest N, members)), the first w of every
    * walk are in w distinct zones (claim's promise, DESIGN §5).
    */
@@ -130,8 +131,12 @@ export class PlacementRecorder {
           const owner = ring.owners[(partition + step) % ring.partitionCount]!;
           if (!walk.includes(owner)) walk.push(owner);
         }
+        // Fewer owners than N (a three-node cluster after a leave, a joiner before its transfers):
+        // the members that own nothing follow, by name, so a key still gets N replicas.
+        const ownsNothing = [...ring.nodes.keys()].filter((name) => !owning.has(name)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        walk.push(...ownsNothing.slice(0, Math.max(0, n - walk.length)));
         const list = preferenceList(ring, partition, n);
-        if (list.join() !== walk.join()) this.flag(`ring ${ring.version} (served by ${node}): the preference list of partition ${partition} for N = ${n} is ${list.join(', ')}, the walk over distinct owners is ${walk.join(', ')}`);
+        if (list.join() !== walk.join()) this.flag(`ring ${ring.version} (served by ${node}): the preference list of partition ${partition} for N = ${n} is ${list.join(', ')}, the walk over distinct owners (then the members owning nothing) is ${walk.join(', ')}`);
         if (new Set(list).size !== list.length) this.flag(`ring ${ring.version}: the preference list of partition ${partition} names a node twice: ${list.join(', ')}`);
       }
       const first = preferenceList(ring, partition, window);

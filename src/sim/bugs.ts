@@ -2,8 +2,9 @@
  * Deliberate bugs, switched on by tests to prove that the checkers can fail (issue 3, point 5;
  * issue 13 §7: one of each kind of bug that once went through; docs/simulation.md has the table).
  * None of them touches src/core: each is injected from outside, by the simulated world rewriting
- * what a node does (its effects) or by the simulated disk applying a wrong merge. Production code
- * has no switch for them.
+ * what a node is fed (its inputs) or what it does (its effects) — before the oracle sees them, as
+ * a core with the bug would have — or by the simulated disk applying a wrong store op.
+ * Production code has no switch for them.
  */
 import type { NodeInput } from '../core/effects.ts';
 import type { PeerMessage } from '../core/messages.ts';
@@ -185,7 +186,7 @@ function mergeKeepingSuperseded(stored: StoredObject | null, op: StoreOp): Store
   return { outcome: { ok: true, object: write, previous: stored }, write };
 }
 
-/** What made a node emit its effects, as far as bug (c) needs to tell replication from repair. */
+/** What made a node emit its effects, as far as bugs (c), (l) and (m) need to tell a put's first sendings and read repair apart. */
 export interface StepCause {
   readonly input: NodeInput;
   /** For a `stored` input: the kind of store op that finished. */

@@ -407,7 +407,7 @@ export class SimWorld {
    */
   private withBugs(node: SimNode, effects: Effect[], cause: StepCause): Effect[] {
     const { bugs } = this.config;
-    for (const effect of effects) if (effect.type === 'send' && effect.message.kind === 'replicaRead') node.getOpIds.add(effect.message.opId);
+    if (bugs.skipReadRepair) for (const effect of effects) if (effect.type === 'send' && effect.message.kind === 'replicaRead') node.getOpIds.add(effect.message.opId);
     let changed = effects;
     if (bugs.noEpochFence || bugs.skipReadRepair || bugs.aaeSkipsLastSegment || bugs.forgetUndeliveredHints) {
       changed = changed.flatMap((effect): Effect[] => {

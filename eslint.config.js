@@ -60,7 +60,7 @@ export default tseslint.config(
   },
   {
     // Checkers judge versions by the model, never by the core's version functions (types are data).
-    files: ['src/sim/checkers/**/*.ts', 'src/sim/oracle.ts'],
+    files: ['src/sim/checkers/**/*.ts', 'src/sim/oracle.ts', 'src/sim/placement.ts', 'src/sim/read-repair.ts', 'src/sim/hint-delivery.ts'],
     ignores: ['src/sim/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

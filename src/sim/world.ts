@@ -24,6 +24,7 @@ import type { StoreOp } from '../core/replica/store-op.ts';
 import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
 import { defaultRequestLimits } from '../core/validate.ts';
+import { roundViewId } from '../core/tombstones/round-view.ts';
 import { isReadRepair, misplaceReplicaWrites, outcomeHidingMerge, storeOpApplier, unfenced, withoutLastSegments, type SimBugs, type StepCause } from './bugs.ts';
 import { SimDisk, type CrashLoss, type DiskConfig, type DiskWrite, type HintChange, type StoreEffect } from './disk.ts';
 import { EventQueue, microsPerMs } from './event-queue.ts';
@@ -214,7 +215,10 @@ export class SimWorld {
   clusterState(): { settled: boolean; states: Map<string, { up: boolean; takesWrites: boolean; serves: boolean }> } {
     const states = new Map([...this.nodes].map(([name, node]) => [name, { up: node.kv !== null, takesWrites: node.kv?.epochs.known === true, serves: node.kv?.notReadyBecause() === null }]));
     const views = [...this.nodes.values()].flatMap((node) => (node.kv === null ? [] : [node.kv.membership.view]));
-    const settled = views.every((view) => view.next === null && view.version === views[0]!.version);
+    // The same view, not only the same version: an abort and the finalization it races are two
+    // views of one version (membership/plan.ts), held apart until gossip settles which stands.
+    const id = views.length === 0 ? '' : roundViewId(views[0]!);
+    const settled = views.every((view) => view.next === null && roundViewId(view) === id);
     return { settled, states };
   }
 

@@ -81,6 +81,38 @@ describe('client: versions', () => {
   });
 });
 
+describe('client: values of every content type come back as stored', () => {
+  // Issue 12 §1: a 200 whose body happened to be JSON was taken for the siblings envelope.
+  const cases: { key: string; value: Uint8Array | string; contentType?: string; expected: Uint8Array; expectedType: string }[] = [
+    { key: 'json', value: '{"a":1}', contentType: 'application/json', expected: Buffer.from('{"a":1}'), expectedType: 'application/json' },
+    { key: 'json-siblings-shape', value: '{"siblings":[],"context":"x"}', contentType: 'application/json; charset=utf-8', expected: Buffer.from('{"siblings":[],"context":"x"}'), expectedType: 'application/json; charset=utf-8' },
+    { key: 'binary', value: Uint8Array.of(0, 0xff, 0xfe, 0x80, 10), expected: Uint8Array.of(0, 0xff, 0xfe, 0x80, 10), expectedType: 'application/octet-stream' },
+    { key: 'empty', value: new Uint8Array(), contentType: 'application/octet-stream', expected: new Uint8Array(), expectedType: 'application/octet-stream' },
+    { key: 'text', value: 'héllo', expected: Buffer.from('héllo'), expectedType: 'text/plain; charset=utf-8' },
+  ];
+  for (const protocol of ['http', 'binary'] as const) {
+    test(`over ${protocol}: JSON, binary, empty and text values`, async () => {
+      const kv = connect({ nodes: [cluster.urls[0] as string], protocol });
+      try {
+        for (const { key, value, contentType, expected, expectedType } of cases) {
+          await kv.put('values', `${protocol}-${key}`, value, contentType === undefined ? {} : { contentType });
+          const read = await kv.get('values', `${protocol}-${key}`);
+          assert.equal(read.siblings.length, 1, key);
+          assert.deepEqual(Buffer.from(read.siblings[0]!.value), Buffer.from(expected), key);
+          assert.equal(read.siblings[0]!.contentType, expectedType, key);
+          assert.ok(read.context, key);
+        }
+        // Two JSON siblings come back as two values, not as one.
+        await kv.put('values', `${protocol}-two`, '{"left":1}', { contentType: 'application/json' });
+        await kv.put('values', `${protocol}-two`, '{"right":2}', { contentType: 'application/json' });
+        assert.deepEqual(text((await kv.get('values', `${protocol}-two`, { r: 3 })).siblings), ['{"left":1}', '{"right":2}']);
+      } finally {
+        await kv.close();
+      }
+    });
+  }
+});
+
 describe('client: one node killed', () => {
   test('R=W=2 still succeed; R=3 fails with quorum_not_met naming 3 required and 2 received', async () => {
     const keys = Array.from({ length: 20 }, (_, i) => `survivor-${i}`);

@@ -49,11 +49,14 @@ export class HttpChannel {
     const path = `${encodePath(request.bucket, request.key)}${query({ r: request.quorum, timeout: request.timeoutMs })}`;
     const response = await this.send(url, 'GET', path, {}, undefined, request.timeoutMs);
     const context = (response.headers[contextHeader] as string | undefined) || undefined;
-    if (response.statusCode === 200 && !String(response.headers['content-type'] ?? '').startsWith('application/json')) {
+    // The status says which shape the body has, never the body or its type: this client sends no
+    // `Accept: application/json`, so a 200 is always one raw value — which may itself be JSON —
+    // and only a 300 carries the siblings envelope (docs/api.md).
+    if (response.statusCode === 200) {
       const value = new Uint8Array(await response.body.arrayBuffer());
       return { siblings: [{ value, contentType: String(response.headers['content-type'] ?? 'application/octet-stream') }], context };
     }
-    if (response.statusCode === 200 || response.statusCode === 300) {
+    if (response.statusCode === 300) {
       const body = (await response.body.json()) as { context?: string; siblings: { value: string; contentType: string; lastModifiedMs?: number }[] };
       const siblings = body.siblings.map((s) => ({ value: new Uint8Array(Buffer.from(s.value, 'base64')), contentType: s.contentType, lastModifiedMs: s.lastModifiedMs }));
       return { siblings, context: body.context ?? context };

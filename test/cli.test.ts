@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, waitFor } from './helpers/cluster.ts';
@@ -18,6 +18,10 @@ const bin = join(root, 'bin', 'kvorum.js');
 function kvorum(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input, timeout: 30_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function shellWord(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 function isAlive(pid: number): boolean {
@@ -33,12 +37,19 @@ describe('kvorum --help', () => {
   test('lists the commands, and each command explains itself', () => {
     const top = kvorum(['--help']);
     assert.equal(top.status, 0);
-    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'join', 'leave', 'remove', 'plan', 'commit', 'transfers']) {
+    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'join', 'leave', 'remove', 'plan', 'commit', 'clear', 'transfers', 'abort']) {
       assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
       const help = kvorum([command, '--help']);
       assert.equal(help.status, 0, `${command} --help: ${help.stderr}`);
       assert.match(help.stdout, new RegExp(`Usage: kvorum ${command}`));
     }
+  });
+
+  test('--version prints the version of package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const result = kvorum(['--version']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, `kvorum ${version}\n`);
   });
 
   test('an unknown command or flag is a usage error, not a crash', () => {
@@ -98,6 +109,44 @@ describe('kvorum dev', () => {
     const ring = kvorum(['ring', '--url', url]);
     assert.equal(ring.status, 0, ring.stderr);
     assert.match(ring.stdout, /n1/);
+  });
+
+  test('get prints JSON, binary, empty and text values exactly as put', () => {
+    const cases: [string, Buffer, string][] = [
+      ['json', Buffer.from('{"a":1}\n'), 'application/json'],
+      ['binary', Buffer.from([0, 0xff, 0xfe, 0x80]), 'application/octet-stream'],
+      ['empty', Buffer.alloc(0), 'application/octet-stream'],
+      ['text', Buffer.from('plain words'), 'text/plain'],
+    ];
+    for (const [key, value, type] of cases) {
+      const put = spawnSync(process.execPath, [bin, 'put', 'values', key, '-', '--content-type', type, '--url', url], { cwd: root, input: value, timeout: 30_000 });
+      assert.equal(put.status, 0, `${key}: ${put.stderr}`);
+      const got = spawnSync(process.execPath, [bin, 'get', 'values', key, '--url', url], { cwd: root, timeout: 30_000 });
+      assert.equal(got.status, 0, `${key}: ${got.stderr}`);
+      assert.deepEqual(got.stdout, value, key);
+    }
+  });
+
+  test('on a terminal, get ends its output with one newline', () => {
+    // script(1) gives the command a pseudo-terminal; the terminal turns \n into \r\n.
+    const onTerminal = (key: string) =>
+      spawnSync('script', ['-qec', `${shellWord(process.execPath)} ${shellWord(bin)} get values ${key} --url ${url} 2>/dev/null`, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    const text = onTerminal('text');
+    assert.equal(text.status, 0, text.stderr);
+    assert.equal(text.stdout, 'plain words\r\n');
+    const json = onTerminal('json');
+    assert.equal(json.stdout, '{"a":1}\r\n', 'a value that ends with a newline gets no second one');
+  });
+
+  test('clear drops a staged change', () => {
+    const leave = kvorum(['leave', '--url', url]);
+    assert.equal(leave.status, 0, leave.stderr);
+    assert.match(leave.stdout, /kvorum clear --url/);
+    const clear = kvorum(['clear', '--url', url]);
+    assert.equal(clear.status, 0, clear.stderr);
+    const plan = kvorum(['plan', '--url', url]);
+    assert.notEqual(plan.status, 0, 'nothing is staged any more');
+    assert.match(plan.stderr, /nothing|no change/i);
   });
 
   test('a killed node is reported and not restarted; the others keep serving', async () => {

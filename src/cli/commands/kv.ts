@@ -62,8 +62,10 @@ export async function getCommand(argv: string[]): Promise<void> {
       process.stderr.write(`not found: ${bucket}/${key}\n`);
       process.exitCode = 3;
     } else if (result.siblings.length === 1 && !values.json) {
-      process.stdout.write(Buffer.from((result.siblings[0] as { value: Uint8Array }).value));
-      if (process.stdout.isTTY) process.stdout.write('\n');
+      const value = Buffer.from((result.siblings[0] as { value: Uint8Array }).value);
+      process.stdout.write(value);
+      // On a terminal the prompt must not run on after the value; piped, the bytes stay exact.
+      if (process.stdout.isTTY && value.at(-1) !== 0x0a) process.stdout.write('\n');
     } else {
       const siblings = result.siblings.map((s) => {
         const text = printable(s.value);

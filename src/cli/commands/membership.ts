@@ -57,6 +57,13 @@ instead. Then 'kvorum remove' a dead node, or stage the change again: the next c
 until every reachable member has the abort (a moment).
 `;
 
+const clearUsage = `
+Usage: kvorum clear [--url URL]
+
+Drops the changes staged on the node at URL (joins, leaves, removes not yet committed), so that
+nothing is applied. A committed change is ended with 'kvorum abort' instead.
+`;
+
 const transfersUsage = `
 Usage: kvorum transfers [--url URL] [--json]
 
@@ -93,7 +100,7 @@ function printStaged(result: unknown, url: string): void {
   const staged = (result as { staged: { action: string; name?: string; node?: { name: string } }[] }).staged;
   console.log(`staged on ${url}:`);
   for (const change of staged) console.log(`  ${change.action} ${change.name ?? change.node?.name ?? '?'}`);
-  console.log(`\nnext: kvorum plan --url ${url}, then kvorum commit --url ${url}`);
+  console.log(`\nnext: kvorum plan --url ${url}, then kvorum commit --url ${url} (or kvorum clear --url ${url} to drop them)`);
 }
 
 export async function joinCommand(argv: string[]): Promise<void> {
@@ -144,6 +151,13 @@ export async function commitCommand(argv: string[]): Promise<void> {
   const url = defaultUrl(values.url);
   const result = (await requestJson('POST', `${url}/v1/cluster/commit`)) as { version: number; transfers: number };
   console.log(`committed: ring version ${result.version}, ${result.transfers} transfers to run (kvorum transfers --url ${url})`);
+}
+
+export async function clearCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommand(argv, { url: { type: 'string' } }, clearUsage);
+  const url = defaultUrl(values.url);
+  await requestJson('DELETE', `${url}/v1/cluster/staged`);
+  console.log(`cleared: nothing is staged on ${url} now`);
 }
 
 export async function abortCommand(argv: string[]): Promise<void> {

@@ -45,6 +45,13 @@ describe('kvorum --help', () => {
     }
   });
 
+  test('del --help documents --context, --w and what a delete without a context does', () => {
+    const help = kvorum(['del', '--help']);
+    assert.match(help.stdout, /--context C/);
+    assert.match(help.stdout, /--w W/);
+    assert.match(help.stdout, /without --context/i);
+  });
+
   test('--version prints the version of package.json', () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     const result = kvorum(['--version']);
@@ -103,6 +110,11 @@ describe('kvorum dev', () => {
     assert.ok(context, got.stderr);
     assert.equal(kvorum(['del', 'demo', 'greeting', '--context', context, '--url', url]).status, 0);
     assert.equal(kvorum(['get', 'demo', 'greeting', '--url', url]).status, 3, 'not found after the delete');
+    // Without --context, del reads the key and deletes what it read.
+    assert.equal(kvorum(['put', 'demo', 'blind', 'hello', '--url', url]).status, 0);
+    const blind = kvorum(['del', 'demo', 'blind', '--url', url]);
+    assert.equal(blind.status, 0, blind.stderr);
+    assert.equal(kvorum(['get', 'demo', 'blind', '--url', url]).status, 3, 'not found after a del without --context');
     const status = kvorum(['status', '--url', url]);
     assert.equal(status.status, 0, status.stderr);
     for (const name of ['n1', 'n2', 'n3']) assert.match(status.stdout, new RegExp(name));

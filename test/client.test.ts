@@ -64,6 +64,21 @@ describe('client: versions', () => {
     assert.ok(after.context);
   });
 
+  test('delete without a context deletes what a read sees, over both protocols', async () => {
+    for (const protocol of ['http', 'binary'] as const) {
+      const kv = connect({ nodes: [cluster.urls[0] as string], protocol });
+      try {
+        await kv.put('carts', `blind-${protocol}`, 'one');
+        await kv.put('carts', `blind-${protocol}`, 'two');
+        assert.equal((await kv.get('carts', `blind-${protocol}`, { r: 3 })).siblings.length, 2);
+        await kv.delete('carts', `blind-${protocol}`);
+        assert.deepEqual((await kv.get('carts', `blind-${protocol}`, { r: 3 })).siblings, [], protocol);
+      } finally {
+        await kv.close();
+      }
+    }
+  });
+
   test('bad input raises KvorumError with its code', async () => {
     await assert.rejects(client.put('carts', 'e', 'x', { context: '%%%' }), (error: unknown) => error instanceof KvorumError && error.code === 'bad_context');
     await assert.rejects(client.get('no spaces allowed', 'k'), (error: unknown) => error instanceof KvorumError && error.code === 'bad_bucket');

@@ -125,6 +125,23 @@ describe('versions end to end', () => {
     assert.equal(await response.text(), 'v2');
   });
 
+  test('a delete without a context deletes what a read at R sees (read-before-delete), siblings too', async () => {
+    const [n1, n2] = cluster.urls as [string, string];
+    const path = `/v1/kv/carts/${uniqueKey('del-blind')}`;
+    await put(n1, path, 'left');
+    await put(n2, path, 'right');
+    assert.equal((await fetch(`${n1}${path}?r=3`)).status, 300);
+    const deleted = await fetch(`${n2}${path}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 204);
+    assert.ok(deleted.headers.get('x-kvorum-context'));
+    for (const url of cluster.urls) assert.equal((await fetch(`${url}${path}?r=3`)).status, 404, url);
+    // A write after the delete (it saw nothing of it) is a new value, visible again.
+    await put(n1, path, 'again');
+    assert.equal(await (await fetch(`${n2}${path}?r=3`)).text(), 'again');
+    // Of a key nobody wrote: 204, as before.
+    assert.equal((await fetch(`${n1}/v1/kv/carts/${uniqueKey('never')}`, { method: 'DELETE' })).status, 204);
+  });
+
   test('lww buckets keep only the newest write', async () => {
     const [n1, n2] = cluster.urls as [string, string];
     const path = `/v1/kv/lww/${uniqueKey('lww')}`;

@@ -50,6 +50,10 @@ export interface PutOptions {
 }
 
 export interface DeleteOptions {
+  /**
+   * The context of the get whose versions to delete. Without one the node reads the key at the
+   * bucket's R and deletes exactly what that read saw (docs/api.md, DELETE).
+   */
   readonly context?: string | undefined;
   readonly w?: number;
   readonly timeoutMs?: number;

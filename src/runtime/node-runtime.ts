@@ -31,6 +31,7 @@ import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
 import { actorGenerationMetaName, cleanStopMetaName, decodeActorGeneration, encodeActorGeneration, generationAtStart } from '../core/replica/actor-generation.ts';
 import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/epochs.ts';
 import { HintExecutor } from './hint-executor.ts';
+import { isContextlessDelete, readThenDelete } from './read-before-delete.ts';
 import { StoreExecutor } from './store-executor.ts';
 import { WriteBuffer } from '../storage/write-buffer.ts';
 import { limits } from '../core/limits.ts';
@@ -153,9 +154,18 @@ export class NodeRuntime {
 
   /**
    * `request` without a promise, for the binary protocol's hot path: `onResult` is called once,
-   * possibly before submit returns (a request refused at once).
+   * possibly before submit returns (a request refused at once). A delete without a context reads
+   * the key first and deletes what it read (read-before-delete.ts).
    */
   submit(request: ClientRequest, onResult: (result: ClientResult) => void): void {
+    if (isContextlessDelete(request)) {
+      const submitOne = (one: ClientRequest, done: (result: ClientResult) => void) => this.submitOne(one, done);
+      return readThenDelete(submitOne, request, this.settings.cluster.requestTimeoutMs, () => this.now(), onResult);
+    }
+    this.submitOne(request, onResult);
+  }
+
+  private submitOne(request: ClientRequest, onResult: (result: ClientResult) => void): void {
     if (this.closed) {
       const error = new KvorumError('unavailable', `node ${this.settings.name} is shutting down`);
       return onResult({ kind: 'error', ...error.toJSON() });

@@ -28,7 +28,13 @@ Stores VALUE (or stdin for -) and prints the new version's context.
 const delUsage = `
 Usage: kvorum del BUCKET KEY [--context C] [--w W] [--url URL]
 
-Deletes the key (writes a tombstone that supersedes what the context covers).${common}
+Deletes the key: writes a tombstone that supersedes what the context covers, and prints the
+tombstone's context. Without --context the node reads the key first (at the bucket's r) and
+deletes exactly the versions that read saw; a value written concurrently that it did not see
+survives as a sibling.
+  --context C      context from the get whose versions to delete (omit: read the key, then delete
+                   what the read returned)
+  --w W            stores to wait for (default: the bucket's w)${common}
 `;
 
 const kvOptions = {

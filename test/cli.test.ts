@@ -7,7 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, waitFor } from './helpers/cluster.ts';
@@ -67,6 +69,26 @@ describe('kvorum --help', () => {
   });
 });
 
+describe('kvorum dev over ports in use', () => {
+  test('refuses to start, naming each port in use and whose it would have been', async () => {
+    const [nodePort, httpPort, clientPort] = await freePorts(3);
+    // An old node still holds n2's HTTP port.
+    const squatter = createServer().listen(httpPort! + 1, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'kvorum-dev-busy-'));
+      const ports = ['--node-port', String(nodePort), '--http-port', String(httpPort), '--client-port', String(clientPort)];
+      const result = spawnSync(process.execPath, [bin, 'dev', '--data-dir', dataDir, ...ports], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(result.status, 1, result.stdout + result.stderr);
+      assert.match(result.stderr, new RegExp(`ports in use: 127\\.0\\.0\\.1:${httpPort! + 1} \\(n2's HTTP port\\)`));
+      assert.doesNotMatch(result.stdout, /nodes up/);
+      assert.equal(existsSync(join(dataDir, 'cluster.json')), false, 'no node was started');
+    } finally {
+      squatter.close();
+    }
+  });
+});
+
 describe('kvorum dev', () => {
   let dev: ChildProcess;
   let output = '';
@@ -98,6 +120,17 @@ describe('kvorum dev', () => {
     assert.match(output, /3 of 3 nodes up/);
     assert.equal(output.match(/node \S*bin\/kvorum\.js start --config \S+ --name n\d/g)?.length, 3);
     assert.match(output, /curl -i -X PUT .*\/v1\/kv\/demo\/greeting/);
+  });
+
+  test('each node it reports up is the process it started: /health names that pid', async () => {
+    const urls = [...output.matchAll(/^\s+(n\d)\s+up\s+http (\S+)/gm)].map((match) => [match[1]!, match[2]!] as const);
+    assert.equal(urls.length, 3);
+    for (const [name, nodeUrl] of urls) {
+      const health = (await (await fetch(`${nodeUrl}/health`)).json()) as { node: string; pid: number; incarnation: string };
+      assert.equal(health.node, name);
+      assert.equal(health.pid, pids.get(name));
+      assert.match(health.incarnation, /^[0-9a-f]{8}$/);
+    }
   });
 
   test('put, get, del, status and ring work against it', () => {

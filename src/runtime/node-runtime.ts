@@ -70,6 +70,8 @@ export class NodeRuntime {
     readonly settings: NodeSettings,
     readonly node: KvNode,
     readonly actor: string,
+    /** Made when the data dir was first used (incarnation.ts); /health reports it. */
+    readonly incarnation: string,
     private readonly engine: StorageEngine,
     private readonly buffer: WriteBuffer,
     private transport: Transport | undefined,
@@ -114,7 +116,7 @@ export class NodeRuntime {
       busy: () => node.inflightCount >= limits.groupCommitBusyRequestsMin,
       onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
     });
-    const runtime = new NodeRuntime(settings, node, actor, engine, buffer, undefined, logger);
+    const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger);
     try {
       await runtime.startTransport(testing.frameBytesMax);
     } catch (error) {

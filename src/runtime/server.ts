@@ -33,6 +33,8 @@ export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => Readonly
   const { cluster } = runtime.settings;
   return {
     name: runtime.settings.name,
+    pid: process.pid,
+    incarnation: runtime.incarnation,
     clusterName: cluster.clusterName,
     requestLimits: cluster.requestLimits,
     contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),

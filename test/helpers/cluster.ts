@@ -187,7 +187,8 @@ export class TestCluster {
     await waitFor(`${name} to answer /health`, async () => {
       if (exited) throw new Error(`${name} exited during start; see ${join(this.dir, `${name}.log`)}`);
       const response = await fetch(`${node.httpUrl}/health`);
-      return response.ok ? true : undefined;
+      // The process this call started, not an old one still on the port.
+      return response.ok && ((await response.json()) as { pid?: unknown }).pid === child.pid ? true : undefined;
     });
   }
 

@@ -9,6 +9,8 @@ import { buildHttpApp, type HttpBackend } from './app.ts';
 
 const backend: HttpBackend = {
   name: 'n1',
+  pid: process.pid,
+  incarnation: 'cafe0001',
   clusterName: 'unit',
   requestLimits: { keyBytesMax: 1024, valueBytesMax: 1024 * 1024 },
   contextTokenKey: contextTokenKey('unit', undefined),

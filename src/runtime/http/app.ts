@@ -24,6 +24,12 @@ export const contextHeader = 'x-kvorum-context';
 /** What the HTTP API needs of a node. */
 export interface HttpBackend {
   readonly name: string;
+  /**
+   * What /health reports besides the name, so that whoever started the node can tell it is the
+   * one answering and not an old process still on the port (`kvorum dev` checks the pid).
+   */
+  readonly pid: number;
+  readonly incarnation: string;
   readonly clusterName: string;
   readonly requestLimits: RequestLimits;
   /** Signs the context tokens this node hands out and checks those it is given (core/version/context-token.ts). */
@@ -245,7 +251,7 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
 
   if (backend.membership) registerMembershipRoutes(app, backend.membership);
 
-  app.get('/health', async () => ({ status: 'ok', node: backend.name }));
+  app.get('/health', async () => ({ status: 'ok', node: backend.name, pid: backend.pid, incarnation: backend.incarnation }));
 
   app.get('/metrics', async (_request, reply) => {
     const lines: string[] = [];

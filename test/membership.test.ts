@@ -140,6 +140,20 @@ describe('membership on real processes', { concurrency: false }, () => {
     const load = new WriteLoad(() => cluster.nodes.filter((node) => node.name !== 'n4').map((node) => node.httpUrl));
     await waitFor('some writes acknowledged', async () => (load.acked.size >= 200 ? true : undefined), 30_000);
 
+    // A node of another cluster cannot talk to this one: its join is refused, naming why, and
+    // nothing is staged (issue 12 §2: it used to be staged, committed, and stuck at 0 of 48).
+    const stranger = await cluster.addNode('n5', [`n1=${n1.address}`], ['--cluster-name', 'elsewhere']);
+    assert.match(await kvorumFails(['join', '--seed', n1.httpUrl, '--url', stranger.httpUrl]), /has not learned the cluster's ring/);
+    const self = await json<Record<string, unknown>>(`${stranger.httpUrl}/v1/cluster/self`);
+    const refused = await fetch(`${n1.httpUrl}/v1/cluster/join`, { method: 'POST', body: JSON.stringify(self), headers: { 'content-type': 'application/json' } });
+    assert.equal(refused.status, 503);
+    const { error } = (await refused.json()) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'unavailable');
+    assert.match(error.message, /cannot stage the join of n5: the handshake with it failed .*cluster name mismatch.*'elsewhere'/);
+    assert.match(await kvorumFails(['plan', '--url', n1.httpUrl]), /nothing is staged/);
+    await cluster.kill('n5');
+    cluster.nodes.splice(cluster.nodes.indexOf(stranger), 1);
+
     const n4 = await cluster.addNode('n4', [`n1=${n1.address}`]);
     await waitFor('n4 to learn the ring from its seed', async () => {
       const body = await json<ClusterBody>(`${n4.httpUrl}/v1/cluster`);

@@ -174,6 +174,11 @@ export class KvNode {
     return peer === this.name || this.detector.isReachable(peer, this.nowMs);
   }
 
+  /** When any message from `peer` last arrived (it got through the transport's handshake); undefined if never. */
+  lastHeardMs(peer: string): number | undefined {
+    return this.detector.lastHeardMs(peer);
+  }
+
   /** The failure detector's view of `peer`, for status pages. */
   reachability(peer: string): PeerReachability | 'self' {
     return peer === this.name ? 'self' : this.detector.reachability(peer, this.nowMs);

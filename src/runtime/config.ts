@@ -92,6 +92,12 @@ export interface NodeSettings {
    * (it must not offer a ring of its own making, which could win against the cluster's).
    */
   readonly listed: boolean;
+  /**
+   * No cluster name was given (flag, environment or config file) to a node that is listed in no
+   * config and has seeds: it takes its seeds' cluster name in the handshake (transport.ts) and
+   * keeps it on its disk. It must still be given the cluster's secret, if it has one.
+   */
+  readonly learnsClusterName: boolean;
 }
 
 /** Flags of `kvorum start`, each also readable from `KVORUM_<FLAG_IN_CAPS>`. */
@@ -126,6 +132,9 @@ export const startFlagNames = [
   'partitions',
   'value-bytes-max',
 ] as const;
+
+/** The cluster name of a node given none (and learning none from its seeds). */
+export const defaultClusterName = 'kvorum';
 
 /** The longest anti-entropy exchange interval a config may set: one hour. */
 const antiEntropyExchangeIntervalMsMax = 3_600_000;
@@ -373,7 +382,8 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   if (!isValidPartitionCount(partitionCount)) {
     bad('partitionCount', `must be a power of two from ${limits.partitionCountMin} to ${limits.partitionCountMax} (got ${partitionCount})`);
   }
-  const clusterName = flags['cluster-name'] ?? raw.clusterName ?? 'kvorum';
+  const clusterNameGiven = flags['cluster-name'] !== undefined || raw.clusterName !== undefined;
+  const clusterName = flags['cluster-name'] ?? raw.clusterName ?? defaultClusterName;
   if (typeof clusterName !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(clusterName)) bad('clusterName', 'expected 1-64 characters of A-Z a-z 0-9 _ . -');
   const clusterSecret = flags['cluster-secret'] ?? raw.clusterSecret;
   if (clusterSecret !== undefined && typeof clusterSecret !== 'string') bad('clusterSecret', 'expected a string');
@@ -411,6 +421,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     clientListen: client,
     seeds,
     listed,
+    learnsClusterName: !clusterNameGiven && !listed && seeds.size > 0,
     cluster: {
       clusterName,
       clusterSecret,

@@ -21,7 +21,7 @@ import { configView, seedOnlyView } from '../core/membership/initial-view.ts';
 import type { Membership } from '../core/membership/membership.ts';
 import { decodeMembership, membershipMetaName, type PersistedMembership } from '../core/membership/persisted.ts';
 import { servingRing } from '../core/membership/view.ts';
-import type { Ring } from '../core/ring/types.ts';
+import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { StorageEngine } from '../storage/engine.ts';
 import { metaKey } from '../storage/keys.ts';
 import { openStorage } from '../storage/open.ts';
@@ -37,6 +37,13 @@ import { WriteBuffer } from '../storage/write-buffer.ts';
 import { limits } from '../core/limits.ts';
 import { Transport } from './transport/transport.ts';
 import { fromWire, toWire } from './transport/object-wire.ts';
+
+/** Meta record of a cluster name a node learned from its seeds (NodeSettings.learnsClusterName). */
+const clusterNameMetaName = 'clusterName';
+/** How long staging a join waits for the joiner to answer this node over the peer transport. */
+const joinHandshakeWaitMs = 5_000;
+/** How often that wait looks. */
+const joinHandshakePollMs = 50;
 
 /** How often deadlines are checked. Request deadlines are accurate to about this. */
 const tickIntervalMs = 10;
@@ -65,6 +72,8 @@ export class NodeRuntime {
   private closed = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private addressesVersion = 0;
+  /** The configured cluster name, or the one this node learned from a seed and keeps on disk. */
+  private clusterNameNow: string;
 
   private constructor(
     readonly settings: NodeSettings,
@@ -79,6 +88,7 @@ export class NodeRuntime {
   ) {
     this.executor = new StoreExecutor(buffer);
     this.hintExecutor = new HintExecutor(buffer);
+    this.clusterNameNow = settings.cluster.clusterName;
   }
 
   /** `testing`: transport options no config sets (a test shrinks the frame limit to reach it). */
@@ -117,8 +127,10 @@ export class NodeRuntime {
       onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
     });
     const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger);
+    const learned = settings.learnsClusterName ? engine.get(metaKey(clusterNameMetaName)) : undefined;
+    if (learned !== undefined) runtime.clusterNameNow = Buffer.from(learned).toString('utf8');
     try {
-      await runtime.startTransport(testing.frameBytesMax);
+      await runtime.startTransport(testing.frameBytesMax, settings.learnsClusterName && learned === undefined);
     } catch (error) {
       await engine.close();
       throw error;
@@ -130,6 +142,41 @@ export class NodeRuntime {
 
   get ring(): Ring {
     return this.node.currentRing;
+  }
+
+  /** The cluster this node is in: configured, or learned from a seed (NodeSettings.learnsClusterName). */
+  get clusterName(): string {
+    return this.clusterNameNow;
+  }
+
+  /**
+   * Resolves once `node` — a node an operator asks to join — has answered this one over the peer
+   * transport, which takes a handshake each way: this node dials it to ask for its view, and it
+   * dials back to answer. Throws `unavailable`, with the transport's reason when it has one, if
+   * no answer comes within joinHandshakeWaitMs: a node that cannot talk to the cluster must not
+   * be staged, or its commit would wait for transfers that never run (issue 12 §2).
+   */
+  async awaitHandshake(node: RingNode): Promise<void> {
+    const { name } = this.settings;
+    if (node.name === name) throw new KvorumError('bad_request', `${name} cannot stage its own join: run kvorum join against a member (--seed)`);
+    const sinceMs = this.now();
+    this.command((membership) => membership.probe(node));
+    const deadline = sinceMs + joinHandshakeWaitMs;
+    while ((this.node.lastHeardMs(node.name) ?? -1) < sinceMs) {
+      const failure = this.transport?.lastFailureOf(node.name) ?? null;
+      // A refused handshake (cluster name, secret) will not pass by waiting: say so at once.
+      if (this.now() >= deadline || this.closed || failure?.rejected === true) {
+        const reason = failure?.reason;
+        throw new KvorumError(
+          'unavailable',
+          `cannot stage the join of ${node.name}: ${failure?.rejected === true ? 'the handshake with it failed' : `it did not answer ${name} within ${joinHandshakeWaitMs} ms`} at ${node.address}` +
+            `${reason ? ` (${reason})` : ''}. A node can join only once it talks to the cluster: start it with --seed naming a member ` +
+            `(it learns the cluster's name from the seed) and with the cluster's secret if it has one; its log says why a handshake failed`,
+          { node: node.name, address: node.address, ...(reason ? { reason } : {}) },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, joinHandshakePollMs));
+    }
   }
 
   /** Runs an operator command against membership; its effects (gossip, persisting) are carried out. */
@@ -225,13 +272,18 @@ export class NodeRuntime {
     this.logger.info({ node: this.settings.name }, 'node stopped');
   }
 
-  private async startTransport(frameBytesMax: number | undefined): Promise<void> {
+  private async startTransport(frameBytesMax: number | undefined, learnClusterName: boolean): Promise<void> {
     const { settings } = this;
     const peers = this.dialedAddresses();
     this.addressesVersion = this.node.membership.addressesVersion;
     this.transport = new Transport({
       nodeName: settings.name,
-      clusterName: settings.cluster.clusterName,
+      clusterName: this.clusterNameNow,
+      learnClusterName,
+      onClusterNameLearned: (name) => {
+        this.clusterNameNow = name;
+        this.buffer.write([{ type: 'put', key: metaKey(clusterNameMetaName), value: Buffer.from(name, 'utf8') }]);
+      },
       clusterSecret: settings.cluster.clusterSecret,
       listenHost: settings.listenHost,
       listenPort: settings.listenPort,
@@ -314,7 +366,15 @@ export class NodeRuntime {
   }
 
   private performAll(effects: readonly Effect[]): void {
+    // Peers first: a step that learned a node's address (a gossip from a node asking to join, a
+    // probe of one) may also send to it.
+    this.syncPeers();
     for (const effect of effects) this.perform(effect);
+    this.syncPeers();
+  }
+
+  /** Gives the transport the addresses membership knows, when they changed. */
+  private syncPeers(): void {
     const { membership } = this.node;
     if (membership.addressesVersion !== this.addressesVersion) {
       this.addressesVersion = membership.addressesVersion;

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { contextTokenKey } from '../core/version/context-token.ts';
+import { contextTokenKey, type ContextTokenKey } from '../core/version/context-token.ts';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { ClientServer } from './client-protocol/client-server.ts';
 import type { ClientBackend } from './client-protocol/connection.ts';
@@ -24,6 +24,21 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
+const tokenKeys = new WeakMap<NodeRuntime, { readonly clusterName: string; readonly key: ContextTokenKey }>();
+
+/**
+ * The key context tokens are signed with, derived from the cluster name and secret: a node that
+ * learns its cluster's name from a seed signs with the cluster's key from then on (it serves no
+ * request before: it is not a member yet).
+ */
+function tokenKeyOf(runtime: NodeRuntime): ContextTokenKey {
+  const cached = tokenKeys.get(runtime);
+  if (cached?.clusterName === runtime.clusterName) return cached.key;
+  const key = contextTokenKey(runtime.clusterName, runtime.settings.cluster.clusterSecret);
+  tokenKeys.set(runtime, { clusterName: runtime.clusterName, key });
+  return key;
+}
+
 /** Preference lists as long as the largest N of any bucket, or the owners' count when fewer. */
 function ringTargetNOf(runtime: NodeRuntime): number {
   return Math.min(replicasNOf(runtime.settings.cluster), new Set(runtime.ring.owners).size);
@@ -35,9 +50,13 @@ export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => Readonly
     name: runtime.settings.name,
     pid: process.pid,
     incarnation: runtime.incarnation,
-    clusterName: cluster.clusterName,
+    get clusterName() {
+      return runtime.clusterName;
+    },
     requestLimits: cluster.requestLimits,
-    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
+    get contextTokenKey() {
+      return tokenKeyOf(runtime);
+    },
     get ringTargetN() {
       return ringTargetNOf(runtime);
     },
@@ -58,9 +77,13 @@ export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
   const { cluster } = runtime.settings;
   return {
     nodeName: runtime.settings.name,
-    clusterName: cluster.clusterName,
+    get clusterName() {
+      return runtime.clusterName;
+    },
     requestLimits: cluster.requestLimits,
-    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
+    get contextTokenKey() {
+      return tokenKeyOf(runtime);
+    },
     submit: (request, onResult) => runtime.submit(request, onResult),
     ring: () => describeRing(runtime.ring, ringTargetNOf(runtime)),
   };

@@ -150,7 +150,7 @@ export class TestCluster {
    * A node outside the cluster config, started with only seeds (`--seed`): it learns the ring
    * from them and can then be asked to join (`kvorum join`).
    */
-  async addNode(name: string, seeds: readonly string[]): Promise<TestNode> {
+  async addNode(name: string, seeds: readonly string[], extraArgs: readonly string[] = []): Promise<TestNode> {
     const [nodePort, httpPort, clientPort] = await freePorts(3);
     const node: TestNode = {
       name,
@@ -162,6 +162,7 @@ export class TestCluster {
       args: [
         ...['--node-address', `127.0.0.1:${nodePort}`, '--http-address', `127.0.0.1:${httpPort}`, '--client-address', `127.0.0.1:${clientPort}`],
         ...['--data-dir', join(this.dir, name), ...seeds.flatMap((seed) => ['--seed', seed])],
+        ...extraArgs,
       ],
     };
     this.nodes.push(node);

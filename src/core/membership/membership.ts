@@ -178,6 +178,16 @@ export class Membership {
     return this.stagedChanges;
   }
 
+  /**
+   * Asks a node an operator wants to join for its view: its answer is the proof that the two can
+   * talk, which staging its join waits for (runtime: NodeRuntime.awaitHandshake). It is remembered
+   * as a contact, as a node that gossips to us first is.
+   */
+  probe(node: RingNode): void {
+    this.rememberContact(node.name, node.address);
+    this.sendGossip(node.name, true);
+  }
+
   clearStaged(): void {
     this.stagedChanges = [];
     this.persist();

@@ -21,7 +21,8 @@ export interface PlanReport {
 
 export interface MembershipBackend {
   self(): RingNode;
-  stage(change: StagedChange): readonly StagedChange[];
+  /** A join is staged only once the joiner has answered this node (NodeRuntime.awaitHandshake). */
+  stage(change: StagedChange): Promise<readonly StagedChange[]>;
   clearStaged(): void;
   plan(): Promise<PlanReport>;
   commit(): { version: number; transfers: number };
@@ -67,13 +68,13 @@ function joiningNode(body: Record<string, unknown>): RingNode {
 
 export function registerMembershipRoutes(app: FastifyInstance, backend: MembershipBackend): void {
   app.get('/v1/cluster/self', async () => backend.self());
-  app.post('/v1/cluster/join', async (request) => ({ staged: backend.stage({ action: 'join', node: joiningNode(jsonBody(request.body)) }) }));
+  app.post('/v1/cluster/join', async (request) => ({ staged: await backend.stage({ action: 'join', node: joiningNode(jsonBody(request.body)) }) }));
   app.post('/v1/cluster/leave', async (request) => {
     const body = jsonBody(request.body);
     const name = body.node === undefined ? backend.self().name : nodeName(body, 'node');
-    return { staged: backend.stage({ action: 'leave', name }) };
+    return { staged: await backend.stage({ action: 'leave', name }) };
   });
-  app.post('/v1/cluster/remove', async (request) => ({ staged: backend.stage({ action: 'remove', name: nodeName(jsonBody(request.body), 'node') }) }));
+  app.post('/v1/cluster/remove', async (request) => ({ staged: await backend.stage({ action: 'remove', name: nodeName(jsonBody(request.body), 'node') }) }));
   app.delete('/v1/cluster/staged', async () => {
     backend.clearStaged();
     return { staged: [] };

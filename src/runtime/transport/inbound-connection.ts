@@ -62,7 +62,7 @@ export class InboundConnection {
     socket.on('error', () => {}); // 'close' follows; a peer that goes away is not our error.
     socket.on('close', () => this.onClose());
     this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), ctx.handshakeTimeoutMs);
-    const challenge: ChallengeFrame = { kind: 'challenge', protocolVersion: ctx.protocolVersion, nonce: this.nonce };
+    const challenge: ChallengeFrame = { kind: 'challenge', protocolVersion: ctx.protocolVersion, nonce: this.nonce, clusterName: ctx.clusterName };
     socket.write(encodeMessageFrame(challenge));
   }
 

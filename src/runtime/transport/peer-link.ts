@@ -40,7 +40,15 @@ export interface TransportLogger {
 /** What a link needs from its transport. */
 export interface PeerLinkContext {
   readonly nodeName: string;
+  /** The cluster this node is in; changes once, when a node that learns it from a seed does. */
   readonly clusterName: string;
+  /** Whether this node has no cluster name yet and takes the one a peer's challenge names. */
+  readonly learnsClusterName: boolean;
+  /**
+   * The peer proved, under the cluster name its challenge named, that it knows our secret: take
+   * that name. False when the node took another one meanwhile (then the link is rejected).
+   */
+  adoptClusterName(name: string, from: string): boolean;
   readonly clusterSecret: string;
   readonly protocolVersion: number;
   readonly peerQueueFramesMax: number;
@@ -75,6 +83,8 @@ export class PeerLink {
   private decoder = new FrameDecoder(controlFrameBytesMax);
   private handshakeStep: HandshakeStep = 'challenge';
   private clientNonce: Buffer = makeNonce();
+  /** The cluster name this connection's hello claimed: ours, or the challenge's while we learn it. */
+  private helloClusterName = '';
   private socketError: string | null = null;
   private readonly queue = new OutboundQueue();
   /** Acks are cumulative per connection. */
@@ -106,6 +116,11 @@ export class PeerLink {
 
   get currentAddress(): PeerAddress {
     return this.address;
+  }
+
+  /** Why the last connection attempt failed, or null when the link is open or never failed. */
+  get lastFailure(): string | null {
+    return this.stateNow === 'open' ? null : this.lastFailureReason;
   }
 
   stats(): PeerLinkStats {
@@ -216,7 +231,11 @@ export class PeerLink {
     if (challenge.protocolVersion !== this.ctx.protocolVersion) {
       return this.drop('rejected', `protocol version mismatch: peer speaks version ${challenge.protocolVersion}, we speak ${this.ctx.protocolVersion}`);
     }
-    const { clusterName, nodeName, clusterSecret, protocolVersion } = this.ctx;
+    const { nodeName, clusterSecret, protocolVersion } = this.ctx;
+    // A node that knows no cluster name yet speaks its seed's: the welcome must then prove the
+    // seed knows our secret under that name before we take it (onHelloAnswer).
+    const clusterName = this.ctx.learnsClusterName && challenge.clusterName !== undefined ? challenge.clusterName : this.ctx.clusterName;
+    this.helloClusterName = clusterName;
     const hello: HelloFrame = {
       kind: 'hello',
       protocolVersion,
@@ -237,9 +256,12 @@ export class PeerLink {
     if (answer.nodeName !== this.peerName) {
       return this.drop('rejected', `wrong node: expected '${this.peerName}' at this address, found '${answer.nodeName}'`);
     }
-    const expected = welcomeProof(this.ctx.clusterSecret, this.clientNonce, this.ctx.clusterName, answer.nodeName);
+    const expected = welcomeProof(this.ctx.clusterSecret, this.clientNonce, this.helloClusterName, answer.nodeName);
     if (!proofsEqual(expected, answer.proof)) {
       return this.drop('rejected', `authentication failed: the peer does not know our cluster secret`);
+    }
+    if (this.helloClusterName !== this.ctx.clusterName && !this.ctx.adoptClusterName(this.helloClusterName, this.peerName)) {
+      return this.drop('rejected', `cluster name mismatch: peer '${this.peerName}' is in cluster '${this.helloClusterName}', this node in cluster '${this.ctx.clusterName}'`);
     }
     this.onOpen();
   }

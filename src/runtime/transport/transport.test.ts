@@ -261,6 +261,39 @@ test('a cluster name mismatch is rejected with a clear reason and nothing is del
   assert.deepEqual(b.received, []);
 });
 
+test('a node that learns its cluster name takes its seed’s, once the seed proved the secret under it (issue 12 §2)', async (t) => {
+  const learned: string[] = [];
+  const joiner = await startNode(t, 'j', { clusterName: 'kvorum', learnClusterName: true, onClusterNameLearned: (name, from) => learned.push(`${name} from ${from}`) });
+  const seed = await startNode(t, 's', { clusterName: 'prod' });
+  const other = await startNode(t, 'o', { clusterName: 'elsewhere', reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  joiner.transport.setPeers(new Map([['s', seed.address], ['o', other.address]]));
+  seed.transport.setPeers(new Map([['j', joiner.address]]));
+  joiner.transport.send('s', { kind: 'm', seq: 0 });
+  await waitFor('delivery to the seed', () => seed.received.length === 1);
+  assert.deepEqual(learned, ['prod from s']);
+  assert.equal(joiner.transport.clusterName, 'prod');
+  // Learned for good: a node of another cluster is refused now, and the seed reaches the joiner.
+  joiner.transport.send('o', { kind: 'm', seq: 1 });
+  await waitFor('the rejection', () => joiner.failed.length === 1);
+  assert.equal(joiner.failed[0]!.reason, 'rejected');
+  assert.match(joiner.transport.lastFailureOf('o')?.reason ?? '', /cluster name mismatch/);
+  seed.transport.send('j', { kind: 'm', seq: 2 });
+  await waitFor('delivery to the joiner', () => joiner.received.length === 1);
+  assert.deepEqual(learned, ['prod from s']);
+});
+
+test('a seed that cannot prove the secret under its cluster name teaches nothing', async (t) => {
+  const learned: string[] = [];
+  const joiner = await startNode(t, 'j', { clusterName: 'kvorum', learnClusterName: true, onClusterNameLearned: (name) => learned.push(name), reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  const seed = await startNode(t, 's', { clusterName: 'prod', clusterSecret: 'another' });
+  joiner.transport.setPeers(new Map([['s', seed.address]]));
+  joiner.transport.send('s', { kind: 'm', seq: 0 });
+  await waitFor('the rejection', () => joiner.failed.length === 1);
+  assert.deepEqual(learned, []);
+  assert.equal(joiner.transport.clusterName, 'kvorum');
+  assert.match(joiner.transport.lastFailureOf('s')?.reason ?? '', /authentication failed/);
+});
+
 test('a wrong cluster secret is rejected and nothing is delivered', async (t) => {
   const a = await startNode(t, 'a', { clusterSecret: 'wrong' });
   const b = await startNode(t, 'b');

@@ -4,7 +4,8 @@
  * only acks. Because each phase admits a fixed set of frames, the transport's `kind`s never
  * collide with the core's (core/messages.ts).
  *
- *   server → client  challenge { protocolVersion, nonce }            16 random bytes
+ *   server → client  challenge { protocolVersion, nonce,             16 random bytes
+ *                                clusterName? }                        the server's cluster: a new node learns it here
  *   client → server  hello     { protocolVersion, clusterName, nodeName, proof,
  *                                peerName, nonce }                     peerName: whom the client meant to reach
  *   server → client  welcome   { nodeName, proof }                    proves the server knows the secret too
@@ -18,6 +19,11 @@ export interface ChallengeFrame {
   readonly kind: 'challenge';
   readonly protocolVersion: number;
   readonly nonce: Uint8Array;
+  /**
+   * The server's cluster name (added after version 2 shipped; older servers leave it out). A node
+   * started with only seeds and no cluster name of its own takes it from a seed (transport.ts).
+   */
+  readonly clusterName?: string | undefined;
 }
 
 export interface HelloFrame {
@@ -67,6 +73,7 @@ function isName(value: unknown): value is string {
 export function asChallenge(value: unknown): ChallengeFrame | null {
   if (!isRecord(value) || value['kind'] !== 'challenge') return null;
   if (!Number.isInteger(value['protocolVersion']) || !isBytes(value['nonce'], nonceBytes)) return null;
+  if (value['clusterName'] !== undefined && !isName(value['clusterName'])) return null;
   return value as unknown as ChallengeFrame;
 }
 

@@ -1,0 +1,213 @@
+/**
+ * Runs the commands of README.md and docs/membership.md exactly as written (issue 12 §2), inside
+ * a network namespace of its own (test/docs.test.ts starts it under `unshare -n`): there the
+ * documented addresses — 127.0.0.1:7001… of `npm start`, 10.0.0.1… of the README's real cluster —
+ * are this run's alone, whatever else runs on the machine.
+ *
+ * The documented blocks are found by the marker comment before them
+ * (`<!-- test/docs.test.ts: NAME -->`). A line `kvorum start …` runs in the background until the
+ * node answers; every other line runs with `sh` and must exit 0. `kvorum` on the PATH is this
+ * checkout's bin/kvorum.js. Between blocks the driver waits, as an operator would, for the
+ * change to finish. Everything it starts it kills. Exit status 0 when every step passed; the
+ * log on stdout says what ran.
+ *
+ *   node --import tsx test/helpers/docs-driver.ts WORK_DIR
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const work = process.argv[2] ?? '';
+if (work === '') throw new Error('usage: docs-driver.ts WORK_DIR');
+
+const started: ChildProcess[] = [];
+const binDir = join(work, 'bin');
+const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ''}` };
+for (const name of Object.keys(env)) if (name.startsWith('KVORUM_')) delete env[name]; // the docs' commands, and nothing else
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+/** The lines of the code block after `<!-- test/docs.test.ts: NAME -->` in `file`, continuations joined. */
+function block(file: string, name: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const marker = `<!-- test/docs.test.ts: ${name} -->`;
+  const at = text.indexOf(marker);
+  if (at < 0) fail(`${file} has no block marked ${name}`);
+  const match = /```\w*\n([\s\S]*?)```/.exec(text.slice(at + marker.length));
+  if (match === null) fail(`${file}: no code block after the marker ${name}`);
+  return match[1]!
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+}
+
+function sh(line: string, cwd: string, extraEnv: Record<string, string> = {}): string {
+  log(`$ ${line}`);
+  const result = spawnSync('sh', ['-c', line], { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 60_000 });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  for (const out of output.trimEnd().split('\n')) log(`  ${out}`);
+  if (result.status !== 0) fail(`"${line}" exited with ${result.status ?? result.signal}`);
+  return result.stdout;
+}
+
+function background(line: string, cwd: string, logName: string, extraEnv: Record<string, string> = {}): ChildProcess {
+  log(`$ ${line} &`);
+  const child = spawn('sh', ['-c', `exec ${line} >${logName} 2>&1`], { cwd, env: { ...env, ...extraEnv }, stdio: 'ignore' });
+  started.push(child);
+  return child;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  fail(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+interface ClusterBody {
+  readonly clusterName: string;
+  readonly ready: boolean;
+  readonly transition: boolean;
+  readonly removed: readonly string[];
+  readonly nodes: readonly { readonly name: string; readonly membership: string }[];
+}
+
+async function cluster(url: string): Promise<ClusterBody> {
+  return (await (await fetch(`${url}/v1/cluster`, { signal: AbortSignal.timeout(5_000) })).json()) as ClusterBody;
+}
+
+/** Waits, as an operator would, until the node at `url` sees no change running and `check` holds. */
+async function settled(url: string, what: string, check: (body: ClusterBody) => boolean): Promise<ClusterBody> {
+  const body = await until(what, async () => {
+    const seen = await cluster(url);
+    return !seen.transition && check(seen) ? seen : undefined;
+  });
+  log(`  (${what}: ring of ${body.nodes.map((node) => `${node.name} ${node.membership}`).join(', ')})`);
+  return body;
+}
+
+/** Runs a block: `kvorum start` lines in the background (until the node answers), the rest with sh. */
+async function runBlock(lines: readonly string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<string> {
+  let output = '';
+  for (const line of lines) {
+    if (/^kvorum start\b/.test(line)) {
+      const name = /--name (\S+)/.exec(line)?.[1] ?? fail(`no --name in ${line}`);
+      const http = /--http-address (\S+)/.exec(line)?.[1];
+      const child = background(line, cwd, `${name}.log`, extraEnv);
+      if (http !== undefined) {
+        await until(`${name} to answer at ${http}`, async () => {
+          if (child.exitCode !== null) fail(`${name} exited with ${child.exitCode}: ${readFileSync(join(cwd, `${name}.log`), 'utf8').slice(-2000)}`);
+          return (await fetch(`http://${http}/health`)).ok ? true : undefined;
+        });
+      }
+    } else {
+      output += sh(line, cwd, extraEnv);
+    }
+  }
+  return output;
+}
+
+/** `npm start` (kvorum dev), the README's quick start, and every runnable block of docs/membership.md. */
+async function devCluster(): Promise<void> {
+  const dir = join(work, 'dev');
+  mkdirSync(dir, { recursive: true });
+  // What `npm start` runs (package.json), from a directory of its own rather than the checkout.
+  log('$ kvorum dev &   (what npm start runs)');
+  const dev = spawn('kvorum', ['dev'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(dev);
+  let devOutput = '';
+  dev.stdout?.on('data', (chunk: Buffer) => (devOutput += chunk.toString()));
+  dev.stderr?.on('data', (chunk: Buffer) => (devOutput += chunk.toString()));
+  await until('kvorum dev to start its cluster', async () => (devOutput.includes('Ctrl-C stops the cluster') ? true : undefined));
+  if (!devOutput.includes('3 of 3 nodes up')) fail(`kvorum dev:\n${devOutput}`);
+  const pids = new Map([...devOutput.matchAll(/^\s+(n\d)\s+up\s.*\bpid (\d+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
+
+  const quickstart = await runBlock(block('README.md', 'readme-quickstart'), dir);
+  if (!quickstart.includes('hello')) fail('the quick start did not read back "hello"');
+
+  await runBlock(block('docs/membership.md', 'membership-join'), dir);
+  const joined = await settled('http://127.0.0.1:8001', 'n4 to be a member', (body) => body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid'));
+  if (joined.clusterName !== 'kvorum-dev') fail(`the cluster is ${joined.clusterName}`);
+  const n4 = await cluster('http://127.0.0.1:8004');
+  if (n4.clusterName !== 'kvorum-dev') fail(`n4 did not learn the cluster's name: it says ${n4.clusterName}`);
+
+  await runBlock(block('docs/membership.md', 'membership-leave'), dir);
+  await settled('http://127.0.0.1:8001', 'n3 to have left', (body) => body.removed.includes('n3'));
+
+  // "n2 is dead": kill it as a crash would.
+  const n2 = pids.get('n2') ?? fail('no pid of n2 in the output of kvorum dev');
+  log(`$ kill -9 ${n2}   (n2 dies)`);
+  process.kill(n2, 'SIGKILL');
+  await runBlock(block('docs/membership.md', 'membership-remove'), dir);
+  await settled('http://127.0.0.1:8001', 'n2 to be removed', (body) => body.removed.includes('n2'));
+
+  const greeting = sh('curl -s http://127.0.0.1:8004/v1/kv/demo/greeting', dir);
+  if (greeting !== 'hello') fail(`after the changes the quick start's key reads ${JSON.stringify(greeting)}`);
+
+  // Ctrl-C stops dev's nodes (n1, n3: n2 is dead); n4 is ours to stop.
+  const exited = new Promise((resolve) => dev.once('exit', resolve));
+  dev.kill('SIGINT');
+  await exited;
+  for (const child of started.splice(0)) child.kill('SIGKILL');
+}
+
+/** The README's real cluster on 10.0.0.1–3 (addresses of this namespace), grown by its commands. */
+async function readmeCluster(): Promise<void> {
+  const dir = join(work, 'readme');
+  mkdirSync(dir, { recursive: true });
+  const secret = 'docs-test-secret';
+  // The README's config, with a secret for its "…" and a data dir per node: three "machines" share this disk.
+  const config = JSON.parse(block('README.md', 'readme-config').join('\n')) as { clusterSecret: string; nodes: { name: string; dataDir: string }[] };
+  config.clusterSecret = secret;
+  for (const node of config.nodes) node.dataDir = join(dir, 'data', node.name);
+  writeFileSync(join(dir, 'cluster.json'), JSON.stringify(config, null, 2));
+  const [start] = block('README.md', 'readme-start');
+  if (start === undefined || !start.includes('--name n1')) fail(`unexpected start block: ${start}`);
+  for (const node of config.nodes) background(start.replace('--name n1', `--name ${node.name}`), dir, `${node.name}.log`);
+  const urls = [1, 2, 3].map((i) => `http://10.0.0.${i}:8001`);
+  await until('the README cluster to be ready', async () => ((await Promise.all(urls.map(cluster))).every((body) => body.ready) ? true : undefined));
+
+  // The secret is in the environment, as the README says; the name is learned from the seed.
+  await runBlock(block('README.md', 'readme-grow'), dir, { KVORUM_CLUSTER_SECRET: secret });
+  await settled(urls[0]!, 'n4 to be a member', (body) => body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid'));
+  const n4 = await cluster('http://10.0.0.4:8001');
+  if (n4.clusterName !== 'prod') fail(`n4 did not learn the cluster's name: it says ${n4.clusterName}`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(binDir, { recursive: true });
+  writeFileSync(join(binDir, 'kvorum'), `#!/bin/sh\nexec '${process.execPath}' '${join(root, 'bin', 'kvorum.js')}' "$@"\n`);
+  chmodSync(join(binDir, 'kvorum'), 0o755);
+  sh('ip link set lo up', work);
+  for (const i of [1, 2, 3, 4]) sh(`ip addr add 10.0.0.${i}/32 dev lo`, work);
+  await devCluster();
+  await readmeCluster();
+}
+
+main().then(
+  () => {
+    log('docs: every command ran as written');
+    for (const child of started) child.kill('SIGKILL');
+    process.exit(0);
+  },
+  (error: unknown) => {
+    log(`docs: FAILED: ${(error as Error).message}`);
+    for (const child of started) child.kill('SIGKILL');
+    process.exit(1);
+  },
+);

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { reportAndExit } from './args.ts';
+import { bucketCommand, bucketsCommand, keysCommand } from './commands/buckets.ts';
 import { ringCommand, statusCommand } from './commands/cluster.ts';
 import { devCommand } from './commands/dev.ts';
 import { delCommand, getCommand, putCommand } from './commands/kv.ts';
@@ -16,6 +17,9 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary
   get: { run: getCommand, summary: 'read a key' },
   put: { run: putCommand, summary: 'write a key' },
   del: { run: delCommand, summary: 'delete a key' },
+  keys: { run: keysCommand, summary: "list a bucket's keys, in order (reads every partition)" },
+  buckets: { run: bucketsCommand, summary: 'list the buckets (reads every partition)' },
+  bucket: { run: bucketCommand, summary: "show or set a bucket's properties (n, r, w, resolution, durability…)" },
   status: { run: statusCommand, summary: "show the cluster's nodes" },
   ring: { run: ringCommand, summary: 'show partitions and preference lists' },
   join: { run: joinCommand, summary: 'stage a new node joining the cluster' },

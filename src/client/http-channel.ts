@@ -7,7 +7,7 @@ import { Agent, request as httpRequest, type Dispatcher } from 'undici';
 import { KvorumError, isErrorCode } from '../core/errors.ts';
 import type { RingDescription } from '../wire/client-protocol.ts';
 import { replyGraceMs } from './settings.ts';
-import type { GetResult, KvRequest } from './types.ts';
+import type { BucketList, BucketProps, GetResult, KeysPage, KvRequest, ListKeysOptions } from './types.ts';
 
 const contextHeader = 'x-kvorum-context';
 
@@ -81,6 +81,36 @@ export class HttpChannel {
     return { context: String(response.headers[contextHeader]) };
   }
 
+  async listKeys(url: string, bucket: string, options: ListKeysOptions): Promise<KeysPage> {
+    const params = new URLSearchParams();
+    if (options.after !== undefined) params.set('after', options.after);
+    if (options.limit !== undefined) params.set('limit', String(options.limit));
+    if (options.timeoutMs !== undefined) params.set('timeout', String(options.timeoutMs));
+    const search = params.size > 0 ? `?${params}` : '';
+    const body = (await this.json(url, 'GET', `/v1/kv/${encodeURIComponent(bucket)}${search}`, undefined, options.timeoutMs)) as { keys: string[]; next?: string };
+    return { keys: body.keys, next: body.next };
+  }
+
+  async listBuckets(url: string, timeoutMs: number | undefined): Promise<BucketList> {
+    return (await this.json(url, 'GET', `/v1/buckets${query({ timeout: timeoutMs })}`, undefined, timeoutMs)) as BucketList;
+  }
+
+  async bucketProps(url: string, bucket: string): Promise<BucketProps> {
+    return ((await this.json(url, 'GET', `/v1/buckets/${encodeURIComponent(bucket)}`)) as { props: BucketProps }).props;
+  }
+
+  async setBucketProps(url: string, bucket: string, change: Partial<BucketProps>): Promise<BucketProps> {
+    return ((await this.json(url, 'PUT', `/v1/buckets/${encodeURIComponent(bucket)}`, change)) as { props: BucketProps }).props;
+  }
+
+  /** A JSON request whose answer is JSON; any status but 200 is the error it carries. */
+  private async json(url: string, method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, timeoutMs?: number): Promise<unknown> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    const response = await this.send(url, method, path, headers, body === undefined ? undefined : Buffer.from(JSON.stringify(body)), timeoutMs);
+    if (response.statusCode !== 200) throw await errorFrom(response.statusCode, response.body);
+    return response.body.json();
+  }
+
   async ring(url: string): Promise<RingDescription> {
     const response = await httpRequest(`${url.replace(/\/$/, '')}/v1/ring`, { dispatcher: this.agent, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
     if (response.statusCode !== 200) throw await errorFrom(response.statusCode, response.body);
@@ -91,7 +121,7 @@ export class HttpChannel {
     return this.agent.close();
   }
 
-  private send(url: string, method: 'GET' | 'PUT' | 'DELETE', path: string, headers: Record<string, string>, body: Uint8Array | undefined, timeoutMs = this.timeoutMs): Promise<Dispatcher.ResponseData> {
+  private send(url: string, method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, headers: Record<string, string>, body: Uint8Array | undefined, timeoutMs = this.timeoutMs): Promise<Dispatcher.ResponseData> {
     return httpRequest(`${url}${path}`, { method, headers, body, dispatcher: this.agent, headersTimeout: timeoutMs + replyGraceMs, bodyTimeout: timeoutMs + replyGraceMs });
   }
 }

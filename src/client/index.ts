@@ -24,11 +24,11 @@ import { HttpChannel } from './http-channel.ts';
 import { isUnreachable } from './node-unreachable.ts';
 import { buildRingView, endpointOf, type Endpoint, type RingView } from './ring-view.ts';
 import { clientDefaults, nodeDownMs } from './settings.ts';
-import type { ConnectOptions, DeleteOptions, GetOptions, GetResult, KvRequest, PutOptions } from './types.ts';
+import type { BucketList, BucketProps, ConnectOptions, DeleteOptions, GetOptions, GetResult, KeysPage, KvRequest, ListKeysOptions, PutOptions } from './types.ts';
 
 export { KvorumError } from '../core/errors.ts';
 export type { ErrorCode } from '../core/errors.ts';
-export type { ConnectOptions, DeleteOptions, GetOptions, GetResult, PutOptions, Sibling } from './types.ts';
+export type { BucketList, BucketProps, ConnectOptions, DeleteOptions, GetOptions, GetResult, KeysPage, ListKeysOptions, PutOptions, Sibling } from './types.ts';
 
 function toBytes(value: Uint8Array | string): Uint8Array {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
@@ -46,6 +46,12 @@ function endpointKey(endpoint: Endpoint): string {
   return endpoint.kind === 'binary' ? `${clientUrlScheme}//${endpoint.address}` : endpoint.url;
 }
 
+/** An endpoint asked for over HTTP (`endpointOf(node, 'http')` always gives one). */
+function httpUrlOf(to: Endpoint): string {
+  if (to.kind !== 'http') throw new KvorumError('internal', `expected an HTTP endpoint, got ${to.address}`);
+  return to.url;
+}
+
 export class KvorumClient {
   private ringView: RingView | undefined;
   private ringFetch: Promise<RingView> | undefined;
@@ -55,6 +61,8 @@ export class KvorumClient {
   private readonly binary: BinaryChannel;
   /** Nodes that could not be reached recently, by name, with when to trust them again. */
   private readonly downUntilMs = new Map<string, number>();
+  /** Where `sendToAny` starts next. */
+  private nextAny = 0;
 
   constructor(private readonly options: ConnectOptions) {
     if (options.nodes.length === 0) throw new KvorumError('bad_request', 'connect() needs at least one node URL');
@@ -81,6 +89,43 @@ export class KvorumClient {
   delete(bucket: string, key: string, options: DeleteOptions = {}): Promise<{ context: string }> {
     const request: KvRequest = { bucket, key, context: options.context, quorum: options.w, timeoutMs: options.timeoutMs };
     return this.send(bucket, key, (to) => (to.kind === 'binary' ? this.binary.write(to.address, request) : this.http.write(to.url, request)));
+  }
+
+  /**
+   * A page of the bucket's keys, in order (UTF-8 byte order), from `after` on: pass the page's
+   * `next` to get the next one (undefined on the last). A listing reads one replica of every
+   * partition, however small the page: see docs/api.md for what it costs and sees.
+   */
+  listKeys(bucket: string, options: ListKeysOptions = {}): Promise<KeysPage> {
+    return this.sendToAny((to) => (to.kind === 'binary' ? this.binary.listKeys(to.address, bucket, options) : this.http.listKeys(to.url, bucket, options)));
+  }
+
+  /** Every key of the bucket, in order, a page (`pageSize` keys, default 1,000) at a time. */
+  async *keys(bucket: string, options: { readonly pageSize?: number; readonly timeoutMs?: number } = {}): AsyncGenerator<string> {
+    let after: string | undefined;
+    do {
+      const page = await this.listKeys(bucket, { after, limit: options.pageSize, timeoutMs: options.timeoutMs });
+      yield* page.keys;
+      after = page.next;
+    } while (after !== undefined);
+  }
+
+  /** The buckets that hold keys or have properties of their own, sorted (not paged: at most 10,000). */
+  listBuckets(options: { readonly timeoutMs?: number } = {}): Promise<BucketList> {
+    return this.sendToAny((to) => (to.kind === 'binary' ? this.binary.listBuckets(to.address, options.timeoutMs) : this.http.listBuckets(to.url, options.timeoutMs)));
+  }
+
+  /** A bucket's properties (over HTTP, as all administration). */
+  bucketProps(bucket: string): Promise<BucketProps> {
+    return this.sendToAny((to) => this.http.bucketProps(httpUrlOf(to), bucket), 'http');
+  }
+
+  /**
+   * Sets some of a bucket's properties while the cluster runs; resolves with all of them. N may
+   * change only while the bucket holds no keys (`bucket_not_empty`).
+   */
+  setBucketProps(bucket: string, change: Partial<BucketProps>): Promise<BucketProps> {
+    return this.sendToAny((to) => this.http.setBucketProps(httpUrlOf(to), bucket, change), 'http');
   }
 
   /** The nodes a request for this key goes to, in order of preference, named by their HTTP URLs. */
@@ -117,6 +162,29 @@ export class KvorumClient {
       }
     }
     throw new KvorumError('unavailable', `no node could be reached for ${bucket}/${key}: ${(lastError as Error | undefined)?.message ?? 'no nodes'}`);
+  }
+
+  /**
+   * For requests any node answers (listings, bucket properties): the nodes in turn, starting from
+   * the next one each time so that listings spread over the cluster, skipping those that just
+   * failed us.
+   */
+  private async sendToAny<T>(call: (to: Endpoint) => Promise<T>, protocol = this.protocol): Promise<T> {
+    const ring = await this.ring();
+    const all = [...ring.nodes.keys()];
+    const start = this.nextAny++ % all.length;
+    const names = this.upFirst([...all.slice(start), ...all.slice(0, start)]);
+    let lastError: unknown;
+    for (const name of names) {
+      try {
+        return await call(endpointOf(ring.nodes.get(name)!, protocol));
+      } catch (error) {
+        if (!isUnreachable(error)) throw error;
+        lastError = error;
+        this.downUntilMs.set(name, Date.now() + nodeDownMs);
+      }
+    }
+    throw new KvorumError('unavailable', `no node could be reached: ${(lastError as Error | undefined)?.message ?? 'no nodes'}`);
   }
 
   private ring(): RingView | Promise<RingView> {

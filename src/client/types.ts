@@ -72,3 +72,34 @@ export interface KvRequest {
   /** The deadline sent to the node; undefined: the node's default. */
   readonly timeoutMs?: number | undefined;
 }
+
+export interface ListKeysOptions {
+  /** Keys after this one: the `next` of the previous page. */
+  readonly after?: string | undefined;
+  /** Keys in the page at most, 1 to 10,000 (default 1,000). */
+  readonly limit?: number;
+  readonly timeoutMs?: number;
+}
+
+/** A page of a bucket's keys, in order (UTF-8 byte order); `next` is undefined on the last page. */
+export interface KeysPage {
+  readonly keys: readonly string[];
+  readonly next: string | undefined;
+}
+
+/** The buckets that hold keys or have properties of their own; `truncated` past 10,000. */
+export interface BucketList {
+  readonly buckets: readonly string[];
+  readonly truncated: boolean;
+}
+
+/** A bucket's properties (docs/api.md, "Buckets"). */
+export interface BucketProps {
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  readonly pr: number;
+  readonly pw: number;
+  readonly resolution: 'siblings' | 'lww';
+  readonly durability: 'sync' | 'one' | 'buffered';
+}

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { unreachable } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import type { Effect, NodeInput } from '../core/effects.ts';
-import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
+import type { ClientResult, NodeRequest, PeerMessage } from '../core/messages.ts';
 import { KvNode } from '../core/node.ts';
 import { peerMessageProblem } from '../core/peer-message-check.ts';
 import { configView, seedOnlyView } from '../core/membership/initial-view.ts';
@@ -27,6 +27,7 @@ import { metaKey } from '../storage/keys.ts';
 import { openStorage } from '../storage/open.ts';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { partitionSizes, scanForTransfer, type PartitionSize } from './partition-scan.ts';
+import { scanForListing } from './listing-scan.ts';
 import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
 import { actorGenerationMetaName, cleanStopMetaName, decodeActorGeneration, encodeActorGeneration, generationAtStart } from '../core/replica/actor-generation.ts';
 import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/epochs.ts';
@@ -34,7 +35,9 @@ import { HintExecutor } from './hint-executor.ts';
 import { isContextlessDelete, readThenDelete } from './read-before-delete.ts';
 import { StoreExecutor } from './store-executor.ts';
 import { WriteBuffer } from '../storage/write-buffer.ts';
-import { limits } from '../core/limits.ts';
+import { limits, type BucketProps } from '../core/limits.ts';
+import { changedBucketProps } from '../core/membership/bucket-props.ts';
+import { validateBucket } from '../core/validate.ts';
 import { Transport } from './transport/transport.ts';
 import { fromWire, toWire } from './transport/object-wire.ts';
 
@@ -150,6 +153,28 @@ export class NodeRuntime {
   }
 
   /**
+   * Sets a bucket's properties at run time (issue 12 §7): validated over its current ones
+   * (core/membership/bucket-props.ts), then set in the view, which gossip spreads and every node
+   * keeps on disk. Changing N is refused while the bucket holds keys, tombstones included
+   * (`bucket_not_empty`): the keys already written would sit on replicas the new N does not name,
+   * where no read, repair or tombstone collection looks for them (docs/api.md says more).
+   */
+  async setBucketProps(bucket: string, change: unknown): Promise<BucketProps> {
+    validateBucket(bucket);
+    const current = this.node.bucketProps(bucket);
+    const props = changedBucketProps(current, change, replicasNOf(this.settings.cluster));
+    if (props.n !== current.n) {
+      const listed = await this.request({ kind: 'listKeys', bucket, after: null, limit: 1, withDeleted: true });
+      if (listed.kind === 'error') throw new KvorumError(listed.code, `cannot tell whether bucket ${bucket} holds keys, so its n stays ${current.n}: ${listed.message}`, listed.detail);
+      if (listed.kind === 'keys' && listed.keys.length > 0) {
+        throw new KvorumError('bucket_not_empty', `bucket ${bucket} holds keys (${JSON.stringify(listed.keys[0])}…): its n stays ${current.n}. Copy its keys to a new bucket of n=${props.n} instead`, { n: current.n });
+      }
+    }
+    this.command((membership) => membership.setBucketProps(bucket, props));
+    return props;
+  }
+
+  /**
    * Resolves once `node` — a node an operator asks to join — has answered this one over the peer
    * transport, which takes a handshake each way: this node dials it to ask for its view, and it
    * dials back to answer. Throws `unavailable`, with the transport's reason when it has one, if
@@ -197,7 +222,7 @@ export class NodeRuntime {
   }
 
   /** Coordinates one client request; resolves with its result (errors are results, not throws). */
-  request(request: ClientRequest): Promise<ClientResult> {
+  request(request: NodeRequest): Promise<ClientResult> {
     return new Promise((resolve) => this.submit(request, resolve));
   }
 
@@ -206,15 +231,15 @@ export class NodeRuntime {
    * possibly before submit returns (a request refused at once). A delete without a context reads
    * the key first and deletes what it read (read-before-delete.ts).
    */
-  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void {
+  submit(request: NodeRequest, onResult: (result: ClientResult) => void): void {
     if (isContextlessDelete(request)) {
-      const submitOne = (one: ClientRequest, done: (result: ClientResult) => void) => this.submitOne(one, done);
+      const submitOne = (one: NodeRequest, done: (result: ClientResult) => void) => this.submitOne(one, done);
       return readThenDelete(submitOne, request, this.settings.cluster.requestTimeoutMs, () => this.now(), onResult);
     }
     this.submitOne(request, onResult);
   }
 
-  private submitOne(request: ClientRequest, onResult: (result: ClientResult) => void): void {
+  private submitOne(request: NodeRequest, onResult: (result: ClientResult) => void): void {
     if (this.closed) {
       const error = new KvorumError('unavailable', `node ${this.settings.name} is shutting down`);
       return onResult({ kind: 'error', ...error.toJSON() });
@@ -430,6 +455,17 @@ export class NodeRuntime {
           },
         );
         return;
+      case 'listScan': {
+        const { scanId } = effect;
+        void scanForListing(this.buffer, effect).then(
+          (result) => this.input({ type: 'listScanned', scanId, ok: true, ...result }),
+          (error: unknown) => {
+            this.logger.error({ err: error, partition: effect.partition }, 'listing scan failed');
+            this.input({ type: 'listScanned', scanId, ok: false, items: [], next: effect.after });
+          },
+        );
+        return;
+      }
       default:
         unreachable(effect, 'effect');
     }

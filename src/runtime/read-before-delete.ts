@@ -10,12 +10,12 @@
  * A value written concurrently with the delete, which the read did not see, survives it as a
  * sibling: deletes never win by accident. Both steps share the request's one deadline.
  */
-import type { ClientRequest, ClientResult, PutRequest } from '../core/messages.ts';
+import type { ClientRequest, ClientResult, NodeRequest, PutRequest } from '../core/messages.ts';
 
 type Submit = (request: ClientRequest, onResult: (result: ClientResult) => void) => void;
 
 /** Whether `request` is a delete that carries no context, which `readThenDelete` must run. */
-export function isContextlessDelete(request: ClientRequest): request is PutRequest {
+export function isContextlessDelete(request: NodeRequest): request is PutRequest {
   return request.kind === 'put' && request.deleted && request.context === null;
 }
 

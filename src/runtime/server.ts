@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { contextTokenKey, type ContextTokenKey } from '../core/version/context-token.ts';
-import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
+import { replicasNOf, type NodeSettings } from './config.ts';
 import { ClientServer } from './client-protocol/client-server.ts';
 import type { ClientBackend } from './client-protocol/connection.ts';
 import { buildHttpApp, type HttpBackend } from './http/app.ts';
@@ -66,7 +66,8 @@ export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => Readonly
     epochsKnown: () => runtime.node.epochs.known,
     notReadyBecause: () => runtime.node.notReadyBecause(),
     viewConfirmed: () => runtime.node.membership.viewConfirmed,
-    bucketProps: bucketPropsOf(cluster),
+    bucketProps: (bucket) => runtime.node.bucketProps(bucket),
+    setBucketProps: (bucket, change) => runtime.setBucketProps(bucket, change),
     metrics: () => new Map([...runtime.metrics(), ...extraMetrics()]),
     view: () => runtime.node.membership.view,
     membership: membershipBackendOf(runtime),

@@ -21,7 +21,9 @@ import { stage, type StagedChange } from './staged.ts';
 import { StraySweeper } from './stray-sweeper.ts';
 import { TransferReceiver } from './transfer-receiver.ts';
 import { TransferSender, type TransferProgress } from './transfer-sender.ts';
-import { transferId, type ClusterView } from './view.ts';
+import { bucketEntriesOf, transferId, withBucketEntries, type ClusterView } from './view.ts';
+import { setBucketEntry } from './bucket-props.ts';
+import type { BucketProps } from '../limits.ts';
 import { mergeViews, sameView } from './view-merge.ts';
 
 /** Dynamo §4.8.1: "every second". */
@@ -186,6 +188,18 @@ export class Membership {
   probe(node: RingNode): void {
     this.rememberContact(node.name, node.address);
     this.sendGossip(node.name, true);
+  }
+
+  /**
+   * Sets a bucket's properties (bucket-props.ts) as a new view of the same ring version, and tells
+   * every member at once rather than waiting for gossip, as a commit does. Validation is the
+   * caller's (changedBucketProps).
+   */
+  setBucketProps(bucket: string, props: BucketProps): ClusterView {
+    const buckets = setBucketEntry(bucketEntriesOf(this.current), bucket, props, this.config.self.name);
+    this.adopt(withBucketEntries(this.current, buckets));
+    this.broadcast();
+    return this.current;
   }
 
   clearStaged(): void {

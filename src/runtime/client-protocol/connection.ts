@@ -18,7 +18,7 @@
  */
 import type { Socket } from 'node:net';
 import { KvorumError } from '../../core/errors.ts';
-import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { ClientResult, NodeRequest } from '../../core/messages.ts';
 import type { ContextTokenKey } from '../../core/version/context-token.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { RingDescription, WelcomeLimits } from '../../wire/client-protocol.ts';
@@ -40,7 +40,7 @@ export interface ClientBackend {
   /** What context tokens are signed with: the same tokens as HTTP's (core/version/context-token.ts). */
   readonly contextTokenKey: ContextTokenKey;
   /** Coordinates a request; `onResult` is called once, possibly before submit returns. */
-  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void;
+  submit(request: NodeRequest, onResult: (result: ClientResult) => void): void;
   ring(): RingDescription;
 }
 
@@ -71,6 +71,8 @@ const closeGraceMs = 2_000;
 
 export class ClientConnection {
   private phase: Phase = 'handshake';
+  /** The protocol version the hello asked for: ops added later are refused (request-parse.ts). */
+  private version = 1;
   private readonly decoder = new FrameDecoder(helloFrameBytesMax);
   private readonly inflight = new Set<number>();
   private readonly writer: BatchedWriter;
@@ -169,6 +171,7 @@ export class ClientConnection {
     const { backend, limits } = this.ctx;
     try {
       const welcome = welcomeFor(hello, backend.nodeName, backend.clusterName, limits);
+      this.version = welcome.version;
       this.phase = 'open';
       this.decoder.setFrameBytesMax(limits.frameBytesMax);
       this.writer.push(encodeMessageFrame(welcome));
@@ -186,7 +189,7 @@ export class ClientConnection {
     this.ctx.counters.requests++;
     let parsed;
     try {
-      parsed = parseRequest(message as Record<string, unknown>, this.ctx.backend.requestLimits, this.ctx.backend.contextTokenKey);
+      parsed = parseRequest(message as Record<string, unknown>, this.ctx.backend.requestLimits, this.ctx.backend.contextTokenKey, this.version);
     } catch (error) {
       if (!(error instanceof KvorumError)) throw error;
       return this.replyError(id, error);
@@ -208,11 +211,13 @@ export class ClientConnection {
     }
   }
 
-  private onResult(id: number, request: ClientRequest, result: ClientResult): void {
+  private onResult(id: number, request: NodeRequest, result: ClientResult): void {
     this.inflight.delete(id);
     if (this.phase === 'closing') return;
     if (result.kind === 'error') this.ctx.counters.errors++;
-    this.writer.push(this.encodeReply(id, replyOf(id, result, request, this.ctx.backend.contextTokenKey)));
+    // Context tokens are signed for the key they were read from; a listing has none.
+    const target = 'key' in request ? request : { bucket: '', key: '' };
+    this.writer.push(this.encodeReply(id, replyOf(id, result, target, this.ctx.backend.contextTokenKey)));
   }
 
   private replyError(id: number, error: KvorumError): void {

@@ -22,6 +22,7 @@ const backend: HttpBackend = {
   notReadyBecause: () => null,
   viewConfirmed: () => true,
   bucketProps: () => defaultBucketProps,
+  setBucketProps: async () => defaultBucketProps,
   metrics: () => new Map(),
 };
 

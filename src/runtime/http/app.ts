@@ -7,7 +7,8 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
 import type { BucketProps } from '../../core/limits.ts';
-import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { ClientResult, NodeRequest } from '../../core/messages.ts';
+import { listKeysLimitDefault } from '../../core/coverage/listing-limits.ts';
 import type { Ring } from '../../core/ring/types.ts';
 import { validateBucket } from '../../core/validate.ts';
 import { decodeContextToken, encodeContextToken, type ContextTokenKey } from '../../core/version/context-token.ts';
@@ -16,6 +17,7 @@ import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { ClusterView } from '../../core/membership/view.ts';
 import { describeRing } from '../ring-description.ts';
+import { jsonObjectBody } from './json-body.ts';
 import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
 import { httpConnectionsMax, httpHeaderBytesMax, httpTimeoutCheckIntervalMs, httpTimeoutsDefault, type HttpTimeouts } from './settings.ts';
 
@@ -36,7 +38,7 @@ export interface HttpBackend {
   readonly contextTokenKey: ContextTokenKey;
   readonly ringTargetN: number;
   ring(): Ring;
-  request(request: ClientRequest): Promise<ClientResult>;
+  request(request: NodeRequest): Promise<ClientResult>;
   peerStatus(name: string): string;
   /** Whether the node knows the partition epochs, and so takes replicas' writes (core/tombstones/epochs.ts). */
   epochsKnown(): boolean;
@@ -45,6 +47,12 @@ export interface HttpBackend {
   /** Whether a peer's view has reached the node since it started (Membership.viewConfirmed). */
   viewConfirmed(): boolean;
   bucketProps(bucket: string): BucketProps;
+  /**
+   * Sets a bucket's properties at run time (any of n, r, w, pr, pw, resolution, durability over
+   * its current ones); resolves with the new ones. Throws KvorumError: `bad_bucket`,
+   * `bad_bucket_props`, `bucket_not_empty` (N of a bucket that holds keys).
+   */
+  setBucketProps(bucket: string, change: unknown): Promise<BucketProps>;
   metrics(): ReadonlyMap<string, number>;
   /** The node's view of the cluster (members with their status), when membership runs. */
   view?(): ClusterView;
@@ -112,6 +120,23 @@ function parseQuery(kind: 'get' | 'put' | 'delete', query: KvQuery): { quorum?: 
     if (typeof value !== 'string' || !/^\d{1,6}$/.test(value)) throw new KvorumError('bad_query', `${name} must be a positive integer (got ${JSON.stringify(value)})`);
     if (name === 'timeout') parsed.timeoutMs = Number(value);
     else parsed.quorum = Number(value);
+  }
+  return parsed;
+}
+
+/** A listing's query: `limit` and `timeout` integers, `after` any key (empty: none). */
+function parseListQuery(query: KvQuery, allowed: readonly string[]): { limit?: number; after?: string; timeoutMs?: number } {
+  const parsed: { limit?: number; after?: string; timeoutMs?: number } = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (!allowed.includes(name)) throw new KvorumError('bad_query', `unknown query parameter ${JSON.stringify(name)} (allowed: ${allowed.join(', ')})`);
+    if (typeof value !== 'string') throw new KvorumError('bad_query', `give ${name} once`);
+    if (name === 'after') {
+      if (value !== '') parsed.after = value;
+      continue;
+    }
+    if (!/^\d{1,6}$/.test(value)) throw new KvorumError('bad_query', `${name} must be a positive integer (got ${JSON.stringify(value)})`);
+    if (name === 'limit') parsed.limit = Number(value);
+    else parsed.timeoutMs = Number(value);
   }
   return parsed;
 }
@@ -217,6 +242,30 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
   app.get<{ Params: { bucket: string } }>('/v1/buckets/:bucket', async (request) => {
     validateBucket(request.params.bucket);
     return { bucket: request.params.bucket, props: backend.bucketProps(request.params.bucket) };
+  });
+
+  app.put<{ Params: { bucket: string } }>('/v1/buckets/:bucket', async (request) => {
+    const { bucket } = request.params;
+    validateBucket(bucket);
+    return { bucket, props: await backend.setBucketProps(bucket, jsonObjectBody(request.body, 'bad_bucket_props')) };
+  });
+
+  app.get<{ Querystring: KvQuery }>('/v1/buckets', async (request) => {
+    const { timeoutMs } = parseListQuery(request.query, ['timeout']);
+    const result = await backend.request({ kind: 'listBuckets', timeoutMs });
+    throwIfError(result);
+    if (result.kind !== 'buckets') throw new KvorumError('internal', `unexpected result ${result.kind}`);
+    return { buckets: result.buckets, truncated: result.truncated };
+  });
+
+  // A page of the bucket's keys in order: `next` names where the next page starts (docs/api.md).
+  app.get<{ Params: { bucket: string }; Querystring: KvQuery }>('/v1/kv/:bucket', async (request) => {
+    const { bucket } = request.params;
+    const { timeoutMs, limit, after } = parseListQuery(request.query, ['limit', 'after', 'timeout']);
+    const result = await backend.request({ kind: 'listKeys', bucket, after: after ?? null, limit: limit ?? listKeysLimitDefault, timeoutMs });
+    throwIfError(result);
+    if (result.kind !== 'keys') throw new KvorumError('internal', `unexpected result ${result.kind}`);
+    return result.next === null ? { keys: result.keys } : { keys: result.keys, next: result.next };
   });
 
   app.get('/v1/cluster', async () => {

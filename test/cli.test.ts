@@ -172,6 +172,26 @@ describe('kvorum dev', () => {
     }
   });
 
+  test('put --many and get of several keys write and read many keys at once, each with its own result', () => {
+    const input = [
+      JSON.stringify({ key: 'm1', value: 'one' }),
+      JSON.stringify({ key: 'm2', valueBase64: Buffer.from([0, 255]).toString('base64'), contentType: 'application/octet-stream' }),
+      JSON.stringify({ key: 'k'.repeat(2000), value: 'key too long' }),
+    ].join('\n');
+    const put = spawnSync(process.execPath, [bin, 'put', 'many', '--many', '--url', url], { cwd: root, input, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(put.status, 1, 'one key failed');
+    const written = put.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; context?: string; error?: { code: string } });
+    assert.deepEqual(written.map((line) => line.context !== undefined || line.error?.code), [true, true, 'bad_key']);
+    const got = kvorum(['get', 'many', 'm1', 'm2', 'nothing', '--url', url]);
+    assert.equal(got.status, 0, got.stderr);
+    const lines = got.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; siblings: { value?: string; valueBase64?: string }[] });
+    assert.deepEqual(lines.map((line) => [line.key, line.siblings]), [
+      ['m1', [{ value: 'one', contentType: 'text/plain; charset=utf-8' }]],
+      ['m2', [{ valueBase64: 'AP8=', contentType: 'application/octet-stream' }]],
+      ['nothing', []],
+    ]);
+  });
+
   test('on a terminal, get ends its output with one newline', () => {
     // script(1) gives the command a pseudo-terminal; the terminal turns \n into \r\n.
     const onTerminal = (key: string) =>

@@ -128,6 +128,43 @@ describe('client: values of every content type come back as stored', () => {
   }
 });
 
+describe('client: getMany and putMany (issue 12 §8)', () => {
+  for (const protocol of ['http', 'binary'] as const) {
+    test(`over ${protocol}: each key with its own result or error, in order`, async () => {
+      const kv = connect({ nodes: [cluster.urls[1] as string], protocol });
+      try {
+        const keys = Array.from({ length: 300 }, (_, i) => `${protocol}-many-${i}`); // more than one HTTP batch
+        const { context: other } = await kv.put('many', `${protocol}-other`, 'x');
+        const items = [
+          ...keys.map((key, i) => ({ key, value: i % 2 === 0 ? `text ${i}` : Uint8Array.of(i % 256, 0, 255) })),
+          { key: 'k'.repeat(2000), value: 'too long a key' },
+          { key: `${protocol}-forged`, value: 'x', context: other }, // a context read from another key
+        ];
+        const written = await kv.putMany('many', items);
+        assert.deepEqual(written.map((r) => r.key), items.map((item) => item.key));
+        assert.ok(written.slice(0, 300).every((r) => r.error === undefined && r.context.length > 0));
+        assert.equal(written[300]!.error?.code, 'bad_key');
+        assert.equal(written[301]!.error?.code, 'bad_context');
+        const read = await kv.getMany('many', [...keys, `${protocol}-never`]);
+        assert.equal(read.length, 301);
+        read.slice(0, 300).forEach((r, i) => {
+          assert.equal(r.error, undefined);
+          const expected = i % 2 === 0 ? Buffer.from(`text ${i}`) : Buffer.from([i % 256, 0, 255]);
+          assert.deepEqual(Buffer.from(r.error === undefined ? r.siblings[0]!.value : []), expected);
+          assert.equal(r.error === undefined && r.siblings[0]!.contentType, i % 2 === 0 ? 'text/plain; charset=utf-8' : 'application/octet-stream');
+        });
+        assert.ok(read[300]!.error === undefined && read[300]!.siblings.length === 0, 'a key nobody wrote');
+        // With the contexts a getMany answers, a putMany supersedes.
+        const next = read.slice(0, 3).map((r) => ({ key: r.key, value: 'v2', context: r.error === undefined ? r.context : undefined }));
+        await kv.putMany('many', next);
+        assert.deepEqual((await kv.getMany('many', keys.slice(0, 3), { r: 3 })).map((r) => (r.error === undefined ? text(r.siblings) : r.error.code)), [['v2'], ['v2'], ['v2']]);
+      } finally {
+        await kv.close();
+      }
+    });
+  }
+});
+
 describe('client: one node killed', () => {
   test('R=W=2 still succeed; R=3 fails with quorum_not_met naming 3 required and 2 received', async () => {
     const keys = Array.from({ length: 20 }, (_, i) => `survivor-${i}`);

@@ -34,6 +34,14 @@ async function errorFrom(statusCode: number, body: Dispatcher.ResponseData['body
   return new KvorumError('internal', `HTTP ${statusCode}: ${text.slice(0, 200)}`);
 }
 
+/** A result of a batch as the node answers it (runtime/http/batch-route.ts). */
+interface BatchResultBody {
+  readonly key: string;
+  readonly siblings?: { value: string; contentType: string; lastModifiedMs?: number }[];
+  readonly context?: string;
+  readonly error?: { code: string; message: string; detail?: Record<string, unknown> };
+}
+
 export class HttpChannel {
   private readonly agent: Agent;
 
@@ -101,6 +109,28 @@ export class HttpChannel {
 
   async setBucketProps(url: string, bucket: string, change: Partial<BucketProps>): Promise<BucketProps> {
     return ((await this.json(url, 'PUT', `/v1/buckets/${encodeURIComponent(bucket)}`, change)) as { props: BucketProps }).props;
+  }
+
+  /**
+   * One `POST /v1/kv/{bucket}/_batch` (docs/api.md): each request's result or error, in order.
+   * The caller keeps a batch within limits.batchOpsMax and limits.batchBodyBytesMax.
+   */
+  async batch(url: string, bucket: string, requests: readonly KvRequest[], kind: 'get' | 'put', timeoutMs: number | undefined): Promise<(GetResult | { context: string } | KvorumError)[]> {
+    const ops = requests.map(({ key, value, contentType, context, quorum }) =>
+      kind === 'get'
+        ? { op: 'get', key, ...(quorum === undefined ? {} : { r: quorum }) }
+        : { op: 'put', key, value: Buffer.from(value ?? new Uint8Array()).toString('base64'), contentType, ...(context ? { context } : {}), ...(quorum === undefined ? {} : { w: quorum }) },
+    );
+    const body = (await this.json(url, 'POST', `/v1/kv/${encodeURIComponent(bucket)}/_batch`, { ops, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) }, timeoutMs)) as { results: BatchResultBody[] };
+    return body.results.map((result) => {
+      if (result.error !== undefined) {
+        const { code, message, detail } = result.error;
+        return new KvorumError(isErrorCode(code) ? code : 'internal', message, detail);
+      }
+      if (result.siblings === undefined) return { context: result.context ?? '' };
+      const siblings = result.siblings.map((s) => ({ value: new Uint8Array(Buffer.from(s.value, 'base64')), contentType: s.contentType, lastModifiedMs: s.lastModifiedMs }));
+      return { siblings, context: result.context };
+    });
   }
 
   /** A JSON request whose answer is JSON; any status but 200 is the error it carries. */

@@ -24,14 +24,33 @@ import { HttpChannel } from './http-channel.ts';
 import { isUnreachable } from './node-unreachable.ts';
 import { buildRingView, endpointOf, type Endpoint, type RingView } from './ring-view.ts';
 import { clientDefaults, nodeDownMs } from './settings.ts';
-import type { BucketList, BucketProps, ConnectOptions, DeleteOptions, GetOptions, GetResult, KeysPage, KvRequest, ListKeysOptions, PutOptions } from './types.ts';
+import type { BucketList, BucketProps, ConnectOptions, DeleteOptions, GetOptions, GetResult, KeysPage, KvRequest, ListKeysOptions, ManyResult, PutItem, PutOptions } from './types.ts';
+import { limits } from '../core/limits.ts';
 
 export { KvorumError } from '../core/errors.ts';
 export type { ErrorCode } from '../core/errors.ts';
-export type { BucketList, BucketProps, ConnectOptions, DeleteOptions, GetOptions, GetResult, KeysPage, ListKeysOptions, PutOptions, Sibling } from './types.ts';
+export type { BucketList, BucketProps, ConnectOptions, DeleteOptions, GetOptions, GetResult, KeysPage, ListKeysOptions, ManyResult, PutItem, PutOptions, Sibling } from './types.ts';
 
 function toBytes(value: Uint8Array | string): Uint8Array {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+}
+
+/** A string is text; bytes are bytes. */
+function defaultContentType(value: Uint8Array | string): string {
+  return typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+}
+
+function asKvorumError(error: unknown): KvorumError {
+  return error instanceof KvorumError ? error : new KvorumError('unavailable', (error as Error).message ?? String(error));
+}
+
+/** A key's outcome as a getMany or putMany result: its value, or its error. */
+async function settle<T extends object>(key: string, pending: Promise<T>): Promise<ManyResult<T>> {
+  try {
+    return { key, ...(await pending) };
+  } catch (error) {
+    return { key, error: asKvorumError(error) };
+  }
 }
 
 /** A node as `connect({ nodes })` names it: `kvorum://host:port`, else an HTTP URL. */
@@ -81,7 +100,7 @@ export class KvorumClient {
   }
 
   put(bucket: string, key: string, value: Uint8Array | string, options: PutOptions = {}): Promise<{ context: string }> {
-    const contentType = options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream');
+    const contentType = options.contentType ?? defaultContentType(value);
     const request: KvRequest = { bucket, key, value: toBytes(value), contentType, context: options.context, quorum: options.w, timeoutMs: options.timeoutMs };
     return this.send(bucket, key, (to) => (to.kind === 'binary' ? this.binary.write(to.address, request) : this.http.write(to.url, request)));
   }
@@ -89,6 +108,49 @@ export class KvorumClient {
   delete(bucket: string, key: string, options: DeleteOptions = {}): Promise<{ context: string }> {
     const request: KvRequest = { bucket, key, context: options.context, quorum: options.w, timeoutMs: options.timeoutMs };
     return this.send(bucket, key, (to) => (to.kind === 'binary' ? this.binary.write(to.address, request) : this.http.write(to.url, request)));
+  }
+
+  /**
+   * Gets many keys of a bucket at once, each with its own result or error (in the order of
+   * `keys`). Over the binary protocol the gets are pipelined, each to a node of its key's
+   * preference list; over HTTP they go in `POST /v1/kv/{bucket}/_batch` requests of at most
+   * limits.batchOpsMax keys to one node, which coordinates each.
+   */
+  getMany(bucket: string, keys: readonly string[], options: GetOptions = {}): Promise<ManyResult<GetResult>[]> {
+    if (this.protocol === 'binary') return Promise.all(keys.map((key) => settle(key, this.get(bucket, key, options))));
+    const requests = keys.map((key): KvRequest => ({ bucket, key, quorum: options.r }));
+    return this.httpBatches(bucket, requests, 'get', options.timeoutMs) as Promise<ManyResult<GetResult>[]>;
+  }
+
+  /** Puts many keys of a bucket at once, each with its own result (its new context) or error; as getMany. */
+  putMany(bucket: string, items: readonly PutItem[], options: { readonly w?: number; readonly timeoutMs?: number } = {}): Promise<ManyResult<{ context: string }>[]> {
+    if (this.protocol === 'binary') return Promise.all(items.map(({ key, value, contentType, context }) => settle(key, this.put(bucket, key, value, { contentType, context, w: options.w, timeoutMs: options.timeoutMs }))));
+    const requests = items.map(({ key, value, contentType, context }): KvRequest => ({ bucket, key, value: toBytes(value), contentType: contentType ?? defaultContentType(value), context, quorum: options.w }));
+    return this.httpBatches(bucket, requests, 'put', options.timeoutMs) as Promise<ManyResult<{ context: string }>[]>;
+  }
+
+  /** Sends `requests` as batches within the node's limits, in parallel, and puts the results back in order. */
+  private async httpBatches(bucket: string, requests: readonly KvRequest[], kind: 'get' | 'put', timeoutMs: number | undefined): Promise<ManyResult<GetResult | { context: string }>[]> {
+    const batches: KvRequest[][] = [];
+    let bytes = 0;
+    for (const request of requests) {
+      // Base64 is 4/3 of the bytes; a kilobyte covers the key, the context and the JSON around them.
+      const size = Math.ceil(((request.value?.byteLength ?? 0) * 4) / 3) + 1_024 + (request.context?.length ?? 0);
+      const last = batches.at(-1);
+      if (last === undefined || last.length >= limits.batchOpsMax || bytes + size > limits.batchBodyBytesMax) {
+        batches.push([request]);
+        bytes = size;
+      } else {
+        last.push(request);
+        bytes += size;
+      }
+    }
+    const answered = await Promise.all(
+      batches.map((batch) =>
+        this.sendToAny((to) => this.http.batch(httpUrlOf(to), bucket, batch, kind, timeoutMs), 'http').catch((error: unknown) => batch.map(() => asKvorumError(error))),
+      ),
+    );
+    return answered.flat().map((result, i) => (result instanceof KvorumError ? { key: requests[i]!.key, error: result } : { key: requests[i]!.key, ...result }));
   }
 
   /**

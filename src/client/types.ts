@@ -1,4 +1,5 @@
 /** The client's public types (re-exported by index.ts) and the one request shape both protocols take. */
+import type { KvorumError } from '../core/errors.ts';
 
 export interface ConnectOptions {
   /**
@@ -102,4 +103,15 @@ export interface BucketProps {
   readonly pw: number;
   readonly resolution: 'siblings' | 'lww';
   readonly durability: 'sync' | 'one' | 'buffered';
+}
+
+/** One key of a getMany or putMany: its result, or the error that key alone met. */
+export type ManyResult<T> = ({ readonly key: string; readonly error?: undefined } & T) | { readonly key: string; readonly error: KvorumError };
+
+/** One write of a putMany. */
+export interface PutItem {
+  readonly key: string;
+  readonly value: Uint8Array | string;
+  readonly contentType?: string;
+  readonly context?: string | undefined;
 }

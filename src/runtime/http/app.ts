@@ -6,7 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
-import type { BucketProps } from '../../core/limits.ts';
+import { limits, type BucketProps } from '../../core/limits.ts';
 import type { ClientResult, NodeRequest } from '../../core/messages.ts';
 import { listKeysLimitDefault } from '../../core/coverage/listing-limits.ts';
 import type { Ring } from '../../core/ring/types.ts';
@@ -17,6 +17,7 @@ import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { ClusterView } from '../../core/membership/view.ts';
 import { describeRing } from '../ring-description.ts';
+import { batchOps, runBatch } from './batch-route.ts';
 import { jsonObjectBody } from './json-body.ts';
 import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
 import { httpConnectionsMax, httpHeaderBytesMax, httpTimeoutCheckIntervalMs, httpTimeoutsDefault, type HttpTimeouts } from './settings.ts';
@@ -188,8 +189,12 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof KvorumError) return sendError(reply, error);
+    if (error.statusCode === 413 && (request.routeOptions.config as { batch?: boolean } | undefined)?.batch === true) {
+      const { batchBodyBytesMax } = limits;
+      return sendError(reply, new KvorumError('batch_too_large', `a batch's body is at most ${batchBodyBytesMax} bytes`, { batchBodyBytesMax }));
+    }
     if (error.statusCode === 413) {
       return sendError(reply, new KvorumError('value_too_large', `value is larger than the limit of ${backend.requestLimits.valueBytesMax} bytes`, { valueBytesMax: backend.requestLimits.valueBytesMax }));
     }
@@ -238,6 +243,13 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
   };
   app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, false));
   app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, true));
+
+  app.post<{ Params: { bucket: string } }>('/v1/kv/:bucket/_batch', { bodyLimit: limits.batchBodyBytesMax, config: { batch: true } }, async (request) => {
+    const { bucket } = request.params;
+    validateBucket(bucket);
+    const { ops, timeoutMs } = batchOps(jsonObjectBody(request.body));
+    return { results: await runBatch(bucket, ops, timeoutMs, backend.contextTokenKey, (one) => backend.request(one)) };
+  });
 
   app.get<{ Params: { bucket: string } }>('/v1/buckets/:bucket', async (request) => {
     validateBucket(request.params.bucket);

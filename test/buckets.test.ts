@@ -6,15 +6,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { connect, KvorumError, type KvorumClient } from '../src/client/index.ts';
+import { kvorum, kvorumFails } from './helpers/cli.ts';
 import { TestCluster, waitFor } from './helpers/cluster.ts';
-
-const root = new URL('..', import.meta.url).pathname;
-const bin = join(root, 'bin', 'kvorum.js');
-const run = promisify(execFile);
 
 let cluster: TestCluster;
 let client: KvorumClient;
@@ -24,19 +18,6 @@ let httpClient: KvorumClient;
 const byBytes = (keys: Iterable<string>) => [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 /** What the bucket `listed` holds after `before`: live keys only. */
 const live = new Set<string>();
-
-async function kvorum(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [bin, ...args], { cwd: root, timeout: 60_000 });
-}
-
-async function kvorumFails(args: string[]): Promise<string> {
-  try {
-    await kvorum(args);
-  } catch (error) {
-    return String((error as { stderr?: string }).stderr ?? error);
-  }
-  assert.fail(`kvorum ${args.join(' ')} succeeded`);
-}
 
 async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const response = await fetch(url, init);
@@ -121,8 +102,8 @@ describe('listing keys', () => {
 
   test('kvorum keys prints every key, one per line; --limit and --after page it', async () => {
     const url = cluster.urls[1]!;
-    assert.deepEqual((await kvorum(['keys', 'listed', '--url', url])).stdout.split('\n').slice(0, -1), byBytes(live));
-    assert.equal((await kvorum(['keys', 'listed', '--limit', '3', '--after', 'key-005', '--url', url])).stdout, 'key-006\nkey-008\nkey-009\n');
+    assert.deepEqual((await kvorum(['keys', 'listed', '--url', url])).split('\n').slice(0, -1), byBytes(live));
+    assert.equal(await kvorum(['keys', 'listed', '--limit', '3', '--after', 'key-005', '--url', url]), 'key-006\nkey-008\nkey-009\n');
   });
 
   test('GET /v1/buckets, the client and kvorum buckets name the buckets', async () => {
@@ -130,7 +111,7 @@ describe('listing keys', () => {
     assert.deepEqual(body, { buckets: ['listed', 'other'], truncated: false });
     assert.deepEqual(await client.listBuckets(), body);
     assert.deepEqual(await httpClient.listBuckets(), body);
-    assert.equal((await kvorum(['buckets', '--url', cluster.urls[2]!])).stdout, 'listed\nother\n');
+    assert.equal(await kvorum(['buckets', '--url', cluster.urls[2]!]), 'listed\nother\n');
   });
 });
 
@@ -184,8 +165,8 @@ describe('bucket properties at run time', () => {
     assert.equal((await httpClient.bucketProps('small')).n, 2, 'a bucket of the cluster config');
     await assert.rejects(client.setBucketProps('listed', { n: 1, r: 1, w: 1 }), (error: unknown) => error instanceof KvorumError && error.code === 'bucket_not_empty');
     const url = cluster.urls[2]!;
-    assert.match((await kvorum(['bucket', 'by-cli', '--n', '2', '--r', '1', '--w', '1', '--durability', 'buffered', '--url', url])).stdout, /bucket by-cli: n=2 r=1 w=1 pr=0 pw=0 resolution=siblings durability=buffered/);
-    assert.match((await kvorum(['bucket', 'by-cli', '--url', cluster.urls[0]!])).stdout, /n=2/);
+    assert.match(await kvorum(['bucket', 'by-cli', '--n', '2', '--r', '1', '--w', '1', '--durability', 'buffered', '--url', url]), /bucket by-cli: n=2 r=1 w=1 pr=0 pw=0 resolution=siblings durability=buffered/);
+    assert.match(await kvorum(['bucket', 'by-cli', '--url', cluster.urls[0]!]), /n=2/);
     assert.match(await kvorumFails(['bucket', 'listed', '--n', '1', '--r', '1', '--w', '1', '--url', url]), /bucket_not_empty/);
   });
 

@@ -9,29 +9,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { kvorum, kvorumFails } from './helpers/cli.ts';
 import { TestCluster, waitFor, type TestNode } from './helpers/cluster.ts';
-
-const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'src', 'cli', 'main.ts');
-const run = promisify(execFile);
-
-/** Runs the CLI expecting it to fail; returns what it printed on stderr. */
-async function kvorumFails(args: string[]): Promise<string> {
-  try {
-    await kvorum(args);
-  } catch (error) {
-    return String((error as { stderr?: string }).stderr ?? error);
-  }
-  assert.fail(`kvorum ${args.join(' ')} succeeded`);
-}
-
-async function kvorum(args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, timeout: 60_000 });
-  return stdout;
-}
 
 async function json<T>(url: string): Promise<T> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });

@@ -16,6 +16,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from './cluster.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const work = process.argv[2] ?? '';
@@ -64,19 +65,9 @@ function background(line: string, cwd: string, logName: string, extraEnv: Record
   return child;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  fail(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+/** Waits for `probe` a minute at most: transitions of an empty cluster take seconds. */
+function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return waitFor(what, probe, 60_000);
 }
 
 interface ClusterBody {

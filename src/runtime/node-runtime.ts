@@ -221,6 +221,7 @@ export class NodeRuntime {
       nodeName: settings.name,
       clusterName: settings.cluster.clusterName,
       clusterSecret: settings.cluster.clusterSecret,
+      tls: settings.security.tls,
       listenHost: settings.listenHost,
       listenPort: settings.listenPort,
       peers,

@@ -17,6 +17,9 @@ import type { RequestLimits } from '../../core/validate.ts';
 import type { ClusterView } from '../../core/membership/view.ts';
 import { describeRing } from '../ring-description.ts';
 import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
+import type { Socket } from 'node:net';
+import { permits, registerAuth } from './route-permissions.ts';
+import type { ClientAuth } from '../security/client-auth.ts';
 import { httpConnectionsMax, httpHeaderBytesMax, httpTimeoutCheckIntervalMs, httpTimeoutsDefault, type HttpTimeouts } from './settings.ts';
 
 export const contextHeader = 'x-kvorum-context';
@@ -28,6 +31,8 @@ export interface HttpBackend {
   readonly requestLimits: RequestLimits;
   /** Signs the context tokens this node hands out and checks those it is given (core/version/context-token.ts). */
   readonly contextTokenKey: ContextTokenKey;
+  /** The clients' tokens and their roles (security/client-auth.ts); none configured: no check. */
+  readonly auth: ClientAuth;
   readonly ringTargetN: number;
   ring(): Ring;
   request(request: ClientRequest): Promise<ClientResult>;
@@ -59,6 +64,7 @@ function errorBody(error: { code: string; message: string; detail?: unknown }): 
 }
 
 function sendError(reply: FastifyReply, error: KvorumError): FastifyReply {
+  if (error.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="kvorum"');
   return reply.code(error.httpStatus).type('application/json').send(errorBody(error.toJSON()));
 }
 
@@ -133,6 +139,8 @@ function siblingsJson(object: StoredObject | null): { value: string; contentType
 
 export interface HttpAppOptions {
   readonly logger?: boolean;
+  /** Serve HTTPS with this key and certificate (docs/security.md). */
+  readonly https?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
   /** Defaults: settings.ts `httpTimeoutsDefault`. */
   readonly timeouts?: Partial<HttpTimeouts> | undefined;
 }
@@ -140,6 +148,7 @@ export interface HttpAppOptions {
 export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {}): FastifyInstance {
   const timeouts = { ...httpTimeoutsDefault, ...options.timeouts };
   const app = Fastify({
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert, minVersion: 'TLSv1.2' as const, handshakeTimeout: timeouts.headersTimeoutMs } } : {}),
     logger: options.logger ?? false,
     bodyLimit: backend.requestLimits.valueBytesMax,
     requestTimeout: timeouts.requestTimeoutMs,
@@ -152,6 +161,8 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
     frameworkErrors: (error, _request, reply) => sendError(reply, frameworkError(error, backend.requestLimits)),
   });
   app.server.maxConnections = httpConnectionsMax;
+  // Over HTTPS a failed handshake leaves the socket open unless closed here.
+  if (options.https) app.server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
 
   // Values are opaque bytes of any content type: keep the body raw.
   app.removeAllContentTypeParsers();
@@ -171,7 +182,9 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new KvorumError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
 
-  app.get<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', async (request, reply) => {
+  registerAuth(app, backend.auth);
+
+  app.get<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', { config: permits.read }, async (request, reply) => {
     const { bucket, key } = request.params;
     const { quorum, timeoutMs } = parseQuery('get', request.query);
     const result = await backend.request({ kind: 'get', bucket, key, r: quorum, timeoutMs });
@@ -205,15 +218,15 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
     if (result.kind !== 'stored') throw new KvorumError('internal', `unexpected result ${result.kind}`);
     return reply.code(204).header(contextHeader, encodeContextToken(result.context, request.params, backend.contextTokenKey)).send();
   };
-  app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, false));
-  app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, true));
+  app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', { config: permits.write }, (request, reply) => write(request, reply, false));
+  app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', { config: permits.write }, (request, reply) => write(request, reply, true));
 
-  app.get<{ Params: { bucket: string } }>('/v1/buckets/:bucket', async (request) => {
+  app.get<{ Params: { bucket: string } }>('/v1/buckets/:bucket', { config: permits.ring }, async (request) => {
     validateBucket(request.params.bucket);
     return { bucket: request.params.bucket, props: backend.bucketProps(request.params.bucket) };
   });
 
-  app.get('/v1/cluster', async () => {
+  app.get('/v1/cluster', { config: permits.monitor }, async () => {
     const ring = backend.ring();
     const view = backend.view?.();
     const states = new Map(view?.members.map((member) => [member.name, member.status]));
@@ -241,13 +254,13 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
     };
   });
 
-  app.get('/v1/ring', async () => describeRing(backend.ring(), backend.ringTargetN));
+  app.get('/v1/ring', { config: permits.ring }, async () => describeRing(backend.ring(), backend.ringTargetN));
 
   if (backend.membership) registerMembershipRoutes(app, backend.membership);
 
-  app.get('/health', async () => ({ status: 'ok', node: backend.name }));
+  app.get('/health', { config: permits.public }, async () => ({ status: 'ok', node: backend.name }));
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: permits.monitor }, async (_request, reply) => {
     const lines: string[] = [];
     for (const [name, value] of backend.metrics()) {
       const metric = `kvorum_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;

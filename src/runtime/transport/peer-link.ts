@@ -15,6 +15,7 @@
  * reported was delivered.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { assert } from '../../core/assert.ts';
 import { reconnectDelayMs } from '../../wire/backoff.ts';
@@ -48,6 +49,8 @@ export interface PeerLinkContext {
   readonly reconnectBackoffMsMin: number;
   readonly reconnectBackoffMsMax: number;
   readonly ackTimeoutMs: number;
+  /** Mutual TLS (transport.ts `PeerTls`); undefined: plaintext. */
+  readonly tls?: { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer } | undefined;
   readonly logger: TransportLogger;
   /** Must not call back into the link synchronously (the transport defers the callbacks). */
   reportFailures(to: string, messages: readonly unknown[], reason: DeliveryFailure): void;
@@ -74,6 +77,8 @@ export class PeerLink {
   private socket: Socket | null = null;
   private decoder = new FrameDecoder(controlFrameBytesMax);
   private handshakeStep: HandshakeStep = 'challenge';
+  /** The nonce of the challenge this connection answered: the server's proof covers it. */
+  private serverNonce: Uint8Array | null = null;
   private clientNonce: Buffer = makeNonce();
   private socketError: string | null = null;
   private readonly queue = new OutboundQueue();
@@ -172,7 +177,23 @@ export class PeerLink {
     this.clientNonce = makeNonce();
     this.socketError = null;
     this.ackedOnConnection = 0;
-    const socket = connect({ host: this.address.host, port: this.address.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: keepAliveInitialDelayMs });
+    const { host, port } = this.address;
+    const { tls } = this.ctx;
+    const socket: Socket =
+      tls === undefined
+        ? connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: keepAliveInitialDelayMs })
+        : tlsConnect({
+            host,
+            port,
+            ...tls,
+            minVersion: 'TLSv1.3',
+            // Nodes are known by name, not by host: the certificate must be the peer's own.
+            checkServerIdentity: (_host, certificate) => (certificate.subject?.CN === this.peerName ? undefined : new Error(`the certificate at ${host}:${port} is for '${String(certificate.subject?.CN)}', not '${this.peerName}'`)),
+          });
+    if (tls !== undefined) {
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, keepAliveInitialDelayMs);
+    }
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
     socket.on('drain', () => this.onDrain(socket));
@@ -222,11 +243,12 @@ export class PeerLink {
       protocolVersion,
       clusterName,
       nodeName,
-      proof: helloProof(clusterSecret, challenge.nonce, clusterName, nodeName),
+      proof: helloProof(clusterSecret, challenge.nonce, this.clientNonce, clusterName, nodeName),
       peerName: this.peerName,
       nonce: this.clientNonce,
     };
     socket.write(encodeMessageFrame(hello));
+    this.serverNonce = challenge.nonce;
     this.handshakeStep = 'answer';
   }
 
@@ -237,7 +259,7 @@ export class PeerLink {
     if (answer.nodeName !== this.peerName) {
       return this.drop('rejected', `wrong node: expected '${this.peerName}' at this address, found '${answer.nodeName}'`);
     }
-    const expected = welcomeProof(this.ctx.clusterSecret, this.clientNonce, this.ctx.clusterName, answer.nodeName);
+    const expected = welcomeProof(this.ctx.clusterSecret, this.clientNonce, this.serverNonce!, this.ctx.clusterName, answer.nodeName);
     if (!proofsEqual(expected, answer.proof)) {
       return this.drop('rejected', `authentication failed: the peer does not know our cluster secret`);
     }

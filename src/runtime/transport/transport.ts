@@ -15,6 +15,7 @@
  * was lost), which the core tolerates as it tolerates any duplicate or late reply.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { assert } from '../../core/assert.ts';
 import { KvorumError } from '../../core/errors.ts';
 import { limits } from '../../core/limits.ts';
@@ -32,6 +33,12 @@ export interface TransportOptions {
   readonly clusterName: string;
   /** Shared by every node of the cluster; without one, knowing the cluster name is enough to join. */
   readonly clusterSecret?: string;
+  /**
+   * Mutual TLS between nodes (docs/security.md): this node's certificate and key, and the cluster
+   * CA every peer's certificate must be signed by; a peer's certificate must name the peer (its
+   * common name is the node name). Undefined: plaintext (loopback, or an `insecure` cluster).
+   */
+  readonly tls?: PeerTls | undefined;
   readonly listenHost: string;
   /** 0 picks a free port; start() returns the one bound. */
   readonly listenPort: number;
@@ -68,6 +75,20 @@ export interface InboundCounters {
    * and connections whose unfinished frame took the total past inboundBufferedBytesMax.
    */
   readonly connectionsRefused: number;
+}
+
+/** PEM bytes of a node's certificate and key, and of the cluster CA. */
+export interface PeerTls {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** The common name of the peer's certificate: the node it was issued to. */
+function certificateName(socket: TLSSocket): string {
+  const subject = socket.getPeerCertificate().subject as Record<string, string | string[]> | undefined;
+  const name = subject?.CN;
+  return typeof name === 'string' ? name : '';
 }
 
 const silentLogger: TransportLogger = { info() {}, warn() {} };
@@ -117,6 +138,7 @@ export class Transport {
       reconnectBackoffMsMin: options.reconnectBackoffMsMin ?? transportDefaults.reconnectBackoffMsMin,
       reconnectBackoffMsMax: options.reconnectBackoffMsMax ?? transportDefaults.reconnectBackoffMsMax,
       ackTimeoutMs: options.ackTimeoutMs ?? transportDefaults.ackTimeoutMs,
+      tls: options.tls,
       reportFailures: (to, messages, reason) => this.reportFailures(to, messages, reason),
     };
     this.inboundConnectionsMax = options.inboundConnectionsMax ?? transportDefaults.inboundConnectionsMax;
@@ -138,7 +160,28 @@ export class Transport {
   async start(): Promise<{ host: string; port: number }> {
     assert(this.server === null && this.closing === null, 'Transport.start called twice or after close');
     const { listenHost, listenPort } = this.options;
-    const server = createServer((socket) => this.onConnection(socket));
+    const tls = this.options.tls;
+    // Over TLS a connection is handed over once both certificates checked out ('secureConnection').
+    const server =
+      tls === undefined
+        ? createServer((socket) => this.onConnection(socket))
+        : createTlsServer(
+            // The TLS handshake is held to the time a hello gets; sockets still in it count toward the cap.
+            { ...tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', handshakeTimeout: this.linkContext.connectTimeoutMs },
+            (socket) => this.onConnection(socket, certificateName(socket)),
+          );
+    if (tls !== undefined) {
+      server.maxConnections = this.inboundConnectionsMax;
+      // A failed handshake (no certificate, another CA's, plaintext, too slow) leaves the socket
+      // open unless closed here.
+      server.on('tlsClientError', (error, socket) => {
+        socket.destroy();
+        this.connectionsRefused++;
+        if ((this.connectionsRefused & (this.connectionsRefused - 1)) === 0) {
+          this.linkContext.logger.warn({ remote: socket.remoteAddress, refused: this.connectionsRefused }, `refused a connection: TLS handshake failed: ${error.message}`);
+        }
+      });
+    }
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new KvorumError('bad_config', `cannot listen on ${listenHost}:${listenPort}: ${error.message}`)));
@@ -243,7 +286,7 @@ export class Transport {
     return { framesTimedOut: this.framesTimedOut, connectionsRefused: this.connectionsRefused };
   }
 
-  private onConnection(socket: Socket): void {
+  private onConnection(socket: Socket, certificateName?: string): void {
     if (this.closing !== null) {
       socket.destroy();
       return;
@@ -257,7 +300,7 @@ export class Transport {
       socket.destroy();
       return;
     }
-    this.inbound.add(new InboundConnection(socket, this.inboundContext));
+    this.inbound.add(new InboundConnection(socket, this.inboundContext, certificateName));
   }
 
   /** A peer holds at most inboundConnectionsPerPeerMax: its newest stay, its oldest go. */

@@ -9,6 +9,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { kvorum, kvorumFails } from './helpers/cli.ts';
 import { TestCluster, waitFor, type TestNode } from './helpers/cluster.ts';
 
@@ -124,11 +126,13 @@ describe('membership on real processes', { concurrency: false }, () => {
     const stranger = await cluster.addNode('n5', [`n1=${n1.address}`], ['--cluster-name', 'elsewhere']);
     assert.match(await kvorumFails(['join', '--seed', n1.httpUrl, '--url', stranger.httpUrl]), /has not learned the cluster's ring/);
     const self = await json<Record<string, unknown>>(`${stranger.httpUrl}/v1/cluster/self`);
-    const refused = await fetch(`${n1.httpUrl}/v1/cluster/join`, { method: 'POST', body: JSON.stringify(self), headers: { 'content-type': 'application/json' } });
+    const refused = await cluster.fetch(`${n1.httpUrl}/v1/cluster/join`, { method: 'POST', body: JSON.stringify(self), headers: { 'content-type': 'application/json' } });
     assert.equal(refused.status, 503);
     const { error } = (await refused.json()) as { error: { code: string; message: string } };
     assert.equal(error.code, 'unavailable');
-    assert.match(error.message, /cannot stage the join of n5: the handshake with it failed .*cluster name mismatch.*'elsewhere'/);
+    // The seed is told only that n5 refused it (security.md: refusals tell the dialer nothing); n5's log says why.
+    assert.match(error.message, /cannot stage the join of n5: the handshake with it failed at 127\.0\.0\.1:\d+ \(handshake refused: see the log of the node you dialled\)/);
+    assert.match(readFileSync(join(cluster.dir, 'n5.log'), 'utf8'), /cluster name mismatch: node 'n5' is in cluster 'elsewhere', node 'n1' is in cluster 'test'/);
     assert.match(await kvorumFails(['plan', '--url', n1.httpUrl]), /nothing is staged/);
     await cluster.kill('n5');
     cluster.nodes.splice(cluster.nodes.indexOf(stranger), 1);

@@ -10,6 +10,7 @@ import { devCommand } from './commands/dev.ts';
 import { delCommand, getCommand, putCommand } from './commands/kv.ts';
 import { abortCommand, clearCommand, commitCommand, joinCommand, leaveCommand, planCommand, removeCommand, transfersCommand } from './commands/membership.ts';
 import { startCommand } from './commands/start.ts';
+import { certsCommand, secretCommand, tokenCommand } from './commands/security.ts';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   dev: { run: devCommand, summary: 'start a local cluster of node processes (what npm start runs)' },
@@ -30,6 +31,9 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary
   clear: { run: clearCommand, summary: 'drop the changes staged on a node, without applying them' },
   transfers: { run: transfersCommand, summary: 'show partition transfers and their progress' },
   abort: { run: abortCommand, summary: 'end a running change that cannot finish (nothing moves back)' },
+  certs: { run: certsCommand, summary: 'make a cluster CA and node certificates (TLS)' },
+  token: { run: tokenCommand, summary: 'make a client token and its config entry' },
+  secret: { run: secretCommand, summary: 'make a cluster secret' },
 };
 
 function help(): string {

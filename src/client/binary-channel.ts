@@ -12,7 +12,7 @@ import type { BucketsFrame, DeleteFrame, GetFrame, KeysFrame, PutFrame, RingDesc
 import { BinaryConnection, type Reply, type RequestBody } from './binary-connection.ts';
 import { NodeUnreachable } from './node-unreachable.ts';
 import { connectTimeoutMsMax, reconnectBackoff, replyGraceMs } from './settings.ts';
-import type { BucketList, GetResult, KeysPage, KvRequest, ListKeysOptions } from './types.ts';
+import type { BucketList, Credentials, GetResult, KeysPage, KvRequest, ListKeysOptions } from './types.ts';
 
 interface NodeLink {
   connection: BinaryConnection | null;
@@ -26,7 +26,10 @@ export class BinaryChannel {
   private closed = false;
 
   /** `timeoutMs`: the node's deadline for requests that do not set their own. */
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly credentials: Credentials,
+  ) {}
 
   async get(address: string, request: KvRequest): Promise<GetResult> {
     const body: Mutable<GetFrame> = { op: 'get', bucket: request.bucket, key: request.key };
@@ -96,7 +99,7 @@ export class BinaryChannel {
   private async open(address: string, link: NodeLink): Promise<BinaryConnection> {
     const [, host, port] = /^\[?(.*?)\]?:(\d+)$/.exec(address) ?? [];
     try {
-      const connection = await BinaryConnection.open({ host: host ?? address, port: Number(port), connectTimeoutMs: Math.min(connectTimeoutMsMax, this.timeoutMs) });
+      const connection = await BinaryConnection.open({ host: host ?? address, port: Number(port), connectTimeoutMs: Math.min(connectTimeoutMsMax, this.timeoutMs), ...this.credentials });
       link.failures = 0;
       if (this.closed) connection.close();
       else link.connection = connection;

@@ -7,7 +7,7 @@ import { Agent, request as httpRequest, type Dispatcher } from 'undici';
 import { KvorumError, isErrorCode } from '../core/errors.ts';
 import type { RingDescription } from '../wire/client-protocol.ts';
 import { replyGraceMs } from './settings.ts';
-import type { BucketList, BucketProps, GetResult, KeysPage, KvRequest, ListKeysOptions } from './types.ts';
+import type { BucketList, BucketProps, Credentials, GetResult, KeysPage, KvRequest, ListKeysOptions } from './types.ts';
 
 const contextHeader = 'x-kvorum-context';
 
@@ -44,13 +44,17 @@ interface BatchResultBody {
 
 export class HttpChannel {
   private readonly agent: Agent;
+  private readonly authorization: Record<string, string>;
 
   /** `timeoutMs`: the node's deadline for requests that do not set their own. */
   constructor(
     private readonly timeoutMs: number,
     connectionsPerNode: number,
+    credentials: Credentials,
   ) {
-    this.agent = new Agent({ connections: connectionsPerNode, keepAliveTimeout: 30_000, pipelining: 1 });
+    const connect = credentials.ca === undefined ? undefined : { ca: Buffer.from(credentials.ca) };
+    this.agent = new Agent({ connections: connectionsPerNode, keepAliveTimeout: 30_000, pipelining: 1, connect });
+    this.authorization = credentials.token === undefined ? {} : { authorization: `Bearer ${credentials.token}` };
   }
 
   async get(url: string, request: KvRequest): Promise<GetResult> {
@@ -142,7 +146,7 @@ export class HttpChannel {
   }
 
   async ring(url: string): Promise<RingDescription> {
-    const response = await httpRequest(`${url.replace(/\/$/, '')}/v1/ring`, { dispatcher: this.agent, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    const response = await httpRequest(`${url.replace(/\/$/, '')}/v1/ring`, { headers: this.authorization, dispatcher: this.agent, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
     if (response.statusCode !== 200) throw await errorFrom(response.statusCode, response.body);
     return (await response.body.json()) as RingDescription;
   }
@@ -152,6 +156,6 @@ export class HttpChannel {
   }
 
   private send(url: string, method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, headers: Record<string, string>, body: Uint8Array | undefined, timeoutMs = this.timeoutMs): Promise<Dispatcher.ResponseData> {
-    return httpRequest(`${url}${path}`, { method, headers, body, dispatcher: this.agent, headersTimeout: timeoutMs + replyGraceMs, bodyTimeout: timeoutMs + replyGraceMs });
+    return httpRequest(`${url}${path}`, { method, headers: { ...headers, ...this.authorization }, body, dispatcher: this.agent, headersTimeout: timeoutMs + replyGraceMs, bodyTimeout: timeoutMs + replyGraceMs });
   }
 }

@@ -90,8 +90,9 @@ export class KvorumClient {
     this.protocol = protocol;
     this.seeds = options.nodes.map(seedEndpoint);
     const timeoutMs = options.timeoutMs ?? clientDefaults.timeoutMs;
-    this.http = new HttpChannel(timeoutMs, options.connectionsPerNode ?? clientDefaults.connectionsPerNode);
-    this.binary = new BinaryChannel(timeoutMs);
+    const credentials = { token: options.token, ca: options.tls?.ca };
+    this.http = new HttpChannel(timeoutMs, options.connectionsPerNode ?? clientDefaults.connectionsPerNode, credentials);
+    this.binary = new BinaryChannel(timeoutMs, credentials);
   }
 
   get(bucket: string, key: string, options: GetOptions = {}): Promise<GetResult> {
@@ -271,6 +272,8 @@ export class KvorumClient {
         this.ringView = buildRingView(ring, Date.now());
         return this.ringView;
       } catch (error) {
+        // Another node would refuse the same token: say so, not that no node could be reached.
+        if (error instanceof KvorumError && (error.code === 'unauthorized' || error.code === 'forbidden')) throw error;
         lastError = error;
       }
     }

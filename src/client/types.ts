@@ -22,6 +22,22 @@ export interface ConnectOptions {
   readonly ringRefreshMs?: number;
   /** HTTP keep-alive connections per node. Default 64. (The binary protocol uses one per node.) */
   readonly connectionsPerNode?: number;
+  /**
+   * The client token (`kvorum token`) sent with every request, where the cluster checks tokens
+   * (docs/security.md): as `Authorization: Bearer` over HTTP, in the hello over the binary protocol.
+   */
+  readonly token?: string | undefined;
+  /**
+   * Connect over TLS, trusting certificates signed by `ca` (PEM: the cluster's ca.pem from
+   * `kvorum certs`). HTTP URLs must then be https://.
+   */
+  readonly tls?: { readonly ca: string | Uint8Array } | undefined;
+}
+
+/** How a channel reaches nodes: the token to present and the CA to trust, if any. */
+export interface Credentials {
+  readonly token: string | undefined;
+  readonly ca: string | Uint8Array | undefined;
 }
 
 export interface Sibling {

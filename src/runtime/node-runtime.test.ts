@@ -32,6 +32,7 @@ function settingsOf(name: string, nodes: readonly NodeEntry[]): NodeSettings {
     dialAddresses: new Map(),
     listed: true,
     learnsClusterName: false,
+    security: { clientTokens: [], tls: undefined, insecure: false },
     cluster: {
       clusterName: 'unit',
       partitionCount: 8,

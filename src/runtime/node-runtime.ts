@@ -310,6 +310,7 @@ export class NodeRuntime {
         this.buffer.write([{ type: 'put', key: metaKey(clusterNameMetaName), value: Buffer.from(name, 'utf8') }]);
       },
       clusterSecret: settings.cluster.clusterSecret,
+      tls: settings.security.tls,
       listenHost: settings.listenHost,
       listenPort: settings.listenPort,
       peers,

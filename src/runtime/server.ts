@@ -13,6 +13,7 @@ import { buildHttpApp, type HttpBackend } from './http/app.ts';
 import { membershipBackendOf } from './membership-backend.ts';
 import { NodeRuntime } from './node-runtime.ts';
 import { describeRing } from './ring-description.ts';
+import { ClientAuth } from './security/client-auth.ts';
 
 export interface RunningNode {
   readonly runtime: NodeRuntime;
@@ -44,7 +45,7 @@ function ringTargetNOf(runtime: NodeRuntime): number {
   return Math.min(replicasNOf(runtime.settings.cluster), new Set(runtime.ring.owners).size);
 }
 
-export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => ReadonlyMap<string, number> = () => new Map()): HttpBackend {
+export function httpBackendOf(runtime: NodeRuntime, auth: ClientAuth, extraMetrics: () => ReadonlyMap<string, number> = () => new Map()): HttpBackend {
   const { cluster } = runtime.settings;
   return {
     name: runtime.settings.name,
@@ -57,6 +58,7 @@ export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => Readonly
     get contextTokenKey() {
       return tokenKeyOf(runtime);
     },
+    auth,
     get ringTargetN() {
       return ringTargetNOf(runtime);
     },
@@ -74,9 +76,10 @@ export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => Readonly
   };
 }
 
-export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
+export function clientBackendOf(runtime: NodeRuntime, auth: ClientAuth): ClientBackend {
   const { cluster } = runtime.settings;
   return {
+    auth,
     nodeName: runtime.settings.name,
     get clusterName() {
       return runtime.clusterName;
@@ -92,12 +95,15 @@ export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
 
 export async function startNode(settings: NodeSettings, logger: Logger): Promise<RunningNode> {
   const runtime = await NodeRuntime.start(settings, logger);
-  const { cluster, clientListen } = settings;
+  const { cluster, clientListen, security } = settings;
+  if (security.insecure) logger.warn('insecure: this node listens beyond loopback without TLS, client tokens or a strong cluster secret as docs/security.md asks');
+  const auth = new ClientAuth(security.clientTokens);
+  const tls = security.tls === undefined ? undefined : { key: security.tls.key, cert: security.tls.cert };
   const clientServer =
     clientListen === undefined
       ? undefined
-      : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax });
-  const app = buildHttpApp(httpBackendOf(runtime, () => clientServer?.metrics() ?? new Map()), { timeouts: cluster.httpTimeouts });
+      : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime, auth), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax, tls });
+  const app = buildHttpApp(httpBackendOf(runtime, auth, () => clientServer?.metrics() ?? new Map()), { timeouts: cluster.httpTimeouts, https: tls });
   let clientAddress: string | undefined;
   try {
     // The client port first: once /health answers, every protocol does.
@@ -118,7 +124,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
   return {
     runtime,
     app,
-    httpUrl: `http://${bracketed(settings.httpHost)}:${port}`,
+    httpUrl: `${tls ? 'https' : 'http'}://${bracketed(settings.httpHost)}:${port}`,
     clientAddress,
     close: () =>
       (closing ??= (async () => {

@@ -16,6 +16,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { waitFor } from './cluster.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -71,6 +72,7 @@ function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T>
 }
 
 interface ClusterBody {
+  readonly node: string;
   readonly clusterName: string;
   readonly ready: boolean;
   readonly transition: boolean;
@@ -92,8 +94,11 @@ async function settled(url: string, what: string, check: (body: ClusterBody) => 
   return body;
 }
 
-/** Runs a block: `kvorum start` lines in the background (until the node answers), the rest with sh. */
-async function runBlock(lines: readonly string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<string> {
+/**
+ * Runs a block: `kvorum start` lines in the background (until the node answers `/v1/cluster`,
+ * through `cluster`), the rest with sh.
+ */
+async function runBlock(lines: readonly string[], cwd: string, extraEnv: Record<string, string> = {}, asked: (url: string) => Promise<ClusterBody> = cluster): Promise<string> {
   let output = '';
   for (const line of lines) {
     if (/^kvorum start\b/.test(line)) {
@@ -101,9 +106,10 @@ async function runBlock(lines: readonly string[], cwd: string, extraEnv: Record<
       const http = /--http-address (\S+)/.exec(line)?.[1];
       const child = background(line, cwd, `${name}.log`, extraEnv);
       if (http !== undefined) {
-        await until(`${name} to answer at ${http}`, async () => {
-          if (child.exitCode !== null) fail(`${name} exited with ${child.exitCode}: ${readFileSync(join(cwd, `${name}.log`), 'utf8').slice(-2000)}`);
-          return (await fetch(`http://${http}/health`)).ok ? true : undefined;
+        const url = http.includes('://') ? http : `http://${http}`;
+        await until(`${name} to answer at ${url}`, async () => {
+          if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${readFileSync(join(cwd, `${name}.log`), 'utf8').slice(-2000)}`);
+          return (await asked(url)).node === name ? true : undefined;
         });
       }
     } else {
@@ -157,27 +163,41 @@ async function devCluster(): Promise<void> {
   for (const child of started.splice(0)) child.kill('SIGKILL');
 }
 
-/** The README's real cluster on 10.0.0.1–3 (addresses of this namespace), grown by its commands. */
+/** The README's real cluster on 10.0.0.1–3 (addresses of this namespace), secured and grown by its commands. */
 async function readmeCluster(): Promise<void> {
   const dir = join(work, 'readme');
   mkdirSync(dir, { recursive: true });
-  const secret = 'docs-test-secret';
-  // The README's config, with a secret for its "…" and a data dir per node: three "machines" share this disk.
-  const config = JSON.parse(block('README.md', 'readme-config').join('\n')) as { clusterSecret: string; nodes: { name: string; dataDir: string }[] };
+  // The material, as the README makes it: a secret, certificates, an admin token.
+  const material = block('README.md', 'readme-material');
+  const secret = sh(material[0]!, dir).trim();
+  sh(material[1]!, dir);
+  const printed = sh(material[2]!, dir);
+  const token = /token \(give it to the client; it is shown once\): (\S+)/.exec(printed)?.[1] ?? fail(`no token in: ${printed}`);
+  const entry = JSON.parse(printed.trim().split('\n').at(-1)!) as { name: string; sha256: string; roles: string[] };
+  // The README's config, its "…" filled in as it says, and a data dir per node: three "machines" share this disk.
+  const config = JSON.parse(block('README.md', 'readme-config').join('\n')) as { clusterSecret: string; auth: { tokens: unknown[] }; nodes: { name: string; dataDir: string }[] };
   config.clusterSecret = secret;
+  config.auth.tokens = [entry];
   for (const node of config.nodes) node.dataDir = join(dir, 'data', node.name);
   writeFileSync(join(dir, 'cluster.json'), JSON.stringify(config, null, 2));
   const [start] = block('README.md', 'readme-start');
   if (start === undefined || !start.includes('--name n1')) fail(`unexpected start block: ${start}`);
   for (const node of config.nodes) background(start.replace('--name n1', `--name ${node.name}`), dir, `${node.name}.log`);
-  const urls = [1, 2, 3].map((i) => `http://10.0.0.${i}:8001`);
-  await until('the README cluster to be ready', async () => ((await Promise.all(urls.map(cluster))).every((body) => body.ready) ? true : undefined));
+  // The CLI's environment, as the README says; the driver's own requests present the same.
+  const cli = { KVORUM_TOKEN: token, KVORUM_CA: 'certs/ca.pem' };
+  const agent = new Agent({ connect: { ca: readFileSync(join(dir, 'certs', 'ca.pem')) } });
+  const secured = async (url: string): Promise<ClusterBody> =>
+    (await (await undiciFetch(`${url}/v1/cluster`, { dispatcher: agent, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) })).json()) as ClusterBody;
+  const urls = [1, 2, 3].map((i) => `https://10.0.0.${i}:8001`);
+  await until('the README cluster to be ready', async () => ((await Promise.all(urls.map(secured))).every((body) => body.ready) ? true : undefined));
 
-  // The secret is in the environment, as the README says; the name is learned from the seed.
-  await runBlock(block('README.md', 'readme-grow'), dir, { KVORUM_CLUSTER_SECRET: secret });
-  await settled(urls[0]!, 'n4 to be a member', (body) => body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid'));
-  const n4 = await cluster('http://10.0.0.4:8001');
-  if (n4.clusterName !== 'prod') fail(`n4 did not learn the cluster's name: it says ${n4.clusterName}`);
+  await runBlock(block('README.md', 'readme-grow'), dir, cli, secured);
+  const grown = await until('n4 to be a member', async () => {
+    const body = await secured(urls[0]!);
+    return !body.transition && body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid') ? body : undefined;
+  });
+  log(`  (n4 is a member: ring of ${grown.nodes.map((node) => `${node.name} ${node.membership}`).join(', ')})`);
+  await agent.close();
 }
 
 async function main(): Promise<void> {

@@ -2,6 +2,7 @@
 import { connect } from '../../client/index.ts';
 import type { BucketProps } from '../../client/types.ts';
 import { defaultUrl, integerFlag, parseCommand, UsageError } from '../args.ts';
+import { cliConnectOptions } from '../credentials.ts';
 
 const keysUsage = `
 Usage: kvorum keys BUCKET [--after KEY] [--limit N] [--url URL]
@@ -42,7 +43,7 @@ export async function keysCommand(argv: string[]): Promise<void> {
   const bucket = positionals[0] as string;
   const limit = integerFlag('limit', values.limit);
   const timeoutMs = integerFlag('timeout', values.timeout);
-  const client = connect({ nodes: [defaultUrl(values.url)] });
+  const client = connect({ nodes: [defaultUrl(values.url)], ...cliConnectOptions() });
   try {
     let after = values.after as string | undefined;
     let printed = 0;
@@ -60,7 +61,7 @@ export async function keysCommand(argv: string[]): Promise<void> {
 
 export async function bucketsCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(argv, { url: { type: 'string' }, timeout: { type: 'string' } }, bucketsUsage);
-  const client = connect({ nodes: [defaultUrl(values.url)] });
+  const client = connect({ nodes: [defaultUrl(values.url)], ...cliConnectOptions() });
   try {
     const { buckets, truncated } = await client.listBuckets({ timeoutMs: integerFlag('timeout', values.timeout) });
     if (buckets.length > 0) process.stdout.write(`${buckets.join('\n')}\n`);
@@ -91,7 +92,7 @@ export async function bucketCommand(argv: string[]): Promise<void> {
   }
   if (values.resolution !== undefined) change.resolution = values.resolution;
   if (values.durability !== undefined) change.durability = values.durability;
-  const client = connect({ nodes: [defaultUrl(values.url)] });
+  const client = connect({ nodes: [defaultUrl(values.url)], ...cliConnectOptions() });
   try {
     const props = Object.keys(change).length > 0 ? await client.setBucketProps(bucket, change as Partial<BucketProps>) : await client.bucketProps(bucket);
     const { n, r, w, pr, pw, resolution, durability } = props;

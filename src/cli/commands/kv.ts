@@ -2,10 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { connect, type PutItem } from '../../client/index.ts';
 import { defaultUrl, integerFlag, parseCommand, UsageError } from '../args.ts';
+import { cliConnectOptions } from '../credentials.ts';
 
 const common = `
   --url URL        a node's HTTP API (default $KVORUM_URL or http://127.0.0.1:8001)
-  --timeout MS     request deadline`;
+  --timeout MS     request deadline
+A cluster that checks tokens or speaks TLS: KVORUM_TOKEN=kvt_… and KVORUM_CA=ca.pem (docs/security.md).`;
 
 const getUsage = `
 Usage: kvorum get BUCKET KEY [KEY…] [--r R] [--json] [--url URL]
@@ -77,7 +79,7 @@ function errorJson(error: { code: string; message: string }): { code: string; me
 }
 
 async function getManyCommand(bucket: string, keys: readonly string[], values: Record<string, unknown>): Promise<void> {
-  const client = connect({ nodes: [defaultUrl(values.url)] });
+  const client = connect({ nodes: [defaultUrl(values.url)], ...cliConnectOptions() });
   try {
     const results = await client.getMany(bucket, keys, { r: integerFlag('r', values.r), timeoutMs: integerFlag('timeout', values.timeout) });
     for (const result of results) {
@@ -98,7 +100,7 @@ export async function getCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, kvOptions, getUsage);
   if (positionals.length > 2) return getManyCommand(positionals[0] as string, positionals.slice(1), values);
   const [bucket, key] = bucketAndKey(positionals, getUsage);
-  const client = connect({ nodes: [defaultUrl(values.url)] });
+  const client = connect({ nodes: [defaultUrl(values.url)], ...cliConnectOptions() });
   try {
     const result = await client.get(bucket, key, { r: integerFlag('r', values.r), timeoutMs: integerFlag('timeout', values.timeout) });
     if (result.context) process.stderr.write(`context: ${result.context}\n`);
@@ -139,7 +141,7 @@ function putItem(line: string, number: number): PutItem {
 async function putManyCommand(bucket: string, values: Record<string, unknown>): Promise<void> {
   const lines = readFileSync(0, 'utf8').split('\n');
   const items = lines.flatMap((line, i) => (line.trim() === '' ? [] : [putItem(line, i + 1)]));
-  const client = connect({ nodes: [defaultUrl(values.url)] });
+  const client = connect({ nodes: [defaultUrl(values.url)], ...cliConnectOptions() });
   try {
     const results = await client.putMany(bucket, items, { w: integerFlag('w', values.w), timeoutMs: integerFlag('timeout', values.timeout) });
     for (const result of results) {
@@ -161,7 +163,7 @@ export async function putCommand(argv: string[]): Promise<void> {
   const [bucket, key] = bucketAndKey(positionals, putUsage, 1);
   const raw = positionals[2] as string;
   const value = raw === '-' ? readFileSync(0) : Buffer.from(raw, 'utf8');
-  const client = connect({ nodes: [defaultUrl(values.url)] });
+  const client = connect({ nodes: [defaultUrl(values.url)], ...cliConnectOptions() });
   try {
     const { context } = await client.put(bucket, key, value, {
       context: values.context as string | undefined,
@@ -178,7 +180,7 @@ export async function putCommand(argv: string[]): Promise<void> {
 export async function delCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, kvOptions, delUsage);
   const [bucket, key] = bucketAndKey(positionals, delUsage);
-  const client = connect({ nodes: [defaultUrl(values.url)] });
+  const client = connect({ nodes: [defaultUrl(values.url)], ...cliConnectOptions() });
   try {
     const { context } = await client.delete(bucket, key, { context: values.context as string | undefined, w: integerFlag('w', values.w), timeoutMs: integerFlag('timeout', values.timeout) });
     process.stdout.write(`${context}\n`);

@@ -6,6 +6,7 @@
  */
 import { KvorumError, isErrorCode } from '../../core/errors.ts';
 import { defaultUrl, parseCommand, UsageError } from '../args.ts';
+import { cliFetch } from '../credentials.ts';
 
 const joinUsage = `
 Usage: kvorum join --seed URL [--url URL]
@@ -77,9 +78,9 @@ Shows the running membership change: every transfer and whether it is done, and 
 `;
 
 async function requestJson(method: string, url: string, body?: unknown): Promise<unknown> {
-  let response: Response;
+  let response: Awaited<ReturnType<typeof cliFetch>>;
   try {
-    response = await fetch(url, {
+    response = await cliFetch(url, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),

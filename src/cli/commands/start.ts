@@ -29,6 +29,13 @@ Options (each also read from the environment as KVORUM_<NAME>, e.g. KVORUM_DATA_
                            a joining node must be given it)
   --partitions Q           partitions in the ring, a power of two (default 64)
   --value-bytes-max B      largest value accepted (default 1048576)
+  --tls-ca F, --tls-cert F, --tls-key F
+                           TLS on every port, mutual between nodes: the cluster CA, and this node's
+                           certificate (its common name the node's name) and key (\`kvorum certs\`)
+  --insecure               listen beyond loopback without TLS, client tokens and a strong secret
+
+Beyond loopback a node needs TLS, client tokens ("auth" in the config) and a cluster secret of 32+
+characters, or --insecure; see docs/security.md.
 `;
 
 export async function startCommand(argv: string[]): Promise<void> {
@@ -48,6 +55,10 @@ export async function startCommand(argv: string[]): Promise<void> {
       'cluster-secret': { type: 'string' },
       partitions: { type: 'string' },
       'value-bytes-max': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      insecure: { type: 'boolean' },
     },
     usage,
   );

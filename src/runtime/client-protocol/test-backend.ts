@@ -5,6 +5,7 @@
  */
 import type { ClientResult, NodeRequest } from '../../core/messages.ts';
 import { testTokenKey } from '../../core/version/test-token.ts';
+import { ClientAuth } from '../security/client-auth.ts';
 import type { RingDescription } from '../../wire/client-protocol.ts';
 import type { ClientBackend } from './connection.ts';
 import { ClientServer, type ClientServerOptions } from './client-server.ts';
@@ -14,6 +15,7 @@ export class HeldBackend implements ClientBackend {
   readonly clusterName = 'test';
   readonly requestLimits = { keyBytesMax: 64, valueBytesMax: 1024 };
   readonly contextTokenKey = testTokenKey;
+  auth = new ClientAuth([]);
   readonly held: { request: NodeRequest; answer: (result: ClientResult) => void }[] = [];
 
   submit(request: NodeRequest, onResult: (result: ClientResult) => void): void {

@@ -46,6 +46,11 @@ export function batchOps(body: Fields): { ops: unknown[]; timeoutMs: number | un
   return { ops, timeoutMs: timeout as number | undefined };
 }
 
+/** Whether any operation may write (a put, a delete, or one that is not a get): then the caller needs write. */
+export function batchWrites(ops: readonly unknown[]): boolean {
+  return ops.some((op) => typeof op !== 'object' || op === null || (op as Fields).op !== 'get');
+}
+
 /** One operation as the request the core coordinates; throws KvorumError for its own result. */
 export function batchRequest(bucket: string, op: unknown, timeoutMs: number | undefined, tokenKey: ContextTokenKey): ClientRequest {
   if (typeof op !== 'object' || op === null || Array.isArray(op)) throw new KvorumError('bad_request', `an operation must be an object, got ${describeValue(op)}`);

@@ -4,6 +4,7 @@
  * (Riak's claimant): run plan and commit against the same node.
  */
 import type { FastifyInstance } from 'fastify';
+import { permits } from './route-permissions.ts';
 import { KvorumError } from '../../core/errors.ts';
 import { isHostPort } from '../../core/host-port.ts';
 import type { StagedChange } from '../../core/membership/staged.ts';
@@ -57,21 +58,21 @@ function joiningNode(body: Record<string, unknown>): RingNode {
 }
 
 export function registerMembershipRoutes(app: FastifyInstance, backend: MembershipBackend): void {
-  app.get('/v1/cluster/self', async () => backend.self());
-  app.post('/v1/cluster/join', async (request) => ({ staged: await backend.stage({ action: 'join', node: joiningNode(jsonObjectBody(request.body)) }) }));
-  app.post('/v1/cluster/leave', async (request) => {
+  app.get('/v1/cluster/self', { config: permits.monitor }, async () => backend.self());
+  app.post('/v1/cluster/join', { config: permits.admin }, async (request) => ({ staged: await backend.stage({ action: 'join', node: joiningNode(jsonObjectBody(request.body)) }) }));
+  app.post('/v1/cluster/leave', { config: permits.admin }, async (request) => {
     const body = jsonObjectBody(request.body);
     const name = body.node === undefined ? backend.self().name : nodeName(body, 'node');
     return { staged: await backend.stage({ action: 'leave', name }) };
   });
-  app.post('/v1/cluster/remove', async (request) => ({ staged: await backend.stage({ action: 'remove', name: nodeName(jsonObjectBody(request.body), 'node') }) }));
-  app.delete('/v1/cluster/staged', async () => {
+  app.post('/v1/cluster/remove', { config: permits.admin }, async (request) => ({ staged: await backend.stage({ action: 'remove', name: nodeName(jsonObjectBody(request.body), 'node') }) }));
+  app.delete('/v1/cluster/staged', { config: permits.admin }, async () => {
     backend.clearStaged();
     return { staged: [] };
   });
-  app.get('/v1/cluster/plan', async () => backend.plan());
-  app.post('/v1/cluster/commit', async () => backend.commit());
-  app.post('/v1/cluster/abort', async () => backend.abort());
-  app.get('/v1/transfers', async () => backend.transfers());
-  app.get('/v1/partitions', async () => ({ partitions: await backend.partitionSizes() }));
+  app.get('/v1/cluster/plan', { config: permits.monitor }, async () => backend.plan());
+  app.post('/v1/cluster/commit', { config: permits.admin }, async () => backend.commit());
+  app.post('/v1/cluster/abort', { config: permits.admin }, async () => backend.abort());
+  app.get('/v1/transfers', { config: permits.monitor }, async () => backend.transfers());
+  app.get('/v1/partitions', { config: permits.monitor }, async () => ({ partitions: await backend.partitionSizes() }));
 }

@@ -6,8 +6,8 @@ import type { HelloFrame } from './wire-messages.ts';
 const server: ServerIdentity = { protocolVersion: 1, clusterName: 'prod', nodeName: 'n2', clusterSecret: 's3cret', nonce: makeNonce() };
 
 function hello(overrides: Partial<HelloFrame> = {}, secret = 's3cret'): HelloFrame {
-  const base = { protocolVersion: 1, clusterName: 'prod', nodeName: 'n1', peerName: 'n2', ...overrides };
-  return { kind: 'hello', nonce: makeNonce(), proof: helloProof(secret, server.nonce, base.clusterName, base.nodeName), ...base };
+  const base = { protocolVersion: 1, clusterName: 'prod', nodeName: 'n1', peerName: 'n2', nonce: makeNonce(), ...overrides };
+  return { kind: 'hello', proof: helloProof(secret, server.nonce, base.nonce, base.clusterName, base.nodeName), ...base };
 }
 
 test('a hello with the right version, cluster, addressee and proof is accepted', () => {
@@ -27,7 +27,21 @@ test('a proof is bound to the nonce, so a recorded hello cannot be replayed', ()
   assert.match(helloRejection(replayed, { ...server, nonce: makeNonce() })!, /^authentication failed/);
 });
 
+test("a proof covers the client's nonce too: a hello whose nonce was swapped for one a server chose fails", () => {
+  const sent = hello();
+  assert.match(helloRejection({ ...sent, nonce: makeNonce() }, server)!, /^authentication failed/);
+});
+
 test("the server's proof differs from a client's proof over the same inputs", () => {
-  const nonce = makeNonce();
-  assert.notDeepEqual(welcomeProof('s', nonce, 'c', 'n'), helloProof('s', nonce, 'c', 'n'));
+  const [a, b] = [makeNonce(), makeNonce()];
+  assert.notDeepEqual(welcomeProof('s', a, b, 'c', 'n'), helloProof('s', b, a, 'c', 'n'));
+  assert.notDeepEqual(welcomeProof('s', a, b, 'c', 'n'), helloProof('s', a, b, 'c', 'n'));
+});
+
+test('a hello that claims no cluster (a new node learning it) is accepted only with a proof of the secret over none', () => {
+  assert.equal(helloRejection(hello({ clusterName: '' }), server), null);
+  assert.match(helloRejection(hello({ clusterName: '' }, 'guess'), server)!, /^authentication failed: node 'n1'/);
+  // A proof over the cluster's name does not pass for one over none, nor the other way round.
+  const overName = hello();
+  assert.match(helloRejection({ ...overName, clusterName: '' }, server)!, /^authentication failed/);
 });

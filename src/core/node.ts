@@ -707,7 +707,7 @@ export class KvNode {
     for (const opId of this.silenceChecks.popExpired(this.nowMs)) {
       this.withOperation(opId, (operation) => operation.onSilence?.(this.host));
     }
-    for (const [listing, host] of [...this.listings]) listing.onTick(host);
+    if (this.listings.size > 0) for (const [listing, host] of [...this.listings]) listing.onTick(host);
     this.membership.onTick();
     this.antiEntropy.onTick();
     this.epochSync.onTick();

@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
-import { helloRejection, makeNonce, refusalToPeer, welcomeProof } from './handshake.ts';
+import { helloRejection, makeNonce, refusalToPeer, transcriptOf, welcomeProof } from './handshake.ts';
 import type { TransportLogger } from './peer-link.ts';
 import { controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
 import { WireProtocolError } from '../../wire/wire-error.ts';
@@ -152,7 +152,7 @@ export class InboundConnection {
     this.phase = 'open';
     this.peerName = hello.nodeName;
     this.decoder.setFrameBytesMax(this.ctx.frameBytesMax);
-    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, hello.nonce, this.nonce, clusterName, nodeName) };
+    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, transcriptOf(hello, this.nonce)) };
     this.socket.write(encodeMessageFrame(welcome));
     this.ctx.onAuthenticated(this);
     this.ctx.logger.debug?.({ peer: hello.nodeName, remote: this.remote }, `accepted connection from peer ${hello.nodeName}`);

@@ -21,7 +21,7 @@ import { assert } from '../../core/assert.ts';
 import { reconnectDelayMs } from '../../wire/backoff.ts';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
-import { helloProof, makeNonce, proofsEqual, welcomeProof } from './handshake.ts';
+import { helloProof, makeNonce, proofsEqual, welcomeProof, type Transcript } from './handshake.ts';
 import { OutboundQueue } from './outbound-queue.ts';
 import type { PeerAddress } from './peer-address.ts';
 import { writeBatchBytesMax } from '../../wire/batched-writer.ts';
@@ -231,6 +231,12 @@ export class PeerLink {
     }
   }
 
+  /** This connection's handshake as both proofs cover it (handshake.ts). */
+  private transcript(serverNonce: Uint8Array): Transcript {
+    const { protocolVersion, clusterName, nodeName } = this.ctx;
+    return { protocolVersion, clusterName, dialer: nodeName, dialed: this.peerName, serverNonce, clientNonce: this.clientNonce };
+  }
+
   private onChallenge(socket: Socket, frame: unknown): void {
     const challenge = asChallenge(frame);
     if (challenge === null) return this.drop('unreachable', 'peer did not open with a challenge');
@@ -243,7 +249,7 @@ export class PeerLink {
       protocolVersion,
       clusterName,
       nodeName,
-      proof: helloProof(clusterSecret, challenge.nonce, this.clientNonce, clusterName, nodeName),
+      proof: helloProof(clusterSecret, this.transcript(challenge.nonce)),
       peerName: this.peerName,
       nonce: this.clientNonce,
     };
@@ -259,7 +265,7 @@ export class PeerLink {
     if (answer.nodeName !== this.peerName) {
       return this.drop('rejected', `wrong node: expected '${this.peerName}' at this address, found '${answer.nodeName}'`);
     }
-    const expected = welcomeProof(this.ctx.clusterSecret, this.clientNonce, this.serverNonce!, this.ctx.clusterName, answer.nodeName);
+    const expected = welcomeProof(this.ctx.clusterSecret, this.transcript(this.serverNonce!));
     if (!proofsEqual(expected, answer.proof)) {
       return this.drop('rejected', `authentication failed: the peer does not know our cluster secret`);
     }

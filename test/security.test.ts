@@ -142,6 +142,8 @@ describe('TLS on every port', () => {
       assert.deepEqual(text(await client.get('carts', protocol, { r: 3 })), ['sealed']);
     }
     assert.match(cluster.urls[0]!, /^https:/);
+    // A client told to use TLS never sends a request, or its token, to a plaintext URL.
+    assert.throws(() => connect({ nodes: [cluster.urls[0]!.replace('https:', 'http:')], token: 'kvt_x', tls: { ca: cluster.credentials.ca! } }), rejectsWith('bad_request'));
   });
 
   test('plaintext gets nothing on any port, and a client that does not trust the CA is refused', async () => {

@@ -45,6 +45,8 @@ interface BatchResultBody {
 export class HttpChannel {
   private readonly agent: Agent;
   private readonly authorization: Record<string, string>;
+  /** With a CA the client speaks TLS only: a token must never travel over plaintext http://. */
+  private readonly tlsOnly: boolean;
 
   /** `timeoutMs`: the node's deadline for requests that do not set their own. */
   constructor(
@@ -55,6 +57,12 @@ export class HttpChannel {
     const connect = credentials.ca === undefined ? undefined : { ca: Buffer.from(credentials.ca) };
     this.agent = new Agent({ connections: connectionsPerNode, keepAliveTimeout: 30_000, pipelining: 1, connect });
     this.authorization = credentials.token === undefined ? {} : { authorization: `Bearer ${credentials.token}` };
+    this.tlsOnly = credentials.ca !== undefined;
+  }
+
+  /** Throws unless `url` may be used: with `tls`, only https://. */
+  checkUrl(url: string): void {
+    if (this.tlsOnly && !url.startsWith('https://')) throw new KvorumError('bad_request', `${url} is plaintext, and the client was told to use TLS (tls.ca): give the node's https:// URL`);
   }
 
   async get(url: string, request: KvRequest): Promise<GetResult> {
@@ -146,6 +154,7 @@ export class HttpChannel {
   }
 
   async ring(url: string): Promise<RingDescription> {
+    this.checkUrl(url);
     const response = await httpRequest(`${url.replace(/\/$/, '')}/v1/ring`, { headers: this.authorization, dispatcher: this.agent, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
     if (response.statusCode !== 200) throw await errorFrom(response.statusCode, response.body);
     return (await response.body.json()) as RingDescription;
@@ -156,6 +165,7 @@ export class HttpChannel {
   }
 
   private send(url: string, method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, headers: Record<string, string>, body: Uint8Array | undefined, timeoutMs = this.timeoutMs): Promise<Dispatcher.ResponseData> {
+    this.checkUrl(url);
     return httpRequest(`${url}${path}`, { method, headers: { ...headers, ...this.authorization }, body, dispatcher: this.agent, headersTimeout: timeoutMs + replyGraceMs, bodyTimeout: timeoutMs + replyGraceMs });
   }
 }

@@ -93,6 +93,7 @@ export class KvorumClient {
     const credentials = { token: options.token, ca: options.tls?.ca };
     this.http = new HttpChannel(timeoutMs, options.connectionsPerNode ?? clientDefaults.connectionsPerNode, credentials);
     this.binary = new BinaryChannel(timeoutMs, credentials);
+    for (const seed of this.seeds) if (seed.kind === 'http') this.http.checkUrl(seed.url);
   }
 
   get(bucket: string, key: string, options: GetOptions = {}): Promise<GetResult> {

@@ -434,6 +434,9 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   });
   if (problems.length > 0) bad('security', `${problems.join('; ')}; or set "insecure": true (--insecure) to accept the risk on a network you trust (docs/security.md)`);
   if (security.tls !== undefined && http.protocol !== 'https:') bad('httpUrl', `with TLS the node's HTTP URL is https:// (got ${self.httpUrl})`);
+  // Clients route by the ring's URLs: one plaintext URL would send them, and their tokens, in clear.
+  const plaintextPeer = security.tls === undefined ? undefined : nodes.find((node) => !node.httpUrl.startsWith('https://'));
+  if (plaintextPeer !== undefined) bad('nodes[].httpUrl', `with TLS every node's HTTP URL is https:// (${plaintextPeer.name} has ${plaintextPeer.httpUrl})`);
   // Peers check that a node's certificate names it: one that names another would be refused by all.
   if (security.tls !== undefined && security.tls.commonName !== name) bad('tls.cert', `the certificate is for '${security.tls.commonName}', not this node '${name}' (\`kvorum certs --node ${name}\`)`);
   return {

@@ -47,7 +47,7 @@ export class PeerClient {
       protocolVersion,
       clusterName: identity.clusterName,
       nodeName: identity.nodeName,
-      proof: helloProof(secret, challenge.nonce, nonce, identity.clusterName, identity.nodeName),
+      proof: helloProof(secret, { protocolVersion, clusterName: identity.clusterName, dialer: identity.nodeName, dialed: identity.peerName, serverNonce: challenge.nonce, clientNonce: nonce }),
       peerName: identity.peerName,
       nonce,
     };

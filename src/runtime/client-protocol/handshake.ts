@@ -16,7 +16,7 @@ export function welcomeFor(hello: unknown, node: string, cluster: string, limits
   if (!isRecord(hello) || hello.op !== 'hello') throw new KvorumError('bad_request', `the first frame must be a hello {op: 'hello', protocol: '${clientProtocolName}', version}, got ${describeValue(isRecord(hello) ? hello.op : hello)}`);
   if (hello.protocol !== clientProtocolName) throw new KvorumError('bad_request', `protocol must be '${clientProtocolName}', got ${describeValue(hello.protocol)}`);
   if (typeof hello.version !== 'number' || !clientProtocolVersions.includes(hello.version)) {
-    throw new KvorumError('bad_request', `protocol version ${describeValue(hello.version)} is not spoken here: node ${node} speaks versions ${clientProtocolVersions.join(', ')}`, { versions: clientProtocolVersions });
+    throw new KvorumError('bad_request', `protocol version ${describeValue(hello.version)} is not spoken here: this node speaks versions ${clientProtocolVersions.join(', ')}`, { versions: clientProtocolVersions });
   }
   for (const field in hello) if (!helloFields.has(field)) throw new KvorumError('bad_request', `unknown field ${JSON.stringify(field.slice(0, 40))} in the hello`);
   for (const field of ['auth', 'client'] as const) {

@@ -51,7 +51,13 @@ export function tokenEntryProblem(entry: unknown): string | null {
   if (!Array.isArray(roles) || roles.length === 0) return 'roles: a non-empty list such as ["read:carts", "write:carts"] or ["admin"]';
   for (const role of roles) {
     if (typeof role !== 'string' || !rolePattern.test(role)) return `roles: ${JSON.stringify(role)} is not admin, monitor, read, write, read:BUCKET or write:BUCKET`;
-    if (role.includes(':')) validateBucket(role.slice(role.indexOf(':') + 1));
+    if (role.includes(':')) {
+      try {
+        validateBucket(role.slice(role.indexOf(':') + 1));
+      } catch (error) {
+        return `roles: ${role}: ${(error as Error).message}`;
+      }
+    }
     if ((role.startsWith('admin:') || role.startsWith('monitor:'))) return `roles: ${role}: admin and monitor are not per bucket`;
   }
   return null;

@@ -56,12 +56,16 @@ function parseTokens(raw: unknown): TokenEntry[] {
   if (!Array.isArray(auth.tokens)) bad('auth.tokens', 'expected a list of {name, sha256, roles}');
   if (auth.tokens.length > tokensCountMax) bad('auth.tokens', `at most ${tokensCountMax} tokens`);
   const names = new Set<string>();
+  const hashes = new Set<string>();
   return auth.tokens.map((entry: unknown, index: number) => {
     const problem = tokenEntryProblem(entry);
     if (problem !== null) bad(`auth.tokens[${index}]`, problem);
     const token = entry as TokenEntry;
     if (names.has(token.name)) bad(`auth.tokens[${index}]`, `name ${token.name} appears twice`);
+    // One token, two entries: which roles it has would depend on their order.
+    if (hashes.has(token.sha256)) bad(`auth.tokens[${index}]`, `sha256 of ${token.name} is another entry's too`);
     names.add(token.name);
+    hashes.add(token.sha256);
     return { name: token.name, sha256: token.sha256, roles: [...token.roles] };
   });
 }
@@ -74,9 +78,21 @@ function readPem(field: string, path: string, baseDir: string): Buffer {
   }
 }
 
+/** A mistyped field would otherwise leave the node in plaintext without a word. */
+function onlyTlsFields(field: string, section: Record<string, unknown>): void {
+  for (const name of Object.keys(section)) if (name !== 'ca' && name !== 'cert' && name !== 'key') bad(field, `unknown field ${JSON.stringify(name)} (only "ca", "cert" and "key")`);
+}
+
+/** Every certificate of a PEM file (a CA file may hold several: a chain, or an old CA and a new). */
+function certificatesOf(pem: Buffer): X509Certificate[] {
+  return (pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block));
+}
+
 function parseTls(raw: unknown, nodeRaw: unknown, flags: SecurityFlags, baseDir: string): TlsMaterial | undefined {
   const shared = record('tls', raw);
   const own = record('nodes[].tls', nodeRaw);
+  onlyTlsFields('tls', shared);
+  onlyTlsFields('nodes[].tls', own);
   const path = (name: 'ca' | 'cert' | 'key'): { field: string; value: string; dir: string } | undefined => {
     const flag = flags[`tls-${name}`];
     if (flag !== undefined) return { field: `--tls-${name}`, value: flag, dir: process.cwd() };
@@ -95,7 +111,9 @@ function parseTls(raw: unknown, nodeRaw: unknown, flags: SecurityFlags, baseDir:
   let commonName = '';
   try {
     const certificate = new X509Certificate(material.cert);
-    if (!certificate.verify(new X509Certificate(material.ca).publicKey)) bad(cert.field, 'the certificate is not signed by the CA in tls.ca');
+    const authorities = certificatesOf(material.ca);
+    if (authorities.length === 0) bad(ca.field, 'no PEM certificate in the file');
+    if (!authorities.some((authority) => certificate.verify(authority.publicKey))) bad(cert.field, 'the certificate is not signed by the CA in tls.ca');
     if (!certificate.checkPrivateKey(createPrivateKey(material.key))) bad(key.field, 'the key does not belong to the certificate');
     commonName = /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1] ?? '';
   } catch (error) {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KvorumError } from '../../core/errors.ts';
@@ -135,6 +135,12 @@ describe('security settings of a node', () => {
     assert.throws(start({ tls, nodes: [{ ...nodes[0], tls: { cert: 'certs/n1.pem', key: 'certs/n2-key.pem' } }] }), refused('bad_config', /key does not belong/));
     assert.throws(start({ tls, nodes: [{ ...nodes[0], tls: nodeTls('n2') }] }), refused('bad_config', /certificate is for 'n2', not this node 'n1'/));
     assert.throws(start({ tls, nodes }, { 'http-address': 'http://10.0.0.5:8001' }), refused('bad_config', /https/));
+    assert.throws(start({ tls, nodes: [...nodes, { name: 'n2', address: '10.0.0.6:7001', httpUrl: 'http://10.0.0.6:8001' }] }), refused('bad_config', /every node's HTTP URL is https:\/\/ \(n2/));
+    assert.throws(start({ tls: { ...tls, caFile: 'x' }, nodes }), refused('bad_config', /tls: unknown field "caFile"/));
+    assert.throws(start({ tls, nodes: [{ ...nodes[0], tls: { ...nodeTls('n1'), certificate: 'x' } }] }), refused('bad_config', /nodes\[\]\.tls: unknown field/));
+    // A CA file of several certificates: the node's may be signed by any of them.
+    writeFileSync(join(dir, 'bundle.pem'), Buffer.concat([readFileSync(join(dir, 'other/ca.pem')), readFileSync(join(dir, 'certs/ca.pem'))]));
+    assert.equal(resolveNodeSettings({ ...exposed, config: config({ auth, tls: { ca: 'bundle.pem' }, nodes }) }).security.tls?.commonName, 'n1');
     // Flags win over the file, relative to the working directory.
     const settings = resolveNodeSettings({ ...exposed, config: config({ auth, tls, nodes }), 'tls-cert': join(dir, 'certs/n1.pem'), 'tls-key': join(dir, 'certs/n1-key.pem') });
     assert.equal(settings.security.tls?.commonName, 'n1');
@@ -147,7 +153,9 @@ describe('security settings of a node', () => {
     assert.throws(start([{ ...entry, roles: ['root'] }]), refused('bad_config', /roles/));
     assert.throws(start([{ ...entry, roles: ['admin:carts'] }]), refused('bad_config', /not per bucket/));
     assert.throws(start([{ ...entry, roles: [] }]), refused('bad_config', /non-empty/));
+    assert.throws(start([{ ...entry, roles: ['read:no way'] }]), refused('bad_config', /auth\.tokens\[0\]: roles: "read:no way"/));
     assert.throws(start([entry, { ...entry, sha256: tokenSha256(newToken()) }]), refused('bad_config', /appears twice/));
+    assert.throws(start([entry, { ...entry, name: 'other' }]), refused('bad_config', /another entry's too/));
     assert.throws(() => resolveNodeSettings({ name: 'n1', 'node-address': '127.0.0.1:7001', 'http-address': 'http://127.0.0.1:8001', config: config({ auth: { tokens: [], users: [] } }) }), refused('bad_config', /unknown field "users"/));
   });
 });

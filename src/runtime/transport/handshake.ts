@@ -1,11 +1,13 @@
 /**
  * Authentication of a new connection (DESIGN §2.8: nothing outside the cluster gets in). Both
- * sides prove they know the cluster secret by an HMAC over both sides' nonces — the server's
- * challenge and the client's hello each bring 16 random bytes — so a recorded handshake cannot be
- * replayed, and neither side alone chooses what the other signs. The client's proof is
- * HMAC-SHA256(secret, "hello" ‖ serverNonce ‖ clientNonce ‖ clusterName ‖ nodeName); the
- * server's is the same over "welcome", the nonces the other way round and its own name, so one
- * side's proof can never be passed off as the other's. The server proves only to a client that
+ * sides prove they know the cluster secret by an HMAC over the whole handshake (`Transcript`):
+ * both sides' nonces — the server's challenge and the client's hello each bring 16 random bytes —
+ * the protocol version, the cluster name, the node that dialled and the node it meant to reach.
+ * So a recorded handshake cannot be replayed, neither side alone chooses what the other signs, and
+ * a proof made for one node cannot be relayed to another: a process at an address a member dials
+ * cannot pass the member's hello on to a third node as its own. Every field is length-prefixed, so
+ * no two transcripts give the same bytes. The client's proof and the server's differ by a label,
+ * so one can never be passed off as the other, and the server proves only to a client that
  * proved first.
  *
  * A node started with only seeds and no cluster name of its own claims the empty name: its proof
@@ -22,19 +24,46 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { nonceBytes, type HelloFrame } from './wire-messages.ts';
 
-const helloLabel = Buffer.from('hello');
-const welcomeLabel = Buffer.from('welcome');
+/** What both proofs of a handshake cover. */
+export interface Transcript {
+  readonly protocolVersion: number;
+  readonly clusterName: string;
+  /** The node that dialled. */
+  readonly dialer: string;
+  /** The node it meant to reach (the hello's `peerName`; the server checks it is itself). */
+  readonly dialed: string;
+  readonly serverNonce: Uint8Array;
+  readonly clientNonce: Uint8Array;
+}
 
 export function makeNonce(): Buffer {
   return randomBytes(nonceBytes);
 }
 
-export function helloProof(secret: string, serverNonce: Uint8Array, clientNonce: Uint8Array, clusterName: string, nodeName: string): Buffer {
-  return createHmac('sha256', secret).update(helloLabel).update(serverNonce).update(clientNonce).update(clusterName).update(nodeName).digest();
+function proof(secret: string, label: string, t: Transcript): Buffer {
+  const hmac = createHmac('sha256', secret);
+  for (const field of [label, String(t.protocolVersion), t.clusterName, t.dialer, t.dialed, t.serverNonce, t.clientNonce]) {
+    const bytes = typeof field === 'string' ? Buffer.from(field, 'utf8') : field;
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hmac.update(length).update(bytes);
+  }
+  return hmac.digest();
 }
 
-export function welcomeProof(secret: string, clientNonce: Uint8Array, serverNonce: Uint8Array, clusterName: string, nodeName: string): Buffer {
-  return createHmac('sha256', secret).update(welcomeLabel).update(clientNonce).update(serverNonce).update(clusterName).update(nodeName).digest();
+/** The dialler's proof, sent in its hello. */
+export function helloProof(secret: string, transcript: Transcript): Buffer {
+  return proof(secret, 'kvorum peer hello', transcript);
+}
+
+/** The server's proof, sent in its welcome. */
+export function welcomeProof(secret: string, transcript: Transcript): Buffer {
+  return proof(secret, 'kvorum peer welcome', transcript);
+}
+
+/** The transcript of a hello as the server that got it sees it. */
+export function transcriptOf(hello: HelloFrame, serverNonce: Uint8Array): Transcript {
+  return { protocolVersion: hello.protocolVersion, clusterName: hello.clusterName, dialer: hello.nodeName, dialed: hello.peerName, serverNonce, clientNonce: hello.nonce };
 }
 
 /**
@@ -77,7 +106,7 @@ export function helloRejection(hello: HelloFrame, server: ServerIdentity): strin
   if (hello.nodeName === server.nodeName) {
     return `name clash: the connecting node is also called '${server.nodeName}'`;
   }
-  const expected = helloProof(server.clusterSecret, server.nonce, hello.nonce, hello.clusterName, hello.nodeName);
+  const expected = helloProof(server.clusterSecret, transcriptOf(hello, server.nonce));
   if (!proofsEqual(expected, hello.proof)) {
     return `authentication failed: node '${hello.nodeName}' does not know the cluster secret of cluster '${server.clusterName}'`;
   }

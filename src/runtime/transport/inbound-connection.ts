@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
-import { helloRejection, makeNonce, refusalToPeer, welcomeProof } from './handshake.ts';
+import { helloRejection, makeNonce, refusalToPeer, transcriptOf, welcomeProof } from './handshake.ts';
 import type { TransportLogger } from './peer-link.ts';
 import { controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
 import { WireProtocolError } from '../../wire/wire-error.ts';
@@ -154,7 +154,7 @@ export class InboundConnection {
     this.decoder.setFrameBytesMax(this.ctx.frameBytesMax);
     // A hello that claimed no cluster (a new node learning it) proved the secret: it is told the name.
     const learning = hello.clusterName === '' ? { clusterName } : {};
-    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, hello.nonce, this.nonce, clusterName, nodeName), ...learning };
+    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, { ...transcriptOf(hello, this.nonce), clusterName }), ...learning };
     this.socket.write(encodeMessageFrame(welcome));
     this.ctx.onAuthenticated(this);
     this.ctx.logger.debug?.({ peer: hello.nodeName, remote: this.remote }, `accepted connection from peer ${hello.nodeName}`);

@@ -21,7 +21,7 @@ import { assert } from '../../core/assert.ts';
 import { reconnectDelayMs } from '../../wire/backoff.ts';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
-import { helloProof, makeNonce, proofsEqual, welcomeProof } from './handshake.ts';
+import { helloProof, makeNonce, proofsEqual, welcomeProof, type Transcript } from './handshake.ts';
 import { OutboundQueue } from './outbound-queue.ts';
 import type { PeerAddress } from './peer-address.ts';
 import { writeBatchBytesMax } from '../../wire/batched-writer.ts';
@@ -246,6 +246,12 @@ export class PeerLink {
     }
   }
 
+  /** This connection's handshake as both proofs cover it (handshake.ts). */
+  private transcript(serverNonce: Uint8Array, clusterName: string): Transcript {
+    const { protocolVersion, nodeName } = this.ctx;
+    return { protocolVersion, clusterName, dialer: nodeName, dialed: this.peerName, serverNonce, clientNonce: this.clientNonce };
+  }
+
   private onChallenge(socket: Socket, frame: unknown): void {
     const challenge = asChallenge(frame);
     if (challenge === null) return this.drop('unreachable', 'peer did not open with a challenge');
@@ -262,7 +268,7 @@ export class PeerLink {
       protocolVersion,
       clusterName,
       nodeName,
-      proof: helloProof(clusterSecret, challenge.nonce, this.clientNonce, clusterName, nodeName),
+      proof: helloProof(clusterSecret, this.transcript(challenge.nonce, clusterName)),
       peerName: this.peerName,
       nonce: this.clientNonce,
     };
@@ -281,7 +287,8 @@ export class PeerLink {
     const learning = this.helloClusterName === '';
     const clusterName = learning ? answer.clusterName : this.ctx.clusterName;
     if (clusterName === undefined) return this.drop('rejected', 'the peer named no cluster in its welcome: it cannot teach this node its cluster name');
-    const expected = welcomeProof(this.ctx.clusterSecret, this.clientNonce, this.serverNonce!, clusterName, answer.nodeName);
+    // The welcome proves the name it teaches (or this node's own): the transcript carries it.
+    const expected = welcomeProof(this.ctx.clusterSecret, this.transcript(this.serverNonce!, clusterName));
     if (!proofsEqual(expected, answer.proof)) {
       return this.drop('rejected', `authentication failed: the peer does not know our cluster secret`);
     }

@@ -487,7 +487,7 @@ async function authenticatedClient(port: number, name: string, peerName: string)
   await waitFor('the challenge', () => client.frames.length === 1);
   const challenge = client.frames[0] as { nonce: Uint8Array };
   const nonce = makeNonce();
-  const hello = { kind: 'hello', protocolVersion, clusterName: 'test', nodeName: name, proof: helloProof('sesame', challenge.nonce, nonce, 'test', name), peerName, nonce };
+  const hello = { kind: 'hello', protocolVersion, clusterName: 'test', nodeName: name, proof: helloProof('sesame', { protocolVersion, clusterName: 'test', dialer: name, dialed: peerName, serverNonce: challenge.nonce, clientNonce: nonce }), peerName, nonce };
   client.socket.write(encodeMessageFrame(hello));
   await waitFor('the welcome', () => client.frames.length === 2);
   assert.equal((client.frames[1] as { kind: string }).kind, 'welcome');

@@ -8,11 +8,11 @@
  * replaced before use, so that a request never races the node closing it.
  */
 import { reconnectDelayMs } from '../wire/backoff.ts';
-import type { DeleteFrame, GetFrame, PutFrame, RingDescription, SiblingBody } from '../wire/client-protocol.ts';
+import type { BucketsFrame, DeleteFrame, GetFrame, KeysFrame, PutFrame, RingDescription, SiblingBody } from '../wire/client-protocol.ts';
 import { BinaryConnection, type Reply, type RequestBody } from './binary-connection.ts';
 import { NodeUnreachable } from './node-unreachable.ts';
 import { connectTimeoutMsMax, reconnectBackoff, replyGraceMs } from './settings.ts';
-import type { Credentials, GetResult, KvRequest } from './types.ts';
+import type { BucketList, Credentials, GetResult, KeysPage, KvRequest, ListKeysOptions } from './types.ts';
 
 interface NodeLink {
   connection: BinaryConnection | null;
@@ -47,6 +47,19 @@ export class BinaryChannel {
     if (quorum !== undefined) body.w = quorum;
     const reply = await this.request(address, withTimeout(body, timeoutMs), timeoutMs);
     return { context: String(reply.context) };
+  }
+
+  async listKeys(address: string, bucket: string, options: ListKeysOptions): Promise<KeysPage> {
+    const body: Mutable<KeysFrame> = { op: 'keys', bucket };
+    if (options.after !== undefined) body.after = options.after;
+    if (options.limit !== undefined) body.limit = options.limit;
+    const reply = await this.request(address, withTimeout(body, options.timeoutMs), options.timeoutMs);
+    return { keys: (reply.keys as string[] | undefined) ?? [], next: (reply.next as string | undefined) ?? undefined };
+  }
+
+  async listBuckets(address: string, timeoutMs: number | undefined): Promise<BucketList> {
+    const reply = await this.request(address, withTimeout<Mutable<BucketsFrame>>({ op: 'buckets' }, timeoutMs), timeoutMs);
+    return { buckets: (reply.buckets as string[] | undefined) ?? [], truncated: reply.truncated === true };
   }
 
   async ring(address: string): Promise<RingDescription> {

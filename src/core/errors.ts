@@ -29,6 +29,10 @@ export const errorCodes = {
   unauthorized: 401,
   /** A valid token whose roles do not allow the request. */
   forbidden: 403,
+  /** A bucket's N may change only while it holds no keys (PUT /v1/buckets/{bucket}). */
+  bucket_not_empty: 409,
+  /** A batch request over its limits of operations or bytes. */
+  batch_too_large: 413,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

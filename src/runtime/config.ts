@@ -94,6 +94,12 @@ export interface NodeSettings {
    * (it must not offer a ring of its own making, which could win against the cluster's).
    */
   readonly listed: boolean;
+  /**
+   * No cluster name was given (flag, environment or config file) to a node that is listed in no
+   * config and has seeds: it takes its seeds' cluster name in the handshake (transport.ts) and
+   * keeps it on its disk. It must still be given the cluster's secret, if it has one.
+   */
+  readonly learnsClusterName: boolean;
   /** Client tokens, TLS material, `insecure` (security/security-config.ts). */
   readonly security: SecuritySettings;
 }
@@ -138,6 +144,9 @@ export const startFlagNames = [
   'tls-key',
   'insecure',
 ] as const;
+
+/** The cluster name of a node given none (and learning none from its seeds). */
+export const defaultClusterName = 'kvorum';
 
 /** The longest anti-entropy exchange interval a config may set: one hour. */
 const antiEntropyExchangeIntervalMsMax = 3_600_000;
@@ -385,7 +394,8 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   if (!isValidPartitionCount(partitionCount)) {
     bad('partitionCount', `must be a power of two from ${limits.partitionCountMin} to ${limits.partitionCountMax} (got ${partitionCount})`);
   }
-  const clusterName = flags['cluster-name'] ?? raw.clusterName ?? 'kvorum';
+  const clusterNameGiven = flags['cluster-name'] !== undefined || raw.clusterName !== undefined;
+  const clusterName = flags['cluster-name'] ?? raw.clusterName ?? defaultClusterName;
   if (typeof clusterName !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(clusterName)) bad('clusterName', 'expected 1-64 characters of A-Z a-z 0-9 _ . -');
   const secretGiven = flags['cluster-secret'] ?? raw.clusterSecret;
   if (secretGiven !== undefined && typeof secretGiven !== 'string') bad('clusterSecret', 'expected a string');
@@ -441,6 +451,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     clientListen: client,
     seeds,
     listed,
+    learnsClusterName: !clusterNameGiven && !listed && seeds.size > 0,
     security,
     cluster: {
       clusterName,

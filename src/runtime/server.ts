@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { contextTokenKey } from '../core/version/context-token.ts';
-import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
+import { contextTokenKey, type ContextTokenKey } from '../core/version/context-token.ts';
+import { replicasNOf, type NodeSettings } from './config.ts';
 import { ClientServer } from './client-protocol/client-server.ts';
 import type { ClientBackend } from './client-protocol/connection.ts';
 import { buildHttpApp, type HttpBackend } from './http/app.ts';
@@ -25,6 +25,21 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
+const tokenKeys = new WeakMap<NodeRuntime, { readonly clusterName: string; readonly key: ContextTokenKey }>();
+
+/**
+ * The key context tokens are signed with, derived from the cluster name and secret: a node that
+ * learns its cluster's name from a seed signs with the cluster's key from then on (it serves no
+ * request before: it is not a member yet).
+ */
+function tokenKeyOf(runtime: NodeRuntime): ContextTokenKey {
+  const cached = tokenKeys.get(runtime);
+  if (cached?.clusterName === runtime.clusterName) return cached.key;
+  const key = contextTokenKey(runtime.clusterName, runtime.settings.cluster.clusterSecret);
+  tokenKeys.set(runtime, { clusterName: runtime.clusterName, key });
+  return key;
+}
+
 /** Preference lists as long as the largest N of any bucket, or the owners' count when fewer. */
 function ringTargetNOf(runtime: NodeRuntime): number {
   return Math.min(replicasNOf(runtime.settings.cluster), new Set(runtime.ring.owners).size);
@@ -34,9 +49,15 @@ export function httpBackendOf(runtime: NodeRuntime, auth: ClientAuth, extraMetri
   const { cluster } = runtime.settings;
   return {
     name: runtime.settings.name,
-    clusterName: cluster.clusterName,
+    pid: process.pid,
+    incarnation: runtime.incarnation,
+    get clusterName() {
+      return runtime.clusterName;
+    },
     requestLimits: cluster.requestLimits,
-    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
+    get contextTokenKey() {
+      return tokenKeyOf(runtime);
+    },
     auth,
     get ringTargetN() {
       return ringTargetNOf(runtime);
@@ -47,7 +68,8 @@ export function httpBackendOf(runtime: NodeRuntime, auth: ClientAuth, extraMetri
     epochsKnown: () => runtime.node.epochs.known,
     notReadyBecause: () => runtime.node.notReadyBecause(),
     viewConfirmed: () => runtime.node.membership.viewConfirmed,
-    bucketProps: bucketPropsOf(cluster),
+    bucketProps: (bucket) => runtime.node.bucketProps(bucket),
+    setBucketProps: (bucket, change) => runtime.setBucketProps(bucket, change),
     metrics: () => new Map([...runtime.metrics(), ...extraMetrics()]),
     view: () => runtime.node.membership.view,
     membership: membershipBackendOf(runtime),
@@ -59,9 +81,13 @@ export function clientBackendOf(runtime: NodeRuntime, auth: ClientAuth): ClientB
   return {
     auth,
     nodeName: runtime.settings.name,
-    clusterName: cluster.clusterName,
+    get clusterName() {
+      return runtime.clusterName;
+    },
     requestLimits: cluster.requestLimits,
-    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
+    get contextTokenKey() {
+      return tokenKeyOf(runtime);
+    },
     submit: (request, onResult) => runtime.submit(request, onResult),
     ring: () => describeRing(runtime.ring, ringTargetNOf(runtime)),
   };

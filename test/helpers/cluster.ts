@@ -195,7 +195,7 @@ export class TestCluster {
    * A node outside the cluster config, started with only seeds (`--seed`): it learns the ring
    * from them and can then be asked to join (`kvorum join`).
    */
-  async addNode(name: string, seeds: readonly string[]): Promise<TestNode> {
+  async addNode(name: string, seeds: readonly string[], extraArgs: readonly string[] = []): Promise<TestNode> {
     const [nodePort, httpPort, clientPort] = await freePorts(3);
     const node: TestNode = {
       name,
@@ -207,6 +207,7 @@ export class TestCluster {
       args: [
         ...['--node-address', `127.0.0.1:${nodePort}`, '--http-address', `127.0.0.1:${httpPort}`, '--client-address', `127.0.0.1:${clientPort}`],
         ...['--data-dir', join(this.dir, name), ...seeds.flatMap((seed) => ['--seed', seed])],
+        ...extraArgs,
       ],
     };
     this.nodes.push(node);
@@ -232,7 +233,8 @@ export class TestCluster {
     await waitFor(`${name} to answer /health`, async () => {
       if (exited) throw new Error(`${name} exited during start; see ${join(this.dir, `${name}.log`)}`);
       const response = await this.fetch(`${node.httpUrl}/health`);
-      return response.ok ? true : undefined;
+      // The process this call started, not an old one still on the port (the helper's admin token may see the pid).
+      return response.ok && ((await response.json()) as { pid?: unknown }).pid === child.pid ? true : undefined;
     });
   }
 

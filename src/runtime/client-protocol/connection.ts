@@ -18,7 +18,7 @@
  */
 import type { Socket } from 'node:net';
 import { KvorumError } from '../../core/errors.ts';
-import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { ClientResult, NodeRequest } from '../../core/messages.ts';
 import type { ContextTokenKey } from '../../core/version/context-token.ts';
 import { authorize, type Caller, type ClientAuth, type Permission } from '../security/client-auth.ts';
 import type { RequestLimits } from '../../core/validate.ts';
@@ -43,7 +43,7 @@ export interface ClientBackend {
   /** Client tokens and roles (security/client-auth.ts): the hello's `auth` names the caller. */
   readonly auth: ClientAuth;
   /** Coordinates a request; `onResult` is called once, possibly before submit returns. */
-  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void;
+  submit(request: NodeRequest, onResult: (result: ClientResult) => void): void;
   ring(): RingDescription;
 }
 
@@ -74,6 +74,8 @@ const closeGraceMs = 2_000;
 
 export class ClientConnection {
   private phase: Phase = 'handshake';
+  /** The protocol version the hello asked for: ops added later are refused (request-parse.ts). */
+  private version = 1;
   private readonly decoder = new FrameDecoder(helloFrameBytesMax);
   private readonly inflight = new Set<number>();
   private readonly writer: BatchedWriter;
@@ -174,6 +176,7 @@ export class ClientConnection {
     const { backend, limits } = this.ctx;
     try {
       const welcome = welcomeFor(hello, backend.nodeName, backend.clusterName, limits);
+      this.version = welcome.version;
       const token = (hello as { auth?: unknown }).auth;
       this.caller = backend.auth.caller(typeof token === 'string' ? token : undefined);
       this.phase = 'open';
@@ -193,7 +196,7 @@ export class ClientConnection {
     this.ctx.counters.requests++;
     let parsed;
     try {
-      parsed = parseRequest(message as Record<string, unknown>, this.ctx.backend.requestLimits, this.ctx.backend.contextTokenKey);
+      parsed = parseRequest(message as Record<string, unknown>, this.ctx.backend.requestLimits, this.ctx.backend.contextTokenKey, this.version);
     } catch (error) {
       if (!(error instanceof KvorumError)) throw error;
       return this.replyError(id, error);
@@ -221,11 +224,13 @@ export class ClientConnection {
     }
   }
 
-  private onResult(id: number, request: ClientRequest, result: ClientResult): void {
+  private onResult(id: number, request: NodeRequest, result: ClientResult): void {
     this.inflight.delete(id);
     if (this.phase === 'closing') return;
     if (result.kind === 'error') this.ctx.counters.errors++;
-    this.writer.push(this.encodeReply(id, replyOf(id, result, request, this.ctx.backend.contextTokenKey)));
+    // Context tokens are signed for the key they were read from; a listing has none.
+    const target = 'key' in request ? request : { bucket: '', key: '' };
+    this.writer.push(this.encodeReply(id, replyOf(id, result, target, this.ctx.backend.contextTokenKey)));
   }
 
   private replyError(id: number, error: KvorumError): void {
@@ -280,8 +285,13 @@ function permissionOf(parsed: ParsedRequest): Permission {
     case 'ring':
       return { action: 'ring' };
     case 'get':
+    case 'keys':
       return { action: 'read', bucket: parsed.request.bucket };
-    default:
+    case 'buckets':
+      // The names of every bucket: the cluster's state, not one bucket's keys.
+      return { action: 'monitor' };
+    case 'put':
+    case 'delete':
       return { action: 'write', bucket: parsed.request.bucket };
   }
 }

@@ -12,6 +12,8 @@ import { ClientAuth } from '../security/client-auth.ts';
 
 const backend: HttpBackend = {
   name: 'n1',
+  pid: process.pid,
+  incarnation: 'cafe0001',
   clusterName: 'unit',
   requestLimits: { keyBytesMax: 1024, valueBytesMax: 1024 * 1024 },
   contextTokenKey: contextTokenKey('unit', undefined),
@@ -24,6 +26,7 @@ const backend: HttpBackend = {
   notReadyBecause: () => null,
   viewConfirmed: () => true,
   bucketProps: () => defaultBucketProps,
+  setBucketProps: async () => defaultBucketProps,
   metrics: () => new Map(),
 };
 

@@ -6,8 +6,9 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
-import type { BucketProps } from '../../core/limits.ts';
-import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import { limits, type BucketProps } from '../../core/limits.ts';
+import type { ClientResult, NodeRequest } from '../../core/messages.ts';
+import { listKeysLimitDefault } from '../../core/coverage/listing-limits.ts';
 import type { Ring } from '../../core/ring/types.ts';
 import { validateBucket } from '../../core/validate.ts';
 import { decodeContextToken, encodeContextToken, type ContextTokenKey } from '../../core/version/context-token.ts';
@@ -16,10 +17,12 @@ import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { ClusterView } from '../../core/membership/view.ts';
 import { describeRing } from '../ring-description.ts';
+import { batchOps, batchWrites, runBatch } from './batch-route.ts';
+import { jsonObjectBody } from './json-body.ts';
 import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
 import type { Socket } from 'node:net';
-import { permits, registerAuth } from './route-permissions.ts';
-import type { ClientAuth } from '../security/client-auth.ts';
+import { bearerToken, mayMonitor, permits, registerAuth } from './route-permissions.ts';
+import { authorize, type ClientAuth } from '../security/client-auth.ts';
 import { httpConnectionsMax, httpHeaderBytesMax, httpTimeoutCheckIntervalMs, httpTimeoutsDefault, type HttpTimeouts } from './settings.ts';
 
 export const contextHeader = 'x-kvorum-context';
@@ -27,6 +30,12 @@ export const contextHeader = 'x-kvorum-context';
 /** What the HTTP API needs of a node. */
 export interface HttpBackend {
   readonly name: string;
+  /**
+   * What /health reports besides the name, so that whoever started the node can tell it is the
+   * one answering and not an old process still on the port (`kvorum dev` checks the pid).
+   */
+  readonly pid: number;
+  readonly incarnation: string;
   readonly clusterName: string;
   readonly requestLimits: RequestLimits;
   /** Signs the context tokens this node hands out and checks those it is given (core/version/context-token.ts). */
@@ -35,7 +44,7 @@ export interface HttpBackend {
   readonly auth: ClientAuth;
   readonly ringTargetN: number;
   ring(): Ring;
-  request(request: ClientRequest): Promise<ClientResult>;
+  request(request: NodeRequest): Promise<ClientResult>;
   peerStatus(name: string): string;
   /** Whether the node knows the partition epochs, and so takes replicas' writes (core/tombstones/epochs.ts). */
   epochsKnown(): boolean;
@@ -44,6 +53,12 @@ export interface HttpBackend {
   /** Whether a peer's view has reached the node since it started (Membership.viewConfirmed). */
   viewConfirmed(): boolean;
   bucketProps(bucket: string): BucketProps;
+  /**
+   * Sets a bucket's properties at run time (any of n, r, w, pr, pw, resolution, durability over
+   * its current ones); resolves with the new ones. Throws KvorumError: `bad_bucket`,
+   * `bad_bucket_props`, `bucket_not_empty` (N of a bucket that holds keys).
+   */
+  setBucketProps(bucket: string, change: unknown): Promise<BucketProps>;
   metrics(): ReadonlyMap<string, number>;
   /** The node's view of the cluster (members with their status), when membership runs. */
   view?(): ClusterView;
@@ -116,6 +131,23 @@ function parseQuery(kind: 'get' | 'put' | 'delete', query: KvQuery): { quorum?: 
   return parsed;
 }
 
+/** A listing's query: `limit` and `timeout` integers, `after` any key (empty: none). */
+function parseListQuery(query: KvQuery, allowed: readonly string[]): { limit?: number; after?: string; timeoutMs?: number } {
+  const parsed: { limit?: number; after?: string; timeoutMs?: number } = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (!allowed.includes(name)) throw new KvorumError('bad_query', `unknown query parameter ${JSON.stringify(name)} (allowed: ${allowed.join(', ')})`);
+    if (typeof value !== 'string') throw new KvorumError('bad_query', `give ${name} once`);
+    if (name === 'after') {
+      if (value !== '') parsed.after = value;
+      continue;
+    }
+    if (!/^\d{1,6}$/.test(value)) throw new KvorumError('bad_query', `${name} must be a positive integer (got ${JSON.stringify(value)})`);
+    if (name === 'limit') parsed.limit = Number(value);
+    else parsed.timeoutMs = Number(value);
+  }
+  return parsed;
+}
+
 function parseContext(request: FastifyRequest, target: KvParams, key: ContextTokenKey): CausalContext | null {
   const header = request.headers[contextHeader];
   if (header === undefined || header === '') return null;
@@ -136,6 +168,9 @@ function siblingsJson(object: StoredObject | null): { value: string; contentType
     ? liveSiblings(object).map((s) => ({ value: Buffer.from(s.value.buffer, s.value.byteOffset, s.value.byteLength).toString('base64'), contentType: s.contentType, lastModifiedMs: s.lastModifiedMs }))
     : [];
 }
+
+/** Many keys in one request (batch-route.ts); its body may be larger than a value. */
+const batchRoute = '/v1/kv/:bucket/_batch';
 
 export interface HttpAppOptions {
   readonly logger?: boolean;
@@ -168,8 +203,12 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof KvorumError) return sendError(reply, error);
+    if (error.statusCode === 413 && request.routeOptions.url === batchRoute) {
+      const { batchBodyBytesMax } = limits;
+      return sendError(reply, new KvorumError('batch_too_large', `a batch's body is at most ${batchBodyBytesMax} bytes`, { batchBodyBytesMax }));
+    }
     if (error.statusCode === 413) {
       return sendError(reply, new KvorumError('value_too_large', `value is larger than the limit of ${backend.requestLimits.valueBytesMax} bytes`, { valueBytesMax: backend.requestLimits.valueBytesMax }));
     }
@@ -221,9 +260,43 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
   app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', { config: permits.write }, (request, reply) => write(request, reply, false));
   app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', { config: permits.write }, (request, reply) => write(request, reply, true));
 
+  // Gets need read, puts and deletes write: the hook checks read, the handler write (batch-route.ts).
+  app.post<{ Params: { bucket: string } }>(batchRoute, { bodyLimit: limits.batchBodyBytesMax, config: permits.read }, async (request) => {
+    const { bucket } = request.params;
+    validateBucket(bucket);
+    const { ops, timeoutMs } = batchOps(jsonObjectBody(request.body));
+    if (batchWrites(ops)) authorize(backend.auth.caller(bearerToken(request)), { action: 'write', bucket });
+    return { results: await runBatch(bucket, ops, timeoutMs, backend.contextTokenKey, (one) => backend.request(one)) };
+  });
+
   app.get<{ Params: { bucket: string } }>('/v1/buckets/:bucket', { config: permits.ring }, async (request) => {
     validateBucket(request.params.bucket);
     return { bucket: request.params.bucket, props: backend.bucketProps(request.params.bucket) };
+  });
+
+  app.put<{ Params: { bucket: string } }>('/v1/buckets/:bucket', { config: permits.admin }, async (request) => {
+    const { bucket } = request.params;
+    validateBucket(bucket);
+    return { bucket, props: await backend.setBucketProps(bucket, jsonObjectBody(request.body, 'bad_bucket_props')) };
+  });
+
+  // The names of every bucket are the cluster's state: monitor, as /v1/cluster.
+  app.get<{ Querystring: KvQuery }>('/v1/buckets', { config: permits.monitor }, async (request) => {
+    const { timeoutMs } = parseListQuery(request.query, ['timeout']);
+    const result = await backend.request({ kind: 'listBuckets', timeoutMs });
+    throwIfError(result);
+    if (result.kind !== 'buckets') throw new KvorumError('internal', `unexpected result ${result.kind}`);
+    return { buckets: result.buckets, truncated: result.truncated };
+  });
+
+  // A page of the bucket's keys in order: `next` names where the next page starts (docs/api.md).
+  app.get<{ Params: { bucket: string }; Querystring: KvQuery }>('/v1/kv/:bucket', { config: permits.read }, async (request) => {
+    const { bucket } = request.params;
+    const { timeoutMs, limit, after } = parseListQuery(request.query, ['limit', 'after', 'timeout']);
+    const result = await backend.request({ kind: 'listKeys', bucket, after: after ?? null, limit: limit ?? listKeysLimitDefault, timeoutMs });
+    throwIfError(result);
+    if (result.kind !== 'keys') throw new KvorumError('internal', `unexpected result ${result.kind}`);
+    return result.next === null ? { keys: result.keys } : { keys: result.keys, next: result.next };
   });
 
   app.get('/v1/cluster', { config: permits.monitor }, async () => {
@@ -258,7 +331,12 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
 
   if (backend.membership) registerMembershipRoutes(app, backend.membership);
 
-  app.get('/health', { config: permits.public }, async () => ({ status: 'ok', node: backend.name }));
+  // Public (liveness probes); who the process is, only to a caller that may monitor: whoever
+  // started the node checks it is the one answering (kvorum dev compares the pid).
+  app.get('/health', { config: permits.public }, async (request) => {
+    const identity = { pid: backend.pid, incarnation: backend.incarnation };
+    return mayMonitor(backend.auth, request) ? { status: 'ok', node: backend.name, ...identity } : { status: 'ok', node: backend.name };
+  });
 
   app.get('/metrics', { config: permits.monitor }, async (_request, reply) => {
     const lines: string[] = [];

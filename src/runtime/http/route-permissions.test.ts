@@ -8,9 +8,11 @@ import { emptyContext } from '../../core/version/causal-context.ts';
 import { ClientAuth, newToken, tokenSha256 } from '../security/client-auth.ts';
 import { buildHttpApp, type HttpBackend } from './app.ts';
 
-const tokens = { app: newToken(), ops: newToken(), watch: newToken() };
+const tokens = { app: newToken(), ops: newToken(), watch: newToken(), reader: newToken() };
 const backend: HttpBackend = {
   name: 'n1',
+  pid: process.pid,
+  incarnation: 'cafe0001',
   clusterName: 'unit',
   requestLimits: { keyBytesMax: 1024, valueBytesMax: 1024 },
   contextTokenKey: contextTokenKey('unit', undefined),
@@ -18,15 +20,21 @@ const backend: HttpBackend = {
     { name: 'app', sha256: tokenSha256(tokens.app), roles: ['read:carts', 'write:carts'] },
     { name: 'ops', sha256: tokenSha256(tokens.ops), roles: ['admin'] },
     { name: 'watch', sha256: tokenSha256(tokens.watch), roles: ['monitor'] },
+    { name: 'reader', sha256: tokenSha256(tokens.reader), roles: ['read:carts'] },
   ]),
   ringTargetN: 1,
   ring: () => ({ partitionCount: 8, owners: Array(8).fill('n1'), nodes: new Map(), version: 1 }),
-  request: async (request) => (request.kind === 'get' ? { kind: 'got', object: null } : { kind: 'stored', context: emptyContext }),
+  request: async (request) => {
+    if (request.kind === 'listKeys') return { kind: 'keys', keys: [], next: null };
+    if (request.kind === 'listBuckets') return { kind: 'buckets', buckets: [], truncated: false };
+    return request.kind === 'get' ? { kind: 'got', object: null } : { kind: 'stored', context: emptyContext };
+  },
   peerStatus: () => 'self',
   epochsKnown: () => true,
   notReadyBecause: () => null,
   viewConfirmed: () => true,
   bucketProps: () => defaultBucketProps,
+  setBucketProps: async () => defaultBucketProps,
   metrics: () => new Map(),
 };
 
@@ -66,6 +74,14 @@ test('each route asks for its permission', async () => {
     [tokens.ops, 'PUT', '/v1/kv/orders/k', 204],
     [tokens.app, 'GET', '/v1/no-such-route', 403],
     [undefined, 'GET', '/v1/no-such-route', 401],
+    // Issue 12: a listing reads its bucket; bucket names are the cluster's state; setting a bucket is admin's.
+    [tokens.reader, 'GET', '/v1/kv/carts', 200],
+    [tokens.reader, 'GET', '/v1/kv/orders', 403],
+    [tokens.app, 'GET', '/v1/buckets', 403],
+    [tokens.watch, 'GET', '/v1/buckets', 200],
+    [tokens.watch, 'GET', '/v1/buckets/carts', 200],
+    [tokens.app, 'PUT', '/v1/buckets/carts', 403],
+    [tokens.ops, 'PUT', '/v1/buckets/carts', 400],
   ];
   for (const [token, method, url, status] of expect) {
     const response = await as(token, method, url);
@@ -73,6 +89,21 @@ test('each route asks for its permission', async () => {
     if (status === 401) assert.match(String(response.headers['www-authenticate']), /^Bearer realm=/);
     if (status === 401 || status === 403) assert.equal(response.json().error.code, status === 401 ? 'unauthorized' : 'forbidden');
   }
+});
+
+test('a batch needs read of its bucket, and write when any operation writes', async () => {
+  const batch = (token: string, ops: unknown[]) => app.inject({ method: 'POST', url: '/v1/kv/carts/_batch', headers: { authorization: `Bearer ${token}` }, payload: { ops } });
+  assert.equal((await batch(tokens.reader, [{ op: 'get', key: 'a' }, { op: 'get', key: 'b' }])).statusCode, 200);
+  const refused = await batch(tokens.reader, [{ op: 'get', key: 'a' }, { op: 'delete', key: 'b' }]);
+  assert.equal(refused.statusCode, 403);
+  assert.equal(refused.json().error.code, 'forbidden');
+  assert.equal((await batch(tokens.app, [{ op: 'put', key: 'a', value: 'aGk=' }])).statusCode, 200);
+  assert.equal((await batch(tokens.watch, [{ op: 'get', key: 'a' }])).statusCode, 403);
+});
+
+test('/health names the process only to a caller that may monitor', async () => {
+  assert.deepEqual((await as(undefined, 'GET', '/health')).json(), { status: 'ok', node: 'n1' });
+  assert.deepEqual((await as(tokens.watch, 'GET', '/health')).json(), { status: 'ok', node: 'n1', pid: process.pid, incarnation: 'cafe0001' });
 });
 
 test('fuzz: any Authorization header but a known token is 401 unauthorized', async () => {

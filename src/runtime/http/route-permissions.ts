@@ -35,6 +35,16 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** Whether the request's caller may monitor the cluster (any may, with no tokens configured); never throws. */
+export function mayMonitor(auth: ClientAuth, request: FastifyRequest): boolean {
+  if (!auth.enabled) return true;
+  try {
+    return auth.caller(bearerToken(request)).allows({ action: 'monitor' });
+  } catch {
+    return false;
+  }
+}
+
 /** Checks every request against its route's permission; unknown routes (404s) need a valid token too. */
 export function registerAuth(app: FastifyInstance, auth: ClientAuth): void {
   app.addHook('onRequest', async (request) => {

@@ -49,3 +49,11 @@ test('fields are length-prefixed: moving a character between names changes the p
   assert.notDeepEqual(helloProof('s', base), helloProof('s', { ...base, clusterName: 'a', dialer: 'bc' }));
   assert.deepEqual(transcriptOf(hello(), server.nonce).serverNonce, server.nonce);
 });
+
+test('a hello that claims no cluster (a new node learning it) is accepted only with a proof of the secret over none', () => {
+  assert.equal(helloRejection(hello({ clusterName: '' }), server), null);
+  assert.match(helloRejection(hello({ clusterName: '' }, 'guess'), server)!, /^authentication failed: node 'n1'/);
+  // A proof over the cluster's name does not pass for one over none, nor the other way round.
+  const overName = hello();
+  assert.match(helloRejection({ ...overName, clusterName: '' }, server)!, /^authentication failed/);
+});

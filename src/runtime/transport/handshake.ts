@@ -10,6 +10,12 @@
  * so one can never be passed off as the other, and the server proves only to a client that
  * proved first.
  *
+ * A node started with only seeds and no cluster name of its own claims the empty name: its proof
+ * over it shows it knows the secret, and only then does the welcome name the cluster (under a
+ * proof over that name). A refused peer learns nothing, as before; without a secret — loopback
+ * only (security/listen-policy.ts) — any process that reaches the port may learn the name, which
+ * was all it needed to join anyway.
+ *
  * A proof over known nonces can still be attacked offline by whoever receives it — a server a
  * node was made to dial — which is why a secret must be long and random beyond loopback
  * (security/listen-policy.ts), and why nodes there talk over mutual TLS, which hides the
@@ -89,7 +95,9 @@ export function helloRejection(hello: HelloFrame, server: ServerIdentity): strin
   if (hello.protocolVersion !== server.protocolVersion) {
     return `protocol version mismatch: node '${server.nodeName}' speaks version ${server.protocolVersion}, node '${hello.nodeName}' speaks version ${hello.protocolVersion}`;
   }
-  if (hello.clusterName !== server.clusterName) {
+  // No cluster name: a node started with only seeds asks to learn it (issue 12 §2). It must prove
+  // the secret all the same (over the empty name); only then does the welcome name the cluster.
+  if (hello.clusterName !== server.clusterName && hello.clusterName !== '') {
     return `cluster name mismatch: node '${server.nodeName}' is in cluster '${server.clusterName}', node '${hello.nodeName}' is in cluster '${hello.clusterName}'`;
   }
   if (hello.peerName !== server.nodeName) {

@@ -152,7 +152,9 @@ export class InboundConnection {
     this.phase = 'open';
     this.peerName = hello.nodeName;
     this.decoder.setFrameBytesMax(this.ctx.frameBytesMax);
-    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, transcriptOf(hello, this.nonce)) };
+    // A hello that claimed no cluster (a new node learning it) proved the secret: it is told the name.
+    const learning = hello.clusterName === '' ? { clusterName } : {};
+    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, { ...transcriptOf(hello, this.nonce), clusterName }), ...learning };
     this.socket.write(encodeMessageFrame(welcome));
     this.ctx.onAuthenticated(this);
     this.ctx.logger.debug?.({ peer: hello.nodeName, remote: this.remote }, `accepted connection from peer ${hello.nodeName}`);

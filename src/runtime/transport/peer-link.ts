@@ -41,7 +41,15 @@ export interface TransportLogger {
 /** What a link needs from its transport. */
 export interface PeerLinkContext {
   readonly nodeName: string;
+  /** The cluster this node is in; changes once, when a node that learns it from a seed does. */
   readonly clusterName: string;
+  /** Whether this node has no cluster name yet and takes the one a peer's welcome names. */
+  readonly learnsClusterName: boolean;
+  /**
+   * The peer proved, under the cluster name its welcome named, that it knows our secret: take
+   * that name. False when the node took another one meanwhile (then the link is rejected).
+   */
+  adoptClusterName(name: string, from: string): boolean;
   readonly clusterSecret: string;
   readonly protocolVersion: number;
   readonly peerQueueFramesMax: number;
@@ -80,6 +88,8 @@ export class PeerLink {
   /** The nonce of the challenge this connection answered: the server's proof covers it. */
   private serverNonce: Uint8Array | null = null;
   private clientNonce: Buffer = makeNonce();
+  /** The cluster name this connection's hello claimed: ours, or none ('') while this node learns it. */
+  private helloClusterName = '';
   private socketError: string | null = null;
   private readonly queue = new OutboundQueue();
   /** Acks are cumulative per connection. */
@@ -111,6 +121,11 @@ export class PeerLink {
 
   get currentAddress(): PeerAddress {
     return this.address;
+  }
+
+  /** Why the last connection attempt failed, or null when the link is open or never failed. */
+  get lastFailure(): string | null {
+    return this.stateNow === 'open' ? null : this.lastFailureReason;
   }
 
   stats(): PeerLinkStats {
@@ -232,8 +247,8 @@ export class PeerLink {
   }
 
   /** This connection's handshake as both proofs cover it (handshake.ts). */
-  private transcript(serverNonce: Uint8Array): Transcript {
-    const { protocolVersion, clusterName, nodeName } = this.ctx;
+  private transcript(serverNonce: Uint8Array, clusterName: string): Transcript {
+    const { protocolVersion, nodeName } = this.ctx;
     return { protocolVersion, clusterName, dialer: nodeName, dialed: this.peerName, serverNonce, clientNonce: this.clientNonce };
   }
 
@@ -243,13 +258,17 @@ export class PeerLink {
     if (challenge.protocolVersion !== this.ctx.protocolVersion) {
       return this.drop('rejected', `protocol version mismatch: peer speaks version ${challenge.protocolVersion}, we speak ${this.ctx.protocolVersion}`);
     }
-    const { clusterName, nodeName, clusterSecret, protocolVersion } = this.ctx;
+    const { nodeName, clusterSecret, protocolVersion } = this.ctx;
+    // A node that knows no cluster name yet claims none: the server names its cluster in the
+    // welcome, only to a hello that proved the secret, and proves it under that name (handshake.ts).
+    const clusterName = this.ctx.learnsClusterName ? '' : this.ctx.clusterName;
+    this.helloClusterName = clusterName;
     const hello: HelloFrame = {
       kind: 'hello',
       protocolVersion,
       clusterName,
       nodeName,
-      proof: helloProof(clusterSecret, this.transcript(challenge.nonce)),
+      proof: helloProof(clusterSecret, this.transcript(challenge.nonce, clusterName)),
       peerName: this.peerName,
       nonce: this.clientNonce,
     };
@@ -265,9 +284,16 @@ export class PeerLink {
     if (answer.nodeName !== this.peerName) {
       return this.drop('rejected', `wrong node: expected '${this.peerName}' at this address, found '${answer.nodeName}'`);
     }
-    const expected = welcomeProof(this.ctx.clusterSecret, this.transcript(this.serverNonce!));
+    const learning = this.helloClusterName === '';
+    const clusterName = learning ? answer.clusterName : this.ctx.clusterName;
+    if (clusterName === undefined) return this.drop('rejected', 'the peer named no cluster in its welcome: it cannot teach this node its cluster name');
+    // The welcome proves the name it teaches (or this node's own): the transcript carries it.
+    const expected = welcomeProof(this.ctx.clusterSecret, this.transcript(this.serverNonce!, clusterName));
     if (!proofsEqual(expected, answer.proof)) {
       return this.drop('rejected', `authentication failed: the peer does not know our cluster secret`);
+    }
+    if (learning && !this.ctx.adoptClusterName(clusterName, this.peerName)) {
+      return this.drop('rejected', `cluster name mismatch: peer '${this.peerName}' is in cluster '${clusterName}', this node in cluster '${this.ctx.clusterName}'`);
     }
     this.onOpen();
   }

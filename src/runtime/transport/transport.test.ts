@@ -266,6 +266,43 @@ test('a cluster name mismatch is rejected, with the reason in the server\'s log 
   assert.deepEqual(b.received, []);
 });
 
+test('a node that learns its cluster name claims none, and takes the one its seed names once each proved the secret (issue 12 §2)', async (t) => {
+  const learned: string[] = [];
+  const joiner = await startNode(t, 'j', { clusterName: 'kvorum', learnClusterName: true, onClusterNameLearned: (name, from) => learned.push(`${name} from ${from}`) });
+  const seed = await startNode(t, 's', { clusterName: 'prod' });
+  const other = await startNode(t, 'o', { clusterName: 'elsewhere', reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  joiner.transport.setPeers(new Map([['s', seed.address], ['o', other.address]]));
+  seed.transport.setPeers(new Map([['j', joiner.address]]));
+  joiner.transport.send('s', { kind: 'm', seq: 0 });
+  await waitFor('delivery to the seed', () => seed.received.length === 1);
+  assert.deepEqual(learned, ['prod from s']);
+  assert.equal(joiner.transport.clusterName, 'prod');
+  // Learned for good: a node of another cluster refuses it now (telling it nothing), and the seed reaches it.
+  joiner.transport.send('o', { kind: 'm', seq: 1 });
+  await waitFor('the rejection', () => joiner.failed.length === 1);
+  assert.equal(joiner.failed[0]!.reason, 'rejected');
+  assert.deepEqual(joiner.transport.lastFailureOf('o'), { reason: 'handshake refused: see the log of the node you dialled', rejected: true });
+  assert.ok(other.logs.some((l) => l.level === 'warn' && /cluster name mismatch: node 'o' is in cluster 'elsewhere', node 'j' is in cluster 'prod'/.test(l.msg)));
+  seed.transport.send('j', { kind: 'm', seq: 2 });
+  await waitFor('delivery to the joiner', () => joiner.received.length === 1);
+  assert.deepEqual(learned, ['prod from s']);
+});
+
+test('a node without the secret that claims no cluster is refused and told nothing, its name least of all', async (t) => {
+  const learned: string[] = [];
+  const joiner = await startNode(t, 'j', { clusterName: 'kvorum', clusterSecret: 'guess', learnClusterName: true, onClusterNameLearned: (name) => learned.push(name), reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  const seed = await startNode(t, 's', { clusterName: 'prod' });
+  joiner.transport.setPeers(new Map([['s', seed.address]]));
+  joiner.transport.send('s', { kind: 'm', seq: 0 });
+  await waitFor('the rejection', () => joiner.failed.length === 1);
+  assert.deepEqual(learned, []);
+  assert.equal(joiner.transport.clusterName, 'kvorum');
+  assert.deepEqual(joiner.transport.lastFailureOf('s'), { reason: 'handshake refused: see the log of the node you dialled', rejected: true });
+  assert.ok(!joiner.logs.some((l) => l.msg.includes('prod')), 'the cluster name reached the outsider');
+  assert.ok(seed.logs.some((l) => l.level === 'warn' && /authentication failed: node 'j'/.test(l.msg)));
+  assert.deepEqual(seed.received, []);
+});
+
 test('a wrong cluster secret is rejected and nothing is delivered', async (t) => {
   const a = await startNode(t, 'a', { clusterSecret: 'wrong' });
   const b = await startNode(t, 'b');

@@ -31,6 +31,14 @@ export type { DeliveryFailure, PeerLinkState, TransportLogger } from './peer-lin
 export interface TransportOptions {
   readonly nodeName: string;
   readonly clusterName: string;
+  /**
+   * The node has no cluster name of its own (a new node started with only seeds): its hellos
+   * claim none until a peer it dials, having checked its proof of the secret, names the cluster in
+   * its welcome and proves the secret under that name; then it takes that name for good and
+   * `onClusterNameLearned` is told (handshake.ts). Until then it answers dialers as `clusterName`.
+   */
+  readonly learnClusterName?: boolean;
+  onClusterNameLearned?(name: string, from: string): void;
   /** Shared by every node of the cluster; without one, knowing the cluster name is enough to join. */
   readonly clusterSecret?: string;
   /**
@@ -117,6 +125,8 @@ export class Transport {
   private readonly retiring = new Set<Promise<void>>();
   private server: Server | null = null;
   private closing: Promise<void> | null = null;
+  private clusterNameNow: string;
+  private learnsClusterName: boolean;
 
   constructor(private readonly options: TransportOptions) {
     checkOptions(options);
@@ -124,15 +134,26 @@ export class Transport {
     this.frameBytesMax = options.frameBytesMax ?? limits.frameBytesMax;
     this.peers = parsePeers(options.peers);
     const logger = options.logger ?? silentLogger;
+    this.clusterNameNow = options.clusterName;
+    this.learnsClusterName = options.learnClusterName === true;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const transport = this;
+    // Both contexts read the cluster name when they use it: a node that learns it changes it once.
     const common = {
       nodeName: options.nodeName,
-      clusterName: options.clusterName,
       clusterSecret: options.clusterSecret ?? '',
       protocolVersion,
       logger,
     };
     this.linkContext = {
       ...common,
+      get clusterName() {
+        return transport.clusterNameNow;
+      },
+      get learnsClusterName() {
+        return transport.learnsClusterName;
+      },
+      adoptClusterName: (name, from) => this.adoptClusterName(name, from),
       peerQueueFramesMax: options.peerQueueFramesMax ?? limits.peerQueueFramesMax,
       connectTimeoutMs: options.connectTimeoutMs ?? transportDefaults.connectTimeoutMs,
       reconnectBackoffMsMin: options.reconnectBackoffMsMin ?? transportDefaults.reconnectBackoffMsMin,
@@ -146,6 +167,9 @@ export class Transport {
     this.inboundBufferedBytesMax = options.inboundBufferedBytesMax ?? transportDefaults.inboundBufferedBytesMax;
     this.inboundContext = {
       ...common,
+      get clusterName() {
+        return transport.clusterNameNow;
+      },
       frameBytesMax: this.frameBytesMax,
       handshakeTimeoutMs: this.linkContext.connectTimeoutMs,
       frameTimeoutMs: options.frameTimeoutMs ?? transportDefaults.frameTimeoutMs,
@@ -279,6 +303,31 @@ export class Transport {
     const link = new PeerLink(to, address, this.linkContext);
     this.links.set(to, link);
     return link;
+  }
+
+  /** The cluster this node speaks for: the configured name, or the one it learned from a seed. */
+  get clusterName(): string {
+    return this.clusterNameNow;
+  }
+
+  /**
+   * Why the last attempt to reach `peer` failed, and whether the peer refused our handshake (then
+   * no retry soon will do better; a peer tells a refused dialer nothing more, its log says why);
+   * null if it did not fail.
+   */
+  lastFailureOf(peer: string): { readonly reason: string; readonly rejected: boolean } | null {
+    const link = this.links.get(peer);
+    const reason = link?.lastFailure ?? null;
+    return link === undefined || reason === null ? null : { reason, rejected: link.state === 'rejected' };
+  }
+
+  private adoptClusterName(name: string, from: string): boolean {
+    if (!this.learnsClusterName) return name === this.clusterNameNow;
+    this.learnsClusterName = false;
+    this.clusterNameNow = name;
+    this.linkContext.logger.info({ clusterName: name, from }, `learned the cluster name '${name}' from ${from}`);
+    this.options.onClusterNameLearned?.(name, from);
+    return true;
   }
 
   /** What was refused or cut off of peers' connections so far (metrics). */

@@ -53,7 +53,8 @@ describe('node settings', () => {
     assert.deepEqual(a.clientListen, { host: '127.0.0.1', port: 9001 });
     assert.equal(a.cluster.clientInflightMax, 16);
     assert.deepEqual(a.cluster.nodes.map((node) => node.clientAddress), ['127.0.0.1:9001', undefined]);
-    const b = resolveNodeSettings({ config: path, name: 'b', 'client-address': 'kvorum://0.0.0.0:9002' });
+    // Beyond loopback, hence insecure (security/listen-policy.ts).
+    const b = resolveNodeSettings({ config: path, name: 'b', 'client-address': 'kvorum://0.0.0.0:9002', insecure: true });
     assert.deepEqual(b.clientListen, { host: '0.0.0.0', port: 9002 });
     assert.equal(b.cluster.nodes.find((node) => node.name === 'b')?.clientAddress, '0.0.0.0:9002');
     const peered = resolveNodeSettings({ ...oneNode, peer: ['n2=127.0.0.1:7002,http://127.0.0.1:8002,127.0.0.1:9002'] });

@@ -5,14 +5,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { contextTokenKey } from '../core/version/context-token.ts';
-import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
+import { contextTokenKey, type ContextTokenKey } from '../core/version/context-token.ts';
+import { replicasNOf, type NodeSettings } from './config.ts';
 import { ClientServer } from './client-protocol/client-server.ts';
 import type { ClientBackend } from './client-protocol/connection.ts';
 import { buildHttpApp, type HttpBackend } from './http/app.ts';
 import { membershipBackendOf } from './membership-backend.ts';
 import { NodeRuntime } from './node-runtime.ts';
 import { describeRing } from './ring-description.ts';
+import { ClientAuth } from './security/client-auth.ts';
 
 export interface RunningNode {
   readonly runtime: NodeRuntime;
@@ -24,18 +25,40 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
+const tokenKeys = new WeakMap<NodeRuntime, { readonly clusterName: string; readonly key: ContextTokenKey }>();
+
+/**
+ * The key context tokens are signed with, derived from the cluster name and secret: a node that
+ * learns its cluster's name from a seed signs with the cluster's key from then on (it serves no
+ * request before: it is not a member yet).
+ */
+function tokenKeyOf(runtime: NodeRuntime): ContextTokenKey {
+  const cached = tokenKeys.get(runtime);
+  if (cached?.clusterName === runtime.clusterName) return cached.key;
+  const key = contextTokenKey(runtime.clusterName, runtime.settings.cluster.clusterSecret);
+  tokenKeys.set(runtime, { clusterName: runtime.clusterName, key });
+  return key;
+}
+
 /** Preference lists as long as the largest N of any bucket, or the owners' count when fewer. */
 function ringTargetNOf(runtime: NodeRuntime): number {
   return Math.min(replicasNOf(runtime.settings.cluster), new Set(runtime.ring.owners).size);
 }
 
-export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => ReadonlyMap<string, number> = () => new Map()): HttpBackend {
+export function httpBackendOf(runtime: NodeRuntime, auth: ClientAuth, extraMetrics: () => ReadonlyMap<string, number> = () => new Map()): HttpBackend {
   const { cluster } = runtime.settings;
   return {
     name: runtime.settings.name,
-    clusterName: cluster.clusterName,
+    pid: process.pid,
+    incarnation: runtime.incarnation,
+    get clusterName() {
+      return runtime.clusterName;
+    },
     requestLimits: cluster.requestLimits,
-    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
+    get contextTokenKey() {
+      return tokenKeyOf(runtime);
+    },
+    auth,
     get ringTargetN() {
       return ringTargetNOf(runtime);
     },
@@ -45,20 +68,26 @@ export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => Readonly
     epochsKnown: () => runtime.node.epochs.known,
     notReadyBecause: () => runtime.node.notReadyBecause(),
     viewConfirmed: () => runtime.node.membership.viewConfirmed,
-    bucketProps: bucketPropsOf(cluster),
+    bucketProps: (bucket) => runtime.node.bucketProps(bucket),
+    setBucketProps: (bucket, change) => runtime.setBucketProps(bucket, change),
     metrics: () => new Map([...runtime.metrics(), ...extraMetrics()]),
     view: () => runtime.node.membership.view,
     membership: membershipBackendOf(runtime),
   };
 }
 
-export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
+export function clientBackendOf(runtime: NodeRuntime, auth: ClientAuth): ClientBackend {
   const { cluster } = runtime.settings;
   return {
+    auth,
     nodeName: runtime.settings.name,
-    clusterName: cluster.clusterName,
+    get clusterName() {
+      return runtime.clusterName;
+    },
     requestLimits: cluster.requestLimits,
-    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
+    get contextTokenKey() {
+      return tokenKeyOf(runtime);
+    },
     submit: (request, onResult) => runtime.submit(request, onResult),
     ring: () => describeRing(runtime.ring, ringTargetNOf(runtime)),
   };
@@ -66,12 +95,15 @@ export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
 
 export async function startNode(settings: NodeSettings, logger: Logger): Promise<RunningNode> {
   const runtime = await NodeRuntime.start(settings, logger);
-  const { cluster, clientListen } = settings;
+  const { cluster, clientListen, security } = settings;
+  if (security.insecure) logger.warn('insecure: this node listens beyond loopback without TLS, client tokens or a strong cluster secret as docs/security.md asks');
+  const auth = new ClientAuth(security.clientTokens);
+  const tls = security.tls === undefined ? undefined : { key: security.tls.key, cert: security.tls.cert };
   const clientServer =
     clientListen === undefined
       ? undefined
-      : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax });
-  const app = buildHttpApp(httpBackendOf(runtime, () => clientServer?.metrics() ?? new Map()), { timeouts: cluster.httpTimeouts });
+      : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime, auth), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax, tls });
+  const app = buildHttpApp(httpBackendOf(runtime, auth, () => clientServer?.metrics() ?? new Map()), { timeouts: cluster.httpTimeouts, https: tls });
   let clientAddress: string | undefined;
   try {
     // The client port first: once /health answers, every protocol does.
@@ -92,7 +124,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
   return {
     runtime,
     app,
-    httpUrl: `http://${bracketed(settings.httpHost)}:${port}`,
+    httpUrl: `${tls ? 'https' : 'http'}://${bracketed(settings.httpHost)}:${port}`,
     clientAddress,
     close: () =>
       (closing ??= (async () => {

@@ -14,6 +14,7 @@ import { defaultDiskConfig } from './disk.ts';
 import { scheduleFault, type Fault, type FaultKind } from './faults.ts';
 import { faultMixes, pickFaultMix, type FaultMixName } from './fault-mixes.ts';
 import { History } from './history.ts';
+import { listEveryKey } from './checkers/listing.ts';
 import { awaitHandoff, convergeByAntiEntropy, convergeByReadRepair, type LivenessResult } from './liveness.ts';
 import { membershipSettleMsMax, settleMembership } from './membership-settle.ts';
 import { defaultNetworkConfig } from './network.ts';
@@ -136,6 +137,9 @@ export function keySpace(options: Pick<RunOptions, 'buckets' | 'keysCount'>): Ke
   return Array.from({ length: options.keysCount }, (_, i) => ({ bucket: options.buckets[i % options.buckets.length]!.name, key: `k${i + 1}` }));
 }
 
+/** The liveness phase's listing asks for pages of 1 to this many keys (by seed), so that it pages. */
+const listingPageKeysMax = 9;
+
 /** Time after healing for requests in flight to finish or time out before repair starts. */
 const settleMs = 200;
 /**
@@ -231,7 +235,15 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
     );
     oracle.attach(world);
     liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys, faultMixes[mix].workload.wEqualsNShare);
-    violations = runCheckers({ world, history, oracle, livenessMs: settleMs + liveness.elapsedMs, antiEntropy: paths.antiEntropy, convergence: options.convergeBy !== 'handoff', faults });
+    const livenessMs = settleMs + liveness.elapsedMs;
+    // Converged, a listing through a member has one right answer (checkers/listing.ts): one
+    // bucket's, taken in turn by seed. (The handoff mode does not converge the replicas.)
+    const convergence = options.convergeBy !== 'handoff';
+    const members = [...world.ring.nodes.keys()];
+    const listed = options.buckets[options.seed % options.buckets.length]!.name;
+    const listedKeys = keys.filter((ref) => ref.bucket === listed).map((ref) => ref.key);
+    const listing = convergence && liveness.converged ? listEveryKey(world, members[options.seed % members.length]!, listed, 1 + (options.seed % listingPageKeysMax)) : undefined;
+    violations = runCheckers({ world, history, oracle, livenessMs, antiEntropy: paths.antiEntropy, convergence, faults, listing: { bucket: listed, keys: listedKeys, run: listing } });
   } catch (error) {
     violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
   }

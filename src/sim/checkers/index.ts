@@ -8,6 +8,7 @@ import { checkAvailability } from './availability.ts';
 import type { Fault } from '../faults.ts';
 import { checkHandoff } from './handoff.ts';
 import { checkHintsDrained } from './hints-drained.ts';
+import { checkListing, type ListingRun } from './listing.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
 import { checkResurrection } from './resurrection.ts';
@@ -31,9 +32,11 @@ export interface CheckInput {
   readonly convergence?: boolean | undefined;
   /** The run's fault schedule: availability is judged only where no fault could excuse a refusal. */
   readonly faults?: readonly Fault[] | undefined;
+  /** A listing made once the cluster converged, and the keys the run used (checkers/listing.ts). */
+  readonly listing?: { readonly bucket: string; readonly keys: readonly string[]; readonly run: ListingRun | undefined } | undefined;
 }
 
-export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, convergence = true, faults = [] }: CheckInput): Violation[] {
+export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, convergence = true, faults = [], listing }: CheckInput): Violation[] {
   const index = new VersionIndex(history, oracle);
   return [
     ...oracle.violations,
@@ -51,5 +54,6 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, c
     ...(oracle.readRepair?.check() ?? []),
     ...(oracle.placement ? checkAvailability(history, oracle.placement, faults) : []),
     ...checkStraysSwept(world),
+    ...(listing === undefined ? [] : checkListing(world, listing.bucket, listing.keys, listing.run)),
   ];
 }

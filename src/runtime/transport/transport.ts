@@ -170,6 +170,9 @@ export class Transport {
       get clusterName() {
         return transport.clusterNameNow;
       },
+      get learnsClusterName() {
+        return transport.learnsClusterName;
+      },
       frameBytesMax: this.frameBytesMax,
       handshakeTimeoutMs: this.linkContext.connectTimeoutMs,
       frameTimeoutMs: options.frameTimeoutMs ?? transportDefaults.frameTimeoutMs,

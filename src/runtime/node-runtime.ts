@@ -39,6 +39,7 @@ import { limits, type BucketProps } from '../core/limits.ts';
 import { changedBucketProps } from '../core/membership/bucket-props.ts';
 import { validateBucket } from '../core/validate.ts';
 import { Transport } from './transport/transport.ts';
+import { parsePeerAddress } from './transport/peer-address.ts';
 import { fromWire, toWire } from './transport/object-wire.ts';
 
 /** Meta record of a cluster name a node learned from its seeds (NodeSettings.learnsClusterName). */
@@ -187,14 +188,22 @@ export class NodeRuntime {
     const sinceMs = this.now();
     this.command((membership) => membership.probe(node));
     const deadline = sinceMs + joinHandshakeWaitMs;
-    while ((this.node.lastHeardMs(node.name) ?? -1) < sinceMs) {
+    // Each way: hearing from the joiner is not enough (a node started with --seed gossips to its
+    // seed on its own), this node must also have completed a handshake with it at the address the
+    // join names, which the ring will hold and every member dial.
+    const dialed = parsePeerAddress(node.name, this.settings.dialAddresses.get(node.name) ?? node.address);
+    const reached = (): boolean => {
+      const open = this.transport?.openAddressOf(node.name) ?? null;
+      return open !== null && open.host === dialed.host && open.port === dialed.port;
+    };
+    while ((this.node.lastHeardMs(node.name) ?? -1) < sinceMs || !reached()) {
       const failure = this.transport?.lastFailureOf(node.name) ?? null;
       // A refused handshake (cluster name, secret) will not pass by waiting: say so at once.
       if (this.now() >= deadline || this.closed || failure?.rejected === true) {
         const reason = failure?.reason;
         throw new KvorumError(
           'unavailable',
-          `cannot stage the join of ${node.name}: ${failure?.rejected === true ? 'the handshake with it failed' : `it did not answer ${name} within ${joinHandshakeWaitMs} ms`} at ${node.address}` +
+          `cannot stage the join of ${node.name}: ${failure?.rejected === true ? 'the handshake with it failed' : `${name} did not reach it and hear its answer within ${joinHandshakeWaitMs} ms`} at ${node.address}` +
             `${reason ? ` (${reason})` : ''}. A node can join only once it talks to the cluster: start it with --seed naming a member ` +
             `(it learns the cluster's name from the seed) and with the cluster's secret if it has one; its log says why a handshake failed`,
           { node: node.name, address: node.address, ...(reason ? { reason } : {}) },

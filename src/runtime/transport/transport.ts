@@ -324,6 +324,12 @@ export class Transport {
     return link === undefined || reason === null ? null : { reason, rejected: link.state === 'rejected' };
   }
 
+  /** The address this node's link to `peer` is open at (its handshake done), or null when not open. */
+  openAddressOf(peer: string): PeerAddress | null {
+    const link = this.links.get(peer);
+    return link !== undefined && link.state === 'open' ? link.currentAddress : null;
+  }
+
   private adoptClusterName(name: string, from: string): boolean {
     if (!this.learnsClusterName) return name === this.clusterNameNow;
     this.learnsClusterName = false;

@@ -111,3 +111,24 @@ test('a join is staged only once this node reached the joiner at the address it 
   });
   await s1.awaitHandshake(joiner);
 });
+
+test('a change of n, which waits for the emptiness check, does not undo a setting made meanwhile (issue 12 §7)', async () => {
+  const nodes: NodeEntry[] = [];
+  for (const name of ['p1', 'p2']) {
+    const port = await freePort();
+    nodes.push({ name, address: `127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port + 1}`, capacity: 1 });
+  }
+  const logger = pino({ level: 'silent' });
+  const p1 = await NodeRuntime.start(settingsOf('p1', nodes), logger);
+  const p2 = await NodeRuntime.start(settingsOf('p2', nodes), logger);
+  runtimes.push(p1, p2);
+  await until('the nodes learn the partition epochs', () => p1.node.epochs.known && p2.node.epochs.known);
+  // A change of n lists the bucket first (bucket_not_empty); a change of resolution is set at once.
+  const shrinking = p1.setBucketProps('fresh', { n: 1 });
+  const meanwhile = await p1.setBucketProps('fresh', { resolution: 'lww' });
+  assert.equal(meanwhile.resolution, 'lww');
+  const shrunk = await shrinking;
+  assert.equal(shrunk.n, 1);
+  assert.deepEqual(p1.node.bucketProps('fresh'), shrunk);
+  assert.equal(p1.node.bucketProps('fresh').resolution, 'lww', 'the setting made while n was checked is kept');
+});

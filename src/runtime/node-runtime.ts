@@ -42,6 +42,16 @@ import { Transport } from './transport/transport.ts';
 import { parsePeerAddress } from './transport/peer-address.ts';
 import { fromWire, toWire } from './transport/object-wire.ts';
 
+/**
+ * Times a change of a bucket's properties is made again over settings that landed while its
+ * check of n ran (setBucketProps); then it fails `unavailable`.
+ */
+const bucketPropsAttemptsMax = 3;
+
+function sameBucketProps(a: BucketProps, b: BucketProps): boolean {
+  return a.n === b.n && a.r === b.r && a.w === b.w && a.pr === b.pr && a.pw === b.pw && a.resolution === b.resolution && a.durability === b.durability;
+}
+
 /** Meta record of a cluster name a node learned from its seeds (NodeSettings.learnsClusterName). */
 const clusterNameMetaName = 'clusterName';
 /** How long staging a join waits for the joiner to answer this node over the peer transport. */
@@ -162,17 +172,27 @@ export class NodeRuntime {
    */
   async setBucketProps(bucket: string, change: unknown): Promise<BucketProps> {
     validateBucket(bucket);
-    const current = this.node.bucketProps(bucket);
-    const props = changedBucketProps(current, change, replicasNOf(this.settings.cluster));
-    if (props.n !== current.n) {
-      const listed = await this.request({ kind: 'listKeys', bucket, after: null, limit: 1, withDeleted: true });
-      if (listed.kind === 'error') throw new KvorumError(listed.code, `cannot tell whether bucket ${bucket} holds keys, so its n stays ${current.n}: ${listed.message}`, listed.detail);
-      if (listed.kind === 'keys' && listed.keys.length > 0) {
-        throw new KvorumError('bucket_not_empty', `bucket ${bucket} holds keys (${JSON.stringify(listed.keys[0])}…): its n stays ${current.n}. Copy its keys to a new bucket of n=${props.n} instead`, { n: current.n });
+    // The check of n waits for a listing, while other settings of the bucket may land (here or
+    // by gossip): the change is made over the properties as they are when it is set, never over
+    // those it started from, which would undo what landed meanwhile.
+    for (let attempt = 1; ; attempt++) {
+      const current = this.node.bucketProps(bucket);
+      const props = changedBucketProps(current, change, replicasNOf(this.settings.cluster));
+      if (props.n !== current.n) {
+        const listed = await this.request({ kind: 'listKeys', bucket, after: null, limit: 1, withDeleted: true });
+        if (listed.kind === 'error') throw new KvorumError(listed.code, `cannot tell whether bucket ${bucket} holds keys, so its n stays ${current.n}: ${listed.message}`, listed.detail);
+        if (listed.kind === 'keys' && listed.keys.length > 0) {
+          throw new KvorumError('bucket_not_empty', `bucket ${bucket} holds keys (${JSON.stringify(listed.keys[0])}…): its n stays ${current.n}. Copy its keys to a new bucket of n=${props.n} instead`, { n: current.n });
+        }
+      }
+      if (sameBucketProps(this.node.bucketProps(bucket), current)) {
+        this.command((membership) => membership.setBucketProps(bucket, props));
+        return props;
+      }
+      if (attempt >= bucketPropsAttemptsMax) {
+        throw new KvorumError('unavailable', `bucket ${bucket}'s properties changed ${attempt} times while this change was checked: try again`, { bucketPropsAttemptsMax });
       }
     }
-    this.command((membership) => membership.setBucketProps(bucket, props));
-    return props;
   }
 
   /**

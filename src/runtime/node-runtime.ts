@@ -186,7 +186,7 @@ export class NodeRuntime {
         }
       }
       if (sameBucketProps(this.node.bucketProps(bucket), current)) {
-        this.command((membership) => membership.setBucketProps(bucket, props));
+        this.command((membership) => membership.setBucketProps(bucket, props, current.n));
         return props;
       }
       if (attempt >= bucketPropsAttemptsMax) {

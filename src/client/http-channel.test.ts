@@ -18,7 +18,7 @@ async function answering(t: { after(fn: () => unknown): void }, results: unknown
 }
 
 test('a batch answer that does not match its keys one for one is refused, never given to the wrong keys', async (t) => {
-  const channel = new HttpChannel(2_000, 1, {});
+  const channel = new HttpChannel(2_000, 1, { token: undefined, ca: undefined });
   t.after(() => channel.close());
   const requests = [{ bucket: 'b', key: 'a' }, { bucket: 'b', key: 'b' }];
   const matching = await answering(t, [{ key: 'a', siblings: [] }, { key: 'b', siblings: [] }]);

@@ -550,9 +550,18 @@ export class KvNode {
       case 'tombConfirmReply':
         this.tombstoneCollector.onConfirmReply(from, message);
         break;
-      case 'listRead':
+      case 'listRead': {
+        // Only a replica in this node's view answers: a coordinator of an older view may ask a
+        // node the partition moved away from, which may have handed its keys off and dropped
+        // them; its empty answer would drop them from the listing. Refused, it asks the next.
+        if (!preferenceList(this.ring, message.partition, this.replicasN).includes(this.name)) {
+          const error = new KvorumError('unavailable', `node ${this.name} does not replicate partition ${message.partition} in its view (version ${this.ring.version})`);
+          this.send(from, { kind: 'listReadReply', opId: message.opId, items: [], next: message.after, error: { kind: 'error', ...error.toJSON() } });
+          break;
+        }
         this.readForListing(message, (reply) => this.send(from, reply));
         break;
+      }
       case 'listReadReply':
         this.onListReadReply(message);
         break;

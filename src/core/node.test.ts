@@ -262,38 +262,17 @@ describe('KvNode', () => {
       assert.ok(reply?.result.kind === 'error' && reply.result.code === 'unavailable');
     });
 
-    /** A get at R = 3 of a node fenced at epoch 3: its own read is answered empty, `n2`'s and `n3`'s are left to the test. */
-    const fencedGet = () => {
+    test('a get does not answer with, nor repair from, a reply read before the fence', () => {
       const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
       const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 3 } });
       const [store] = only(effects, 'store');
       const reads = only(effects, 'send');
       kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
-      const reply = (nowMs: number, i: number, object: StoredObject | null, stamp: number) =>
-        kv.step(nowMs, { type: 'message', from: reads[i]!.to, message: { kind: 'replicaReadReply', opId: reads[i]!.message.opId, object, stamp } });
-      return { reads, reply };
-    };
-
-    test('a get does not answer with, nor repair from, a reply read before the fence, even asked again', () => {
-      const { reads, reply } = fencedGet();
-      const stale = reply(3, 0, object, 2);
-      const sent = only(stale, 'send').map((send) => [send.to, send.message.kind]);
-      assert.deepEqual(sent, [[reads[0]!.to, 'epochsReply'], [reads[0]!.to, 'replicaRead']], 'told the epoch, then asked again, in that order');
-      assert.equal(only(reply(4, 1, null, 3), 'reply').length, 0, 'waits for the node asked again');
-      const last = reply(5, 0, object, 2);
-      const [answer] = only(last, 'reply');
-      assert.equal(answer?.result.kind, 'error', 'R = 3 is not met by two fresh answers and a stale one');
+      kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object, stamp: 2 } });
+      const last = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 3 } });
+      const [reply] = only(last, 'reply');
+      assert.equal(reply?.result.kind, 'error', 'R = 3 is not met by two fresh answers and a stale one');
       assert.equal(only(last, 'store').length + only(last, 'send').filter((send) => send.message.kind === 'replicaWrite').length, 0, 'the stale object is repaired nowhere');
-    });
-
-    test('a replica behind this node in a collection round is read again after the fence, and the get meets R', () => {
-      // The collector fences its own disk first: for a moment every other replica answers from before.
-      const { reply } = fencedGet();
-      reply(3, 0, null, 2);
-      reply(4, 1, null, 2);
-      reply(5, 0, object, 3);
-      const [answer] = only(reply(6, 1, null, 3), 'reply');
-      assert.ok(answer?.result.kind === 'got' && answer.result.object?.siblings.length === 1, 'answers with what the replica read after the fence');
     });
   });
 
@@ -342,6 +321,22 @@ describe('KvNode', () => {
       const rest = kv.step(3, { type: 'request', requestId: 2, request: { kind: 'listKeys', bucket: 'b', after: all[11]!, limit: 1_000 } });
       const [last] = only(answerScans(kv, 4, rest, keysOf), 'reply');
       assert.deepEqual(last?.result, { kind: 'keys', keys: all.slice(12), next: null });
+    });
+
+    test('a node asked to list a partition it does not replicate in its view refuses, rather than answer it empty', () => {
+      // A coordinator of an older view may ask a node the partition moved away from, which may
+      // have handed off and dropped its keys: an empty answer would drop them from the listing.
+      const five = createRing(['n1', 'n2', 'n3', 'n4', 'n5'].map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
+      const kv = new KvNode({ name: 'n1', actor: 'n1.a', ring: five, bucketProps: () => defaultBucketProps, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1 });
+      const partitionsOf = (mine: boolean) => Array.from({ length: 8 }, (_, p) => p).filter((p) => preferenceList(five, p, 3).includes('n1') === mine);
+      const read = (partition: number) => ({ kind: 'listRead' as const, opId: 5, partition, bucket: 'b', after: null, itemsMax: 16, bytesMax: 1 << 16, withDeleted: false });
+      const [theirs] = partitionsOf(false);
+      const refused = kv.step(1, { type: 'message', from: 'n2', message: read(theirs!) });
+      assert.equal(only(refused, 'listScan').length, 0);
+      const [reply] = only(refused, 'send').filter((send) => send.message.kind === 'listReadReply');
+      assert.ok(reply?.to === 'n2' && reply.message.kind === 'listReadReply' && reply.message.error?.code === 'unavailable', JSON.stringify(reply));
+      const [mine] = partitionsOf(true);
+      assert.equal(only(kv.step(2, { type: 'message', from: 'n2', message: read(mine!) }), 'listScan').length, 1);
     });
 
     test('a partition whose local read fails is read from another replica', () => {

@@ -39,8 +39,6 @@ export class GetOperation implements Operation {
   private readonly tally: GetTally;
   /** Nodes that failed or went silent and were given a stand-in: never replaced twice. */
   private readonly replaced = new Set<string>();
-  /** Nodes whose reply was read before a fence this node had passed, and that were asked again. */
-  private readonly askedAgain = new Set<string>();
   /** The epoch when this node's own read was issued. */
   private selfStamp = 0;
 
@@ -63,30 +61,18 @@ export class GetOperation implements Operation {
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
     // Its own disk too: a node that does not know the epochs may hold a version collected since.
-    if (!outcome.ok) this.onFailure(host, host.self);
-    else if (host.refuses(host.self, this.plan.target.partition, this.selfStamp)) this.onReadBeforeFence(host, host.self);
-    else this.onReply(host, host.self, outcome.object, this.selfStamp);
+    if (outcome.ok && !host.refuses(host.self, this.plan.target.partition, this.selfStamp)) this.onReply(host, host.self, outcome.object, this.selfStamp);
+    else this.onFailure(host, host.self);
   }
 
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
     if (message.kind !== 'replicaReadReply' || !this.tally.isPending(from)) return;
     if (message.error) this.onFailure(host, from);
-    else if (host.refuses(from, this.plan.target.partition, message.stamp)) this.onReadBeforeFence(host, from);
-    else this.onReply(host, from, message.object, message.stamp);
-  }
-
-  /**
-   * A reply read before a collection round fenced the partition may hold a version whose
-   * tombstone is gone: it is neither answered nor repaired back (tombstones/epochs.ts). But the
-   * node is most likely just behind this one in the round — the collector fences its own disk
-   * before the others hear of it — so it is asked once more: refusing told it the epoch, that
-   * message reaches it before the new read (one ordered connection), and it reads after the
-   * fence. Without this, a get coordinated by a collector failed R while every replica was up.
-   */
-  private onReadBeforeFence(host: OperationHost, from: string): void {
-    if (this.askedAgain.has(from)) return this.onFailure(host, from);
-    this.askedAgain.add(from);
-    this.ask(host, from);
+    else if (host.refuses(from, this.plan.target.partition, message.stamp)) {
+      // Read before a collection round fenced the partition: it may hold a version whose
+      // tombstone is gone, which must not be answered nor repaired back (tombstones/epochs.ts).
+      this.onFailure(host, from);
+    } else this.onReply(host, from, message.object, message.stamp);
   }
 
   onDeliveryFailed(host: OperationHost, to: string): void {

@@ -252,6 +252,19 @@ describe('KvNode', () => {
       assert.equal(kv.counters.get('fencedWriteRetries'), 2);
     });
 
+    test('a refused primary counts as stored when the round that fenced the partition removed the key from this node too: it held the version, collected', () => {
+      // Seed 1353: a blind delete's tombstone and the next delete's were collected while the
+      // first was in flight; its coordinator found its copy gone and reported quorum_not_met.
+      const { kv, toN2 } = putAtEpoch2();
+      const refusal = { kind: 'replicaWriteReply' as const, opId: toN2.message.opId, error: { kind: 'error' as const, code: 'unavailable' as const, message: 'fenced', detail: { partition, fencedEpoch: 3 } } };
+      kv.step(4, { type: 'message', from: 'n2', message: refusal });
+      const [reread] = only(kv.step(5, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 3, 2]] } }), 'store').filter((effect) => effect.op.kind === 'read');
+      assert.ok(reread, 'its copy is read again once it has the epoch');
+      const gone = kv.step(6, { type: 'stored', storeId: reread.storeId, outcome: { ok: true, object: null, previous: null } });
+      assert.deepEqual(only(gone, 'send').filter((send) => send.message.kind === 'replicaWrite'), [], 'nothing to send: the key was collected');
+      assert.equal(only(gone, 'reply')[0]?.result.kind, 'stored', 'W = 3: itself, n3, and n2 which held what was collected');
+    });
+
     test('a node with a new disk refuses every object, and every request, until it knows the epochs', () => {
       const kv = fenced(null);
       const effects = kv.step(1, { type: 'message', from: 'n2', message: { kind: 'replicaWrite', opId: 5, partition, bucket: 'b', key: 'k', object, stamp: 99 } });

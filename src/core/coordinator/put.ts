@@ -179,13 +179,22 @@ export class PutOperation implements Operation {
 
   /**
    * This node's copy read again: sent to the node that refused the first, if it still holds the
-   * version (a drop since may have taken it: then that node counts as failed).
+   * version (a drop since may have taken it: then that node counts as failed). A primary's copy
+   * that is gone altogether was removed by the very round that fenced the partition, which
+   * removes a key only when every replica held the same object (tombstones/collector.ts): the
+   * refusing primary held this version too, superseded by the tombstone collected, and counts as
+   * stored — a delete reported failed though it had taken effect everywhere (the simulator's
+   * availability checker, seed 1353: a blind delete collected with the next one).
    */
   private onReread(host: OperationHost, outcome: StoreOutcome): void {
     const reread = this.rereads.shift();
     if (reread === undefined || !this.tally.isPending(reread.node)) return;
     const written = this.outcome?.written;
     const object = outcome.ok ? outcome.object : null;
+    if (outcome.ok && object === null && written !== undefined && this.isPrimary(host.self) && this.isPrimary(reread.node) && this.tally.hintForOf(reread.node) === undefined) {
+      this.tally.stored(reread.node);
+      return this.progress(host);
+    }
     if (object === null || written === undefined || !covers(object.context, written.dot)) {
       this.tally.failed(reread.node);
       return this.progress(host);
@@ -193,6 +202,11 @@ export class PutOperation implements Operation {
     const hintFor = this.tally.hintForOf(reread.node);
     const { opId, target } = this.plan;
     host.send(reread.node, { kind: 'replicaWrite', opId, ...target, object, stamp: reread.stamp, durable: this.plan.durability === 'sync', ...(hintFor === undefined ? {} : { hintFor }) });
+  }
+
+  private isPrimary(node: string): boolean {
+    const index = this.plan.extended.indexOf(node);
+    return index >= 0 && index < this.plan.n;
   }
 
   /** The coordinator holds the version; the other first-N reachable nodes are sent it. */

@@ -13,6 +13,8 @@ import { buildHttpApp, type HttpBackend } from './http/app.ts';
 import { membershipBackendOf } from './membership-backend.ts';
 import { NodeRuntime } from './node-runtime.ts';
 import { describeRing } from './ring-description.ts';
+import { MetricsExporter } from './metrics/registry.ts';
+import type { ServerStatus } from './status.ts';
 
 export interface RunningNode {
   readonly runtime: NodeRuntime;
@@ -29,8 +31,11 @@ function ringTargetNOf(runtime: NodeRuntime): number {
   return Math.min(replicasNOf(runtime.settings.cluster), new Set(runtime.ring.owners).size);
 }
 
-export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => ReadonlyMap<string, number> = () => new Map()): HttpBackend {
+/** `clientServer`: the node's binary protocol listener, when it has one (its counts join the status). */
+export function httpBackendOf(runtime: NodeRuntime, clientServer?: ClientServer): HttpBackend {
   const { cluster } = runtime.settings;
+  const status = (): ServerStatus => ({ ...runtime.status(), binary: clientServer?.status() ?? null });
+  const exporter = new MetricsExporter(runtime.settings.name, status, runtime.instruments);
   return {
     name: runtime.settings.name,
     clusterName: cluster.clusterName,
@@ -46,7 +51,8 @@ export function httpBackendOf(runtime: NodeRuntime, extraMetrics: () => Readonly
     notReadyBecause: () => runtime.node.notReadyBecause(),
     viewConfirmed: () => runtime.node.membership.viewConfirmed,
     bucketProps: bucketPropsOf(cluster),
-    metrics: () => new Map([...runtime.metrics(), ...extraMetrics()]),
+    status,
+    metrics: () => exporter.render(),
     view: () => runtime.node.membership.view,
     membership: membershipBackendOf(runtime),
   };
@@ -71,7 +77,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
     clientListen === undefined
       ? undefined
       : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax });
-  const app = buildHttpApp(httpBackendOf(runtime, () => clientServer?.metrics() ?? new Map()), { timeouts: cluster.httpTimeouts });
+  const app = buildHttpApp(httpBackendOf(runtime, clientServer), { timeouts: cluster.httpTimeouts });
   let clientAddress: string | undefined;
   try {
     // The client port first: once /health answers, every protocol does.

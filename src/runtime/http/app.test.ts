@@ -20,7 +20,8 @@ const backend: HttpBackend = {
   notReadyBecause: () => null,
   viewConfirmed: () => true,
   bucketProps: () => defaultBucketProps,
-  metrics: () => new Map(),
+  status: () => ({}),
+  metrics: async () => '',
 };
 
 let app: FastifyInstance;

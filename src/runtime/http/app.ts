@@ -39,7 +39,10 @@ export interface HttpBackend {
   /** Whether a peer's view has reached the node since it started (Membership.viewConfirmed). */
   viewConfirmed(): boolean;
   bucketProps(bucket: string): BucketProps;
-  metrics(): ReadonlyMap<string, number>;
+  /** What the node reports of itself, as plain data (GET /v1/status; runtime/status.ts). */
+  status(): unknown;
+  /** GET /metrics: Prometheus text (runtime/metrics/registry.ts). */
+  metrics(): Promise<string>;
   /** The node's view of the cluster (members with their status), when membership runs. */
   view?(): ClusterView;
   readonly membership?: MembershipBackend | undefined;
@@ -247,14 +250,9 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
 
   app.get('/health', async () => ({ status: 'ok', node: backend.name }));
 
-  app.get('/metrics', async (_request, reply) => {
-    const lines: string[] = [];
-    for (const [name, value] of backend.metrics()) {
-      const metric = `kvorum_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
-      lines.push(`${metric}{node="${backend.name}"} ${value}`);
-    }
-    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
-  });
+  app.get('/v1/status', async () => backend.status());
+
+  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await backend.metrics()));
 
   return app;
 }

@@ -15,6 +15,9 @@ import { NodeRuntime } from './node-runtime.ts';
 import { describeRing } from './ring-description.ts';
 import { MetricsExporter } from './metrics/registry.ts';
 import type { ServerStatus } from './status.ts';
+import { ActivityLog } from './dashboard/activity.ts';
+import { ClusterFeed, type NodeReport } from './dashboard/cluster-feed.ts';
+import { registerDashboardRoutes } from './dashboard/routes.ts';
 
 export interface RunningNode {
   readonly runtime: NodeRuntime;
@@ -31,10 +34,14 @@ function ringTargetNOf(runtime: NodeRuntime): number {
   return Math.min(replicasNOf(runtime.settings.cluster), new Set(runtime.ring.owners).size);
 }
 
-/** `clientServer`: the node's binary protocol listener, when it has one (its counts join the status). */
-export function httpBackendOf(runtime: NodeRuntime, clientServer?: ClientServer): HttpBackend {
+/** The node's status with its binary protocol listener's, when it has one. */
+export function serverStatusOf(runtime: NodeRuntime, clientServer: ClientServer | undefined): () => ServerStatus {
+  return () => ({ ...runtime.status(), binary: clientServer?.status() ?? null });
+}
+
+/** `report`: what GET /v1/status answers (the node's status, and its activity when it keeps one). */
+export function httpBackendOf(runtime: NodeRuntime, status: () => ServerStatus, report: () => unknown = status): HttpBackend {
   const { cluster } = runtime.settings;
-  const status = (): ServerStatus => ({ ...runtime.status(), binary: clientServer?.status() ?? null });
   const exporter = new MetricsExporter(runtime.settings.name, status, runtime.instruments);
   return {
     name: runtime.settings.name,
@@ -51,7 +58,7 @@ export function httpBackendOf(runtime: NodeRuntime, clientServer?: ClientServer)
     notReadyBecause: () => runtime.node.notReadyBecause(),
     viewConfirmed: () => runtime.node.membership.viewConfirmed,
     bucketProps: bucketPropsOf(cluster),
-    status,
+    status: report,
     metrics: () => exporter.render(),
     view: () => runtime.node.membership.view,
     membership: membershipBackendOf(runtime),
@@ -77,7 +84,11 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
     clientListen === undefined
       ? undefined
       : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax });
-  const app = buildHttpApp(httpBackendOf(runtime, clientServer), { timeouts: cluster.httpTimeouts });
+  const status = serverStatusOf(runtime, clientServer);
+  const activity = new ActivityLog(status, runtime.instruments);
+  const report = (): NodeReport => ({ ...status(), activity: activity.report() });
+  const app = buildHttpApp(httpBackendOf(runtime, status, report), { timeouts: cluster.httpTimeouts });
+  registerDashboardRoutes(app, new ClusterFeed(cluster.clusterName, report));
   let clientAddress: string | undefined;
   try {
     // The client port first: once /health answers, every protocol does.
@@ -86,6 +97,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
       clientAddress = `${bracketed(listening.host)}:${listening.port}`;
     }
     await app.listen({ host: settings.httpHost, port: settings.httpPort });
+    activity.start();
   } catch (error) {
     await clientServer?.close();
     await app.close();
@@ -102,6 +114,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
     clientAddress,
     close: () =>
       (closing ??= (async () => {
+        activity.stop();
         await clientServer?.close();
         await app.close();
         await runtime.close();

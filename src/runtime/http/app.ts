@@ -9,7 +9,9 @@ import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
 import type { BucketProps } from '../../core/limits.ts';
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
 import type { Ring } from '../../core/ring/types.ts';
-import { validateBucket } from '../../core/validate.ts';
+import { validateBucket, validateKey } from '../../core/validate.ts';
+import { keyHash, partitionOfHash } from '../../core/ring/hash.ts';
+import { preferenceList } from '../../core/ring/ring.ts';
 import { decodeContextToken, encodeContextToken, type ContextTokenKey } from '../../core/version/context-token.ts';
 import type { CausalContext, StoredObject } from '../../core/version/types.ts';
 import { liveSiblings } from '../../core/version/object.ts';
@@ -245,6 +247,20 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
   });
 
   app.get('/v1/ring', async () => describeRing(backend.ring(), backend.ringTargetN));
+
+  // Where a key lives: its partition, its position on the ring (0 to 1, clockwise) and its
+  // preference list — the dashboard's search box places it on the ring with this.
+  app.get<{ Querystring: KvQuery }>('/v1/ring/locate', async (request) => {
+    const { bucket, key } = request.query;
+    if (typeof bucket !== 'string' || typeof key !== 'string') throw new KvorumError('bad_query', 'give bucket and key: /v1/ring/locate?bucket=B&key=K');
+    validateBucket(bucket);
+    validateKey(key, backend.requestLimits);
+    const ring = backend.ring();
+    const hash = keyHash(bucket, key);
+    const partition = partitionOfHash(hash, ring.partitionCount);
+    const position = (hash[0]! * 2 ** 40 + hash[1]! * 2 ** 32 + hash[2]! * 2 ** 24 + hash[3]! * 2 ** 16 + hash[4]! * 2 ** 8 + hash[5]!) / 2 ** 48;
+    return { bucket, key, partition, position, preferenceList: preferenceList(ring, partition, backend.ringTargetN) };
+  });
 
   if (backend.membership) registerMembershipRoutes(app, backend.membership);
 

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, waitFor } from './helpers/cluster.ts';
@@ -33,7 +33,7 @@ describe('kvorum --help', () => {
   test('lists the commands, and each command explains itself', () => {
     const top = kvorum(['--help']);
     assert.equal(top.status, 0);
-    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'join', 'leave', 'remove', 'plan', 'commit', 'transfers']) {
+    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'top', 'join', 'leave', 'remove', 'plan', 'commit', 'transfers']) {
       assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
       const help = kvorum([command, '--help']);
       assert.equal(help.status, 0, `${command} --help: ${help.stderr}`);
@@ -53,12 +53,13 @@ describe('kvorum dev', () => {
   let dev: ChildProcess;
   let output = '';
   let url = '';
+  let dataDir = '';
   const pids = new Map<string, number>();
 
   before(async () => {
     const [nodePort, httpPort, clientPort] = await freePorts(3);
     // dev takes consecutive ports from each base; ports next to a free one are almost always free.
-    const dataDir = mkdtempSync(join(tmpdir(), 'kvorum-dev-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'kvorum-dev-'));
     const ports = ['--node-port', String(nodePort), '--http-port', String(httpPort), '--client-port', String(clientPort)];
     dev = spawn(process.execPath, [bin, 'dev', '--data-dir', dataDir, ...ports], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     dev.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -80,6 +81,24 @@ describe('kvorum dev', () => {
     assert.match(output, /3 of 3 nodes up/);
     assert.equal(output.match(/node \S*bin\/kvorum\.js start --config \S+ --name n\d/g)?.length, 3);
     assert.match(output, /curl -i -X PUT .*\/v1\/kv\/demo\/greeting/);
+    assert.match(output, new RegExp(`Dashboard: ${url}/`));
+  });
+
+  test('node logs are readable lines in dev, not JSON', () => {
+    const log = readFileSync(join(dataDir, 'n1.log'), 'utf8');
+    assert.match(log, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: n1: node started \{"actor":/m);
+    assert.doesNotMatch(log, /^\{"level"/m);
+  });
+
+  test('kvorum top shows members, load, latency, hints and transfers', () => {
+    for (let i = 0; i < 5; i++) assert.equal(kvorum(['put', 'demo', `top-${i}`, 'v', '--url', url]).status, 0);
+    const top = kvorum(['top', '--once', '--url', url]);
+    assert.equal(top.status, 0, top.stderr);
+    assert.match(top.stdout, /kvorum top — cluster kvorum-dev as n1 sees it/);
+    assert.match(top.stdout, /NODE\s+SEEN AS\s+MEMBERSHIP\s+OPS\/S\s+GET P50\/P99 MS\s+PUT P50\/P99 MS/);
+    for (const name of ['n1', 'n2', 'n3']) assert.match(top.stdout, new RegExp(`^${name}\\s+(self|up)\\s+valid`, 'm'));
+    assert.match(top.stdout, /^transfers: none running$/m);
+    assert.match(top.stdout, /latest events:/);
   });
 
   test('put, get, del, status and ring work against it', () => {
@@ -110,6 +129,7 @@ describe('kvorum dev', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const status = kvorum(['status', '--url', url]);
     assert.match(status.stdout, /n2\b.*down/, 'n2 stays down: dev did not restart it');
+    assert.match(kvorum(['top', '--once', '--url', url]).stdout, /^n2\s+down \(no status\)/m);
   });
 
   test('Ctrl-C stops every node and dev exits cleanly', async () => {

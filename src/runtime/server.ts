@@ -77,7 +77,12 @@ export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
   };
 }
 
-export async function startNode(settings: NodeSettings, logger: Logger): Promise<RunningNode> {
+export interface NodeOptions {
+  /** Log every HTTP request at info (method, path, status, milliseconds). */
+  readonly accessLog?: boolean;
+}
+
+export async function startNode(settings: NodeSettings, logger: Logger, options: NodeOptions = {}): Promise<RunningNode> {
   const runtime = await NodeRuntime.start(settings, logger);
   const { cluster, clientListen } = settings;
   const clientServer =
@@ -87,7 +92,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
   const status = serverStatusOf(runtime, clientServer);
   const activity = new ActivityLog(status, runtime.instruments);
   const report = (): NodeReport => ({ ...status(), activity: activity.report() });
-  const app = buildHttpApp(httpBackendOf(runtime, status, report), { timeouts: cluster.httpTimeouts });
+  const app = buildHttpApp(httpBackendOf(runtime, status, report), { timeouts: cluster.httpTimeouts, accessLog: options.accessLog ? logger : undefined });
   registerDashboardRoutes(app, new ClusterFeed(cluster.clusterName, report));
   let clientAddress: string | undefined;
   try {

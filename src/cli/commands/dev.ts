@@ -14,8 +14,9 @@ Usage: kvorum dev [--nodes 3] [--data-dir ./data] [--host 127.0.0.1] [--node-por
                   [--client-port 9001] [--storage lmdb|memory] [--partitions 64]
 
 Starts a local cluster of --nodes node processes, each as its own \`kvorum start\` command (printed, so
-you can restart a node by hand), writing their cluster config to DATA_DIR/cluster.json and their logs to
-DATA_DIR/NAME.log. Node i listens on node-port + i - 1 (between nodes), http-port + i - 1 (HTTP API) and
+you can restart a node by hand), writing their cluster config to DATA_DIR/cluster.json and their logs,
+one readable line per event, to DATA_DIR/NAME.log (warnings and errors are shown here too). Node i
+listens on node-port + i - 1 (between nodes), http-port + i - 1 (HTTP API and dashboard) and
 client-port + i - 1 (binary client protocol). A node that exits is not restarted. Ctrl-C stops them all.
 `;
 
@@ -64,6 +65,22 @@ async function waitReady(url: string, deadline: number): Promise<boolean> {
   return false;
 }
 
+/**
+ * Shows a node's warnings and errors (pretty log lines) in dev's own terminal, prefixed by its
+ * name, once the cluster is up (`echoing`): while nodes start they cannot reach each other yet.
+ */
+function echoWarnings(name: string, child: ChildProcess, echoing: () => boolean): void {
+  let partial = '';
+  const scan = (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    if (!echoing()) return;
+    for (const line of lines) if (/\] (WARN|ERROR|FATAL): /.test(line)) console.log(`${name} | ${line}`);
+  };
+  child.stdout?.on('data', scan);
+  child.stderr?.on('data', scan);
+}
+
 export async function devCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(
     argv,
@@ -100,7 +117,7 @@ export async function devCommand(argv: string[]): Promise<void> {
       address: `${host}:${nodePort + i - 1}`,
       httpUrl: `http://${host}:${httpPort + i - 1}`,
       clientAddress: `${host}:${clientPort + i - 1}`,
-      command: [shortPath(binPath), 'start', '--config', configArg, '--name', name],
+      command: [shortPath(binPath), 'start', '--config', configArg, '--name', name, '--log-format', 'pretty'],
       exited: false,
     });
   }
@@ -114,11 +131,13 @@ export async function devCommand(argv: string[]): Promise<void> {
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
 
   let stopping = false;
+  let started = false;
   for (const node of nodes) {
     const log = createWriteStream(join(dataDir, `${node.name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, node.command, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
+    echoWarnings(node.name, child, () => started && !stopping);
     node.child = child;
     child.on('exit', (code, signal) => {
       node.exited = true;
@@ -158,6 +177,8 @@ export async function devCommand(argv: string[]): Promise<void> {
   });
   const [first, second] = [nodes[0] as DevNode, nodes[1] ?? (nodes[0] as DevNode)];
   console.log(`
+Dashboard: ${first.httpUrl}/  (every node serves it; kvorum top --url ${first.httpUrl} in a terminal)
+
 Try it:
   curl -i -X PUT -H 'Content-Type: text/plain' --data 'hello' ${first.httpUrl}/v1/kv/demo/greeting
   curl -i ${second.httpUrl}/v1/kv/demo/greeting
@@ -166,4 +187,5 @@ Try it:
 From TypeScript (binary protocol): connect({ nodes: ['kvorum://${first.clientAddress}'] }) from 'kvorum'.
 
 Ctrl-C stops the cluster.`);
+  started = true;
 }

@@ -5,6 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
 import type { BucketProps } from '../../core/limits.ts';
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
@@ -138,6 +139,8 @@ function siblingsJson(object: StoredObject | null): { value: string; contentType
 
 export interface HttpAppOptions {
   readonly logger?: boolean;
+  /** Where to log each request answered (the access log); none by default. */
+  readonly accessLog?: Logger | undefined;
   /** Defaults: settings.ts `httpTimeoutsDefault`. */
   readonly timeouts?: Partial<HttpTimeouts> | undefined;
 }
@@ -157,6 +160,13 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
     frameworkErrors: (error, _request, reply) => sendError(reply, frameworkError(error, backend.requestLimits)),
   });
   app.server.maxConnections = httpConnectionsMax;
+  const accessLog = options.accessLog;
+  if (accessLog !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      accessLog.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, remote: request.ip }, 'http');
+      done();
+    });
+  }
 
   // Values are opaque bytes of any content type: keep the body raw.
   app.removeAllContentTypeParsers();

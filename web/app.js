@@ -121,13 +121,15 @@ function renderRing(s) {
     for (let step = 0, found = 0; step < q && found < list.length; step++) {
       const p = ring.partitions[(highlighted + step) % q];
       if (p.owner !== list[found]) continue;
-      marks.push(`<path class="replica" d="${arcPath(p.partition / q, (p.partition + 1) / q, 72, 74)}" stroke="${colorOf(p.owner)}"/>`);
+      marks.push(`<path class="replica" d="${arcPath(p.partition / q, (p.partition + 1) / q, 70, 75)}" fill="${colorOf(p.owner)}"/>`);
       found++;
     }
   }
   if (state.located) {
     const angle = state.located.position * 2 * Math.PI - Math.PI / 2;
-    marks.push(`<line class="marker" x1="0" y1="0" x2="${(118 * Math.cos(angle)).toFixed(2)}" y2="${(118 * Math.sin(angle)).toFixed(2)}"/><circle cx="${(118 * Math.cos(angle)).toFixed(2)}" cy="${(118 * Math.sin(angle)).toFixed(2)}" r="3"/>`);
+    const at = (radius) => `${(radius * Math.cos(angle)).toFixed(2)}`;
+    const atY = (radius) => `${(radius * Math.sin(angle)).toFixed(2)}`;
+    marks.push(`<line class="marker" x1="${at(60)}" y1="${atY(60)}" x2="${at(118)}" y2="${atY(118)}"/><circle cx="${at(118)}" cy="${atY(118)}" r="3"/>`);
   }
   const centre = `<text y="-4">${q} partitions</text><text y="9">N = ${ring.n}</text>`;
   $('ring').innerHTML = parts.join('') + marks.join('') + centre;

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { Histogram, quantile } from './histogram.ts';
 import { metricCatalogue } from './catalogue.ts';
@@ -46,6 +47,11 @@ test('the catalogue follows Prometheus naming and covers every core counter', ()
     .flatMap((metric) => (metric.type === 'counter' ? metric.samples(status) : []))
     .reduce((sum, sample) => sum + sample.value, 0);
   assert.ok(exported >= coreCounterNames.length, 'each core counter (set to 1) appears in some sample');
+});
+
+test('docs/operations.md lists every metric of the catalogue', () => {
+  const docs = readFileSync(new URL('../../../docs/operations.md', import.meta.url), 'utf8');
+  for (const metric of metricCatalogue) assert.ok(docs.includes(`\`${metric.name}\``), `${metric.name} is documented`);
 });
 
 test('the exporter writes HELP, TYPE and cumulative histogram buckets with the node label', async () => {

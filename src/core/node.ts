@@ -200,6 +200,7 @@ export class KvNode {
     const owned = new Map<string, number>();
     for (const owner of this.ring.owners) owned.set(owner, (owned.get(owner) ?? 0) + 1);
     const transfers = this.membership.transfers();
+    let finished = 0;
     return {
       name: this.name,
       nowMs: this.nowMs,
@@ -223,7 +224,7 @@ export class KvNode {
       antiEntropy: { keysStored: this.antiEntropy.keysCount(), rateShare: this.antiEntropy.rateShare },
       transfers: {
         pending: transfers.pending,
-        local: transfers.local.filter((transfer, i) => transfer.state !== 'done' || i < statusFinishedTransfersMax),
+        local: transfers.local.filter((transfer) => transfer.state !== 'done' || finished++ < statusFinishedTransfersMax),
       },
     };
   }

@@ -6,6 +6,8 @@ import { defaultBucketProps } from '../../core/limits.ts';
 import { contextTokenKey } from '../../core/version/context-token.ts';
 import { emptyContext } from '../../core/version/causal-context.ts';
 import { buildHttpApp, type HttpBackend } from './app.ts';
+import { coreCounterNames } from '../../core/counters.ts';
+import type { NodeStatus } from '../../core/status.ts';
 
 const backend: HttpBackend = {
   name: 'n1',
@@ -15,10 +17,20 @@ const backend: HttpBackend = {
   ringTargetN: 1,
   ring: () => ({ partitionCount: 8, owners: Array(8).fill('n1'), nodes: new Map(), version: 1 }),
   request: async (request) => (request.kind === 'put' ? { kind: 'stored', context: emptyContext } : { kind: 'got', object: null }),
-  peerStatus: () => 'self',
-  epochsKnown: () => true,
-  notReadyBecause: () => null,
-  viewConfirmed: () => true,
+  nodeStatus: () => ({
+    name: 'n1',
+    nowMs: 0,
+    notReadyBecause: null,
+    viewConfirmed: true,
+    epochsKnown: true,
+    ring: { version: 1, partitionCount: 8, transition: false },
+    members: [],
+    counters: Object.fromEntries(coreCounterNames.map((name) => [name, 0])) as NodeStatus['counters'],
+    inflight: 0,
+    hints: { pending: 0, pendingByOwner: {}, delivering: 0 },
+    antiEntropy: { keysStored: 0, rateShare: 1 },
+    transfers: { pending: [], local: [] },
+  }),
   bucketProps: () => defaultBucketProps,
   status: () => ({}),
   metrics: async () => '',

@@ -17,7 +17,7 @@ import { decodeContextToken, encodeContextToken, type ContextTokenKey } from '..
 import type { CausalContext, StoredObject } from '../../core/version/types.ts';
 import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
-import type { ClusterView } from '../../core/membership/view.ts';
+import type { NodeStatus } from '../../core/status.ts';
 import { describeRing } from '../ring-description.ts';
 import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
 import { httpConnectionsMax, httpHeaderBytesMax, httpTimeoutCheckIntervalMs, httpTimeoutsDefault, type HttpTimeouts } from './settings.ts';
@@ -34,20 +34,16 @@ export interface HttpBackend {
   readonly ringTargetN: number;
   ring(): Ring;
   request(request: ClientRequest): Promise<ClientResult>;
-  peerStatus(name: string): string;
-  /** Whether the node knows the partition epochs, and so takes replicas' writes (core/tombstones/epochs.ts). */
-  epochsKnown(): boolean;
-  /** Why the node cannot coordinate requests now (KvNode.notReadyBecause), or null. */
-  notReadyBecause(): string | null;
-  /** Whether a peer's view has reached the node since it started (Membership.viewConfirmed). */
-  viewConfirmed(): boolean;
+  /**
+   * The node's report of itself (KvNode.status: readiness, members as its failure detector sees
+   * them); GET /v1/cluster is made from it.
+   */
+  nodeStatus(): NodeStatus;
   bucketProps(bucket: string): BucketProps;
   /** What the node reports of itself, as plain data (GET /v1/status; runtime/status.ts). */
   status(): unknown;
   /** GET /metrics: Prometheus text (runtime/metrics/registry.ts). */
   metrics(): Promise<string>;
-  /** The node's view of the cluster (members with their status), when membership runs. */
-  view?(): ClusterView;
   readonly membership?: MembershipBackend | undefined;
 }
 
@@ -230,27 +226,27 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
 
   app.get('/v1/cluster', async () => {
     const ring = backend.ring();
-    const view = backend.view?.();
-    const states = new Map(view?.members.map((member) => [member.name, member.status]));
+    const status = backend.nodeStatus();
+    const members = new Map(status.members.map((member) => [member.name, member]));
     return {
       clusterName: backend.clusterName,
       node: backend.name,
       version: ring.version,
-      transition: view ? view.next !== null : false,
-      epochsKnown: backend.epochsKnown(),
-      viewConfirmed: backend.viewConfirmed(),
-      ready: backend.notReadyBecause() === null,
-      notReadyBecause: backend.notReadyBecause(),
-      removed: view ? view.members.filter((member) => member.status === 'removed').map((member) => member.name) : [],
+      transition: status.ring.transition,
+      epochsKnown: status.epochsKnown,
+      viewConfirmed: status.viewConfirmed,
+      ready: status.notReadyBecause === null,
+      notReadyBecause: status.notReadyBecause,
+      removed: status.members.filter((member) => member.membership === 'removed').map((member) => member.name),
       nodes: [...ring.nodes.values()].map((node) => ({
-        membership: states.get(node.name) ?? 'valid',
+        membership: members.get(node.name)?.membership ?? 'valid',
         name: node.name,
         address: node.address,
         httpUrl: node.httpUrl,
         clientAddress: node.clientAddress ?? null,
         zone: node.zone ?? null,
         capacity: node.capacity,
-        status: backend.peerStatus(node.name),
+        status: members.get(node.name)?.reachability ?? 'unknown',
         partitions: ring.owners.filter((owner) => owner === node.name).length,
       })),
     };

@@ -9,6 +9,7 @@
  * docs/operations.md lists them all; the promtool test (test/metrics.test.ts) holds /metrics to it.
  */
 import type { CoreCounter } from '../../core/counters.ts';
+import type { MemberReport } from '../../core/status.ts';
 import type { ServerStatus } from '../status.ts';
 import type { Histogram } from './histogram.ts';
 import { clientOps, peerRequestKinds, storeOpKinds, type Instruments } from './instruments.ts';
@@ -128,6 +129,20 @@ function coreCounterMetrics(): ScalarMetric[] {
 
 const reachable = (reachability: string): number => (reachability === 'up' || reachability === 'self' ? 1 : 0);
 
+/** A gauge with a series per member of the ring (removed ones left out). */
+const perMember = (name: string, help: string, value: (member: MemberReport) => number): ScalarMetric => ({
+  name,
+  help,
+  type: 'gauge',
+  labels: ['member'],
+  samples: (s) => s.node.members.filter((m) => m.membership !== 'removed').map((m) => ({ labels: { member: m.name }, value: value(m) })),
+});
+
+/** A latency histogram per value of one label (label values in snake_case). */
+function histogramBy<K extends string>(name: string, help: string, label: string, keys: readonly K[], histogram: (i: Instruments, key: K) => Histogram): HistogramMetric {
+  return { name, help, type: 'histogram', labels: [label], series: (i) => keys.map((key) => ({ labels: { [label]: snakeCase(key) }, histogram: histogram(i, key) })) };
+}
+
 export const metricCatalogue: readonly MetricSpec[] = [
   // Clients (runtime/node-runtime.ts, instruments.ts).
   {
@@ -144,50 +159,26 @@ export const metricCatalogue: readonly MetricSpec[] = [
     labels: ['op', 'code'],
     samples: (s) => clientOps.flatMap((op) => Object.entries(s.client.errors[op]).map(([code, value]) => ({ labels: { op, code }, value }))),
   },
-  {
-    name: 'kvorum_client_request_duration_seconds',
-    help: 'Time from a client request reaching this node to its answer, by operation (coordinated or forwarded by this node).',
-    type: 'histogram',
-    labels: ['op'],
-    series: (i) => clientOps.map((op) => ({ labels: { op }, histogram: i.clientSeconds[op] })),
-  },
+  histogramBy(
+    'kvorum_client_request_duration_seconds',
+    'Time from a client request reaching this node to its answer, by operation (coordinated or forwarded by this node).',
+    'op',
+    clientOps,
+    (i, op) => i.clientSeconds[op],
+  ),
   gauge('kvorum_client_requests_pending', 'Client requests waiting for their answer now.', (s) => s.client.pending),
   gauge('kvorum_operations_inflight', 'Operations this node coordinates now (requests and forwards).', (s) => s.node.inflight),
   // Replicas (runtime/store-executor.ts).
-  {
-    name: 'kvorum_store_op_duration_seconds',
-    help: "Time of a replica's store op on its object buffer (read, merge, write back), by op.",
-    type: 'histogram',
-    labels: ['op'],
-    series: (i) => storeOpKinds.map((op) => ({ labels: { op: snakeCase(op) }, histogram: i.storeOpSeconds[op] })),
-  },
+  histogramBy('kvorum_store_op_duration_seconds', "Time of a replica's store op on its object buffer (read, merge, write back), by op.", 'op', storeOpKinds, (i, op) => i.storeOpSeconds[op]),
   // Peers (runtime/transport/).
-  {
-    name: 'kvorum_peer_round_trip_seconds',
-    help: 'Time from sending a request to a peer to its reply, by request.',
-    type: 'histogram',
-    labels: ['request'],
-    series: (i) => peerRequestKinds.map((request) => ({ labels: { request }, histogram: i.peerRoundTripSeconds[request] })),
-  },
+  histogramBy('kvorum_peer_round_trip_seconds', 'Time from sending a request to a peer to its reply, by request.', 'request', peerRequestKinds, (i, request) => i.peerRoundTripSeconds[request]),
   counter('kvorum_peer_messages_refused_total', 'Malformed messages from peers, or ones beyond their limits, dropped.', (s) => s.peers.messagesRefused),
   counter('kvorum_peer_messages_too_large_total', 'Messages not sent because they exceed the frame limit (a bug worth reporting).', (s) => s.peers.messagesTooLarge),
   counter('kvorum_peer_frames_timed_out_total', 'Peer connections dropped because a frame did not arrive whole in time.', (s) => s.peers.framesTimedOut),
   counter('kvorum_peer_connections_refused_total', 'Peer connections refused or closed for exceeding the connection limits.', (s) => s.peers.connectionsRefused),
   // Membership (core/membership/).
-  {
-    name: 'kvorum_member_up',
-    help: "1 when this node's failure detector sees the member as reachable (and for itself), else 0.",
-    type: 'gauge',
-    labels: ['member'],
-    samples: (s) => s.node.members.filter((m) => m.membership !== 'removed').map((m) => ({ labels: { member: m.name }, value: reachable(m.reachability) })),
-  },
-  {
-    name: 'kvorum_partitions_owned',
-    help: 'Partitions each member owns in the serving ring, as this node knows it.',
-    type: 'gauge',
-    labels: ['member'],
-    samples: (s) => s.node.members.filter((m) => m.membership !== 'removed').map((m) => ({ labels: { member: m.name }, value: m.partitions })),
-  },
+  perMember('kvorum_member_up', "1 when this node's failure detector sees the member as reachable (and for itself), else 0.", (m) => reachable(m.reachability)),
+  perMember('kvorum_partitions_owned', 'Partitions each member owns in the serving ring, as this node knows it.', (m) => m.partitions),
   gauge('kvorum_ring_version', 'Version of the cluster view this node serves.', (s) => s.node.ring.version),
   gauge('kvorum_node_ready', '1 when this node coordinates requests (it knows the ring, its view and the partition epochs).', (s) => (s.node.notReadyBecause === null ? 1 : 0)),
   gauge('kvorum_transfers_pending', 'Transfers of the running membership change not known done yet.', (s) => s.node.transfers.pending.filter((t) => !t.completed).length),

@@ -26,6 +26,9 @@ before(async () => {
     nodes: 3,
     buckets: { single: { n: 1, r: 1, w: 1 }, lww: { resolution: 'lww' } },
   });
+  // Reads at R=3 need every node to see every other up: on a loaded machine a connection still
+  // being set up when the first request goes out marks its peer down, and R=3 fails at once.
+  await cluster.waitConnected();
 });
 
 after(async () => {

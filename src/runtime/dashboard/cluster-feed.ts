@@ -38,12 +38,18 @@ export interface ClusterSnapshot {
 
 /** A peer's report must come within this, or the peer is shown unreachable for this second. */
 const peerReportTimeoutMs = 900;
+/**
+ * A snapshot is shared by whoever asks within this of it being made: however many pages, `top`s
+ * and GET /v1/dashboard callers there are, a node asks each peer at most twice a second.
+ */
+const snapshotReuseMs = 500;
 const eventsShownMax = 150;
 
 export class ClusterFeed {
   private readonly subscribers = new Set<(snapshot: ClusterSnapshot) => void>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  private latest: { readonly madeMs: number; readonly snapshot: Promise<ClusterSnapshot> } | undefined;
 
   constructor(
     private readonly clusterName: string,
@@ -75,7 +81,13 @@ export class ClusterFeed {
     this.timer = undefined;
   }
 
-  async snapshot(): Promise<ClusterSnapshot> {
+  snapshot(): Promise<ClusterSnapshot> {
+    const now = Date.now();
+    if (this.latest === undefined || now - this.latest.madeMs >= snapshotReuseMs) this.latest = { madeMs: now, snapshot: this.make() };
+    return this.latest.snapshot;
+  }
+
+  private async make(): Promise<ClusterSnapshot> {
     const own = this.local();
     const { node } = own;
     const nodes = await Promise.all(

@@ -7,7 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, waitFor } from './helpers/cluster.ts';
@@ -18,6 +20,10 @@ const bin = join(root, 'bin', 'kvorum.js');
 function kvorum(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input, timeout: 30_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function shellWord(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 function isAlive(pid: number): boolean {
@@ -33,7 +39,7 @@ describe('kvorum --help', () => {
   test('lists the commands, and each command explains itself', () => {
     const top = kvorum(['--help']);
     assert.equal(top.status, 0);
-    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'top', 'join', 'leave', 'remove', 'plan', 'commit', 'transfers']) {
+    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'top', 'join', 'leave', 'remove', 'plan', 'commit', 'clear', 'transfers', 'abort']) {
       assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
       const help = kvorum([command, '--help']);
       assert.equal(help.status, 0, `${command} --help: ${help.stderr}`);
@@ -41,11 +47,45 @@ describe('kvorum --help', () => {
     }
   });
 
+  test('del --help documents --context, --w and what a delete without a context does', () => {
+    const help = kvorum(['del', '--help']);
+    assert.match(help.stdout, /--context C/);
+    assert.match(help.stdout, /--w W/);
+    assert.match(help.stdout, /without --context/i);
+  });
+
+  test('--version prints the version of package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const result = kvorum(['--version']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, `kvorum ${version}\n`);
+  });
+
   test('an unknown command or flag is a usage error, not a crash', () => {
     assert.equal(kvorum(['frobnicate']).status, 2);
     const bad = kvorum(['get', 'b', 'k', '--bogus']);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /bogus/);
+  });
+});
+
+describe('kvorum dev over ports in use', () => {
+  test('refuses to start, naming each port in use and whose it would have been', async () => {
+    const [nodePort, httpPort, clientPort] = await freePorts(3);
+    // An old node still holds n2's HTTP port.
+    const squatter = createServer().listen(httpPort! + 1, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'kvorum-dev-busy-'));
+      const ports = ['--node-port', String(nodePort), '--http-port', String(httpPort), '--client-port', String(clientPort)];
+      const result = spawnSync(process.execPath, [bin, 'dev', '--data-dir', dataDir, ...ports], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(result.status, 1, result.stdout + result.stderr);
+      assert.match(result.stderr, new RegExp(`ports in use: 127\\.0\\.0\\.1:${httpPort! + 1} \\(n2's HTTP port\\)`));
+      assert.doesNotMatch(result.stdout, /nodes up/);
+      assert.equal(existsSync(join(dataDir, 'cluster.json')), false, 'no node was started');
+    } finally {
+      squatter.close();
+    }
   });
 });
 
@@ -101,6 +141,17 @@ describe('kvorum dev', () => {
     assert.match(top.stdout, /latest events:/);
   });
 
+  test('each node it reports up is the process it started: /health names that pid', async () => {
+    const urls = [...output.matchAll(/^\s+(n\d)\s+up\s+http (\S+)/gm)].map((match) => [match[1]!, match[2]!] as const);
+    assert.equal(urls.length, 3);
+    for (const [name, nodeUrl] of urls) {
+      const health = (await (await fetch(`${nodeUrl}/health`)).json()) as { node: string; pid: number; incarnation: string };
+      assert.equal(health.node, name);
+      assert.equal(health.pid, pids.get(name));
+      assert.match(health.incarnation, /^[0-9a-f]{8}$/);
+    }
+  });
+
   test('put, get, del, status and ring work against it', () => {
     const put = kvorum(['put', 'demo', 'greeting', 'hello', '--url', url]);
     assert.equal(put.status, 0, put.stderr);
@@ -111,12 +162,75 @@ describe('kvorum dev', () => {
     assert.ok(context, got.stderr);
     assert.equal(kvorum(['del', 'demo', 'greeting', '--context', context, '--url', url]).status, 0);
     assert.equal(kvorum(['get', 'demo', 'greeting', '--url', url]).status, 3, 'not found after the delete');
+    // Without --context, del reads the key and deletes what it read.
+    assert.equal(kvorum(['put', 'demo', 'blind', 'hello', '--url', url]).status, 0);
+    const blind = kvorum(['del', 'demo', 'blind', '--url', url]);
+    assert.equal(blind.status, 0, blind.stderr);
+    assert.equal(kvorum(['get', 'demo', 'blind', '--url', url]).status, 3, 'not found after a del without --context');
     const status = kvorum(['status', '--url', url]);
     assert.equal(status.status, 0, status.stderr);
     for (const name of ['n1', 'n2', 'n3']) assert.match(status.stdout, new RegExp(name));
     const ring = kvorum(['ring', '--url', url]);
     assert.equal(ring.status, 0, ring.stderr);
     assert.match(ring.stdout, /n1/);
+  });
+
+  test('get prints JSON, binary, empty and text values exactly as put', () => {
+    const cases: [string, Buffer, string][] = [
+      ['json', Buffer.from('{"a":1}\n'), 'application/json'],
+      ['binary', Buffer.from([0, 0xff, 0xfe, 0x80]), 'application/octet-stream'],
+      ['empty', Buffer.alloc(0), 'application/octet-stream'],
+      ['text', Buffer.from('plain words'), 'text/plain'],
+    ];
+    for (const [key, value, type] of cases) {
+      const put = spawnSync(process.execPath, [bin, 'put', 'values', key, '-', '--content-type', type, '--url', url], { cwd: root, input: value, timeout: 30_000 });
+      assert.equal(put.status, 0, `${key}: ${put.stderr}`);
+      const got = spawnSync(process.execPath, [bin, 'get', 'values', key, '--url', url], { cwd: root, timeout: 30_000 });
+      assert.equal(got.status, 0, `${key}: ${got.stderr}`);
+      assert.deepEqual(got.stdout, value, key);
+    }
+  });
+
+  test('put --many and get of several keys write and read many keys at once, each with its own result', () => {
+    const input = [
+      JSON.stringify({ key: 'm1', value: 'one' }),
+      JSON.stringify({ key: 'm2', valueBase64: Buffer.from([0, 255]).toString('base64'), contentType: 'application/octet-stream' }),
+      JSON.stringify({ key: 'k'.repeat(2000), value: 'key too long' }),
+    ].join('\n');
+    const put = spawnSync(process.execPath, [bin, 'put', 'many', '--many', '--url', url], { cwd: root, input, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(put.status, 1, 'one key failed');
+    const written = put.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; context?: string; error?: { code: string } });
+    assert.deepEqual(written.map((line) => line.context !== undefined || line.error?.code), [true, true, 'bad_key']);
+    const got = kvorum(['get', 'many', 'm1', 'm2', 'nothing', '--url', url]);
+    assert.equal(got.status, 0, got.stderr);
+    const lines = got.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; siblings: { value?: string; valueBase64?: string }[] });
+    assert.deepEqual(lines.map((line) => [line.key, line.siblings]), [
+      ['m1', [{ value: 'one', contentType: 'text/plain; charset=utf-8' }]],
+      ['m2', [{ valueBase64: 'AP8=', contentType: 'application/octet-stream' }]],
+      ['nothing', []],
+    ]);
+  });
+
+  test('on a terminal, get ends its output with one newline', () => {
+    // script(1) gives the command a pseudo-terminal; the terminal turns \n into \r\n.
+    const onTerminal = (key: string) =>
+      spawnSync('script', ['-qec', `${shellWord(process.execPath)} ${shellWord(bin)} get values ${key} --url ${url} 2>/dev/null`, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    const text = onTerminal('text');
+    assert.equal(text.status, 0, text.stderr);
+    assert.equal(text.stdout, 'plain words\r\n');
+    const json = onTerminal('json');
+    assert.equal(json.stdout, '{"a":1}\r\n', 'a value that ends with a newline gets no second one');
+  });
+
+  test('clear drops a staged change', () => {
+    const leave = kvorum(['leave', '--url', url]);
+    assert.equal(leave.status, 0, leave.stderr);
+    assert.match(leave.stdout, /kvorum clear --url/);
+    const clear = kvorum(['clear', '--url', url]);
+    assert.equal(clear.status, 0, clear.stderr);
+    const plan = kvorum(['plan', '--url', url]);
+    assert.notEqual(plan.status, 0, 'nothing is staged any more');
+    assert.match(plan.stderr, /nothing|no change/i);
   });
 
   test('a killed node is reported and not restarted; the others keep serving', async () => {

@@ -64,6 +64,21 @@ describe('client: versions', () => {
     assert.ok(after.context);
   });
 
+  test('delete without a context deletes what a read sees, over both protocols', async () => {
+    for (const protocol of ['http', 'binary'] as const) {
+      const kv = connect({ nodes: [cluster.urls[0] as string], protocol });
+      try {
+        await kv.put('carts', `blind-${protocol}`, 'one');
+        await kv.put('carts', `blind-${protocol}`, 'two');
+        assert.equal((await kv.get('carts', `blind-${protocol}`, { r: 3 })).siblings.length, 2);
+        await kv.delete('carts', `blind-${protocol}`);
+        assert.deepEqual((await kv.get('carts', `blind-${protocol}`, { r: 3 })).siblings, [], protocol);
+      } finally {
+        await kv.close();
+      }
+    }
+  });
+
   test('bad input raises KvorumError with its code', async () => {
     await assert.rejects(client.put('carts', 'e', 'x', { context: '%%%' }), (error: unknown) => error instanceof KvorumError && error.code === 'bad_context');
     await assert.rejects(client.get('no spaces allowed', 'k'), (error: unknown) => error instanceof KvorumError && error.code === 'bad_bucket');
@@ -79,6 +94,75 @@ describe('client: versions', () => {
       assert.equal(route.length, 3);
     }
   });
+});
+
+describe('client: values of every content type come back as stored', () => {
+  // Issue 12 §1: a 200 whose body happened to be JSON was taken for the siblings envelope.
+  const cases: { key: string; value: Uint8Array | string; contentType?: string; expected: Uint8Array; expectedType: string }[] = [
+    { key: 'json', value: '{"a":1}', contentType: 'application/json', expected: Buffer.from('{"a":1}'), expectedType: 'application/json' },
+    { key: 'json-siblings-shape', value: '{"siblings":[],"context":"x"}', contentType: 'application/json; charset=utf-8', expected: Buffer.from('{"siblings":[],"context":"x"}'), expectedType: 'application/json; charset=utf-8' },
+    { key: 'binary', value: Uint8Array.of(0, 0xff, 0xfe, 0x80, 10), expected: Uint8Array.of(0, 0xff, 0xfe, 0x80, 10), expectedType: 'application/octet-stream' },
+    { key: 'empty', value: new Uint8Array(), contentType: 'application/octet-stream', expected: new Uint8Array(), expectedType: 'application/octet-stream' },
+    { key: 'text', value: 'héllo', expected: Buffer.from('héllo'), expectedType: 'text/plain; charset=utf-8' },
+  ];
+  for (const protocol of ['http', 'binary'] as const) {
+    test(`over ${protocol}: JSON, binary, empty and text values`, async () => {
+      const kv = connect({ nodes: [cluster.urls[0] as string], protocol });
+      try {
+        for (const { key, value, contentType, expected, expectedType } of cases) {
+          await kv.put('values', `${protocol}-${key}`, value, contentType === undefined ? {} : { contentType });
+          const read = await kv.get('values', `${protocol}-${key}`);
+          assert.equal(read.siblings.length, 1, key);
+          assert.deepEqual(Buffer.from(read.siblings[0]!.value), Buffer.from(expected), key);
+          assert.equal(read.siblings[0]!.contentType, expectedType, key);
+          assert.ok(read.context, key);
+        }
+        // Two JSON siblings come back as two values, not as one.
+        await kv.put('values', `${protocol}-two`, '{"left":1}', { contentType: 'application/json' });
+        await kv.put('values', `${protocol}-two`, '{"right":2}', { contentType: 'application/json' });
+        assert.deepEqual(text((await kv.get('values', `${protocol}-two`, { r: 3 })).siblings), ['{"left":1}', '{"right":2}']);
+      } finally {
+        await kv.close();
+      }
+    });
+  }
+});
+
+describe('client: getMany and putMany (issue 12 §8)', () => {
+  for (const protocol of ['http', 'binary'] as const) {
+    test(`over ${protocol}: each key with its own result or error, in order`, async () => {
+      const kv = connect({ nodes: [cluster.urls[1] as string], protocol });
+      try {
+        const keys = Array.from({ length: 300 }, (_, i) => `${protocol}-many-${i}`); // more than one HTTP batch
+        const { context: other } = await kv.put('many', `${protocol}-other`, 'x');
+        const items = [
+          ...keys.map((key, i) => ({ key, value: i % 2 === 0 ? `text ${i}` : Uint8Array.of(i % 256, 0, 255) })),
+          { key: 'k'.repeat(2000), value: 'too long a key' },
+          { key: `${protocol}-forged`, value: 'x', context: other }, // a context read from another key
+        ];
+        const written = await kv.putMany('many', items);
+        assert.deepEqual(written.map((r) => r.key), items.map((item) => item.key));
+        assert.ok(written.slice(0, 300).every((r) => r.error === undefined && r.context.length > 0));
+        assert.equal(written[300]!.error?.code, 'bad_key');
+        assert.equal(written[301]!.error?.code, 'bad_context');
+        const read = await kv.getMany('many', [...keys, `${protocol}-never`]);
+        assert.equal(read.length, 301);
+        read.slice(0, 300).forEach((r, i) => {
+          assert.equal(r.error, undefined);
+          const expected = i % 2 === 0 ? Buffer.from(`text ${i}`) : Buffer.from([i % 256, 0, 255]);
+          assert.deepEqual(Buffer.from(r.error === undefined ? r.siblings[0]!.value : []), expected);
+          assert.equal(r.error === undefined && r.siblings[0]!.contentType, i % 2 === 0 ? 'text/plain; charset=utf-8' : 'application/octet-stream');
+        });
+        assert.ok(read[300]!.error === undefined && read[300]!.siblings.length === 0, 'a key nobody wrote');
+        // With the contexts a getMany answers, a putMany supersedes.
+        const next = read.slice(0, 3).map((r) => ({ key: r.key, value: 'v2', context: r.error === undefined ? r.context : undefined }));
+        await kv.putMany('many', next);
+        assert.deepEqual((await kv.getMany('many', keys.slice(0, 3), { r: 3 })).map((r) => (r.error === undefined ? text(r.siblings) : r.error.code)), [['v2'], ['v2'], ['v2']]);
+      } finally {
+        await kv.close();
+      }
+    });
+  }
 });
 
 describe('client: one node killed', () => {

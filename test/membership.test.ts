@@ -9,29 +9,10 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { kvorum, kvorumFails } from './helpers/cli.ts';
 import { TestCluster, waitFor, type TestNode } from './helpers/cluster.ts';
-
-const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'src', 'cli', 'main.ts');
-const run = promisify(execFile);
-
-/** Runs the CLI expecting it to fail; returns what it printed on stderr. */
-async function kvorumFails(args: string[]): Promise<string> {
-  try {
-    await kvorum(args);
-  } catch (error) {
-    return String((error as { stderr?: string }).stderr ?? error);
-  }
-  assert.fail(`kvorum ${args.join(' ')} succeeded`);
-}
-
-async function kvorum(args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, timeout: 60_000 });
-  return stdout;
-}
 
 async function json<T>(url: string): Promise<T> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -139,6 +120,22 @@ describe('membership on real processes', { concurrency: false }, () => {
     const [n1] = cluster.nodes as [TestNode];
     const load = new WriteLoad(() => cluster.nodes.filter((node) => node.name !== 'n4').map((node) => node.httpUrl));
     await waitFor('some writes acknowledged', async () => (load.acked.size >= 200 ? true : undefined), 30_000);
+
+    // A node of another cluster cannot talk to this one: its join is refused, naming why, and
+    // nothing is staged (issue 12 §2: it used to be staged, committed, and stuck at 0 of 48).
+    const stranger = await cluster.addNode('n5', [`n1=${n1.address}`], ['--cluster-name', 'elsewhere']);
+    assert.match(await kvorumFails(['join', '--seed', n1.httpUrl, '--url', stranger.httpUrl]), /has not learned the cluster's ring/);
+    const self = await json<Record<string, unknown>>(`${stranger.httpUrl}/v1/cluster/self`);
+    const refused = await cluster.fetch(`${n1.httpUrl}/v1/cluster/join`, { method: 'POST', body: JSON.stringify(self), headers: { 'content-type': 'application/json' } });
+    assert.equal(refused.status, 503);
+    const { error } = (await refused.json()) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'unavailable');
+    // The seed is told only that n5 refused it (security.md: refusals tell the dialer nothing); n5's log says why.
+    assert.match(error.message, /cannot stage the join of n5: the handshake with it failed at 127\.0\.0\.1:\d+ \(handshake refused: see the log of the node you dialled\)/);
+    assert.match(readFileSync(join(cluster.dir, 'n5.log'), 'utf8'), /cluster name mismatch: node 'n5' is in cluster 'elsewhere', node 'n1' is in cluster 'test'/);
+    assert.match(await kvorumFails(['plan', '--url', n1.httpUrl]), /nothing is staged/);
+    await cluster.kill('n5');
+    cluster.nodes.splice(cluster.nodes.indexOf(stranger), 1);
 
     const n4 = await cluster.addNode('n4', [`n1=${n1.address}`]);
     await waitFor('n4 to learn the ring from its seed', async () => {

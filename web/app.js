@@ -1,6 +1,12 @@
 // The kvorum dashboard: one page, no build step. It listens to GET /v1/dashboard/events (a
 // snapshot of the cluster every second, as the node serving the page sees it), fetches the ring
 // when its version changes, and redraws. Everything it shows comes from those two endpoints.
+//
+// A node that checks tokens wants one with the monitor (or admin) role. The page takes it from
+// the URL's fragment, `/#token=kvt_…` (a fragment is never sent to a server, so it stays out of
+// access logs and proxies), keeps it in sessionStorage (this tab only, gone when it closes),
+// drops it from the address bar, and sends it as `Authorization: Bearer`. EventSource cannot
+// send a header, so the events are read from a streamed fetch.
 
 const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 const sparkPoints = 60;
@@ -25,17 +31,111 @@ function fmt(value, unit = '') {
   return `${rounded}${unit}`;
 }
 
-// ---- Connection: server-sent events, with a poll when they stall ----
+// ---- Credentials ----
+
+const tokenKey = 'kvorum-token';
+
+function takeTokenFromFragment() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get('token');
+  if (token === null) return;
+  if (token) sessionStorage.setItem(tokenKey, token);
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+function api(path) {
+  const token = sessionStorage.getItem(tokenKey);
+  return fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+}
+
+/** Raised for 401 and 403: retrying with the same token cannot help, so the page says what to do. */
+class Denied extends Error {
+  constructor(status) {
+    super(`HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+function showDenied(status) {
+  const hasToken = sessionStorage.getItem(tokenKey) !== null;
+  const what =
+    status === 403
+      ? 'This token may not watch the cluster: it needs the monitor or admin role.'
+      : hasToken
+        ? 'This node does not accept the token the page has.'
+        : 'This node checks tokens, and the page has none.';
+  setConnection('denied', status === 403 ? 'forbidden' : 'token needed');
+  $('alerts').innerHTML =
+    `<div class="alert" data-alert="auth">${escape(what)} Open the page as <code>${escape(location.origin)}/#token=YOUR_TOKEN</code> ` +
+    `(<code>kvorum token --name ops --role monitor</code> makes one), or paste a token: ` +
+    `<form id="token-form"><input id="token-input" type="password" autocomplete="off" aria-label="token" size="30"> <button type="submit">use token</button></form></div>`;
+  $('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const token = $('token-input').value.trim();
+    if (!token) return;
+    sessionStorage.setItem(tokenKey, token);
+    $('alerts').innerHTML = '';
+    setConnection('connecting', 'connecting…');
+    void stream();
+  });
+}
+
+// ---- Connection: server-sent events over a streamed fetch, with a poll when they stall ----
+
+const reconnectMs = 1000;
+let denied = false;
+
+/** Reads the event stream until it ends or fails, then reconnects; stops on 401/403. */
+async function stream() {
+  denied = false;
+  for (;;) {
+    try {
+      const response = await api('/v1/dashboard/events');
+      if (response.status === 401 || response.status === 403) throw new Denied(response.status);
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      await readEvents(response.body, (data) => receive(JSON.parse(data)));
+    } catch (error) {
+      if (error instanceof Denied) {
+        denied = true;
+        showDenied(error.status);
+        return;
+      }
+    }
+    setConnection('stale', 'reconnecting…');
+    await new Promise((resolve) => setTimeout(resolve, reconnectMs));
+  }
+}
+
+/** The `data:` lines of each event (text/event-stream), one call per event. */
+async function readEvents(body, onData) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(line[5] === ' ' ? 6 : 5))
+        .join('\n');
+      if (data) onData(data);
+    }
+  }
+}
 
 function connect() {
-  const source = new EventSource('/v1/dashboard/events');
-  source.onmessage = (event) => receive(JSON.parse(event.data));
-  source.onerror = () => setConnection('stale', 'reconnecting…');
+  takeTokenFromFragment();
+  void stream();
   setInterval(async () => {
-    if (Date.now() - state.lastMessageMs < staleAfterMs) return;
+    if (denied || Date.now() - state.lastMessageMs < staleAfterMs) return;
     setConnection('stale', 'no update for a few seconds…');
     try {
-      const response = await fetch('/v1/dashboard');
+      const response = await api('/v1/dashboard');
       if (response.ok) receive(await response.json());
     } catch {
       setConnection('stale', `cannot reach ${state.snapshot?.self ?? 'the node'}`);
@@ -55,7 +155,7 @@ async function receive(snapshot) {
   setConnection('live', `live · ${new Date(snapshot.atMs).toLocaleTimeString()}`);
   if (snapshot.ring.version !== state.ringVersion) {
     try {
-      state.ring = await (await fetch('/v1/ring')).json();
+      state.ring = await (await api('/v1/ring')).json();
       state.ringVersion = state.ring.version;
     } catch {
       // keep the ring we had; the next snapshot tries again
@@ -289,7 +389,7 @@ $('locate').addEventListener('submit', async (event) => {
   const bucket = $('locate-bucket').value.trim();
   const key = $('locate-key').value;
   if (!bucket || !key) return;
-  const response = await fetch(`/v1/ring/locate?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`);
+  const response = await api(`/v1/ring/locate?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`);
   const body = await response.json();
   if (!response.ok) {
     $('ring-info').textContent = body.error?.message ?? `HTTP ${response.status}`;

@@ -8,11 +8,11 @@
  * replaced before use, so that a request never races the node closing it.
  */
 import { reconnectDelayMs } from '../wire/backoff.ts';
-import type { DeleteFrame, GetFrame, PutFrame, RingDescription, SiblingBody } from '../wire/client-protocol.ts';
+import type { BucketsFrame, DeleteFrame, GetFrame, KeysFrame, PutFrame, RingDescription, SiblingBody } from '../wire/client-protocol.ts';
 import { BinaryConnection, type Reply, type RequestBody } from './binary-connection.ts';
 import { NodeUnreachable } from './node-unreachable.ts';
 import { connectTimeoutMsMax, reconnectBackoff, replyGraceMs } from './settings.ts';
-import type { GetResult, KvRequest } from './types.ts';
+import type { BucketList, Credentials, GetResult, KeysPage, KvRequest, ListKeysOptions } from './types.ts';
 
 interface NodeLink {
   connection: BinaryConnection | null;
@@ -26,7 +26,10 @@ export class BinaryChannel {
   private closed = false;
 
   /** `timeoutMs`: the node's deadline for requests that do not set their own. */
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly credentials: Credentials,
+  ) {}
 
   async get(address: string, request: KvRequest): Promise<GetResult> {
     const body: Mutable<GetFrame> = { op: 'get', bucket: request.bucket, key: request.key };
@@ -44,6 +47,19 @@ export class BinaryChannel {
     if (quorum !== undefined) body.w = quorum;
     const reply = await this.request(address, withTimeout(body, timeoutMs), timeoutMs);
     return { context: String(reply.context) };
+  }
+
+  async listKeys(address: string, bucket: string, options: ListKeysOptions): Promise<KeysPage> {
+    const body: Mutable<KeysFrame> = { op: 'keys', bucket };
+    if (options.after !== undefined) body.after = options.after;
+    if (options.limit !== undefined) body.limit = options.limit;
+    const reply = await this.request(address, withTimeout(body, options.timeoutMs), options.timeoutMs);
+    return { keys: (reply.keys as string[] | undefined) ?? [], next: (reply.next as string | undefined) ?? undefined };
+  }
+
+  async listBuckets(address: string, timeoutMs: number | undefined): Promise<BucketList> {
+    const reply = await this.request(address, withTimeout<Mutable<BucketsFrame>>({ op: 'buckets' }, timeoutMs), timeoutMs);
+    return { buckets: (reply.buckets as string[] | undefined) ?? [], truncated: reply.truncated === true };
   }
 
   async ring(address: string): Promise<RingDescription> {
@@ -83,7 +99,7 @@ export class BinaryChannel {
   private async open(address: string, link: NodeLink): Promise<BinaryConnection> {
     const [, host, port] = /^\[?(.*?)\]?:(\d+)$/.exec(address) ?? [];
     try {
-      const connection = await BinaryConnection.open({ host: host ?? address, port: Number(port), connectTimeoutMs: Math.min(connectTimeoutMsMax, this.timeoutMs) });
+      const connection = await BinaryConnection.open({ host: host ?? address, port: Number(port), connectTimeoutMs: Math.min(connectTimeoutMsMax, this.timeoutMs), ...this.credentials });
       link.failures = 0;
       if (this.closed) connection.close();
       else link.connection = connection;

@@ -9,7 +9,8 @@
  * connection, not a timer each. While nothing is in flight the socket does not keep the process
  * alive, as an idle HTTP keep-alive connection does not.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { KvorumError, isErrorCode } from '../core/errors.ts';
 import { clientProtocolName, clientProtocolVersion, type RequestFrame, type WelcomeFrame, type WireErrorBody } from '../wire/client-protocol.ts';
 import { BatchedWriter } from '../wire/batched-writer.ts';
@@ -28,6 +29,10 @@ export interface BinaryConnectionOptions {
   readonly port: number;
   /** From starting to connect to the welcome. */
   readonly connectTimeoutMs: number;
+  /** The client token, sent in the hello (docs/security.md). */
+  readonly token?: string | undefined;
+  /** Connect over TLS, trusting certificates signed by this CA (PEM). */
+  readonly ca?: string | Uint8Array | undefined;
 }
 
 interface Pending {
@@ -85,7 +90,10 @@ export class BinaryConnection {
   static open(options: BinaryConnectionOptions): Promise<BinaryConnection> {
     const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port, noDelay: true });
+      const { host, port, ca, token } = options;
+      // Over TLS the hello waits for the handshake ('secureConnect'); the node's certificate must
+      // be signed by `ca` and name the host dialled, as an HTTPS server's must.
+      const socket = ca === undefined ? connect({ host, port, noDelay: true }) : tlsConnect({ host, port, ca: Buffer.from(ca), servername: isIP(host) ? undefined : host }).setNoDelay(true);
       const decoder = new FrameDecoder(welcomeFrameBytesMax);
       let connection: BinaryConnection | null = null;
       let settled = false;
@@ -99,7 +107,8 @@ export class BinaryConnection {
       const timer = setTimeout(() => fail(new NodeUnreachable(`no welcome from ${address} within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
       socket.on('error', (error) => fail(new NodeUnreachable(`cannot connect to ${address}: ${error.message}`)));
       socket.on('close', () => fail(new NodeUnreachable(`${address} closed the connection during the handshake`)));
-      socket.on('connect', () => socket.write(encodeMessageFrame({ op: 'hello', protocol: clientProtocolName, version: clientProtocolVersion, client: 'kvorum-ts' })));
+      const hello = { op: 'hello', protocol: clientProtocolName, version: clientProtocolVersion, client: 'kvorum-ts', ...(token === undefined ? {} : { auth: token }) };
+      socket.on(ca === undefined ? 'connect' : 'secureConnect', () => socket.write(encodeMessageFrame(hello)));
       const onData = (chunk: Buffer) => {
         try {
           decoder.push(chunk, (body) => {

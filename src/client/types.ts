@@ -1,4 +1,5 @@
 /** The client's public types (re-exported by index.ts) and the one request shape both protocols take. */
+import type { KvorumError } from '../core/errors.ts';
 
 export interface ConnectOptions {
   /**
@@ -21,6 +22,22 @@ export interface ConnectOptions {
   readonly ringRefreshMs?: number;
   /** HTTP keep-alive connections per node. Default 64. (The binary protocol uses one per node.) */
   readonly connectionsPerNode?: number;
+  /**
+   * The client token (`kvorum token`) sent with every request, where the cluster checks tokens
+   * (docs/security.md): as `Authorization: Bearer` over HTTP, in the hello over the binary protocol.
+   */
+  readonly token?: string | undefined;
+  /**
+   * Connect over TLS, trusting certificates signed by `ca` (PEM: the cluster's ca.pem from
+   * `kvorum certs`). HTTP URLs must then be https://.
+   */
+  readonly tls?: { readonly ca: string | Uint8Array } | undefined;
+}
+
+/** How a channel reaches nodes: the token to present and the CA to trust, if any. */
+export interface Credentials {
+  readonly token: string | undefined;
+  readonly ca: string | Uint8Array | undefined;
 }
 
 export interface Sibling {
@@ -50,6 +67,10 @@ export interface PutOptions {
 }
 
 export interface DeleteOptions {
+  /**
+   * The context of the get whose versions to delete. Without one the node reads the key at the
+   * bucket's R and deletes exactly what that read saw (docs/api.md, DELETE).
+   */
   readonly context?: string | undefined;
   readonly w?: number;
   readonly timeoutMs?: number;
@@ -67,4 +88,46 @@ export interface KvRequest {
   readonly quorum?: number | undefined;
   /** The deadline sent to the node; undefined: the node's default. */
   readonly timeoutMs?: number | undefined;
+}
+
+export interface ListKeysOptions {
+  /** Keys after this one: the `next` of the previous page. */
+  readonly after?: string | undefined;
+  /** Keys in the page at most, 1 to 10,000 (default 1,000). */
+  readonly limit?: number;
+  readonly timeoutMs?: number;
+}
+
+/** A page of a bucket's keys, in order (UTF-8 byte order); `next` is undefined on the last page. */
+export interface KeysPage {
+  readonly keys: readonly string[];
+  readonly next: string | undefined;
+}
+
+/** The buckets that hold keys or have properties of their own; `truncated` past 10,000. */
+export interface BucketList {
+  readonly buckets: readonly string[];
+  readonly truncated: boolean;
+}
+
+/** A bucket's properties (docs/api.md, "Buckets"). */
+export interface BucketProps {
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  readonly pr: number;
+  readonly pw: number;
+  readonly resolution: 'siblings' | 'lww';
+  readonly durability: 'sync' | 'one' | 'buffered';
+}
+
+/** One key of a getMany or putMany: its result, or the error that key alone met. */
+export type ManyResult<T> = ({ readonly key: string; readonly error?: undefined } & T) | { readonly key: string; readonly error: KvorumError };
+
+/** One write of a putMany. */
+export interface PutItem {
+  readonly key: string;
+  readonly value: Uint8Array | string;
+  readonly contentType?: string;
+  readonly context?: string | undefined;
 }

@@ -4,7 +4,7 @@
  * messages, answers clients, and runs store operations against its disk. The real runtime does
  * this with TCP, HTTP and LMDB; the simulator with a virtual network and disk.
  */
-import type { ClientRequest, ClientResult, PeerMessage, TransferEntry } from './messages.ts';
+import type { ClientResult, NodeRequest, PeerMessage, TransferEntry } from './messages.ts';
 import type { HintOp, HintOutcome } from './handoff/hint-op.ts';
 import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
 
@@ -15,7 +15,7 @@ export type Requester =
 
 export type NodeInput =
   /** A client request arrived (HTTP API, CLI). `requestId` is the runtime's, echoed in the reply. */
-  | { readonly type: 'request'; readonly requestId: number; readonly request: ClientRequest }
+  | { readonly type: 'request'; readonly requestId: number; readonly request: NodeRequest }
   /** A message from another node. */
   | { readonly type: 'message'; readonly from: string; readonly message: PeerMessage }
   /** The runtime could not deliver a message this node sent (peer down, queue full, refused). */
@@ -29,7 +29,12 @@ export type NodeInput =
   /** A hint op this node asked for has finished (handoff/hint-op.ts). */
   | { readonly type: 'hintsDone'; readonly hintsId: number; readonly outcome: HintOutcome }
   /** Every write made before the `flush` effect of this id is on disk (`ok`), or the disk failed. */
-  | { readonly type: 'flushed'; readonly flushId: number; readonly ok: boolean };
+  | { readonly type: 'flushed'; readonly flushId: number; readonly ok: boolean }
+  /**
+   * A listing scan this node asked for has read its items (`ok`), or the disk failed; `next` is
+   * where the next scan starts, null when the partition ends (messages.ts ListReadReply).
+   */
+  | { readonly type: 'listScanned'; readonly scanId: number; readonly ok: boolean; readonly items: readonly string[]; readonly next: string | null };
 
 export type Effect =
   | { readonly type: 'send'; readonly to: string; readonly message: PeerMessage }
@@ -73,4 +78,21 @@ export type Effect =
       readonly bytesMax: number;
     }
   /** Run `op` on this node's hints (the hints namespace, apart from owned data), then feed back `hintsDone`. */
-  | { readonly type: 'hints'; readonly hintsId: number; readonly op: HintOp };
+  | { readonly type: 'hints'; readonly hintsId: number; readonly op: HintOp }
+  /**
+   * Read, in storage order after `after`, the keys of `bucket` this node stores in `partition` —
+   * those with a live sibling, or every one with `withDeleted` — or with `bucket` null the names
+   * of the buckets it holds keys of there; then feed back `listScanned`. At most `itemsMax` items
+   * and `bytesMax` bytes of names (at least one item), examining at most
+   * `listReadEntriesMax` entries (coverage/listing-limits.ts): then `next` is the last examined.
+   */
+  | {
+      readonly type: 'listScan';
+      readonly scanId: number;
+      readonly partition: number;
+      readonly bucket: string | null;
+      readonly after: string | null;
+      readonly itemsMax: number;
+      readonly bytesMax: number;
+      readonly withDeleted: boolean;
+    };

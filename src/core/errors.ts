@@ -25,6 +25,14 @@ export const errorCodes = {
   headers_too_large: 431,
   /** A Content-Type header that is not a media type. */
   unsupported_media_type: 415,
+  /** No token, or one the node does not know, where tokens are required (docs/security.md). */
+  unauthorized: 401,
+  /** A valid token whose roles do not allow the request. */
+  forbidden: 403,
+  /** A bucket's N may change only while it holds no keys (PUT /v1/buckets/{bucket}). */
+  bucket_not_empty: 409,
+  /** A batch request over its limits of operations or bytes. */
+  batch_too_large: 413,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -75,6 +75,15 @@ export const limits = {
    */
   groupCommitWindowMs: 3,
   groupCommitBusyRequestsMin: 8,
+  /** Operations in one batch request (`POST /v1/kv/{bucket}/_batch`, runtime/http/batch-route.ts). */
+  batchOpsMax: 256,
+  /** A batch request's body: its values in base64 (4/3 of their bytes), with keys and contexts. */
+  batchBodyBytesMax: 16 * 1024 * 1024,
+  /**
+   * Bytes of values one batch answers: the gets past it answer `value_too_large` (read those
+   * alone), so that a batch cannot make a node hold hundreds of its largest values at once.
+   */
+  batchReplyValueBytesMax: 32 * 1024 * 1024,
 } as const;
 
 /**

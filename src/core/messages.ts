@@ -41,7 +41,33 @@ export interface PutRequest {
   readonly timeoutMs?: number | undefined;
 }
 
+/**
+ * A page of a bucket's keys in order (issue 12 §6), read from one replica of every partition
+ * (core/coverage/). Coordinated where it arrives; never forwarded.
+ */
+export interface ListKeysRequest {
+  readonly kind: 'listKeys';
+  readonly bucket: string;
+  /** Keys after this one (the previous page's `next`); null: from the first. */
+  readonly after: string | null;
+  /** Keys to answer at most (core/coverage/listing-limits.ts). */
+  readonly limit: number;
+  /** Keys whose siblings are all tombstones too (is the bucket empty? bucket-props.ts); default false. */
+  readonly withDeleted?: boolean | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+/** The names of the buckets that hold keys, or have properties of their own (issue 12 §6). */
+export interface ListBucketsRequest {
+  readonly kind: 'listBuckets';
+  readonly timeoutMs?: number | undefined;
+}
+
+/** The requests on one key: what a node may forward to another. */
 export type ClientRequest = GetRequest | PutRequest;
+
+/** Every request a client may make of a node. */
+export type NodeRequest = ClientRequest | ListKeysRequest | ListBucketsRequest;
 
 export interface ClientError {
   readonly kind: 'error';
@@ -55,6 +81,10 @@ export type ClientResult =
   | { readonly kind: 'got'; readonly object: StoredObject | null }
   /** The causal history of the version just written (what the client passes to its next put). */
   | { readonly kind: 'stored'; readonly context: CausalContext }
+  /** A page of keys in order; `next` is where the next page starts, null when the bucket ends here. */
+  | { readonly kind: 'keys'; readonly keys: readonly string[]; readonly next: string | null }
+  /** Bucket names, sorted; `truncated` when there were more than a listing answers. */
+  | { readonly kind: 'buckets'; readonly buckets: readonly string[]; readonly truncated: boolean }
   | ClientError;
 
 // ---- Between nodes ----
@@ -342,6 +372,37 @@ export interface TombRemove {
   readonly entries: readonly TransferEntry[];
 }
 
+// ---- Listings (core/coverage/, issue 12 §6) ----
+
+/**
+ * Items of one partition this node stores, in storage order after `after`: the keys of `bucket`
+ * (live ones; tombstones too with `withDeleted`), or with `bucket` null the names of the buckets
+ * that hold keys here.
+ */
+export interface ListRead {
+  readonly kind: 'listRead';
+  readonly opId: number;
+  readonly partition: number;
+  readonly bucket: string | null;
+  readonly after: string | null;
+  readonly itemsMax: number;
+  /** Bytes of the items' names at most (a read holds at least one item). */
+  readonly bytesMax: number;
+  readonly withDeleted: boolean;
+}
+
+export interface ListReadReply {
+  readonly kind: 'listReadReply';
+  readonly opId: number;
+  readonly items: readonly string[];
+  /**
+   * Where the next read of the partition starts: the last item examined, listed or not (a read
+   * examines at most listReadEntriesMax entries); null when the partition ends here.
+   */
+  readonly next: string | null;
+  readonly error?: ClientError | undefined;
+}
+
 export type PeerMessage =
   | ReplicaRead
   | ReplicaReadReply
@@ -367,7 +428,9 @@ export type PeerMessage =
   | TombFenceReply
   | TombConfirm
   | TombConfirmReply
-  | TombRemove;
+  | TombRemove
+  | ListRead
+  | ListReadReply;
 
 export type PeerMessageKind = PeerMessage['kind'];
 
@@ -398,4 +461,6 @@ export const peerMessageCodes: Readonly<Record<PeerMessageKind, number>> = {
   tombConfirm: 34,
   tombConfirmReply: 35,
   tombRemove: 36,
+  listRead: 40,
+  listReadReply: 41,
 };

@@ -202,4 +202,95 @@ describe('KvNode', () => {
       assert.equal(only(last, 'store').length + only(last, 'send').filter((send) => send.message.kind === 'replicaWrite').length, 0, 'the stale object is repaired nowhere');
     });
   });
+
+  describe('listings and bucket properties (issue 12 §6, §7)', () => {
+    /**
+     * Answers every list scan of `effects` from `stored` (per partition, sorted items) — and, with
+     * `peersToo`, every list read sent to a peer — then what those answers ask for in turn.
+     */
+    function answerScans(kv: KvNode, nowMs: number, effects: Effect[], stored: (partition: number) => string[], failing = new Set<number>(), peersToo = false): Effect[] {
+      const out: Effect[] = [];
+      const chunkOf = (partition: number, after: string | null, itemsMax: number) => {
+        const items = stored(partition).filter((key) => after === null || key > after);
+        return { items: items.slice(0, itemsMax), next: items.length > itemsMax ? items[itemsMax - 1]! : null };
+      };
+      let queue = effects;
+      while (queue.length > 0) {
+        const next: Effect[] = [];
+        for (const scan of only(queue, 'listScan')) {
+          const ok = !failing.has(scan.partition);
+          const chunk = ok ? chunkOf(scan.partition, scan.after, scan.itemsMax) : { items: [], next: null };
+          const answered = kv.step(nowMs, { type: 'listScanned', scanId: scan.scanId, ok, ...chunk });
+          out.push(...answered);
+          next.push(...answered);
+        }
+        for (const { to, message } of peersToo ? only(queue, 'send') : []) {
+          if (message.kind !== 'listRead') continue;
+          const answered = kv.step(nowMs, { type: 'message', from: to, message: { kind: 'listReadReply', opId: message.opId, ...chunkOf(message.partition, message.after, message.itemsMax) } });
+          out.push(...answered);
+          next.push(...answered);
+        }
+        queue = next;
+      }
+      return out;
+    }
+
+    const keysOf = (partition: number) => Array.from({ length: 5 }, (_, i) => `p${String(partition).padStart(2, '0')}-${i}`);
+
+    test('a page of keys reads every partition from one replica (its own disk first) and answers them in order', () => {
+      const kv = node();
+      const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'listKeys', bucket: 'b', after: null, limit: 12 } });
+      assert.equal(only(effects, 'listScan').length, 8, 'n1 replicates every partition of this ring: all read locally');
+      assert.equal(only(effects, 'send').length, 0);
+      const [reply] = only(answerScans(kv, 2, effects, keysOf), 'reply');
+      const all = Array.from({ length: 8 }, (_, p) => keysOf(p)).flat().sort();
+      assert.deepEqual(reply?.result, { kind: 'keys', keys: all.slice(0, 12), next: all[11] });
+      const rest = kv.step(3, { type: 'request', requestId: 2, request: { kind: 'listKeys', bucket: 'b', after: all[11]!, limit: 1_000 } });
+      const [last] = only(answerScans(kv, 4, rest, keysOf), 'reply');
+      assert.deepEqual(last?.result, { kind: 'keys', keys: all.slice(12), next: null });
+    });
+
+    test('a partition whose local read fails is read from another replica', () => {
+      const kv = node();
+      const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'listKeys', bucket: 'b', after: null, limit: 100 } });
+      const out = answerScans(kv, 2, effects, keysOf, new Set([3]));
+      const [read] = only(out, 'send');
+      assert.ok(read?.message.kind === 'listRead' && read.message.partition === 3 && read.to !== 'n1', 'asks a peer for partition 3');
+      assert.equal(only(out, 'reply').length, 0, 'partition 3 is still missing');
+      const answered = kv.step(3, { type: 'message', from: read.to, message: { kind: 'listReadReply', opId: read.message.opId, items: keysOf(3), next: null } });
+      const [reply] = only(answered, 'reply');
+      assert.ok(reply?.result.kind === 'keys');
+      assert.equal(reply.result.keys.length, 40);
+    });
+
+    test('bucket names: every partition, once each, with the buckets that have properties of their own', () => {
+      const kv = node();
+      kv.command(1, (membership) => membership.setBucketProps('configured', { ...defaultBucketProps, r: 1 }));
+      const effects = kv.step(2, { type: 'request', requestId: 1, request: { kind: 'listBuckets' } });
+      const [reply] = only(answerScans(kv, 3, effects, (partition) => (partition % 2 === 0 ? ['b', 'zz'] : ['b']), new Set(), true), 'reply');
+      assert.deepEqual(reply?.result, { kind: 'buckets', buckets: ['b', 'configured', 'zz'], truncated: false });
+    });
+
+    test('a bucket set in the view is what requests use: here N = 1 asks no other replica', () => {
+      const kv = node();
+      const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => preferenceList(ring, partitionOf('solo', k, 8), 1)[0] === 'n1')!;
+      const before = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'solo', key } });
+      assert.equal(only(before, 'send').length, 2);
+      const { effects } = kv.command(2, (membership) => membership.setBucketProps('solo', { ...defaultBucketProps, n: 1, r: 1, w: 1 }));
+      assert.equal(only(effects, 'send').filter((send) => send.message.kind === 'gossip').length, 2, 'every member is told at once');
+      assert.deepEqual(kv.bucketProps('solo'), { ...defaultBucketProps, n: 1, r: 1, w: 1 });
+      const after = kv.step(3, { type: 'request', requestId: 2, request: { kind: 'get', bucket: 'solo', key } });
+      assert.equal(only(after, 'send').length, 0);
+      assert.equal(only(after, 'store').length, 1);
+    });
+
+    test('a listing over its limits is refused with a code', () => {
+      const kv = node();
+      const [reply] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'listKeys', bucket: 'b', after: null, limit: 10_001 } }), 'reply');
+      assert.ok(reply?.result.kind === 'error' && reply.result.code === 'bad_query');
+      for (let i = 0; i < 8; i++) kv.step(2, { type: 'request', requestId: 10 + i, request: { kind: 'listBuckets' } });
+      const [busy] = only(kv.step(3, { type: 'request', requestId: 99, request: { kind: 'listBuckets' } }), 'reply');
+      assert.ok(busy?.result.kind === 'error' && busy.result.code === 'overloaded');
+    });
+  });
 });

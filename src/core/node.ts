@@ -13,7 +13,12 @@ import type { NodeStatus } from './status.ts';
 import { KvorumError } from './errors.ts';
 import type { Effect, NodeInput, Requester } from './effects.ts';
 import { limits, type BucketProps } from './limits.ts';
-import type { ClientError, ClientRequest, ClientResult, PeerMessage } from './messages.ts';
+import type { ClientError, ClientRequest, ClientResult, ListBucketsRequest, ListKeysRequest, ListRead, ListReadReply, NodeRequest, PeerMessage } from './messages.ts';
+import { coveragePlan } from './coverage/coverage-plan.ts';
+import { compareBucketNames, compareKeys } from './coverage/item-order.ts';
+import { Listing, type ListingHost, type ListingOutcome } from './coverage/listing.ts';
+import { bucketsListedMax, listBufferBytesMax, listChunkBytesMin, listChunkItemsMax, listChunkItemsMin, listingsConcurrentMax, listKeysLimitMax } from './coverage/listing-limits.ts';
+import { compareCodeUnits } from './membership/view.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { ForwardOperation } from './coordinator/forward.ts';
 import { GetOperation } from './coordinator/get.ts';
@@ -35,7 +40,7 @@ import { viewOfRing } from './membership/initial-view.ts';
 import type { MembershipHost, ScanResult } from './membership/host.ts';
 import { Membership, type MembershipConfig } from './membership/membership.ts';
 import { transferChunkBytesMax, transferEntriesMax } from './membership/transfer-limits.ts';
-import { servingRing } from './membership/view.ts';
+import { bucketEntriesOf, servingRing, type ClusterView } from './membership/view.ts';
 import { ActorGenerations, actorGenerationMetaName, encodeActorGeneration } from './replica/actor-generation.ts';
 import { AntiEntropy } from './antientropy/anti-entropy.ts';
 import type { AntiEntropyHost } from './antientropy/host.ts';
@@ -142,6 +147,16 @@ export class KvNode {
   readonly tombstoneCollector: TombstoneCollector;
   private nextFlushId = 1;
   private readonly flushContinuations = new Map<number, (ok: boolean) => void>();
+  /** Buckets whose properties the view sets (bucket-props.ts), by name. */
+  private bucketSettings: ReadonlyMap<string, BucketProps>;
+  /** The largest N of any bucket: what the ring was claimed for (MembershipConfig.replicasN). */
+  private readonly replicasN: number;
+  /** Listings this node coordinates (coverage/listing.ts), each with the host it reads through. */
+  private readonly listings = new Map<Listing, ListingHost>();
+  /** The listing each list read in flight belongs to, by op id. */
+  private readonly listingReads = new Map<number, Listing>();
+  private nextListScanId = 1;
+  private readonly listScanContinuations = new Map<number, (result: { ok: boolean; items: readonly string[]; next: string | null }) => void>();
 
   constructor(private readonly config: NodeConfig) {
     assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
@@ -151,8 +166,11 @@ export class KvNode {
     const membershipConfig = config.membership ?? staticMembership(config);
     this.membership = new Membership(membershipConfig, this.makeMembershipHost(), (view) => {
       this.ring = servingRing(view);
+      this.bucketSettings = bucketSettingsOf(view);
     });
     this.ring = servingRing(membershipConfig.initialView);
+    this.bucketSettings = bucketSettingsOf(membershipConfig.initialView);
+    this.replicasN = membershipConfig.replicasN;
     const antiEntropySettings = { ...defaultAntiEntropySettings, partitionReplicas: membershipConfig.replicasN, ...config.antiEntropy };
     this.antiEntropy = new AntiEntropy(antiEntropySettings, this.makeAntiEntropyHost());
     this.handoffHost = this.makeHandoffHost();
@@ -168,6 +186,11 @@ export class KvNode {
     return this.config.name;
   }
 
+  /** A bucket's properties: as set at run time (gossiped in the view, bucket-props.ts), else the config's. */
+  bucketProps(bucket: string): BucketProps {
+    return this.bucketSettings.get(bucket) ?? this.config.bucketProps(bucket);
+  }
+
   get currentRing(): Ring {
     return this.ring;
   }
@@ -175,6 +198,11 @@ export class KvNode {
   /** Whether this node's failure detector (Dynamo §4.8) takes `peer` to be reachable now. */
   isReachable(peer: string): boolean {
     return peer === this.name || this.detector.isReachable(peer, this.nowMs);
+  }
+
+  /** When any message from `peer` last arrived (it got through the transport's handshake); undefined if never. */
+  lastHeardMs(peer: string): number | undefined {
+    return this.detector.lastHeardMs(peer);
   }
 
   /** The failure detector's view of `peer`, for status pages. */
@@ -258,6 +286,9 @@ export class KvNode {
       case 'flushed':
         this.onFlushed(input.flushId, input.ok);
         break;
+      case 'listScanned':
+        this.onListScanned(input.scanId, input);
+        break;
       default:
         unreachable(input, 'node input');
     }
@@ -284,9 +315,10 @@ export class KvNode {
 
   // ---- Client requests ----
 
-  private onRequest(requester: Requester, request: ClientRequest, forwarded: boolean): void {
+  private onRequest(requester: Requester, request: NodeRequest, forwarded: boolean): void {
     try {
-      this.startOperation(requester, request, forwarded);
+      if (request.kind === 'listKeys' || request.kind === 'listBuckets') this.startListing(requester, request);
+      else this.startOperation(requester, request, forwarded);
     } catch (error) {
       if (!(error instanceof KvorumError)) throw error;
       this.answer(requester, { kind: 'error', ...error.toJSON() });
@@ -311,7 +343,7 @@ export class KvNode {
     if (notReady !== null) throw new KvorumError('unavailable', notReady);
     validateBucket(request.bucket);
     validateKey(request.key, this.config.requestLimits);
-    const props = this.config.bucketProps(request.bucket);
+    const props = this.bucketProps(request.bucket);
     const timeoutMs = validateTimeout(request.timeoutMs, this.config.requestTimeoutMs);
     if (this.operations.size >= limits.inflightRequestsMax) {
       throw new KvorumError('overloaded', `node ${this.name} is coordinating ${this.operations.size} requests, its limit`);
@@ -366,6 +398,108 @@ export class KvNode {
     });
   }
 
+  // ---- Listings (coverage/, issue 12 §6) ----
+
+  /**
+   * Starts a listing of a bucket's keys, or of bucket names, over one replica of every partition
+   * (coverage/coverage-plan.ts). Coordinated here, never forwarded: any node can read any partition.
+   */
+  private startListing(requester: Requester, request: ListKeysRequest | ListBucketsRequest): void {
+    const notReady = this.notReadyBecause();
+    if (notReady !== null) throw new KvorumError('unavailable', notReady);
+    const timeoutMs = validateTimeout(request.timeoutMs, this.config.requestTimeoutMs);
+    if (this.listings.size >= listingsConcurrentMax) throw new KvorumError('overloaded', `node ${this.name} is running ${this.listings.size} listings, its limit`, { listingsConcurrentMax });
+    const keys = request.kind === 'listKeys';
+    if (keys) {
+      validateBucket(request.bucket);
+      if (request.after !== null) validateKey(request.after, this.config.requestLimits);
+      if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > listKeysLimitMax) {
+        throw new KvorumError('bad_query', `limit must be an integer from 1 to ${listKeysLimitMax} (got ${request.limit})`);
+      }
+    }
+    const partitions = this.ring.partitionCount;
+    // One more bucket than answered: a listing that finds it says the answer is cut (truncated).
+    const limit = keys ? request.limit : bucketsListedMax + 1;
+    // The largest N for bucket names: the keys of every bucket are on its partition's first replica.
+    const n = keys ? this.bucketProps(request.bucket).n : this.replicasN;
+    const listing = new Listing({
+      requester,
+      bucket: keys ? request.bucket : null,
+      after: keys ? request.after : null,
+      limit,
+      deadlineMs: this.nowMs + timeoutMs,
+      candidates: coveragePlan(this.ring, n, keys ? this.name : null, (node) => this.isReachable(node)),
+      withDeleted: keys && request.withDeleted === true,
+      chunkItems: Math.min(listChunkItemsMax, Math.max(listChunkItemsMin, Math.ceil((2 * limit) / partitions))),
+      chunkBytes: Math.max(listChunkBytesMin, Math.floor(listBufferBytesMax / partitions)),
+      compare: keys ? compareKeys : compareBucketNames,
+    });
+    const host = this.makeListingHost(listing, keys ? 'keys' : 'buckets');
+    this.listings.set(listing, host);
+    listing.start(host);
+  }
+
+  private onListingFinished(listing: Listing, what: 'keys' | 'buckets', outcome: ListingOutcome): void {
+    this.listings.delete(listing);
+    for (const [opId, owner] of this.listingReads) if (owner === listing) this.listingReads.delete(opId);
+    if (outcome.kind === 'error') return this.answer(listing.requester, outcome);
+    if (what === 'keys') return this.answer(listing.requester, { kind: 'keys', keys: outcome.items, next: outcome.more ? outcome.items.at(-1)! : null });
+    // Buckets with properties of their own are buckets too, keys or not.
+    const names = [...new Set([...outcome.items, ...this.bucketSettings.keys()])].sort(compareCodeUnits);
+    const truncated = outcome.more || names.length > bucketsListedMax;
+    this.answer(listing.requester, { kind: 'buckets', buckets: names.slice(0, bucketsListedMax), truncated });
+  }
+
+  /** A replica's side of a listing: reads its own storage and answers (coverage/listing.ts). */
+  private readForListing(read: ListRead, reply: (reply: ListReadReply) => void): void {
+    const scanId = this.nextListScanId++;
+    this.listScanContinuations.set(scanId, (result) => {
+      if (result.ok) return reply({ kind: 'listReadReply', opId: read.opId, items: result.items, next: result.next });
+      const error = new KvorumError('unavailable', `node ${this.name} could not read partition ${read.partition}`);
+      reply({ kind: 'listReadReply', opId: read.opId, items: [], next: read.after, error: { kind: 'error', ...error.toJSON() } });
+    });
+    const { partition, bucket, after, itemsMax, bytesMax, withDeleted } = read;
+    this.effects.push({ type: 'listScan', scanId, partition, bucket, after, itemsMax, bytesMax, withDeleted });
+  }
+
+  private onListScanned(scanId: number, result: { ok: boolean; items: readonly string[]; next: string | null }): void {
+    const done = this.listScanContinuations.get(scanId);
+    assert(done, `list scan result for unknown scan id ${scanId}`);
+    this.listScanContinuations.delete(scanId);
+    done(result);
+  }
+
+  private onListReadReply(reply: ListReadReply): void {
+    const listing = this.listingReads.get(reply.opId);
+    if (listing === undefined) return; // its listing ended, or gave the read up
+    this.listingReads.delete(reply.opId);
+    listing.onReply(this.listings.get(listing)!, reply);
+  }
+
+  private makeListingHost(listing: Listing, what: 'keys' | 'buckets'): ListingHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const register = (opId: number): void => void node.listingReads.set(opId, listing);
+    return {
+      get self() {
+        return node.name;
+      },
+      get nowMs() {
+        return node.nowMs;
+      },
+      nextOpId: () => node.nextOpId++,
+      send: (to, read) => {
+        register(read.opId);
+        node.send(to, read);
+      },
+      readLocal: (read) => {
+        register(read.opId);
+        node.readForListing(read, (reply) => node.onListReadReply(reply));
+      },
+      finish: (finished, outcome) => node.onListingFinished(finished, what, outcome),
+    };
+  }
+
   // ---- Messages from peers ----
 
   private onPeerMessage(from: string, message: PeerMessage): void {
@@ -380,7 +514,7 @@ export class KvNode {
           this.send(from, { kind: 'replicaWriteReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
           break;
         }
-        const { resolution } = this.config.bucketProps(message.bucket);
+        const { resolution } = this.bucketProps(message.bucket);
         const durable = message.durable !== false;
         if (message.hintFor != null && message.hintFor !== this.name) this.keepHintFor(from, message.opId, { ...message, owner: message.hintFor }, resolution, durable);
         else this.storeFor({ type: 'replicaWrite', from, opId: message.opId, durable }, message, { kind: 'merge', object: message.object, resolution });
@@ -392,7 +526,7 @@ export class KvNode {
           break;
         }
         // The owner merges a handed-back hint exactly as a replica write.
-        const { resolution } = this.config.bucketProps(message.bucket);
+        const { resolution } = this.bucketProps(message.bucket);
         this.storeFor({ type: 'hintDeliver', from, opId: message.opId }, message, { kind: 'merge', object: message.object, resolution });
         break;
       }
@@ -453,6 +587,12 @@ export class KvNode {
         break;
       case 'tombConfirmReply':
         this.tombstoneCollector.onConfirmReply(from, message);
+        break;
+      case 'listRead':
+        this.readForListing(message, (reply) => this.send(from, reply));
+        break;
+      case 'listReadReply':
+        this.onListReadReply(message);
         break;
       default:
         unreachable(message, 'peer message');
@@ -519,6 +659,12 @@ export class KvNode {
       case 'tombConfirm':
         this.tombstoneCollector.onDeliveryFailed(message.opId);
         break;
+      case 'listRead': {
+        const listing = this.listingReads.get(message.opId);
+        this.listingReads.delete(message.opId);
+        if (listing !== undefined) listing.onFailed(this.listings.get(listing)!, message.opId);
+        break;
+      }
       case 'ping':
       case 'pong':
       case 'epochsQuery':
@@ -526,7 +672,8 @@ export class KvNode {
       case 'tombFenceReply':
       case 'tombConfirmReply':
       case 'tombRemove':
-        break; // the failure detector has noted it; a lost answer ends its round by timeout
+      case 'listReadReply':
+        break; // the failure detector has noted it; a lost answer ends its round (or listing read) by timeout
       default:
         unreachable(message, 'peer message');
     }
@@ -600,6 +747,7 @@ export class KvNode {
     for (const opId of this.silenceChecks.popExpired(this.nowMs)) {
       this.withOperation(opId, (operation) => operation.onSilence?.(this.host));
     }
+    if (this.listings.size > 0) for (const [listing, host] of [...this.listings]) listing.onTick(host);
     this.membership.onTick();
     this.antiEntropy.onTick();
     this.epochSync.onTick();
@@ -661,7 +809,7 @@ export class KvNode {
 
   /** A fallback's side of a sloppy read: what it owns of the key joined with its hints for it. */
   private readWithHintsFor(from: string, message: { opId: number; partition: number; bucket: string; key: string }): void {
-    const { resolution } = this.config.bucketProps(message.bucket);
+    const { resolution } = this.bucketProps(message.bucket);
     const { partition, bucket, key } = message;
     const stamp = this.epochs.of(partition);
     this.hints({ kind: 'readKey', target: { partition, bucket, key }, resolution }, (outcome) => {
@@ -796,8 +944,8 @@ export class KvNode {
       scan: (partition, after, done) => node.scan(partition, after, transferEntriesMax, done),
       store: (target, op, done) => node.storeFor({ type: 'callback', done }, target, op),
       flush: (done) => node.flush(done),
-      resolutionOf: (bucket) => node.config.bucketProps(bucket).resolution,
-      replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
+      resolutionOf: (bucket) => node.bucketProps(bucket).resolution,
+      replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
       isReachable: (peer) => node.isReachable(peer),
       beforeDrop: (object) => node.beforeDrop(object),
@@ -854,7 +1002,7 @@ export class KvNode {
         node.storeFor({ type: 'none' }, target, { kind: 'dropIfUnchanged', object, reason: 'tombstone' });
       },
       scan: (partition, after, entriesMax, done) => node.scan(partition, after, entriesMax, done),
-      replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.config.bucketProps(bucket).n),
+      replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
     };
   }
@@ -878,8 +1026,8 @@ export class KvNode {
       send: (to, message) => node.send(to, message),
       scan: (partition, after, entriesMax, bytesMax, done) => node.scan(partition, after, entriesMax, done, bytesMax),
       read: (target, done) => node.storeFor({ type: 'callback', done }, target, { kind: 'read' }),
-      merge: (target, object) => node.storeFor({ type: 'none' }, target, { kind: 'merge', object, resolution: node.config.bucketProps(target.bucket).resolution }),
-      replicasOf: (bucket) => node.config.bucketProps(bucket).n,
+      merge: (target, object) => node.storeFor({ type: 'none' }, target, { kind: 'merge', object, resolution: node.bucketProps(target.bucket).resolution }),
+      replicasOf: (bucket) => node.bucketProps(bucket).n,
       count: (metric, by) => node.count(metric, by),
       epochOf: (partition) => node.epochs.of(partition),
     };
@@ -936,7 +1084,7 @@ export class KvNode {
       nextOpId: () => node.nextOpId++,
       isReachable: (peer) => node.isReachable(peer),
       isMember: (peer) => node.ring.nodes.has(peer),
-      primariesOf: (hint) => preferenceList(node.ring, hint.partition, node.config.bucketProps(hint.bucket).n),
+      primariesOf: (hint) => preferenceList(node.ring, hint.partition, node.bucketProps(hint.bucket).n),
       deliver: (to, opId, hint, stamp) => {
         const { partition, bucket, key, object } = hint;
         node.send(to, { kind: 'hintDeliver', opId, partition, bucket, key, object, stamp });
@@ -958,6 +1106,10 @@ function liveSiblingsCount(object: StoredObject | null): number {
   let live = 0;
   if (object !== null) for (const sibling of object.siblings) if (!sibling.deleted) live++;
   return live;
+}
+
+function bucketSettingsOf(view: ClusterView): ReadonlyMap<string, BucketProps> {
+  return new Map(bucketEntriesOf(view).map((entry) => [entry.bucket, entry.props]));
 }
 
 /** A node given only a ring: its members, no seeds, N from the default bucket. */

@@ -54,6 +54,12 @@ const valid: PeerMessage[] = [
   { kind: 'tombConfirm', opId: 12, partition, epoch: 4, view: '3/n1/committed' },
   { kind: 'tombConfirmReply', opId: 12, incarnation: 'n2.x', confirmed: true },
   { kind: 'tombRemove', opId: 13, partition, epoch: 4, entries: [{ bucket: 'b', key: 'k', object }] },
+  { kind: 'listRead', opId: 14, partition, bucket: 'b', after: null, itemsMax: 64, bytesMax: 16_384, withDeleted: false },
+  { kind: 'listRead', opId: 14, partition, bucket: 'b', after: 'k', itemsMax: 1, bytesMax: 1, withDeleted: true },
+  { kind: 'listRead', opId: 14, partition, bucket: null, after: 'carts', itemsMax: 256, bytesMax: 8 * 1024 * 1024, withDeleted: false },
+  { kind: 'listReadReply', opId: 14, items: ['a', 'b', 'é'], next: 'é' },
+  { kind: 'listReadReply', opId: 14, items: [], next: null },
+  { kind: 'listReadReply', opId: 14, items: [], next: null, error: { kind: 'error', code: 'unavailable', message: 'disk' } },
 ];
 
 describe('peer message check', () => {
@@ -117,6 +123,20 @@ describe('peer message check', () => {
       [{ kind: 'transferChunk', opId: 8, version: 2, partition, entries: [], last: true, stamp: 0, senderAddress: 'nowhere' }, /senderAddress/],
       [{ kind: 'transferChunk', opId: 8, version: 1e15, partition, entries: [], last: true, stamp: 0 }, /version/],
       [{ kind: 'replicaWriteReply', opId: 4, error: { kind: 'error', code: 'internal', message: 'x'.repeat(9000) } }, /error message/],
+      // Listings (issue 12 §6): what a read names is a client's bucket and key; what a reply holds is bounded.
+      [{ kind: 'listRead', opId: 14, partition: partitionCount, bucket: 'b', after: null, itemsMax: 1, bytesMax: 1, withDeleted: false }, /partition/],
+      [{ kind: 'listRead', opId: 14, partition, bucket: 'b/c', after: null, itemsMax: 1, bytesMax: 1, withDeleted: false }, /bucket must be/],
+      [{ kind: 'listRead', opId: 14, partition, bucket: null, after: 'not a bucket', itemsMax: 1, bytesMax: 1, withDeleted: false }, /after: bucket must be/],
+      [{ kind: 'listRead', opId: 14, partition, bucket: 'b', after: 'k'.repeat(1025), itemsMax: 1, bytesMax: 1, withDeleted: false }, /after: key is 1025 bytes/],
+      [{ kind: 'listRead', opId: 14, partition, bucket: 'b', after: null, itemsMax: 257, bytesMax: 1, withDeleted: false }, /itemsMax/],
+      [{ kind: 'listRead', opId: 14, partition, bucket: 'b', after: null, itemsMax: 1, bytesMax: 0, withDeleted: false }, /bytesMax/],
+      [{ kind: 'listRead', opId: 14, partition, bucket: 'b', after: null, itemsMax: 1, bytesMax: 1 }, /withDeleted/],
+      [{ kind: 'listReadReply', opId: 14, items: Array.from({ length: 257 }, (_, i) => `k${i}`), next: null }, /at most 256/],
+      [{ kind: 'listReadReply', opId: 14, items: ['\uD800'], next: null }, /item: key must be valid UTF-8/],
+      [{ kind: 'listReadReply', opId: 14, items: [7], next: null }, /item: key must be a string/],
+      [{ kind: 'listReadReply', opId: 14, items: [], next: '' }, /next: key must not be empty/],
+      [{ kind: 'forward', opId: 5, request: { kind: 'listKeys', bucket: 'b', after: null, limit: 10 } }, /bucket and key must be strings|kind must be get or put/],
+      [{ kind: 'forwardReply', opId: 6, result: { kind: 'keys', keys: [], next: null } }, /unknown/],
       [{ kind: 'forward', opId: 5, request: { kind: 'put', bucket: 'b', key: 'k', value: new Uint8Array(), contentType: 'x', deleted: false, context: { clock: [], dots: Array.from({ length: 65 }, (_, i) => ['n1.a', 2 * i + 3]) } } }, /more than a context token/],
     ];
     for (const [message, problem] of refused) {

@@ -25,7 +25,8 @@ import { actorProblem } from './version/actor.ts';
 import { nodeAddressProblem, nodeNameProblem } from './membership/member-fields.ts';
 import { limits } from './limits.ts';
 import { tokenClockEntriesMax } from './version/prune.ts';
-import { bucketKeyProblem, type PeerCheckLimits } from './validate.ts';
+import { bucketKeyProblem, bucketProblem, keyProblem, type PeerCheckLimits } from './validate.ts';
+import { listBufferBytesMax, listChunkItemsMax } from './coverage/listing-limits.ts';
 
 export type { PeerCheckLimits } from './validate.ts';
 
@@ -201,9 +202,47 @@ function kindProblem(message: Fields, checkLimits: PeerCheckLimits): string | nu
       return typeof message.confirmed === 'boolean' ? null : `confirmed must be a boolean, got ${describeValue(message.confirmed)}`;
     case 'tombRemove':
       return epochProblem('epoch', message.epoch, 1) ?? entriesProblem(message.entries, message.partition, checkLimits);
+    case 'listRead':
+      return listReadProblem(message, checkLimits);
+    case 'listReadReply':
+      return listReadReplyProblem(message, checkLimits);
     default:
       return `kind ${describeValue(message.kind)} unknown`;
   }
+}
+
+/** A listing's item: a key this node could store, or a bucket name when `bucket` is null. */
+function listItemProblem(name: string, value: unknown, bucketNames: boolean, keyBytesMax: number): string | null {
+  const problem = bucketNames ? bucketProblem(value) : (keyProblem(value, keyBytesMax)?.problem ?? null);
+  return problem === null ? null : `${name}: ${problem}`;
+}
+
+function listReadProblem(message: Fields, checkLimits: PeerCheckLimits): string | null {
+  const { bucket, after, itemsMax, bytesMax, withDeleted } = message;
+  if (bucket !== null && bucketProblem(bucket) !== null) return bucketProblem(bucket);
+  if (after !== null) {
+    const problem = listItemProblem('after', after, bucket === null, checkLimits.keyBytesMax);
+    if (problem !== null) return problem;
+  }
+  if (!Number.isSafeInteger(itemsMax) || (itemsMax as number) < 1 || (itemsMax as number) > listChunkItemsMax) return `itemsMax must be an integer from 1 to ${listChunkItemsMax}`;
+  if (!Number.isSafeInteger(bytesMax) || (bytesMax as number) < 1 || (bytesMax as number) > listBufferBytesMax) return `bytesMax must be an integer from 1 to ${listBufferBytesMax}`;
+  if (typeof withDeleted !== 'boolean') return `withDeleted must be a boolean, got ${describeValue(withDeleted)}`;
+  return partitionProblem(message.partition, checkLimits.partitionCount);
+}
+
+/**
+ * Items are keys or bucket names (the reply does not say which: both are checked as keys, which
+ * bucket names also are); the listing that asked drops any not in order after its cursor.
+ */
+function listReadReplyProblem(message: Fields, checkLimits: PeerCheckLimits): string | null {
+  if (message.error != null) return errorProblem(message.error);
+  const { items, next } = message;
+  if (!Array.isArray(items) || items.length > listChunkItemsMax) return `items must be an array of at most ${listChunkItemsMax}`;
+  for (const item of items as unknown[]) {
+    const problem = listItemProblem('item', item, false, checkLimits.keyBytesMax);
+    if (problem !== null) return problem;
+  }
+  return next === null ? null : listItemProblem('next', next, false, checkLimits.keyBytesMax);
 }
 
 function transferChunkProblem(message: Fields, checkLimits: PeerCheckLimits): string | null {

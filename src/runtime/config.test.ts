@@ -53,7 +53,8 @@ describe('node settings', () => {
     assert.deepEqual(a.clientListen, { host: '127.0.0.1', port: 9001 });
     assert.equal(a.cluster.clientInflightMax, 16);
     assert.deepEqual(a.cluster.nodes.map((node) => node.clientAddress), ['127.0.0.1:9001', undefined]);
-    const b = resolveNodeSettings({ config: path, name: 'b', 'client-address': 'kvorum://0.0.0.0:9002' });
+    // Beyond loopback, hence insecure (security/listen-policy.ts).
+    const b = resolveNodeSettings({ config: path, name: 'b', 'client-address': 'kvorum://0.0.0.0:9002', insecure: true });
     assert.deepEqual(b.clientListen, { host: '0.0.0.0', port: 9002 });
     assert.equal(b.cluster.nodes.find((node) => node.name === 'b')?.clientAddress, '0.0.0.0:9002');
     const peered = resolveNodeSettings({ ...oneNode, peer: ['n2=127.0.0.1:7002,http://127.0.0.1:8002,127.0.0.1:9002'] });
@@ -93,7 +94,8 @@ describe('node settings', () => {
   });
 
   test('--bind-host listens on another host than the advertised addresses (a container or pod)', () => {
-    const flags = { name: 'kvorum-1', 'node-address': 'kvorum-1.kvorum:7001', 'http-address': 'kvorum-1.kvorum:8001', 'client-address': 'kvorum-1.kvorum:9001' };
+    // Beyond loopback: insecure here, to test the addresses alone (listen-policy.ts has its own tests).
+    const flags = { name: 'kvorum-1', 'node-address': 'kvorum-1.kvorum:7001', 'http-address': 'kvorum-1.kvorum:8001', 'client-address': 'kvorum-1.kvorum:9001', insecure: true };
     const settings = resolveNodeSettings(flagsFromEnv(flags, { KVORUM_BIND_HOST: '0.0.0.0' }));
     assert.deepEqual([settings.listenHost, settings.httpHost, settings.clientListen?.host], ['0.0.0.0', '0.0.0.0', '0.0.0.0']);
     assert.deepEqual([settings.listenPort, settings.httpPort, settings.clientListen?.port], [7001, 8001, 9001]);

@@ -18,6 +18,8 @@ import { userKeyBytesMax } from '../storage/keys.ts';
 import { clientProtocolDefaults } from './client-protocol/settings.ts';
 import { httpTimeoutMsMax, httpTimeoutsDefault, type HttpTimeouts } from './http/settings.ts';
 import { transportDefaults } from './transport/settings.ts';
+import { parseSecuritySettings, type SecuritySettings } from './security/security-config.ts';
+import { listenPolicyProblems } from './security/listen-policy.ts';
 
 /** One member as the cluster config file lists it. */
 export interface NodeEntry extends RingNode {
@@ -92,6 +94,14 @@ export interface NodeSettings {
    * (it must not offer a ring of its own making, which could win against the cluster's).
    */
   readonly listed: boolean;
+  /**
+   * No cluster name was given (flag, environment or config file) to a node that is listed in no
+   * config and has seeds: it takes its seeds' cluster name in the handshake (transport.ts) and
+   * keeps it on its disk. It must still be given the cluster's secret, if it has one.
+   */
+  readonly learnsClusterName: boolean;
+  /** Client tokens, TLS material, `insecure` (security/security-config.ts). */
+  readonly security: SecuritySettings;
 }
 
 /** Flags of `kvorum start`, each also readable from `KVORUM_<FLAG_IN_CAPS>`. */
@@ -110,6 +120,10 @@ export interface StartFlags {
   partitions?: string | undefined;
   'value-bytes-max'?: string | undefined;
   'bind-host'?: string | undefined;
+  'tls-ca'?: string | undefined;
+  'tls-cert'?: string | undefined;
+  'tls-key'?: string | undefined;
+  insecure?: string | boolean | undefined;
 }
 
 export const startFlagNames = [
@@ -127,7 +141,14 @@ export const startFlagNames = [
   'partitions',
   'value-bytes-max',
   'bind-host',
+  'tls-ca',
+  'tls-cert',
+  'tls-key',
+  'insecure',
 ] as const;
+
+/** The cluster name of a node given none (and learning none from its seeds). */
+export const defaultClusterName = 'kvorum';
 
 /** The longest anti-entropy exchange interval a config may set: one hour. */
 const antiEntropyExchangeIntervalMsMax = 3_600_000;
@@ -375,10 +396,13 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   if (!isValidPartitionCount(partitionCount)) {
     bad('partitionCount', `must be a power of two from ${limits.partitionCountMin} to ${limits.partitionCountMax} (got ${partitionCount})`);
   }
-  const clusterName = flags['cluster-name'] ?? raw.clusterName ?? 'kvorum';
+  const clusterNameGiven = flags['cluster-name'] !== undefined || raw.clusterName !== undefined;
+  const clusterName = flags['cluster-name'] ?? raw.clusterName ?? defaultClusterName;
   if (typeof clusterName !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(clusterName)) bad('clusterName', 'expected 1-64 characters of A-Z a-z 0-9 _ . -');
-  const clusterSecret = flags['cluster-secret'] ?? raw.clusterSecret;
-  if (clusterSecret !== undefined && typeof clusterSecret !== 'string') bad('clusterSecret', 'expected a string');
+  const secretGiven = flags['cluster-secret'] ?? raw.clusterSecret;
+  if (secretGiven !== undefined && typeof secretGiven !== 'string') bad('clusterSecret', 'expected a string');
+  // An empty secret is no secret: it must not pass for one (issue 11 §8).
+  const clusterSecret = secretGiven === '' ? undefined : secretGiven;
   const storage = flags.storage ?? raw.storage ?? 'lmdb';
   if (storage !== 'lmdb' && storage !== 'memory') bad('storage', `expected "lmdb" or "memory" (got ${JSON.stringify(storage)})`);
   const dataDir = flags['data-dir'] ? resolve(flags['data-dir']) : (self.dataDir ?? resolve('data', name));
@@ -404,6 +428,22 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   const listen = parseHostPort('--node-address', self.address);
   const http = new URL(self.httpUrl);
   const client = self.clientAddress === undefined ? undefined : parseHostPort('clientAddress', self.clientAddress);
+  const nodeRaw = Array.isArray(raw.nodes) ? (raw.nodes as unknown[]).find((entry) => (entry as { name?: unknown } | null)?.name === name) : undefined;
+  const security = parseSecuritySettings(raw, nodeRaw, flags, file.baseDir);
+  const problems = listenPolicyProblems({
+    hosts: [listen.host, http.hostname, ...(client ? [client.host] : [])],
+    clusterSecret,
+    tls: security.tls !== undefined,
+    tokens: security.clientTokens.length,
+    insecure: security.insecure,
+  });
+  if (problems.length > 0) bad('security', `${problems.join('; ')}; or set "insecure": true (--insecure) to accept the risk on a network you trust (docs/security.md)`);
+  if (security.tls !== undefined && http.protocol !== 'https:') bad('httpUrl', `with TLS the node's HTTP URL is https:// (got ${self.httpUrl})`);
+  // Clients route by the ring's URLs: one plaintext URL would send them, and their tokens, in clear.
+  const plaintextPeer = security.tls === undefined ? undefined : nodes.find((node) => !node.httpUrl.startsWith('https://'));
+  if (plaintextPeer !== undefined) bad('nodes[].httpUrl', `with TLS every node's HTTP URL is https:// (${plaintextPeer.name} has ${plaintextPeer.httpUrl})`);
+  // Peers check that a node's certificate names it: one that names another would be refused by all.
+  if (security.tls !== undefined && security.tls.commonName !== name) bad('tls.cert', `the certificate is for '${security.tls.commonName}', not this node '${name}' (\`kvorum certs --node ${name}\`)`);
   return {
     name,
     dataDir,
@@ -416,6 +456,8 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     clientListen: client === undefined ? undefined : { host: bindHost ?? client.host, port: client.port },
     seeds,
     listed,
+    learnsClusterName: !clusterNameGiven && !listed && seeds.size > 0,
+    security,
     cluster: {
       clusterName,
       clusterSecret,

@@ -15,7 +15,12 @@ const partitionSizesTimeoutMs = 5_000;
 export function membershipBackendOf(runtime: NodeRuntime): MembershipBackend {
   return {
     self: () => runtime.node.membership.view.members.find((member) => member.name === runtime.settings.name) ?? selfFromSettings(runtime),
-    stage: (change) => runtime.command((membership) => membership.stage(change)),
+    stage: async (change) => {
+      // A joiner that cannot talk to the cluster would be committed and never receive its
+      // partitions: staged only once it has answered this node (issue 12 §2).
+      if (change.action === 'join') await runtime.awaitHandshake(change.node);
+      return runtime.command((membership) => membership.stage(change));
+    },
     clearStaged: () => runtime.command((membership) => membership.clearStaged()),
     plan: () => planReport(runtime),
     commit: () => {

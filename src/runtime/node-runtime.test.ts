@@ -31,6 +31,8 @@ function settingsOf(name: string, nodes: readonly NodeEntry[]): NodeSettings {
     seeds: new Map(),
     dialAddresses: new Map(),
     listed: true,
+    learnsClusterName: false,
+    security: { clientTokens: [], nodeToken: undefined, tls: undefined, insecure: false },
     cluster: {
       clusterName: 'unit',
       partitionCount: 8,

@@ -14,30 +14,41 @@ import type { Logger } from 'pino';
 import { unreachable } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import type { Effect, NodeInput } from '../core/effects.ts';
-import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
+import type { ClientResult, NodeRequest, PeerMessage } from '../core/messages.ts';
 import { KvNode } from '../core/node.ts';
 import { peerMessageProblem } from '../core/peer-message-check.ts';
 import { configView, seedOnlyView } from '../core/membership/initial-view.ts';
 import type { Membership } from '../core/membership/membership.ts';
 import { decodeMembership, membershipMetaName, type PersistedMembership } from '../core/membership/persisted.ts';
 import { servingRing } from '../core/membership/view.ts';
-import type { Ring } from '../core/ring/types.ts';
+import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { StorageEngine } from '../storage/engine.ts';
 import { metaKey } from '../storage/keys.ts';
 import { openStorage } from '../storage/open.ts';
 import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
 import { partitionSizes, scanForTransfer, type PartitionSize } from './partition-scan.ts';
+import { scanForListing } from './listing-scan.ts';
 import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
 import { actorGenerationMetaName, cleanStopMetaName, decodeActorGeneration, encodeActorGeneration, generationAtStart } from '../core/replica/actor-generation.ts';
 import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/epochs.ts';
 import { HintExecutor } from './hint-executor.ts';
+import { isContextlessDelete, readThenDelete } from './read-before-delete.ts';
 import { StoreExecutor } from './store-executor.ts';
 import { WriteBuffer } from '../storage/write-buffer.ts';
-import { limits } from '../core/limits.ts';
+import { limits, type BucketProps } from '../core/limits.ts';
+import { changedBucketProps } from '../core/membership/bucket-props.ts';
+import { validateBucket } from '../core/validate.ts';
 import { Transport } from './transport/transport.ts';
 import { fromWire, toWire } from './transport/object-wire.ts';
 import type { NodeStatus } from '../core/status.ts';
-import { clientOpOf, Instruments, type ClientOp } from './metrics/instruments.ts';
+import { clientOpOf, clientOps, Instruments, type ClientOp } from './metrics/instruments.ts';
+
+/** Meta record of a cluster name a node learned from its seeds (NodeSettings.learnsClusterName). */
+const clusterNameMetaName = 'clusterName';
+/** How long staging a join waits for the joiner to answer this node over the peer transport. */
+const joinHandshakeWaitMs = 5_000;
+/** How often that wait looks. */
+const joinHandshakePollMs = 50;
 
 /** How often deadlines are checked. Request deadlines are accurate to about this. */
 const tickIntervalMs = 10;
@@ -100,11 +111,15 @@ export class NodeRuntime {
   private closed = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private addressesVersion = 0;
+  /** The configured cluster name, or the one this node learned from a seed and keeps on disk. */
+  private clusterNameNow: string;
 
   private constructor(
     readonly settings: NodeSettings,
     readonly node: KvNode,
     readonly actor: string,
+    /** Made when the data dir was first used (incarnation.ts); /health reports it. */
+    readonly incarnation: string,
     private readonly engine: StorageEngine,
     private readonly buffer: WriteBuffer,
     private transport: Transport | undefined,
@@ -114,6 +129,7 @@ export class NodeRuntime {
     this.instruments = instruments;
     this.executor = new StoreExecutor(buffer, instruments.storeOpSeconds);
     this.hintExecutor = new HintExecutor(buffer);
+    this.clusterNameNow = settings.cluster.clusterName;
   }
 
   /** `testing`: transport options no config sets (a test shrinks the frame limit to reach it). */
@@ -153,9 +169,11 @@ export class NodeRuntime {
       onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
       onCommitted: (ms) => instruments.commitSeconds.observe(ms / 1000),
     });
-    const runtime = new NodeRuntime(settings, node, actor, engine, buffer, undefined, logger, instruments);
+    const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger, instruments);
+    const learned = settings.learnsClusterName ? engine.get(metaKey(clusterNameMetaName)) : undefined;
+    if (learned !== undefined) runtime.clusterNameNow = Buffer.from(learned).toString('utf8');
     try {
-      await runtime.startTransport(testing.frameBytesMax);
+      await runtime.startTransport(testing.frameBytesMax, settings.learnsClusterName && learned === undefined);
     } catch (error) {
       await engine.close();
       throw error;
@@ -167,6 +185,63 @@ export class NodeRuntime {
 
   get ring(): Ring {
     return this.node.currentRing;
+  }
+
+  /** The cluster this node is in: configured, or learned from a seed (NodeSettings.learnsClusterName). */
+  get clusterName(): string {
+    return this.clusterNameNow;
+  }
+
+  /**
+   * Sets a bucket's properties at run time (issue 12 §7): validated over its current ones
+   * (core/membership/bucket-props.ts), then set in the view, which gossip spreads and every node
+   * keeps on disk. Changing N is refused while the bucket holds keys, tombstones included
+   * (`bucket_not_empty`): the keys already written would sit on replicas the new N does not name,
+   * where no read, repair or tombstone collection looks for them (docs/api.md says more).
+   */
+  async setBucketProps(bucket: string, change: unknown): Promise<BucketProps> {
+    validateBucket(bucket);
+    const current = this.node.bucketProps(bucket);
+    const props = changedBucketProps(current, change, replicasNOf(this.settings.cluster));
+    if (props.n !== current.n) {
+      const listed = await this.request({ kind: 'listKeys', bucket, after: null, limit: 1, withDeleted: true });
+      if (listed.kind === 'error') throw new KvorumError(listed.code, `cannot tell whether bucket ${bucket} holds keys, so its n stays ${current.n}: ${listed.message}`, listed.detail);
+      if (listed.kind === 'keys' && listed.keys.length > 0) {
+        throw new KvorumError('bucket_not_empty', `bucket ${bucket} holds keys (${JSON.stringify(listed.keys[0])}…): its n stays ${current.n}. Copy its keys to a new bucket of n=${props.n} instead`, { n: current.n });
+      }
+    }
+    this.command((membership) => membership.setBucketProps(bucket, props));
+    return props;
+  }
+
+  /**
+   * Resolves once `node` — a node an operator asks to join — has answered this one over the peer
+   * transport, which takes a handshake each way: this node dials it to ask for its view, and it
+   * dials back to answer. Throws `unavailable`, with the transport's reason when it has one, if
+   * no answer comes within joinHandshakeWaitMs: a node that cannot talk to the cluster must not
+   * be staged, or its commit would wait for transfers that never run (issue 12 §2).
+   */
+  async awaitHandshake(node: RingNode): Promise<void> {
+    const { name } = this.settings;
+    if (node.name === name) throw new KvorumError('bad_request', `${name} cannot stage its own join: run kvorum join against a member (--seed)`);
+    const sinceMs = this.now();
+    this.command((membership) => membership.probe(node));
+    const deadline = sinceMs + joinHandshakeWaitMs;
+    while ((this.node.lastHeardMs(node.name) ?? -1) < sinceMs) {
+      const failure = this.transport?.lastFailureOf(node.name) ?? null;
+      // A refused handshake (cluster name, secret) will not pass by waiting: say so at once.
+      if (this.now() >= deadline || this.closed || failure?.rejected === true) {
+        const reason = failure?.reason;
+        throw new KvorumError(
+          'unavailable',
+          `cannot stage the join of ${node.name}: ${failure?.rejected === true ? 'the handshake with it failed' : `it did not answer ${name} within ${joinHandshakeWaitMs} ms`} at ${node.address}` +
+            `${reason ? ` (${reason})` : ''}. A node can join only once it talks to the cluster: start it with --seed naming a member ` +
+            `(it learns the cluster's name from the seed) and with the cluster's secret if it has one; its log says why a handshake failed`,
+          { node: node.name, address: node.address, ...(reason ? { reason } : {}) },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, joinHandshakePollMs));
+    }
   }
 
   /** Runs an operator command against membership; its effects (gossip, persisting) are carried out. */
@@ -187,15 +262,24 @@ export class NodeRuntime {
   }
 
   /** Coordinates one client request; resolves with its result (errors are results, not throws). */
-  request(request: ClientRequest): Promise<ClientResult> {
+  request(request: NodeRequest): Promise<ClientResult> {
     return new Promise((resolve) => this.submit(request, resolve));
   }
 
   /**
    * `request` without a promise, for the binary protocol's hot path: `onResult` is called once,
-   * possibly before submit returns (a request refused at once).
+   * possibly before submit returns (a request refused at once). A delete without a context reads
+   * the key first and deletes what it read (read-before-delete.ts).
    */
-  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void {
+  submit(request: NodeRequest, onResult: (result: ClientResult) => void): void {
+    if (isContextlessDelete(request)) {
+      const submitOne = (one: NodeRequest, done: (result: ClientResult) => void) => this.submitOne(one, done);
+      return readThenDelete(submitOne, request, this.settings.cluster.requestTimeoutMs, () => this.now(), onResult);
+    }
+    this.submitOne(request, onResult);
+  }
+
+  private submitOne(request: NodeRequest, onResult: (result: ClientResult) => void): void {
     if (this.closed) {
       const error = new KvorumError('unavailable', `node ${this.settings.name} is shutting down`);
       return onResult({ kind: 'error', ...error.toJSON() });
@@ -217,11 +301,7 @@ export class NodeRuntime {
       node: this.node.status(),
       client: {
         requests: { ...instruments.clientRequests },
-        errors: {
-          get: Object.fromEntries(instruments.clientErrors.get),
-          put: Object.fromEntries(instruments.clientErrors.put),
-          delete: Object.fromEntries(instruments.clientErrors.delete),
-        },
+        errors: Object.fromEntries(clientOps.map((op) => [op, Object.fromEntries(instruments.clientErrors[op])])) as RuntimeStatus['client']['errors'],
         pending: this.pending.size,
       },
       peers: {
@@ -259,14 +339,20 @@ export class NodeRuntime {
     this.logger.info({ node: this.settings.name }, 'node stopped');
   }
 
-  private async startTransport(frameBytesMax: number | undefined): Promise<void> {
+  private async startTransport(frameBytesMax: number | undefined, learnClusterName: boolean): Promise<void> {
     const { settings } = this;
     const peers = this.dialedAddresses();
     this.addressesVersion = this.node.membership.addressesVersion;
     this.transport = new Transport({
       nodeName: settings.name,
-      clusterName: settings.cluster.clusterName,
+      clusterName: this.clusterNameNow,
+      learnClusterName,
+      onClusterNameLearned: (name) => {
+        this.clusterNameNow = name;
+        this.buffer.write([{ type: 'put', key: metaKey(clusterNameMetaName), value: Buffer.from(name, 'utf8') }]);
+      },
       clusterSecret: settings.cluster.clusterSecret,
+      tls: settings.security.tls,
       listenHost: settings.listenHost,
       listenPort: settings.listenPort,
       peers,
@@ -352,7 +438,15 @@ export class NodeRuntime {
   }
 
   private performAll(effects: readonly Effect[]): void {
+    // Peers first: a step that learned a node's address (a gossip from a node asking to join, a
+    // probe of one) may also send to it.
+    this.syncPeers();
     for (const effect of effects) this.perform(effect);
+    this.syncPeers();
+  }
+
+  /** Gives the transport the addresses membership knows, when they changed. */
+  private syncPeers(): void {
     const { membership } = this.node;
     if (membership.addressesVersion !== this.addressesVersion) {
       this.addressesVersion = membership.addressesVersion;
@@ -411,6 +505,17 @@ export class NodeRuntime {
           },
         );
         return;
+      case 'listScan': {
+        const { scanId } = effect;
+        void scanForListing(this.buffer, effect).then(
+          (result) => this.input({ type: 'listScanned', scanId, ok: true, ...result }),
+          (error: unknown) => {
+            this.logger.error({ err: error, partition: effect.partition }, 'listing scan failed');
+            this.input({ type: 'listScanned', scanId, ok: false, items: [], next: effect.after });
+          },
+        );
+        return;
+      }
       default:
         unreachable(effect, 'effect');
     }

@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { contextTokenKey } from '../core/version/context-token.ts';
-import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
+import { contextTokenKey, type ContextTokenKey } from '../core/version/context-token.ts';
+import { replicasNOf, type NodeSettings } from './config.ts';
 import { ClientServer } from './client-protocol/client-server.ts';
 import type { ClientBackend } from './client-protocol/connection.ts';
 import { buildHttpApp, type HttpBackend } from './http/app.ts';
@@ -18,6 +18,7 @@ import type { ServerStatus } from './status.ts';
 import { ActivityLog } from './dashboard/activity.ts';
 import { ClusterFeed, type NodeReport } from './dashboard/cluster-feed.ts';
 import { registerDashboardRoutes } from './dashboard/routes.ts';
+import { ClientAuth } from './security/client-auth.ts';
 
 export interface RunningNode {
   readonly runtime: NodeRuntime;
@@ -27,6 +28,21 @@ export interface RunningNode {
   /** host:port the binary client protocol listens on; undefined without a client address. */
   readonly clientAddress: string | undefined;
   close(): Promise<void>;
+}
+
+const tokenKeys = new WeakMap<NodeRuntime, { readonly clusterName: string; readonly key: ContextTokenKey }>();
+
+/**
+ * The key context tokens are signed with, derived from the cluster name and secret: a node that
+ * learns its cluster's name from a seed signs with the cluster's key from then on (it serves no
+ * request before: it is not a member yet).
+ */
+function tokenKeyOf(runtime: NodeRuntime): ContextTokenKey {
+  const cached = tokenKeys.get(runtime);
+  if (cached?.clusterName === runtime.clusterName) return cached.key;
+  const key = contextTokenKey(runtime.clusterName, runtime.settings.cluster.clusterSecret);
+  tokenKeys.set(runtime, { clusterName: runtime.clusterName, key });
+  return key;
 }
 
 /** Preference lists as long as the largest N of any bucket, or the owners' count when fewer. */
@@ -40,34 +56,47 @@ export function serverStatusOf(runtime: NodeRuntime, clientServer: ClientServer 
 }
 
 /** `report`: what GET /v1/status answers (the node's status, and its activity when it keeps one). */
-export function httpBackendOf(runtime: NodeRuntime, status: () => ServerStatus, report: () => unknown = status): HttpBackend {
+export function httpBackendOf(runtime: NodeRuntime, auth: ClientAuth, status: () => ServerStatus, report: () => unknown = status): HttpBackend {
   const { cluster } = runtime.settings;
   const exporter = new MetricsExporter(runtime.settings.name, status, runtime.instruments);
   return {
     name: runtime.settings.name,
-    clusterName: cluster.clusterName,
+    pid: process.pid,
+    incarnation: runtime.incarnation,
+    get clusterName() {
+      return runtime.clusterName;
+    },
     requestLimits: cluster.requestLimits,
-    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
+    get contextTokenKey() {
+      return tokenKeyOf(runtime);
+    },
+    auth,
     get ringTargetN() {
       return ringTargetNOf(runtime);
     },
     ring: () => runtime.ring,
     request: (request) => runtime.request(request),
     nodeStatus: () => runtime.node.status(),
-    bucketProps: bucketPropsOf(cluster),
+    bucketProps: (bucket) => runtime.node.bucketProps(bucket),
+    setBucketProps: (bucket, change) => runtime.setBucketProps(bucket, change),
     status: report,
     metrics: () => exporter.render(),
     membership: membershipBackendOf(runtime),
   };
 }
 
-export function clientBackendOf(runtime: NodeRuntime): ClientBackend {
+export function clientBackendOf(runtime: NodeRuntime, auth: ClientAuth): ClientBackend {
   const { cluster } = runtime.settings;
   return {
+    auth,
     nodeName: runtime.settings.name,
-    clusterName: cluster.clusterName,
+    get clusterName() {
+      return runtime.clusterName;
+    },
     requestLimits: cluster.requestLimits,
-    contextTokenKey: contextTokenKey(cluster.clusterName, cluster.clusterSecret),
+    get contextTokenKey() {
+      return tokenKeyOf(runtime);
+    },
     submit: (request, onResult) => runtime.submit(request, onResult),
     ring: () => describeRing(runtime.ring, ringTargetNOf(runtime)),
   };
@@ -80,16 +109,20 @@ export interface NodeOptions {
 
 export async function startNode(settings: NodeSettings, logger: Logger, options: NodeOptions = {}): Promise<RunningNode> {
   const runtime = await NodeRuntime.start(settings, logger);
-  const { cluster, clientListen } = settings;
+  const { cluster, clientListen, security } = settings;
+  if (security.insecure) logger.warn('insecure: this node listens beyond loopback without TLS, client tokens or a strong cluster secret as docs/security.md asks');
+  const auth = new ClientAuth(security.clientTokens);
+  const tls = security.tls === undefined ? undefined : { key: security.tls.key, cert: security.tls.cert };
   const clientServer =
     clientListen === undefined
       ? undefined
-      : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax });
+      : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime, auth), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax, tls });
   const status = serverStatusOf(runtime, clientServer);
   const activity = new ActivityLog(status, runtime.instruments);
   const report = (): NodeReport => ({ ...status(), activity: activity.report() });
-  const app = buildHttpApp(httpBackendOf(runtime, status, report), { timeouts: cluster.httpTimeouts, accessLog: options.accessLog ? logger : undefined });
-  registerDashboardRoutes(app, new ClusterFeed(cluster.clusterName, report));
+  const app = buildHttpApp(httpBackendOf(runtime, auth, status, report), { timeouts: cluster.httpTimeouts, https: tls, accessLog: options.accessLog ? logger : undefined });
+  // Peers' reports are asked for with the node token, and over HTTPS trusting the cluster CA.
+  registerDashboardRoutes(app, new ClusterFeed(() => runtime.clusterName, report, { token: security.nodeToken, ca: security.tls?.ca }));
   let clientAddress: string | undefined;
   try {
     // The client port first: once /health answers, every protocol does.
@@ -111,7 +144,7 @@ export async function startNode(settings: NodeSettings, logger: Logger, options:
   return {
     runtime,
     app,
-    httpUrl: `http://${bracketed(settings.httpHost)}:${port}`,
+    httpUrl: `${tls ? 'https' : 'http'}://${bracketed(settings.httpHost)}:${port}`,
     clientAddress,
     close: () =>
       (closing ??= (async () => {

@@ -16,7 +16,8 @@ import { assert, unreachable } from '../core/assert.ts';
 import { deleteHint, hintsCounted, hintsOf, objectWithHints, storeHint, tallyHints, type HintOp, type HintOutcome, type HintRecord, type HintRecordChange, type HintTarget } from '../core/handoff/hint-op.ts';
 import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
-import { storedObjectProblem } from '../core/version/stored-object.ts';
+import { liveSiblings, storedObjectProblem } from '../core/version/stored-object.ts';
+import { compareBucketNames, compareKeys } from '../core/coverage/item-order.ts';
 import { covers } from '../core/version/causal-context.ts';
 import type { Dot, StoredObject } from '../core/version/types.ts';
 import type { TransferEntry } from '../core/messages.ts';
@@ -25,6 +26,7 @@ import type { Prng } from './prng.ts';
 
 export type StoreEffect = Extract<Effect, { type: 'store' }>;
 export type TransferScanEffect = Extract<Effect, { type: 'transferScan' }>;
+export type ListScanEffect = Extract<Effect, { type: 'listScan' }>;
 export type ApplyStoreOp = (stored: StoredObject | null, op: StoreOp) => StoreOpResult;
 
 export interface DiskConfig {
@@ -221,6 +223,33 @@ export class SimDisk {
       return { bucket, key: name, object: this.objects.get(key)! };
     });
     return { entries, exhausted: keys.length <= scan.entriesMax };
+  }
+
+  /**
+   * A listing's read of one partition (coverage/listing.ts), in the order the real layout keeps
+   * (item-order.ts), delivered after a disk latency (dropped if the node crashes first).
+   */
+  scanForListing(scan: ListScanEffect, done: (result: { items: string[]; next: string | null }) => void): void {
+    const generation = this.generation;
+    this.queue.after(this.latencyUs(), () => {
+      if (generation === this.generation) done(this.readListing(scan));
+    });
+  }
+
+  private readListing(scan: ListScanEffect): { items: string[]; next: string | null } {
+    const prefix = `${scan.partition}\u0000`;
+    const compare = scan.bucket === null ? compareBucketNames : compareKeys;
+    const found = new Set<string>();
+    for (const [storeKey, object] of this.objects) {
+      if (!storeKey.startsWith(prefix)) continue;
+      const [, bucket, key] = storeKey.split('\u0000') as [string, string, string];
+      if (scan.bucket === null) found.add(bucket);
+      else if (bucket === scan.bucket && (scan.withDeleted || liveSiblings(object).length > 0)) found.add(key);
+    }
+    const after = scan.after;
+    const sorted = [...found].filter((item) => after === null || compare(item, after) > 0).sort(compare);
+    const items = sorted.slice(0, scan.itemsMax);
+    return { items, next: sorted.length > scan.itemsMax ? items.at(-1)! : null };
   }
 
   /**

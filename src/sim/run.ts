@@ -13,6 +13,7 @@ import { runCheckers, type Violation } from './checkers/index.ts';
 import { defaultDiskConfig } from './disk.ts';
 import { randomFaultSchedule, scheduleFault, type Fault, type FaultKind } from './faults.ts';
 import { History } from './history.ts';
+import { listEveryKey } from './checkers/listing.ts';
 import { convergeByAntiEntropy, convergeByReadRepair, type LivenessResult } from './liveness.ts';
 import { membershipSettleMsMax, settleMembership } from './membership-settle.ts';
 import { defaultNetworkConfig } from './network.ts';
@@ -88,6 +89,8 @@ const antiEntropyConvergeMsMax = 5_000;
 const antiEntropyStepMs = 50;
 
 export const simBucket = 'sim';
+/** The liveness phase's listing asks for pages of 1 to this many keys (by seed), so that it pages. */
+const listingPageKeysMax = 9;
 
 /** Time after healing for requests in flight to finish or time out before repair starts. */
 const settleMs = 200;
@@ -167,7 +170,11 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
     );
     oracle.attach(world);
     liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys);
-    violations = runCheckers({ world, history, oracle, livenessMs: settleMs + liveness.elapsedMs, antiEntropy: options.convergeBy === 'antiEntropy' });
+    const livenessMs = settleMs + liveness.elapsedMs;
+    // Converged, a listing through a member has one right answer (checkers/listing.ts).
+    const members = [...world.ring.nodes.keys()];
+    const listing = liveness.converged ? listEveryKey(world, members[options.seed % members.length]!, simBucket, 1 + (options.seed % listingPageKeysMax)) : undefined;
+    violations = runCheckers({ world, history, oracle, livenessMs, antiEntropy: options.convergeBy === 'antiEntropy', listing: { bucket: simBucket, keys, run: listing } });
   } catch (error) {
     violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
   }

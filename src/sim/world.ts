@@ -13,7 +13,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { assert, unreachable } from '../core/assert.ts';
 import type { Effect, NodeInput } from '../core/effects.ts';
 import type { BucketProps } from '../core/limits.ts';
-import type { ClientRequest, ClientResult, PeerMessage } from '../core/messages.ts';
+import type { ClientResult, NodeRequest, PeerMessage } from '../core/messages.ts';
 import type { AntiEntropy } from '../core/antientropy/anti-entropy.ts';
 import type { AntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvNode } from '../core/node.ts';
@@ -209,7 +209,7 @@ export class SimWorld {
   }
 
   /** A client sends `request` to node `to`; `done` gets exactly one outcome. */
-  request(to: string, request: ClientRequest, done: ClientCallback): void {
+  request(to: string, request: NodeRequest, done: ClientCallback): void {
     this.queue.after(this.clientLatencyUs(), () => {
       const node = this.node(to);
       if (node.kv === null) {
@@ -373,6 +373,13 @@ export class SimWorld {
         });
         return;
       }
+      case 'listScan': {
+        const life = node.life;
+        node.disk.scanForListing(effect, (result) => {
+          if (node.kv !== null && node.life === life) this.step(node, { type: 'listScanned', scanId: effect.scanId, ok: true, ...result });
+        });
+        return;
+      }
       default:
         unreachable(effect, 'effect');
     }
@@ -443,7 +450,7 @@ export class SimWorld {
     if (input.type === 'message') detail = `${input.from} ${input.message.kind} ${input.message.opId}`;
     else if (input.type === 'deliveryFailed') detail = `${input.to} ${input.message.kind} ${input.message.opId}`;
     else if (input.type === 'stored') detail = `${input.storeId} ${input.outcome.ok}`;
-    else if (input.type === 'request') detail = `${input.requestId} ${input.request.kind} ${input.request.key}`;
+    else if (input.type === 'request') detail = `${input.requestId} ${input.request.kind} ${'key' in input.request ? input.request.key : ''}`;
     this.traceLine(`${name} ${input.type} ${detail}`);
   }
 

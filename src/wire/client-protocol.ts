@@ -7,7 +7,8 @@
  *
  *   client → server  hello    { op: 'hello', protocol: 'kvorum', version, auth?, client? }
  *   server → client  welcome  { op: 'welcome', protocol: 'kvorum', version, node, cluster, limits }
- *   client → server  request  { id, op: 'get' | 'put' | 'delete' | 'ring' | 'ping', ... }
+ *   client → server  request  { id, op: 'get' | 'put' | 'delete' | 'ring' | 'ping'
+ *                                    | 'keys' | 'buckets' (version 2), ... }
  *   server → client  reply    { id, ... } | { id, error: { code, message, detail? } }
  *   server → client  closing  { error: { code, message, detail? } }     no id; then the server closes
  *
@@ -18,8 +19,13 @@
 
 /** What a hello must name: a server closes a connection that speaks anything else. */
 export const clientProtocolName = 'kvorum';
-/** The version this code speaks. A hello asks for one; the server speaks it or refuses. */
-export const clientProtocolVersion = 1;
+/**
+ * The version this code speaks. A hello asks for one; the server speaks it or refuses. 2 adds
+ * the ops `keys` and `buckets` (listings, issue 12 §6).
+ */
+export const clientProtocolVersion = 2;
+/** Every version a server speaks: a later one only adds ops and fields to an earlier one. */
+export const clientProtocolVersions: readonly number[] = [1, 2];
 /** Request ids are uint32: a client counts up and wraps, skipping ids still in flight. */
 export const requestIdMax = 0xffff_ffff;
 /** Of a hello's optional `client` (a name for the server's logs) and `auth` fields. */
@@ -27,8 +33,10 @@ export const helloFieldBytesMax = 256;
 /** The URL scheme of a client address in `connect({ nodes })`: `kvorum://host:port`. */
 export const clientUrlScheme = 'kvorum:';
 
-export const requestOps = ['get', 'put', 'delete', 'ring', 'ping'] as const;
+export const requestOps = ['get', 'put', 'delete', 'ring', 'ping', 'keys', 'buckets'] as const;
 export type RequestOp = (typeof requestOps)[number];
+/** The version that added each op: a connection that spoke an earlier one in its hello may not use it. */
+export const opSinceVersion: Readonly<Record<RequestOp, number>> = { get: 1, put: 1, delete: 1, ring: 1, ping: 1, keys: 2, buckets: 2 };
 
 export interface HelloFrame {
   readonly op: 'hello';
@@ -115,7 +123,26 @@ export interface PingFrame {
   readonly op: 'ping';
 }
 
-export type RequestFrame = GetFrame | PutFrame | DeleteFrame | RingFrame | PingFrame;
+/** A page of a bucket's keys in order (version 2): as `GET /v1/kv/{bucket}?after=&limit=`. */
+export interface KeysFrame {
+  readonly id: number;
+  readonly op: 'keys';
+  readonly bucket: string;
+  /** Keys after this one (the previous page's `next`); absent, nil or '': from the first. */
+  readonly after?: string | undefined;
+  /** Keys at most, 1 to 10,000 (default 1,000). */
+  readonly limit?: number | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+/** Bucket names (version 2): as `GET /v1/buckets`. */
+export interface BucketsFrame {
+  readonly id: number;
+  readonly op: 'buckets';
+  readonly timeoutMs?: number | undefined;
+}
+
+export type RequestFrame = GetFrame | PutFrame | DeleteFrame | RingFrame | PingFrame | KeysFrame | BucketsFrame;
 
 /** Every field a request of each op may carry; any other field is refused (`bad_request`). */
 export const requestFields: Readonly<Record<RequestOp, ReadonlySet<string>>> = {
@@ -124,6 +151,8 @@ export const requestFields: Readonly<Record<RequestOp, ReadonlySet<string>>> = {
   delete: new Set(['id', 'op', 'bucket', 'key', 'context', 'w', 'timeoutMs']),
   ring: new Set(['id', 'op']),
   ping: new Set(['id', 'op']),
+  keys: new Set(['id', 'op', 'bucket', 'after', 'limit', 'timeoutMs']),
+  buckets: new Set(['id', 'op', 'timeoutMs']),
 };
 
 export interface SiblingBody {
@@ -143,6 +172,20 @@ export interface GetReply {
 export interface WriteReply {
   readonly id: number;
   readonly context: string;
+}
+
+/** A page of a bucket's keys in order (version 2); `next`, absent on the last page, starts the next. */
+export interface KeysReply {
+  readonly id: number;
+  readonly keys: readonly string[];
+  readonly next?: string | undefined;
+}
+
+/** The names of the buckets (version 2), as `GET /v1/buckets`. */
+export interface BucketsReply {
+  readonly id: number;
+  readonly buckets: readonly string[];
+  readonly truncated: boolean;
 }
 
 /** The ring as `GET /v1/ring` answers it (the same data: a client needs no HTTP). */

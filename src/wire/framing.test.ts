@@ -108,3 +108,46 @@ test('a body that is not msgpack is a wire protocol error', () => {
   assert.throws(() => decodeMessage(Buffer.from([0x01, 0x02])), WireProtocolError, 'trailing bytes');
   assert.throws(() => decodeMessage(Buffer.alloc(0)), WireProtocolError);
 });
+
+test('fuzz: any bytes, cut anywhere, yield bodies within the limit or a WireProtocolError, never another throw', () => {
+  const frameBytesMax = 64;
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 80 }), { maxLength: 10 }), (chunks) => {
+      const decoder = new FrameDecoder(frameBytesMax);
+      try {
+        for (const chunk of chunks) {
+          decoder.push(Buffer.from(chunk), (body) => {
+            assert.ok(body.length <= frameBytesMax);
+            try {
+              decodeMessage(body);
+            } catch (error) {
+              if (!(error instanceof WireProtocolError)) throw error;
+            }
+          });
+        }
+      } catch (error) {
+        if (!(error instanceof WireProtocolError)) throw error;
+      }
+    }),
+    { numRuns: 2_000 },
+  );
+});
+
+test('fuzz: msgpack bodies with every type decode or fail as WireProtocolError', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.nat(), (bytes, cutAt) => {
+      // A valid message mutated: one byte flipped or the tail cut off.
+      const body = Buffer.from(encodeMessageFrame({ kind: 'm', bytes, list: [1, 'a', null, 2 ** 40] }).subarray(frameHeaderBytes));
+      const at = cutAt % body.length;
+      body[at] = body[at]! ^ 0xff;
+      for (const candidate of [body, body.subarray(0, at)]) {
+        try {
+          decodeMessage(candidate);
+        } catch (error) {
+          if (!(error instanceof WireProtocolError)) throw error;
+        }
+      }
+    }),
+    { numRuns: 2_000 },
+  );
+});

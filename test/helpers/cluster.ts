@@ -4,10 +4,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
+import { makeCertificates } from '../../src/runtime/security/certificates.ts';
+import { newToken, tokenSha256 } from '../../src/runtime/security/client-auth.ts';
 import { LinkProxy } from './link-proxy.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -33,6 +36,21 @@ export interface ClusterOptions {
   readonly extra?: Record<string, unknown>;
   /** Route every node-to-node link through a LinkProxy, so the test can cut and heal links. */
   readonly proxied?: boolean;
+  /**
+   * Client tokens to make, by name, with their roles (docs/security.md); the cluster then checks
+   * tokens, and an `admin` token is added for the helper's own requests.
+   */
+  readonly tokens?: Record<string, readonly string[]>;
+  /** TLS on every port: a CA and a certificate per node are made in the cluster's dir. */
+  readonly tls?: boolean;
+}
+
+/** What the helper presents to a cluster that checks tokens or speaks TLS. */
+export interface TestCredentials {
+  /** Each token made, by name (`admin` among them). */
+  readonly tokens: ReadonlyMap<string, string>;
+  /** The cluster CA's PEM, when the cluster speaks TLS. */
+  readonly ca: Buffer | undefined;
 }
 
 /**
@@ -97,39 +115,66 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export class TestCluster {
+  private readonly agent: Agent | undefined;
+
   private constructor(
     readonly dir: string,
     readonly configPath: string,
     readonly nodes: TestNode[],
     /** The proxy on every link, when started with `proxied`. */
     readonly proxy: LinkProxy | undefined,
-  ) {}
+    readonly credentials: TestCredentials,
+  ) {
+    this.agent = credentials.ca === undefined ? undefined : new Agent({ connect: { ca: credentials.ca } });
+  }
+
+  /** fetch() as an admin: with the admin token, if any, trusting the cluster CA, if any. */
+  fetch(url: string, init: Omit<RequestInit, 'dispatcher'> = {}): Promise<Response> {
+    const token = this.credentials.tokens.get('admin');
+    const headers = token === undefined ? init.headers : { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` };
+    return undiciFetch(url, { ...init, headers, dispatcher: this.agent });
+  }
 
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
     const count = options.nodes ?? 3;
     const dir = mkdtempSync(join(tmpdir(), 'kvorum-test-'));
     const ports = await freePorts(count * 3);
+    const scheme = options.tls ? 'https' : 'http';
     const nodes: TestNode[] = Array.from({ length: count }, (_, i) => ({
       name: `n${i + 1}`,
       address: `127.0.0.1:${ports[3 * i]}`,
-      httpUrl: `http://127.0.0.1:${ports[3 * i + 1]}`,
+      httpUrl: `${scheme}://127.0.0.1:${ports[3 * i + 1]}`,
       clientAddress: `127.0.0.1:${ports[3 * i + 2]}`,
       dataDir: join(dir, `n${i + 1}`),
       process: undefined,
     }));
     const configPath = join(dir, 'cluster.json');
     const proxy = options.proxied ? await LinkProxy.start(new Map(nodes.map((node) => [node.name, node.address]))) : undefined;
+    const tokens = new Map<string, string>();
+    const security: Record<string, unknown> = {};
+    if (options.tokens !== undefined) {
+      const roles = { admin: ['admin'], ...options.tokens };
+      for (const name of Object.keys(roles)) tokens.set(name, newToken());
+      security.auth = { tokens: Object.entries(roles).map(([name, granted]) => ({ name, sha256: tokenSha256(tokens.get(name)!), roles: granted })) };
+    }
+    if (options.tls) {
+      makeCertificates(join(dir, 'certs'), nodes.map((node) => node.name), []);
+      security.tls = { ca: 'certs/ca.pem' };
+    }
+    const nodeTls = (name: string) => (options.tls ? { tls: { cert: `certs/${name}.pem`, key: `certs/${name}-key.pem` } } : {});
     const config = {
       clusterName: 'test',
       partitionCount: options.partitionCount ?? 64,
       storage: options.storage ?? 'lmdb',
       requestTimeoutMs: 2_000,
-      nodes: nodes.map(({ name, address, httpUrl, clientAddress, dataDir }) => ({ name, address, httpUrl, clientAddress, dataDir, dialAddresses: proxy?.dialAddressesOf(name) })),
+      nodes: nodes.map(({ name, address, httpUrl, clientAddress, dataDir }) => ({ name, address, httpUrl, clientAddress, dataDir, dialAddresses: proxy?.dialAddressesOf(name), ...nodeTls(name) })),
       buckets: options.buckets ?? {},
+      ...security,
       ...options.extra,
     };
     writeFileSync(configPath, JSON.stringify(config, null, 2));
-    const cluster = new TestCluster(dir, configPath, nodes, proxy);
+    const credentials = { tokens, ca: options.tls ? readFileSync(join(dir, 'certs', 'ca.pem')) : undefined };
+    const cluster = new TestCluster(dir, configPath, nodes, proxy, credentials);
     try {
       await Promise.all(nodes.map((node) => cluster.startNode(node.name)));
       await cluster.waitEpochsKnown();
@@ -159,7 +204,7 @@ export class TestCluster {
    * A node outside the cluster config, started with only seeds (`--seed`): it learns the ring
    * from them and can then be asked to join (`kvorum join`).
    */
-  async addNode(name: string, seeds: readonly string[]): Promise<TestNode> {
+  async addNode(name: string, seeds: readonly string[], extraArgs: readonly string[] = []): Promise<TestNode> {
     const [nodePort, httpPort, clientPort] = await freePorts(3);
     const node: TestNode = {
       name,
@@ -171,6 +216,7 @@ export class TestCluster {
       args: [
         ...['--node-address', `127.0.0.1:${nodePort}`, '--http-address', `127.0.0.1:${httpPort}`, '--client-address', `127.0.0.1:${clientPort}`],
         ...['--data-dir', join(this.dir, name), ...seeds.flatMap((seed) => ['--seed', seed])],
+        ...extraArgs,
       ],
     };
     this.nodes.push(node);
@@ -195,8 +241,9 @@ export class TestCluster {
     });
     await waitFor(`${name} to answer /health`, async () => {
       if (exited) throw new Error(`${name} exited during start; see ${join(this.dir, `${name}.log`)}`);
-      const response = await fetch(`${node.httpUrl}/health`);
-      return response.ok ? true : undefined;
+      const response = await this.fetch(`${node.httpUrl}/health`);
+      // The process this call started, not an old one still on the port (the helper's admin token may see the pid).
+      return response.ok && ((await response.json()) as { pid?: unknown }).pid === child.pid ? true : undefined;
     });
   }
 
@@ -217,7 +264,7 @@ export class TestCluster {
     const running = this.nodes.filter((node) => node.process);
     await waitFor('running nodes to be ready', async () => {
       for (const node of running) {
-        const view = (await (await fetch(`${node.httpUrl}/v1/cluster`)).json()) as { epochsKnown: boolean; viewConfirmed: boolean };
+        const view = (await (await this.fetch(`${node.httpUrl}/v1/cluster`)).json()) as { epochsKnown: boolean; viewConfirmed: boolean };
         if (!view.epochsKnown || !view.viewConfirmed) return undefined;
       }
       return true;
@@ -233,7 +280,7 @@ export class TestCluster {
     const running = this.nodes.filter((node) => node.process);
     await waitFor('running nodes to see each other up', async () => {
       for (const node of running) {
-        const view = (await (await fetch(`${node.httpUrl}/v1/cluster`)).json()) as { viewConfirmed: boolean; nodes: { name: string; status: string }[] };
+        const view = (await (await this.fetch(`${node.httpUrl}/v1/cluster`)).json()) as { viewConfirmed: boolean; nodes: { name: string; status: string }[] };
         const down = view.nodes.filter((peer) => peer.status === 'down' && running.some((r) => r.name === peer.name));
         // A restarted node coordinates nothing until a peer's view has reached it (Membership.viewConfirmed).
         if (down.length > 0 || !view.viewConfirmed) return undefined;
@@ -256,6 +303,7 @@ export class TestCluster {
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((node) => this.kill(node.name, 'SIGTERM')));
     await this.proxy?.close();
+    await this.agent?.close();
     // KVORUM_TEST_KEEP=1 keeps the data dirs and node logs of a run for a post-mortem.
     if (process.env.KVORUM_TEST_KEEP === '1') console.error(`kept test cluster files in ${this.dir}`);
     else rmSync(this.dir, { recursive: true, force: true });

@@ -41,14 +41,15 @@ export class PeerClient {
     const challenge = asChallenge(await frames.next());
     if (challenge === null) throw new Error('the node did not open with a challenge');
     const secret = identity.clusterSecret ?? '';
+    const nonce = makeNonce();
     const hello: HelloFrame = {
       kind: 'hello',
       protocolVersion,
       clusterName: identity.clusterName,
       nodeName: identity.nodeName,
-      proof: helloProof(secret, challenge.nonce, identity.clusterName, identity.nodeName),
+      proof: helloProof(secret, { protocolVersion, clusterName: identity.clusterName, dialer: identity.nodeName, dialed: identity.peerName, serverNonce: challenge.nonce, clientNonce: nonce }),
       peerName: identity.peerName,
-      nonce: makeNonce(),
+      nonce,
     };
     socket.write(encodeMessageFrame(hello));
     const answer = asHelloAnswer(await frames.next());

@@ -1,6 +1,7 @@
 /** `kvorum status` and `kvorum ring`: what a node knows of its cluster. */
-import { KvorumError } from '../../core/errors.ts';
+import { KvorumError, isErrorCode } from '../../core/errors.ts';
 import { defaultUrl, parseCommand } from '../args.ts';
+import { cliFetch } from '../credentials.ts';
 
 const statusUsage = `
 Usage: kvorum status [--url URL] [--json]
@@ -16,16 +17,16 @@ Prints every partition of the ring with its owner and preference list.
 `;
 
 async function fetchJson(url: string): Promise<unknown> {
-  let response: Response;
+  let response: Awaited<ReturnType<typeof cliFetch>>;
   try {
-    response = await fetch(url);
+    response = await cliFetch(url);
   } catch (error) {
     throw new KvorumError('unavailable', `cannot reach ${url}: ${(error as Error).message}`);
   }
   const body = (await response.json()) as unknown;
   if (!response.ok) {
-    const error = (body as { error?: { message?: string } }).error;
-    throw new KvorumError('internal', `${url}: HTTP ${response.status} ${error?.message ?? ''}`);
+    const error = (body as { error?: { code?: string; message?: string } }).error;
+    throw new KvorumError(isErrorCode(error?.code) ? error.code : 'internal', `${url}: HTTP ${response.status} ${error?.message ?? ''}`);
   }
   return body;
 }

@@ -6,6 +6,7 @@
  */
 import { KvorumError, isErrorCode } from '../../core/errors.ts';
 import { defaultUrl, parseCommand, UsageError } from '../args.ts';
+import { cliFetch } from '../credentials.ts';
 
 const joinUsage = `
 Usage: kvorum join --seed URL [--url URL]
@@ -13,7 +14,12 @@ Usage: kvorum join --seed URL [--url URL]
 Asks the cluster that the node at --seed (an HTTP URL of any member) belongs to, to let the node
 at --url (default $KVORUM_URL or http://127.0.0.1:8001) join. The join is staged on the seed:
 run 'kvorum plan --url SEED' to see what would move and 'kvorum commit --url SEED' to apply it.
-Start the new node with --seed NAME=HOST:PORT so it learns the ring before it joins.
+Start the new node with --seed NAME=HOST:PORT so it learns the ring (and the cluster's name)
+before it joins, and with the cluster's secret if it has one. A node that has not completed a
+handshake with the cluster is refused, with the reason when one is known.
+
+  kvorum start --name n4 --node-address 127.0.0.1:7004 --http-address 127.0.0.1:8004 --seed n1=127.0.0.1:7001
+  kvorum join --seed http://127.0.0.1:8001 --url http://127.0.0.1:8004
 `;
 
 const leaveUsage = `
@@ -57,6 +63,13 @@ instead. Then 'kvorum remove' a dead node, or stage the change again: the next c
 until every reachable member has the abort (a moment).
 `;
 
+const clearUsage = `
+Usage: kvorum clear [--url URL]
+
+Drops the changes staged on the node at URL (joins, leaves, removes not yet committed), so that
+nothing is applied. A committed change is ended with 'kvorum abort' instead.
+`;
+
 const transfersUsage = `
 Usage: kvorum transfers [--url URL] [--json]
 
@@ -65,9 +78,9 @@ Shows the running membership change: every transfer and whether it is done, and 
 `;
 
 async function requestJson(method: string, url: string, body?: unknown): Promise<unknown> {
-  let response: Response;
+  let response: Awaited<ReturnType<typeof cliFetch>>;
   try {
-    response = await fetch(url, {
+    response = await cliFetch(url, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -93,14 +106,26 @@ function printStaged(result: unknown, url: string): void {
   const staged = (result as { staged: { action: string; name?: string; node?: { name: string } }[] }).staged;
   console.log(`staged on ${url}:`);
   for (const change of staged) console.log(`  ${change.action} ${change.name ?? change.node?.name ?? '?'}`);
-  console.log(`\nnext: kvorum plan --url ${url}, then kvorum commit --url ${url}`);
+  console.log(`\nnext: kvorum plan --url ${url}, then kvorum commit --url ${url} (or kvorum clear --url ${url} to drop them)`);
 }
 
 export async function joinCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(argv, { seed: { type: 'string' }, url: { type: 'string' } }, joinUsage);
   if (typeof values.seed !== 'string') throw new UsageError(`--seed is required\n${joinUsage}`);
   const seed = values.seed.replace(/\/$/, '');
-  const self = await requestJson('GET', `${defaultUrl(values.url)}/v1/cluster/self`);
+  const url = defaultUrl(values.url);
+  // A node that has not learned the ring never got through a handshake with a seed: say so here,
+  // where the operator looks (the seed refuses the join too, as it cannot reach the node).
+  const joiner = (await requestJson('GET', `${url}/v1/cluster`)) as { node: string; version: number; clusterName: string };
+  if (joiner.version === 0) {
+    throw new KvorumError(
+      'unavailable',
+      `node ${joiner.node} at ${url} has not learned the cluster's ring: it has not completed a handshake with a seed. ` +
+        `Start it with --seed NAME=HOST:PORT naming a member's node address (it learns the cluster's name there) and with the ` +
+        `cluster's secret if it has one; its log says why a handshake failed.`,
+    );
+  }
+  const self = await requestJson('GET', `${url}/v1/cluster/self`);
   printStaged(await requestJson('POST', `${seed}/v1/cluster/join`, self), seed);
 }
 
@@ -144,6 +169,13 @@ export async function commitCommand(argv: string[]): Promise<void> {
   const url = defaultUrl(values.url);
   const result = (await requestJson('POST', `${url}/v1/cluster/commit`)) as { version: number; transfers: number };
   console.log(`committed: ring version ${result.version}, ${result.transfers} transfers to run (kvorum transfers --url ${url})`);
+}
+
+export async function clearCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommand(argv, { url: { type: 'string' } }, clearUsage);
+  const url = defaultUrl(values.url);
+  await requestJson('DELETE', `${url}/v1/cluster/staged`);
+  console.log(`cleared: nothing is staged on ${url} now`);
 }
 
 export async function abortCommand(argv: string[]): Promise<void> {

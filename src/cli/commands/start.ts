@@ -25,8 +25,10 @@ Options (each also read from the environment as KVORUM_<NAME>, e.g. KVORUM_DATA_
                            the optional third part is its client address, e.g. ,127.0.0.1:9002
   --seed NAME=H:P          a seed node (repeatable): gossiped with now and then; a node started
                            with only seeds (no config listing the cluster) learns the ring from them
-  --cluster-name NAME      nodes of other clusters are refused (default "kvorum")
-  --cluster-secret S       shared secret that authenticates nodes to each other
+  --cluster-name NAME      nodes of other clusters are refused (default: a node started with only
+                           --seed learns its seed's and keeps it; any other "kvorum")
+  --cluster-secret S       shared secret that authenticates nodes to each other (never learned:
+                           a joining node must be given it)
   --partitions Q           partitions in the ring, a power of two (default 64)
   --value-bytes-max B      largest value accepted (default 1048576)
   --bind-host HOST         listen on HOST (e.g. 0.0.0.0 in a container) instead of the addresses'
@@ -34,6 +36,13 @@ Options (each also read from the environment as KVORUM_<NAME>, e.g. KVORUM_DATA_
   --log-format json|pretty JSON lines (default) or one readable line per event
   --log-level LEVEL        fatal, error, warn, info (default), debug, trace or silent
   --access-log             log every HTTP request (method, path, status, time)
+  --tls-ca F, --tls-cert F, --tls-key F
+                           TLS on every port, mutual between nodes: the cluster CA, and this node's
+                           certificate (its common name the node's name) and key (\`kvorum certs\`)
+  --insecure               listen beyond loopback without TLS, client tokens and a strong secret
+
+Beyond loopback a node needs TLS, client tokens ("auth" in the config) and a cluster secret of 32+
+characters, or --insecure; see docs/security.md.
 `;
 
 export async function startCommand(argv: string[]): Promise<void> {
@@ -57,6 +66,10 @@ export async function startCommand(argv: string[]): Promise<void> {
       'log-format': { type: 'string' },
       'log-level': { type: 'string' },
       'access-log': { type: 'boolean' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      insecure: { type: 'boolean' },
     },
     usage,
   );

@@ -79,6 +79,12 @@ export class FailureDetector {
     return !evidence.failedSinceHeard && this.phi(peer, nowMs) < phiUnreachableMin;
   }
 
+  /** When `peer` was last heard from; undefined if never. */
+  lastHeardMs(peer: string): number | undefined {
+    const evidence = this.peers.get(peer);
+    return evidence?.heardEver ? evidence.lastHeardMs : undefined;
+  }
+
   /** For status pages: 'unknown' until the peer was heard from or failed. */
   reachability(peer: string, nowMs: number): PeerReachability {
     const evidence = this.peers.get(peer);

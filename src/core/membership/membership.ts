@@ -21,7 +21,9 @@ import { stage, type StagedChange } from './staged.ts';
 import { StraySweeper } from './stray-sweeper.ts';
 import { TransferReceiver } from './transfer-receiver.ts';
 import { TransferSender, type TransferProgress } from './transfer-sender.ts';
-import { transferId, type ClusterView } from './view.ts';
+import { bucketEntriesOf, transferId, withBucketEntries, type ClusterView } from './view.ts';
+import { setBucketEntry } from './bucket-props.ts';
+import type { BucketProps } from '../limits.ts';
 import { mergeViews, sameView } from './view-merge.ts';
 
 /** Dynamo §4.8.1: "every second". */
@@ -176,6 +178,28 @@ export class Membership {
     this.stagedChanges = stage(this.current, this.stagedChanges, change);
     this.persist();
     return this.stagedChanges;
+  }
+
+  /**
+   * Asks a node an operator wants to join for its view: its answer is the proof that the two can
+   * talk, which staging its join waits for (runtime: NodeRuntime.awaitHandshake). It is remembered
+   * as a contact, as a node that gossips to us first is.
+   */
+  probe(node: RingNode): void {
+    this.rememberContact(node.name, node.address);
+    this.sendGossip(node.name, true);
+  }
+
+  /**
+   * Sets a bucket's properties (bucket-props.ts) as a new view of the same ring version, and tells
+   * every member at once rather than waiting for gossip, as a commit does. Validation is the
+   * caller's (changedBucketProps).
+   */
+  setBucketProps(bucket: string, props: BucketProps): ClusterView {
+    const buckets = setBucketEntry(bucketEntriesOf(this.current), bucket, props, this.config.self.name);
+    this.adopt(withBucketEntries(this.current, buckets));
+    this.broadcast();
+    return this.current;
   }
 
   clearStaged(): void {

@@ -11,7 +11,7 @@ import { claim } from '../ring/claim.ts';
 import { preferenceList } from '../ring/ring.ts';
 import type { Ring } from '../ring/types.ts';
 import { stagedName, type StagedChange } from './staged.ts';
-import { activeMembers, inTransition, memberWith, servingRing, sortedMembers, transferId, type ClusterView, type Member, type Transfer } from './view.ts';
+import { activeMembers, bucketsOf, inTransition, memberWith, servingRing, sortedMembers, transferId, type ClusterView, type Member, type Transfer } from './view.ts';
 
 export interface Plan {
   readonly members: readonly Member[];
@@ -45,6 +45,7 @@ export function commitPlan(view: ClusterView, plan: Plan, by: string): ClusterVi
     next: plan.next,
     transfers: plan.transfers,
     completed: [],
+    ...bucketsOf(view),
   };
   return plan.transfers.length === 0 ? finalized(committed) : committed;
 }
@@ -62,7 +63,7 @@ export function abortTransition(view: ClusterView, by: string): ClusterView {
   const members = view.members.map((member) =>
     member.status === 'joining' ? { ...member, status: 'removed' as const } : member.status === 'leaving' ? { ...member, status: 'valid' as const } : member,
   );
-  return { version: view.version + 1, changedBy: by, partitionCount: view.partitionCount, members, owners: view.owners, next: null, transfers: [], completed: [], aborted: true };
+  return { version: view.version + 1, changedBy: by, partitionCount: view.partitionCount, members, owners: view.owners, next: null, transfers: [], completed: [], aborted: true, ...bucketsOf(view) };
 }
 
 /** The view once every transfer completed (Dynamo §4.9: the new node takes over), else null. */

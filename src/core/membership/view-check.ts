@@ -10,6 +10,7 @@ import { isHostPort } from '../host-port.ts';
 import { limits } from '../limits.ts';
 import { capacityProblem, httpUrlProblem, nodeAddressProblem, nodeNameProblem, zoneProblem } from './member-fields.ts';
 import { memberStatuses } from './view.ts';
+import { bucketEntriesProblem } from './bucket-props.ts';
 
 /**
  * Views are numbered by the changes made to the cluster, one at a time by an operator or a
@@ -84,5 +85,6 @@ export function viewProblem(value: unknown): string | null {
   }
   if (value.aborted !== undefined && value.aborted !== true) return `aborted must be true or absent, got ${describeValue(value.aborted)}`;
   if (value.aborted === true && (next !== null || (value.transfers as unknown[]).length > 0 || completed.length > 0)) return 'an aborted view has no transition, transfers or completions';
+  if (value.buckets !== undefined) return bucketEntriesProblem(value.buckets);
   return null;
 }

@@ -9,19 +9,27 @@
  * reference, without its vector clocks: a single version suffices because commits are only made
  * on a settled view (plan.ts).
  */
-import type { ClusterView } from './view.ts';
+import { mergeBucketEntries, sameBucketEntries } from './bucket-props.ts';
+import { bucketEntriesOf, withBucketEntries, type ClusterView } from './view.ts';
 
 export function mergeViews(a: ClusterView, b: ClusterView): ClusterView {
   if (a === b) return a;
   const order = compareCommits(a, b);
-  if (order > 0) return a;
-  if (order < 0) return b;
-  return uniteCompleted(a, b);
+  const ring = order > 0 ? a : order < 0 ? b : uniteCompleted(a, b);
+  // Bucket settings merge on their own (bucket-props.ts): a product of two joins is a join.
+  const buckets = mergeBucketEntries(bucketEntriesOf(a), bucketEntriesOf(b));
+  return sameBucketEntries(buckets, bucketEntriesOf(ring)) ? ring : withBucketEntries(ring, buckets);
 }
 
-/** Whether two views are the same value (same commit, same completed transfers). */
+/** Whether two views are the same value (same commit, same completed transfers, same bucket settings). */
 export function sameView(a: ClusterView, b: ClusterView): boolean {
-  return a === b || (compareCommits(a, b) === 0 && a.completed.length === b.completed.length && a.completed.every((id, i) => id === b.completed[i]));
+  return (
+    a === b ||
+    (compareCommits(a, b) === 0 &&
+      a.completed.length === b.completed.length &&
+      a.completed.every((id, i) => id === b.completed[i]) &&
+      sameBucketEntries(bucketEntriesOf(a), bucketEntriesOf(b)))
+  );
 }
 
 /**
@@ -38,7 +46,7 @@ export function compareCommits(a: ClusterView, b: ClusterView): number {
   return left === right ? 0 : left < right ? -1 : 1;
 }
 
-/** Everything a commit fixed, canonically (members are sorted, arrays are ordered). */
+/** Everything a commit fixed, canonically (members are sorted, arrays are ordered); bucket settings are not a commit's. */
 function commitContent(view: ClusterView): string {
   return JSON.stringify([view.partitionCount, view.members, view.owners, view.next, view.transfers, view.aborted === true]);
 }

@@ -11,6 +11,7 @@
  */
 import { assert } from '../assert.ts';
 import type { Ring, RingNode } from '../ring/types.ts';
+import type { BucketEntry } from './bucket-props.ts';
 
 export type MemberStatus = 'joining' | 'valid' | 'leaving' | 'removed';
 
@@ -50,6 +51,32 @@ export interface ClusterView {
    * without moving anything, and loses to the finalization of the same transition (view-merge.ts).
    */
   readonly aborted?: true;
+  /**
+   * Buckets whose properties were set at run time (bucket-props.ts), sorted by name; absent when
+   * none was. Merged apart from the ring's commits: every view a commit or a transition makes
+   * carries them on (`bucketsOf`).
+   */
+  readonly buckets?: readonly BucketEntry[];
+}
+
+/** The view's run-time bucket settings (none when it has none). */
+export function bucketEntriesOf(view: ClusterView): readonly BucketEntry[] {
+  return view.buckets ?? [];
+}
+
+/** `view` with these bucket settings; the field stays absent while there are none. */
+export function withBucketEntries(view: ClusterView, buckets: readonly BucketEntry[]): ClusterView {
+  if (buckets.length === 0) {
+    if (view.buckets === undefined) return view;
+    const { buckets: _dropped, ...rest } = view;
+    return rest;
+  }
+  return { ...view, buckets };
+}
+
+/** The field to spread into a view made from `view`, so that its bucket settings carry on. */
+export function bucketsOf(view: ClusterView): { readonly buckets?: readonly BucketEntry[] } {
+  return view.buckets === undefined ? {} : { buckets: view.buckets };
 }
 
 export function transferId(transfer: Transfer): string {

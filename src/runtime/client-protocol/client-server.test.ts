@@ -52,7 +52,7 @@ test('requests may follow the hello without waiting for the welcome', async (t) 
 
 test('a hello of another version or protocol is refused with a closing frame', async (t) => {
   const { server, address } = await serve(t);
-  for (const hello of [{ op: 'hello', protocol: 'kvorum', version: 2 }, { op: 'hello', protocol: 'resp', version: 1 }, { op: 'get', id: 1 }]) {
+  for (const hello of [{ op: 'hello', protocol: 'kvorum', version: 3 }, { op: 'hello', protocol: 'resp', version: 1 }, { op: 'get', id: 1 }]) {
     const client = await FrameClient.connect(address);
     t.after(() => client.close());
     client.send(hello);
@@ -62,6 +62,30 @@ test('a hello of another version or protocol is refused with a closing frame', a
     await client.waitClosed();
   }
   assert.equal(server.status().connectionsRefused, 3);
+});
+
+test('version 2 adds the listings: a connection that said version 1 may not use them', async (t) => {
+  const { backend, address } = await serve(t);
+  const { client: v1 } = await open(t, address);
+  v1.send({ id: 1, op: 'keys', bucket: 'b' });
+  const [refused] = await v1.next(1);
+  assert.equal((refused!.error as { code: string; message: string }).code, 'bad_request');
+  assert.match((refused!.error as { message: string }).message, /needs protocol version 2/);
+  const v2 = await FrameClient.connect(address);
+  t.after(() => v2.close());
+  v2.send({ op: 'hello', protocol: 'kvorum', version: 2 }, { id: 1, op: 'keys', bucket: 'b', after: 'a', limit: 2 }, { id: 2, op: 'buckets' });
+  const [welcome] = await v2.next(1);
+  assert.equal(welcome!.version, 2);
+  while (backend.held.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  const [keys, buckets] = backend.held;
+  assert.deepEqual(keys!.request, { kind: 'listKeys', bucket: 'b', after: 'a', limit: 2, timeoutMs: undefined });
+  assert.deepEqual(buckets!.request, { kind: 'listBuckets', timeoutMs: undefined });
+  keys!.answer({ kind: 'keys', keys: ['b', 'c'], next: 'c' });
+  buckets!.answer({ kind: 'buckets', buckets: ['b'], truncated: false });
+  assert.deepEqual(await v2.next(2), [
+    { id: 1, keys: ['b', 'c'], next: 'c' },
+    { id: 2, buckets: ['b'], truncated: false },
+  ]);
 });
 
 test('replies come back in the order requests finish, each with its id', async (t) => {

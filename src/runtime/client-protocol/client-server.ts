@@ -4,6 +4,7 @@
  * the node's metrics, and closes them all on close().
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { assert } from '../../core/assert.ts';
 import { KvorumError } from '../../core/errors.ts';
 import type { WelcomeLimits } from '../../wire/client-protocol.ts';
@@ -26,6 +27,8 @@ export interface ClientServerOptions {
   readonly partialFrameTimeoutMs?: number;
   /** How often timeouts are checked; tests shorten it with the timeouts. */
   readonly sweepIntervalMs?: number;
+  /** Serve over TLS with this key and certificate (docs/security.md). */
+  readonly tls?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
 }
 
 /** The binary protocol's share of a node's status: connections and requests now and so far. */
@@ -71,7 +74,18 @@ export class ClientServer {
   async start(): Promise<{ host: string; port: number }> {
     assert(this.server === null && this.closing === null, 'ClientServer.start called twice or after close');
     const { host, port } = this.options;
-    const server = createServer((socket) => this.onConnection(socket));
+    const { tls } = this.options;
+    // Over TLS a connection is handed over once its handshake is done ('secureConnection').
+    // The TLS handshake is held to the hello's deadline; sockets still in it count toward the cap.
+    const server =
+      tls === undefined
+        ? createServer((socket) => this.onConnection(socket))
+        : createTlsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2', handshakeTimeout: this.context.handshakeTimeoutMs }, (socket) => this.onConnection(socket));
+    if (tls !== undefined) {
+      server.maxConnections = this.connectionsMax;
+      // A failed handshake leaves the socket open unless closed here.
+      server.on('tlsClientError', (_error, socket) => socket.destroy());
+    }
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new KvorumError('bad_config', `cannot listen for clients on ${host}:${port}: ${error.message}`)));

@@ -18,8 +18,9 @@
  */
 import type { Socket } from 'node:net';
 import { KvorumError } from '../../core/errors.ts';
-import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { ClientResult, NodeRequest } from '../../core/messages.ts';
 import type { ContextTokenKey } from '../../core/version/context-token.ts';
+import { authorize, type Caller, type ClientAuth, type Permission } from '../security/client-auth.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { RingDescription, WelcomeLimits } from '../../wire/client-protocol.ts';
 import { BatchedWriter } from '../../wire/batched-writer.ts';
@@ -29,7 +30,7 @@ import { WireProtocolError } from '../../wire/wire-error.ts';
 import { keepAliveInitialDelayMs } from '../transport/settings.ts';
 import { welcomeFor } from './handshake.ts';
 import { closingFrame, errorReply, replyOf } from './replies.ts';
-import { parseRequest, requestIdOf } from './request-parse.ts';
+import { parseRequest, requestIdOf, type ParsedRequest } from './request-parse.ts';
 import { helloFrameBytesMax } from './settings.ts';
 
 /** What the protocol needs of a node. */
@@ -39,8 +40,10 @@ export interface ClientBackend {
   readonly requestLimits: RequestLimits;
   /** What context tokens are signed with: the same tokens as HTTP's (core/version/context-token.ts). */
   readonly contextTokenKey: ContextTokenKey;
+  /** Client tokens and roles (security/client-auth.ts): the hello's `auth` names the caller. */
+  readonly auth: ClientAuth;
   /** Coordinates a request; `onResult` is called once, possibly before submit returns. */
-  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void;
+  submit(request: NodeRequest, onResult: (result: ClientResult) => void): void;
   ring(): RingDescription;
 }
 
@@ -71,6 +74,8 @@ const closeGraceMs = 2_000;
 
 export class ClientConnection {
   private phase: Phase = 'handshake';
+  /** The protocol version the hello asked for: ops added later are refused (request-parse.ts). */
+  private version = 1;
   private readonly decoder = new FrameDecoder(helloFrameBytesMax);
   private readonly inflight = new Set<number>();
   private readonly writer: BatchedWriter;
@@ -79,6 +84,8 @@ export class ClientConnection {
   /** When the bytes of an incomplete frame began to arrive; -1 while none is incomplete. */
   private partialSinceMs = -1;
   private closingSinceMs = -1;
+  /** Who the hello's token names; set when the hello is taken. */
+  private caller: Caller | undefined;
   readonly closed: Promise<void>;
 
   constructor(
@@ -169,6 +176,9 @@ export class ClientConnection {
     const { backend, limits } = this.ctx;
     try {
       const welcome = welcomeFor(hello, backend.nodeName, backend.clusterName, limits);
+      this.version = welcome.version;
+      const token = (hello as { auth?: unknown }).auth;
+      this.caller = backend.auth.caller(typeof token === 'string' ? token : undefined);
       this.phase = 'open';
       this.decoder.setFrameBytesMax(limits.frameBytesMax);
       this.writer.push(encodeMessageFrame(welcome));
@@ -186,7 +196,13 @@ export class ClientConnection {
     this.ctx.counters.requests++;
     let parsed;
     try {
-      parsed = parseRequest(message as Record<string, unknown>, this.ctx.backend.requestLimits, this.ctx.backend.contextTokenKey);
+      parsed = parseRequest(message as Record<string, unknown>, this.ctx.backend.requestLimits, this.ctx.backend.contextTokenKey, this.version);
+    } catch (error) {
+      if (!(error instanceof KvorumError)) throw error;
+      return this.replyError(id, error);
+    }
+    try {
+      authorize(this.caller!, permissionOf(parsed));
     } catch (error) {
       if (!(error instanceof KvorumError)) throw error;
       return this.replyError(id, error);
@@ -208,11 +224,13 @@ export class ClientConnection {
     }
   }
 
-  private onResult(id: number, request: ClientRequest, result: ClientResult): void {
+  private onResult(id: number, request: NodeRequest, result: ClientResult): void {
     this.inflight.delete(id);
     if (this.phase === 'closing') return;
     if (result.kind === 'error') this.ctx.counters.errors++;
-    this.writer.push(this.encodeReply(id, replyOf(id, result, request, this.ctx.backend.contextTokenKey)));
+    // Context tokens are signed for the key they were read from; a listing has none.
+    const target = 'key' in request ? request : { bucket: '', key: '' };
+    this.writer.push(this.encodeReply(id, replyOf(id, result, target, this.ctx.backend.contextTokenKey)));
   }
 
   private replyError(id: number, error: KvorumError): void {
@@ -257,5 +275,23 @@ export class ClientConnection {
     this.phase = 'closing';
     this.writer.stop();
     this.ctx.onClosed(this);
+  }
+}
+
+/** What a request needs of its caller's token (security/client-auth.ts). */
+function permissionOf(parsed: ParsedRequest): Permission {
+  switch (parsed.op) {
+    case 'ping':
+    case 'ring':
+      return { action: 'ring' };
+    case 'get':
+    case 'keys':
+      return { action: 'read', bucket: parsed.request.bucket };
+    case 'buckets':
+      // The names of every bucket: the cluster's state, not one bucket's keys.
+      return { action: 'monitor' };
+    case 'put':
+    case 'delete':
+      return { action: 'write', bucket: parsed.request.bucket };
   }
 }

@@ -8,10 +8,10 @@ import type { KvorumError } from '../../core/errors.ts';
 import type { ClientResult } from '../../core/messages.ts';
 import { liveSiblings } from '../../core/version/stored-object.ts';
 import { encodeContextToken, type ContextTokenKey, type TokenTarget } from '../../core/version/context-token.ts';
-import type { ClosingFrame, ErrorReply, GetReply, WireErrorBody, WriteReply } from '../../wire/client-protocol.ts';
+import type { BucketsReply, ClosingFrame, ErrorReply, GetReply, KeysReply, WireErrorBody, WriteReply } from '../../wire/client-protocol.ts';
 
 /** The reply to the request on `target` (its context tokens are signed for that key, as HTTP's). */
-export function replyOf(id: number, result: ClientResult, target: TokenTarget, tokenKey: ContextTokenKey): GetReply | WriteReply | ErrorReply {
+export function replyOf(id: number, result: ClientResult, target: TokenTarget, tokenKey: ContextTokenKey): GetReply | WriteReply | KeysReply | BucketsReply | ErrorReply {
   switch (result.kind) {
     case 'error':
       return { id, error: errorBody(result) };
@@ -23,6 +23,10 @@ export function replyOf(id: number, result: ClientResult, target: TokenTarget, t
       const siblings = liveSiblings(object).map(({ value, contentType, lastModifiedMs }) => ({ value, contentType, lastModifiedMs }));
       return { id, siblings, context: encodeContextToken(object.context, target, tokenKey) };
     }
+    case 'keys':
+      return result.next === null ? { id, keys: result.keys } : { id, keys: result.keys, next: result.next };
+    case 'buckets':
+      return { id, buckets: result.buckets, truncated: result.truncated };
   }
 }
 

@@ -6,15 +6,18 @@
  * be answered at all: `requestIdOf` says so and the connection is closed instead.
  */
 import { KvorumError } from '../../core/errors.ts';
-import type { ClientRequest } from '../../core/messages.ts';
+import type { ClientRequest, ListBucketsRequest, ListKeysRequest } from '../../core/messages.ts';
+import { listKeysLimitDefault } from '../../core/coverage/listing-limits.ts';
 import { validateBucket, validateKey, validateValue, type RequestLimits } from '../../core/validate.ts';
 import { decodeContextToken, type ContextTokenKey, type TokenTarget } from '../../core/version/context-token.ts';
 import type { CausalContext } from '../../core/version/types.ts';
 import { describeValue } from '../../core/version/describe-value.ts';
-import { requestFields, requestIdMax, requestOps, type RequestOp } from '../../wire/client-protocol.ts';
+import { clientProtocolVersion, opSinceVersion, requestFields, requestIdMax, requestOps, type RequestOp } from '../../wire/client-protocol.ts';
 
 export type ParsedRequest =
   | { readonly op: 'get' | 'put' | 'delete'; readonly request: ClientRequest }
+  | { readonly op: 'keys'; readonly request: ListKeysRequest }
+  | { readonly op: 'buckets'; readonly request: ListBucketsRequest }
   | { readonly op: 'ring' }
   | { readonly op: 'ping' };
 
@@ -34,9 +37,13 @@ export function requestIdOf(frame: unknown): number | null {
   return typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= requestIdMax ? id : null;
 }
 
-/** Throws KvorumError (bad_request, bad_bucket, bad_key, bad_context, bad_query, value_too_large). */
-export function parseRequest(frame: Fields, requestLimits: RequestLimits, tokenKey: ContextTokenKey): ParsedRequest {
+/**
+ * Throws KvorumError (bad_request, bad_bucket, bad_key, bad_context, bad_query, value_too_large).
+ * `version`: what the connection's hello asked for; an op added later is refused.
+ */
+export function parseRequest(frame: Fields, requestLimits: RequestLimits, tokenKey: ContextTokenKey, version = clientProtocolVersion): ParsedRequest {
   const op = opOf(frame.op);
+  if (opSinceVersion[op] > version) throw new KvorumError('bad_request', `op ${op} needs protocol version ${opSinceVersion[op]}; this connection's hello asked for ${version}`);
   const allowed = requestFields[op];
   for (const field in frame) {
     if (!allowed.has(field)) throw new KvorumError('bad_request', `unknown field ${JSON.stringify(field.slice(0, 40))} in a ${op} request (allowed: ${[...allowed].join(', ')})`);
@@ -50,6 +57,16 @@ export function parseRequest(frame: Fields, requestLimits: RequestLimits, tokenK
     case 'put':
     case 'delete':
       return { op, request: writeRequest(frame, op === 'delete', requestLimits, tokenKey) };
+    case 'keys': {
+      const { bucket, after } = frame;
+      if (typeof bucket !== 'string') throw new KvorumError('bad_bucket', `bucket must be a string, got ${describeValue(bucket)}`);
+      validateBucket(bucket);
+      if (after !== undefined && after !== null && typeof after !== 'string') throw new KvorumError('bad_key', `after must be a key, got ${describeValue(after)}`);
+      const limit = optionalInteger(frame, 'limit') ?? listKeysLimitDefault;
+      return { op, request: { kind: 'listKeys', bucket, after: typeof after === 'string' && after !== '' ? after : null, limit, timeoutMs: optionalInteger(frame, 'timeoutMs') } };
+    }
+    case 'buckets':
+      return { op, request: { kind: 'listBuckets', timeoutMs: optionalInteger(frame, 'timeoutMs') } };
   }
 }
 
@@ -89,7 +106,7 @@ function contextOf(token: unknown, target: TokenTarget, tokenKey: ContextTokenKe
 }
 
 /** r, w, timeoutMs: an integer or absent (nil counts as absent); the core checks the range. */
-function optionalInteger(frame: Fields, name: 'r' | 'w' | 'timeoutMs'): number | undefined {
+function optionalInteger(frame: Fields, name: 'r' | 'w' | 'timeoutMs' | 'limit'): number | undefined {
   const value = frame[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new KvorumError('bad_query', `${name} must be an integer, got ${describeValue(value)}`);

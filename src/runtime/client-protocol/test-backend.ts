@@ -3,8 +3,9 @@
  * the test answers it, so a test decides when, and in which order, replies happen. Requests to
  * bucket `now` are answered at once (not found).
  */
-import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { ClientResult, NodeRequest } from '../../core/messages.ts';
 import { testTokenKey } from '../../core/version/test-token.ts';
+import { ClientAuth } from '../security/client-auth.ts';
 import type { RingDescription } from '../../wire/client-protocol.ts';
 import type { ClientBackend } from './connection.ts';
 import { ClientServer, type ClientServerOptions } from './client-server.ts';
@@ -14,10 +15,11 @@ export class HeldBackend implements ClientBackend {
   readonly clusterName = 'test';
   readonly requestLimits = { keyBytesMax: 64, valueBytesMax: 1024 };
   readonly contextTokenKey = testTokenKey;
-  readonly held: { request: ClientRequest; answer: (result: ClientResult) => void }[] = [];
+  auth = new ClientAuth([]);
+  readonly held: { request: NodeRequest; answer: (result: ClientResult) => void }[] = [];
 
-  submit(request: ClientRequest, onResult: (result: ClientResult) => void): void {
-    if (request.bucket === 'now') return onResult({ kind: 'got', object: null });
+  submit(request: NodeRequest, onResult: (result: ClientResult) => void): void {
+    if ('bucket' in request && request.bucket === 'now') return onResult({ kind: 'got', object: null });
     this.held.push({ request, answer: onResult });
   }
 

@@ -11,9 +11,11 @@ import type { AddressInfo } from 'node:net';
 import { ClusterFeed, type NodeReport } from './cluster-feed.ts';
 
 let reportsAsked = 0;
+let authorization: string | undefined;
 const peer = createServer((request, response) => {
   assert.equal(request.url, '/v1/status');
   reportsAsked += 1;
+  authorization = request.headers.authorization;
   response.setHeader('content-type', 'application/json');
   response.end(JSON.stringify(reportOf('n2', peerUrl)));
 });
@@ -41,7 +43,7 @@ function reportOf(name: string, n2Url: string): NodeReport {
   return { node: { name, members, ring: { version: 1, partitionCount: 8, transition: false } }, activity: { history: [], events } } as unknown as NodeReport;
 }
 
-const feed = new ClusterFeed('unit', () => reportOf('n1', peerUrl));
+const feed = new ClusterFeed(() => 'unit', () => reportOf('n1', peerUrl));
 
 test('callers within snapshotReuseMs share one snapshot and one report per peer', async () => {
   reportsAsked = 0;
@@ -78,9 +80,19 @@ test('a snapshot older than snapshotReuseMs is made anew', async () => {
 });
 
 test('a peer that does not answer is reported with the error, not thrown', async () => {
-  const silent = new ClusterFeed('unit', () => reportOf('n1', closedUrl));
+  const silent = new ClusterFeed(() => 'unit', () => reportOf('n1', closedUrl));
   const snapshot = await silent.snapshot();
   const n2 = snapshot.nodes.find((node) => node.name === 'n2')!;
   assert.equal(n2.report, null);
   assert.equal(n2.error, 'ECONNREFUSED');
+});
+
+test('peers are asked with the credentials the feed is given', async () => {
+  const plain = await feed.snapshot();
+  assert.ok(plain.nodes[1]!.report);
+  assert.equal(authorization, undefined);
+  const withToken = new ClusterFeed(() => 'unit', () => reportOf('n1', peerUrl), { token: 'kvn_test', ca: undefined });
+  await withToken.snapshot();
+  assert.equal(authorization, 'Bearer kvn_test');
+  await withToken.close();
 });

@@ -4,7 +4,10 @@
  * membership-backend.ts), with how THIS node's failure detector sees each. A member that does
  * not answer is reported unreachable, with the error — the page keeps working while nodes are
  * down and says so. It polls once a second, and only while a page (or `kvorum top`) is watching.
+ * Where peers check tokens it presents the node token (security/node-token.ts), and with TLS it
+ * trusts the cluster CA.
  */
+import { Agent, fetch } from 'undici';
 import type { ServerStatus } from '../status.ts';
 import type { Activity, ActivityEvent } from './activity.ts';
 import { sampleIntervalMs } from './activity.ts';
@@ -45,16 +48,31 @@ const peerReportTimeoutMs = 900;
 const snapshotReuseMs = 500;
 const eventsShownMax = 150;
 
+/** How this node asks its peers for their reports. */
+export interface PeerCredentials {
+  /** Sent as a bearer token (the node token); none: peers that check tokens refuse with 401. */
+  readonly token: string | undefined;
+  /** The cluster CA, to trust peers' HTTPS; none: plain HTTP (or the system's CAs). */
+  readonly ca: Buffer | undefined;
+}
+
 export class ClusterFeed {
   private readonly subscribers = new Set<(snapshot: ClusterSnapshot) => void>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private latest: { readonly madeMs: number; readonly snapshot: Promise<ClusterSnapshot> } | undefined;
+  private readonly headers: Record<string, string>;
+  private readonly dispatcher: Agent | undefined;
 
   constructor(
-    private readonly clusterName: string,
+    /** A function: a node started with only a seed learns its cluster's name. */
+    private readonly clusterName: () => string,
     private readonly local: () => NodeReport,
-  ) {}
+    credentials: PeerCredentials = { token: undefined, ca: undefined },
+  ) {
+    this.headers = credentials.token === undefined ? {} : { authorization: `Bearer ${credentials.token}` };
+    this.dispatcher = credentials.ca === undefined ? undefined : new Agent({ connect: { ca: credentials.ca } });
+  }
 
   get watchers(): number {
     return this.subscribers.size;
@@ -81,6 +99,12 @@ export class ClusterFeed {
     this.timer = undefined;
   }
 
+  /** Stops polling and closes the connections to peers. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.dispatcher?.close();
+  }
+
   snapshot(): Promise<ClusterSnapshot> {
     const now = Date.now();
     if (this.latest === undefined || now - this.latest.madeMs >= snapshotReuseMs) this.latest = { madeMs: now, snapshot: this.make() };
@@ -97,7 +121,7 @@ export class ClusterFeed {
           const base = { name: member.name, membership: member.membership, reachability: member.reachability, httpUrl: member.httpUrl };
           if (member.name === node.name) return { ...base, report: own, error: null };
           try {
-            return { ...base, report: await fetchReport(member.httpUrl), error: null };
+            return { ...base, report: await this.fetchReport(member.httpUrl), error: null };
           } catch (error) {
             return { ...base, report: null, error: describe(error) };
           }
@@ -107,7 +131,7 @@ export class ClusterFeed {
       .flatMap((n) => n.report?.activity.events ?? [])
       .sort((a, b) => a.atMs - b.atMs || a.node.localeCompare(b.node) || a.seq - b.seq)
       .slice(-eventsShownMax);
-    return { atMs: Date.now(), clusterName: this.clusterName, self: node.name, ring: node.ring, nodes, events };
+    return { atMs: Date.now(), clusterName: this.clusterName(), self: node.name, ring: node.ring, nodes, events };
   }
 
   private async poll(): Promise<void> {
@@ -120,12 +144,15 @@ export class ClusterFeed {
       this.polling = false;
     }
   }
-}
 
-async function fetchReport(httpUrl: string): Promise<NodeReport> {
-  const response = await fetch(`${httpUrl}/v1/status`, { signal: AbortSignal.timeout(peerReportTimeoutMs) });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return (await response.json()) as NodeReport;
+  private async fetchReport(httpUrl: string): Promise<NodeReport> {
+    const response = await fetch(`${httpUrl}/v1/status`, { headers: this.headers, dispatcher: this.dispatcher, signal: AbortSignal.timeout(peerReportTimeoutMs) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`HTTP ${response.status}`);
+    }
+    return (await response.json()) as NodeReport;
+  }
 }
 
 function describe(error: unknown): string {

@@ -2,6 +2,8 @@
  * The dashboard's routes (DESIGN §10): GET / and the page's static files from web/ (plain
  * HTML, CSS and JavaScript: nothing to build), GET /v1/dashboard (one snapshot of the cluster,
  * cluster-feed.ts) and GET /v1/dashboard/events (the same as server-sent events, one a second).
+ * The page is public, the cluster's state is not: the snapshots need a token that may monitor
+ * (docs/security.md); the page sends the one it was opened with (web/app.js).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -9,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ClusterFeed } from './cluster-feed.ts';
+import { permits } from '../http/route-permissions.ts';
 
 /** web/ at the package root, from src/runtime/dashboard/ or dist/runtime/dashboard/ alike. */
 export const webDir = fileURLToPath(new URL('../../../web/', import.meta.url));
@@ -27,13 +30,14 @@ export function registerDashboardRoutes(app: FastifyInstance, feed: ClusterFeed,
     if (type === undefined) continue;
     const body = readFileSync(join(dir, name));
     const path = name === 'index.html' ? '/' : `/${name}`;
-    app.get(path, async (_request, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
+    // Public: the page and its files hold no data; what they fetch needs a token that may monitor.
+    app.get(path, { config: permits.public }, async (_request, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
   }
 
-  app.get('/v1/dashboard', async () => feed.snapshot());
+  app.get('/v1/dashboard', { config: permits.monitor }, async () => feed.snapshot());
 
   const streams = new Set<ServerResponse>();
-  app.get('/v1/dashboard/events', (request, reply) => {
+  app.get('/v1/dashboard/events', { config: permits.monitor }, (request, reply) => {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -48,7 +52,7 @@ export function registerDashboardRoutes(app: FastifyInstance, feed: ClusterFeed,
   });
   // Open streams would keep the server from closing.
   app.addHook('preClose', async () => {
-    feed.stop();
+    await feed.close();
     for (const raw of streams) raw.end();
   });
 }

@@ -3,37 +3,30 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import fc from 'fast-check';
+import { isErrorCode } from '../../core/errors.ts';
 import { defaultBucketProps } from '../../core/limits.ts';
 import { contextTokenKey } from '../../core/version/context-token.ts';
 import { emptyContext } from '../../core/version/causal-context.ts';
 import { buildHttpApp, type HttpBackend } from './app.ts';
-import { coreCounterNames } from '../../core/counters.ts';
-import type { NodeStatus } from '../../core/status.ts';
+import { idleNodeStatus } from './idle-node-status.ts';
+import { ClientAuth } from '../security/client-auth.ts';
 
 const backend: HttpBackend = {
   name: 'n1',
+  pid: process.pid,
+  incarnation: 'cafe0001',
   clusterName: 'unit',
   requestLimits: { keyBytesMax: 1024, valueBytesMax: 1024 * 1024 },
   contextTokenKey: contextTokenKey('unit', undefined),
+  auth: new ClientAuth([]),
   ringTargetN: 1,
   ring: () => ({ partitionCount: 8, owners: Array(8).fill('n1'), nodes: new Map(), version: 1 }),
   request: async (request) => (request.kind === 'put' ? { kind: 'stored', context: emptyContext } : { kind: 'got', object: null }),
-  nodeStatus: () => ({
-    name: 'n1',
-    nowMs: 0,
-    notReadyBecause: null,
-    viewConfirmed: true,
-    epochsKnown: true,
-    ring: { version: 1, partitionCount: 8, transition: false },
-    members: [],
-    counters: Object.fromEntries(coreCounterNames.map((name) => [name, 0])) as NodeStatus['counters'],
-    inflight: 0,
-    hints: { pending: 0, pendingByOwner: {}, delivering: 0 },
-    antiEntropy: { keysStored: 0, rateShare: 1 },
-    transfers: { pending: [], local: [] },
-  }),
+  nodeStatus: idleNodeStatus,
   bucketProps: () => defaultBucketProps,
   status: () => ({}),
+  setBucketProps: async () => defaultBucketProps,
   metrics: async () => '',
 };
 
@@ -127,5 +120,37 @@ describe('access log (issue 14 §5)', () => {
       { msg: 'http', method: 'GET', url: '/v1/kv/b/missing', status: 404 },
     ]);
     assert.ok(entries.every((entry) => entry.ms >= 0));
+  });
+});
+
+describe('fuzz: HTTP parsing (issue 11)', () => {
+  const printable = fc.stringMatching(/^[\x20-\x7e]{0,40}$/);
+  const pathPart = fc.oneof(fc.constantFrom('', 'b', 'k', '%', '%ZZ', '%E0%A4%A', '..', '%00', 'é', '*', '%2F'), fc.stringMatching(/^[A-Za-z0-9%._~!$&'()*+,;=:@-]{0,30}$/));
+  const path = fc.oneof(
+    fc.tuple(pathPart, pathPart).map(([bucket, key]) => `/v1/kv/${bucket}/${key}`),
+    fc.tuple(fc.constantFrom('/v1/kv/b/k', '/v1/ring', '/v1/cluster', '/health', '/metrics', '/v1/buckets/', '/'), fc.stringMatching(/^[?=&a-z0-9%]{0,20}$/)).map(([p, q]) => p + q),
+    fc.stringMatching(/^\/[\x21-\x7e]{0,60}$/),
+  );
+  const request = fc.record({
+    method: fc.constantFrom('GET', 'PUT', 'DELETE', 'POST', 'PATCH', 'OPTIONS', 'FOO'),
+    path,
+    headers: fc.array(fc.tuple(fc.constantFrom('Content-Type', 'X-Kvorum-Context', 'Authorization', 'Accept', 'X-Other', 'Transfer-Encoding'), printable), { maxLength: 4 }),
+    body: fc.uint8Array({ maxLength: 64 }),
+  });
+
+  test('random requests over the wire: below 500, and every error in our shape with a known code', async () => {
+    await fc.assert(
+      fc.asyncProperty(request, async ({ method, path, headers, body }) => {
+        const head = [`${method} ${path} HTTP/1.1`, 'Host: x', 'Connection: close', `Content-Length: ${body.length}`, ...headers.filter(([name]) => name !== 'Transfer-Encoding').map(([name, value]) => `${name}: ${value}`)];
+        const { answer } = await raw(`${head.join('\r\n')}\r\n\r\n${Buffer.from(body).toString('latin1')}`, 2_000);
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+        assert.ok(status >= 200 && status < 500, `${method} ${path}: ${answer.slice(0, 300)}`);
+        if (status >= 400) {
+          const code = (JSON.parse(answer.split('\r\n\r\n')[1] ?? '') as { error: { code: unknown } }).error.code;
+          assert.ok(isErrorCode(code), `${method} ${path}: code ${String(code)}`);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -7,8 +7,9 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
-import type { BucketProps } from '../../core/limits.ts';
-import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import { limits, type BucketProps } from '../../core/limits.ts';
+import type { ClientResult, NodeRequest } from '../../core/messages.ts';
+import { listKeysLimitDefault } from '../../core/coverage/listing-limits.ts';
 import type { Ring } from '../../core/ring/types.ts';
 import { validateBucket, validateKey } from '../../core/validate.ts';
 import { keyHash, partitionOfHash } from '../../core/ring/hash.ts';
@@ -19,7 +20,12 @@ import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
 import type { NodeStatus } from '../../core/status.ts';
 import { describeRing } from '../ring-description.ts';
+import { batchOps, batchWrites, runBatch } from './batch-route.ts';
+import { jsonObjectBody } from './json-body.ts';
 import { registerMembershipRoutes, type MembershipBackend } from './membership-routes.ts';
+import type { Socket } from 'node:net';
+import { bearerToken, mayMonitor, permits, registerAuth } from './route-permissions.ts';
+import { authorize, type ClientAuth } from '../security/client-auth.ts';
 import { httpConnectionsMax, httpHeaderBytesMax, httpTimeoutCheckIntervalMs, httpTimeoutsDefault, type HttpTimeouts } from './settings.ts';
 
 export const contextHeader = 'x-kvorum-context';
@@ -27,19 +33,33 @@ export const contextHeader = 'x-kvorum-context';
 /** What the HTTP API needs of a node. */
 export interface HttpBackend {
   readonly name: string;
+  /**
+   * What /health reports besides the name, so that whoever started the node can tell it is the
+   * one answering and not an old process still on the port (`kvorum dev` checks the pid).
+   */
+  readonly pid: number;
+  readonly incarnation: string;
   readonly clusterName: string;
   readonly requestLimits: RequestLimits;
   /** Signs the context tokens this node hands out and checks those it is given (core/version/context-token.ts). */
   readonly contextTokenKey: ContextTokenKey;
+  /** The clients' tokens and their roles (security/client-auth.ts); none configured: no check. */
+  readonly auth: ClientAuth;
   readonly ringTargetN: number;
   ring(): Ring;
-  request(request: ClientRequest): Promise<ClientResult>;
+  request(request: NodeRequest): Promise<ClientResult>;
   /**
    * The node's report of itself (KvNode.status: readiness, members as its failure detector sees
    * them); GET /v1/cluster is made from it.
    */
   nodeStatus(): NodeStatus;
   bucketProps(bucket: string): BucketProps;
+  /**
+   * Sets a bucket's properties at run time (any of n, r, w, pr, pw, resolution, durability over
+   * its current ones); resolves with the new ones. Throws KvorumError: `bad_bucket`,
+   * `bad_bucket_props`, `bucket_not_empty` (N of a bucket that holds keys).
+   */
+  setBucketProps(bucket: string, change: unknown): Promise<BucketProps>;
   /** What the node reports of itself, as plain data (GET /v1/status; runtime/status.ts). */
   status(): unknown;
   /** GET /metrics: Prometheus text (runtime/metrics/registry.ts). */
@@ -61,6 +81,7 @@ function errorBody(error: { code: string; message: string; detail?: unknown }): 
 }
 
 function sendError(reply: FastifyReply, error: KvorumError): FastifyReply {
+  if (error.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="kvorum"');
   return reply.code(error.httpStatus).type('application/json').send(errorBody(error.toJSON()));
 }
 
@@ -112,6 +133,23 @@ function parseQuery(kind: 'get' | 'put' | 'delete', query: KvQuery): { quorum?: 
   return parsed;
 }
 
+/** A listing's query: `limit` and `timeout` integers, `after` any key (empty: none). */
+function parseListQuery(query: KvQuery, allowed: readonly string[]): { limit?: number; after?: string; timeoutMs?: number } {
+  const parsed: { limit?: number; after?: string; timeoutMs?: number } = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (!allowed.includes(name)) throw new KvorumError('bad_query', `unknown query parameter ${JSON.stringify(name)} (allowed: ${allowed.join(', ')})`);
+    if (typeof value !== 'string') throw new KvorumError('bad_query', `give ${name} once`);
+    if (name === 'after') {
+      if (value !== '') parsed.after = value;
+      continue;
+    }
+    if (!/^\d{1,6}$/.test(value)) throw new KvorumError('bad_query', `${name} must be a positive integer (got ${JSON.stringify(value)})`);
+    if (name === 'limit') parsed.limit = Number(value);
+    else parsed.timeoutMs = Number(value);
+  }
+  return parsed;
+}
+
 function parseContext(request: FastifyRequest, target: KvParams, key: ContextTokenKey): CausalContext | null {
   const header = request.headers[contextHeader];
   if (header === undefined || header === '') return null;
@@ -133,10 +171,15 @@ function siblingsJson(object: StoredObject | null): { value: string; contentType
     : [];
 }
 
+/** Many keys in one request (batch-route.ts); its body may be larger than a value. */
+const batchRoute = '/v1/kv/:bucket/_batch';
+
 export interface HttpAppOptions {
   readonly logger?: boolean;
   /** Where to log each request answered (the access log); none by default. */
   readonly accessLog?: Logger | undefined;
+  /** Serve HTTPS with this key and certificate (docs/security.md). */
+  readonly https?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
   /** Defaults: settings.ts `httpTimeoutsDefault`. */
   readonly timeouts?: Partial<HttpTimeouts> | undefined;
 }
@@ -144,6 +187,7 @@ export interface HttpAppOptions {
 export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {}): FastifyInstance {
   const timeouts = { ...httpTimeoutsDefault, ...options.timeouts };
   const app = Fastify({
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert, minVersion: 'TLSv1.2' as const, handshakeTimeout: timeouts.headersTimeoutMs } } : {}),
     logger: options.logger ?? false,
     bodyLimit: backend.requestLimits.valueBytesMax,
     requestTimeout: timeouts.requestTimeoutMs,
@@ -163,13 +207,19 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
       done();
     });
   }
+  // Over HTTPS a failed handshake leaves the socket open unless closed here.
+  if (options.https) app.server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
 
   // Values are opaque bytes of any content type: keep the body raw.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof KvorumError) return sendError(reply, error);
+    if (error.statusCode === 413 && request.routeOptions.url === batchRoute) {
+      const { batchBodyBytesMax } = limits;
+      return sendError(reply, new KvorumError('batch_too_large', `a batch's body is at most ${batchBodyBytesMax} bytes`, { batchBodyBytesMax }));
+    }
     if (error.statusCode === 413) {
       return sendError(reply, new KvorumError('value_too_large', `value is larger than the limit of ${backend.requestLimits.valueBytesMax} bytes`, { valueBytesMax: backend.requestLimits.valueBytesMax }));
     }
@@ -182,7 +232,9 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new KvorumError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
 
-  app.get<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', async (request, reply) => {
+  registerAuth(app, backend.auth);
+
+  app.get<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', { config: permits.read }, async (request, reply) => {
     const { bucket, key } = request.params;
     const { quorum, timeoutMs } = parseQuery('get', request.query);
     const result = await backend.request({ kind: 'get', bucket, key, r: quorum, timeoutMs });
@@ -216,15 +268,49 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
     if (result.kind !== 'stored') throw new KvorumError('internal', `unexpected result ${result.kind}`);
     return reply.code(204).header(contextHeader, encodeContextToken(result.context, request.params, backend.contextTokenKey)).send();
   };
-  app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, false));
-  app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', (request, reply) => write(request, reply, true));
+  app.put<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', { config: permits.write }, (request, reply) => write(request, reply, false));
+  app.delete<{ Params: KvParams; Querystring: KvQuery }>('/v1/kv/:bucket/:key', { config: permits.write }, (request, reply) => write(request, reply, true));
 
-  app.get<{ Params: { bucket: string } }>('/v1/buckets/:bucket', async (request) => {
+  // Gets need read, puts and deletes write: the hook checks read, the handler write (batch-route.ts).
+  app.post<{ Params: { bucket: string } }>(batchRoute, { bodyLimit: limits.batchBodyBytesMax, config: permits.read }, async (request) => {
+    const { bucket } = request.params;
+    validateBucket(bucket);
+    const { ops, timeoutMs } = batchOps(jsonObjectBody(request.body));
+    if (batchWrites(ops)) authorize(backend.auth.caller(bearerToken(request)), { action: 'write', bucket });
+    return { results: await runBatch(bucket, ops, timeoutMs, backend.contextTokenKey, (one) => backend.request(one)) };
+  });
+
+  app.get<{ Params: { bucket: string } }>('/v1/buckets/:bucket', { config: permits.ring }, async (request) => {
     validateBucket(request.params.bucket);
     return { bucket: request.params.bucket, props: backend.bucketProps(request.params.bucket) };
   });
 
-  app.get('/v1/cluster', async () => {
+  app.put<{ Params: { bucket: string } }>('/v1/buckets/:bucket', { config: permits.admin }, async (request) => {
+    const { bucket } = request.params;
+    validateBucket(bucket);
+    return { bucket, props: await backend.setBucketProps(bucket, jsonObjectBody(request.body, 'bad_bucket_props')) };
+  });
+
+  // The names of every bucket are the cluster's state: monitor, as /v1/cluster.
+  app.get<{ Querystring: KvQuery }>('/v1/buckets', { config: permits.monitor }, async (request) => {
+    const { timeoutMs } = parseListQuery(request.query, ['timeout']);
+    const result = await backend.request({ kind: 'listBuckets', timeoutMs });
+    throwIfError(result);
+    if (result.kind !== 'buckets') throw new KvorumError('internal', `unexpected result ${result.kind}`);
+    return { buckets: result.buckets, truncated: result.truncated };
+  });
+
+  // A page of the bucket's keys in order: `next` names where the next page starts (docs/api.md).
+  app.get<{ Params: { bucket: string }; Querystring: KvQuery }>('/v1/kv/:bucket', { config: permits.read }, async (request) => {
+    const { bucket } = request.params;
+    const { timeoutMs, limit, after } = parseListQuery(request.query, ['limit', 'after', 'timeout']);
+    const result = await backend.request({ kind: 'listKeys', bucket, after: after ?? null, limit: limit ?? listKeysLimitDefault, timeoutMs });
+    throwIfError(result);
+    if (result.kind !== 'keys') throw new KvorumError('internal', `unexpected result ${result.kind}`);
+    return result.next === null ? { keys: result.keys } : { keys: result.keys, next: result.next };
+  });
+
+  app.get('/v1/cluster', { config: permits.monitor }, async () => {
     const ring = backend.ring();
     const status = backend.nodeStatus();
     const members = new Map(status.members.map((member) => [member.name, member]));
@@ -252,11 +338,11 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
     };
   });
 
-  app.get('/v1/ring', async () => describeRing(backend.ring(), backend.ringTargetN));
+  app.get('/v1/ring', { config: permits.ring }, async () => describeRing(backend.ring(), backend.ringTargetN));
 
   // Where a key lives: its partition, its position on the ring (0 to 1, clockwise) and its
   // preference list — the dashboard's search box places it on the ring with this.
-  app.get<{ Querystring: KvQuery }>('/v1/ring/locate', async (request) => {
+  app.get<{ Querystring: KvQuery }>('/v1/ring/locate', { config: permits.monitor }, async (request) => {
     const { bucket, key } = request.query;
     if (typeof bucket !== 'string' || typeof key !== 'string') throw new KvorumError('bad_query', 'give bucket and key: /v1/ring/locate?bucket=B&key=K');
     validateBucket(bucket);
@@ -270,11 +356,16 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
 
   if (backend.membership) registerMembershipRoutes(app, backend.membership);
 
-  app.get('/health', async () => ({ status: 'ok', node: backend.name }));
+  // Public (liveness probes); who the process is, only to a caller that may monitor: whoever
+  // started the node checks it is the one answering (kvorum dev compares the pid).
+  app.get('/health', { config: permits.public }, async (request) => {
+    const identity = { pid: backend.pid, incarnation: backend.incarnation };
+    return mayMonitor(backend.auth, request) ? { status: 'ok', node: backend.name, ...identity } : { status: 'ok', node: backend.name };
+  });
 
-  app.get('/v1/status', async () => backend.status());
+  app.get('/v1/status', { config: permits.monitor }, async () => backend.status());
 
-  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await backend.metrics()));
+  app.get('/metrics', { config: permits.monitor }, async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await backend.metrics()));
 
   return app;
 }

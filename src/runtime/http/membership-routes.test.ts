@@ -8,7 +8,7 @@ import { registerMembershipRoutes, type MembershipBackend } from './membership-r
 function appWith(staged: StagedChange[]) {
   const backend: MembershipBackend = {
     self: () => ({ name: 'n1', address: '127.0.0.1:7001', httpUrl: 'http://127.0.0.1:8001', capacity: 1 }),
-    stage: (change) => {
+    stage: async (change) => {
       staged.push(change);
       return staged;
     },

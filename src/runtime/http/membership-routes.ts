@@ -4,11 +4,13 @@
  * (Riak's claimant): run plan and commit against the same node.
  */
 import type { FastifyInstance } from 'fastify';
+import { permits } from './route-permissions.ts';
 import { KvorumError } from '../../core/errors.ts';
 import { isHostPort } from '../../core/host-port.ts';
 import type { StagedChange } from '../../core/membership/staged.ts';
 import { ringNodeOf } from '../../core/membership/view.ts';
 import type { RingNode } from '../../core/ring/types.ts';
+import { jsonObjectBody } from './json-body.ts';
 import { capacityProblem, httpUrlProblem, nodeAddressProblem, nodeNameProblem, zoneProblem } from '../../core/membership/member-fields.ts';
 
 export interface PlanReport {
@@ -21,7 +23,8 @@ export interface PlanReport {
 
 export interface MembershipBackend {
   self(): RingNode;
-  stage(change: StagedChange): readonly StagedChange[];
+  /** A join is staged only once the joiner has answered this node (NodeRuntime.awaitHandshake). */
+  stage(change: StagedChange): Promise<readonly StagedChange[]>;
   clearStaged(): void;
   plan(): Promise<PlanReport>;
   commit(): { version: number; transfers: number };
@@ -29,17 +32,6 @@ export interface MembershipBackend {
   abort(): { version: number };
   transfers(): unknown;
   partitionSizes(): Promise<unknown>;
-}
-
-function jsonBody(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null || (Buffer.isBuffer(body) && body.length === 0)) return {};
-  try {
-    const parsed = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : String(body)) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through to the error below
-  }
-  throw new KvorumError('bad_request', 'expected a JSON object body');
 }
 
 function nodeName(body: Record<string, unknown>, field: string): string {
@@ -66,21 +58,21 @@ function joiningNode(body: Record<string, unknown>): RingNode {
 }
 
 export function registerMembershipRoutes(app: FastifyInstance, backend: MembershipBackend): void {
-  app.get('/v1/cluster/self', async () => backend.self());
-  app.post('/v1/cluster/join', async (request) => ({ staged: backend.stage({ action: 'join', node: joiningNode(jsonBody(request.body)) }) }));
-  app.post('/v1/cluster/leave', async (request) => {
-    const body = jsonBody(request.body);
+  app.get('/v1/cluster/self', { config: permits.monitor }, async () => backend.self());
+  app.post('/v1/cluster/join', { config: permits.admin }, async (request) => ({ staged: await backend.stage({ action: 'join', node: joiningNode(jsonObjectBody(request.body)) }) }));
+  app.post('/v1/cluster/leave', { config: permits.admin }, async (request) => {
+    const body = jsonObjectBody(request.body);
     const name = body.node === undefined ? backend.self().name : nodeName(body, 'node');
-    return { staged: backend.stage({ action: 'leave', name }) };
+    return { staged: await backend.stage({ action: 'leave', name }) };
   });
-  app.post('/v1/cluster/remove', async (request) => ({ staged: backend.stage({ action: 'remove', name: nodeName(jsonBody(request.body), 'node') }) }));
-  app.delete('/v1/cluster/staged', async () => {
+  app.post('/v1/cluster/remove', { config: permits.admin }, async (request) => ({ staged: await backend.stage({ action: 'remove', name: nodeName(jsonObjectBody(request.body), 'node') }) }));
+  app.delete('/v1/cluster/staged', { config: permits.admin }, async () => {
     backend.clearStaged();
     return { staged: [] };
   });
-  app.get('/v1/cluster/plan', async () => backend.plan());
-  app.post('/v1/cluster/commit', async () => backend.commit());
-  app.post('/v1/cluster/abort', async () => backend.abort());
-  app.get('/v1/transfers', async () => backend.transfers());
-  app.get('/v1/partitions', async () => ({ partitions: await backend.partitionSizes() }));
+  app.get('/v1/cluster/plan', { config: permits.monitor }, async () => backend.plan());
+  app.post('/v1/cluster/commit', { config: permits.admin }, async () => backend.commit());
+  app.post('/v1/cluster/abort', { config: permits.admin }, async () => backend.abort());
+  app.get('/v1/transfers', { config: permits.monitor }, async () => backend.transfers());
+  app.get('/v1/partitions', { config: permits.monitor }, async () => ({ partitions: await backend.partitionSizes() }));
 }

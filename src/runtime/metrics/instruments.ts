@@ -4,15 +4,27 @@
  * preallocated: recording is arithmetic on numbers and typed arrays, never an allocation
  * (docs/operations.md, "What metrics cost").
  */
-import type { ClientRequest, PeerMessage } from '../../core/messages.ts';
+import type { NodeRequest, PeerMessage } from '../../core/messages.ts';
 import type { StoreOp } from '../../core/replica/store-op.ts';
 import { commitSecondsBounds, Histogram, requestSecondsBounds, stepSecondsBounds } from './histogram.ts';
 
-export const clientOps = ['get', 'put', 'delete'] as const;
+/** Listings (keys of a bucket, bucket names) read every partition: timed apart from the key ops. */
+export const clientOps = ['get', 'put', 'delete', 'list_keys', 'list_buckets'] as const;
 export type ClientOp = (typeof clientOps)[number];
 
-export function clientOpOf(request: ClientRequest): ClientOp {
-  return request.kind === 'get' ? 'get' : request.deleted ? 'delete' : 'put';
+export function clientOpOf(request: NodeRequest): ClientOp {
+  switch (request.kind) {
+    case 'get':
+      return 'get';
+    case 'put':
+      return request.deleted ? 'delete' : 'put';
+    case 'listKeys':
+      return 'list_keys';
+    case 'listBuckets':
+      return 'list_buckets';
+    default:
+      return request satisfies never;
+  }
 }
 
 export const storeOpKinds = ['read', 'coordinate', 'merge', 'dropIfUnchanged'] as const satisfies readonly StoreOp['kind'][];
@@ -46,9 +58,9 @@ export const peerRequestKinds = Object.values(peerRequests) as readonly PeerRequ
 const sendSlots = 1 << 16;
 
 export class Instruments {
-  readonly clientRequests = { get: 0, put: 0, delete: 0 } satisfies Record<ClientOp, number>;
+  readonly clientRequests = { get: 0, put: 0, delete: 0, list_keys: 0, list_buckets: 0 } satisfies Record<ClientOp, number>;
   /** Requests answered with an error, by op and error code. */
-  readonly clientErrors: Record<ClientOp, Map<string, number>> = { get: new Map(), put: new Map(), delete: new Map() };
+  readonly clientErrors: Record<ClientOp, Map<string, number>> = { get: new Map(), put: new Map(), delete: new Map(), list_keys: new Map(), list_buckets: new Map() };
   readonly clientSeconds: Record<ClientOp, Histogram> = histograms(clientOps, requestSecondsBounds);
   readonly storeOpSeconds: Record<StoreOp['kind'], Histogram> = histograms(storeOpKinds, stepSecondsBounds);
   readonly peerRoundTripSeconds: Record<PeerRequestKind, Histogram> = histograms(peerRequestKinds, requestSecondsBounds);

@@ -60,7 +60,7 @@ test('the exporter writes HELP, TYPE and cumulative histogram buckets with the n
   instruments.onClientResult('put', 40, 'quorum_not_met');
   const status = (): ServerStatus => ({
     ...fakeStatus(),
-    client: { requests: { ...instruments.clientRequests }, errors: { get: {}, put: Object.fromEntries(instruments.clientErrors.put), delete: {} }, pending: 0 },
+    client: { requests: { ...instruments.clientRequests }, errors: { get: {}, put: Object.fromEntries(instruments.clientErrors.put), delete: {}, list_keys: {}, list_buckets: {} }, pending: 0 },
   });
   const text = await new MetricsExporter('n1', status, instruments).render();
   assert.match(text, /^# HELP kvorum_client_requests_total /m);
@@ -95,7 +95,7 @@ function fakeStatus(): ServerStatus {
       antiEntropy: { keysStored: 10, rateShare: 1 },
       transfers: { pending: [], local: [] },
     },
-    client: { requests: { get: 0, put: 0, delete: 0 }, errors: { get: {}, put: {}, delete: {} }, pending: 0 },
+    client: { requests: { get: 0, put: 0, delete: 0, list_keys: 0, list_buckets: 0 }, errors: { get: {}, put: {}, delete: {}, list_keys: {}, list_buckets: {} }, pending: 0 },
     peers: { messagesRefused: 0, messagesTooLarge: 0, framesTimedOut: 0, connectionsRefused: 0 },
     buffer: { pendingWrites: 0, pendingBytes: 0, commits: 0, writesCommitted: 0 },
     binary: null,

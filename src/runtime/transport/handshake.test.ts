@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { helloProof, helloRejection, makeNonce, welcomeProof, type ServerIdentity } from './handshake.ts';
+import { helloProof, helloRejection, makeNonce, transcriptOf, welcomeProof, type ServerIdentity, type Transcript } from './handshake.ts';
 import type { HelloFrame } from './wire-messages.ts';
 
 const server: ServerIdentity = { protocolVersion: 1, clusterName: 'prod', nodeName: 'n2', clusterSecret: 's3cret', nonce: makeNonce() };
 
 function hello(overrides: Partial<HelloFrame> = {}, secret = 's3cret'): HelloFrame {
-  const base = { protocolVersion: 1, clusterName: 'prod', nodeName: 'n1', peerName: 'n2', ...overrides };
-  return { kind: 'hello', nonce: makeNonce(), proof: helloProof(secret, server.nonce, base.clusterName, base.nodeName), ...base };
+  const base = { protocolVersion: 1, clusterName: 'prod', nodeName: 'n1', peerName: 'n2', nonce: makeNonce(), ...overrides };
+  const transcript = { protocolVersion: base.protocolVersion, clusterName: base.clusterName, dialer: base.nodeName, dialed: base.peerName, serverNonce: server.nonce, clientNonce: base.nonce };
+  return { kind: 'hello', proof: helloProof(secret, transcript), ...base };
 }
 
 test('a hello with the right version, cluster, addressee and proof is accepted', () => {
@@ -27,7 +28,32 @@ test('a proof is bound to the nonce, so a recorded hello cannot be replayed', ()
   assert.match(helloRejection(replayed, { ...server, nonce: makeNonce() })!, /^authentication failed/);
 });
 
-test("the server's proof differs from a client's proof over the same inputs", () => {
-  const nonce = makeNonce();
-  assert.notDeepEqual(welcomeProof('s', nonce, 'c', 'n'), helloProof('s', nonce, 'c', 'n'));
+test("a proof covers the client's nonce too: a hello whose nonce was swapped for one a server chose fails", () => {
+  const sent = hello();
+  assert.match(helloRejection({ ...sent, nonce: makeNonce() }, server)!, /^authentication failed/);
+});
+
+test("the server's proof differs from a client's proof over the same transcript", () => {
+  const transcript: Transcript = { protocolVersion: 1, clusterName: 'c', dialer: 'a', dialed: 'b', serverNonce: makeNonce(), clientNonce: makeNonce() };
+  assert.notDeepEqual(welcomeProof('s', transcript), helloProof('s', transcript));
+});
+
+test('a proof covers the node meant: a hello relayed to another node, its addressee changed, fails', () => {
+  // A process at n3's address passes n1's challenge to n2, then n2's hello (meant for n3) to n1.
+  const relayed = hello({ peerName: 'n3' });
+  assert.match(helloRejection({ ...relayed, peerName: 'n2' }, server)!, /^authentication failed/);
+});
+
+test('fields are length-prefixed: moving a character between names changes the proof', () => {
+  const base: Transcript = { protocolVersion: 1, clusterName: 'ab', dialer: 'c', dialed: 'd', serverNonce: makeNonce(), clientNonce: makeNonce() };
+  assert.notDeepEqual(helloProof('s', base), helloProof('s', { ...base, clusterName: 'a', dialer: 'bc' }));
+  assert.deepEqual(transcriptOf(hello(), server.nonce).serverNonce, server.nonce);
+});
+
+test('a hello that claims no cluster (a new node learning it) is accepted only with a proof of the secret over none', () => {
+  assert.equal(helloRejection(hello({ clusterName: '' }), server), null);
+  assert.match(helloRejection(hello({ clusterName: '' }, 'guess'), server)!, /^authentication failed: node 'n1'/);
+  // A proof over the cluster's name does not pass for one over none, nor the other way round.
+  const overName = hello();
+  assert.match(helloRejection({ ...overName, clusterName: '' }, server)!, /^authentication failed/);
 });

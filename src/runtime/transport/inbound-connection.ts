@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
-import { helloRejection, makeNonce, welcomeProof } from './handshake.ts';
+import { helloRejection, makeNonce, refusalToPeer, transcriptOf, welcomeProof } from './handshake.ts';
 import type { TransportLogger } from './peer-link.ts';
 import { controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
 import { WireProtocolError } from '../../wire/wire-error.ts';
@@ -50,9 +50,11 @@ export class InboundConnection {
   private framesWhole = 0;
   readonly closed: Promise<void>;
 
+  /** `certificateName`: over mutual TLS, the node the peer's certificate was issued to. */
   constructor(
     private readonly socket: Socket,
     private readonly ctx: InboundContext,
+    private readonly certificateName?: string,
   ) {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, keepAliveInitialDelayMs);
@@ -141,23 +143,32 @@ export class InboundConnection {
   private onHello(frame: unknown): void {
     const hello = asHello(frame);
     const { nodeName, clusterName, clusterSecret, protocolVersion } = this.ctx;
-    const reason = hello === null ? 'malformed hello' : helloRejection(hello, { nodeName, clusterName, clusterSecret, protocolVersion, nonce: this.nonce });
+    let reason = hello === null ? 'malformed hello' : helloRejection(hello, { nodeName, clusterName, clusterSecret, protocolVersion, nonce: this.nonce });
+    if (reason === null && this.certificateName !== undefined && hello!.nodeName !== this.certificateName) {
+      reason = `certificate mismatch: node '${hello!.nodeName}' connected with the certificate of '${this.certificateName}'`;
+    }
     if (hello === null || reason !== null) return this.reject(reason ?? 'malformed hello');
     this.clearHandshakeTimer();
     this.phase = 'open';
     this.peerName = hello.nodeName;
     this.decoder.setFrameBytesMax(this.ctx.frameBytesMax);
-    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, hello.nonce, clusterName, nodeName) };
+    // A hello that claimed no cluster (a new node learning it) proved the secret: it is told the name.
+    const learning = hello.clusterName === '' ? { clusterName } : {};
+    const welcome: WelcomeFrame = { kind: 'welcome', nodeName, proof: welcomeProof(clusterSecret, { ...transcriptOf(hello, this.nonce), clusterName }), ...learning };
     this.socket.write(encodeMessageFrame(welcome));
     this.ctx.onAuthenticated(this);
     this.ctx.logger.debug?.({ peer: hello.nodeName, remote: this.remote }, `accepted connection from peer ${hello.nodeName}`);
   }
 
-  /** Tells the peer why, then half-closes; the handshake timer destroys a peer that lingers. */
+  /**
+   * Logs why, tells the peer only that it was refused (or, for a version mismatch, the versions:
+   * nothing of this cluster), then half-closes; the handshake timer destroys a peer that lingers.
+   */
   private reject(reason: string): void {
     this.phase = 'rejected';
     this.ctx.logger.warn({ remote: this.remote, reason }, `rejected connection from ${this.remote}: ${reason}`);
-    const reject: RejectFrame = { kind: 'reject', reason };
+    const told = reason.startsWith('protocol version mismatch') ? `protocol version mismatch: this node speaks version ${this.ctx.protocolVersion}` : refusalToPeer;
+    const reject: RejectFrame = { kind: 'reject', reason: told };
     this.socket.end(encodeMessageFrame(reject));
   }
 

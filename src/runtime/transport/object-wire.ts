@@ -40,6 +40,8 @@ const wireObjectKinds: Record<PeerMessageKind, 'object' | 'entries' | 'objects' 
   tombConfirm: null,
   tombConfirmReply: null,
   tombRemove: 'entries',
+  listRead: null,
+  listReadReply: null,
 };
 
 /** The message as it goes on the wire: every object replaced by its encoding. */

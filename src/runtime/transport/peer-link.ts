@@ -15,12 +15,13 @@
  * reported was delivered.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { assert } from '../../core/assert.ts';
 import { reconnectDelayMs } from '../../wire/backoff.ts';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
-import { helloProof, makeNonce, proofsEqual, welcomeProof } from './handshake.ts';
+import { helloProof, makeNonce, proofsEqual, welcomeProof, type Transcript } from './handshake.ts';
 import { OutboundQueue } from './outbound-queue.ts';
 import type { PeerAddress } from './peer-address.ts';
 import { writeBatchBytesMax } from '../../wire/batched-writer.ts';
@@ -40,7 +41,15 @@ export interface TransportLogger {
 /** What a link needs from its transport. */
 export interface PeerLinkContext {
   readonly nodeName: string;
+  /** The cluster this node is in; changes once, when a node that learns it from a seed does. */
   readonly clusterName: string;
+  /** Whether this node has no cluster name yet and takes the one a peer's welcome names. */
+  readonly learnsClusterName: boolean;
+  /**
+   * The peer proved, under the cluster name its welcome named, that it knows our secret: take
+   * that name. False when the node took another one meanwhile (then the link is rejected).
+   */
+  adoptClusterName(name: string, from: string): boolean;
   readonly clusterSecret: string;
   readonly protocolVersion: number;
   readonly peerQueueFramesMax: number;
@@ -48,6 +57,8 @@ export interface PeerLinkContext {
   readonly reconnectBackoffMsMin: number;
   readonly reconnectBackoffMsMax: number;
   readonly ackTimeoutMs: number;
+  /** Mutual TLS (transport.ts `PeerTls`); undefined: plaintext. */
+  readonly tls?: { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer } | undefined;
   readonly logger: TransportLogger;
   /** Must not call back into the link synchronously (the transport defers the callbacks). */
   reportFailures(to: string, messages: readonly unknown[], reason: DeliveryFailure): void;
@@ -74,7 +85,11 @@ export class PeerLink {
   private socket: Socket | null = null;
   private decoder = new FrameDecoder(controlFrameBytesMax);
   private handshakeStep: HandshakeStep = 'challenge';
+  /** The nonce of the challenge this connection answered: the server's proof covers it. */
+  private serverNonce: Uint8Array | null = null;
   private clientNonce: Buffer = makeNonce();
+  /** The cluster name this connection's hello claimed: ours, or none ('') while this node learns it. */
+  private helloClusterName = '';
   private socketError: string | null = null;
   private readonly queue = new OutboundQueue();
   /** Acks are cumulative per connection. */
@@ -106,6 +121,11 @@ export class PeerLink {
 
   get currentAddress(): PeerAddress {
     return this.address;
+  }
+
+  /** Why the last connection attempt failed, or null when the link is open or never failed. */
+  get lastFailure(): string | null {
+    return this.stateNow === 'open' ? null : this.lastFailureReason;
   }
 
   stats(): PeerLinkStats {
@@ -172,7 +192,23 @@ export class PeerLink {
     this.clientNonce = makeNonce();
     this.socketError = null;
     this.ackedOnConnection = 0;
-    const socket = connect({ host: this.address.host, port: this.address.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: keepAliveInitialDelayMs });
+    const { host, port } = this.address;
+    const { tls } = this.ctx;
+    const socket: Socket =
+      tls === undefined
+        ? connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: keepAliveInitialDelayMs })
+        : tlsConnect({
+            host,
+            port,
+            ...tls,
+            minVersion: 'TLSv1.3',
+            // Nodes are known by name, not by host: the certificate must be the peer's own.
+            checkServerIdentity: (_host, certificate) => (certificate.subject?.CN === this.peerName ? undefined : new Error(`the certificate at ${host}:${port} is for '${String(certificate.subject?.CN)}', not '${this.peerName}'`)),
+          });
+    if (tls !== undefined) {
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, keepAliveInitialDelayMs);
+    }
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
     socket.on('drain', () => this.onDrain(socket));
@@ -210,23 +246,34 @@ export class PeerLink {
     }
   }
 
+  /** This connection's handshake as both proofs cover it (handshake.ts). */
+  private transcript(serverNonce: Uint8Array, clusterName: string): Transcript {
+    const { protocolVersion, nodeName } = this.ctx;
+    return { protocolVersion, clusterName, dialer: nodeName, dialed: this.peerName, serverNonce, clientNonce: this.clientNonce };
+  }
+
   private onChallenge(socket: Socket, frame: unknown): void {
     const challenge = asChallenge(frame);
     if (challenge === null) return this.drop('unreachable', 'peer did not open with a challenge');
     if (challenge.protocolVersion !== this.ctx.protocolVersion) {
       return this.drop('rejected', `protocol version mismatch: peer speaks version ${challenge.protocolVersion}, we speak ${this.ctx.protocolVersion}`);
     }
-    const { clusterName, nodeName, clusterSecret, protocolVersion } = this.ctx;
+    const { nodeName, clusterSecret, protocolVersion } = this.ctx;
+    // A node that knows no cluster name yet claims none: the server names its cluster in the
+    // welcome, only to a hello that proved the secret, and proves it under that name (handshake.ts).
+    const clusterName = this.ctx.learnsClusterName ? '' : this.ctx.clusterName;
+    this.helloClusterName = clusterName;
     const hello: HelloFrame = {
       kind: 'hello',
       protocolVersion,
       clusterName,
       nodeName,
-      proof: helloProof(clusterSecret, challenge.nonce, clusterName, nodeName),
+      proof: helloProof(clusterSecret, this.transcript(challenge.nonce, clusterName)),
       peerName: this.peerName,
       nonce: this.clientNonce,
     };
     socket.write(encodeMessageFrame(hello));
+    this.serverNonce = challenge.nonce;
     this.handshakeStep = 'answer';
   }
 
@@ -237,9 +284,16 @@ export class PeerLink {
     if (answer.nodeName !== this.peerName) {
       return this.drop('rejected', `wrong node: expected '${this.peerName}' at this address, found '${answer.nodeName}'`);
     }
-    const expected = welcomeProof(this.ctx.clusterSecret, this.clientNonce, this.ctx.clusterName, answer.nodeName);
+    const learning = this.helloClusterName === '';
+    const clusterName = learning ? answer.clusterName : this.ctx.clusterName;
+    if (clusterName === undefined) return this.drop('rejected', 'the peer named no cluster in its welcome: it cannot teach this node its cluster name');
+    // The welcome proves the name it teaches (or this node's own): the transcript carries it.
+    const expected = welcomeProof(this.ctx.clusterSecret, this.transcript(this.serverNonce!, clusterName));
     if (!proofsEqual(expected, answer.proof)) {
       return this.drop('rejected', `authentication failed: the peer does not know our cluster secret`);
+    }
+    if (learning && !this.ctx.adoptClusterName(clusterName, this.peerName)) {
+      return this.drop('rejected', `cluster name mismatch: peer '${this.peerName}' is in cluster '${clusterName}', this node in cluster '${this.ctx.clusterName}'`);
     }
     this.onOpen();
   }

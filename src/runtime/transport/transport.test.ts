@@ -7,7 +7,11 @@ import { AssertionError } from '../../core/assert.ts';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
 import { helloProof, makeNonce } from './handshake.ts';
-import { Transport, type DeliveryFailure, type TransportOptions } from './transport.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCertificates } from '../security/certificates.ts';
+import { Transport, type DeliveryFailure, type PeerTls, type TransportOptions } from './transport.ts';
 
 interface Received {
   readonly from: string;
@@ -242,7 +246,7 @@ test('a peer closed mid-stream: undelivered frames are reported, and a restarted
   assert.equal(b2.received[0]!.message.seq, count);
 });
 
-test('a cluster name mismatch is rejected with a clear reason and nothing is delivered', async (t) => {
+test('a cluster name mismatch is rejected, with the reason in the server\'s log only, and nothing is delivered', async (t) => {
   const a = await startNode(t, 'a', { clusterName: 'alpha', reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
   const b = await startNode(t, 'b', { clusterName: 'beta' });
   meshPeers([a, b]);
@@ -250,15 +254,53 @@ test('a cluster name mismatch is rejected with a clear reason and nothing is del
   await waitFor('the rejection', () => a.failed.length === 1);
   assert.equal(a.failed[0]!.reason, 'rejected');
   const warning = a.logs.find((l) => l.level === 'warn')?.msg ?? '';
-  assert.match(warning, /^peer b rejected us: cluster name mismatch/);
-  assert.match(warning, /'alpha'/);
-  assert.match(warning, /'beta'/);
-  assert.ok(b.logs.some((l) => l.level === 'warn' && l.msg.includes('cluster name mismatch')), 'the server logs it too');
+  assert.match(warning, /^peer b rejected us: handshake refused/);
+  assert.doesNotMatch(warning, /beta/, 'a refusal tells the dialer nothing of the cluster it reached (issue 11 §8)');
+  const logged = b.logs.find((l) => l.level === 'warn' && l.msg.includes('cluster name mismatch'))?.msg ?? '';
+  assert.match(logged, /'alpha'/, 'the server logs both names');
+  assert.match(logged, /'beta'/);
   assert.equal(a.transport.stats().get('b')!.state, 'rejected');
   a.transport.send('b', { kind: 'm', seq: 1 });
   await waitFor('the fast failure', () => a.failed.length === 2);
   assert.equal(a.failed[1]!.reason, 'rejected');
   assert.deepEqual(b.received, []);
+});
+
+test('a node that learns its cluster name claims none, and takes the one its seed names once each proved the secret (issue 12 §2)', async (t) => {
+  const learned: string[] = [];
+  const joiner = await startNode(t, 'j', { clusterName: 'kvorum', learnClusterName: true, onClusterNameLearned: (name, from) => learned.push(`${name} from ${from}`) });
+  const seed = await startNode(t, 's', { clusterName: 'prod' });
+  const other = await startNode(t, 'o', { clusterName: 'elsewhere', reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  joiner.transport.setPeers(new Map([['s', seed.address], ['o', other.address]]));
+  seed.transport.setPeers(new Map([['j', joiner.address]]));
+  joiner.transport.send('s', { kind: 'm', seq: 0 });
+  await waitFor('delivery to the seed', () => seed.received.length === 1);
+  assert.deepEqual(learned, ['prod from s']);
+  assert.equal(joiner.transport.clusterName, 'prod');
+  // Learned for good: a node of another cluster refuses it now (telling it nothing), and the seed reaches it.
+  joiner.transport.send('o', { kind: 'm', seq: 1 });
+  await waitFor('the rejection', () => joiner.failed.length === 1);
+  assert.equal(joiner.failed[0]!.reason, 'rejected');
+  assert.deepEqual(joiner.transport.lastFailureOf('o'), { reason: 'handshake refused: see the log of the node you dialled', rejected: true });
+  assert.ok(other.logs.some((l) => l.level === 'warn' && /cluster name mismatch: node 'o' is in cluster 'elsewhere', node 'j' is in cluster 'prod'/.test(l.msg)));
+  seed.transport.send('j', { kind: 'm', seq: 2 });
+  await waitFor('delivery to the joiner', () => joiner.received.length === 1);
+  assert.deepEqual(learned, ['prod from s']);
+});
+
+test('a node without the secret that claims no cluster is refused and told nothing, its name least of all', async (t) => {
+  const learned: string[] = [];
+  const joiner = await startNode(t, 'j', { clusterName: 'kvorum', clusterSecret: 'guess', learnClusterName: true, onClusterNameLearned: (name) => learned.push(name), reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  const seed = await startNode(t, 's', { clusterName: 'prod' });
+  joiner.transport.setPeers(new Map([['s', seed.address]]));
+  joiner.transport.send('s', { kind: 'm', seq: 0 });
+  await waitFor('the rejection', () => joiner.failed.length === 1);
+  assert.deepEqual(learned, []);
+  assert.equal(joiner.transport.clusterName, 'kvorum');
+  assert.deepEqual(joiner.transport.lastFailureOf('s'), { reason: 'handshake refused: see the log of the node you dialled', rejected: true });
+  assert.ok(!joiner.logs.some((l) => l.msg.includes('prod')), 'the cluster name reached the outsider');
+  assert.ok(seed.logs.some((l) => l.level === 'warn' && /authentication failed: node 'j'/.test(l.msg)));
+  assert.deepEqual(seed.received, []);
 });
 
 test('a wrong cluster secret is rejected and nothing is delivered', async (t) => {
@@ -268,7 +310,8 @@ test('a wrong cluster secret is rejected and nothing is delivered', async (t) =>
   for (let seq = 0; seq < 3; seq++) a.transport.send('b', { kind: 'm', seq });
   await waitFor('the rejection', () => a.failed.length === 3);
   assert.ok(a.failed.every((f) => f.reason === 'rejected'));
-  assert.ok(a.logs.some((l) => l.level === 'warn' && /^peer b rejected us: authentication failed/.test(l.msg)));
+  assert.ok(a.logs.some((l) => l.level === 'warn' && /^peer b rejected us: handshake refused/.test(l.msg)));
+  assert.ok(b.logs.some((l) => l.level === 'warn' && /authentication failed/.test(l.msg)));
   assert.deepEqual(b.received, []);
   assert.equal(b.transport.stats().get('a')?.receivedFrames ?? 0, 0);
 });
@@ -279,7 +322,8 @@ test('a stale address that leads to another node is rejected as the wrong node',
   a.transport.send('b', { kind: 'm', seq: 0 });
   await waitFor('the rejection', () => a.failed.length === 1);
   assert.equal(a.failed[0]!.reason, 'rejected');
-  assert.ok(a.logs.some((l) => /^peer b rejected us: wrong node/.test(l.msg)));
+  assert.ok(a.logs.some((l) => /^peer b rejected us: handshake refused/.test(l.msg)));
+  assert.ok(c.logs.some((l) => /wrong node/.test(l.msg)), 'the node reached logs whom the dialer wanted');
   assert.deepEqual(c.received, []);
 });
 
@@ -442,7 +486,8 @@ async function authenticatedClient(port: number, name: string, peerName: string)
   const client = await rawClient(port);
   await waitFor('the challenge', () => client.frames.length === 1);
   const challenge = client.frames[0] as { nonce: Uint8Array };
-  const hello = { kind: 'hello', protocolVersion, clusterName: 'test', nodeName: name, proof: helloProof('sesame', challenge.nonce, 'test', name), peerName, nonce: makeNonce() };
+  const nonce = makeNonce();
+  const hello = { kind: 'hello', protocolVersion, clusterName: 'test', nodeName: name, proof: helloProof('sesame', { protocolVersion, clusterName: 'test', dialer: name, dialed: peerName, serverNonce: challenge.nonce, clientNonce: nonce }), peerName, nonce };
   client.socket.write(encodeMessageFrame(hello));
   await waitFor('the welcome', () => client.frames.length === 2);
   assert.equal((client.frames[1] as { kind: string }).kind, 'welcome');
@@ -542,4 +587,58 @@ test('unfinished frames over all connections are held to inboundBufferedBytesMax
   await waitFor('the first frame', () => b.received.length === 1);
   holders[1]!.socket.write(frame.subarray(held));
   await waitFor('the second frame', () => b.received.length === 2);
+});
+
+/** A cluster CA with certificates for a, b and mallory, and a second CA with one for a: made once. */
+const certificates = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvorum-transport-tls-'));
+  makeCertificates(join(dir, 'cluster'), ['a', 'b', 'mallory'], []);
+  makeCertificates(join(dir, 'foreign'), ['a'], []);
+  const read = (ca: string, name: string): PeerTls => ({ ca: readFileSync(join(dir, ca, 'ca.pem')), cert: readFileSync(join(dir, ca, `${name}.pem`)), key: readFileSync(join(dir, ca, `${name}-key.pem`)) });
+  const material = { a: read('cluster', 'a'), b: read('cluster', 'b'), mallory: read('cluster', 'mallory'), foreignA: read('foreign', 'a') };
+  rmSync(dir, { recursive: true, force: true });
+  return material;
+})();
+
+test('over mutual TLS, peers with certificates of the cluster CA that name them exchange messages', async (t) => {
+  const a = await startNode(t, 'a', { tls: certificates.a });
+  const b = await startNode(t, 'b', { tls: certificates.b });
+  meshPeers([a, b]);
+  for (let seq = 0; seq < 5; seq++) a.transport.send('b', { kind: 'm', seq });
+  b.transport.send('a', { kind: 'm', seq: 0 });
+  await waitFor('both ways', () => b.received.length === 5 && a.received.length === 1);
+  assert.deepEqual(b.received.map((r) => r.message.seq), [0, 1, 2, 3, 4]);
+});
+
+test('over mutual TLS, a node with the certificate of another node is refused, though the secret is right', async (t) => {
+  const a = await startNode(t, 'a', { tls: certificates.mallory, reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  const b = await startNode(t, 'b', { tls: certificates.b });
+  meshPeers([a, b]);
+  a.transport.send('b', { kind: 'm', seq: 0 });
+  await waitFor('the refusal', () => a.failed.length === 1);
+  assert.equal(a.failed[0]!.reason, 'rejected');
+  assert.ok(b.logs.some((l) => /certificate mismatch/.test(l.msg)), 'the server logs whose certificate it was');
+  assert.deepEqual(b.received, []);
+});
+
+test('over mutual TLS, a certificate of another CA and a plaintext peer get nothing delivered', async (t) => {
+  const b = await startNode(t, 'b', { tls: certificates.b, connectTimeoutMs: 300 });
+  // A plaintext client that waits for a challenge is closed once the TLS handshake times out.
+  const silent = await rawClient(b.port);
+  t.after(() => silent.socket.destroy());
+  await closedWithin(silent, 3_000);
+  assert.deepEqual(silent.frames, []);
+  const foreign = await startNode(t, 'a', { tls: certificates.foreignA, connectTimeoutMs: 500, reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  const plaintext = await startNode(t, 'a', { connectTimeoutMs: 500, reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  for (const dialer of [foreign, plaintext]) {
+    dialer.transport.setPeers(new Map([['b', b.address]]));
+    dialer.transport.send('b', { kind: 'm', seq: 0 });
+  }
+  await waitFor('both to fail', () => foreign.failed.length === 1 && plaintext.failed.length === 1);
+  // Nor does b talk to a node whose certificate it cannot verify.
+  b.transport.setPeers(new Map([['a', foreign.address]]));
+  b.transport.send('a', { kind: 'm', seq: 1 });
+  await waitFor('b to give up on the foreign node', () => b.failed.length === 1);
+  assert.deepEqual(b.received, []);
+  assert.deepEqual(foreign.received, []);
 });

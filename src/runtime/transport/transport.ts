@@ -15,6 +15,7 @@
  * was lost), which the core tolerates as it tolerates any duplicate or late reply.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { assert } from '../../core/assert.ts';
 import { KvorumError } from '../../core/errors.ts';
 import { limits } from '../../core/limits.ts';
@@ -30,8 +31,22 @@ export type { DeliveryFailure, PeerLinkState, TransportLogger } from './peer-lin
 export interface TransportOptions {
   readonly nodeName: string;
   readonly clusterName: string;
+  /**
+   * The node has no cluster name of its own (a new node started with only seeds): its hellos
+   * claim none until a peer it dials, having checked its proof of the secret, names the cluster in
+   * its welcome and proves the secret under that name; then it takes that name for good and
+   * `onClusterNameLearned` is told (handshake.ts). Until then it answers dialers as `clusterName`.
+   */
+  readonly learnClusterName?: boolean;
+  onClusterNameLearned?(name: string, from: string): void;
   /** Shared by every node of the cluster; without one, knowing the cluster name is enough to join. */
   readonly clusterSecret?: string;
+  /**
+   * Mutual TLS between nodes (docs/security.md): this node's certificate and key, and the cluster
+   * CA every peer's certificate must be signed by; a peer's certificate must name the peer (its
+   * common name is the node name). Undefined: plaintext (loopback, or an `insecure` cluster).
+   */
+  readonly tls?: PeerTls | undefined;
   readonly listenHost: string;
   /** 0 picks a free port; start() returns the one bound. */
   readonly listenPort: number;
@@ -70,6 +85,20 @@ export interface InboundCounters {
   readonly connectionsRefused: number;
 }
 
+/** PEM bytes of a node's certificate and key, and of the cluster CA. */
+export interface PeerTls {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** The common name of the peer's certificate: the node it was issued to. */
+function certificateName(socket: TLSSocket): string {
+  const subject = socket.getPeerCertificate().subject as Record<string, string | string[]> | undefined;
+  const name = subject?.CN;
+  return typeof name === 'string' ? name : '';
+}
+
 const silentLogger: TransportLogger = { info() {}, warn() {} };
 const nameBytesMax = 256;
 
@@ -96,6 +125,8 @@ export class Transport {
   private readonly retiring = new Set<Promise<void>>();
   private server: Server | null = null;
   private closing: Promise<void> | null = null;
+  private clusterNameNow: string;
+  private learnsClusterName: boolean;
 
   constructor(private readonly options: TransportOptions) {
     checkOptions(options);
@@ -103,20 +134,32 @@ export class Transport {
     this.frameBytesMax = options.frameBytesMax ?? limits.frameBytesMax;
     this.peers = parsePeers(options.peers);
     const logger = options.logger ?? silentLogger;
+    this.clusterNameNow = options.clusterName;
+    this.learnsClusterName = options.learnClusterName === true;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const transport = this;
+    // Both contexts read the cluster name when they use it: a node that learns it changes it once.
     const common = {
       nodeName: options.nodeName,
-      clusterName: options.clusterName,
       clusterSecret: options.clusterSecret ?? '',
       protocolVersion,
       logger,
     };
     this.linkContext = {
       ...common,
+      get clusterName() {
+        return transport.clusterNameNow;
+      },
+      get learnsClusterName() {
+        return transport.learnsClusterName;
+      },
+      adoptClusterName: (name, from) => this.adoptClusterName(name, from),
       peerQueueFramesMax: options.peerQueueFramesMax ?? limits.peerQueueFramesMax,
       connectTimeoutMs: options.connectTimeoutMs ?? transportDefaults.connectTimeoutMs,
       reconnectBackoffMsMin: options.reconnectBackoffMsMin ?? transportDefaults.reconnectBackoffMsMin,
       reconnectBackoffMsMax: options.reconnectBackoffMsMax ?? transportDefaults.reconnectBackoffMsMax,
       ackTimeoutMs: options.ackTimeoutMs ?? transportDefaults.ackTimeoutMs,
+      tls: options.tls,
       reportFailures: (to, messages, reason) => this.reportFailures(to, messages, reason),
     };
     this.inboundConnectionsMax = options.inboundConnectionsMax ?? transportDefaults.inboundConnectionsMax;
@@ -124,6 +167,9 @@ export class Transport {
     this.inboundBufferedBytesMax = options.inboundBufferedBytesMax ?? transportDefaults.inboundBufferedBytesMax;
     this.inboundContext = {
       ...common,
+      get clusterName() {
+        return transport.clusterNameNow;
+      },
       frameBytesMax: this.frameBytesMax,
       handshakeTimeoutMs: this.linkContext.connectTimeoutMs,
       frameTimeoutMs: options.frameTimeoutMs ?? transportDefaults.frameTimeoutMs,
@@ -138,7 +184,28 @@ export class Transport {
   async start(): Promise<{ host: string; port: number }> {
     assert(this.server === null && this.closing === null, 'Transport.start called twice or after close');
     const { listenHost, listenPort } = this.options;
-    const server = createServer((socket) => this.onConnection(socket));
+    const tls = this.options.tls;
+    // Over TLS a connection is handed over once both certificates checked out ('secureConnection').
+    const server =
+      tls === undefined
+        ? createServer((socket) => this.onConnection(socket))
+        : createTlsServer(
+            // The TLS handshake is held to the time a hello gets; sockets still in it count toward the cap.
+            { ...tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', handshakeTimeout: this.linkContext.connectTimeoutMs },
+            (socket) => this.onConnection(socket, certificateName(socket)),
+          );
+    if (tls !== undefined) {
+      server.maxConnections = this.inboundConnectionsMax;
+      // A failed handshake (no certificate, another CA's, plaintext, too slow) leaves the socket
+      // open unless closed here.
+      server.on('tlsClientError', (error, socket) => {
+        socket.destroy();
+        this.connectionsRefused++;
+        if ((this.connectionsRefused & (this.connectionsRefused - 1)) === 0) {
+          this.linkContext.logger.warn({ remote: socket.remoteAddress, refused: this.connectionsRefused }, `refused a connection: TLS handshake failed: ${error.message}`);
+        }
+      });
+    }
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new KvorumError('bad_config', `cannot listen on ${listenHost}:${listenPort}: ${error.message}`)));
@@ -238,12 +305,37 @@ export class Transport {
     return link;
   }
 
+  /** The cluster this node speaks for: the configured name, or the one it learned from a seed. */
+  get clusterName(): string {
+    return this.clusterNameNow;
+  }
+
+  /**
+   * Why the last attempt to reach `peer` failed, and whether the peer refused our handshake (then
+   * no retry soon will do better; a peer tells a refused dialer nothing more, its log says why);
+   * null if it did not fail.
+   */
+  lastFailureOf(peer: string): { readonly reason: string; readonly rejected: boolean } | null {
+    const link = this.links.get(peer);
+    const reason = link?.lastFailure ?? null;
+    return link === undefined || reason === null ? null : { reason, rejected: link.state === 'rejected' };
+  }
+
+  private adoptClusterName(name: string, from: string): boolean {
+    if (!this.learnsClusterName) return name === this.clusterNameNow;
+    this.learnsClusterName = false;
+    this.clusterNameNow = name;
+    this.linkContext.logger.info({ clusterName: name, from }, `learned the cluster name '${name}' from ${from}`);
+    this.options.onClusterNameLearned?.(name, from);
+    return true;
+  }
+
   /** What was refused or cut off of peers' connections so far (metrics). */
   inboundCounters(): InboundCounters {
     return { framesTimedOut: this.framesTimedOut, connectionsRefused: this.connectionsRefused };
   }
 
-  private onConnection(socket: Socket): void {
+  private onConnection(socket: Socket, certificateName?: string): void {
     if (this.closing !== null) {
       socket.destroy();
       return;
@@ -257,7 +349,7 @@ export class Transport {
       socket.destroy();
       return;
     }
-    this.inbound.add(new InboundConnection(socket, this.inboundContext));
+    this.inbound.add(new InboundConnection(socket, this.inboundContext, certificateName));
   }
 
   /** A peer holds at most inboundConnectionsPerPeerMax: its newest stay, its oldest go. */

@@ -6,8 +6,10 @@
  *
  *   server → client  challenge { protocolVersion, nonce }            16 random bytes
  *   client → server  hello     { protocolVersion, clusterName, nodeName, proof,
- *                                peerName, nonce }                     peerName: whom the client meant to reach
- *   server → client  welcome   { nodeName, proof }                    proves the server knows the secret too
+ *                                peerName, nonce }                     peerName: whom the client meant to reach;
+ *                                                                      clusterName '': a new node learning it
+ *   server → client  welcome   { nodeName, proof, clusterName? }      proves the server knows the secret too;
+ *                                                                      names the cluster to a learning node
  *                  | reject    { reason }                              then the server closes
  *   server → client  ack       { delivered }                          core messages handed to onMessage so far
  */
@@ -34,6 +36,11 @@ export interface WelcomeFrame {
   readonly kind: 'welcome';
   readonly nodeName: string;
   readonly proof: Uint8Array;
+  /**
+   * The server's cluster name, sent only to a hello that claimed none (a node started with only
+   * seeds learning it) and proved the secret: an outsider never learns it (issue 12 §2).
+   */
+  readonly clusterName?: string | undefined;
 }
 
 export interface RejectFrame {
@@ -73,14 +80,17 @@ export function asChallenge(value: unknown): ChallengeFrame | null {
 export function asHello(value: unknown): HelloFrame | null {
   if (!isRecord(value) || value['kind'] !== 'hello') return null;
   if (!Number.isInteger(value['protocolVersion'])) return null;
-  if (!isName(value['clusterName']) || !isName(value['nodeName']) || !isName(value['peerName'])) return null;
+  // An empty cluster name: a node that has none yet asks to learn it (handshake.ts helloRejection).
+  if ((value['clusterName'] !== '' && !isName(value['clusterName'])) || !isName(value['nodeName']) || !isName(value['peerName'])) return null;
   if (!isBytes(value['proof']) || !isBytes(value['nonce'], nonceBytes)) return null;
   return value as unknown as HelloFrame;
 }
 
 export function asHelloAnswer(value: unknown): HelloAnswer | null {
   if (!isRecord(value)) return null;
-  if (value['kind'] === 'welcome' && isName(value['nodeName']) && isBytes(value['proof'])) return value as unknown as WelcomeFrame;
+  if (value['kind'] === 'welcome' && isName(value['nodeName']) && isBytes(value['proof']) && (value['clusterName'] === undefined || isName(value['clusterName']))) {
+    return value as unknown as WelcomeFrame;
+  }
   if (value['kind'] === 'reject' && typeof value['reason'] === 'string') return value as unknown as RejectFrame;
   return null;
 }

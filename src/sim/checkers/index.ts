@@ -6,6 +6,7 @@ import { checkConvergence } from './convergence.ts';
 import { checkDropped } from './dropped.ts';
 import { checkDurability } from './durability.ts';
 import { checkHintsDrained } from './hints-drained.ts';
+import { checkListing, type ListingRun } from './listing.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
 import { checkResurrection } from './resurrection.ts';
@@ -25,9 +26,11 @@ export interface CheckInput {
   readonly livenessMs: number;
   /** Anti-entropy ran (the default): its trees must agree and match the disks. */
   readonly antiEntropy: boolean;
+  /** A listing made once the cluster converged, and the keys the run used (checkers/listing.ts). */
+  readonly listing?: { readonly bucket: string; readonly keys: readonly string[]; readonly run: ListingRun | undefined } | undefined;
 }
 
-export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }: CheckInput): Violation[] {
+export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, listing }: CheckInput): Violation[] {
   const index = new VersionIndex(history, oracle);
   return [
     ...oracle.violations,
@@ -41,5 +44,6 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy }:
     ...(antiEntropy ? checkTreeRoots(world) : []),
     ...checkHintsDrained(world),
     ...checkStraysSwept(world),
+    ...(listing === undefined ? [] : checkListing(world, listing.bucket, listing.keys, listing.run)),
   ];
 }

@@ -155,7 +155,11 @@ export class TestCluster {
     if (options.tokens !== undefined) {
       const roles = { admin: ['admin'], ...options.tokens };
       for (const name of Object.keys(roles)) tokens.set(name, newToken());
-      security.auth = { tokens: Object.entries(roles).map(([name, granted]) => ({ name, sha256: tokenSha256(tokens.get(name)!), roles: granted })) };
+      // The nodes' own monitor token, shown to each other for the dashboard (security/node-token.ts).
+      const nodeToken = newToken();
+      writeFileSync(join(dir, 'node-token'), `${nodeToken}\n`, { mode: 0o600 });
+      const entries = Object.entries(roles).map(([name, granted]) => ({ name, sha256: tokenSha256(tokens.get(name)!), roles: granted }));
+      security.auth = { tokens: [...entries, { name: 'nodes', sha256: tokenSha256(nodeToken), roles: ['monitor'] }], nodeTokenFile: 'node-token' };
     }
     if (options.tls) {
       makeCertificates(join(dir, 'certs'), nodes.map((node) => node.name), []);

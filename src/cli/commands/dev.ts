@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { KvorumError } from '../../core/errors.ts';
 import { newToken, tokenSha256 } from '../../runtime/security/client-auth.ts';
 import { integerFlag, parseCommand, UsageError } from '../args.ts';
+import { devTokenFile } from '../credentials.ts';
 
 const usage = `
 Usage: kvorum dev [--nodes 3] [--data-dir ./data] [--host 127.0.0.1] [--node-port 7001] [--http-port 8001]
@@ -34,8 +35,7 @@ const readyTimeoutMs = 30_000;
 /** How long dev waits for nodes to stop after SIGTERM before it kills them. */
 const stopTimeoutMs = 10_000;
 const nodesCountMax = 16;
-/** Where, in the data dir, dev leaves its admin token (read by the CLI: credentials.ts) and its nodes' own. */
-export const devTokenFile = 'dev-token';
+/** Where, in the data dir, dev leaves its nodes' own token (its admin token: devTokenFile). */
 const nodeTokenFile = 'node-token';
 
 interface DevNode {

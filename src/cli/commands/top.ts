@@ -7,6 +7,7 @@
 import { KvorumError } from '../../core/errors.ts';
 import type { ClusterSnapshot } from '../../runtime/dashboard/cluster-feed.ts';
 import { defaultUrl, integerFlag, parseCommand } from '../args.ts';
+import { cliFetch } from '../credentials.ts';
 import { table } from './cluster.ts';
 
 const usage = `
@@ -52,9 +53,13 @@ export async function topCommand(argv: string[]): Promise<void> {
 async function fetchSnapshot(url: string): Promise<ClusterSnapshot> {
   let response: Response;
   try {
-    response = await fetch(`${url}/v1/dashboard`, { signal: AbortSignal.timeout(5_000) });
+    response = await cliFetch(`${url}/v1/dashboard`, { signal: AbortSignal.timeout(5_000) });
   } catch (error) {
     throw new KvorumError('unavailable', `cannot reach ${url}: ${(error as Error).message}`);
+  }
+  if (response.status === 401 || response.status === 403) {
+    const code = response.status === 401 ? 'unauthorized' : 'forbidden';
+    throw new KvorumError(code, `${url}/v1/dashboard: HTTP ${response.status}: kvorum top needs a token that may monitor (KVORUM_TOKEN or KVORUM_TOKEN_FILE; docs/security.md)`);
   }
   if (!response.ok) throw new KvorumError('unavailable', `${url}/v1/dashboard: HTTP ${response.status}`);
   return (await response.json()) as ClusterSnapshot;

@@ -119,3 +119,76 @@ describe('dashboard in Chromium', () => {
     await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
   });
 });
+
+describe('dashboard where tokens are checked', () => {
+  let secured: TestCluster;
+  let closeBrowser: (() => Promise<void>) | undefined;
+  let newPage: () => Promise<Page>;
+
+  before(async () => {
+    secured = await TestCluster.start({ nodes: 3, partitionCount, tokens: { watch: ['monitor'], app: ['read', 'write'] } });
+    await secured.waitConnected();
+    const browser = await launchBrowser();
+    closeBrowser = browser.close;
+    newPage = () => browser.context.newPage();
+  });
+
+  after(async () => {
+    await closeBrowser?.();
+    await secured?.stop();
+  });
+
+  const token = (name: string) => secured.credentials.tokens.get(name)!;
+
+  test('without a token the page says the node checks tokens and how to give one', async () => {
+    const page = await newPage();
+    await page.goto(secured.nodes[0]!.httpUrl);
+    await page.locator('#connection[data-state="denied"]').waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('#alerts [data-alert="auth"]').innerText(), /checks tokens.*#token=YOUR_TOKEN/s);
+    await page.close();
+  });
+
+  test('a token from #token= is kept for the tab, dropped from the address, and every member reports through the node token', async () => {
+    const page = await newPage();
+    await page.goto(`${secured.nodes[0]!.httpUrl}/#token=${token('watch')}`);
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
+    assert.doesNotMatch(page.url(), /token/, 'the token left the address bar');
+    assert.equal(await page.evaluate("sessionStorage.getItem('kvorum-token')"), token('watch'));
+    await page.locator(`#ring[data-partitions="${partitionCount}"]`).waitFor({ timeout: 10_000 });
+    // n1 asked n2 and n3 for their reports with its node token: without it they would answer 401.
+    for (const name of ['n2', 'n3']) await page.locator(`#members tr[data-member="${name}"][data-report="ok"]`).waitFor({ timeout: 10_000 });
+    // The key search box asks /v1/ring/locate with the token too.
+    await page.fill('#locate-key', 'greeting');
+    await page.click('#locate button');
+    await page.locator('#ring-info', { hasText: 'greeting' }).waitFor({ timeout: 10_000 });
+    // A reload keeps the token: sessionStorage lives as long as the tab.
+    await page.reload();
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
+    await page.close();
+  });
+
+  test('a token that may not monitor is told so', async () => {
+    const page = await newPage();
+    await page.goto(`${secured.nodes[1]!.httpUrl}/#token=${token('app')}`);
+    await page.locator('#connection[data-state="denied"]').waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('#alerts [data-alert="auth"]').innerText(), /needs the monitor or admin role/);
+    // Pasting a token that may monitor connects.
+    await page.fill('#token-input', token('watch'));
+    await page.click('#token-form button');
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
+    await page.close();
+  });
+
+  test('the page and its files are public; the cluster state is not', async () => {
+    const url = secured.nodes[0]!.httpUrl;
+    for (const path of ['/', '/app.js', '/style.css']) assert.equal((await fetch(`${url}${path}`)).status, 200, path);
+    for (const path of ['/v1/status', '/v1/dashboard', '/v1/dashboard/events', '/v1/ring/locate?bucket=b&key=k']) {
+      const response = await fetch(`${url}${path}`);
+      assert.equal(response.status, 401, path);
+      await response.body?.cancel();
+      const forbidden = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token('app')}` } });
+      assert.equal(forbidden.status, 403, path);
+      await forbidden.body?.cancel();
+    }
+  });
+});

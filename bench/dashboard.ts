@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from '../test/helpers/browser.ts';
 import { KvorumError } from '../src/core/errors.ts';
-import { commandLine, runBench } from './bench.ts';
+import { commandLine, runBench, runEntry } from './bench.ts';
 import { parseOptions, usage, type OptionDefaults } from './options.ts';
 import { fmt } from './report/compare.ts';
 import type { RunResult } from './result.ts';
@@ -82,6 +82,7 @@ const watchers: readonly { readonly name: string; readonly watcher: Watcher | un
   { name: 'top', watcher: top },
 ];
 const idleSDefault = 10;
+const idleSettleMs = 15_000;
 
 function cpuUsPerOp(run: RunResult): number {
   return run.ops > 0 ? (run.cpu.serversS * 1e6) / run.ops : 0;
@@ -101,8 +102,11 @@ async function idleCost(idleS: number, repeats: number, log: (line: string) => v
   const costs = new Map<string, number[]>(watchers.map((w) => [w.name, []]));
   try {
     const pids = [...system.serverProcesses.keys()];
+    // A new cluster builds its hash trees and settles its gossip first: not the watchers' cost.
+    await new Promise((resolve) => setTimeout(resolve, idleSettleMs));
     for (let i = 0; i < repeats; i++) {
-      for (const { name, watcher } of watchers) {
+      // Each repetition starts with the next watcher, so that no watcher always comes first.
+      for (const { name, watcher } of watchers.map((_, j) => watchers[(i + j) % watchers.length]!)) {
         const stop = watcher ? await watcher(system.httpUrls[0]!) : async () => {};
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         const before = sampleCpu(pids);
@@ -177,10 +181,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return result.failures.length > 0 || result.runs.some((r) => r.errors > 0) ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(error instanceof KvorumError && error.code === 'bad_config' ? 2 : 1);
-  },
-);
+runEntry(main);

@@ -77,6 +77,14 @@ describe('client tokens on a real cluster', () => {
       await assert.rejects(app.get('orders', 'k'), rejectsWith('forbidden'));
       const watcher = client({ protocol, token: token('grafana') });
       await assert.rejects(watcher.get('carts', `k-${protocol}`), rejectsWith('forbidden'));
+      // Issue 12: a listing reads its bucket; bucket names are monitor's; a batch is each key's bucket's.
+      assert.ok((await app.listKeys('carts')).keys.includes(`k-${protocol}`));
+      await assert.rejects(app.listKeys('orders'), rejectsWith('forbidden'));
+      await assert.rejects(watcher.listKeys('carts'), rejectsWith('forbidden'));
+      await assert.rejects(app.listBuckets(), rejectsWith('forbidden'));
+      assert.ok((await watcher.listBuckets()).buckets.includes('carts'));
+      for (const result of await app.getMany('orders', ['a', 'b'])) assert.equal(result.error?.code, 'forbidden', `${protocol} getMany of another bucket`);
+      for (const result of await app.putMany('orders', [{ key: 'a', value: 'v' }])) assert.equal(result.error?.code, 'forbidden', `${protocol} putMany to another bucket`);
       const admin = client({ protocol, token: token('admin') });
       await admin.put('orders', 'k', 'v');
       const anonymous = client({ protocol });

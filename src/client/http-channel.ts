@@ -134,6 +134,11 @@ export class HttpChannel {
         : { op: 'put', key, value: Buffer.from(value ?? new Uint8Array()).toString('base64'), contentType, ...(context ? { context } : {}), ...(quorum === undefined ? {} : { w: quorum }) },
     );
     const body = (await this.json(url, 'POST', `/v1/kv/${encodeURIComponent(bucket)}/_batch`, { ops, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) }, timeoutMs)) as { results: BatchResultBody[] };
+    // Results are matched to keys by position: an answer of another length, or naming other keys
+    // in turn, would give keys each other's results (and shift those of every later batch).
+    if (!Array.isArray(body.results) || body.results.length !== requests.length || body.results.some((result, i) => result.key !== requests[i]!.key)) {
+      throw new KvorumError('internal', `${url} answered a batch of ${requests.length} keys with results that do not match them one for one`);
+    }
     return body.results.map((result) => {
       if (result.error !== undefined) {
         const { code, message, detail } = result.error;

@@ -80,7 +80,7 @@ export const limits = {
   /** A batch request's body: its values in base64 (4/3 of their bytes), with keys and contexts. */
   batchBodyBytesMax: 16 * 1024 * 1024,
   /**
-   * Bytes of values one batch answers: the gets past it answer `value_too_large` (read those
+   * Bytes of values one batch answers: the gets answering past it get `value_too_large` (read those
    * alone), so that a batch cannot make a node hold hundreds of its largest values at once.
    */
   batchReplyValueBytesMax: 32 * 1024 * 1024,

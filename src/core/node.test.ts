@@ -250,6 +250,22 @@ describe('KvNode', () => {
       assert.deepEqual(last?.result, { kind: 'keys', keys: all.slice(12), next: null });
     });
 
+    test('a node asked to list a partition it does not replicate in its view refuses, rather than answer it empty', () => {
+      // A coordinator of an older view may ask a node the partition moved away from, which may
+      // have handed off and dropped its keys: an empty answer would drop them from the listing.
+      const five = createRing(['n1', 'n2', 'n3', 'n4', 'n5'].map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
+      const kv = new KvNode({ name: 'n1', actor: 'n1.a', ring: five, bucketProps: () => defaultBucketProps, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1 });
+      const partitionsOf = (mine: boolean) => Array.from({ length: 8 }, (_, p) => p).filter((p) => preferenceList(five, p, 3).includes('n1') === mine);
+      const read = (partition: number) => ({ kind: 'listRead' as const, opId: 5, partition, bucket: 'b', after: null, itemsMax: 16, bytesMax: 1 << 16, withDeleted: false });
+      const [theirs] = partitionsOf(false);
+      const refused = kv.step(1, { type: 'message', from: 'n2', message: read(theirs!) });
+      assert.equal(only(refused, 'listScan').length, 0);
+      const [reply] = only(refused, 'send').filter((send) => send.message.kind === 'listReadReply');
+      assert.ok(reply?.to === 'n2' && reply.message.kind === 'listReadReply' && reply.message.error?.code === 'unavailable', JSON.stringify(reply));
+      const [mine] = partitionsOf(true);
+      assert.equal(only(kv.step(2, { type: 'message', from: 'n2', message: read(mine!) }), 'listScan').length, 1);
+    });
+
     test('a partition whose local read fails is read from another replica', () => {
       const kv = node();
       const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'listKeys', bucket: 'b', after: null, limit: 100 } });

@@ -17,7 +17,7 @@ import type { ClientError, ClientRequest, ClientResult, ListBucketsRequest, List
 import { coveragePlan } from './coverage/coverage-plan.ts';
 import { compareBucketNames, compareKeys } from './coverage/item-order.ts';
 import { Listing, type ListingHost, type ListingOutcome } from './coverage/listing.ts';
-import { bucketsListedMax, listBufferBytesMax, listChunkBytesMin, listChunkItemsMax, listChunkItemsMin, listingsConcurrentMax, listKeysLimitMax } from './coverage/listing-limits.ts';
+import { bucketsListedMax, listChunkSizes, listingsConcurrentMax, listKeysLimitMax } from './coverage/listing-limits.ts';
 import { compareCodeUnits } from './membership/view.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { ForwardOperation } from './coordinator/forward.ts';
@@ -422,6 +422,7 @@ export class KvNode {
     const limit = keys ? request.limit : bucketsListedMax + 1;
     // The largest N for bucket names: the keys of every bucket are on its partition's first replica.
     const n = keys ? this.bucketProps(request.bucket).n : this.replicasN;
+    const chunk = listChunkSizes(limit, partitions);
     const listing = new Listing({
       requester,
       bucket: keys ? request.bucket : null,
@@ -430,8 +431,8 @@ export class KvNode {
       deadlineMs: this.nowMs + timeoutMs,
       candidates: coveragePlan(this.ring, n, keys ? this.name : null, (node) => this.isReachable(node)),
       withDeleted: keys && request.withDeleted === true,
-      chunkItems: Math.min(listChunkItemsMax, Math.max(listChunkItemsMin, Math.ceil((2 * limit) / partitions))),
-      chunkBytes: Math.max(listChunkBytesMin, Math.floor(listBufferBytesMax / partitions)),
+      chunkItems: chunk.items,
+      chunkBytes: chunk.bytes,
       compare: keys ? compareKeys : compareBucketNames,
     });
     const host = this.makeListingHost(listing, keys ? 'keys' : 'buckets');
@@ -588,9 +589,18 @@ export class KvNode {
       case 'tombConfirmReply':
         this.tombstoneCollector.onConfirmReply(from, message);
         break;
-      case 'listRead':
+      case 'listRead': {
+        // Only a replica in this node's view answers: a coordinator of an older view may ask a
+        // node the partition moved away from, which may have handed its keys off and dropped
+        // them; its empty answer would drop them from the listing. Refused, it asks the next.
+        if (!preferenceList(this.ring, message.partition, this.replicasN).includes(this.name)) {
+          const error = new KvorumError('unavailable', `node ${this.name} does not replicate partition ${message.partition} in its view (version ${this.ring.version})`);
+          this.send(from, { kind: 'listReadReply', opId: message.opId, items: [], next: message.after, error: { kind: 'error', ...error.toJSON() } });
+          break;
+        }
         this.readForListing(message, (reply) => this.send(from, reply));
         break;
+      }
       case 'listReadReply':
         this.onListReadReply(message);
         break;

@@ -88,3 +88,47 @@ test('a message the transport will not send is counted and reported undelivered,
   const small = await n1.request({ kind: 'put', bucket: 'b', key: 'small', value: new Uint8Array(10), contentType: 'text/plain', deleted: false, context: null, w: 2 });
   assert.equal(small.kind, 'stored', 'n1 still works, and small writes still reach n2');
 });
+
+test('a join is staged only once this node reached the joiner at the address it was given, not merely heard from it (issue 12 §2)', async () => {
+  const entry = async (name: string): Promise<NodeEntry> => {
+    const port = await freePort();
+    return { name, address: `127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port + 1}`, capacity: 1 };
+  };
+  const seed = await entry('s1');
+  const joiner = await entry('j1');
+  const logger = pino({ level: 'silent' });
+  const s1 = await NodeRuntime.start(settingsOf('s1', [seed]), logger);
+  runtimes.push(s1);
+  const j1 = await NodeRuntime.start({ ...settingsOf('j1', [joiner]), listed: false, seeds: new Map([['s1', seed.address]]) }, logger);
+  runtimes.push(j1);
+  // The joiner gossips to its seed on its own: the seed hears from it whatever address it is given.
+  await until('the seed hears from the joiner', () => s1.node.lastHeardMs('j1') !== undefined);
+  const nobody = await freePort();
+  await assert.rejects(s1.awaitHandshake({ ...joiner, address: `127.0.0.1:${nobody}` }), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'unavailable');
+    assert.match(error.message, new RegExp(`cannot stage the join of j1: .* at 127\\.0\\.0\\.1:${nobody}`));
+    return true;
+  });
+  await s1.awaitHandshake(joiner);
+});
+
+test('a change of n, which waits for the emptiness check, does not undo a setting made meanwhile (issue 12 §7)', async () => {
+  const nodes: NodeEntry[] = [];
+  for (const name of ['p1', 'p2']) {
+    const port = await freePort();
+    nodes.push({ name, address: `127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port + 1}`, capacity: 1 });
+  }
+  const logger = pino({ level: 'silent' });
+  const p1 = await NodeRuntime.start(settingsOf('p1', nodes), logger);
+  const p2 = await NodeRuntime.start(settingsOf('p2', nodes), logger);
+  runtimes.push(p1, p2);
+  await until('the nodes learn the partition epochs', () => p1.node.epochs.known && p2.node.epochs.known);
+  // A change of n lists the bucket first (bucket_not_empty); a change of resolution is set at once.
+  const shrinking = p1.setBucketProps('fresh', { n: 1 });
+  const meanwhile = await p1.setBucketProps('fresh', { resolution: 'lww' });
+  assert.equal(meanwhile.resolution, 'lww');
+  const shrunk = await shrinking;
+  assert.equal(shrunk.n, 1);
+  assert.deepEqual(p1.node.bucketProps('fresh'), shrunk);
+  assert.equal(p1.node.bucketProps('fresh').resolution, 'lww', 'the setting made while n was checked is kept');
+});

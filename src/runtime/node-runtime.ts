@@ -39,9 +39,20 @@ import { limits, type BucketProps } from '../core/limits.ts';
 import { changedBucketProps } from '../core/membership/bucket-props.ts';
 import { validateBucket } from '../core/validate.ts';
 import { Transport } from './transport/transport.ts';
+import { parsePeerAddress } from './transport/peer-address.ts';
 import { fromWire, toWire } from './transport/object-wire.ts';
 import type { NodeStatus } from '../core/status.ts';
 import { clientOpOf, clientOps, Instruments, type ClientOp } from './metrics/instruments.ts';
+
+/**
+ * Times a change of a bucket's properties is made again over settings that landed while its
+ * check of n ran (setBucketProps); then it fails `unavailable`.
+ */
+const bucketPropsAttemptsMax = 3;
+
+function sameBucketProps(a: BucketProps, b: BucketProps): boolean {
+  return a.n === b.n && a.r === b.r && a.w === b.w && a.pr === b.pr && a.pw === b.pw && a.resolution === b.resolution && a.durability === b.durability;
+}
 
 /** Meta record of a cluster name a node learned from its seeds (NodeSettings.learnsClusterName). */
 const clusterNameMetaName = 'clusterName';
@@ -201,17 +212,27 @@ export class NodeRuntime {
    */
   async setBucketProps(bucket: string, change: unknown): Promise<BucketProps> {
     validateBucket(bucket);
-    const current = this.node.bucketProps(bucket);
-    const props = changedBucketProps(current, change, replicasNOf(this.settings.cluster));
-    if (props.n !== current.n) {
-      const listed = await this.request({ kind: 'listKeys', bucket, after: null, limit: 1, withDeleted: true });
-      if (listed.kind === 'error') throw new KvorumError(listed.code, `cannot tell whether bucket ${bucket} holds keys, so its n stays ${current.n}: ${listed.message}`, listed.detail);
-      if (listed.kind === 'keys' && listed.keys.length > 0) {
-        throw new KvorumError('bucket_not_empty', `bucket ${bucket} holds keys (${JSON.stringify(listed.keys[0])}…): its n stays ${current.n}. Copy its keys to a new bucket of n=${props.n} instead`, { n: current.n });
+    // The check of n waits for a listing, while other settings of the bucket may land (here or
+    // by gossip): the change is made over the properties as they are when it is set, never over
+    // those it started from, which would undo what landed meanwhile.
+    for (let attempt = 1; ; attempt++) {
+      const current = this.node.bucketProps(bucket);
+      const props = changedBucketProps(current, change, replicasNOf(this.settings.cluster));
+      if (props.n !== current.n) {
+        const listed = await this.request({ kind: 'listKeys', bucket, after: null, limit: 1, withDeleted: true });
+        if (listed.kind === 'error') throw new KvorumError(listed.code, `cannot tell whether bucket ${bucket} holds keys, so its n stays ${current.n}: ${listed.message}`, listed.detail);
+        if (listed.kind === 'keys' && listed.keys.length > 0) {
+          throw new KvorumError('bucket_not_empty', `bucket ${bucket} holds keys (${JSON.stringify(listed.keys[0])}…): its n stays ${current.n}. Copy its keys to a new bucket of n=${props.n} instead`, { n: current.n });
+        }
+      }
+      if (sameBucketProps(this.node.bucketProps(bucket), current)) {
+        this.command((membership) => membership.setBucketProps(bucket, props, current.n));
+        return props;
+      }
+      if (attempt >= bucketPropsAttemptsMax) {
+        throw new KvorumError('unavailable', `bucket ${bucket}'s properties changed ${attempt} times while this change was checked: try again`, { bucketPropsAttemptsMax });
       }
     }
-    this.command((membership) => membership.setBucketProps(bucket, props));
-    return props;
   }
 
   /**
@@ -227,14 +248,22 @@ export class NodeRuntime {
     const sinceMs = this.now();
     this.command((membership) => membership.probe(node));
     const deadline = sinceMs + joinHandshakeWaitMs;
-    while ((this.node.lastHeardMs(node.name) ?? -1) < sinceMs) {
+    // Each way: hearing from the joiner is not enough (a node started with --seed gossips to its
+    // seed on its own), this node must also have completed a handshake with it at the address the
+    // join names, which the ring will hold and every member dial.
+    const dialed = parsePeerAddress(node.name, this.settings.dialAddresses.get(node.name) ?? node.address);
+    const reached = (): boolean => {
+      const open = this.transport?.openAddressOf(node.name) ?? null;
+      return open !== null && open.host === dialed.host && open.port === dialed.port;
+    };
+    while ((this.node.lastHeardMs(node.name) ?? -1) < sinceMs || !reached()) {
       const failure = this.transport?.lastFailureOf(node.name) ?? null;
       // A refused handshake (cluster name, secret) will not pass by waiting: say so at once.
       if (this.now() >= deadline || this.closed || failure?.rejected === true) {
         const reason = failure?.reason;
         throw new KvorumError(
           'unavailable',
-          `cannot stage the join of ${node.name}: ${failure?.rejected === true ? 'the handshake with it failed' : `it did not answer ${name} within ${joinHandshakeWaitMs} ms`} at ${node.address}` +
+          `cannot stage the join of ${node.name}: ${failure?.rejected === true ? 'the handshake with it failed' : `${name} did not reach it and hear its answer within ${joinHandshakeWaitMs} ms`} at ${node.address}` +
             `${reason ? ` (${reason})` : ''}. A node can join only once it talks to the cluster: start it with --seed naming a member ` +
             `(it learns the cluster's name from the seed) and with the cluster's secret if it has one; its log says why a handshake failed`,
           { node: node.name, address: node.address, ...(reason ? { reason } : {}) },

@@ -19,10 +19,23 @@ export const listChunkItemsMax = 256;
 export const listChunkItemsMin = 16;
 /**
  * Key bytes all partitions' chunks of one listing may hold at once: each read asks for this
- * divided by the partition count (at least `listChunkBytesMin`).
+ * divided by the partition count (listChunkSizes).
  */
 export const listBufferBytesMax = 8 * 1024 * 1024;
-export const listChunkBytesMin = 16 * 1024;
+
+/**
+ * Items and key bytes one read of one partition asks for: items enough for about twice the page's
+ * share of each partition (listChunkItemsMin to listChunkItemsMax), and an equal share of
+ * listBufferBytesMax — so that all partitions' chunks together stay within it, whatever the
+ * partition count (a read may pass its bytes by one key: it answers at least one item).
+ */
+export function listChunkSizes(limit: number, partitions: number): { readonly items: number; readonly bytes: number } {
+  return {
+    items: Math.min(listChunkItemsMax, Math.max(listChunkItemsMin, Math.ceil((2 * limit) / partitions))),
+    bytes: Math.floor(listBufferBytesMax / partitions),
+  };
+}
+
 /**
  * Stored entries one read examines at most: tombstones are skipped, not listed, so a partition
  * of tombstones is read in bounded steps (the read answers where it stopped).

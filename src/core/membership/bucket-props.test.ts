@@ -10,12 +10,15 @@ import { viewProblem } from './view-check.ts';
 import { withBucketEntries } from './view.ts';
 
 const props = (n: number, resolution: BucketProps['resolution'] = 'siblings'): BucketProps => ({ ...defaultBucketProps, n, r: 1, w: 1, resolution });
-const entryArb: fc.Arbitrary<BucketEntry> = fc.record({
-  bucket: fc.constantFrom('a', 'b', 'carts'),
-  props: fc.constantFrom(props(1), props(2), props(3, 'lww')),
-  version: fc.integer({ min: 1, max: 4 }),
-  changedBy: fc.constantFrom('n1', 'n2'),
-});
+const entryArb: fc.Arbitrary<BucketEntry> = fc
+  .record({
+    bucket: fc.constantFrom('a', 'b', 'carts'),
+    props: fc.constantFrom(props(1), props(2), props(3, 'lww')),
+    version: fc.integer({ min: 1, max: 4 }),
+    changedBy: fc.constantFrom('n1', 'n2'),
+    nStamp: fc.option(fc.record({ nVersion: fc.integer({ min: 1, max: 4 }), nChangedBy: fc.constantFrom('n1', 'n2') }), { nil: undefined }),
+  })
+  .map(({ nStamp, ...entry }) => (nStamp === undefined ? entry : { ...entry, ...nStamp, nVersion: Math.min(nStamp.nVersion, entry.version) }));
 /** A list as views hold them: one entry per bucket, sorted. */
 const entriesArb = fc.array(entryArb, { maxLength: 5 }).map((entries) => entries.reduce<readonly BucketEntry[]>((merged, entry) => mergeBucketEntries(merged, [entry]), []));
 
@@ -41,6 +44,18 @@ describe('bucket properties in the view', () => {
     const byN2 = setBucketEntry([], 'carts', props(3, 'lww'), 'n2');
     assert.deepEqual(mergeBucketEntries(byN1, byN2), byN2);
     assert.deepEqual(mergeBucketEntries(byN2, byN1), byN2);
+  });
+
+  test('a concurrent setting that never saw a change of n does not bring the old n back, whichever node made it', () => {
+    // n1 found the bucket empty and set n = 1 over the config's 3; n2, not having seen it, set r.
+    const nChange = setBucketEntry([], 'carts', props(1), 'n1', 3);
+    const rChange = setBucketEntry([], 'carts', { ...props(3), r: 2 }, 'n2', 3);
+    for (const [a, b] of [[nChange, rChange], [rChange, nChange]] as const) assert.deepEqual(mergeBucketEntries(a, b)[0]!.props, props(1));
+    // A setting made after seeing the change carries it, and wins as before.
+    const later = setBucketEntry(mergeBucketEntries(nChange, rChange), 'carts', { ...props(1), resolution: 'lww' }, 'n2', 1);
+    assert.deepEqual(mergeBucketEntries(later, nChange)[0]!.props, { ...props(1), resolution: 'lww' });
+    assert.equal(bucketEntriesProblem(later), null);
+    assert.match(bucketEntriesProblem([{ ...later[0]!, nVersion: 9 }]) ?? '', /nVersion must be an integer from 1 to its version/);
   });
 
   test('a change is validated over the current properties, and N stays within the ring’s', () => {

@@ -7,7 +7,11 @@
  * Each bucket is a last-writer-wins register ordered by a Lamport counter, not a wall clock: a
  * setting is one past the highest this node has seen for the bucket, so a setting made after
  * another was seen always wins, and two made concurrently on different nodes are ordered by the
- * name of the node that made them, then by content — the same on every node. The merge is a join
+ * name of the node that made them, then by content — the same on every node. Ahead of all that
+ * comes the stamp of the last change of n a setting carries (or saw): n changes only once its
+ * bucket was found empty, so a concurrent setting that never saw the change — one of r, say, on
+ * a node that still had the old n — must not bring the old n back over keys written with the
+ * new one; it loses instead, as a concurrent setting may in any register. The merge is a join
  * (commutative, associative, idempotent: bucket-props.test.ts), independent of the ring's
  * commits, so a bucket may be set during a membership change and the two never interfere.
  */
@@ -34,10 +38,18 @@ export interface BucketEntry {
   readonly version: number;
   /** The node that made this setting: breaks ties between concurrent settings. */
   readonly changedBy: string;
+  /**
+   * The `version` and `changedBy` of the setting that last changed n, carried by every later
+   * one; absent while n was never changed at run time. Settings are ordered by it first.
+   */
+  readonly nVersion?: number;
+  readonly nChangedBy?: string;
 }
 
 /** Orders two settings of one bucket: counter, then maker, then content; 0 only for the same setting. */
 export function compareBucketEntries(a: BucketEntry, b: BucketEntry): number {
+  if ((a.nVersion ?? 0) !== (b.nVersion ?? 0)) return (a.nVersion ?? 0) - (b.nVersion ?? 0);
+  if ((a.nChangedBy ?? '') !== (b.nChangedBy ?? '')) return compareCodeUnits(a.nChangedBy ?? '', b.nChangedBy ?? '');
   if (a.version !== b.version) return a.version - b.version;
   if (a.changedBy !== b.changedBy) return compareCodeUnits(a.changedBy, b.changedBy);
   return compareCodeUnits(propsContent(a.props), propsContent(b.props));
@@ -80,15 +92,20 @@ export function sameBucketEntries(a: readonly BucketEntry[], b: readonly BucketE
 }
 
 /**
- * The entries with `bucket` set to `props` by `by`: one past the bucket's counter. Throws
+ * The entries with `bucket` set to `props` by `by`: one past the bucket's counter. `baseN` is the
+ * n the setting was made over (the bucket's entry's, else the config's): a setting of another n
+ * stamps itself as the last change of n, any other carries the stamp it saw. Throws
  * `bad_bucket_props` when a new bucket would pass bucketEntriesCountMax.
  */
-export function setBucketEntry(entries: readonly BucketEntry[], bucket: string, props: BucketProps, by: string): readonly BucketEntry[] {
+export function setBucketEntry(entries: readonly BucketEntry[], bucket: string, props: BucketProps, by: string, baseN = props.n): readonly BucketEntry[] {
   const current = entries.find((entry) => entry.bucket === bucket);
   if (current === undefined && entries.length >= bucketEntriesCountMax) {
     throw new KvorumError('bad_bucket_props', `at most ${bucketEntriesCountMax} buckets may have properties of their own; the others take the cluster's default`, { bucketEntriesCountMax });
   }
-  const entry: BucketEntry = { bucket, props, version: (current?.version ?? 0) + 1, changedBy: by };
+  const version = (current?.version ?? 0) + 1;
+  const nChanged = props.n !== (current?.props.n ?? baseN);
+  const nStamp = nChanged ? { nVersion: version, nChangedBy: by } : current?.nVersion === undefined ? {} : { nVersion: current.nVersion, nChangedBy: current.nChangedBy! };
+  const entry: BucketEntry = { bucket, props, version, changedBy: by, ...nStamp };
   return [...entries.filter((other) => other.bucket !== bucket), entry].sort((x, y) => compareCodeUnits(x.bucket, y.bucket));
 }
 
@@ -137,6 +154,12 @@ function bucketEntryProblem(value: unknown): string | null {
   if (!Number.isSafeInteger(version) || (version as number) < 1 || (version as number) > bucketVersionMax) return `bucket ${bucket as string}: version must be an integer from 1 to 2^40, got ${describeValue(version)}`;
   const makerProblem = nodeNameProblem(changedBy);
   if (makerProblem !== null) return `bucket ${bucket as string}: changedBy: ${makerProblem}`;
+  const { nVersion, nChangedBy } = value as Record<string, unknown>;
+  if (nVersion !== undefined || nChangedBy !== undefined) {
+    if (!Number.isSafeInteger(nVersion) || (nVersion as number) < 1 || (nVersion as number) > (version as number)) return `bucket ${bucket as string}: nVersion must be an integer from 1 to its version, got ${describeValue(nVersion)}`;
+    const nMakerProblem = nodeNameProblem(nChangedBy);
+    if (nMakerProblem !== null) return `bucket ${bucket as string}: nChangedBy: ${nMakerProblem}`;
+  }
   if (typeof props !== 'object' || props === null || Array.isArray(props)) return `bucket ${bucket as string}: props must be an object`;
   const keys = Object.keys(props);
   const expected = ['n', 'r', 'w', 'resolution', 'pr', 'pw', 'durability'];

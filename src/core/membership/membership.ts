@@ -192,11 +192,11 @@ export class Membership {
 
   /**
    * Sets a bucket's properties (bucket-props.ts) as a new view of the same ring version, and tells
-   * every member at once rather than waiting for gossip, as a commit does. Validation is the
-   * caller's (changedBucketProps).
+   * every member at once rather than waiting for gossip, as a commit does. `baseN`: the n it was
+   * made over (bucket-props.ts setBucketEntry). Validation is the caller's (changedBucketProps).
    */
-  setBucketProps(bucket: string, props: BucketProps): ClusterView {
-    const buckets = setBucketEntry(bucketEntriesOf(this.current), bucket, props, this.config.self.name);
+  setBucketProps(bucket: string, props: BucketProps, baseN = props.n): ClusterView {
+    const buckets = setBucketEntry(bucketEntriesOf(this.current), bucket, props, this.config.self.name, baseN);
     this.adopt(withBucketEntries(this.current, buckets));
     this.broadcast();
     return this.current;

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KvorumError } from '../../core/errors.ts';
+import { limits } from '../../core/limits.ts';
 import type { ClientRequest, ClientResult } from '../../core/messages.ts';
+import type { StoredObject } from '../../core/version/types.ts';
 import { encodeContextToken } from '../../core/version/context-token.ts';
 import { emptyContext } from '../../core/version/causal-context.ts';
 import { testTokenKey } from '../../core/version/test-token.ts';
@@ -52,4 +54,26 @@ test('every operation runs, at once, and answers alone in the order given', asyn
   assert.deepEqual(sent[2], { kind: 'get', bucket: 'b', key: 'slow', r: 3, timeoutMs: 250 });
   const del = sent[3];
   assert.ok(del?.kind === 'put' && del.deleted && del.context === null, 'a delete without a context (read-before-delete is the runtime’s)');
+});
+
+test('values are counted as the gets answer: one past batchReplyValueBytesMax is dropped on arrival, not held until the whole batch answered', async () => {
+  const { batchReplyValueBytesMax } = limits;
+  const valueBytes = Math.floor(batchReplyValueBytesMax / 3) + 1; // two fit, a third does not
+  const objectOf = (byte: number): StoredObject => ({
+    siblings: [{ dot: ['n1.a', 1], value: new Uint8Array(valueBytes).fill(byte), contentType: 'application/octet-stream', lastModifiedMs: 1, deleted: false }],
+    context: emptyContext,
+  });
+  // The last keys answer first: the budget goes to whichever answers before it is spent.
+  const delays: Record<string, number> = { a: 40, b: 30, c: 20, d: 10 };
+  const request = async (one: ClientRequest): Promise<ClientResult> => {
+    await new Promise((resolve) => setTimeout(resolve, delays[one.key]));
+    return { kind: 'got', object: objectOf(one.key.charCodeAt(0)) };
+  };
+  const results = await runBatch('b', ['a', 'b', 'c', 'd'].map((key) => ({ op: 'get', key })), undefined, testTokenKey, request);
+  assert.deepEqual(
+    results.map((result) => ('error' in result ? result.error.code : 'value')),
+    ['value_too_large', 'value_too_large', 'value', 'value'],
+  );
+  const answered = results.reduce((sum, result) => sum + ('siblings' in result ? result.siblings.reduce((bytes, s) => bytes + Buffer.from(s.value, 'base64').length, 0) : 0), 0);
+  assert.ok(answered <= batchReplyValueBytesMax);
 });

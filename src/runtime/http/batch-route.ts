@@ -96,18 +96,30 @@ export async function runBatch(
   tokenKey: ContextTokenKey,
   request: (request: ClientRequest) => Promise<ClientResult>,
 ): Promise<BatchResult[]> {
+  // Counted as each get answers, not once all have: a value past the budget is dropped as it
+  // arrives, so the batch never holds more than batchReplyValueBytesMax of values at once.
+  let valueBytes = 0;
+  const withinBudget = (result: ClientResult): ClientResult => {
+    if (result.kind !== 'got' || result.object === null) return result;
+    const bytes = liveSiblings(result.object).reduce((sum, sibling) => sum + sibling.value.byteLength, 0);
+    if (valueBytes + bytes > batchReplyValueBytesMax) {
+      const error = new KvorumError('value_too_large', `the batch's answer reached ${batchReplyValueBytesMax} bytes of values before this key's arrived: read it alone`, { batchReplyValueBytesMax });
+      return { kind: 'error', ...error.toJSON() };
+    }
+    valueBytes += bytes;
+    return result;
+  };
   const outcomes = await Promise.all(
     ops.map(async (op) => {
       try {
         const parsed = batchRequest(bucket, op, timeoutMs, tokenKey);
-        return { parsed, result: await request(parsed) };
+        return { parsed, result: withinBudget(await request(parsed)) };
       } catch (error) {
         if (!(error instanceof KvorumError)) throw error;
         return { parsed: null, result: { kind: 'error' as const, ...error.toJSON() } };
       }
     }),
   );
-  let valueBytes = 0;
   return outcomes.map(({ parsed, result }, i): BatchResult => {
     const key = parsed?.key ?? (ops[i] as Fields | null)?.key;
     if (result.kind === 'error' || parsed === null) return { key, error: errorBody(result.kind === 'error' ? result : new KvorumError('internal', `unexpected result ${result.kind}`)) };
@@ -117,10 +129,6 @@ export async function runBatch(
     const { object } = result;
     if (object === null) return { key: parsed.key, siblings: [] };
     const siblings = liveSiblings(object);
-    valueBytes += siblings.reduce((sum, sibling) => sum + sibling.value.byteLength, 0);
-    if (valueBytes > batchReplyValueBytesMax) {
-      return { key: parsed.key, error: errorBody(new KvorumError('value_too_large', `the batch's answer passed ${batchReplyValueBytesMax} bytes of values before this key: read it alone`, { batchReplyValueBytesMax })) };
-    }
     return {
       key: parsed.key,
       siblings: siblings.map((s) => ({ value: Buffer.from(s.value.buffer, s.value.byteOffset, s.value.byteLength).toString('base64'), contentType: s.contentType, lastModifiedMs: s.lastModifiedMs })),

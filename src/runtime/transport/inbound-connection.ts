@@ -16,6 +16,8 @@ import { asHello, type AckFrame, type ChallengeFrame, type RejectFrame, type Wel
 export interface InboundContext {
   readonly nodeName: string;
   readonly clusterName: string;
+  /** This node has no cluster name yet (it learns one from a seed): it has none to teach. */
+  readonly learnsClusterName: boolean;
   readonly clusterSecret: string;
   readonly protocolVersion: number;
   readonly frameBytesMax: number;
@@ -144,6 +146,11 @@ export class InboundConnection {
     const hello = asHello(frame);
     const { nodeName, clusterName, clusterSecret, protocolVersion } = this.ctx;
     let reason = hello === null ? 'malformed hello' : helloRejection(hello, { nodeName, clusterName, clusterSecret, protocolVersion, nonce: this.nonce });
+    // A node still learning its name holds only a placeholder: teaching it would leave the
+    // learner in a cluster of that name for good (it keeps what it learns on disk).
+    if (reason === null && hello!.clusterName === '' && this.ctx.learnsClusterName) {
+      reason = `node '${hello!.nodeName}' asks to learn the cluster name, and node '${nodeName}' has no cluster name yet either: start it with --seed naming a member`;
+    }
     if (reason === null && this.certificateName !== undefined && hello!.nodeName !== this.certificateName) {
       reason = `certificate mismatch: node '${hello!.nodeName}' connected with the certificate of '${this.certificateName}'`;
     }

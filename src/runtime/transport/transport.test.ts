@@ -303,6 +303,20 @@ test('a node without the secret that claims no cluster is refused and told nothi
   assert.deepEqual(seed.received, []);
 });
 
+test('a node still learning its cluster name teaches none: another learner is refused, not told the placeholder', async (t) => {
+  const learned: string[] = [];
+  // Both were started with only seeds: neither knows the cluster's name yet ('kvorum' is a placeholder).
+  const first = await startNode(t, 'l1', { clusterName: 'kvorum', learnClusterName: true });
+  const second = await startNode(t, 'l2', { clusterName: 'kvorum', learnClusterName: true, onClusterNameLearned: (name) => learned.push(name), reconnectBackoffMsMin: 60_000, reconnectBackoffMsMax: 60_000 });
+  second.transport.setPeers(new Map([['l1', first.address]]));
+  second.transport.send('l1', { kind: 'm', seq: 0 });
+  await waitFor('the rejection', () => second.failed.length === 1);
+  assert.deepEqual(learned, []);
+  assert.equal(second.transport.clusterName, 'kvorum');
+  assert.deepEqual(first.received, []);
+  assert.ok(first.logs.some((l) => l.level === 'warn' && /has no cluster name yet/.test(l.msg)));
+});
+
 test('a wrong cluster secret is rejected and nothing is delivered', async (t) => {
   const a = await startNode(t, 'a', { clusterSecret: 'wrong' });
   const b = await startNode(t, 'b');

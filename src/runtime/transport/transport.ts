@@ -170,6 +170,9 @@ export class Transport {
       get clusterName() {
         return transport.clusterNameNow;
       },
+      get learnsClusterName() {
+        return transport.learnsClusterName;
+      },
       frameBytesMax: this.frameBytesMax,
       handshakeTimeoutMs: this.linkContext.connectTimeoutMs,
       frameTimeoutMs: options.frameTimeoutMs ?? transportDefaults.frameTimeoutMs,
@@ -319,6 +322,12 @@ export class Transport {
     const link = this.links.get(peer);
     const reason = link?.lastFailure ?? null;
     return link === undefined || reason === null ? null : { reason, rejected: link.state === 'rejected' };
+  }
+
+  /** The address this node's link to `peer` is open at (its handshake done), or null when not open. */
+  openAddressOf(peer: string): PeerAddress | null {
+    const link = this.links.get(peer);
+    return link !== undefined && link.state === 'open' ? link.currentAddress : null;
   }
 
   private adoptClusterName(name: string, from: string): boolean {

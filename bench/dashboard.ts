@@ -35,30 +35,36 @@ const kvorumBin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'kv
 const pageLiveTimeoutMs = 30_000;
 
 /** Chromium on the dashboard, waiting until the page says it is live. */
-const page: Watcher = async (httpUrl) => {
-  const browser = await launchBrowser();
-  try {
-    const tab = await browser.context.newPage();
-    await tab.goto(httpUrl);
-    await tab.locator('#connection[data-state="live"]').waitFor({ timeout: pageLiveTimeoutMs });
-  } catch (error) {
-    await browser.close();
-    throw error;
-  }
-  return browser.close;
+const page: Watcher = {
+  description: "a Chromium page on n1's dashboard",
+  start: async (httpUrl) => {
+    const browser = await launchBrowser();
+    try {
+      const tab = await browser.context.newPage();
+      await tab.goto(httpUrl);
+      await tab.locator('#connection[data-state="live"]').waitFor({ timeout: pageLiveTimeoutMs });
+    } catch (error) {
+      await browser.close();
+      throw error;
+    }
+    return browser.close;
+  },
 };
 
 /** `kvorum top --url`, live: under `script` it has a terminal, and stopping `script` stops it. */
-const top: Watcher = async (httpUrl) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvorum-bench-top-'));
-  const command = `${process.execPath} ${kvorumBin} top --url ${httpUrl}`;
-  const topProcess = startProcess('kvorum top', 'script', ['-qfec', command, '/dev/null'], join(dir, 'top.log'));
-  // It has drawn a frame once its output names a member.
-  await waitUntil('kvorum top to draw', async () => readFileSync(topProcess.logFile, 'utf8').includes('n3'), [topProcess], pageLiveTimeoutMs);
-  return async () => {
-    await topProcess.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
+const top: Watcher = {
+  description: 'kvorum top against n1, live in a pseudo-terminal',
+  start: async (httpUrl) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvorum-bench-top-'));
+    const command = `${process.execPath} ${kvorumBin} top --url ${httpUrl}`;
+    const topProcess = startProcess('kvorum top', 'script', ['-qfec', command, '/dev/null'], join(dir, 'top.log'));
+    // It has drawn a frame once its output names a member.
+    await waitUntil('kvorum top to draw', async () => readFileSync(topProcess.logFile, 'utf8').includes('n3'), [topProcess], pageLiveTimeoutMs);
+    return async () => {
+      await topProcess.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  },
 };
 
 const drivers: readonly KvorumDriverSpec[] = [
@@ -107,7 +113,7 @@ async function idleCost(idleS: number, repeats: number, log: (line: string) => v
     for (let i = 0; i < repeats; i++) {
       // Each repetition starts with the next watcher, so that no watcher always comes first.
       for (const { name, watcher } of watchers.map((_, j) => watchers[(i + j) % watchers.length]!)) {
-        const stop = watcher ? await watcher(system.httpUrls[0]!) : async () => {};
+        const stop = watcher ? await watcher.start(system.httpUrls[0]!) : async () => {};
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         const before = sampleCpu(pids);
         await new Promise((resolve) => setTimeout(resolve, idleS * 1000));

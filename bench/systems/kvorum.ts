@@ -58,13 +58,17 @@ export interface KvorumDriverSpec {
   readonly watcher?: Watcher;
 }
 
-/** Starts watching the node at `httpUrl`; the returned function stops. */
-export type Watcher = (httpUrl: string) => Promise<() => Promise<void>>;
+export interface Watcher {
+  /** What watches, for the report: "a Chromium page on n1's dashboard". */
+  readonly description: string;
+  /** Starts watching the node at `httpUrl`; the returned function stops. */
+  start(httpUrl: string): Promise<() => Promise<void>>;
+}
 
 /** The adapter of `connect`, with the spec's watcher (if any) open while the adapter is. */
 async function watched(spec: KvorumDriverSpec, httpUrl: string, connect: () => KvAdapter): Promise<KvAdapter> {
   if (spec.watcher === undefined) return connect();
-  const stop = await spec.watcher(httpUrl);
+  const stop = await spec.watcher.start(httpUrl);
   const adapter = connect();
   const close = adapter.close.bind(adapter);
   adapter.close = async () => {
@@ -219,13 +223,17 @@ interface NodePlan {
   readonly dataDir: string;
 }
 
+function watchedText(spec: KvorumDriverSpec): string {
+  return spec.watcher ? `; watched meanwhile by ${spec.watcher.description}` : '';
+}
+
 function driverOf(spec: KvorumDriverSpec, props: BucketProps, httpUrls: readonly string[], contexts: Contexts): Driver {
   if (spec.routing === 'client') {
     const protocol = spec.protocol ?? 'http';
     const over = protocol === 'binary' ? 'the binary protocol (one pipelined connection per node)' : 'HTTP (undici keep-alive)';
     return {
       name: spec.name,
-      description: `TypeScript client over ${over}, client-driven routing to a top-N node; bucket ${spec.bucket} ${propsText(props)}`,
+      description: `TypeScript client over ${over}, client-driven routing to a top-N node; bucket ${spec.bucket} ${propsText(props)}${watchedText(spec)}`,
       dataset: spec.bucket,
       async connect(concurrency: number): Promise<KvAdapter> {
         return watched(spec, httpUrls[0]!, () => new ClientAdapter(connect({ nodes: [...httpUrls], protocol, connectionsPerNode: concurrency }), spec.bucket, contexts));
@@ -234,7 +242,7 @@ function driverOf(spec: KvorumDriverSpec, props: BucketProps, httpUrls: readonly
   }
   return {
     name: spec.name,
-    description: `HTTP API of a random node per request (server-driven, undici keep-alive); bucket ${spec.bucket} ${propsText(props)}`,
+    description: `HTTP API of a random node per request (server-driven, undici keep-alive); bucket ${spec.bucket} ${propsText(props)}${watchedText(spec)}`,
     dataset: spec.bucket,
     async connect(concurrency: number): Promise<KvAdapter> {
       return watched(spec, httpUrls[0]!, () => new HttpAdapter(httpUrls.map((url) => new Pool(url, { connections: concurrency, pipelining: 1 })), spec.bucket, contexts));

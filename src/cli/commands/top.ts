@@ -18,6 +18,9 @@ it, redrawn in place every --interval milliseconds (default 1000) until Ctrl-C: 
 that node's failure detector sees it, requests per second, get and put latency (p50/p99 over the
 last second), hints held for it and draining, partition transfers, and the latest events. --once
 prints one view and exits (also what happens when stdout is not a terminal).
+
+Where tokens are checked it needs one that may monitor: KVORUM_TOKEN, KVORUM_TOKEN_FILE, or
+./data/dev-token (what kvorum dev writes); KVORUM_CA for TLS (docs/security.md).
 `;
 
 const eventsShown = 6;

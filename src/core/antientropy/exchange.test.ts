@@ -14,6 +14,7 @@ import { createRing } from '../ring/ring.ts';
 import { defaultRequestLimits } from '../validate.ts';
 import type { StoredObject } from '../version/types.ts';
 import type { AntiEntropySettings } from './settings.ts';
+import type { CoreCounter } from '../counters.ts';
 
 const names = ['a', 'b'];
 const ring = createRing(names.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 2);
@@ -73,7 +74,7 @@ class Cluster {
     }
   }
 
-  counter(metric: string): number {
+  counter(metric: CoreCounter): number {
     let sum = 0;
     for (const node of this.nodes.values()) sum += node.counters.get(metric) ?? 0;
     return sum;

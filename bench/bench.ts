@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, release, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KvorumError } from '../src/core/errors.ts';
 import type { BenchOptions } from './options.ts';
 import { Progress } from './progress.ts';
 import { resultSchema, type BenchResult, type LoadResult, type Ratio, type RunResult, type SystemInfo, type TargetCheck } from './result.ts';
@@ -41,6 +42,24 @@ function machine(): BenchResult['machine'] {
     node: process.versions.node,
     os: `${type()} ${release()}`,
   };
+}
+
+/**
+ * Runs an entry point (run.ts, dynamo.ts, dashboard.ts) and exits with the code it returns:
+ * 2 with the message alone for bad options (bad_config), 1 with the stack for any other failure.
+ */
+export function runEntry(main: (argv: readonly string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof KvorumError && error.code === 'bad_config') {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 /** The command as a user would retype it. */

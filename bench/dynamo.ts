@@ -11,7 +11,7 @@
  */
 import { KvorumError } from '../src/core/errors.ts';
 import type { BucketProps } from '../src/core/limits.ts';
-import { commandLine, runBench } from './bench.ts';
+import { commandLine, runBench, runEntry } from './bench.ts';
 import { parseOptions, usage, type OptionDefaults } from './options.ts';
 import { fmt, ratiosBetween } from './report/compare.ts';
 import type { RunResult } from './result.ts';
@@ -73,10 +73,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return result.failures.length > 0 || result.runs.some((r) => r.errors > 0) ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(error instanceof KvorumError && error.code === 'bad_config' ? 2 : 1);
-  },
-);
+runEntry(main);

@@ -4,8 +4,7 @@
  * summary, and the targets of issue 10 §5 as pass/short. Exits non-zero when a system failed to
  * run or a run had errors (a fast wrong answer is not a result).
  */
-import { KvorumError } from '../src/core/errors.ts';
-import { commandLine, runBench } from './bench.ts';
+import { commandLine, runBench, runEntry } from './bench.ts';
 import { parseOptions, usage } from './options.ts';
 import { checkTargets, computeRatios, fmt } from './report/compare.ts';
 import { launcherByName, needsSetup } from './systems/index.ts';
@@ -43,14 +42,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return result.failures.length > 0 || errored ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof KvorumError && error.code === 'bad_config') {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runEntry(main);

@@ -40,7 +40,7 @@ test('a wiped node is refilled by anti-entropy alone, then serves every key from
     assert.equal(response.status, 204, `put ${keyOf(i)} at W=3: ${response.status} ${await response.text()}`);
   }
   await waitFor('every node to count every key', async () => {
-    for (const node of cluster.nodes) if ((await metric(node.httpUrl, 'aae_keysStored')) < keysCount) return undefined;
+    for (const node of cluster.nodes) if ((await metric(node.httpUrl, 'kvorum_aae_keys_stored')) < keysCount) return undefined;
     return true;
   }, refillTimeoutMs);
 
@@ -50,12 +50,12 @@ test('a wiped node is refilled by anti-entropy alone, then serves every key from
   await cluster.waitConnected();
 
   const refilled = await waitFor('anti-entropy to refill the wiped node', async () => {
-    const stored = await metric(n3.httpUrl, 'aae_keysStored');
+    const stored = await metric(n3.httpUrl, 'kvorum_aae_keys_stored');
     return stored >= keysCount ? stored : undefined;
   }, refillTimeoutMs);
   assert.equal(refilled, keysCount);
-  for (const node of cluster.nodes) assert.equal(await metric(node.httpUrl, 'requests_get'), 0, `${node.name} served no read: read repair did not refill`);
-  assert.ok((await metric(n3.httpUrl, 'aae_keysReceived')) + (await metric(n1.httpUrl, 'aae_keysRepaired')) > 0);
+  for (const node of cluster.nodes) assert.equal(await metric(node.httpUrl, 'kvorum_client_requests_total', { op: 'get' }), 0, `${node.name} served no read: read repair did not refill`);
+  assert.ok((await metric(n3.httpUrl, 'kvorum_aae_keys_received_total')) + (await metric(n1.httpUrl, 'kvorum_aae_keys_repaired_total')) > 0);
 
   await cluster.kill(n1.name);
   await cluster.kill(n2.name);

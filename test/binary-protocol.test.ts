@@ -146,15 +146,15 @@ describe('binary protocol: one connection, many requests', () => {
 
   test('the client keeps hundreds of requests in flight over one connection per node', async () => {
     const keys = Array.from({ length: 300 }, () => uniqueKey('many'));
-    const opened = await cluster.metricSum('binary_connectionsOpened');
+    const opened = await cluster.metricSum('kvorum_binary_connections_opened_total');
     await Promise.all(keys.map((key) => client.put('many', key, key)));
     const read = await Promise.all(keys.map((key) => client.get('many', key)));
     assert.deepEqual(
       read.map((result) => text(result.siblings)[0]),
       keys,
     );
-    assert.ok((await cluster.metricSum('binary_requests')) >= 600);
-    assert.ok((await cluster.metricSum('binary_connectionsOpened')) - opened <= cluster.nodes.length, 'at most one new connection per node');
+    assert.ok((await cluster.metricSum('kvorum_binary_requests_total')) >= 600);
+    assert.ok((await cluster.metricSum('kvorum_binary_connections_opened_total')) - opened <= cluster.nodes.length, 'at most one new connection per node');
   });
 });
 
@@ -210,7 +210,7 @@ describe('binary protocol: errors', () => {
       assert.deepEqual(await bystander.next(1), [{ id: 1 }]);
       await client.put('carts', uniqueKey('after-garbage'), 'still here');
       assert.equal((await fetch(`${cluster.urls[0]}/health`)).status, 200);
-      assert.ok((await cluster.metricSum('binary_protocolErrors')) >= 1);
+      assert.ok((await cluster.metricSum('kvorum_binary_protocol_errors_total')) >= 1);
     } finally {
       bystander.close();
       culprit.close();

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,14 @@ import { freePorts, waitFor } from './helpers/cluster.ts';
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'bin', 'kvorum.js');
 
+/**
+ * Where the CLI runs: the directory `kvorum dev` was started for (its data dir is ./data there),
+ * so that the CLI finds dev's token in ./data/dev-token as it does after `npm start`.
+ */
+let cliCwd = root;
+
 function kvorum(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input, timeout: 30_000 });
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: cliCwd, encoding: 'utf8', input, timeout: 30_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -39,7 +45,7 @@ describe('kvorum --help', () => {
   test('lists the commands, and each command explains itself', () => {
     const top = kvorum(['--help']);
     assert.equal(top.status, 0);
-    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'join', 'leave', 'remove', 'plan', 'commit', 'clear', 'transfers', 'abort']) {
+    for (const command of ['dev', 'start', 'get', 'put', 'del', 'status', 'ring', 'top', 'join', 'leave', 'remove', 'plan', 'commit', 'clear', 'transfers', 'abort']) {
       assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
       const help = kvorum([command, '--help']);
       assert.equal(help.status, 0, `${command} --help: ${help.stderr}`);
@@ -93,12 +99,14 @@ describe('kvorum dev', () => {
   let dev: ChildProcess;
   let output = '';
   let url = '';
+  let dataDir = '';
   const pids = new Map<string, number>();
 
   before(async () => {
     const [nodePort, httpPort, clientPort] = await freePorts(3);
     // dev takes consecutive ports from each base; ports next to a free one are almost always free.
-    const dataDir = mkdtempSync(join(tmpdir(), 'kvorum-dev-'));
+    cliCwd = mkdtempSync(join(tmpdir(), 'kvorum-dev-'));
+    dataDir = join(cliCwd, 'data');
     const ports = ['--node-port', String(nodePort), '--http-port', String(httpPort), '--client-port', String(clientPort)];
     dev = spawn(process.execPath, [bin, 'dev', '--data-dir', dataDir, ...ports], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     dev.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -120,13 +128,61 @@ describe('kvorum dev', () => {
     assert.match(output, /3 of 3 nodes up/);
     assert.equal(output.match(/node \S*bin\/kvorum\.js start --config \S+ --name n\d/g)?.length, 3);
     assert.match(output, /curl -i -X PUT .*\/v1\/kv\/demo\/greeting/);
+    assert.match(output, new RegExp(`Dashboard: ${url}/#token=kvt_`));
+  });
+
+  test('dev made an admin token: printed, in DATA_DIR/dev-token for its owner only, and its nodes refuse a request without it', async () => {
+    const token = readFileSync(join(dataDir, 'dev-token'), 'utf8').trim();
+    assert.match(token, /^kvt_[A-Za-z0-9_-]{43}$/);
+    assert.equal(statSync(join(dataDir, 'dev-token')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'node-token')).mode & 0o777, 0o600);
+    assert.ok(output.includes(`Dashboard: ${url}/#token=${token}`), output);
+    assert.ok(output.includes(`curl -i -X PUT -H "Authorization: Bearer ${token}"`), output);
+    assert.doesNotMatch(readFileSync(join(dataDir, 'cluster.json'), 'utf8'), new RegExp(token), 'the config holds hashes only');
+    for (const nodeUrl of [...output.matchAll(/^\s+n\d\s+up\s+http (\S+)/gm)].map((match) => match[1]!)) {
+      // Refused before its body is read, a request's connection is closed: none is kept for the next.
+      const refused = await fetch(`${nodeUrl}/v1/kv/demo/token-check`, { method: 'PUT', body: 'v', headers: { connection: 'close' } });
+      assert.equal(refused.status, 401, `${nodeUrl} without a token`);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'unauthorized');
+      const wrong = await fetch(`${nodeUrl}/v1/kv/demo/token-check`, { method: 'PUT', body: 'v', headers: { authorization: 'Bearer kvt_not-the-token', connection: 'close' } });
+      assert.equal(wrong.status, 401, `${nodeUrl} with another token`);
+      const accepted = await fetch(`${nodeUrl}/v1/kv/demo/token-check`, { method: 'PUT', body: 'v', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(accepted.status, 204, `${nodeUrl} with dev's token`);
+    }
+    // The CLI reads ./data/dev-token by itself; elsewhere it has no token, and is refused.
+    assert.equal(kvorum(['get', 'demo', 'token-check', '--url', url]).status, 0);
+    const elsewhereDir = mkdtempSync(join(tmpdir(), 'kvorum-elsewhere-'));
+    const elsewhere = spawnSync(process.execPath, [bin, 'get', 'demo', 'token-check', '--url', url], { cwd: elsewhereDir, encoding: 'utf8', env: { ...process.env, KVORUM_TOKEN: '', KVORUM_TOKEN_FILE: '' }, timeout: 30_000 });
+    assert.notEqual(elsewhere.status, 0);
+    assert.match(elsewhere.stderr, /unauthorized|token/);
+    const byFile = spawnSync(process.execPath, [bin, 'get', 'demo', 'token-check', '--url', url], { cwd: elsewhereDir, encoding: 'utf8', env: { ...process.env, KVORUM_TOKEN: '', KVORUM_TOKEN_FILE: join(dataDir, 'dev-token') }, timeout: 30_000 });
+    assert.equal(byFile.status, 0, byFile.stderr);
+  });
+
+  test('node logs are readable lines in dev, not JSON', () => {
+    const log = readFileSync(join(dataDir, 'n1.log'), 'utf8');
+    assert.match(log, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: n1: node started \{"actor":/m);
+    assert.doesNotMatch(log, /^\{"level"/m);
+  });
+
+  test('kvorum top shows members, load, latency, hints and transfers', () => {
+    for (let i = 0; i < 5; i++) assert.equal(kvorum(['put', 'demo', `top-${i}`, 'v', '--url', url]).status, 0);
+    const top = kvorum(['top', '--once', '--url', url]);
+    assert.equal(top.status, 0, top.stderr);
+    assert.match(top.stdout, /kvorum top — cluster kvorum-dev as n1 sees it/);
+    assert.match(top.stdout, /NODE\s+SEEN AS\s+MEMBERSHIP\s+OPS\/S\s+GET P50\/P99 MS\s+PUT P50\/P99 MS/);
+    for (const name of ['n1', 'n2', 'n3']) assert.match(top.stdout, new RegExp(`^${name}\\s+(self|up)\\s+valid`, 'm'));
+    assert.match(top.stdout, /^transfers: none running$/m);
+    assert.match(top.stdout, /latest events:/);
   });
 
   test('each node it reports up is the process it started: /health names that pid', async () => {
     const urls = [...output.matchAll(/^\s+(n\d)\s+up\s+http (\S+)/gm)].map((match) => [match[1]!, match[2]!] as const);
     assert.equal(urls.length, 3);
     for (const [name, nodeUrl] of urls) {
-      const health = (await (await fetch(`${nodeUrl}/health`)).json()) as { node: string; pid: number; incarnation: string };
+      // The pid is shown to a caller that may monitor: dev's token may.
+      const token = readFileSync(join(dataDir, 'dev-token'), 'utf8').trim();
+      const health = (await (await fetch(`${nodeUrl}/health`, { headers: { authorization: `Bearer ${token}` } })).json()) as { node: string; pid: number; incarnation: string };
       assert.equal(health.node, name);
       assert.equal(health.pid, pids.get(name));
       assert.match(health.incarnation, /^[0-9a-f]{8}$/);
@@ -164,9 +220,9 @@ describe('kvorum dev', () => {
       ['text', Buffer.from('plain words'), 'text/plain'],
     ];
     for (const [key, value, type] of cases) {
-      const put = spawnSync(process.execPath, [bin, 'put', 'values', key, '-', '--content-type', type, '--url', url], { cwd: root, input: value, timeout: 30_000 });
+      const put = spawnSync(process.execPath, [bin, 'put', 'values', key, '-', '--content-type', type, '--url', url], { cwd: cliCwd, input: value, timeout: 30_000 });
       assert.equal(put.status, 0, `${key}: ${put.stderr}`);
-      const got = spawnSync(process.execPath, [bin, 'get', 'values', key, '--url', url], { cwd: root, timeout: 30_000 });
+      const got = spawnSync(process.execPath, [bin, 'get', 'values', key, '--url', url], { cwd: cliCwd, timeout: 30_000 });
       assert.equal(got.status, 0, `${key}: ${got.stderr}`);
       assert.deepEqual(got.stdout, value, key);
     }
@@ -178,7 +234,7 @@ describe('kvorum dev', () => {
       JSON.stringify({ key: 'm2', valueBase64: Buffer.from([0, 255]).toString('base64'), contentType: 'application/octet-stream' }),
       JSON.stringify({ key: 'k'.repeat(2000), value: 'key too long' }),
     ].join('\n');
-    const put = spawnSync(process.execPath, [bin, 'put', 'many', '--many', '--url', url], { cwd: root, input, encoding: 'utf8', timeout: 30_000 });
+    const put = spawnSync(process.execPath, [bin, 'put', 'many', '--many', '--url', url], { cwd: cliCwd, input, encoding: 'utf8', timeout: 30_000 });
     assert.equal(put.status, 1, 'one key failed');
     const written = put.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; context?: string; error?: { code: string } });
     assert.deepEqual(written.map((line) => line.context !== undefined || line.error?.code), [true, true, 'bad_key']);
@@ -195,7 +251,7 @@ describe('kvorum dev', () => {
   test('on a terminal, get ends its output with one newline', () => {
     // script(1) gives the command a pseudo-terminal; the terminal turns \n into \r\n.
     const onTerminal = (key: string) =>
-      spawnSync('script', ['-qec', `${shellWord(process.execPath)} ${shellWord(bin)} get values ${key} --url ${url} 2>/dev/null`, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+      spawnSync('script', ['-qec', `${shellWord(process.execPath)} ${shellWord(bin)} get values ${key} --url ${url} 2>/dev/null`, '/dev/null'], { cwd: cliCwd, encoding: 'utf8', timeout: 30_000 });
     const text = onTerminal('text');
     assert.equal(text.status, 0, text.stderr);
     assert.equal(text.stdout, 'plain words\r\n');
@@ -224,6 +280,7 @@ describe('kvorum dev', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const status = kvorum(['status', '--url', url]);
     assert.match(status.stdout, /n2\b.*down/, 'n2 stays down: dev did not restart it');
+    assert.match(kvorum(['top', '--once', '--url', url]).stdout, /^n2\s+down \(no status\)/m);
   });
 
   test('Ctrl-C stops every node and dev exits cleanly', async () => {

@@ -58,9 +58,9 @@ describe('durability modes survive kill -9 of every node as they promise', () =>
 
   /** Commits (group commits of the nodes' buffers) made while `write` runs, summed over the nodes. */
   const commitsDuring = async (write: () => Promise<void>): Promise<number> => {
-    const before = await cluster.metricSum('buffer_commits');
+    const before = await cluster.metricSum('kvorum_buffer_commits_total');
     await write();
-    return (await cluster.metricSum('buffer_commits')) - before;
+    return (await cluster.metricSum('kvorum_buffer_commits_total')) - before;
   };
 
   test('sync and one keep every acknowledged write through kill -9 of every node, before any writer ran', async () => {

@@ -37,13 +37,13 @@ describe('hinted handoff', () => {
     // Writes right after the kill may wait for the failure detector; all of them must succeed.
     for (let i = 40; i < 200; i++) await write(i);
     assert.equal(acknowledged.size, 200);
-    const pending = await cluster.metricSum('hints_pending');
+    const pending = await cluster.metricSum('kvorum_hints_pending');
     assert.ok(pending > 0, `the survivors hold hints for n2 (hints.pending = ${pending})`);
 
     await cluster.startNode('n2');
     await cluster.waitConnected();
-    await waitFor('hints to drain', async () => ((await cluster.metricSum('hints_pending')) === 0 ? true : undefined), 30_000);
-    assert.ok((await cluster.metricSum('hints_delivered')) > 0, 'hints were delivered');
+    await waitFor('hints to drain', async () => ((await cluster.metricSum('kvorum_hints_pending')) === 0 ? true : undefined), 30_000);
+    assert.ok((await cluster.metricSum('kvorum_hints_delivered_total')) > 0, 'hints were delivered');
     for (const [key, value] of acknowledged) {
       const { siblings } = await client.get('orders', key, { r: 3 });
       assert.deepEqual(siblings.map((s) => Buffer.from(s.value).toString()), [value], key);

@@ -44,7 +44,7 @@ async function healthy(url: string): Promise<boolean> {
 describe('hostile peer messages', () => {
   test('a replicaWrite or replicaRead naming a 300-byte bucket is dropped and counted; the node stays up', async () => {
     const target = cluster.node('n1');
-    const refusedBefore = await nodeMetric(target.httpUrl, 'peerMessagesRefused');
+    const refusedBefore = await nodeMetric(target.httpUrl, 'kvorum_peer_messages_refused_total');
     const peer = await PeerClient.connect(target.address, { nodeName: 'n2', peerName: 'n1', clusterName: 'test' });
     const bucket = 'b'.repeat(300);
     const partition = partitionOf(bucket, 'k', partitionCount);
@@ -60,7 +60,7 @@ describe('hostile peer messages', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok(await healthy(target.httpUrl), 'n1 is still up');
     assert.equal(target.process?.exitCode, null, 'n1 did not exit');
-    assert.equal((await nodeMetric(target.httpUrl, 'peerMessagesRefused')) - refusedBefore, 3);
+    assert.equal((await nodeMetric(target.httpUrl, 'kvorum_peer_messages_refused_total')) - refusedBefore, 3);
     await peer.close();
     const put = await fetch(`${target.httpUrl}/v1/kv/b/after-hostile`, { method: 'PUT', body: 'v' });
     assert.equal(put.status, 204);
@@ -91,7 +91,7 @@ describe('siblings', () => {
       const body = (await response.json()) as { siblings: unknown[] };
       assert.ok(body.siblings.length <= 48, `${url} answered ${body.siblings.length} siblings`);
     }
-    assert.ok((await cluster.metricSum('siblingsTruncated')) > 0, 'the truncation was counted');
+    assert.ok((await cluster.metricSum('kvorum_siblings_truncated_total')) > 0, 'the truncation was counted');
   });
 });
 
@@ -156,7 +156,7 @@ describe('slow peers', () => {
     await peer.close();
     assert.notEqual(closedAfterMs, null, 'the node dropped the connection');
     assert.ok(closedAfterMs! >= peerFrameTimeoutMs - 100, `not before the timeout (${closedAfterMs} ms)`);
-    assert.equal(await nodeMetric(target.httpUrl, 'peerFramesTimedOut'), 1);
+    assert.equal(await nodeMetric(target.httpUrl, 'kvorum_peer_frames_timed_out_total'), 1);
     assert.ok(await healthy(target.httpUrl));
   });
 });

@@ -69,9 +69,9 @@ test('deleted keys lose their tombstones once every replica holds them, and a la
   // loaded machine the first key's may already be gone by the time the twentieth is deleted.
   assert.ok(await hasTombstone(n1, keys.at(-1)!), 'right after the delete the tombstone is there');
 
-  await waitFor('every tombstone to be collected', async () => ((await cluster.metricSum('aae_keysStored')) === 0 ? true : undefined), collectTimeoutMs);
+  await waitFor('every tombstone to be collected', async () => ((await cluster.metricSum('kvorum_aae_keys_stored')) === 0 ? true : undefined), collectTimeoutMs);
   for (const key of keys) assert.equal(await hasTombstone(n1, key), false, `${key}: no tombstone is left`);
-  const collected = await cluster.metricSum('tombstones_collected');
+  const collected = await cluster.metricSum('kvorum_tombstones_collected_total');
   assert.ok(collected >= keysCount, `rounds counted ${collected} collections`);
 
   // A client that read before the delete writes with that context: its value is a new write.
@@ -91,14 +91,14 @@ test('a tombstone is kept while a member is down, and collected once it is back'
   await read.arrayBuffer();
   const response = await fetch(url(n1, 'held', '?w=2'), { method: 'DELETE', headers: { 'x-kvorum-context': read.headers.get('x-kvorum-context')! } });
   assert.equal(response.status, 204);
-  const collectedBefore = await cluster.metricSum('tombstones_collected');
+  const collectedBefore = await cluster.metricSum('kvorum_tombstones_collected_total');
   // Let the collectors sweep every partition a few times: no round may remove without n3.
   await new Promise((resolve) => setTimeout(resolve, 5_000));
-  assert.equal(await cluster.metricSum('tombstones_collected'), collectedBefore, 'nothing is collected while a member is down');
+  assert.equal(await cluster.metricSum('kvorum_tombstones_collected_total'), collectedBefore, 'nothing is collected while a member is down');
   assert.ok(await hasTombstone(n1, 'held', 2), 'the tombstone stays while n3 is down');
 
   await cluster.startNode(n3.name);
   await cluster.waitConnected();
   await waitFor('the tombstone to be collected once n3 is back', async () => ((await hasTombstone(n1, 'held')) ? undefined : true), collectTimeoutMs);
-  assert.ok((await cluster.metricSum('tombstones_collected')) > collectedBefore);
+  assert.ok((await cluster.metricSum('kvorum_tombstones_collected_total')) > collectedBefore);
 });

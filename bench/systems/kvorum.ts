@@ -51,6 +51,31 @@ export interface KvorumDriverSpec {
   readonly routing: 'client' | 'http-random-node';
   /** The client's protocol (routing `client` only). */
   readonly protocol?: 'binary' | 'http';
+  /**
+   * Something watching the first node while the driver runs (a browser on its dashboard, `kvorum
+   * top`: bench/dashboard.ts), opened before the warm-up and closed after the timed part.
+   */
+  readonly watcher?: Watcher;
+}
+
+export interface Watcher {
+  /** What watches, for the report: "a Chromium page on n1's dashboard". */
+  readonly description: string;
+  /** Starts watching the node at `httpUrl`; the returned function stops. */
+  start(httpUrl: string): Promise<() => Promise<void>>;
+}
+
+/** The adapter of `connect`, with the spec's watcher (if any) open while the adapter is. */
+async function watched(spec: KvorumDriverSpec, httpUrl: string, connect: () => KvAdapter): Promise<KvAdapter> {
+  if (spec.watcher === undefined) return connect();
+  const stop = await spec.watcher.start(httpUrl);
+  const adapter = connect();
+  const close = adapter.close.bind(adapter);
+  adapter.close = async () => {
+    await close();
+    await stop();
+  };
+  return adapter;
 }
 
 /**
@@ -198,35 +223,48 @@ interface NodePlan {
   readonly dataDir: string;
 }
 
+function watchedText(spec: KvorumDriverSpec): string {
+  return spec.watcher ? `; watched meanwhile by ${spec.watcher.description}` : '';
+}
+
 function driverOf(spec: KvorumDriverSpec, props: BucketProps, httpUrls: readonly string[], contexts: Contexts): Driver {
   if (spec.routing === 'client') {
     const protocol = spec.protocol ?? 'http';
     const over = protocol === 'binary' ? 'the binary protocol (one pipelined connection per node)' : 'HTTP (undici keep-alive)';
     return {
       name: spec.name,
-      description: `TypeScript client over ${over}, client-driven routing to a top-N node; bucket ${spec.bucket} ${propsText(props)}`,
+      description: `TypeScript client over ${over}, client-driven routing to a top-N node; bucket ${spec.bucket} ${propsText(props)}${watchedText(spec)}`,
       dataset: spec.bucket,
       async connect(concurrency: number): Promise<KvAdapter> {
-        return new ClientAdapter(connect({ nodes: [...httpUrls], protocol, connectionsPerNode: concurrency }), spec.bucket, contexts);
+        return watched(spec, httpUrls[0]!, () => new ClientAdapter(connect({ nodes: [...httpUrls], protocol, connectionsPerNode: concurrency }), spec.bucket, contexts));
       },
     };
   }
   return {
     name: spec.name,
-    description: `HTTP API of a random node per request (server-driven, undici keep-alive); bucket ${spec.bucket} ${propsText(props)}`,
+    description: `HTTP API of a random node per request (server-driven, undici keep-alive); bucket ${spec.bucket} ${propsText(props)}${watchedText(spec)}`,
     dataset: spec.bucket,
     async connect(concurrency: number): Promise<KvAdapter> {
-      return new HttpAdapter(httpUrls.map((url) => new Pool(url, { connections: concurrency, pipelining: 1 })), spec.bucket, contexts);
+      return watched(spec, httpUrls[0]!, () => new HttpAdapter(httpUrls.map((url) => new Pool(url, { connections: concurrency, pipelining: 1 })), spec.bucket, contexts));
     },
   };
 }
 
 export const defaultKvorumLaunch: KvorumLaunchOptions = { buckets: defaultBenchBuckets, drivers: defaultKvorumDrivers, storage: 'lmdb' };
 
-export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunch): SystemLauncher {
+/** A running kvorum cluster: the nodes' HTTP URLs too, for what watches them (bench/dashboard.ts). */
+export interface RunningKvorum extends RunningSystem {
+  readonly httpUrls: readonly string[];
+}
+
+export interface KvorumLauncher extends SystemLauncher {
+  start(context: LaunchContext): Promise<RunningKvorum>;
+}
+
+export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunch): KvorumLauncher {
   return {
     name: 'kvorum',
-    async start(context: LaunchContext): Promise<RunningSystem> {
+    async start(context: LaunchContext): Promise<RunningKvorum> {
       const nodesCount = options.nodes ?? kvorumNodesDefault;
       const ports = await freePorts(nodesCount * 3);
       const nodes: NodePlan[] = Array.from({ length: nodesCount }, (_, i) => ({
@@ -267,6 +305,7 @@ export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunc
         version: 'working tree',
         description: `kvorum, ${nodesCount} node processes, ${options.storage}, 64 partitions; buckets: ${bucketsText}`,
         drivers,
+        httpUrls,
         serverProcesses: new Map(processes.map((p) => [p.pid, p.label])),
         stop: () => stopAll(processes),
       };

@@ -10,6 +10,7 @@ import { devCommand } from './commands/dev.ts';
 import { delCommand, getCommand, putCommand } from './commands/kv.ts';
 import { abortCommand, clearCommand, commitCommand, joinCommand, leaveCommand, planCommand, removeCommand, transfersCommand } from './commands/membership.ts';
 import { startCommand } from './commands/start.ts';
+import { topCommand } from './commands/top.ts';
 import { certsCommand, secretCommand, tokenCommand } from './commands/security.ts';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
@@ -23,6 +24,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary
   bucket: { run: bucketCommand, summary: "show or set a bucket's properties (n, r, w, resolution, durability…)" },
   status: { run: statusCommand, summary: "show the cluster's nodes" },
   ring: { run: ringCommand, summary: 'show partitions and preference lists' },
+  top: { run: topCommand, summary: 'a live view of the cluster: members, load, latency, hints, transfers' },
   join: { run: joinCommand, summary: 'stage a new node joining the cluster' },
   leave: { run: leaveCommand, summary: 'stage a node leaving (its data moves first)' },
   remove: { run: removeCommand, summary: 'stage removing a dead node' },

@@ -8,6 +8,8 @@
  * of the partitions it owns (store ops on its own disk, replica/).
  */
 import { assert, unreachable } from './assert.ts';
+import { coreCounterNames, type CoreCounter } from './counters.ts';
+import type { NodeStatus } from './status.ts';
 import { KvorumError } from './errors.ts';
 import type { Effect, NodeInput, Requester } from './effects.ts';
 import { limits, type BucketProps } from './limits.ts';
@@ -133,7 +135,8 @@ export class KvNode {
   /** When each operation looks for silent targets (sloppy-targets.ts, silentTargetWaitMs). */
   private readonly silenceChecks = new DeadlineQueue();
   private readonly storeContinuations = new Map<number, StoreContinuation>();
-  readonly counters = new Map<string, number>();
+  /** Events counted so far (counters.ts); `status()` reports every one. */
+  readonly counters = new Map<CoreCounter, number>();
   private readonly host: OperationHost;
   /** Where each pending write goes, so a stored write can be passed to membership (transfers). */
   private readonly writeTargets = new Map<number, { readonly target: StoreTarget; readonly passOn: boolean; readonly stamp: number }>();
@@ -233,6 +236,43 @@ export class KvNode {
     return this.operations.size;
   }
 
+  /** What this node reports of itself, as plain data (status.ts): metrics, dashboards, `kvorum top`. */
+  status(): NodeStatus {
+    const counters = {} as Record<CoreCounter, number>;
+    for (const name of coreCounterNames) counters[name] = this.counters.get(name) ?? 0;
+    const view = this.membership.view;
+    const owned = new Map<string, number>();
+    for (const owner of this.ring.owners) owned.set(owner, (owned.get(owner) ?? 0) + 1);
+    const transfers = this.membership.transfers();
+    let finished = 0;
+    return {
+      name: this.name,
+      nowMs: this.nowMs,
+      notReadyBecause: this.notReadyBecause(),
+      viewConfirmed: this.membership.viewConfirmed,
+      epochsKnown: this.epochs.known,
+      ring: { version: this.ring.version, partitionCount: this.ring.partitionCount, transition: view.next !== null },
+      members: view.members.map((member) => ({
+        name: member.name,
+        membership: member.status,
+        reachability: this.reachability(member.name),
+        address: member.address,
+        httpUrl: member.httpUrl,
+        clientAddress: member.clientAddress ?? null,
+        zone: member.zone ?? null,
+        partitions: owned.get(member.name) ?? 0,
+      })),
+      counters,
+      inflight: this.operations.size,
+      hints: { pending: this.handoff.pending, pendingByOwner: Object.fromEntries(this.handoff.pendingByOwner), delivering: this.handoff.delivering },
+      antiEntropy: { keysStored: this.antiEntropy.keysCount(), rateShare: this.antiEntropy.rateShare },
+      transfers: {
+        pending: transfers.pending,
+        local: transfers.local.filter((transfer) => transfer.state !== 'done' || finished++ < statusFinishedTransfersMax),
+      },
+    };
+  }
+
   step(nowMs: number, input: NodeInput): Effect[] {
     assert(nowMs >= this.nowMs, 'time never goes backwards');
     this.nowMs = nowMs;
@@ -306,7 +346,6 @@ export class KvNode {
 
   private onRequest(requester: Requester, request: NodeRequest, forwarded: boolean): void {
     try {
-      this.count(`requests.${request.kind}`);
       if (request.kind === 'listKeys' || request.kind === 'listBuckets') this.startListing(requester, request);
       else this.startOperation(requester, request, forwarded);
     } catch (error) {
@@ -706,6 +745,7 @@ export class KvNode {
     const write = this.writeTargets.get(storeId);
     if (write !== undefined) {
       this.writeTargets.delete(storeId);
+      if (outcome.ok) this.countSiblingChange(outcome.previous, outcome.object);
       this.antiEntropy.onLocalWrite(write.target, outcome);
       if (outcome.ok && outcome.object !== null && isDeleted(outcome.object)) this.tombstoneCollector.onTombstoneStored(write.target.partition);
       if (write.passOn && outcome.ok && outcome.object !== null) this.onLocalWrite(write.target, outcome.object, write.stamp);
@@ -924,12 +964,23 @@ export class KvNode {
 
   private answer(requester: Requester, result: ClientResult): void {
     if (requester.type === 'client') this.antiEntropy.onRequestAnswered(requester.requestId);
-    if (result.kind === 'error') this.count(`errors.${result.code}`);
     if (requester.type === 'client') this.effects.push({ type: 'reply', requestId: requester.requestId, result });
     else this.send(requester.node, { kind: 'forwardReply', opId: requester.opId, result });
   }
 
-  private count(metric: string, by = 1): void {
+  /**
+   * Siblings a write made or resolved on this node's copy of a key: live siblings beyond one that
+   * appeared (concurrent writes met), or that went (a write whose context covered them). Each
+   * replica counts its own copy, so a cluster-wide sum counts an event up to N times.
+   */
+  private countSiblingChange(before: StoredObject | null, after: StoredObject | null): void {
+    const was = liveSiblingsCount(before);
+    const is = liveSiblingsCount(after);
+    if (is > Math.max(was, 1)) this.count('siblingsCreated', is - Math.max(was, 1));
+    else if (was > Math.max(is, 1)) this.count('siblingsResolved', was - Math.max(is, 1));
+  }
+
+  private count(metric: CoreCounter, by = 1): void {
     this.counters.set(metric, (this.counters.get(metric) ?? 0) + by);
   }
 
@@ -1105,6 +1156,15 @@ export class KvNode {
       abandoned: (partition) => node.epochs.isAbandoned(partition),
     };
   }
+}
+
+/** Finished transfers a status report lists (the latest; the sender keeps more). */
+const statusFinishedTransfersMax = 16;
+
+function liveSiblingsCount(object: StoredObject | null): number {
+  let live = 0;
+  if (object !== null) for (const sibling of object.siblings) if (!sibling.deleted) live++;
+  return live;
 }
 
 function bucketSettingsOf(view: ClusterView): ReadonlyMap<string, BucketProps> {

@@ -93,6 +93,17 @@ describe('node settings', () => {
     assert.equal(flags.storage, 'memory');
   });
 
+  test('--bind-host listens on another host than the advertised addresses (a container or pod)', () => {
+    // Beyond loopback: insecure here, to test the addresses alone (listen-policy.ts has its own tests).
+    const flags = { name: 'kvorum-1', 'node-address': 'kvorum-1.kvorum:7001', 'http-address': 'kvorum-1.kvorum:8001', 'client-address': 'kvorum-1.kvorum:9001', insecure: true };
+    const settings = resolveNodeSettings(flagsFromEnv(flags, { KVORUM_BIND_HOST: '0.0.0.0' }));
+    assert.deepEqual([settings.listenHost, settings.httpHost, settings.clientListen?.host], ['0.0.0.0', '0.0.0.0', '0.0.0.0']);
+    assert.deepEqual([settings.listenPort, settings.httpPort, settings.clientListen?.port], [7001, 8001, 9001]);
+    const self = settings.cluster.nodes.find((node) => node.name === 'kvorum-1');
+    assert.deepEqual([self?.address, self?.httpUrl, self?.clientAddress], ['kvorum-1.kvorum:7001', 'http://kvorum-1.kvorum:8001', 'kvorum-1.kvorum:9001']);
+    assert.throws(() => resolveNodeSettings({ ...flags, 'bind-host': 'not a host' }), refusedFor(/--bind-host/));
+  });
+
   test('each bad field is refused with bad_config naming it', () => {
     assert.throws(() => resolveNodeSettings({ ...oneNode, name: 'bad name' }), refusedFor(/--name/));
     assert.throws(() => resolveNodeSettings({ ...oneNode, partitions: '100' }), refusedFor(/partitionCount/));

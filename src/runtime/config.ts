@@ -119,6 +119,7 @@ export interface StartFlags {
   'cluster-secret'?: string | undefined;
   partitions?: string | undefined;
   'value-bytes-max'?: string | undefined;
+  'bind-host'?: string | undefined;
   'tls-ca'?: string | undefined;
   'tls-cert'?: string | undefined;
   'tls-key'?: string | undefined;
@@ -139,6 +140,7 @@ export const startFlagNames = [
   'cluster-secret',
   'partitions',
   'value-bytes-max',
+  'bind-host',
   'tls-ca',
   'tls-cert',
   'tls-key',
@@ -420,6 +422,9 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
   if (raw.seeds !== undefined && !Array.isArray(raw.seeds)) bad('seeds', 'expected an array of "name=host:port"');
   const seeds = parseSeeds('seeds', [...((raw.seeds as unknown[] | undefined) ?? []), ...(flags.seed ?? [])]);
   seeds.delete(name);
+  // A container or pod advertises its stable name but listens on every interface (--bind-host 0.0.0.0).
+  const bindHost = flags['bind-host'];
+  if (bindHost !== undefined && !/^(?:[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45})$/.test(bindHost)) bad('--bind-host', `expected a host name or IP address, got ${JSON.stringify(bindHost)}`);
   const listen = parseHostPort('--node-address', self.address);
   const http = new URL(self.httpUrl);
   const client = self.clientAddress === undefined ? undefined : parseHostPort('clientAddress', self.clientAddress);
@@ -444,11 +449,11 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     dataDir,
     storage,
     dialAddresses: self.dialAddresses ?? new Map(),
-    listenHost: listen.host,
+    listenHost: bindHost ?? listen.host,
     listenPort: listen.port,
-    httpHost: http.hostname.replace(/^\[|\]$/g, ''),
+    httpHost: bindHost ?? http.hostname.replace(/^\[|\]$/g, ''),
     httpPort: Number(http.port || (http.protocol === 'https:' ? 443 : 80)),
-    clientListen: client,
+    clientListen: client === undefined ? undefined : { host: bindHost ?? client.host, port: client.port },
     seeds,
     listed,
     learnsClusterName: !clusterNameGiven && !listed && seeds.size > 0,

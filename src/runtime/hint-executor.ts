@@ -8,7 +8,7 @@
 import { Packr } from 'msgpackr';
 import { assert, unreachable } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
-import { deleteHint, hintsOf, objectWithHints, storeHint, type Hint, type HintOp, type HintOutcome, type HintRecord, type HintTarget } from '../core/handoff/hint-op.ts';
+import { deleteHint, hintsCounted, hintsOf, objectWithHints, storeHint, tallyHints, type Hint, type HintOp, type HintOutcome, type HintRecord, type HintTarget } from '../core/handoff/hint-op.ts';
 import { encodeObject } from '../core/version/codec.ts';
 import { readStoredObject } from './stored-objects.ts';
 import type { Resolution } from '../core/version/types.ts';
@@ -82,9 +82,9 @@ export class HintExecutor {
   }
 
   private async count(): Promise<HintOutcome> {
-    let count = 0;
-    for await (const entry of this.buffer.scan(hintsRange())) count += decodeRecord(entry.value).size;
-    return { kind: 'counted', count };
+    const byOwner = new Map<string, number>();
+    for await (const entry of this.buffer.scan(hintsRange())) tallyHints(byOwner, decodeRecord(entry.value));
+    return hintsCounted(byOwner);
   }
 }
 

@@ -32,7 +32,7 @@ function settingsOf(name: string, nodes: readonly NodeEntry[]): NodeSettings {
     dialAddresses: new Map(),
     listed: true,
     learnsClusterName: false,
-    security: { clientTokens: [], tls: undefined, insecure: false },
+    security: { clientTokens: [], nodeToken: undefined, tls: undefined, insecure: false },
     cluster: {
       clusterName: 'unit',
       partitionCount: 8,
@@ -81,8 +81,8 @@ test('a message the transport will not send is counted and reported undelivered,
   const result = await n1.request({ kind: 'put', bucket: 'b', key: 'k', value: new Uint8Array(100 * 1024), contentType: 'application/octet-stream', deleted: false, context: null });
   assert.equal(result.kind, 'stored', JSON.stringify(result));
   await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.ok((n1.metrics().get('peerMessagesTooLarge') ?? 0) >= 1);
-  assert.ok((n1.metrics().get('deliveryFailures') ?? 0) >= 1, 'the core heard that the replica write was not delivered');
+  assert.ok(n1.status().peers.messagesTooLarge >= 1);
+  assert.ok(n1.status().node.counters.deliveryFailures >= 1, 'the core heard that the replica write was not delivered');
   // The failure marked n2 unreachable; the next ping it answers marks it up again.
   await until('n1 sees n2 up again', () => n1.peerStatus('n2') === 'up');
   const small = await n1.request({ kind: 'put', bucket: 'b', key: 'small', value: new Uint8Array(10), contentType: 'text/plain', deleted: false, context: null, w: 2 });

@@ -41,6 +41,8 @@ import { validateBucket } from '../core/validate.ts';
 import { Transport } from './transport/transport.ts';
 import { parsePeerAddress } from './transport/peer-address.ts';
 import { fromWire, toWire } from './transport/object-wire.ts';
+import type { NodeStatus } from '../core/status.ts';
+import { clientOpOf, clientOps, Instruments, type ClientOp } from './metrics/instruments.ts';
 
 /**
  * Times a change of a bucket's properties is made again over settings that landed while its
@@ -66,13 +68,47 @@ const transferScanRetryMs = 1_000;
 
 export type PeerStatus = 'self' | 'up' | 'down' | 'unknown';
 
+/** A client request waiting for its answer, and what its latency is recorded under. */
+interface PendingRequest {
+  readonly onResult: (result: ClientResult) => void;
+  readonly op: ClientOp;
+  readonly startedMs: number;
+}
+
+/** What a running node reports (plain data): the core's status and the runtime's own counts. */
+export interface RuntimeStatus {
+  readonly node: NodeStatus;
+  readonly client: {
+    /** Client requests answered, by op, and of them those answered with an error, by op and code. */
+    readonly requests: Readonly<Record<ClientOp, number>>;
+    readonly errors: Readonly<Record<ClientOp, Readonly<Record<string, number>>>>;
+    /** Client requests waiting for an answer now. */
+    readonly pending: number;
+  };
+  readonly peers: {
+    readonly messagesRefused: number;
+    readonly messagesTooLarge: number;
+    readonly framesTimedOut: number;
+    readonly connectionsRefused: number;
+  };
+  /** The object buffer (storage/write-buffer.ts): writes waiting for a commit, and commits made. */
+  readonly buffer: {
+    readonly pendingWrites: number;
+    readonly pendingBytes: number;
+    readonly commits: number;
+    readonly writesCommitted: number;
+  };
+}
+
 /** A random first op id for this boot (NodeConfig.firstOpId): 2^48 choices, so restarts do not collide. */
 function randomFirstOpId(): number {
   return 1 + randomInt(2 ** 48 - 1);
 }
 
 export class NodeRuntime {
-  private readonly pending = new Map<number, (result: ClientResult) => void>();
+  private readonly pending = new Map<number, PendingRequest>();
+  /** Latency histograms and client counts (metrics/instruments.ts). */
+  readonly instruments: Instruments;
   private nextRequestId = 1;
   private lastNowMs = 0;
   private readonly hintExecutor: HintExecutor;
@@ -99,8 +135,10 @@ export class NodeRuntime {
     private readonly buffer: WriteBuffer,
     private transport: Transport | undefined,
     private readonly logger: Logger,
+    instruments: Instruments,
   ) {
-    this.executor = new StoreExecutor(buffer);
+    this.instruments = instruments;
+    this.executor = new StoreExecutor(buffer, instruments.storeOpSeconds);
     this.hintExecutor = new HintExecutor(buffer);
     this.clusterNameNow = settings.cluster.clusterName;
   }
@@ -133,14 +171,16 @@ export class NodeRuntime {
       antiEntropy: { exchangeIntervalMs: cluster.antiEntropyExchangeIntervalMs },
       membership: { self, seeds: settings.seeds, replicasN, replicasNMin: replicasNMinOf(cluster), gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
     });
+    const instruments = new Instruments();
     const buffer = new WriteBuffer(engine, {
       flushIntervalMs: cluster.flushIntervalMs,
       bytesMax: limits.writeBufferBytesMax,
       groupCommitWindowMs: limits.groupCommitWindowMs,
       busy: () => node.inflightCount >= limits.groupCommitBusyRequestsMin,
       onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
+      onCommitted: (ms) => instruments.commitSeconds.observe(ms / 1000),
     });
-    const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger);
+    const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger, instruments);
     const learned = settings.learnsClusterName ? engine.get(metaKey(clusterNameMetaName)) : undefined;
     if (learned !== undefined) runtime.clusterNameNow = Buffer.from(learned).toString('utf8');
     try {
@@ -274,7 +314,7 @@ export class NodeRuntime {
       return onResult({ kind: 'error', ...error.toJSON() });
     }
     const requestId = this.nextRequestId++;
-    this.pending.set(requestId, onResult);
+    this.pending.set(requestId, { onResult, op: clientOpOf(request), startedMs: performance.now() });
     this.input({ type: 'request', requestId, request });
   }
 
@@ -283,27 +323,29 @@ export class NodeRuntime {
     return this.node.reachability(name);
   }
 
-  metrics(): ReadonlyMap<string, number> {
-    const metrics = new Map(this.node.counters);
-    metrics.set('inflight', this.node.inflightCount);
-    metrics.set('pendingClientRequests', this.pending.size);
-    metrics.set('peerMessagesRefused', this.peerMessagesRefused);
-    metrics.set('peerMessagesTooLarge', this.peerMessagesTooLarge);
+  status(): RuntimeStatus {
+    const { instruments } = this;
     const inbound = this.transport?.inboundCounters();
-    metrics.set('peerFramesTimedOut', inbound?.framesTimedOut ?? 0);
-    metrics.set('peerConnectionsRefused', inbound?.connectionsRefused ?? 0);
-    // The object buffer: writes waiting for a commit, and commits made (writes per commit = group size).
-    metrics.set('buffer.pendingWrites', this.buffer.pendingCount);
-    metrics.set('buffer.pendingBytes', this.buffer.pendingBytesCount);
-    metrics.set('buffer.commits', this.buffer.commits);
-    metrics.set('buffer.writesCommitted', this.buffer.writesCommitted);
-    metrics.set('hints.pending', this.node.hintsPendingCount);
-    // Whether this node knows the partition epochs (until then it refuses replicas' writes).
-    metrics.set('tombstones.epochsKnown', this.node.epochs.known ? 1 : 0);
-    // Gauges of anti-entropy: keys held in settled trees, and the background rate in percent.
-    metrics.set('aae.keysStored', this.node.antiEntropy.keysCount());
-    metrics.set('aae.ratePercent', Math.round(100 * this.node.antiEntropy.rateShare));
-    return metrics;
+    return {
+      node: this.node.status(),
+      client: {
+        requests: { ...instruments.clientRequests },
+        errors: Object.fromEntries(clientOps.map((op) => [op, Object.fromEntries(instruments.clientErrors[op])])) as RuntimeStatus['client']['errors'],
+        pending: this.pending.size,
+      },
+      peers: {
+        messagesRefused: this.peerMessagesRefused,
+        messagesTooLarge: this.peerMessagesTooLarge,
+        framesTimedOut: inbound?.framesTimedOut ?? 0,
+        connectionsRefused: inbound?.connectionsRefused ?? 0,
+      },
+      buffer: {
+        pendingWrites: this.buffer.pendingCount,
+        pendingBytes: this.buffer.pendingBytesCount,
+        commits: this.buffer.commits,
+        writesCommitted: this.buffer.writesCommitted,
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -311,8 +353,8 @@ export class NodeRuntime {
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     await this.transport?.close();
-    for (const resolve of this.pending.values()) {
-      resolve({ kind: 'error', code: 'unavailable', message: `node ${this.settings.name} shut down before answering` });
+    for (const { onResult } of this.pending.values()) {
+      onResult({ kind: 'error', code: 'unavailable', message: `node ${this.settings.name} shut down before answering` });
     }
     this.pending.clear();
     // Everything buffered goes to disk; then the mark that says so (generationAtStart).
@@ -369,7 +411,10 @@ export class NodeRuntime {
     } catch (error) {
       problem = (error as Error).message;
     }
-    if (problem === null) return this.input({ type: 'message', from, message: message as PeerMessage });
+    if (problem === null) {
+      this.instruments.onPeerReply(message as PeerMessage, performance.now());
+      return this.input({ type: 'message', from, message: message as PeerMessage });
+    }
     this.peerMessagesRefused++;
     warnSometimes(this.logger, this.peerMessagesRefused, { node: this.settings.name, from, problem }, 'dropped a malformed message from a peer');
   }
@@ -382,6 +427,7 @@ export class NodeRuntime {
    */
   private send(to: string, message: PeerMessage): void {
     try {
+      this.instruments.onPeerSend(message, performance.now());
       this.transport?.send(to, message, toWire(message));
     } catch (error) {
       if (!(error instanceof KvorumError)) throw error; // an assertion: a bug in the caller
@@ -449,9 +495,12 @@ export class NodeRuntime {
         this.send(effect.to, effect.message);
         return;
       case 'reply': {
-        const resolve = this.pending.get(effect.requestId);
+        const pending = this.pending.get(effect.requestId);
+        if (pending === undefined) return;
         this.pending.delete(effect.requestId);
-        resolve?.(effect.result);
+        const { result } = effect;
+        this.instruments.onClientResult(pending.op, performance.now() - pending.startedMs, result.kind === 'error' ? result.code : undefined);
+        pending.onResult(result);
         return;
       }
       case 'store':

@@ -13,6 +13,11 @@ import { buildHttpApp, type HttpBackend } from './http/app.ts';
 import { membershipBackendOf } from './membership-backend.ts';
 import { NodeRuntime } from './node-runtime.ts';
 import { describeRing } from './ring-description.ts';
+import { MetricsExporter } from './metrics/registry.ts';
+import type { ServerStatus } from './status.ts';
+import { ActivityLog } from './dashboard/activity.ts';
+import { ClusterFeed, type NodeReport } from './dashboard/cluster-feed.ts';
+import { registerDashboardRoutes } from './dashboard/routes.ts';
 import { ClientAuth } from './security/client-auth.ts';
 
 export interface RunningNode {
@@ -45,8 +50,15 @@ function ringTargetNOf(runtime: NodeRuntime): number {
   return Math.min(replicasNOf(runtime.settings.cluster), new Set(runtime.ring.owners).size);
 }
 
-export function httpBackendOf(runtime: NodeRuntime, auth: ClientAuth, extraMetrics: () => ReadonlyMap<string, number> = () => new Map()): HttpBackend {
+/** The node's status with its binary protocol listener's, when it has one. */
+export function serverStatusOf(runtime: NodeRuntime, clientServer: ClientServer | undefined): () => ServerStatus {
+  return () => ({ ...runtime.status(), binary: clientServer?.status() ?? null });
+}
+
+/** `report`: what GET /v1/status answers (the node's status, and its activity when it keeps one). */
+export function httpBackendOf(runtime: NodeRuntime, auth: ClientAuth, status: () => ServerStatus, report: () => unknown = status): HttpBackend {
   const { cluster } = runtime.settings;
+  const exporter = new MetricsExporter(runtime.settings.name, status, runtime.instruments);
   return {
     name: runtime.settings.name,
     pid: process.pid,
@@ -64,14 +76,11 @@ export function httpBackendOf(runtime: NodeRuntime, auth: ClientAuth, extraMetri
     },
     ring: () => runtime.ring,
     request: (request) => runtime.request(request),
-    peerStatus: (name) => runtime.peerStatus(name),
-    epochsKnown: () => runtime.node.epochs.known,
-    notReadyBecause: () => runtime.node.notReadyBecause(),
-    viewConfirmed: () => runtime.node.membership.viewConfirmed,
+    nodeStatus: () => runtime.node.status(),
     bucketProps: (bucket) => runtime.node.bucketProps(bucket),
     setBucketProps: (bucket, change) => runtime.setBucketProps(bucket, change),
-    metrics: () => new Map([...runtime.metrics(), ...extraMetrics()]),
-    view: () => runtime.node.membership.view,
+    status: report,
+    metrics: () => exporter.render(),
     membership: membershipBackendOf(runtime),
   };
 }
@@ -93,7 +102,12 @@ export function clientBackendOf(runtime: NodeRuntime, auth: ClientAuth): ClientB
   };
 }
 
-export async function startNode(settings: NodeSettings, logger: Logger): Promise<RunningNode> {
+export interface NodeOptions {
+  /** Log every HTTP request at info (method, path, status, milliseconds). */
+  readonly accessLog?: boolean;
+}
+
+export async function startNode(settings: NodeSettings, logger: Logger, options: NodeOptions = {}): Promise<RunningNode> {
   const runtime = await NodeRuntime.start(settings, logger);
   const { cluster, clientListen, security } = settings;
   if (security.insecure) logger.warn('insecure: this node listens beyond loopback without TLS, client tokens or a strong cluster secret as docs/security.md asks');
@@ -103,7 +117,12 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
     clientListen === undefined
       ? undefined
       : new ClientServer({ ...clientListen, backend: clientBackendOf(runtime, auth), logger, inflightMax: cluster.clientInflightMax, connectionsMax: cluster.clientConnectionsMax, tls });
-  const app = buildHttpApp(httpBackendOf(runtime, auth, () => clientServer?.metrics() ?? new Map()), { timeouts: cluster.httpTimeouts, https: tls });
+  const status = serverStatusOf(runtime, clientServer);
+  const activity = new ActivityLog(status, runtime.instruments);
+  const report = (): NodeReport => ({ ...status(), activity: activity.report() });
+  const app = buildHttpApp(httpBackendOf(runtime, auth, status, report), { timeouts: cluster.httpTimeouts, https: tls, accessLog: options.accessLog ? logger : undefined });
+  // Peers' reports are asked for with the node token, and over HTTPS trusting the cluster CA.
+  registerDashboardRoutes(app, new ClusterFeed(() => runtime.clusterName, report, { token: security.nodeToken, ca: security.tls?.ca }));
   let clientAddress: string | undefined;
   try {
     // The client port first: once /health answers, every protocol does.
@@ -112,6 +131,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
       clientAddress = `${bracketed(listening.host)}:${listening.port}`;
     }
     await app.listen({ host: settings.httpHost, port: settings.httpPort });
+    activity.start();
   } catch (error) {
     await clientServer?.close();
     await app.close();
@@ -128,6 +148,7 @@ export async function startNode(settings: NodeSettings, logger: Logger): Promise
     clientAddress,
     close: () =>
       (closing ??= (async () => {
+        activity.stop();
         await clientServer?.close();
         await app.close();
         await runtime.close();

@@ -13,6 +13,7 @@ import { readStoredObject } from './stored-objects.ts';
 import type { WriteOp } from '../storage/engine.ts';
 import { dataKey } from '../storage/keys.ts';
 import type { WriteBuffer } from '../storage/write-buffer.ts';
+import type { Histogram } from './metrics/histogram.ts';
 
 export interface StoreTargetKey {
   readonly partition: number;
@@ -21,7 +22,11 @@ export interface StoreTargetKey {
 }
 
 export class StoreExecutor {
-  constructor(private readonly buffer: WriteBuffer) {}
+  constructor(
+    private readonly buffer: WriteBuffer,
+    /** How long each kind of op takes, read to write-back (metrics/instruments.ts); none in unit tests. */
+    private readonly seconds?: Readonly<Record<StoreOp['kind'], Histogram>>,
+  ) {}
 
   /**
    * Never throws: any failure, a disk's or a target the key layout cannot hold, is an error
@@ -29,6 +34,14 @@ export class StoreExecutor {
    * is the second line, so that no input can end the process.
    */
   run(target: StoreTargetKey, op: StoreOp): StoreOutcome {
+    if (this.seconds === undefined) return this.apply(target, op);
+    const startedMs = performance.now();
+    const outcome = this.apply(target, op);
+    this.seconds[op.kind].observe((performance.now() - startedMs) / 1000);
+    return outcome;
+  }
+
+  private apply(target: StoreTargetKey, op: StoreOp): StoreOutcome {
     try {
       const key = dataKey(target.partition, target.bucket, target.key);
       const bytes = this.buffer.get(key);

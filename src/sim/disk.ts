@@ -13,7 +13,7 @@
  * incarnation, so the node comes back as a new writer (src/runtime/incarnation.ts).
  */
 import { assert, unreachable } from '../core/assert.ts';
-import { deleteHint, hintsOf, objectWithHints, storeHint, type HintOp, type HintOutcome, type HintRecord, type HintRecordChange, type HintTarget } from '../core/handoff/hint-op.ts';
+import { deleteHint, hintsCounted, hintsOf, objectWithHints, storeHint, tallyHints, type HintOp, type HintOutcome, type HintRecord, type HintRecordChange, type HintTarget } from '../core/handoff/hint-op.ts';
 import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
 import { liveSiblings, storedObjectProblem } from '../core/version/stored-object.ts';
@@ -313,8 +313,11 @@ export class SimDisk {
         const hints = keys.flatMap((key) => hintsOf(targetOf(key), this.hints.get(key)!));
         return { kind: 'scanned', hints, last: keys.length === 0 ? null : targetOf(keys[keys.length - 1]!) };
       }
-      case 'count':
-        return { kind: 'counted', count: [...this.hints.values()].reduce((sum, record) => sum + record.size, 0) };
+      case 'count': {
+        const byOwner = new Map<string, number>();
+        for (const record of this.hints.values()) tallyHints(byOwner, record);
+        return hintsCounted(byOwner);
+      }
       case 'holds':
         return { kind: 'holds', held: this.hints.has(storeKey(op.target.partition, op.target.bucket, op.target.key)) };
       default:

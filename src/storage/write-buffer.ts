@@ -35,6 +35,8 @@ export interface WriteBufferOptions {
   readonly bytesMax: number;
   /** A commit failed: its writes stay in the buffer and go with the next commit. */
   readonly onCommitError?: (error: unknown) => void;
+  /** Called after each commit that reached the disk, with how long it took (metrics). */
+  readonly onCommitted?: (durationMs: number, writes: number) => void;
   /** How long a wait for durability holds its commit while the node is busy (0: never). */
   readonly groupCommitWindowMs?: number;
   /** Whether enough requests are in flight that a commit held a moment will gather more writes. */
@@ -199,10 +201,12 @@ export class WriteBuffer {
     const ops: WriteOp[] = [];
     for (const { key, value } of batch.values()) ops.push(value === null ? { type: 'delete', key } : { type: 'put', key, value });
     // The buffer's values are encodings nobody changes (core/version/codec.ts): no copy needed.
+    const startedMs = performance.now();
     this.engine.batch(ops, true).then(
       () => {
         this.commits++;
         this.writesCommitted += ops.length;
+        this.options.onCommitted?.(performance.now() - startedMs, ops.length);
         this.endCommit();
         for (const waiter of waiters) waiter.resolve();
       },

@@ -83,11 +83,20 @@ async function isFree(port: number): Promise<boolean> {
   return true;
 }
 
-/** A node's metric from /metrics (0 when it has not been counted yet). */
-export async function nodeMetric(url: string, name: string): Promise<number> {
+/**
+ * A node's metric from /metrics: the sum of the series named `name` (full Prometheus name, e.g.
+ * `kvorum_hints_delivered_total`) whose labels include `labels`; 0 when there is none yet.
+ */
+export async function nodeMetric(url: string, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const match = new RegExp(`^kvorum_${name}\\{[^}]*\\} (\\d+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : 0;
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const seriesLabels = new Map([...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([label, value]) => seriesLabels.get(label) === value)) sum += Number(match[3]);
+  }
+  return sum;
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -146,7 +155,11 @@ export class TestCluster {
     if (options.tokens !== undefined) {
       const roles = { admin: ['admin'], ...options.tokens };
       for (const name of Object.keys(roles)) tokens.set(name, newToken());
-      security.auth = { tokens: Object.entries(roles).map(([name, granted]) => ({ name, sha256: tokenSha256(tokens.get(name)!), roles: granted })) };
+      // The nodes' own monitor token, shown to each other for the dashboard (security/node-token.ts).
+      const nodeToken = newToken();
+      writeFileSync(join(dir, 'node-token'), `${nodeToken}\n`, { mode: 0o600 });
+      const entries = Object.entries(roles).map(([name, granted]) => ({ name, sha256: tokenSha256(tokens.get(name)!), roles: granted }));
+      security.auth = { tokens: [...entries, { name: 'nodes', sha256: tokenSha256(nodeToken), roles: ['monitor'] }], nodeTokenFile: 'node-token' };
     }
     if (options.tls) {
       makeCertificates(join(dir, 'certs'), nodes.map((node) => node.name), []);
@@ -239,9 +252,9 @@ export class TestCluster {
   }
 
   /** The sum of a node metric (`nodeMetric`) over the running nodes. */
-  async metricSum(name: string): Promise<number> {
+  async metricSum(name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
     let sum = 0;
-    for (const node of this.nodes) if (node.process) sum += await nodeMetric(node.httpUrl, name);
+    for (const node of this.nodes) if (node.process) sum += await nodeMetric(node.httpUrl, name, labels);
     return sum;
   }
 

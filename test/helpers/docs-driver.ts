@@ -80,8 +80,12 @@ interface ClusterBody {
   readonly nodes: readonly { readonly name: string; readonly membership: string }[];
 }
 
+/** `kvorum dev`'s admin token, once it has made one: its nodes check tokens. */
+let devToken: string | undefined;
+
 async function cluster(url: string): Promise<ClusterBody> {
-  return (await (await fetch(`${url}/v1/cluster`, { signal: AbortSignal.timeout(5_000) })).json()) as ClusterBody;
+  const headers: Record<string, string> = devToken === undefined ? {} : { authorization: `Bearer ${devToken}` };
+  return (await (await fetch(`${url}/v1/cluster`, { headers, signal: AbortSignal.timeout(5_000) })).json()) as ClusterBody;
 }
 
 /** Waits, as an operator would, until the node at `url` sees no change running and `check` holds. */
@@ -134,8 +138,12 @@ async function devCluster(): Promise<void> {
   if (!devOutput.includes('3 of 3 nodes up')) fail(`kvorum dev:\n${devOutput}`);
   const pids = new Map([...devOutput.matchAll(/^\s+(n\d)\s+up\s.*\bpid (\d+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
 
+  devToken = readFileSync(join(dir, 'data', 'dev-token'), 'utf8').trim();
+  if (!devOutput.includes(`#token=${devToken}`)) fail(`kvorum dev did not print its token in the dashboard's URL:\n${devOutput}`);
+
   const quickstart = await runBlock(block('README.md', 'readme-quickstart'), dir);
   if (!quickstart.includes('hello')) fail('the quick start did not read back "hello"');
+  if (!/HTTP\/1\.1 401/.test(quickstart)) fail('the quick start\'s request without a token was not refused with 401');
 
   await runBlock(block('docs/membership.md', 'membership-join'), dir);
   const joined = await settled('http://127.0.0.1:8001', 'n4 to be a member', (body) => body.nodes.some((node) => node.name === 'n4' && node.membership === 'valid'));

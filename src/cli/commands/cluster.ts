@@ -31,7 +31,8 @@ async function fetchJson(url: string): Promise<unknown> {
   return body;
 }
 
-function table(rows: string[][]): string {
+/** Rows as aligned columns (the first row is the header). */
+export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
 }

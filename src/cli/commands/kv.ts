@@ -7,7 +7,8 @@ import { cliConnectOptions } from '../credentials.ts';
 const common = `
   --url URL        a node's HTTP API (default $KVORUM_URL or http://127.0.0.1:8001)
   --timeout MS     request deadline
-A cluster that checks tokens or speaks TLS: KVORUM_TOKEN=kvt_… and KVORUM_CA=ca.pem (docs/security.md).`;
+A cluster that checks tokens or speaks TLS: KVORUM_TOKEN=kvt_… (or KVORUM_TOKEN_FILE=PATH; by default
+./data/dev-token, which kvorum dev writes) and KVORUM_CA=ca.pem (docs/security.md).`;
 
 const getUsage = `
 Usage: kvorum get BUCKET KEY [KEY…] [--r R] [--json] [--url URL]

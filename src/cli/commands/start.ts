@@ -1,13 +1,15 @@
-import { pino } from 'pino';
 import { flagsFromEnv, resolveNodeSettings, type StartFlags } from '../../runtime/config.ts';
 import { startNode } from '../../runtime/server.ts';
 import { parseCommand } from '../args.ts';
+import { createLogger } from '../logger.ts';
 
 const usage = `
 Usage: kvorum start --config FILE --name NAME [options]
        kvorum start --name NAME --node-address HOST:PORT --http-address HOST:PORT --peer NAME=HOST:PORT,URL ... [options]
 
-Starts one kvorum node in the foreground. Logs are JSON lines on stdout. SIGINT or SIGTERM stops it cleanly.
+Starts one kvorum node in the foreground. Logs go to stdout as JSON lines (or readable lines with
+--log-format pretty). SIGINT or SIGTERM stops it cleanly. Every node serves the dashboard at its
+HTTP address (GET /) and Prometheus metrics at /metrics.
 
 Options (each also read from the environment as KVORUM_<NAME>, e.g. KVORUM_DATA_DIR):
   --config FILE            cluster config (JSON: clusterName, partitionCount, nodes, buckets, storage)
@@ -29,6 +31,11 @@ Options (each also read from the environment as KVORUM_<NAME>, e.g. KVORUM_DATA_
                            a joining node must be given it)
   --partitions Q           partitions in the ring, a power of two (default 64)
   --value-bytes-max B      largest value accepted (default 1048576)
+  --bind-host HOST         listen on HOST (e.g. 0.0.0.0 in a container) instead of the addresses'
+                           own hosts, which are still what the node advertises
+  --log-format json|pretty JSON lines (default) or one readable line per event
+  --log-level LEVEL        fatal, error, warn, info (default), debug, trace or silent
+  --access-log             log every HTTP request (method, path, status, time)
   --tls-ca F, --tls-cert F, --tls-key F
                            TLS on every port, mutual between nodes: the cluster CA, and this node's
                            certificate (its common name the node's name) and key (\`kvorum certs\`)
@@ -55,6 +62,10 @@ export async function startCommand(argv: string[]): Promise<void> {
       'cluster-secret': { type: 'string' },
       partitions: { type: 'string' },
       'value-bytes-max': { type: 'string' },
+      'bind-host': { type: 'string' },
+      'log-format': { type: 'string' },
+      'log-level': { type: 'string' },
+      'access-log': { type: 'boolean' },
       'tls-ca': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -62,9 +73,11 @@ export async function startCommand(argv: string[]): Promise<void> {
     },
     usage,
   );
-  const settings = resolveNodeSettings(flagsFromEnv(values as StartFlags, process.env));
-  const logger = pino({ base: { node: settings.name } });
-  const node = await startNode(settings, logger);
+  const { 'log-format': logFormat, 'log-level': logLevel, 'access-log': accessLog, ...flags } = values;
+  const settings = resolveNodeSettings(flagsFromEnv(flags as StartFlags, process.env));
+  const env = process.env;
+  const logger = createLogger({ node: settings.name, format: String(logFormat ?? env.KVORUM_LOG_FORMAT ?? 'json'), level: String(logLevel ?? env.KVORUM_LOG_LEVEL ?? 'info') });
+  const node = await startNode(settings, logger, { accessLog: accessLog === true || env.KVORUM_ACCESS_LOG === '1' || env.KVORUM_ACCESS_LOG === 'true' });
   logger.info({ httpUrl: node.httpUrl, nodeAddress: `${settings.listenHost}:${settings.listenPort}`, clientAddress: node.clientAddress }, 'ready');
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');

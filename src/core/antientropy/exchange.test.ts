@@ -15,6 +15,7 @@ import type { Ring } from '../ring/types.ts';
 import { defaultRequestLimits } from '../validate.ts';
 import type { StoredObject } from '../version/types.ts';
 import type { AntiEntropySettings } from './settings.ts';
+import type { CoreCounter } from '../counters.ts';
 
 const names = ['a', 'b'];
 const ringOf = (nodes: readonly string[], n: number) => createRing(nodes.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, n);
@@ -79,7 +80,7 @@ class Cluster {
     }
   }
 
-  counter(metric: string): number {
+  counter(metric: CoreCounter): number {
     let sum = 0;
     for (const node of this.nodes.values()) sum += node.counters.get(metric) ?? 0;
     return sum;

@@ -5,6 +5,7 @@ import type { StoreOutcome } from '../replica/store-op.ts';
 import type { Ring } from '../ring/types.ts';
 import type { StoredObject } from '../version/types.ts';
 import type { ScannedEntry } from './scan-types.ts';
+import type { CoreCounter } from '../counters.ts';
 
 export interface ScanChunk {
   readonly entries: readonly ScannedEntry[];
@@ -29,7 +30,7 @@ export interface AntiEntropyHost {
   merge(target: StoreTarget, object: StoredObject): void;
   /** Replicas (N) of keys of this bucket. */
   replicasOf(bucket: string): number;
-  count(metric: string, by?: number): void;
+  count(metric: CoreCounter, by?: number): void;
   /** The partition's epoch now: the stamp repairs read now carry (tombstones/epochs.ts). */
   epochOf(partition: number): number;
 }

@@ -9,6 +9,7 @@ import type { ClientResult, PeerMessage } from '../messages.ts';
 import type { Hint } from '../handoff/hint-op.ts';
 import type { StoreOp, StoreOutcome } from '../replica/store-op.ts';
 import type { Actor, Resolution } from '../version/types.ts';
+import type { CoreCounter } from '../counters.ts';
 
 export interface StoreTarget {
   readonly partition: number;
@@ -37,7 +38,7 @@ export interface OperationHost {
   readonly isReachable: (node: string) => boolean;
   answer(requester: Requester, result: ClientResult): void;
   /** Counts an event for metrics (`readRepairs`, `clockEntriesPruned`, …). */
-  count(metric: string, by?: number): void;
+  count(metric: CoreCounter, by?: number): void;
   /** The partition's epoch here now: the stamp of what a read issued now returns (tombstones/epochs.ts). */
   epochOf(partition: number): number;
   /**

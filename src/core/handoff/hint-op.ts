@@ -38,7 +38,7 @@ export type HintOp =
   | { readonly kind: 'scan'; readonly after: HintTarget | null; readonly limit: number }
   /** Forget the hint, but only if what is held for the owner is still exactly `hint.object`. */
   | { readonly kind: 'delete'; readonly hint: Hint }
-  /** How many hints (owner, key pairs) are held: read at boot, kept up to date after. */
+  /** How many hints (owner, key pairs) are held, in all and per owner: read at boot, kept up to date after. */
   | { readonly kind: 'count' }
   /** Whether any hint is held for the key, for any owner (tombstones/participant.ts). */
   | { readonly kind: 'holds'; readonly target: HintTarget };
@@ -49,7 +49,7 @@ export type HintOutcome =
   | { readonly kind: 'read'; readonly object: StoredObject | null }
   | { readonly kind: 'scanned'; readonly hints: readonly Hint[]; readonly last: HintTarget | null }
   | { readonly kind: 'deleted'; readonly deleted: boolean }
-  | { readonly kind: 'counted'; readonly count: number }
+  | { readonly kind: 'counted'; readonly count: number; readonly byOwner: ReadonlyMap<string, number> }
   | { readonly kind: 'holds'; readonly held: boolean }
   | { readonly kind: 'failed'; readonly error: KvorumError };
 
@@ -57,6 +57,18 @@ export interface HintRecordChange {
   readonly outcome: HintOutcome;
   /** The record to write back; null deletes it; undefined leaves it as it is. */
   readonly write?: HintRecord | null | undefined;
+}
+
+/** Adds a record's hints to `byOwner` (the `count` op's tally, per owner). */
+export function tallyHints(byOwner: Map<string, number>, record: HintRecord): void {
+  for (const owner of record.keys()) byOwner.set(owner, (byOwner.get(owner) ?? 0) + 1);
+}
+
+/** The `count` op's outcome from its per-owner tally. */
+export function hintsCounted(byOwner: ReadonlyMap<string, number>): HintOutcome {
+  let count = 0;
+  for (const held of byOwner.values()) count += held;
+  return { kind: 'counted', count, byOwner };
 }
 
 export function storeHint(record: HintRecord | null, hint: Hint, resolution: Resolution): HintRecordChange {

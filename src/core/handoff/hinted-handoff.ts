@@ -8,6 +8,7 @@
  */
 import type { Hint, HintOp, HintOutcome, HintTarget } from './hint-op.ts';
 import type { HintDeliverReply } from '../messages.ts';
+import type { CoreCounter } from '../counters.ts';
 
 /** How often the holder looks for hints it can deliver. */
 export const hintDeliveryIntervalMs = 100;
@@ -32,7 +33,7 @@ export interface HandoffHost {
   /** Hints of the partition are dropped, not delivered: a round this node missed made them unverifiable (tombstones/epochs.ts). */
   abandoned(partition: number): boolean;
   hints(op: HintOp, done: (outcome: HintOutcome) => void): void;
-  count(metric: string, by?: number): void;
+  count(metric: CoreCounter, by?: number): void;
 }
 
 export class HintedHandoff {
@@ -48,14 +49,29 @@ export class HintedHandoff {
   private readonly inflight = new Map<number, { readonly hint: Hint; readonly to: string }>();
   /** Owners of hints seen held: the failure detector watches them even when they share no partition. */
   readonly owners = new Set<string>();
+  /** Hints held per owner (counted with `pendingCount`), for status pages. */
+  private readonly pendingOf = new Map<string, number>();
 
   get pending(): number {
     return this.pendingCount ?? 0;
   }
 
+  /** Hints held for each owner that has any (empty until counted at boot). */
+  get pendingByOwner(): ReadonlyMap<string, number> {
+    return this.pendingOf;
+  }
+
+  /** Deliveries sent and not yet acknowledged: the hints draining now. */
+  get delivering(): number {
+    return this.inflight.size;
+  }
+
   onHintStored(hint: Hint, created: boolean): void {
     this.owners.add(hint.owner);
-    if (created && this.pendingCount !== null) this.pendingCount += 1;
+    if (created && this.pendingCount !== null) {
+      this.pendingCount += 1;
+      this.pendingOf.set(hint.owner, (this.pendingOf.get(hint.owner) ?? 0) + 1);
+    }
   }
 
   tick(host: HandoffHost): void {
@@ -84,7 +100,11 @@ export class HintedHandoff {
   /** Deletes the hint if it is still exactly what was read. */
   private forget(host: HandoffHost, hint: Hint): void {
     host.hints({ kind: 'delete', hint }, (outcome) => {
-      if (outcome.kind === 'deleted' && outcome.deleted && this.pendingCount !== null) this.pendingCount = Math.max(0, this.pendingCount - 1);
+      if (outcome.kind !== 'deleted' || !outcome.deleted || this.pendingCount === null) return;
+      this.pendingCount = Math.max(0, this.pendingCount - 1);
+      const left = (this.pendingOf.get(hint.owner) ?? 0) - 1;
+      if (left > 0) this.pendingOf.set(hint.owner, left);
+      else this.pendingOf.delete(hint.owner);
     });
   }
 
@@ -97,7 +117,9 @@ export class HintedHandoff {
     this.counting = true;
     host.hints({ kind: 'count' }, (outcome) => {
       this.counting = false;
-      if (outcome.kind === 'counted') this.pendingCount = outcome.count;
+      if (outcome.kind !== 'counted') return;
+      this.pendingCount = outcome.count;
+      for (const [owner, count] of outcome.byOwner) this.pendingOf.set(owner, count);
     });
   }
 

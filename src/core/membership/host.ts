@@ -3,6 +3,7 @@ import type { StoreTarget } from '../coordinator/operation.ts';
 import type { TransferEntry, PeerMessage } from '../messages.ts';
 import type { StoreOp, StoreOutcome } from '../replica/store-op.ts';
 import type { Resolution, StoredObject } from '../version/types.ts';
+import type { CoreCounter } from '../counters.ts';
 
 export interface ScanResult {
   readonly entries: readonly TransferEntry[];
@@ -25,7 +26,7 @@ export interface MembershipHost {
   resolutionOf(bucket: string): Resolution;
   /** The replicas of a key of `bucket` in `partition` under the node's serving ring. */
   replicasOf(partition: number, bucket: string): readonly string[];
-  count(metric: string, by?: number): void;
+  count(metric: CoreCounter, by?: number): void;
   /** The node's own failure detector's verdict (Dynamo §4.8: local, never a removal). */
   isReachable(node: string): boolean;
   /**

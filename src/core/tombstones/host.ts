@@ -6,6 +6,7 @@ import type { PeerMessage } from '../messages.ts';
 import type { Ring } from '../ring/types.ts';
 import type { StoredObject } from '../version/types.ts';
 import type { PartitionEpochs } from './epochs.ts';
+import type { CoreCounter } from '../counters.ts';
 
 export interface TombstoneHost {
   readonly self: string;
@@ -33,5 +34,5 @@ export interface TombstoneHost {
   scan(partition: number, after: { bucket: string; key: string } | null, entriesMax: number, done: (result: ScanResult) => void): void;
   /** The replicas of a key of `bucket` in `partition` under the serving ring. */
   replicasOf(partition: number, bucket: string): readonly string[];
-  count(metric: string, by?: number): void;
+  count(metric: CoreCounter, by?: number): void;
 }

@@ -31,6 +31,13 @@ export interface ClientServerOptions {
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
 }
 
+/** The binary protocol's share of a node's status: connections and requests now and so far. */
+export interface BinaryProtocolStatus extends Readonly<ClientCounters> {
+  readonly connections: number;
+  readonly inflight: number;
+  readonly connectionsOpened: number;
+}
+
 export class ClientServer {
   private readonly connections = new Set<ClientConnection>();
   private readonly counters: ClientCounters = { requests: 0, errors: 0, protocolErrors: 0, connectionsRefused: 0, replyWrites: 0 };
@@ -93,21 +100,11 @@ export class ClientServer {
     return { host: address.address, port: address.port };
   }
 
-  /** Gauges and counters for the node's /metrics (names `binary.*`, docs/operations.md). */
-  metrics(): ReadonlyMap<string, number> {
+  /** Gauges and counters for the node's status and /metrics (`kvorum_binary_*`, docs/operations.md). */
+  status(): BinaryProtocolStatus {
     let inflight = 0;
     for (const connection of this.connections) inflight += connection.inflightCount;
-    const { requests, errors, protocolErrors, connectionsRefused, replyWrites } = this.counters;
-    return new Map([
-      ['binary.connections', this.connections.size],
-      ['binary.connectionsOpened', this.connectionsOpened],
-      ['binary.connectionsRefused', connectionsRefused],
-      ['binary.protocolErrors', protocolErrors],
-      ['binary.requests', requests],
-      ['binary.errors', errors],
-      ['binary.inflight', inflight],
-      ['binary.replyWrites', replyWrites],
-    ]);
+    return { connections: this.connections.size, inflight, connectionsOpened: this.connectionsOpened, ...this.counters };
   }
 
   /** Stops listening and closes every connection; replies still owed are dropped. */

@@ -2,12 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import fc from 'fast-check';
 import { isErrorCode } from '../../core/errors.ts';
 import { defaultBucketProps } from '../../core/limits.ts';
 import { contextTokenKey } from '../../core/version/context-token.ts';
 import { emptyContext } from '../../core/version/causal-context.ts';
 import { buildHttpApp, type HttpBackend } from './app.ts';
+import { idleNodeStatus } from './idle-node-status.ts';
 import { ClientAuth } from '../security/client-auth.ts';
 
 const backend: HttpBackend = {
@@ -21,13 +23,11 @@ const backend: HttpBackend = {
   ringTargetN: 1,
   ring: () => ({ partitionCount: 8, owners: Array(8).fill('n1'), nodes: new Map(), version: 1 }),
   request: async (request) => (request.kind === 'put' ? { kind: 'stored', context: emptyContext } : { kind: 'got', object: null }),
-  peerStatus: () => 'self',
-  epochsKnown: () => true,
-  notReadyBecause: () => null,
-  viewConfirmed: () => true,
+  nodeStatus: idleNodeStatus,
   bucketProps: () => defaultBucketProps,
+  status: () => ({}),
   setBucketProps: async () => defaultBucketProps,
-  metrics: () => new Map(),
+  metrics: async () => '',
 };
 
 let app: FastifyInstance;
@@ -103,6 +103,23 @@ describe('timeouts (issue 11 §5)', () => {
     const { answer, closedAfterMs } = await raw('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.match(answer, /^HTTP\/1\.1 200/);
     assert.ok(closedAfterMs !== null && closedAfterMs < 2_500, `closed after ${closedAfterMs} ms`);
+  });
+});
+
+describe('access log (issue 14 §5)', () => {
+  test('off by default; when asked for, one line per request: method, path, status, milliseconds', async () => {
+    const lines: string[] = [];
+    const logger = pino({ base: null }, { write: (line: string) => lines.push(line) });
+    const logged = buildHttpApp(backend, { accessLog: logger });
+    await logged.inject({ method: 'GET', url: '/health' });
+    await logged.inject({ method: 'GET', url: '/v1/kv/b/missing' });
+    await logged.close();
+    const entries = lines.map((line) => JSON.parse(line) as { msg: string; method: string; url: string; status: number; ms: number });
+    assert.deepEqual(entries.map(({ msg, method, url, status }) => ({ msg, method, url, status })), [
+      { msg: 'http', method: 'GET', url: '/health', status: 200 },
+      { msg: 'http', method: 'GET', url: '/v1/kv/b/missing', status: 404 },
+    ]);
+    assert.ok(entries.every((entry) => entry.ms >= 0));
   });
 });
 

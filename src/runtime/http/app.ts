@@ -5,17 +5,20 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { KvorumError, errorCodes, isErrorCode } from '../../core/errors.ts';
 import { limits, type BucketProps } from '../../core/limits.ts';
 import type { ClientResult, NodeRequest } from '../../core/messages.ts';
 import { listKeysLimitDefault } from '../../core/coverage/listing-limits.ts';
 import type { Ring } from '../../core/ring/types.ts';
-import { validateBucket } from '../../core/validate.ts';
+import { validateBucket, validateKey } from '../../core/validate.ts';
+import { keyHash, partitionOfHash } from '../../core/ring/hash.ts';
+import { preferenceList } from '../../core/ring/ring.ts';
 import { decodeContextToken, encodeContextToken, type ContextTokenKey } from '../../core/version/context-token.ts';
 import type { CausalContext, StoredObject } from '../../core/version/types.ts';
 import { liveSiblings } from '../../core/version/object.ts';
 import type { RequestLimits } from '../../core/validate.ts';
-import type { ClusterView } from '../../core/membership/view.ts';
+import type { NodeStatus } from '../../core/status.ts';
 import { describeRing } from '../ring-description.ts';
 import { batchOps, batchWrites, runBatch } from './batch-route.ts';
 import { jsonObjectBody } from './json-body.ts';
@@ -45,13 +48,11 @@ export interface HttpBackend {
   readonly ringTargetN: number;
   ring(): Ring;
   request(request: NodeRequest): Promise<ClientResult>;
-  peerStatus(name: string): string;
-  /** Whether the node knows the partition epochs, and so takes replicas' writes (core/tombstones/epochs.ts). */
-  epochsKnown(): boolean;
-  /** Why the node cannot coordinate requests now (KvNode.notReadyBecause), or null. */
-  notReadyBecause(): string | null;
-  /** Whether a peer's view has reached the node since it started (Membership.viewConfirmed). */
-  viewConfirmed(): boolean;
+  /**
+   * The node's report of itself (KvNode.status: readiness, members as its failure detector sees
+   * them); GET /v1/cluster is made from it.
+   */
+  nodeStatus(): NodeStatus;
   bucketProps(bucket: string): BucketProps;
   /**
    * Sets a bucket's properties at run time (any of n, r, w, pr, pw, resolution, durability over
@@ -59,9 +60,10 @@ export interface HttpBackend {
    * `bad_bucket_props`, `bucket_not_empty` (N of a bucket that holds keys).
    */
   setBucketProps(bucket: string, change: unknown): Promise<BucketProps>;
-  metrics(): ReadonlyMap<string, number>;
-  /** The node's view of the cluster (members with their status), when membership runs. */
-  view?(): ClusterView;
+  /** What the node reports of itself, as plain data (GET /v1/status; runtime/status.ts). */
+  status(): unknown;
+  /** GET /metrics: Prometheus text (runtime/metrics/registry.ts). */
+  metrics(): Promise<string>;
   readonly membership?: MembershipBackend | undefined;
 }
 
@@ -174,6 +176,8 @@ const batchRoute = '/v1/kv/:bucket/_batch';
 
 export interface HttpAppOptions {
   readonly logger?: boolean;
+  /** Where to log each request answered (the access log); none by default. */
+  readonly accessLog?: Logger | undefined;
   /** Serve HTTPS with this key and certificate (docs/security.md). */
   readonly https?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
   /** Defaults: settings.ts `httpTimeoutsDefault`. */
@@ -196,6 +200,13 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
     frameworkErrors: (error, _request, reply) => sendError(reply, frameworkError(error, backend.requestLimits)),
   });
   app.server.maxConnections = httpConnectionsMax;
+  const accessLog = options.accessLog;
+  if (accessLog !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      accessLog.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, remote: request.ip }, 'http');
+      done();
+    });
+  }
   // Over HTTPS a failed handshake leaves the socket open unless closed here.
   if (options.https) app.server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
 
@@ -301,33 +312,47 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
 
   app.get('/v1/cluster', { config: permits.monitor }, async () => {
     const ring = backend.ring();
-    const view = backend.view?.();
-    const states = new Map(view?.members.map((member) => [member.name, member.status]));
+    const status = backend.nodeStatus();
+    const members = new Map(status.members.map((member) => [member.name, member]));
     return {
       clusterName: backend.clusterName,
       node: backend.name,
       version: ring.version,
-      transition: view ? view.next !== null : false,
-      epochsKnown: backend.epochsKnown(),
-      viewConfirmed: backend.viewConfirmed(),
-      ready: backend.notReadyBecause() === null,
-      notReadyBecause: backend.notReadyBecause(),
-      removed: view ? view.members.filter((member) => member.status === 'removed').map((member) => member.name) : [],
+      transition: status.ring.transition,
+      epochsKnown: status.epochsKnown,
+      viewConfirmed: status.viewConfirmed,
+      ready: status.notReadyBecause === null,
+      notReadyBecause: status.notReadyBecause,
+      removed: status.members.filter((member) => member.membership === 'removed').map((member) => member.name),
       nodes: [...ring.nodes.values()].map((node) => ({
-        membership: states.get(node.name) ?? 'valid',
+        membership: members.get(node.name)?.membership ?? 'valid',
         name: node.name,
         address: node.address,
         httpUrl: node.httpUrl,
         clientAddress: node.clientAddress ?? null,
         zone: node.zone ?? null,
         capacity: node.capacity,
-        status: backend.peerStatus(node.name),
+        status: members.get(node.name)?.reachability ?? 'unknown',
         partitions: ring.owners.filter((owner) => owner === node.name).length,
       })),
     };
   });
 
   app.get('/v1/ring', { config: permits.ring }, async () => describeRing(backend.ring(), backend.ringTargetN));
+
+  // Where a key lives: its partition, its position on the ring (0 to 1, clockwise) and its
+  // preference list — the dashboard's search box places it on the ring with this.
+  app.get<{ Querystring: KvQuery }>('/v1/ring/locate', { config: permits.monitor }, async (request) => {
+    const { bucket, key } = request.query;
+    if (typeof bucket !== 'string' || typeof key !== 'string') throw new KvorumError('bad_query', 'give bucket and key: /v1/ring/locate?bucket=B&key=K');
+    validateBucket(bucket);
+    validateKey(key, backend.requestLimits);
+    const ring = backend.ring();
+    const hash = keyHash(bucket, key);
+    const partition = partitionOfHash(hash, ring.partitionCount);
+    const position = (hash[0]! * 2 ** 40 + hash[1]! * 2 ** 32 + hash[2]! * 2 ** 24 + hash[3]! * 2 ** 16 + hash[4]! * 2 ** 8 + hash[5]!) / 2 ** 48;
+    return { bucket, key, partition, position, preferenceList: preferenceList(ring, partition, backend.ringTargetN) };
+  });
 
   if (backend.membership) registerMembershipRoutes(app, backend.membership);
 
@@ -338,14 +363,9 @@ export function buildHttpApp(backend: HttpBackend, options: HttpAppOptions = {})
     return mayMonitor(backend.auth, request) ? { status: 'ok', node: backend.name, ...identity } : { status: 'ok', node: backend.name };
   });
 
-  app.get('/metrics', { config: permits.monitor }, async (_request, reply) => {
-    const lines: string[] = [];
-    for (const [name, value] of backend.metrics()) {
-      const metric = `kvorum_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
-      lines.push(`${metric}{node="${backend.name}"} ${value}`);
-    }
-    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
-  });
+  app.get('/v1/status', { config: permits.monitor }, async () => backend.status());
+
+  app.get('/metrics', { config: permits.monitor }, async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await backend.metrics()));
 
   return app;
 }

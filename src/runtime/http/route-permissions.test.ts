@@ -7,6 +7,7 @@ import { contextTokenKey } from '../../core/version/context-token.ts';
 import { emptyContext } from '../../core/version/causal-context.ts';
 import { ClientAuth, newToken, tokenSha256 } from '../security/client-auth.ts';
 import { buildHttpApp, type HttpBackend } from './app.ts';
+import { idleNodeStatus } from './idle-node-status.ts';
 
 const tokens = { app: newToken(), ops: newToken(), watch: newToken(), reader: newToken() };
 const backend: HttpBackend = {
@@ -29,13 +30,11 @@ const backend: HttpBackend = {
     if (request.kind === 'listBuckets') return { kind: 'buckets', buckets: [], truncated: false };
     return request.kind === 'get' ? { kind: 'got', object: null } : { kind: 'stored', context: emptyContext };
   },
-  peerStatus: () => 'self',
-  epochsKnown: () => true,
-  notReadyBecause: () => null,
-  viewConfirmed: () => true,
+  nodeStatus: idleNodeStatus,
   bucketProps: () => defaultBucketProps,
   setBucketProps: async () => defaultBucketProps,
-  metrics: () => new Map(),
+  status: () => ({}),
+  metrics: async () => '',
 };
 
 let app: FastifyInstance;

@@ -1,7 +1,8 @@
 /**
  * The security settings of a node (docs/security.md), from the cluster config and flags:
  *
- *   "auth": { "tokens": [{ "name": "app", "sha256": "…", "roles": ["read:carts", "write:carts"] }] }
+ *   "auth": { "tokens": [{ "name": "app", "sha256": "…", "roles": ["read:carts", "write:carts"] }],
+ *             "nodeTokenFile": "node-token" }   (the token this node shows its peers: node-token.ts)
  *   "tls":  { "ca": "ca.pem", "cert": "n1.pem", "key": "n1-key.pem" }   (paths relative to the file;
  *           each node's cert and key may also be given as nodes[].tls, or --tls-cert/--tls-key)
  *   "insecure": true   (listen beyond loopback without TLS, tokens or a strong secret: listen-policy.ts)
@@ -14,6 +15,7 @@ import { resolve } from 'node:path';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { KvorumError } from '../../core/errors.ts';
 import { tokenEntryProblem, tokensCountMax, type TokenEntry } from './client-auth.ts';
+import { readNodeToken } from './node-token.ts';
 
 /** PEM bytes of the cluster CA, and of this node's certificate and key. */
 export interface TlsMaterial {
@@ -26,6 +28,8 @@ export interface TlsMaterial {
 
 export interface SecuritySettings {
   readonly clientTokens: readonly TokenEntry[];
+  /** The token this node presents to its peers' HTTP API (node-token.ts); none: it presents none. */
+  readonly nodeToken: string | undefined;
   /** TLS on every port (HTTP, client, peer — mutual between peers); undefined: plaintext. */
   readonly tls: TlsMaterial | undefined;
   /** The operator accepts listening beyond loopback without the protections listen-policy.ts asks for. */
@@ -51,7 +55,7 @@ function record(field: string, raw: unknown): Record<string, unknown> {
 
 function parseTokens(raw: unknown): TokenEntry[] {
   const auth = record('auth', raw);
-  for (const field of Object.keys(auth)) if (field !== 'tokens') bad('auth', `unknown field ${JSON.stringify(field)} (only "tokens")`);
+  for (const field of Object.keys(auth)) if (field !== 'tokens' && field !== 'nodeTokenFile') bad('auth', `unknown field ${JSON.stringify(field)} (only "tokens" and "nodeTokenFile")`);
   if (auth.tokens === undefined) return [];
   if (!Array.isArray(auth.tokens)) bad('auth.tokens', 'expected a list of {name, sha256, roles}');
   if (auth.tokens.length > tokensCountMax) bad('auth.tokens', `at most ${tokensCountMax} tokens`);
@@ -130,11 +134,20 @@ function parseInsecure(raw: unknown, flag: string | boolean | undefined): boolea
   return raw;
 }
 
+function parseNodeToken(raw: unknown, tokens: readonly TokenEntry[], baseDir: string): string | undefined {
+  const path = record('auth', raw).nodeTokenFile;
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string' || path.length === 0) bad('auth.nodeTokenFile', 'expected a file path');
+  return readNodeToken(path, baseDir, tokens);
+}
+
 /** `raw`: the config file; `nodeRaw`: this node's entry in its `nodes`, if any. */
 export function parseSecuritySettings(raw: Record<string, unknown>, nodeRaw: unknown, flags: SecurityFlags, baseDir: string): SecuritySettings {
   const node = record('nodes[]', nodeRaw);
+  const clientTokens = parseTokens(raw.auth);
   return {
-    clientTokens: parseTokens(raw.auth),
+    clientTokens,
+    nodeToken: parseNodeToken(raw.auth, clientTokens, baseDir),
     tls: parseTls(raw.tls, node.tls, flags, baseDir),
     insecure: parseInsecure(raw.insecure, flags.insecure),
   };

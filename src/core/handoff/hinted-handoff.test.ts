@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import type { HintDeliverReply } from '../messages.ts';
 import { coordinateWrite, mergeObjects } from '../version/object.ts';
 import type { StoredObject } from '../version/types.ts';
-import { deleteHint, hintsOf, storeHint, type Hint, type HintOp, type HintOutcome, type HintRecord } from './hint-op.ts';
+import { deleteHint, hintsCounted, hintsOf, storeHint, tallyHints, type Hint, type HintOp, type HintOutcome, type HintRecord } from './hint-op.ts';
 import { hintBatchTimeoutMs, hintDeliveryIntervalMs, HintedHandoff, type HandoffHost } from './hinted-handoff.ts';
 
 const version = (label: string): StoredObject => coordinateWrite(null, { value: new TextEncoder().encode(label), contentType: 't', deleted: false, context: null }, `w.${label}`, 1, 'siblings').object;
@@ -52,8 +52,11 @@ class Holder {
 
   private apply(op: HintOp): HintOutcome {
     switch (op.kind) {
-      case 'count':
-        return { kind: 'counted', count: [...this.records.values()].reduce((sum, record) => sum + record.size, 0) };
+      case 'count': {
+        const byOwner = new Map<string, number>();
+        for (const record of this.records.values()) tallyHints(byOwner, record);
+        return hintsCounted(byOwner);
+      }
       case 'scan': {
         const keys = [...this.records.keys()].sort().filter((key) => op.after === null || key > op.after.key).slice(0, op.limit);
         return { kind: 'scanned', hints: keys.flatMap((key) => hintsOf({ partition: 0, bucket: 'b', key }, this.records.get(key)!)), last: keys.length === 0 ? null : { partition: 0, bucket: 'b', key: keys.at(-1)! } };

@@ -52,6 +52,24 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': restrict([layer(['**/runtime/**', '**/storage/**', '**/sim/**', '**/cli/**'], 'the client may import only core/ and wire/')]) },
   },
   {
+    // The simulator's reference model of versioning is written from the definitions, apart from
+    // the core it judges (issue 13 §1): it imports nothing of the core.
+    files: ['src/sim/model/**/*.ts'],
+    ignores: ['src/sim/model/**/*.test.ts'],
+    rules: { 'no-restricted-imports': restrict([layer(['**/core/**'], 'the reference model imports nothing of the core it judges')]) },
+  },
+  {
+    // Checkers judge versions by the model, never by the core's version functions (types are data).
+    files: ['src/sim/checkers/**/*.ts', 'src/sim/oracle.ts', 'src/sim/placement.ts', 'src/sim/read-repair.ts', 'src/sim/hint-delivery.ts'],
+    ignores: ['src/sim/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/core/version/**'], allowTypeImports: true, message: 'checkers judge versions with the reference model (src/sim/model), not the core' }] },
+      ],
+    },
+  },
+  {
     files: ['src/cli/**/*.ts'],
     rules: { 'no-restricted-imports': restrict([layer(['**/sim/**'], 'only tests and the simulator runner import sim/')]) },
   },

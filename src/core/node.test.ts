@@ -109,6 +109,21 @@ describe('KvNode', () => {
       assert.deepEqual(standIns.map((send) => send.to), [spare], `${silent} is replaced by ${spare}, not by ${owner}, whose hint ${holder} holds`);
     });
 
+    test('a primary that refuses the write (a new disk that does not know the epochs yet) is replaced like one that cannot be reached', () => {
+      const kv = wideNode();
+      const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null, w: 3 } }), 'store');
+      const sent = replicaSends(stepFlushed(kv, 2, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }));
+      const toA = sent.find((send) => send.to === silentA)!;
+      const toB = sent.find((send) => send.to === silentB)!;
+      kv.step(3, { type: 'message', from: silentB, message: { kind: 'replicaWriteReply', opId: toB.message.opId } });
+      const refusal = { kind: 'error' as const, code: 'unavailable' as const, message: 'node refuses objects, until it has learned the partition epochs from a member' };
+      const [standIn] = replicaSends(kv.step(4, { type: 'message', from: silentA, message: { kind: 'replicaWriteReply', opId: toA.message.opId, error: refusal } }));
+      assert.ok(standIn && standIn.message.kind === 'replicaWrite' && standIn.message.hintFor === silentA, 'the next node keeps a hint for the refusing primary');
+      assert.ok(![silentA, silentB, 'n1'].includes(standIn.to));
+      const [reply] = only(kv.step(5, { type: 'message', from: standIn.to, message: { kind: 'replicaWriteReply', opId: standIn.message.opId } }), 'reply');
+      assert.equal(reply?.result.kind, 'stored', 'W = 3 met with the stand-in');
+    });
+
     test('a silent primary that stores after its stand-in did is one copy, not two', () => {
       const kv = wideNode();
       const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'put', bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null, w: 3 } }), 'store');
@@ -177,6 +192,77 @@ describe('KvNode', () => {
       assert.deepEqual(epochs?.kind === 'epochsReply' && epochs.epochs, [[partition, 3, 2]]);
       const taken = kv.step(2, { type: 'message', from: 'n2', message: { ...write, opId: 6, stamp: 3 } });
       assert.equal(only(taken, 'store').length, 1, 'one read after the fence is stored');
+    });
+
+    /** n1 coordinates a put (W = 3) at epoch 2 of the partition; n3 stores it, n2 has not answered. */
+    const putAtEpoch2 = () => {
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
+      const request = { kind: 'put' as const, bucket: 'b', key: 'k', value: new Uint8Array([7]), contentType: 'x', deleted: false, context: null, w: 3 };
+      const [coordinate] = only(kv.step(1, { type: 'request', requestId: 1, request }), 'store');
+      const written = applyStoreOp(null, coordinate!.op);
+      const writes = only(stepFlushed(kv, 2, { type: 'stored', storeId: coordinate!.storeId, outcome: written.outcome }), 'send').filter((send) => send.message.kind === 'replicaWrite');
+      const toN2 = writes.find((send) => send.to === 'n2')!;
+      const toN3 = writes.find((send) => send.to === 'n3')!;
+      kv.step(3, { type: 'message', from: 'n3', message: { kind: 'replicaWriteReply', opId: toN3.message.opId } });
+      return { kv, written, toN2 };
+    };
+
+    test('the refusal says the epoch: a put coordinated across a fence sends its copy again, read after it, and meets W', () => {
+      const replica = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 2]] });
+      const [refusal] = only(replica.step(1, { type: 'message', from: 'n3', message: { kind: 'replicaWrite', opId: 9, partition, bucket: 'b', key: 'k', object, stamp: 2 } }), 'send')
+        .map((send) => send.message)
+        .filter((message) => message.kind === 'replicaWriteReply');
+      assert.ok(refusal?.kind === 'replicaWriteReply');
+      assert.deepEqual(refusal.error?.detail, { partition, fencedEpoch: 3 });
+      // n1 coordinates a put (W = 3) at epoch 2; n2 was fenced at 3 meanwhile.
+      const { kv, written, toN2 } = putAtEpoch2();
+      const waiting = kv.step(4, { type: 'message', from: 'n2', message: { ...refusal, opId: toN2.message.opId } });
+      assert.deepEqual(only(waiting, 'reply'), [], 'n2 is neither counted nor given up while n1 is behind the fence');
+      assert.equal(only(waiting, 'store').length, 0);
+      const duplicated = kv.step(4, { type: 'message', from: 'n2', message: { ...refusal, opId: toN2.message.opId } });
+      assert.deepEqual(only(duplicated, 'reply'), [], 'the same refusal delivered twice is not an answer to the second sending');
+      const caughtUp = kv.step(5, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 3, 2]] } });
+      const [reread] = only(caughtUp, 'store').filter((effect) => effect.op.kind === 'read');
+      assert.ok(reread, 'its copy is read again once it has the epoch');
+      const [again] = only(kv.step(6, { type: 'stored', storeId: reread.storeId, outcome: { ok: true, object: written.write!, previous: written.write! } }), 'send');
+      assert.ok(again?.to === 'n2' && again.message.kind === 'replicaWrite' && again.message.stamp === 3, 'and sent to n2 again, stamped after the fence');
+      assert.deepEqual(only(kv.step(7, { type: 'message', from: 'n2', message: { ...refusal, opId: toN2.message.opId } }), 'reply'), [], 'nor is a late copy of it');
+      const [reply] = only(kv.step(7, { type: 'message', from: 'n2', message: { kind: 'replicaWriteReply', opId: toN2.message.opId } }), 'reply');
+      assert.equal(reply?.result.kind, 'stored');
+      assert.equal(kv.counters.get('fencedWriteRetries'), 1);
+    });
+
+    test('a put whose copy is refused again because a second round fenced the partition meanwhile sends it once more, read after both', () => {
+      // Seed 747 of --converge-by readRepair: rounds at epochs 4 and 5 followed each other, both
+      // replicas refused twice, and the put failed while every primary was reachable.
+      const { kv, written, toN2 } = putAtEpoch2();
+      const refusal = (epoch: number) => ({ kind: 'replicaWriteReply' as const, opId: toN2.message.opId, error: { kind: 'error' as const, code: 'unavailable' as const, message: 'fenced', detail: { partition, fencedEpoch: epoch } } });
+      const catchUp = (nowMs: number, epoch: number) => kv.step(nowMs, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, epoch, 2]] } });
+      let nowMs = 4;
+      for (const epoch of [3, 4]) {
+        assert.deepEqual(only(kv.step(nowMs++, { type: 'message', from: 'n2', message: refusal(epoch) }), 'reply'), [], `the refusal at epoch ${epoch} is not an answer`);
+        const [reread] = only(catchUp(nowMs++, epoch), 'store').filter((effect) => effect.op.kind === 'read');
+        assert.ok(reread, `its copy is read again once it has epoch ${epoch}`);
+        const [again] = only(kv.step(nowMs++, { type: 'stored', storeId: reread.storeId, outcome: { ok: true, object: written.write!, previous: written.write! } }), 'send');
+        assert.ok(again?.to === 'n2' && again.message.kind === 'replicaWrite' && again.message.stamp === epoch, `and sent to n2 again, stamped ${epoch}`);
+      }
+      assert.deepEqual(only(kv.step(nowMs++, { type: 'message', from: 'n2', message: refusal(4) }), 'reply'), [], 'a late copy of the second refusal is no answer to the third sending');
+      const [reply] = only(kv.step(nowMs++, { type: 'message', from: 'n2', message: { kind: 'replicaWriteReply', opId: toN2.message.opId } }), 'reply');
+      assert.equal(reply?.result.kind, 'stored');
+      assert.equal(kv.counters.get('fencedWriteRetries'), 2);
+    });
+
+    test('a refused primary counts as stored when the round that fenced the partition removed the key from this node too: it held the version, collected', () => {
+      // Seed 1353: a blind delete's tombstone and the next delete's were collected while the
+      // first was in flight; its coordinator found its copy gone and reported quorum_not_met.
+      const { kv, toN2 } = putAtEpoch2();
+      const refusal = { kind: 'replicaWriteReply' as const, opId: toN2.message.opId, error: { kind: 'error' as const, code: 'unavailable' as const, message: 'fenced', detail: { partition, fencedEpoch: 3 } } };
+      kv.step(4, { type: 'message', from: 'n2', message: refusal });
+      const [reread] = only(kv.step(5, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 3, 2]] } }), 'store').filter((effect) => effect.op.kind === 'read');
+      assert.ok(reread, 'its copy is read again once it has the epoch');
+      const gone = kv.step(6, { type: 'stored', storeId: reread.storeId, outcome: { ok: true, object: null, previous: null } });
+      assert.deepEqual(only(gone, 'send').filter((send) => send.message.kind === 'replicaWrite'), [], 'nothing to send: the key was collected');
+      assert.equal(only(gone, 'reply')[0]?.result.kind, 'stored', 'W = 3: itself, n3, and n2 which held what was collected');
     });
 
     test('a node with a new disk refuses every object, and every request, until it knows the epochs', () => {
@@ -307,6 +393,74 @@ describe('KvNode', () => {
       for (let i = 0; i < 8; i++) kv.step(2, { type: 'request', requestId: 10 + i, request: { kind: 'listBuckets' } });
       const [busy] = only(kv.step(3, { type: 'request', requestId: 99, request: { kind: 'listBuckets' } }), 'reply');
       assert.ok(busy?.result.kind === 'error' && busy.result.code === 'overloaded');
+    });
+  });
+
+  describe('repair paths switched off, to prove the others alone (docs/simulation.md)', () => {
+    const wide = createRing(['n1', 'n2', 'n3', 'n4', 'n5'].map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
+    const key = Array.from({ length: 1000 }, (_, i) => `k${i}`).find((k) => preferenceList(wide, partitionOf('b', k, 8), 3)[0] === 'n1')!;
+    const [, primaryB, primaryC] = preferenceList(wide, partitionOf('b', key, 8), 3) as [string, string, string];
+    const switched = (name: string, config: { readRepair?: boolean; hintedHandoff?: boolean }): KvNode =>
+      new KvNode({ name, actor: `${name}.a`, ring: wide, bucketProps: () => defaultBucketProps, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1, ...config });
+    const put = { kind: 'put' as const, bucket: 'b', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null };
+    const written = applyStoreOp(null, { kind: 'coordinate', intent: { ...put }, actor: 'n9.z', nowMs: 1, resolution: 'siblings' }).outcome;
+
+    test('readRepair: false — a get that finds a stale primary answers but writes nothing back', () => {
+      for (const readRepair of [true, false]) {
+        const kv = switched('n1', { readRepair });
+        const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key, r: 3 } });
+        const [store] = only(effects, 'store');
+        const reads = only(effects, 'send');
+        kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
+        const newer = written.ok ? written.object : null;
+        kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object: newer, stamp: 0 } });
+        const last = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 0 } });
+        assert.equal(only(last, 'reply')[0]?.result.kind, 'got');
+        const repairs = only(last, 'store').length + only(last, 'send').filter((send) => send.message.kind === 'replicaWrite').length;
+        assert.equal(repairs, readRepair ? 2 : 0, `read repair ${readRepair ? 'on: itself and the empty primary' : 'off: nothing'}`);
+      }
+    });
+
+    test('hintedHandoff: false — a put goes to the reachable primaries only, and nobody stands in for a failed one', () => {
+      const kv = switched('n1', { hintedHandoff: false });
+      kv.step(1, { type: 'deliveryFailed', to: primaryC, message: { kind: 'ping', opId: 1 } }); // C is down
+      const [store] = only(kv.step(2, { type: 'request', requestId: 1, request: { ...put, w: 3 } }), 'store');
+      const sent = only(stepFlushed(kv, 3, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }), 'send');
+      assert.deepEqual(sent.map((send) => [send.to, send.message.kind === 'replicaWrite' && send.message.hintFor]), [[primaryB, undefined]], 'B only; no fallback keeps a hint for C');
+      const failed = kv.step(4, { type: 'deliveryFailed', to: primaryB, message: sent[0]!.message });
+      assert.deepEqual(only(failed, 'send'), [], 'no stand-in for B either');
+      const [reply] = only(failed, 'reply');
+      assert.ok(reply?.result.kind === 'error' && reply.result.code === 'quorum_not_met', 'W = 3 of the primaries is not met');
+    });
+
+    test('hintedHandoff: false — a node outside the primaries that reaches none of them refuses the put instead of coordinating it', () => {
+      const outsider = ['n2', 'n3', 'n4', 'n5'].find((name) => !preferenceList(wide, partitionOf('b', key, 8), 3).includes(name))!;
+      const kv = switched(outsider, { hintedHandoff: false });
+      for (const primary of preferenceList(wide, partitionOf('b', key, 8), 3)) kv.step(1, { type: 'deliveryFailed', to: primary, message: { kind: 'ping', opId: 1 } });
+      const effects = kv.step(2, { type: 'request', requestId: 1, request: put });
+      assert.equal(only(effects, 'store').length, 0);
+      const [reply] = only(effects, 'reply');
+      assert.ok(reply?.result.kind === 'error' && reply.result.code === 'unavailable');
+      const sloppy = switched(outsider, {});
+      for (const primary of preferenceList(wide, partitionOf('b', key, 8), 3)) sloppy.step(1, { type: 'deliveryFailed', to: primary, message: { kind: 'ping', opId: 1 } });
+      assert.equal(only(sloppy.step(2, { type: 'request', requestId: 1, request: put }), 'store').length, 1, 'with sloppy quorum it coordinates as a fallback');
+    });
+
+    test('hintedHandoff: false — a put forwarded to a node outside the primaries (the forwarder\'s ring still named it) is coordinated for the reachable primaries, not refused', () => {
+      // Seed 14 of `--converge-by readRepair`: the forwarder had not yet heard of a join that moved
+      // the key, and the put failed while both primaries of its N = 2 bucket were reachable.
+      const primaries = preferenceList(wide, partitionOf('b', key, 8), 3);
+      const outsider = ['n2', 'n3', 'n4', 'n5'].find((name) => !primaries.includes(name))!;
+      const kv = switched(outsider, { hintedHandoff: false });
+      kv.step(1, { type: 'deliveryFailed', to: primaryC, message: { kind: 'ping', opId: 1 } }); // C is down
+      const [store] = only(kv.step(2, { type: 'message', from: 'n9', message: { kind: 'forward', opId: 7, request: { ...put, w: 2 } } }), 'store');
+      assert.equal(store?.op.kind, 'coordinate', 'it makes the version');
+      const sent = only(stepFlushed(kv, 3, { type: 'stored', storeId: store!.storeId, outcome: applyStoreOp(null, store!.op).outcome }), 'send');
+      const writes = sent.filter((send) => send.message.kind === 'replicaWrite');
+      assert.deepEqual(writes.map((send) => [send.to, send.message.kind === 'replicaWrite' && send.message.hintFor]), primaries.filter((node) => node !== primaryC).map((node) => [node, undefined]), 'the reachable primaries, no hint for C');
+      const acked = kv.step(4, { type: 'message', from: writes[0]!.to, message: { kind: 'replicaWriteReply', opId: writes[0]!.message.opId } });
+      const [reply] = only(acked, 'send').filter((send) => send.message.kind === 'forwardReply');
+      assert.ok(reply?.message.kind === 'forwardReply' && reply.message.result.kind === 'stored', 'W = 2: a primary and its own copy');
     });
   });
 });

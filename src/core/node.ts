@@ -93,6 +93,20 @@ export interface NodeConfig {
   readonly tombstoneEpochs?: EpochsRecord | null | undefined;
   /** Tombstone collection settings (core/tombstones/settings.ts); defaults where not given. */
   readonly tombstones?: Partial<TombstoneSettings> | undefined;
+  /**
+   * Read repair (Dynamo §5): a get writes the reconciled version back to the primaries that
+   * answered with less. On unless false (the simulator turns it off to prove the other repair
+   * paths alone: docs/simulation.md).
+   */
+  readonly readRepair?: boolean | undefined;
+  /**
+   * Sloppy quorum and hinted handoff (Dynamo §4.6): requests go to the first N reachable nodes of
+   * the extended preference list, a fallback keeps a write as a hint for the primary it stands in
+   * for, and hands it back later. On unless false; off, requests go to the key's reachable
+   * primaries only — a strict quorum: no fallback is asked, no hint made, a put is coordinated
+   * only by a primary (the simulator turns it off to prove the other repair paths alone).
+   */
+  readonly hintedHandoff?: boolean | undefined;
 }
 
 /** The largest first op id: leaves 2^52 operations before op ids leave the safe integers. */
@@ -147,6 +161,8 @@ export class KvNode {
   readonly tombstoneCollector: TombstoneCollector;
   private nextFlushId = 1;
   private readonly flushContinuations = new Map<number, (ok: boolean) => void>();
+  /** Operations waiting for this node to reach a partition's epoch (OperationHost.afterEpoch). */
+  private epochWaiters: { readonly operation: Operation; readonly partition: number; readonly epoch: number; readonly done: () => void }[] = [];
   /** Buckets whose properties the view sets (bucket-props.ts), by name. */
   private bucketSettings: ReadonlyMap<string, BucketProps>;
   /** The largest N of any bucket: what the ring was claimed for (MembershipConfig.replicasN). */
@@ -292,7 +308,20 @@ export class KvNode {
       default:
         unreachable(input, 'node input');
     }
+    if (this.epochWaiters.length > 0) this.wakeEpochWaiters();
     return this.takeEffects();
+  }
+
+  /** Calls the operations whose partition has reached the epoch they wait for (or that ended meanwhile: forgotten). */
+  private wakeEpochWaiters(): void {
+    const due = this.epochWaiters.filter(({ operation, partition, epoch }) => operation.done || this.epochs.of(partition) >= epoch);
+    if (due.length === 0) return;
+    this.epochWaiters = this.epochWaiters.filter((waiter) => !due.includes(waiter));
+    for (const { operation, done } of due) {
+      if (operation.done) continue;
+      done();
+      this.forgetIfDone(operation);
+    }
   }
 
   /** Runs an operator command (join, leave, plan, commit…) against membership at `nowMs`. */
@@ -355,10 +384,14 @@ export class KvNode {
     const opId = this.nextOpId++;
     const deadlineMs = this.nowMs + timeoutMs;
     const resolution = props.resolution;
+    // A strict quorum (hinted handoff off) asks the primaries only.
+    const sloppy = this.config.hintedHandoff !== false;
+    const targets = sloppy ? extended : replicas;
     let operation: Operation;
     if (request.kind === 'get') {
       const r = validateQuorum('r', request.r, props);
-      operation = new GetOperation({ opId, deadlineMs, requester, target, extended, n: props.n, r, pr: props.pr, resolution });
+      const readRepair = this.config.readRepair !== false;
+      operation = new GetOperation({ opId, deadlineMs, requester, target, extended: targets, n: props.n, r, pr: props.pr, resolution, readRepair });
     } else {
       validateValue(request.value, request.contentType, this.config.requestLimits);
       const w = validateQuorum('w', request.w, props);
@@ -366,11 +399,16 @@ export class KvNode {
       const candidates = replicas.filter((node) => this.isReachable(node));
       if (!replicas.includes(this.name) && !forwarded && candidates.length > 0) {
         const forwardedTimeoutMs = Math.max(1, timeoutMs - forwardMarginMs);
-        operation = new ForwardOperation({ opId, deadlineMs, requester, request, candidates, forwardedTimeoutMs });
+        const primaries = (): readonly string[] => extendedPreferenceList(this.ring, partition).slice(0, this.bucketProps(request.bucket).n);
+        operation = new ForwardOperation({ opId, deadlineMs, requester, request, primaries, forwardedTimeoutMs });
+      } else if (!sloppy && !replicas.includes(this.name) && candidates.length === 0) {
+        // Under a strict quorum nobody outside the list may stand in. (Forwarded here by a node
+        // whose ring still named this one, it coordinates for the reachable primaries: strict-targets.ts.)
+        throw new KvorumError('unavailable', `node ${this.name} is not a replica of the key and none of its primaries (${replicas.join(', ')}) is reachable (strict quorum)`);
       } else {
         const intent = { value: request.value, contentType: request.contentType, deleted: request.deleted, context: request.context };
         const { durability } = props;
-        const plan = { opId, deadlineMs, requester, target, extended, n: props.n, w, pw: props.pw, intent, resolution, durability };
+        const plan = { opId, deadlineMs, requester, target, extended: targets, n: props.n, w, pw: props.pw, intent, resolution, durability, sloppy };
         operation = new PutOperation(plan);
       }
     }
@@ -628,11 +666,19 @@ export class KvNode {
     return true;
   }
 
+  /**
+   * The refusal of objects read at `stamp`. When a round fenced the partition since (not when
+   * this node does not know the epochs, nor gave the partition up), it says at which epoch
+   * (`detail.fencedEpoch`): a put's coordinator that learns it may send its copy again, read
+   * after the fence (coordinator/put.ts).
+   */
   private staleError(partition: number, stamp: number): ClientError {
+    const fenced = this.epochs.known && !this.epochs.isAbandoned(partition);
     const why = this.epochs.known
       ? `objects read at epoch ${stamp} of partition ${partition}, before a tombstone collection fenced it (now ${this.epochs.of(partition)})`
       : 'objects, until it has learned the partition epochs from a member';
-    return { kind: 'error', ...new KvorumError('unavailable', `node ${this.name} refuses ${why}`).toJSON() };
+    const detail = fenced ? { partition, fencedEpoch: this.epochs.of(partition) } : undefined;
+    return { kind: 'error', ...new KvorumError('unavailable', `node ${this.name} refuses ${why}`, detail).toJSON() };
   }
 
   private onDeliveryFailed(to: string, message: PeerMessage): void {
@@ -1078,6 +1124,9 @@ export class KvNode {
       isReachable: (peer) => node.isReachable(peer),
       epochOf: (partition) => node.epochs.of(partition),
       refuses: (from, partition, stamp) => node.refusesObjects(from, partition, stamp),
+      afterEpoch: (operation, partition, epoch, done) => {
+        node.epochWaiters.push({ operation, partition, epoch, done });
+      },
     };
   }
 

@@ -515,6 +515,13 @@ export function replicasNOf(cluster: ClusterSettings): number {
   return n;
 }
 
+/** The smallest N of any bucket: past it in a partition's walk, a node holds only some buckets' keys. */
+export function replicasNMinOf(cluster: ClusterSettings): number {
+  let n = cluster.defaultBucket.n;
+  for (const props of cluster.buckets.values()) n = Math.min(n, props.n);
+  return n;
+}
+
 export function bucketPropsOf(cluster: ClusterSettings): (bucket: string) => BucketProps {
   return (bucket) => cluster.buckets.get(bucket) ?? cluster.defaultBucket;
 }

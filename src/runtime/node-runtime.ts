@@ -25,7 +25,7 @@ import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { StorageEngine } from '../storage/engine.ts';
 import { metaKey } from '../storage/keys.ts';
 import { openStorage } from '../storage/open.ts';
-import { bucketPropsOf, replicasNOf, type NodeSettings } from './config.ts';
+import { bucketPropsOf, replicasNMinOf, replicasNOf, type NodeSettings } from './config.ts';
 import { partitionSizes, scanForTransfer, type PartitionSize } from './partition-scan.ts';
 import { scanForListing } from './listing-scan.ts';
 import { actorOf, loadOrCreateIncarnation } from './incarnation.ts';
@@ -169,7 +169,7 @@ export class NodeRuntime {
       requestLimits: cluster.requestLimits,
       firstOpId: randomFirstOpId(),
       antiEntropy: { exchangeIntervalMs: cluster.antiEntropyExchangeIntervalMs },
-      membership: { self, seeds: settings.seeds, replicasN, gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
+      membership: { self, seeds: settings.seeds, replicasN, replicasNMin: replicasNMinOf(cluster), gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
     });
     const instruments = new Instruments();
     const buffer = new WriteBuffer(engine, {

@@ -1,8 +1,10 @@
 /**
- * Deliberate bugs, switched on by tests to prove that the checkers can fail (issue 3, point 5).
+ * Deliberate bugs, switched on by tests to prove that the checkers can fail (issue 3, point 5;
+ * issue 13 §7: one of each kind of bug that once went through; docs/simulation.md has the table).
  * None of them touches src/core: each is injected from outside, by the simulated world rewriting
- * what a node does (its effects) or by the simulated disk applying a wrong merge. Production code
- * has no switch for them.
+ * what a node is fed (its inputs) or what it does (its effects) — before the oracle sees them, as
+ * a core with the bug would have — or by the simulated disk applying a wrong store op.
+ * Production code has no switch for them.
  */
 import type { NodeInput } from '../core/effects.ts';
 import type { PeerMessage } from '../core/messages.ts';
@@ -11,6 +13,11 @@ import { covers } from '../core/version/causal-context.ts';
 import type { StoredObject } from '../core/version/types.ts';
 import type { ApplyStoreOp } from './disk.ts';
 import { epochMax } from '../core/tombstones/epochs.ts';
+import type { Effect } from '../core/effects.ts';
+import { segmentsPerBranchCount } from '../core/antientropy/hash-tree.ts';
+import { extendedPreferenceList } from '../core/ring/ring.ts';
+import type { Ring } from '../core/ring/types.ts';
+import { compareDots } from '../core/version/actor.ts';
 
 export interface SimBugs {
   /** (a) A put's coordinator counts a replica as stored as soon as it sends it the version. */
@@ -39,6 +46,39 @@ export interface SimBugs {
    * copy counted as on disk is only in the buffer, and a crash takes it.
    */
   readonly lyingFlush?: boolean;
+  /**
+   * (i) The join keeps what the other side's context covers (a wrong `covers` in the core's
+   * merge): a replica's merge keeps its own siblings that the incoming version superseded. The
+   * checkers that judged versions with the core's own functions shared such a bug (issue 13).
+   */
+  readonly keepSupersededSibling?: boolean;
+  /**
+   * (j) A hint holder forgets a hint it never handed back: its `hintDeliver` is lost in the node
+   * and it is answered as if the owner had stored it. Anti-entropy repairs the owner behind it.
+   */
+  readonly forgetUndeliveredHints?: boolean;
+  /**
+   * (k) Anti-entropy's exchange replies leave out the last segment of every branch (an
+   * off-by-one in the loop over a branch's segments): keys there are never compared. With five
+   * keys, 5 of 1,024 segments held anything and this went unseen whatever the seed.
+   */
+  readonly aaeSkipsLastSegment?: boolean;
+  /**
+   * (l) A put's coordinator sends its version for the last primary to the first fallback, as a
+   * hint for that primary, though it had no evidence the primary was unreachable (Dynamo §4.6:
+   * hints are for unreachable nodes only).
+   */
+  readonly hintForReachablePrimary?: boolean;
+  /**
+   * (m) A preference list that repeats a node (a walk that does not skip a node already chosen):
+   * a put's version for the last primary goes to another primary a second time.
+   */
+  readonly repeatedReplica?: boolean;
+  /**
+   * (n) A put's coordinator counts a duplicated acknowledgement twice: a replica's reply that the
+   * network delivered again counts for a target that has not answered yet.
+   */
+  readonly countDuplicateAck?: boolean;
 }
 
 export type BugName = keyof SimBugs;
@@ -52,7 +92,42 @@ export const bugNames: readonly BugName[] = [
   'noActorGenerations',
   'noEpochFence',
   'lyingFlush',
+  'keepSupersededSibling',
+  'forgetUndeliveredHints',
+  'aaeSkipsLastSegment',
+  'hintForReachablePrimary',
+  'repeatedReplica',
+  'countDuplicateAck',
 ];
+
+/** Bug (k): an exchange reply without the last segment of each branch. */
+export function withoutLastSegments(message: PeerMessage): PeerMessage {
+  if (message.kind !== 'aaeExchangeReply') return message;
+  return { ...message, segments: message.segments.filter(({ segment }) => segment % segmentsPerBranchCount !== segmentsPerBranchCount - 1) };
+}
+
+/**
+ * Bugs (l) and (m): a put's first sendings (the step its coordinate op finished), with the one
+ * for the last primary of the key's list (in the coordinator's ring) sent to the first fallback
+ * as a hint for it (`hint`), or to the first other remote primary again (`repeat`).
+ */
+export function misplaceReplicaWrites(effects: Effect[], self: string, ring: Ring, nOf: (bucket: string) => number, how: 'hint' | 'repeat'): Effect[] {
+  const targets = new Set(effects.flatMap((effect) => (effect.type === 'send' && effect.message.kind === 'replicaWrite' ? [effect.to] : [])));
+  return effects.map((effect) => {
+    if (effect.type !== 'send' || effect.message.kind !== 'replicaWrite' || effect.message.hintFor != null) return effect;
+    const { message } = effect;
+    const extended = extendedPreferenceList(ring, message.partition);
+    const n = nOf(message.bucket);
+    const last = extended[n - 1];
+    if (effect.to !== last || last === self) return effect;
+    if (how === 'repeat') {
+      const other = [...targets].find((node) => node !== last && extended.indexOf(node) < n);
+      return other === undefined ? effect : { ...effect, to: other };
+    }
+    const fallback = extended.slice(n).find((node) => node !== self && !targets.has(node));
+    return fallback === undefined ? effect : { ...effect, to: fallback, message: { ...message, hintFor: last } };
+  });
+}
 
 /** Bug (g): a message that carries objects, stamped as if they were read after every fence. */
 export function unfenced(message: PeerMessage): PeerMessage {
@@ -79,6 +154,7 @@ export function outcomeHidingMerge(op: StoreOp, outcome: StoreOutcome): StoreOut
  */
 export function storeOpApplier(bugs: SimBugs): ApplyStoreOp {
   if (bugs.dropConcurrentSibling) return mergeDroppingConcurrent;
+  if (bugs.keepSupersededSibling) return mergeKeepingSuperseded;
   if (bugs.noActorGenerations) return coordinateUnderFirstActor;
   return applyStoreOp;
 }
@@ -99,7 +175,18 @@ function mergeDroppingConcurrent(stored: StoredObject | null, op: StoreOp): Stor
   return { outcome: { ok: true, object: write, previous: stored }, write };
 }
 
-/** What made a node emit its effects, as far as bug (c) needs to tell replication from repair. */
+function mergeKeepingSuperseded(stored: StoredObject | null, op: StoreOp): StoreOpResult {
+  const result = applyStoreOp(stored, op);
+  if (op.kind !== 'merge' || stored === null || result.write === undefined) return result;
+  const kept = result.write.siblings;
+  // The bug: what the incoming context superseded stays, beside what superseded it.
+  const back = stored.siblings.filter((sibling) => !kept.some((other) => compareDots(other.dot, sibling.dot) === 0));
+  if (back.length === 0) return result;
+  const write = { siblings: [...kept, ...back].sort((a, b) => compareDots(a.dot, b.dot)), context: result.write.context };
+  return { outcome: { ok: true, object: write, previous: stored }, write };
+}
+
+/** What made a node emit its effects, as far as bugs (c), (l) and (m) need to tell a put's first sendings and read repair apart. */
 export interface StepCause {
   readonly input: NodeInput;
   /** For a `stored` input: the kind of store op that finished. */
@@ -107,17 +194,19 @@ export interface StepCause {
 }
 
 /**
- * Bug (c): whether a replicaWrite send or a merge store effect is read repair. Replication is a
- * replicaWrite sent when the coordinator's own `coordinate` op finished; a replica's merge
- * answers a replicaWrite message. Every other replicaWrite or merge is read repair.
+ * Bug (c): whether a replicaWrite send or a merge store effect is read repair. A get's repair is
+ * a replicaWrite under the op id of a get (`getOpIds`: those that sent replicaRead), and the
+ * merge into the coordinator's own disk is the only merge that no peer's message asked for:
+ * replicated writes, handed-back hints, partition transfers and anti-entropy's repairs each
+ * arrive as a message. (Telling them apart by the step's input alone took a put's stand-in, sent
+ * on a tick, for read repair, and anti-entropy's merges too: the bug broke more than its name.)
  */
-export function isReadRepair(cause: StepCause, effect: { type: 'send'; message: { kind: string } } | { type: 'store'; op: StoreOp }): boolean {
-  if (effect.type === 'send') {
-    // A put's replication starts when its coordinate op is stored; a failed delivery sends it on to a fallback.
-    const replication = (cause.input.type === 'stored' && cause.storeKind === 'coordinate') || cause.input.type === 'deliveryFailed';
-    return effect.message.kind === 'replicaWrite' && !replication;
-  }
-  // Replicated writes, handed-back hints and partition transfers also merge; they are not read repair.
-  const kinds = ['replicaWrite', 'hintDeliver', 'transferChunk'];
+export function isReadRepair(
+  cause: StepCause,
+  effect: { type: 'send'; message: { kind: string; opId: number } } | { type: 'store'; op: StoreOp },
+  getOpIds: ReadonlySet<number>,
+): boolean {
+  if (effect.type === 'send') return effect.message.kind === 'replicaWrite' && getOpIds.has(effect.message.opId);
+  const kinds = ['replicaWrite', 'hintDeliver', 'transferChunk', 'aaeRepair'];
   return effect.op.kind === 'merge' && !(cause.input.type === 'message' && kinds.includes(cause.input.message.kind));
 }

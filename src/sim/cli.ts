@@ -1,23 +1,15 @@
 /**
- * The simulator's command line (issue 3):
- *
- *   npm run sim -- --seed 17             replay one seed exactly: its stats, and its report if it fails
- *   npm run sim -- --seeds 1000          seeds 1..1000 (or --from F): a summary line per fault kind
- *   options: --nodes 5 --partitions 16 --clients 4 --keys 5 --duration-ms 2000 --faults-max 4 --wipes-max 1
- *            --faults crash,wipe,flap,partition,clog,drop,duplicate,latency,slowDisk
- *            --bug ackBeforeStore|dropConcurrentSibling|skipReadRepair|reuseIncarnation|skipTreeUpdateOnMerge|noActorGenerations|noEpochFence|lyingFlush (repeatable)
- *            --converge-by antiEntropy|readRepair (how the liveness phase converges; default antiEntropy)
- *            --durability sync|one|buffered (the bucket's; default one: docs/durability.md)
- *            --history (with --seed: print the whole history)
- *
- * Exits 1 when any seed fails.
+ * The simulator's command line (issue 3, issue 13). `npm run sim -- --help` prints the options,
+ * the fault mixes, the repair modes and the deliberate bugs (`usage` below). Exits 1 when any
+ * seed fails, 2 on a bad option.
  */
 import { parseArgs } from 'node:util';
 import { durabilities, type Durability } from '../core/limits.ts';
 import { bugNames, type BugName, type SimBugs } from './bugs.ts';
 import { describeFault, faultKinds, type FaultKind } from './faults.ts';
 import { describeEntry } from './report.ts';
-import { runSeed, type RunOptions, type RunResult } from './run.ts';
+import { defaultRunOptions, repairModes, runSeed, type RunOptions, type RunResult } from './run.ts';
+import { faultMixes, faultMixNames, type FaultMixName } from './fault-mixes.ts';
 import { summarizeRuns } from './summary.ts';
 
 const { values } = parseArgs({
@@ -33,6 +25,10 @@ const { values } = parseArgs({
     'faults-max': { type: 'string' },
     'wipes-max': { type: 'string' },
     'converge-by': { type: 'string' },
+    mix: { type: 'string' },
+    'hot-keys': { type: 'string' },
+    preload: { type: 'string' },
+    zones: { type: 'string' },
     durability: { type: 'string' },
     faults: { type: 'string' },
     bug: { type: 'string', multiple: true, default: [] },
@@ -61,8 +57,13 @@ function parseFaults(text: string | undefined): FaultKind[] | undefined {
 }
 
 function parseConvergeBy(text: string | undefined): RunOptions['convergeBy'] | undefined {
-  if (text === undefined || text === 'antiEntropy' || text === 'readRepair') return text;
-  return fail(`--converge-by must be antiEntropy or readRepair, got ${JSON.stringify(text)}`);
+  if (text === undefined || (repairModes as readonly string[]).includes(text)) return text as RunOptions['convergeBy'] | undefined;
+  return fail(`--converge-by must be one of ${repairModes.join(', ')}, got ${JSON.stringify(text)}`);
+}
+
+function parseMix(text: string | undefined): FaultMixName | undefined {
+  if (text === undefined || (faultMixNames as readonly string[]).includes(text)) return text as FaultMixName | undefined;
+  return fail(`--mix must be one of ${faultMixNames.join(', ')}, got ${JSON.stringify(text)}`);
 }
 
 function parseDurability(text: string | undefined): Durability | undefined {
@@ -85,6 +86,10 @@ function runOptions(): Omit<Partial<RunOptions>, 'seed'> {
     partitionCount: integer('partitions', values.partitions),
     clientsCount: integer('clients', values.clients),
     keysCount: integer('keys', values.keys),
+    hotKeysCount: integer('hot-keys', values['hot-keys']),
+    preloadKeysCount: integer('preload', values.preload),
+    zonesCount: integer('zones', values.zones),
+    faultMix: parseMix(values.mix),
     safetyMs: integer('duration-ms', values['duration-ms']),
     faultsMax: integer('faults-max', values['faults-max']),
     wipesMax: integer('wipes-max', values['wipes-max']),
@@ -101,7 +106,7 @@ function describeRun(result: RunResult): string {
   const { stats, liveness } = result;
   const convergence = liveness ? `${liveness.converged ? "converged" : "NOT converged"} ${liveness.elapsedMs} ms after healing (${liveness.rounds} round(s))` : "no liveness phase";
   return (
-    `seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} — ${stats.operations} operations (${stats.ok} ok, ${stats.failed} failed, ${stats.unknown} unknown), ` +
+    `seed ${result.seed}: ${result.ok ? 'ok' : 'FAILED'} (mix ${result.mix}) — ${stats.operations} operations (${stats.ok} ok, ${stats.failed} failed, ${stats.unknown} unknown), ` +
     `${result.faults.length} fault(s), ${stats.messages} messages, ${stats.tombstonesCollected} tombstones collected, ${convergence}; trace ${result.traceDigest.slice(0, 16)}`
   );
 }
@@ -135,11 +140,36 @@ function runMany(count: number, from: number): void {
   if (results.some((result) => !result.ok)) process.exitCode = 1;
 }
 
+function usage(): string[] {
+  const d = defaultRunOptions;
+  return [
+    'usage: npm run sim -- --seed S [--history]       one seed, replayed exactly: its numbers, and its report if it fails',
+    '       npm run sim -- --seeds COUNT [--from F]   seeds F..F+COUNT-1 (F = 1): a summary per fault kind and per fault mix',
+    '',
+    'the cluster and the workload:',
+    `  --nodes ${d.nodesCount} --partitions ${d.partitionCount} --zones ${d.zonesCount} --clients ${d.clientsCount} --duration-ms ${d.safetyMs} (the safety phase)`,
+    `  --keys ${d.keysCount} (k1… over the buckets ${d.buckets.map((bucket) => `${bucket.name} N=${bucket.n ?? 3}`).join(', ')}) --hot-keys ${d.hotKeysCount} (half the operations) --preload ${d.preloadKeysCount} (cold keys written first)`,
+    '  --durability sync|one|buffered        every bucket\'s (default one: docs/durability.md)',
+    '',
+    'the repair paths (--converge-by; docs/simulation.md, "Every repair path on its own"):',
+    '  all          anti-entropy, read repair and hinted handoff, as the cluster runs (default); the liveness phase waits',
+    '  antiEntropy  anti-entropy alone: no read repair, no sloppy quorum (so no hints); the phase waits for the exchanges',
+    '  readRepair   read repair alone: no anti-entropy, no hints; the phase reads every key with R = N until they agree',
+    '  handoff      hinted handoff alone: no anti-entropy, no read repair; hints drain, and every hint must reach its',
+    '               owner (convergence is anti-entropy\'s promise, Dynamo §4.7, and is not asked)',
+    '',
+    `the faults: each seed draws a mix by weight (--mix forces one; --faults kind,… makes it uniform over those kinds):`,
+    ...faultMixNames.map((name) => `  ${name.padEnd(28)} weight ${faultMixes[name].weight}: ${faultMixes[name].description}`),
+    `  --faults-max ${d.faultsMax} --wipes-max ${d.wipesMax} (the uniform mix)`,
+    `  fault kinds: ${faultKinds.join(', ')}`,
+    '',
+    'deliberate bugs (--bug name, repeatable; src/sim/bugs.ts, docs/simulation.md has the catalogue):',
+    ...bugNames.map((name) => `  ${name}`),
+  ];
+}
+
 if (values.help || (values.seed === undefined && values.seeds === undefined)) {
-  console.log('usage: npm run sim -- --seed S | --seeds COUNT [--from F] [--nodes N] [--partitions Q] [--clients C] [--keys K] [--duration-ms MS]');
-  console.log('       [--faults-max F] [--wipes-max W] [--faults kind,…] [--bug name …] [--converge-by antiEntropy|readRepair] [--durability sync|one|buffered] [--history]');
-  console.log(`fault kinds: ${faultKinds.join(', ')}`);
-  console.log(`bugs: ${bugNames.join(', ')}`);
+  console.log(usage().join('\n'));
 } else if (values.seed !== undefined) {
   replayOne(integer('seed', values.seed)!);
 } else {

@@ -18,10 +18,10 @@ import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
 import { liveSiblings, storedObjectProblem } from '../core/version/stored-object.ts';
 import { compareBucketNames, compareKeys } from '../core/coverage/item-order.ts';
-import { covers } from '../core/version/causal-context.ts';
 import type { Dot, StoredObject } from '../core/version/types.ts';
 import type { TransferEntry } from '../core/messages.ts';
 import { microsPerMs, type EventQueue } from './event-queue.ts';
+import { DotSet } from './model/index.ts';
 import type { Prng } from './prng.ts';
 
 export type StoreEffect = Extract<Effect, { type: 'store' }>;
@@ -59,9 +59,24 @@ export interface CrashLoss {
   readonly durable: readonly StoredObject[];
 }
 
+/**
+ * A hint kept or let go (Dynamo §4.6): `kept`, what the holder now keeps for `owner` (the merge of
+ * every version it was asked to keep); `deleted`, the hint the holder forgot — after its owner, or
+ * the key's replicas when the owner left, acknowledged storing it.
+ */
+export interface HintChange {
+  readonly node: string;
+  readonly kind: 'kept' | 'deleted';
+  readonly bucket: string;
+  readonly key: string;
+  readonly owner: string;
+  readonly object: StoredObject;
+}
+
 export interface DiskObserver {
   onWrite(write: DiskWrite): void;
   onCrashLoss(loss: CrashLoss): void;
+  onHintChange?(change: HintChange): void;
 }
 
 const silentObserver: DiskObserver = { onWrite() {}, onCrashLoss() {} };
@@ -267,7 +282,7 @@ export class SimDisk {
   /** Whether a hint held for the key (for any owner) covers `dot`; `durable`: one on disk. */
   hintCovers(partition: number, bucket: string, key: string, dot: Dot, durable = false): boolean {
     const record = (durable ? this.durableHints : this.hints).get(storeKey(partition, bucket, key));
-    return record !== undefined && [...record.values()].some((object) => covers(object.context, dot));
+    return record !== undefined && [...record.values()].some((object) => DotSet.fromEncoded(object.context).has(dot));
   }
 
   /** Every hint held, for checkers: (store key, owner, object). */
@@ -277,10 +292,17 @@ export class SimDisk {
 
   private applyHintOp(op: HintOp): HintOutcome {
     switch (op.kind) {
-      case 'store':
-        return this.changeHint(op.hint, (record) => storeHint(record, op.hint, op.resolution));
-      case 'delete':
-        return this.changeHint(op.hint, (record) => deleteHint(record, op.hint));
+      case 'store': {
+        const outcome = this.changeHint(op.hint, (record) => storeHint(record, op.hint, op.resolution));
+        const kept = this.hints.get(storeKey(op.hint.partition, op.hint.bucket, op.hint.key))?.get(op.hint.owner);
+        if (outcome.kind === 'stored' && kept !== undefined) this.observer.onHintChange?.({ node: this.node, kind: 'kept', bucket: op.hint.bucket, key: op.hint.key, owner: op.hint.owner, object: kept });
+        return outcome;
+      }
+      case 'delete': {
+        const outcome = this.changeHint(op.hint, (record) => deleteHint(record, op.hint));
+        if (outcome.kind === 'deleted' && outcome.deleted) this.observer.onHintChange?.({ node: this.node, kind: 'deleted', bucket: op.hint.bucket, key: op.hint.key, owner: op.hint.owner, object: op.hint.object });
+        return outcome;
+      }
       case 'readKey': {
         const key = storeKey(op.target.partition, op.target.bucket, op.target.key);
         return { kind: 'read', object: objectWithHints(this.objects.get(key) ?? null, this.hints.get(key) ?? null, op.resolution) };

@@ -1,12 +1,11 @@
 /**
- * The liveness phase's convergence drivers. By default the cluster converges on its own: the
- * phase only lets simulated time pass until anti-entropy's exchanges (Dynamo §4.7) have made
- * every replica of every partition hold equal hash-tree roots and every key the run touched
- * agree on its replicas, or the time budget runs out; the checkers then judge what it reached.
- *
- * For comparison (and for the read-repair bug's test), `convergeByReadRepair` keeps the driver
- * of issue 3: with anti-entropy off, it reads every key with R = N so that read repair (Dynamo
- * §5) writes the reconciled version to every replica that was behind.
+ * The liveness phase's drivers, one per repair mode (run.ts `repairModes`, docs/simulation.md).
+ * By default the cluster converges on its own: the phase only lets simulated time pass until
+ * anti-entropy's exchanges (Dynamo §4.7) have made every replica of every partition hold equal
+ * hash-tree roots and every key the run touched agree on its replicas, or the time budget runs
+ * out; the checkers then judge what it reached. With read repair alone, `convergeByReadRepair`
+ * reads every key with R = N so that read repair (Dynamo §5) writes the reconciled version to
+ * every replica that was behind; with hinted handoff alone, `awaitHandoff` waits for the hints.
  */
 import type { History } from './history.ts';
 import { heldHints } from './checkers/hints-drained.ts';
@@ -14,15 +13,17 @@ import { strayCopies } from './checkers/strays.ts';
 import { replicaStates, replicasAgree } from './checkers/replicas.ts';
 import { treeRootsAgree } from './checkers/tree-roots.ts';
 import { gotObject, recordOutcome } from './workload.ts';
+import type { KeyRef } from './workload.ts';
 import type { SimWorld } from './world.ts';
 
 export interface LivenessOptions {
-  readonly bucket: string;
-  readonly keys: readonly string[];
+  readonly keys: readonly KeyRef[];
   /** Rounds of read repair before convergence is declared failed. */
   readonly roundsMax: number;
   /** Simulated time one round is given: its reads and their repairs. */
   readonly roundMs: number;
+  /** How long the phase then waits for the stray sweep, at most. */
+  readonly straysWaitMsMax: number;
   readonly readTimeoutMs: number;
 }
 
@@ -34,8 +35,7 @@ export interface LivenessResult {
 }
 
 export interface AntiEntropyLivenessOptions {
-  readonly bucket: string;
-  readonly keys: readonly string[];
+  readonly keys: readonly KeyRef[];
   /** Simulated time anti-entropy gets to converge before convergence is declared failed. */
   readonly convergeMsMax: number;
   /** How often the phase looks whether the replicas agree. */
@@ -48,7 +48,7 @@ export interface AntiEntropyLivenessOptions {
  */
 export function convergeByAntiEntropy(world: SimWorld, options: AntiEntropyLivenessOptions): LivenessResult {
   const startMs = world.nowMs;
-  const agree = (): boolean => heldHints(world).length === 0 && strayCopies(world).length === 0 && treeRootsAgree(world) && options.keys.every((key) => replicasAgree(replicaStates(world, options.bucket, key)));
+  const agree = (): boolean => heldHints(world).length === 0 && strayCopies(world).length === 0 && treeRootsAgree(world) && options.keys.every(({ bucket, key }) => replicasAgree(replicaStates(world, bucket, key)));
   let steps = 0;
   while (!agree()) {
     if (world.nowMs - startMs >= options.convergeMsMax) return { converged: false, rounds: steps, elapsedMs: world.nowMs - startMs };
@@ -58,23 +58,45 @@ export function convergeByAntiEntropy(world: SimWorld, options: AntiEntropyLiven
   return { converged: true, rounds: steps, elapsedMs: world.nowMs - startMs };
 }
 
+/**
+ * Reads every key whose replicas differ with R = N, through its first replica, and lets the round
+ * run; again, for at most `roundsMax` rounds, until every key agrees and no node holds a copy it
+ * does not replicate (the stray sweep, which is membership's, not a repair path, may need longer
+ * than a round: the phase then waits for it alone).
+ */
 export function convergeByReadRepair(world: SimWorld, history: History, options: LivenessOptions): LivenessResult {
   const startMs = world.nowMs;
-  for (let round = 1; round <= options.roundsMax; round++) {
-    const pending = options.keys.filter((key) => !replicasAgree(replicaStates(world, options.bucket, key)));
-    if (pending.length === 0 && heldHints(world).length === 0) return { converged: true, rounds: round - 1, elapsedMs: world.nowMs - startMs };
+  const disagreeing = (): KeyRef[] => options.keys.filter(({ bucket, key }) => !replicasAgree(replicaStates(world, bucket, key)));
+  let rounds = 0;
+  for (let pending = disagreeing(); pending.length > 0 && rounds < options.roundsMax; pending = disagreeing()) {
+    rounds++;
     for (const key of pending) readAll(world, history, options, key);
     world.runUntil(world.nowMs + options.roundMs);
   }
-  const converged = options.keys.every((key) => replicasAgree(replicaStates(world, options.bucket, key)));
-  return { converged, rounds: options.roundsMax, elapsedMs: world.nowMs - startMs };
+  while (strayCopies(world).length > 0 && world.nowMs - startMs < options.straysWaitMsMax) world.runUntil(world.nowMs + options.roundMs);
+  return { converged: disagreeing().length === 0 && strayCopies(world).length === 0, rounds, elapsedMs: world.nowMs - startMs };
 }
 
-function readAll(world: SimWorld, history: History, options: LivenessOptions, key: string): void {
-  const n = world.config.bucketProps.n;
-  const node = replicaStates(world, options.bucket, key)[0]!.node;
-  const entry = history.invoke({ client: 'repair', node, kind: 'get', bucket: options.bucket, key, quorum: n, invokedMs: world.nowMs });
-  world.request(node, { kind: 'get', bucket: options.bucket, key, r: n, timeoutMs: options.readTimeoutMs }, (outcome) => {
+/**
+ * The `handoff` mode: lets time pass until every hint is delivered and no node holds a copy it
+ * does not replicate. Replicas need not agree: what handoff promises is checkHandoff's.
+ */
+export function awaitHandoff(world: SimWorld, options: { readonly convergeMsMax: number; readonly stepMs: number }): LivenessResult {
+  const startMs = world.nowMs;
+  let steps = 0;
+  while (heldHints(world).length > 0 || strayCopies(world).length > 0) {
+    if (world.nowMs - startMs >= options.convergeMsMax) return { converged: false, rounds: steps, elapsedMs: world.nowMs - startMs };
+    world.runUntil(world.nowMs + options.stepMs);
+    steps++;
+  }
+  return { converged: true, rounds: steps, elapsedMs: world.nowMs - startMs };
+}
+
+function readAll(world: SimWorld, history: History, options: LivenessOptions, { bucket, key }: KeyRef): void {
+  const { n } = world.bucketProps(bucket);
+  const node = replicaStates(world, bucket, key)[0]!.node;
+  const entry = history.invoke({ client: 'repair', node, kind: 'get', bucket, key, quorum: n, invokedMs: world.nowMs });
+  world.request(node, { kind: 'get', bucket, key, r: n, timeoutMs: options.readTimeoutMs }, (outcome) => {
     recordOutcome(history, entry, world.nowMs, outcome);
     if (outcome.type === 'result' && outcome.result.kind === 'got') entry.got = outcome.result.object ? gotObject(outcome.result.object) : null;
   });

@@ -17,7 +17,7 @@ import { runSeed } from './run.ts';
 import { SimWorld } from './world.ts';
 
 function world(seed: number): SimWorld {
-  const observer = { onDiskWrite() {}, onCrashLoss() {}, onStoredAnswer() {}, onWipe() {} };
+  const observer = { onDiskWrite() {}, onCrashLoss() {}, onHintChange() {}, onStoredAnswer() {}, onWipe() {} };
   return new SimWorld(
     {
       nodeNames: ['n1', 'n2', 'n3', 'n4'],

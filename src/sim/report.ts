@@ -2,7 +2,7 @@
  * Human-readable failures: the seed and how to replay it, the fault schedule, what broke, the
  * history of the keys concerned, and what their replicas hold at the end.
  */
-import { formatDot } from '../core/version/actor.ts';
+import { formatDot } from './model/index.ts';
 import type { CausalContext, StoredObject } from '../core/version/types.ts';
 import { replicaStates } from './checkers/replicas.ts';
 import type { Violation } from './checkers/violation.ts';
@@ -47,33 +47,39 @@ export function describeEntry(entry: HistoryEntry): string {
 export interface FailureReport {
   readonly seed: number;
   readonly replay: string;
+  /** The fault mix the seed drew. */
+  readonly mix: string;
   readonly faults: readonly Fault[];
   readonly violations: readonly Violation[];
   readonly history: History;
   readonly world: SimWorld | undefined;
-  readonly bucket: string;
 }
 
 export function formatFailure(report: FailureReport): string {
-  const lines = [`FAILED seed ${report.seed}   replay: ${report.replay}`, '', 'fault schedule:'];
+  const lines = [`FAILED seed ${report.seed}   replay: ${report.replay}`, '', `fault schedule (mix ${report.mix}):`];
   lines.push(...(report.faults.length === 0 ? ['  (none)'] : report.faults.map((fault) => `  ${describeFault(fault)}`)));
   lines.push('', 'violations:');
   for (const violation of report.violations.slice(0, 10)) lines.push(`  [${violation.checker}] ${violation.message}`);
   if (report.violations.length > 10) lines.push(`  … and ${report.violations.length - 10} more`);
-  const keys = [...new Set(report.violations.map((violation) => violation.key).filter((key) => key !== undefined))].slice(0, 2);
-  for (const key of keys) lines.push('', ...keySection(report, key));
+  const keys = new Map<string, { bucket: string; key: string }>();
+  for (const { key, bucket } of report.violations) {
+    if (key === undefined || keys.size >= 2) continue;
+    const inBucket = bucket ?? report.history.entries.find((entry) => entry.key === key)?.bucket;
+    if (inBucket !== undefined) keys.set(`${inBucket}\u0000${key}`, { bucket: inBucket, key });
+  }
+  for (const { bucket, key } of keys.values()) lines.push('', ...keySection(report, bucket, key));
   return lines.join('\n');
 }
 
-function keySection(report: FailureReport, key: string): string[] {
-  const entries = report.history.byKey(report.bucket, key);
+function keySection(report: FailureReport, bucket: string, key: string): string[] {
+  const entries = report.history.byKey(bucket, key);
   const flagged = new Set(report.violations.flatMap((violation) => violation.entryIds));
   const shown = entries.length <= entriesPerKeyMax ? entries : entries.filter((entry, i) => flagged.has(entry.id) || i >= entries.length - entriesPerKeyMax);
-  const lines = [`history of ${report.bucket}/${key} (${entries.length} operations${shown.length < entries.length ? `, ${shown.length} shown` : ''}; * = flagged):`];
+  const lines = [`history of ${bucket}/${key} (${entries.length} operations${shown.length < entries.length ? `, ${shown.length} shown` : ''}; * = flagged):`];
   for (const entry of shown) lines.push(`${flagged.has(entry.id) ? '*' : ' '} ${describeEntry(entry)}`);
   if (report.world) {
-    lines.push(`replicas of ${report.bucket}/${key} at the end:`);
-    for (const { node, object } of replicaStates(report.world, report.bucket, key)) lines.push(`  ${node}: ${describeObject(object)}`);
+    lines.push(`replicas of ${bucket}/${key} at the end:`);
+    for (const { node, object } of replicaStates(report.world, bucket, key)) lines.push(`  ${node}: ${describeObject(object)}`);
   }
   return lines;
 }

@@ -6,21 +6,23 @@
  * same seed gives the same history, the same trace digest and the same verdict.
  */
 import { createHash } from 'node:crypto';
-import { defaultBucketProps, type Durability } from '../core/limits.ts';
+import { defaultBucketProps, type BucketProps, type Durability } from '../core/limits.ts';
 import type { Ring } from '../core/ring/types.ts';
 import type { SimBugs } from './bugs.ts';
 import { runCheckers, type Violation } from './checkers/index.ts';
 import { defaultDiskConfig } from './disk.ts';
-import { randomFaultSchedule, scheduleFault, type Fault, type FaultKind } from './faults.ts';
+import { scheduleFault, type Fault, type FaultKind } from './faults.ts';
+import { faultMixes, pickFaultMix, type FaultMixName } from './fault-mixes.ts';
 import { History } from './history.ts';
 import { listEveryKey } from './checkers/listing.ts';
-import { convergeByAntiEntropy, convergeByReadRepair, type LivenessResult } from './liveness.ts';
+import { awaitHandoff, convergeByAntiEntropy, convergeByReadRepair, type LivenessResult } from './liveness.ts';
 import { membershipSettleMsMax, settleMembership } from './membership-settle.ts';
 import { defaultNetworkConfig } from './network.ts';
 import { Oracle } from './oracle.ts';
 import { Prng } from './prng.ts';
 import { formatFailure } from './report.ts';
-import { defaultMix, SimClient, type Choice, type WorkloadContext } from './workload.ts';
+import { defaultMix, SimClient, startLoad, type Choice, type KeyRef, type WorkloadContext } from './workload.ts';
+import { microsPerMs } from './event-queue.ts';
 import { SimWorld } from './world.ts';
 
 export interface RunOptions {
@@ -28,48 +30,73 @@ export interface RunOptions {
   readonly nodesCount: number;
   readonly partitionCount: number;
   readonly clientsCount: number;
+  /** The key space: this many keys (`k1`, `k2`…), dealt to the buckets in turn. */
   readonly keysCount: number;
+  /** The first keys are hot: `hotKeyShare` of the operations go to one of them. */
+  readonly hotKeysCount: number;
+  /** Cold keys written at the start (blind puts, several at once), so the key space reaches every partition. */
+  readonly preloadKeysCount: number;
+  /** The buckets keys live in, each with its own N, R, W, pr, pw (durability is the run's). */
+  readonly buckets: readonly BucketSpec[];
+  /** Failure domains the nodes are dealt to in turn (0: no zones). */
+  readonly zonesCount: number;
   /** Length of the safety phase (clients and faults), simulated. */
   readonly safetyMs: number;
   readonly faultsMax: number;
   readonly wipesMax: number;
-  /** Fault kinds to draw from (all by default). */
+  /** Fault kinds to draw from (all by default); given, the mix is `uniform` over them. */
   readonly faultKinds?: readonly FaultKind[] | undefined;
+  /** The fault mix (fault-mixes.ts); by default each seed draws one by weight. */
+  readonly faultMix?: FaultMixName | undefined;
   readonly requestTimeoutMs: number;
   readonly clientTimeoutMs: number;
   readonly thinkMsMean: number;
   readonly hotKeyShare: number;
   readonly mix: Readonly<Record<Choice, number>>;
   readonly bugs: SimBugs;
-  /**
-   * How the liveness phase converges: `antiEntropy` (default) only lets time pass while the
-   * nodes' exchanges repair; `readRepair` turns anti-entropy off and drives R = N reads instead.
-   */
-  readonly convergeBy: 'antiEntropy' | 'readRepair';
+  /** Which repair paths run, and how the liveness phase converges (`repairModes`). */
+  readonly convergeBy: RepairMode;
   /** The bucket's durability (Dynamo §6.1): which crashes may cost an acknowledged write. */
   readonly durability: Durability;
 }
 
+/** A bucket of the run: its name and the properties that differ from the defaults (N=3, R=2, W=2). */
+export interface BucketSpec extends Partial<Omit<BucketProps, 'durability' | 'resolution'>> {
+  readonly name: string;
+}
+
 /**
- * Small and short: five nodes, a handful of hot keys, two simulated seconds of faults. Small
- * clusters meet the interesting interleavings more often than big ones (FoundationDB's and
- * TigerBeetle's experience), and short runs mean many seeds.
+ * Three buckets with different N (issue 13 §3): the default one, a pair with W = N, and a wide
+ * one of N = 4 (capped at the cluster's size) with pw = 1 (one of the W must be a primary). With
+ * 4 zones and Q = 16, claim can keep every 4 consecutive partitions in 4 zones (spread.ts).
+ */
+export const defaultBuckets: readonly BucketSpec[] = [{ name: 'sim' }, { name: 'pair', n: 2, r: 1, w: 2 }, { name: 'wide', n: 4, r: 2, w: 3, pw: 1 }];
+
+/**
+ * Small and short: five nodes, a few hot keys among a thousand cold ones over three buckets,
+ * two simulated seconds of faults. Small clusters meet the interesting interleavings more often
+ * than big ones (FoundationDB's and TigerBeetle's experience), and short runs mean many seeds;
+ * the cold keys make every partition, many hash-tree segments and every bucket's N matter.
  */
 export const defaultRunOptions: Omit<RunOptions, 'seed'> = {
   nodesCount: 5,
   partitionCount: 16,
   clientsCount: 4,
-  keysCount: 5,
+  keysCount: 1_000,
+  hotKeysCount: 4,
+  preloadKeysCount: 200,
+  buckets: defaultBuckets,
+  zonesCount: 4,
   safetyMs: 2_000,
   faultsMax: 4,
   wipesMax: 1,
   requestTimeoutMs: 300,
   clientTimeoutMs: 500,
   thinkMsMean: 15,
-  hotKeyShare: 0.3,
+  hotKeyShare: 0.5,
   mix: defaultMix,
   bugs: {},
-  convergeBy: 'antiEntropy',
+  convergeBy: 'all',
   durability: defaultBucketProps.durability,
 };
 
@@ -88,13 +115,40 @@ const simTombstones = { roundIntervalMs: 50, scanIntervalMs: 10, roundTimeoutMs:
 const antiEntropyConvergeMsMax = 5_000;
 const antiEntropyStepMs = 50;
 
-export const simBucket = 'sim';
+/** Load lanes: cold keys written at once at the start. */
+const preloadLanes = 8;
+/** The load starts once new nodes have learned the ring and the epochs (~25 simulated ms). */
+const preloadStartMs = 30;
+
+/** Every bucket's properties, N capped at the cluster's size and R, W, pr, pw at N. */
+export function bucketsOf(options: Pick<RunOptions, 'buckets' | 'nodesCount' | 'durability'>): Map<string, BucketProps> {
+  const buckets = new Map<string, BucketProps>();
+  for (const { name, ...props } of options.buckets) {
+    const n = Math.min(props.n ?? defaultBucketProps.n, options.nodesCount);
+    const r = Math.min(props.r ?? defaultBucketProps.r, n);
+    const w = Math.min(props.w ?? defaultBucketProps.w, n);
+    buckets.set(name, { ...defaultBucketProps, n, r, w, pr: Math.min(props.pr ?? 0, r), pw: Math.min(props.pw ?? 0, w), durability: options.durability });
+  }
+  return buckets;
+}
+
+/** The key space: `k1`… dealt to the buckets in turn. */
+export function keySpace(options: Pick<RunOptions, 'buckets' | 'keysCount'>): KeyRef[] {
+  return Array.from({ length: options.keysCount }, (_, i) => ({ bucket: options.buckets[i % options.buckets.length]!.name, key: `k${i + 1}` }));
+}
+
 /** The liveness phase's listing asks for pages of 1 to this many keys (by seed), so that it pages. */
 const listingPageKeysMax = 9;
 
 /** Time after healing for requests in flight to finish or time out before repair starts. */
 const settleMs = 200;
-const livenessRoundsMax = 3;
+/**
+ * Rounds of R = N reads the `readRepair` mode's liveness phase gives read repair, 200 ms each (the
+ * 5 s anti-entropy gets). One round repairs every key whose reads all answer, but a repair is
+ * refused by a replica whose partition a tombstone round fenced after the reads (epochs.ts), and
+ * the simulator runs a round every 50 ms per node: a key can need a few.
+ */
+const livenessRoundsMax = 25;
 const livenessRoundMs = 200;
 
 export interface RunStats {
@@ -111,12 +165,16 @@ export interface RunStats {
 export interface RunResult {
   readonly seed: number;
   readonly options: RunOptions;
+  /** The fault mix the seed drew (fault-mixes.ts). */
+  readonly mix: FaultMixName;
   readonly faults: readonly Fault[];
   readonly history: History;
   readonly violations: readonly Violation[];
   readonly liveness: LivenessResult | undefined;
   /** The ring the cluster served at the end (membership faults change it). */
   readonly finalRing: Ring | undefined;
+  /** The world as the run left it (for tests and debugging; undefined if building it threw). */
+  readonly world: SimWorld | undefined;
   readonly stats: RunStats;
   /** Digest of every node input in order, and of the history: equal for equal seeds. */
   readonly traceDigest: string;
@@ -133,8 +191,11 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
   const workloadPrng = prng.fork('workload');
   const worldPrng = prng.fork('world');
   const nodeNames = Array.from({ length: options.nodesCount }, (_, i) => `n${i + 1}`);
-  const keys = Array.from({ length: options.keysCount }, (_, i) => `k${i + 1}`);
-  const faults = randomFaultSchedule(faultPrng, {
+  const keys = keySpace(options);
+  const buckets = bucketsOf(options);
+  const paths = repairPaths(options.convergeBy);
+  const mix = pickFaultMix(faultPrng.fork('mix'), options.faultMix ?? (options.faultKinds ? 'uniform' : undefined));
+  const faults = faultMixes[mix].schedule(faultPrng, {
     nodeNames,
     startMs: 50,
     endMs: options.safetyMs - 50,
@@ -154,7 +215,9 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
       {
         nodeNames,
         partitionCount: options.partitionCount,
-        bucketProps: { ...defaultBucketProps, durability: options.durability },
+        bucketProps: buckets.get(options.buckets[0]!.name)!,
+        buckets,
+        zonesCount: options.zonesCount,
         requestTimeoutMs: options.requestTimeoutMs,
         network: defaultNetworkConfig,
         disk: defaultDiskConfig,
@@ -162,44 +225,58 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
         clientLatencyUsMax: 1_000,
         bugs: options.bugs,
         spareNodeNames,
-        antiEntropy: options.convergeBy === 'antiEntropy' ? simAntiEntropy : { enabled: false },
+        antiEntropy: paths.antiEntropy ? simAntiEntropy : { enabled: false },
+        readRepair: paths.readRepair,
+        hintedHandoff: paths.hintedHandoff,
         tombstones: simTombstones,
       },
       worldPrng,
       oracle,
     );
     oracle.attach(world);
-    liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys);
+    liveness = simulate(world, options, faults, history, oracle, workloadPrng, keys, faultMixes[mix].workload.wEqualsNShare);
     const livenessMs = settleMs + liveness.elapsedMs;
-    // Converged, a listing through a member has one right answer (checkers/listing.ts).
+    // Converged, a listing through a member has one right answer (checkers/listing.ts): one
+    // bucket's, taken in turn by seed. (The handoff mode does not converge the replicas.)
+    const convergence = options.convergeBy !== 'handoff';
     const members = [...world.ring.nodes.keys()];
-    const listing = liveness.converged ? listEveryKey(world, members[options.seed % members.length]!, simBucket, 1 + (options.seed % listingPageKeysMax)) : undefined;
-    violations = runCheckers({ world, history, oracle, livenessMs, antiEntropy: options.convergeBy === 'antiEntropy', listing: { bucket: simBucket, keys, run: listing } });
+    const listed = options.buckets[options.seed % options.buckets.length]!.name;
+    const listedKeys = keys.filter((ref) => ref.bucket === listed).map((ref) => ref.key);
+    const listing = convergence && liveness.converged ? listEveryKey(world, members[options.seed % members.length]!, listed, 1 + (options.seed % listingPageKeysMax)) : undefined;
+    violations = runCheckers({ world, history, oracle, livenessMs, antiEntropy: paths.antiEntropy, convergence, faults, listing: { bucket: listed, keys: listedKeys, run: listing } });
   } catch (error) {
     violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
   }
-  return result(options, faults, history, oracle, violations, liveness, world);
+  return result(options, mix, faults, history, oracle, violations, liveness, world);
 }
 
-function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, prng: Prng, keys: string[]): LivenessResult {
+function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, prng: Prng, keys: KeyRef[], wEqualsNShare: number): LivenessResult {
   for (const fault of faults) scheduleFault(world, fault);
-  const shared: WorkloadContext = { world, history, oracle, bucketProps: world.config.bucketProps, stopMs: options.safetyMs, nextLabel: 1 };
-  const workload = { clientsCount: options.clientsCount, bucket: simBucket, keys, hotKeyShare: options.hotKeyShare, thinkMsMean: options.thinkMsMean, clientTimeoutMs: options.clientTimeoutMs, mix: options.mix, quorumOverrideShare: 0.2 };
+  const shared: WorkloadContext = { world, history, oracle, stopMs: options.safetyMs, nextLabel: 1 };
+  const { hotKeysCount, hotKeyShare, thinkMsMean, clientTimeoutMs, mix } = options;
+  const workload = { clientsCount: options.clientsCount, keys, hotKeysCount, hotKeyShare, thinkMsMean, clientTimeoutMs, mix, quorumOverrideShare: 0.2, wEqualsNShare };
+  const cold = keys.slice(hotKeysCount);
+  const loadPrng = prng.fork('load');
+  world.queue.at(preloadStartMs * microsPerMs, () => startLoad(shared, workload, loadPrng, loadPrng.shuffled(cold).slice(0, options.preloadKeysCount), preloadLanes));
   for (let i = 1; i <= options.clientsCount; i++) new SimClient(`c${i}`, shared, workload, prng.fork(`client ${i}`)).start();
   world.runUntil(options.safetyMs);
   heal(world);
   world.runUntil(options.safetyMs + options.clientTimeoutMs + settleMs);
   const membership = settleMembership(world);
   if (!membership.settled) throw new Error(`membership did not settle within ${membershipSettleMsMax} simulated ms`);
-  if (options.convergeBy === 'antiEntropy') {
-    return convergeByAntiEntropy(world, { bucket: simBucket, keys, convergeMsMax: antiEntropyConvergeMsMax, stepMs: antiEntropyStepMs });
+  // Only keys a client wrote or read can hold anything: the phase watches those.
+  const touched = new Set(history.entries.map((entry) => `${entry.bucket}\u0000${entry.key}`));
+  const watched = keys.filter(({ bucket, key }) => touched.has(`${bucket}\u0000${key}`));
+  if (options.convergeBy === 'all' || options.convergeBy === 'antiEntropy') {
+    return convergeByAntiEntropy(world, { keys: watched, convergeMsMax: antiEntropyConvergeMsMax, stepMs: antiEntropyStepMs });
   }
+  if (options.convergeBy === 'handoff') return awaitHandoff(world, { convergeMsMax: antiEntropyConvergeMsMax, stepMs: antiEntropyStepMs });
   return convergeByReadRepair(world, history, {
-    bucket: simBucket,
-    keys,
+    keys: watched,
     roundsMax: livenessRoundsMax,
     roundMs: livenessRoundMs,
     readTimeoutMs: options.requestTimeoutMs,
+    straysWaitMsMax: antiEntropyConvergeMsMax,
   });
 }
 
@@ -212,7 +289,7 @@ function heal(world: SimWorld): void {
   world.network.heal();
 }
 
-function result(options: RunOptions, faults: readonly Fault[], history: History, oracle: Oracle, violations: Violation[], liveness: LivenessResult | undefined, world: SimWorld | undefined): RunResult {
+function result(options: RunOptions, mix: FaultMixName, faults: readonly Fault[], history: History, oracle: Oracle, violations: Violation[], liveness: LivenessResult | undefined, world: SimWorld | undefined): RunResult {
   const entries = history.entries.filter((entry) => entry.client !== 'repair');
   const stats: RunStats = {
     operations: entries.length,
@@ -224,15 +301,17 @@ function result(options: RunOptions, faults: readonly Fault[], history: History,
     tombstonesCollected: oracle.collections.length,
   };
   const ok = violations.length === 0;
-  const report = ok ? '' : formatFailure({ seed: options.seed, replay: replayCommand(options), faults, violations, history, world, bucket: simBucket });
+  const report = ok ? '' : formatFailure({ seed: options.seed, replay: replayCommand(options), mix, faults, violations, history, world });
   return {
     seed: options.seed,
     options,
+    mix,
     faults,
     history,
     violations,
     liveness,
     finalRing: world?.ring,
+    world,
     stats,
     traceDigest: world?.traceDigest() ?? '',
     historyDigest: createHash('sha256').update(JSON.stringify(history.entries)).digest('hex'),
@@ -241,12 +320,34 @@ function result(options: RunOptions, faults: readonly Fault[], history: History,
   };
 }
 
+/**
+ * The repair paths (issue 13 §2). `all` is the cluster as it runs: anti-entropy, read repair and
+ * hinted handoff, and the liveness phase waits for them. Each other mode leaves one path alone,
+ * so that convergence must come from it (docs/simulation.md, "Every repair path on its own"):
+ * - `antiEntropy`: no read repair; no sloppy quorum, so no hints (a hint is only ever handed back
+ *   by handoff); the phase waits for the exchanges.
+ * - `readRepair`: no anti-entropy, no hints; the phase reads every key with R = N.
+ * - `handoff`: no anti-entropy, no read repair; the phase waits for the hints to drain, and what
+ *   handoff promises — every hint delivered to its owner (checkers/handoff.ts) — takes the place
+ *   of convergence, which Dynamo gives to anti-entropy (§4.7).
+ */
+export const repairModes = ['all', 'antiEntropy', 'readRepair', 'handoff'] as const;
+export type RepairMode = (typeof repairModes)[number];
+
+/** The paths a mode runs. */
+export function repairPaths(mode: RepairMode): { readonly antiEntropy: boolean; readonly readRepair: boolean; readonly hintedHandoff: boolean } {
+  return { antiEntropy: mode === 'all' || mode === 'antiEntropy', readRepair: mode === 'all' || mode === 'readRepair', hintedHandoff: mode === 'all' || mode === 'handoff' };
+}
+
 /** CLI flags for the options the CLI can set (cli.ts). */
 const cliFlags: readonly (readonly [keyof RunOptions, string])[] = [
   ['nodesCount', 'nodes'],
   ['partitionCount', 'partitions'],
   ['clientsCount', 'clients'],
   ['keysCount', 'keys'],
+  ['hotKeysCount', 'hot-keys'],
+  ['preloadKeysCount', 'preload'],
+  ['zonesCount', 'zones'],
   ['safetyMs', 'duration-ms'],
   ['faultsMax', 'faults-max'],
   ['wipesMax', 'wipes-max'],
@@ -258,8 +359,9 @@ export function replayCommand(options: RunOptions): string {
   const parts = [`npm run sim -- --seed ${options.seed}`];
   for (const [name, value] of Object.entries(options.bugs)) if (value) parts.push(`--bug ${name}`);
   if (options.faultKinds) parts.push(`--faults ${options.faultKinds.join(',')}`);
+  if (options.faultMix) parts.push(`--mix ${options.faultMix}`);
   for (const [option, flag] of cliFlags) if (options[option] !== defaultRunOptions[option as keyof typeof defaultRunOptions]) parts.push(`--${flag} ${String(options[option])}`);
-  const codeOnly = (['requestTimeoutMs', 'clientTimeoutMs', 'thinkMsMean', 'hotKeyShare', 'mix'] as const).filter(
+  const codeOnly = (['requestTimeoutMs', 'clientTimeoutMs', 'thinkMsMean', 'hotKeyShare', 'mix', 'buckets'] as const).filter(
     (option) => JSON.stringify(options[option]) !== JSON.stringify(defaultRunOptions[option]),
   );
   if (codeOnly.length > 0) parts.push(`(and in code: ${codeOnly.map((option) => `${option}=${JSON.stringify(options[option])}`).join(', ')})`);

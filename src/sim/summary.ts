@@ -1,5 +1,6 @@
 /** The summary of many seeds: a line per fault kind (how many seeds had it, how many failed). */
 import { faultKinds } from './faults.ts';
+import { faultMixNames } from './fault-mixes.ts';
 import type { RunResult } from './run.ts';
 
 export function summarizeRuns(results: readonly RunResult[], elapsedS: number): string[] {
@@ -22,6 +23,11 @@ export function summarizeRuns(results: readonly RunResult[], elapsedS: number): 
       String(sum((r) => r.stats.unknown)).padStart(7),
     ];
     lines.push(cells.join(' '));
+  }
+  lines.push('fault mix                      seeds  failed');
+  for (const mix of faultMixNames) {
+    const withMix = results.filter((result) => result.mix === mix);
+    lines.push(`${mix.padEnd(28)} ${String(withMix.length).padStart(7)} ${String(withMix.filter((result) => !result.ok).length).padStart(7)}`);
   }
   const checkers = new Map<string, number>();
   for (const result of failed) for (const checker of new Set(result.violations.map((violation) => violation.checker))) checkers.set(checker, (checkers.get(checker) ?? 0) + 1);

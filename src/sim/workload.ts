@@ -9,7 +9,7 @@
  * It carries contexts as a real client does: as opaque tokens (encoded and decoded with the
  * real codec). Every operation is recorded in the history with a unique label per write.
  */
-import { limits, type BucketProps } from '../core/limits.ts';
+import { limits } from '../core/limits.ts';
 import type { ClientRequest, ClientResult, GetRequest } from '../core/messages.ts';
 import { contextTokenKey, decodeContextToken, encodeContextToken } from '../core/version/context-token.ts';
 import type { CausalContext, StoredObject } from '../core/version/types.ts';
@@ -22,11 +22,18 @@ import type { ClientOutcome, SimWorld } from './world.ts';
 /** Tokens are signed as a real node signs them (the simulated cluster has no secret). */
 const simTokenKey = contextTokenKey('sim', undefined);
 
+/** One key of the key space: its bucket and its name. */
+export interface KeyRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
 export interface WorkloadConfig {
   readonly clientsCount: number;
-  readonly bucket: string;
-  readonly keys: readonly string[];
-  /** Chance that a client picks the first (hot) key instead of a uniform one. */
+  /** The key space; its first `hotKeysCount` keys are hot. */
+  readonly keys: readonly KeyRef[];
+  readonly hotKeysCount: number;
+  /** Chance that a client picks one of the hot keys instead of a uniform one of them all. */
   readonly hotKeyShare: number;
   readonly thinkMsMean: number;
   /** What a client gives a request before it calls the outcome unknown. */
@@ -35,6 +42,8 @@ export interface WorkloadConfig {
   readonly mix: Readonly<Record<Choice, number>>;
   /** Chance that a request overrides the bucket's R or W with a random 1..N. */
   readonly quorumOverrideShare: number;
+  /** Chance that a write asks for W = N (a fault mix's tilt: fault-mixes.ts); 0 draws nothing. */
+  readonly wEqualsNShare?: number | undefined;
 }
 
 export type Choice = 'get' | 'readModifyWrite' | 'blindPut' | 'stalePut' | 'freshDelete' | 'staleDelete';
@@ -53,7 +62,6 @@ export interface WorkloadContext {
   readonly world: SimWorld;
   readonly history: History;
   readonly oracle: Oracle;
-  readonly bucketProps: BucketProps;
   /** Clients start no operation at or after this time. */
   readonly stopMs: number;
   nextLabel: number;
@@ -85,7 +93,12 @@ export class SimClient {
   private nextOperation(): void {
     const key = this.pickKey();
     const done = (): void => this.afterThinking(() => this.nextOperation());
-    switch (this.pickChoice()) {
+    this.operate(key, this.pickChoice(), done);
+  }
+
+  /** One operation (a read-modify-write or a fresh delete is two requests) on `key`; `done` when it ends. */
+  operate(key: KeyRef, choice: Choice, done: () => void): void {
+    switch (choice) {
       case 'get':
         return this.get(key, done);
       case 'readModifyWrite':
@@ -102,27 +115,30 @@ export class SimClient {
   }
 
   /** A get; `then` receives the object, or undefined when the get did not succeed. */
-  private get(key: string, then: (object: StoredObject | null | undefined) => void): void {
-    const r = this.pickQuorum();
-    const request: GetRequest = { kind: 'get', bucket: this.config.bucket, key, r, timeoutMs: this.config.clientTimeoutMs };
-    this.send(request, 'get', {}, r ?? this.shared.bucketProps.r, (entry, result) => {
+  private get(ref: KeyRef, then: (object: StoredObject | null | undefined) => void): void {
+    const { bucket, key } = ref;
+    const r = this.pickQuorum(bucket);
+    const request: GetRequest = { kind: 'get', bucket, key, r, timeoutMs: this.config.clientTimeoutMs };
+    this.send(request, 'get', {}, r ?? this.shared.world.bucketProps(bucket).r, (entry, result) => {
       if (result?.kind !== 'got') return then(undefined);
-      if (result.object) this.remember(key, result.object.context);
+      if (result.object) this.remember(ref, result.object.context);
       entry.got = result.object ? gotObject(result.object) : null;
       then(result.object);
     });
   }
 
-  private write(key: string, kind: 'put' | 'delete', style: WriteStyle, token: string | null, done: () => void): void {
+  private write(ref: KeyRef, kind: 'put' | 'delete', style: WriteStyle, token: string | null, done: () => void): void {
     // The write half of a read-modify-write is an operation too: none starts after the stop.
     if (this.shared.world.nowMs >= this.shared.stopMs) return done();
+    const { bucket, key } = ref;
     const label = `${kind === 'put' ? 'w' : 'd'}${this.shared.nextLabel++}`;
-    this.shared.oracle.issue(label, this.config.bucket, key);
-    const context = token === null ? null : decodeContextToken(token, { bucket: this.config.bucket, key }, simTokenKey);
-    const w = this.pickQuorum();
+    this.shared.oracle.issue(label, bucket, key);
+    const context = token === null ? null : decodeContextToken(token, ref, simTokenKey);
+    const wEqualsN = (this.config.wEqualsNShare ?? 0) > 0 && this.prng.chance(this.config.wEqualsNShare!);
+    const w = wEqualsN ? this.shared.world.bucketProps(bucket).n : this.pickQuorum(bucket);
     const request: ClientRequest = {
       kind: 'put',
-      bucket: this.config.bucket,
+      bucket,
       key,
       value: labelBytes(label),
       contentType: 'text/plain',
@@ -131,10 +147,10 @@ export class SimClient {
       w,
       timeoutMs: this.config.clientTimeoutMs,
     };
-    this.send(request, kind, { style: token === null ? 'blind' : style, label, context }, w ?? this.shared.bucketProps.w, (entry, result) => {
+    this.send(request, kind, { style: token === null ? 'blind' : style, label, context }, w ?? this.shared.world.bucketProps(bucket).w, (entry, result) => {
       if (result?.kind === 'stored') {
         entry.storedContext = result.context;
-        this.remember(key, result.context);
+        this.remember(ref, result.context);
       }
       done();
     });
@@ -168,9 +184,9 @@ export class SimClient {
     });
   }
 
-  private pickKey(): string {
-    const { keys, hotKeyShare } = this.config;
-    return this.prng.chance(hotKeyShare) ? keys[0]! : this.prng.pick(keys);
+  private pickKey(): KeyRef {
+    const { keys, hotKeysCount, hotKeyShare } = this.config;
+    return hotKeysCount > 0 && this.prng.chance(hotKeyShare) ? keys[this.prng.int(0, Math.min(hotKeysCount, keys.length))]! : this.prng.pick(keys);
   }
 
   private pickChoice(): Choice {
@@ -185,34 +201,39 @@ export class SimClient {
   }
 
   /** Usually the bucket's R or W (undefined); sometimes a random override 1..N. */
-  private pickQuorum(): number | undefined {
+  private pickQuorum(bucket: string): number | undefined {
     if (!this.prng.chance(this.config.quorumOverrideShare)) return undefined;
-    return this.prng.int(1, this.shared.bucketProps.n + 1);
+    return this.prng.int(1, this.shared.world.bucketProps(bucket).n + 1);
   }
 
-  private remember(key: string, context: CausalContext): void {
-    const tokens = this.tokens.get(key) ?? [];
-    const token = encodeContextToken(context, { bucket: this.config.bucket, key }, simTokenKey);
+  private remember(ref: KeyRef, context: CausalContext): void {
+    const id = keyId(ref);
+    const tokens = this.tokens.get(id) ?? [];
+    const token = encodeContextToken(context, ref, simTokenKey);
     if (token.length > limits.contextBytesMax) return; // a real client could not send it back either
     tokens.push(token);
     if (tokens.length > contextsKeptMax) tokens.shift();
-    this.tokens.set(key, tokens);
+    this.tokens.set(id, tokens);
   }
 
   /** The token a get hands its client: null when the key was not found (the next put is blind). */
-  private tokenOf(key: string, object: StoredObject | null): string | null {
-    return object === null ? null : encodeContextToken(object.context, { bucket: this.config.bucket, key }, simTokenKey);
+  private tokenOf(ref: KeyRef, object: StoredObject | null): string | null {
+    return object === null ? null : encodeContextToken(object.context, ref, simTokenKey);
   }
 
   /** A context this client saw earlier than its latest, or its only one, or none. */
-  private staleToken(key: string): string | null {
-    const tokens = this.tokens.get(key) ?? [];
+  private staleToken(ref: KeyRef): string | null {
+    const tokens = this.tokens.get(keyId(ref)) ?? [];
     if (tokens.length === 0) return null;
     return tokens[this.prng.int(0, Math.max(1, tokens.length - 1))]!;
   }
 }
 
 
+
+function keyId({ bucket, key }: KeyRef): string {
+  return `${bucket}\u0000${key}`;
+}
 
 /** A node's `timeout` says the write may or may not have been stored: as unknown as no answer. */
 export function recordOutcome(history: History, entry: HistoryEntry, nowMs: number, outcome: ClientOutcome): void {
@@ -229,4 +250,22 @@ export function gotObject(object: StoredObject): GotObject {
     siblings: object.siblings.map((sibling) => ({ dot: sibling.dot, label: labelOf(sibling.value), deleted: sibling.deleted })),
     context: object.context,
   };
+}
+
+/**
+ * Writes many cold keys at the start of a run (blind puts through `lanes` clients at once), so
+ * that the key space reaches every partition and many hash-tree segments (issue 13 §3): what the
+ * clients touch afterwards is mostly the hot keys. Its writes are client operations like any
+ * other — in the history, judged by every checker.
+ */
+export function startLoad(shared: WorkloadContext, config: WorkloadConfig, prng: Prng, keys: readonly KeyRef[], lanes: number): void {
+  const queue = prng.shuffled(keys);
+  for (let lane = 1; lane <= lanes && queue.length > 0; lane++) {
+    const client = new SimClient(`load${lane}`, shared, config, prng.fork(`load ${lane}`));
+    const next = (): void => {
+      const key = queue.pop();
+      if (key !== undefined) client.operate(key, 'blindPut', next);
+    };
+    next();
+  }
 }

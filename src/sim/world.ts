@@ -17,13 +17,16 @@ import type { ClientResult, NodeRequest, PeerMessage } from '../core/messages.ts
 import type { AntiEntropy } from '../core/antientropy/anti-entropy.ts';
 import type { AntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvNode } from '../core/node.ts';
+import { partitionOf } from '../core/ring/hash.ts';
+import { preferenceList } from '../core/ring/ring.ts';
 import { peerMessageProblem } from '../core/peer-message-check.ts';
 import type { StoreOp } from '../core/replica/store-op.ts';
 import type { Ring, RingNode } from '../core/ring/types.ts';
 import type { CausalContext } from '../core/version/types.ts';
 import { defaultRequestLimits } from '../core/validate.ts';
-import { isReadRepair, outcomeHidingMerge, storeOpApplier, unfenced, type SimBugs, type StepCause } from './bugs.ts';
-import { SimDisk, type CrashLoss, type DiskConfig, type DiskWrite, type StoreEffect } from './disk.ts';
+import { roundViewId } from '../core/tombstones/round-view.ts';
+import { isReadRepair, misplaceReplicaWrites, outcomeHidingMerge, storeOpApplier, unfenced, withoutLastSegments, type SimBugs, type StepCause } from './bugs.ts';
+import { SimDisk, type CrashLoss, type DiskConfig, type DiskWrite, type HintChange, type StoreEffect } from './disk.ts';
 import { EventQueue, microsPerMs } from './event-queue.ts';
 import { SimNetwork, type NetworkConfig } from './network.ts';
 import type { Prng } from './prng.ts';
@@ -42,7 +45,10 @@ export const tickIntervalMs = 10;
 export interface WorldConfig {
   readonly nodeNames: readonly string[];
   readonly partitionCount: number;
+  /** Properties of every bucket not named in `buckets`. */
   readonly bucketProps: BucketProps;
+  /** Buckets with properties of their own (another N, R, W…): the ring is claimed for the largest N. */
+  readonly buckets?: ReadonlyMap<string, BucketProps> | undefined;
   readonly requestTimeoutMs: number;
   readonly network: NetworkConfig;
   readonly disk: DiskConfig;
@@ -50,21 +56,34 @@ export interface WorldConfig {
   readonly clientLatencyUsMin: number;
   readonly clientLatencyUsMax: number;
   readonly bugs: SimBugs;
+  /** Failure domains: node i (from 0, spares after the members) is in zone z(i mod zonesCount + 1); none when 0 or absent. */
+  readonly zonesCount?: number | undefined;
   /** Nodes outside the initial ring, started with only seeds: they can be asked to join. */
   readonly spareNodeNames?: readonly string[] | undefined;
   /** Anti-entropy settings of every node (the simulator shortens the exchange interval). */
   readonly antiEntropy?: Partial<AntiEntropySettings> | undefined;
   /** Tombstone collection settings (core/tombstones/settings.ts); defaults where not given. */
   readonly tombstones?: Partial<TombstoneSettings> | undefined;
+  /** Read repair (NodeConfig.readRepair); on unless false. */
+  readonly readRepair?: boolean | undefined;
+  /** Sloppy quorum and hinted handoff (NodeConfig.hintedHandoff); on unless false. */
+  readonly hintedHandoff?: boolean | undefined;
 }
 
 export interface WorldObserver {
   onDiskWrite(write: DiskWrite): void;
   /** A crash took from a node's key what its buffer held and no flush had committed. */
   onCrashLoss(loss: CrashLoss): void;
+  /** A fallback kept or forgot a hint (Dynamo §4.6). */
+  onHintChange(change: HintChange): void;
   /** A coordinator answered a put as stored (to its client or to the node that forwarded it). */
   onStoredAnswer(node: string, context: CausalContext): void;
   onWipe(node: string): void;
+  /** A node's process started (after the world was made: `attach` sees the first boots). */
+  onBoot?(node: string): void;
+  onCrash?(node: string): void;
+  /** A node took one input and returned these effects. */
+  onStep?(node: string, kv: KvNode, input: NodeInput, effects: readonly Effect[]): void;
 }
 
 /** What a client learns of a request: the node's answer, a refused connection, or a reset one. */
@@ -86,6 +105,11 @@ class SimNode {
   stepping = false;
   readonly clientRequests = new Map<number, ClientCallback>();
   nextRequestId = 1;
+  /** Op ids of the gets this process coordinated (they sent `replicaRead`): bug (c) tells read repair's writes by them. */
+  readonly getOpIds = new Set<number>();
+  /** Bug (n): by put op id, the nodes this process sent the version to, and those that acknowledged it. */
+  readonly writesSent = new Map<number, Set<string>>();
+  readonly writesAcked = new Map<number, Set<string>>();
 
   constructor(
     readonly name: string,
@@ -97,10 +121,13 @@ export class SimWorld {
   readonly queue = new EventQueue();
   /** The ring every node starts from (the config's). */
   readonly initialRing: Ring;
+  /** The largest N of any bucket: replicas per partition (anti-entropy, strays, claim). */
+  readonly replicasN: number;
   readonly network: SimNetwork;
   private readonly nodes = new Map<string, SimNode>();
   private readonly trace: Hash = createHash('sha256');
   private tickingUntilUs = -1;
+  private readonly partitions = new Map<string, number>();
   /** Draws each boot's first op id (NodeConfig.firstOpId), as the real runtime does at random. */
   private readonly opIdPrng: Prng;
   stepsCount = 0;
@@ -110,7 +137,8 @@ export class SimWorld {
     private readonly prng: Prng,
     private readonly observer: WorldObserver,
   ) {
-    this.initialRing = simRing(config.nodeNames, config.partitionCount, config.bucketProps.n);
+    this.replicasN = Math.max(config.bucketProps.n, ...[...(config.buckets?.values() ?? [])].map((props) => props.n));
+    this.initialRing = simRing(config.nodeNames, config.partitionCount, this.replicasN, config.zonesCount);
     this.network = new SimNetwork(config.network, this.queue, prng.fork('network'), {
       nodeLife: (name) => this.nodeLife(name),
       deliver: (to, from, message) => this.deliver(to, from, message),
@@ -123,6 +151,7 @@ export class SimWorld {
       const disk = new SimDisk(name, diskPrng.hex(8), this.queue, diskPrng, config.disk, apply, {
         onWrite: (write) => observer.onDiskWrite(write),
         onCrashLoss: (loss) => observer.onCrashLoss(loss),
+        onHintChange: (change) => observer.onHintChange(change),
       });
       this.nodes.set(name, new SimNode(name, disk));
     }
@@ -146,6 +175,24 @@ export class SimWorld {
     return newest;
   }
 
+  /** A bucket's properties, as every node reads them. */
+  bucketProps(bucket: string): BucketProps {
+    return this.config.buckets?.get(bucket) ?? this.config.bucketProps;
+  }
+
+  /** The replicas of bucket/key in the ring the cluster serves now: its preference list for the bucket's N. */
+  replicasOf(bucket: string, key: string): string[] {
+    return preferenceList(this.ring, this.partitionOf(bucket, key), this.bucketProps(bucket).n);
+  }
+
+  /** The key's partition (Q never changes in a run; the MD5 is computed once per key). */
+  partitionOf(bucket: string, key: string): number {
+    const id = `${bucket}\u0000${key}`;
+    let partition = this.partitions.get(id);
+    if (partition === undefined) this.partitions.set(id, (partition = partitionOf(bucket, key, this.initialRing.partitionCount)));
+    return partition;
+  }
+
   get nowMs(): number {
     return this.queue.nowMs;
   }
@@ -157,7 +204,22 @@ export class SimWorld {
 
   /** A node's ring entry (how a spare introduces itself when it joins). */
   ringNodeOf(name: string): RingNode {
-    return this.initialRing.nodes.get(name) ?? simRingNode(name, this.allNames().indexOf(name));
+    return this.initialRing.nodes.get(name) ?? simRingNode(name, this.allNames().indexOf(name), this.config.zonesCount);
+  }
+
+  /**
+   * What a node looks like from outside now, for the availability checker: running, and able to
+   * take objects (it knows the partition epochs; a new disk learns them first). And whether every
+   * running node holds the same view, with no transition running.
+   */
+  clusterState(): { settled: boolean; states: Map<string, { up: boolean; takesWrites: boolean; serves: boolean }> } {
+    const states = new Map([...this.nodes].map(([name, node]) => [name, { up: node.kv !== null, takesWrites: node.kv?.epochs.known === true, serves: node.kv?.notReadyBecause() === null }]));
+    const views = [...this.nodes.values()].flatMap((node) => (node.kv === null ? [] : [node.kv.membership.view]));
+    // The same view, not only the same version: an abort and the finalization it races are two
+    // views of one version (membership/plan.ts), held apart until gossip settles which stands.
+    const id = views.length === 0 ? '' : roundViewId(views[0]!);
+    const settled = views.every((view) => view.next === null && roundViewId(view) === id);
+    return { settled, states };
   }
 
   /** The node's current view of the cluster, or null while it is down. */
@@ -175,7 +237,7 @@ export class SimWorld {
     this.traceLine(`command ${name}`);
     const cause: StepCause = { input: { type: 'tick' } };
     const { result, effects } = node.kv.command(this.queue.nowMs, run);
-    for (const effect of effects) this.perform(node, effect, cause);
+    for (const effect of this.withBugs(node, effects, cause)) this.perform(node, effect);
     return result;
   }
 
@@ -231,6 +293,7 @@ export class SimWorld {
     this.traceLine(`crash ${name}`);
     node.kv = null;
     node.disk.crash();
+    this.observer.onCrash?.(name);
     for (const done of node.clientRequests.values()) this.queue.after(this.clientLatencyUs(), () => done({ type: 'reset' }));
     node.clientRequests.clear();
   }
@@ -250,16 +313,20 @@ export class SimWorld {
     if (node.kv !== null) return;
     this.traceLine(`restart ${name}`);
     this.boot(node);
+    this.observer.onBoot?.(name);
   }
 
   // ---- Driving nodes ----
 
   private boot(node: SimNode): void {
     node.life++;
+    node.getOpIds.clear();
+    node.writesSent.clear();
+    node.writesAcked.clear();
     const stored = node.disk.meta.get(membershipMetaName);
     const persisted = stored === undefined ? undefined : decodeMembership(stored);
     const member = this.initialRing.nodes.get(node.name);
-    const self = member ?? simRingNode(node.name, this.allNames().indexOf(node.name));
+    const self = member ?? simRingNode(node.name, this.allNames().indexOf(node.name), this.config.zonesCount);
     const initialView = persisted?.view ?? (member ? viewOfRing(this.initialRing) : seedOnlyView(self, this.initialRing.partitionCount));
     // Spares know every initial member as a seed; members gossip among themselves.
     const seeds = new Map(member ? [] : [...this.initialRing.nodes.values()].map((seed) => [seed.name, seed.address] as const));
@@ -276,15 +343,18 @@ export class SimWorld {
       tombstoneEpochs: decodeEpochsRecord(node.disk.meta.get(tombstoneEpochsMetaName)),
       tombstones: this.config.tombstones,
       ring: this.initialRing,
-      bucketProps: () => this.config.bucketProps,
+      bucketProps: (bucket) => this.bucketProps(bucket),
       requestTimeoutMs: this.config.requestTimeoutMs,
       requestLimits: defaultRequestLimits,
       firstOpId: 1 + this.opIdPrng.int(0, 2 ** 31),
       antiEntropy: this.config.antiEntropy,
+      readRepair: this.config.readRepair,
+      hintedHandoff: this.config.hintedHandoff,
       membership: {
         self,
         seeds,
-        replicasN: this.config.bucketProps.n,
+        replicasN: this.replicasN,
+        replicasNMin: Math.min(this.config.bucketProps.n, ...[...(this.config.buckets?.values() ?? [])].map((props) => props.n)),
         gossipSeed: this.opIdPrng.int(0, 2 ** 31),
         initialView,
         initialStaged: persisted?.staged,
@@ -329,21 +399,86 @@ export class SimWorld {
   private stepOnce(node: SimNode, kv: KvNode, input: NodeInput, storeKind: StoreOp['kind'] | undefined): void {
     this.stepsCount++;
     this.traceInput(node.name, input);
-    const effects = kv.step(this.queue.nowMs, input);
     const cause: StepCause = { input, storeKind };
-    for (const effect of effects) this.perform(node, effect, cause);
+    const effects = this.withBugs(node, kv.step(this.queue.nowMs, this.inputWithBugs(node, input)), cause);
+    this.observer.onStep?.(node.name, kv, input, effects);
+    for (const effect of effects) this.perform(node, effect);
   }
 
-  private perform(node: SimNode, effect: Effect, cause: StepCause): void {
+  /**
+   * The effects as a node with the run's deliberate bugs would have returned them (bugs.ts): the
+   * observer sees these, as it would see a core that had the bug.
+   */
+  private withBugs(node: SimNode, effects: Effect[], cause: StepCause): Effect[] {
+    const { bugs } = this.config;
+    if (bugs.skipReadRepair) for (const effect of effects) if (effect.type === 'send' && effect.message.kind === 'replicaRead') node.getOpIds.add(effect.message.opId);
+    let changed = effects;
+    if (bugs.noEpochFence || bugs.skipReadRepair || bugs.aaeSkipsLastSegment || bugs.forgetUndeliveredHints) {
+      changed = changed.flatMap((effect): Effect[] => {
+        if (effect.type === 'send') {
+          let message = bugs.noEpochFence ? unfenced(effect.message) : effect.message;
+          if (bugs.aaeSkipsLastSegment) message = withoutLastSegments(message);
+          if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message }, node.getOpIds)) return [];
+          if (bugs.forgetUndeliveredHints && message.kind === 'hintDeliver') {
+            this.answerLater(node, effect.to, { kind: 'hintDeliverReply', opId: message.opId });
+            return [];
+          }
+          return [{ ...effect, message }];
+        }
+        if (effect.type === 'store' && bugs.skipReadRepair && isReadRepair(cause, effect, node.getOpIds)) return [];
+        return [effect];
+      });
+    }
+    if ((bugs.hintForReachablePrimary || bugs.repeatedReplica) && node.kv !== null && cause.input.type === 'stored' && cause.storeKind === 'coordinate') {
+      changed = misplaceReplicaWrites(changed, node.name, node.kv.currentRing, (bucket) => this.bucketProps(bucket).n, bugs.repeatedReplica ? 'repeat' : 'hint');
+    }
+    if (bugs.countDuplicateAck) {
+      for (const effect of changed) {
+        if (effect.type !== 'send' || effect.message.kind !== 'replicaWrite') continue;
+        const sent = node.writesSent.get(effect.message.opId) ?? new Set<string>();
+        node.writesSent.set(effect.message.opId, sent.add(effect.to));
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * The input as a node with bug (n) takes it: a successful replicaWriteReply from a node that
+   * already acknowledged the put (a duplicate) is counted for a target that has not.
+   */
+  private inputWithBugs(node: SimNode, input: NodeInput): NodeInput {
+    if (!this.config.bugs.countDuplicateAck || input.type !== 'message' || input.message.kind !== 'replicaWriteReply' || input.message.error != null) return input;
+    const { opId } = input.message;
+    const acked = node.writesAcked.get(opId) ?? new Set<string>();
+    node.writesAcked.set(opId, acked);
+    if (!acked.has(input.from)) {
+      acked.add(input.from);
+      return input;
+    }
+    const silent = [...(node.writesSent.get(opId) ?? [])].find((target) => !acked.has(target));
+    if (silent === undefined) return input;
+    acked.add(silent);
+    return { ...input, from: silent };
+  }
+
+  /** A message to `node` as if from `from`, right after this step, unless the node restarted meanwhile. */
+  private answerLater(node: SimNode, from: string, message: PeerMessage): void {
+    const life = node.life;
+    this.queue.after(0, () => {
+      if (node.kv !== null && node.life === life) this.step(node, { type: 'message', from, message });
+    });
+  }
+
+  private perform(node: SimNode, effect: Effect): void {
     switch (effect.type) {
       case 'send':
-        this.performSend(node, effect.to, effect.message, cause);
+        this.performSend(node, effect.to, effect.message);
         return;
       case 'reply':
         this.performReply(node, effect.requestId, effect.result);
         return;
       case 'store':
-        this.performStore(node, effect, cause);
+        this.performStore(node, effect);
         return;
       case 'meta':
         node.disk.writeMeta(effect.name, effect.value);
@@ -385,10 +520,8 @@ export class SimWorld {
     }
   }
 
-  private performSend(node: SimNode, to: string, sent: PeerMessage, cause: StepCause): void {
+  private performSend(node: SimNode, to: string, message: PeerMessage): void {
     const { bugs } = this.config;
-    const message = bugs.noEpochFence ? unfenced(sent) : sent;
-    if (bugs.skipReadRepair && isReadRepair(cause, { type: 'send', message })) return;
     if (message.kind === 'forwardReply' && message.result.kind === 'stored') this.observer.onStoredAnswer(node.name, message.result.context);
     // As the real transport does: a node not in the sender's peers (membership.addresses) cannot
     // be dialled, and the message fails at once.
@@ -398,13 +531,7 @@ export class SimWorld {
       return;
     }
     this.network.send(node.name, node.life, to, message);
-    if (bugs.ackBeforeStore && message.kind === 'replicaWrite') {
-      const life = node.life;
-      const ack: PeerMessage = { kind: 'replicaWriteReply', opId: message.opId };
-      this.queue.after(0, () => {
-        if (node.kv !== null && node.life === life) this.step(node, { type: 'message', from: to, message: ack });
-      });
-    }
+    if (bugs.ackBeforeStore && message.kind === 'replicaWrite') this.answerLater(node, to, { kind: 'replicaWriteReply', opId: message.opId });
   }
 
   private performReply(node: SimNode, requestId: number, result: ClientResult): void {
@@ -415,8 +542,7 @@ export class SimWorld {
     this.queue.after(this.clientLatencyUs(), () => done({ type: 'result', result }));
   }
 
-  private performStore(node: SimNode, effect: StoreEffect, cause: StepCause): void {
-    if (this.config.bugs.skipReadRepair && isReadRepair(cause, effect)) return;
+  private performStore(node: SimNode, effect: StoreEffect): void {
     const outcome = node.disk.submit(effect);
     const seen = this.config.bugs.skipTreeUpdateOnMerge ? outcomeHidingMerge(effect.op, outcome) : outcome;
     this.step(node, { type: 'stored', storeId: effect.storeId, outcome: seen }, effect.op.kind);

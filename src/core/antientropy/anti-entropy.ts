@@ -17,7 +17,7 @@ import { ownedPartitions, preferenceList } from '../ring/ring.ts';
 import { assert } from '../assert.ts';
 import { BackgroundBudget } from './budget.ts';
 import { aaeListedKeysMax } from './protocol-limits.ts';
-import type { ExchangeContext } from './exchange-context.ts';
+import { sharedNMin, type ExchangeContext } from './exchange-context.ts';
 import type { HashTree } from './hash-tree.ts';
 import type { AntiEntropyHost } from './host.ts';
 import { InitiatorExchange } from './initiator.ts';
@@ -41,23 +41,27 @@ export class AntiEntropy {
   private readonly responders = new Map<string, ResponderExchange>();
   private nextExchangeMs: number;
   private partitionCursor = 0;
-  private peerCursor = 0;
+  /** Per partition, the next of its peers to exchange with. */
+  private readonly peerCursors: number[] = [];
 
   constructor(
     private readonly settings: AntiEntropySettings,
     private readonly host: AntiEntropyHost,
   ) {
     assert(settings.listedKeysPerExchangeMax <= aaeListedKeysMax, `listedKeysPerExchangeMax above ${aaeListedKeysMax}, what peers accept`);
-    this.trees = new PartitionTrees(host.ring.partitionCount);
+    this.trees = new PartitionTrees(host.ring.partitionCount, (bucket) => host.replicasOf(bucket));
     this.budget = new BackgroundBudget(settings, host.nowMs);
     this.scanner = new Scanner(host, this.budget, settings);
     this.context = { host, trees: this.trees, scanner: this.scanner, budget: this.budget, settings };
     this.nextExchangeMs = host.nowMs + settings.exchangeIntervalMs;
   }
 
-  /** The tree of a partition once built (for the simulator's checker and metrics). */
-  treeOf(partition: number): HashTree | undefined {
-    return this.trees.settledTree(partition);
+  /**
+   * The tree of a partition once built (for the simulator's checker and metrics): of the keys of
+   * buckets with N ≥ `nMin` (all by default; partition-trees.ts).
+   */
+  treeOf(partition: number, nMin = 0): HashTree | undefined {
+    return this.trees.settledTree(partition, nMin);
   }
 
   /**
@@ -163,11 +167,16 @@ export class AntiEntropy {
     const owned = ownedPartitions(ring, self, this.settings.partitionReplicas);
     for (let tried = 0; tried < owned.length; tried++) {
       const partition = owned[this.partitionCursor++ % owned.length]!;
-      if (this.trees.settledTree(partition) === undefined) continue;
+      if (!this.trees.isSettled(partition)) continue;
       const peers = preferenceList(ring, partition, this.settings.partitionReplicas).filter((node) => node !== self && this.host.isReachable(node));
       if (peers.length === 0) continue;
-      const peer = peers[this.peerCursor++ % peers.length]!;
-      this.initiator = new InitiatorExchange(this.context, this.host.nextOpId(), peer, partition, this.host.nowMs);
+      // Each partition takes its peers in turn: a cursor shared by all partitions pairs partition p
+      // with the same peer for ever whenever the counts of partitions and peers share a factor, and
+      // replicas that only those pairs would compare (the first two, for a bucket with N = 2) never meet.
+      const cursor = this.peerCursors[partition] ?? 0;
+      this.peerCursors[partition] = cursor + 1;
+      const peer = peers[cursor % peers.length]!;
+      this.initiator = new InitiatorExchange(this.context, this.host.nextOpId(), peer, partition, this.host.nowMs, sharedNMin(this.context, partition, peer));
       this.initiator.start();
       if (this.initiator.done) this.initiator = undefined;
       return;
@@ -209,7 +218,7 @@ export class AntiEntropy {
   /** Compares the initiator's branch hashes with ours; answers with our segments under those that differ. */
   private onExchange(from: string, message: AaeExchange): void {
     const { opId, partition } = message;
-    const tree = this.settings.enabled ? this.trees.settledTree(partition) : undefined;
+    const tree = this.settings.enabled ? this.trees.settledTree(partition, sharedNMin(this.context, partition, from)) : undefined;
     if (tree === undefined) {
       this.host.send(from, { kind: 'aaeExchangeReply', opId, partition, status: 'notReady', segments: [] });
       return;

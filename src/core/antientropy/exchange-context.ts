@@ -27,6 +27,25 @@ export function replicates(context: ExchangeContext, node: string, partition: nu
 }
 
 /**
+ * The least N of the buckets whose keys both this node and `peer` replicate in `partition`: the
+ * i-th and j-th nodes of the partition's walk (from 0) share the buckets with N > max(i, j).
+ * They compare the trees of exactly those buckets (partition-trees.ts) and list only their keys,
+ * each side by its own view of the ring. A node outside the walk shares nothing (Infinity).
+ */
+export function sharedNMin(context: ExchangeContext, partition: number, peer: string): number {
+  const { host, settings } = context;
+  const walk = preferenceList(host.ring, partition, settings.partitionReplicas);
+  const mine = walk.indexOf(host.self);
+  const theirs = walk.indexOf(peer);
+  return mine < 0 || theirs < 0 ? Infinity : Math.max(mine, theirs) + 1;
+}
+
+/** The entries of buckets with N ≥ `nMin`: the keys an exchange compares. */
+export function sharedEntries<T extends { readonly bucket: string }>(context: ExchangeContext, entries: readonly T[], nMin: number): T[] {
+  return entries.filter((entry) => context.host.replicasOf(entry.bucket) >= nMin);
+}
+
+/**
  * Reads the keys named (through the per-key store queue, so each is what is stored now) and
  * sends what is stored to `peer` as aaeRepair messages once every read has answered.
  */

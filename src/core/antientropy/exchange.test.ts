@@ -6,18 +6,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Effect, NodeInput } from '../effects.ts';
-import { defaultBucketProps } from '../limits.ts';
+import { defaultBucketProps, type BucketProps } from '../limits.ts';
 import { KvNode } from '../node.ts';
 import { applyStoreOp } from '../replica/store-op.ts';
 import { partitionOf } from '../ring/hash.ts';
-import { createRing } from '../ring/ring.ts';
+import { createRing, preferenceList } from '../ring/ring.ts';
+import type { Ring } from '../ring/types.ts';
 import { defaultRequestLimits } from '../validate.ts';
 import type { StoredObject } from '../version/types.ts';
 import type { AntiEntropySettings } from './settings.ts';
 import type { CoreCounter } from '../counters.ts';
 
 const names = ['a', 'b'];
-const ring = createRing(names.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 2);
+const ringOf = (nodes: readonly string[], n: number) => createRing(nodes.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, n);
+const ring = ringOf(names, 2);
 const bucket = 'b';
 const props = { ...defaultBucketProps, n: 2, r: 1, w: 1 };
 
@@ -38,16 +40,20 @@ class Cluster {
   constructor(
     readonly disks: Map<string, Disk>,
     antiEntropy: Partial<AntiEntropySettings> = {},
+    readonly shape: { readonly names: readonly string[]; readonly ring: Ring; readonly propsOf: (bucket: string) => BucketProps } = { names, ring, propsOf: () => props },
   ) {
-    for (const name of names) {
-      this.nodes.set(name, new KvNode({ name, actor: `${name}.1`, ring, bucketProps: () => props, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1, antiEntropy: { exchangeIntervalMs: 20, ...antiEntropy } }));
+    for (const name of shape.names) {
+      this.nodes.set(
+        name,
+        new KvNode({ name, actor: `${name}.1`, ring: shape.ring, bucketProps: shape.propsOf, requestTimeoutMs: 1_000, requestLimits: defaultRequestLimits, firstOpId: 1, antiEntropy: { exchangeIntervalMs: 20, ...antiEntropy } }),
+      );
     }
   }
 
   runUntil(done: () => boolean, timeMsMax: number): void {
     while (!done() && this.nowMs < timeMsMax) {
       this.nowMs += 10;
-      for (const name of names) this.step(name, { type: 'tick' });
+      for (const name of this.shape.names) this.step(name, { type: 'tick' });
       while (this.queue.length > 0) this.queue.shift()!();
     }
   }
@@ -131,4 +137,43 @@ test('a wiped replica is refilled over several exchanges when listings are bound
   assert.ok(cluster.rootsAgree(), 'roots agree');
   assert.equal(disks.get('b')!.size, 2_000);
   assert.ok(cluster.counter('aae.exchanges') > 2_000 / 50 / 2, 'many bounded exchanges');
+});
+
+test('buckets of different N: each pair of replicas compares the keys it shares, and an N = 2 key reaches only its two', () => {
+  // Three nodes, a partition walk of three: bucket `pair` (N = 2) lives on the first two nodes of
+  // a key's walk, bucket `trio` (N = 3) on all three. One tree for both would differ for ever
+  // between the first and the third node.
+  const trio = ['a', 'b', 'c'];
+  const ring3 = ringOf(trio, 3);
+  const propsOf = (name: string): BucketProps => ({ ...defaultBucketProps, n: name === 'pair' ? 2 : 3, r: 1, w: 1 });
+  const disks = new Map<string, Disk>(trio.map((name) => [name, new Map()]));
+  const keys = Array.from({ length: 60 }, (_, i) => ({ bucket: i % 2 === 0 ? 'pair' : 'trio', key: `k${i}` }));
+  for (const { bucket: name, key } of keys) {
+    const partition = partitionOf(name, key, ring3.partitionCount);
+    const replicas = preferenceList(ring3, partition, propsOf(name).n);
+    // Only the first replica holds it: anti-entropy must bring it to the others of its N, and no further.
+    disks.get(replicas[0]!)!.set(`${name}\u0000${key}`, { partition, bucket: name, key, object: version(1) });
+  }
+  const cluster = new Cluster(disks, {}, { names: trio, ring: ring3, propsOf });
+  const sharedRootsAgree = (): boolean => {
+    for (let p = 0; p < ring3.partitionCount; p++) {
+      const walk = preferenceList(ring3, p, 3);
+      for (let j = 1; j < walk.length; j++) {
+        for (let i = 0; i < j; i++) {
+          const [x, y] = [walk[i]!, walk[j]!].map((name) => cluster.nodes.get(name)!.antiEntropy.treeOf(p, j + 1)?.root());
+          if (x === undefined || x !== y) return false;
+        }
+      }
+    }
+    return true;
+  };
+  cluster.runUntil(sharedRootsAgree, 20_000);
+  assert.ok(sharedRootsAgree(), 'every pair of replicas agrees on the keys it shares');
+  for (const { bucket: name, key } of keys) {
+    const partition = partitionOf(name, key, ring3.partitionCount);
+    const replicas = preferenceList(ring3, partition, propsOf(name).n);
+    for (const node of trio) assert.equal(disks.get(node)!.has(`${name}\u0000${key}`), replicas.includes(node), `${name}/${key} on ${node}`);
+  }
+  // The whole trees differ where a node holds N = 2 keys the third one does not: that is expected.
+  assert.ok([...Array(ring3.partitionCount).keys()].some((p) => new Set(trio.map((name) => cluster.nodes.get(name)!.antiEntropy.treeOf(p)!.root())).size > 1));
 });

@@ -68,10 +68,19 @@ export class HashTree {
     return Array.from({ length: segmentsPerBranchCount }, (_, i) => ({ segment: first + i, hash: this.segmentHash(first + i) }));
   }
 
+  /** The tree of every leaf of both (XOR, segment by segment): the tree of a union of disjoint key sets. */
+  static combine(trees: readonly HashTree[]): HashTree {
+    const combined = new HashTree();
+    for (const tree of trees) for (let i = 0; i < combined.words.length; i++) combined.words[i] = combined.words[i]! ^ tree.words[i]!;
+    return combined;
+  }
+
   /** Segments whose hashes differ from `other`'s (for tests and checkers). */
   differingSegments(other: HashTree): number[] {
     const differing: number[] = [];
-    for (let s = 0; s < segmentsCount; s++) if (this.segmentHash(s) !== other.segmentHash(s)) differing.push(s);
+    for (let s = 0; s < segmentsCount; s++) {
+      if (this.words[s * 2] !== other.words[s * 2] || this.words[s * 2 + 1] !== other.words[s * 2 + 1]) differing.push(s);
+    }
     return differing;
   }
 }

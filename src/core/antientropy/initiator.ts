@@ -7,7 +7,7 @@
  */
 import type { AaeExchangeReply, AaeKeysReply } from '../messages.ts';
 import type { ExchangeContext } from './exchange-context.ts';
-import { readAndSendRepairs, replicates } from './exchange-context.ts';
+import { readAndSendRepairs, replicates, sharedEntries } from './exchange-context.ts';
 import { SegmentListing } from './segment-listing.ts';
 
 type Phase = 'roots' | 'listing' | 'keys' | 'done';
@@ -25,6 +25,8 @@ export class InitiatorExchange {
     readonly peer: string,
     readonly partition: number,
     readonly startedMs: number,
+    /** The buckets compared: those with N ≥ this, which both sides replicate (exchange-context.ts `sharedNMin`). */
+    private readonly nMin: number,
   ) {}
 
   get done(): boolean {
@@ -32,7 +34,7 @@ export class InitiatorExchange {
   }
 
   start(): void {
-    const tree = this.context.trees.settledTree(this.partition);
+    const tree = this.context.trees.settledTree(this.partition, this.nMin);
     if (tree === undefined) return this.finish();
     this.context.host.count('aae.exchanges');
     this.context.host.send(this.peer, { kind: 'aaeExchange', opId: this.opId, partition: this.partition, branches: tree.branchHashes() });
@@ -40,7 +42,7 @@ export class InitiatorExchange {
 
   onExchangeReply(reply: AaeExchangeReply): void {
     if (this.phase !== 'roots') return;
-    const tree = this.context.trees.settledTree(this.partition);
+    const tree = this.context.trees.settledTree(this.partition, this.nMin);
     if (reply.status !== 'differ' || tree === undefined) {
       if (reply.status === 'same') this.context.host.count('aae.exchangesInSync');
       return this.finish();
@@ -53,7 +55,7 @@ export class InitiatorExchange {
     const listing = new SegmentListing(differing.slice(0, settings.segmentsPerExchangeMax), settings.listedKeysPerExchangeMax);
     this.listing = listing;
     this.phase = 'listing';
-    this.scanId = scanner.start(this.partition, { onEntries: (entries) => listing.add(entries), onDone: () => this.sendKeys(listing) });
+    this.scanId = scanner.start(this.partition, { onEntries: (entries) => listing.add(sharedEntries(this.context, entries, this.nMin)), onDone: () => this.sendKeys(listing) });
   }
 
   onKeysReply(reply: AaeKeysReply): void {

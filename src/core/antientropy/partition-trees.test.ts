@@ -119,3 +119,31 @@ test('without the re-read of keys written during the build, the property fails (
   trees.onReread(partition, bucket, 'k1', disk.get('k1')!);
   assertSameTree(trees.settledTree(partition), treeFromEntries(entriesOf(disk)));
 });
+
+test('one tree per N: the tree of buckets with N >= n is the tree of exactly their keys, kept through writes', () => {
+  const nOf = (name: string): number => (name === 'pair' ? 2 : name === 'trio' ? 3 : 5);
+  const buckets = ['pair', 'trio', 'wide'];
+  const disk = new Map<string, ScannedEntry>();
+  for (let i = 0; i < 30; i++) {
+    const name = buckets[i % 3]!;
+    disk.set(`${name}/k${i}`, { bucket: name, key: `k${i}`, object: objectOf(i + 1) });
+  }
+  const trees = new PartitionTrees(1, nOf);
+  trees.startBuild(partition);
+  trees.onScanned(partition, [...disk.values()]);
+  assert.deepEqual(trees.finishBuild(partition), []);
+  const write = (name: string, key: string, object: StoredObject | null): void => {
+    const before = disk.get(`${name}/${key}`)?.object ?? null;
+    if (object === null) disk.delete(`${name}/${key}`);
+    else disk.set(`${name}/${key}`, { bucket: name, key, object });
+    trees.onWrite(partition, name, key, before, object);
+  };
+  write('pair', 'k0', objectOf(99));
+  write('trio', 'k1', null);
+  write('wide', 'new', objectOf(7));
+  for (const nMin of [0, 2, 3, 4, 5, 6]) {
+    const expected = treeFromEntries([...disk.values()].filter((entry) => nOf(entry.bucket) >= nMin));
+    assertSameTree(trees.settledTree(partition, nMin), expected);
+  }
+  assert.equal(trees.settledTree(partition, 6)!.root(), emptyHash, 'no bucket has N >= 6');
+});

@@ -2,6 +2,13 @@
  * The hash trees of every partition on this node, built once at start by a background scan and
  * then kept current from store outcomes (each outcome carries the object before and after).
  *
+ * One tree per partition and per N: a key's leaf lives in the tree of its bucket's N (Riak's
+ * hashtrees per index and n_val). Two replicas of a partition hold the same keys only of the
+ * buckets whose N reaches both of them: the i-th and j-th nodes of a partition's walk (from 0)
+ * share the buckets with N > max(i, j), and compare the XOR of exactly those trees
+ * (`settledTree(partition, nMin)`). One tree for every bucket would differ for ever between the
+ * first and the third replica as soon as a bucket has N = 2, and exchanges would never agree.
+ *
  * A scan and the writes it races with cannot be ordered by when their results arrive: a chunk
  * may have read a key before or after a write whose outcome comes later. So while a partition
  * is being built, a write only marks its key dirty (and drops what the scan said of it); when
@@ -19,12 +26,14 @@ import type { ScannedEntry } from './scan-types.ts';
 interface Leaf {
   readonly segment: number;
   readonly digest: string;
+  /** The N of the key's bucket: which tree the leaf is in. */
+  readonly n: number;
 }
 
 type TreeState =
   | { readonly status: 'unbuilt' }
   | { readonly status: 'building'; readonly scanned: Map<string, Leaf>; readonly dirty: Map<string, { bucket: string; key: string }> }
-  | { readonly status: 'ready'; readonly tree: HashTree; readonly awaitingRead: Set<string>; keys: number };
+  | { readonly status: 'ready'; readonly trees: Map<number, HashTree>; readonly awaitingRead: Set<string>; keys: number };
 
 export interface KeyRef {
   readonly bucket: string;
@@ -34,7 +43,11 @@ export interface KeyRef {
 export class PartitionTrees {
   private readonly states: TreeState[];
 
-  constructor(readonly partitionCount: number) {
+  constructor(
+    readonly partitionCount: number,
+    /** The N of a bucket (its keys' tree); one tree per partition when every bucket has the same. */
+    private readonly nOf: (bucket: string) => number = () => 1,
+  ) {
     this.states = Array.from({ length: partitionCount }, () => ({ status: 'unbuilt' }));
   }
 
@@ -50,7 +63,7 @@ export class PartitionTrees {
       const id = keyIdOf(bucket, key);
       if (state.dirty.has(id)) continue;
       const digest = keyDigest(bucket, key, object)!;
-      state.scanned.set(id, { segment: segmentOf(bucket, key), digest });
+      state.scanned.set(id, { segment: segmentOf(bucket, key), digest, n: this.nOf(bucket) });
     }
   }
 
@@ -58,9 +71,9 @@ export class PartitionTrees {
   finishBuild(partition: number): KeyRef[] {
     const state = this.state(partition);
     assert(state.status === 'building', `partition ${partition} finished a build it had not started`);
-    const tree = new HashTree();
-    for (const leaf of state.scanned.values()) tree.toggle(leaf.segment, leaf.digest);
-    this.states[partition] = { status: 'ready', tree, awaitingRead: new Set(state.dirty.keys()), keys: state.scanned.size };
+    const trees = new Map<number, HashTree>();
+    for (const leaf of state.scanned.values()) treeOfN(trees, leaf.n).toggle(leaf.segment, leaf.digest);
+    this.states[partition] = { status: 'ready', trees, awaitingRead: new Set(state.dirty.keys()), keys: state.scanned.size };
     return [...state.dirty.values()];
   }
 
@@ -72,7 +85,7 @@ export class PartitionTrees {
     if (!state.awaitingRead.delete(id)) return;
     const digest = keyDigest(bucket, key, object);
     if (digest !== null) {
-      state.tree.toggle(segmentOf(bucket, key), digest);
+      treeOfN(state.trees, this.nOf(bucket)).toggle(segmentOf(bucket, key), digest);
       state.keys++;
     }
   }
@@ -95,14 +108,26 @@ export class PartitionTrees {
     const digest = objectDigest(ofKey, after);
     if (old === digest) return;
     state.keys += (digest === null ? 0 : 1) - (old === null ? 0 : 1);
-    if (old !== null) state.tree.toggle(segment, old);
-    if (digest !== null) state.tree.toggle(segment, digest);
+    const tree = treeOfN(state.trees, this.nOf(bucket));
+    if (old !== null) tree.toggle(segment, old);
+    if (digest !== null) tree.toggle(segment, digest);
   }
 
-  /** The tree of a partition whose build is complete (no re-reads pending), else undefined. */
-  settledTree(partition: number): HashTree | undefined {
+  /** Whether the partition's build is complete (no re-reads pending): its trees may be exchanged. */
+  isSettled(partition: number): boolean {
     const state = this.state(partition);
-    return state.status === 'ready' && state.awaitingRead.size === 0 ? state.tree : undefined;
+    return state.status === 'ready' && state.awaitingRead.size === 0;
+  }
+
+  /**
+   * The tree of a partition's keys of buckets with N ≥ `nMin` (all by default), once its build is
+   * complete (no re-reads pending), else undefined. Read only: it may be the node's own tree.
+   */
+  settledTree(partition: number, nMin = 0): HashTree | undefined {
+    const state = this.state(partition);
+    if (state.status !== 'ready' || state.awaitingRead.size > 0) return undefined;
+    const trees = [...state.trees].filter(([n]) => n >= nMin).map(([, tree]) => tree);
+    return trees.length === 1 ? trees[0]! : HashTree.combine(trees);
   }
 
   /** Keys stored in the partition, counted as the tree is (undefined until it is settled). */
@@ -126,5 +151,11 @@ export class PartitionTrees {
 export function treeFromEntries(entries: Iterable<ScannedEntry>): HashTree {
   const tree = new HashTree();
   for (const { bucket, key, object } of entries) tree.toggle(segmentOf(bucket, key), keyDigest(bucket, key, object)!);
+  return tree;
+}
+
+function treeOfN(trees: Map<number, HashTree>, n: number): HashTree {
+  let tree = trees.get(n);
+  if (tree === undefined) trees.set(n, (tree = new HashTree()));
   return tree;
 }

@@ -7,7 +7,7 @@
  */
 import type { AaeKeyDigest, AaeKeys } from '../messages.ts';
 import type { ExchangeContext } from './exchange-context.ts';
-import { readAndSendRepairs, replicates } from './exchange-context.ts';
+import { readAndSendRepairs, replicates, sharedEntries, sharedNMin } from './exchange-context.ts';
 import { aaeListedKeysMax } from './protocol-limits.ts';
 import { keyIdOf, segmentOf } from './object-digest.ts';
 import { SegmentListing } from './segment-listing.ts';
@@ -29,8 +29,9 @@ export class ResponderExchange {
   }
 
   start(): void {
+    const nMin = sharedNMin(this.context, this.request.partition, this.peer);
     this.scanId = this.context.scanner.start(this.request.partition, {
-      onEntries: (entries) => this.listing.add(entries),
+      onEntries: (entries) => this.listing.add(sharedEntries(this.context, entries, nMin)),
       onDone: () => this.answer(),
     });
   }

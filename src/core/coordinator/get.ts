@@ -7,15 +7,14 @@
  * then send the reconciled version to every primary that was behind (read repair, Dynamo §5).
  * A coordinator need not be a replica itself, so gets are never forwarded.
  */
-import { quorumNotMet } from '../errors.ts';
 import type { Requester } from '../effects.ts';
 import type { PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
-import { mergeBounded, objectsEqual } from '../version/object.ts';
 import { pruneForClient } from '../version/prune.ts';
 import type { Resolution, StoredObject } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
-import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
+import { GetTally } from './get-tally.ts';
+import { sloppyTargets } from './sloppy-targets.ts';
 
 export interface GetPlan {
   readonly opId: number;
@@ -29,24 +28,23 @@ export interface GetPlan {
   /** Replies that must come from primaries (0: any node of the sloppy quorum counts). */
   readonly pr: number;
   readonly resolution: Resolution;
+  /** Write the reconciled version back to stale primaries (Dynamo §5); off only to test the other repair paths. */
+  readonly readRepair: boolean;
 }
 
 export class GetOperation implements Operation {
   done = false;
   private answered = false;
-  private readonly asked = new Set<string>();
-  private readonly replies = new Map<string, StoredObject | null>();
-  private readonly failed = new Set<string>();
+  /** The replies counted so far (get-tally.ts): all the counting, none of the messages. */
+  private readonly tally: GetTally;
   /** Nodes that failed or went silent and were given a stand-in: never replaced twice. */
   private readonly replaced = new Set<string>();
-  private primaryReplies = 0;
-  private merged: StoredObject | null = null;
-  /** The least partition epoch at which a reply merged into `merged` was read (tombstones/epochs.ts). */
-  private mergedStamp = Number.MAX_SAFE_INTEGER;
   /** The epoch when this node's own read was issued. */
   private selfStamp = 0;
 
-  constructor(private readonly plan: GetPlan) {}
+  constructor(private readonly plan: GetPlan) {
+    this.tally = new GetTally(plan.r, plan.pr, (node) => this.isPrimary(node), plan.resolution);
+  }
 
   get opId(): number {
     return this.plan.opId;
@@ -68,7 +66,7 @@ export class GetOperation implements Operation {
   }
 
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
-    if (message.kind !== 'replicaReadReply' || !this.isPending(from)) return;
+    if (message.kind !== 'replicaReadReply' || !this.tally.isPending(from)) return;
     if (message.error) this.onFailure(host, from);
     else if (host.refuses(from, this.plan.target.partition, message.stamp)) {
       // Read before a collection round fenced the partition: it may hold a version whose
@@ -78,7 +76,7 @@ export class GetOperation implements Operation {
   }
 
   onDeliveryFailed(host: OperationHost, to: string): void {
-    if (!this.isPending(to)) return;
+    if (!this.tally.isPending(to)) return;
     // Unreachable after all: ask the next reachable node in its place.
     this.replace(host, to);
     this.onFailure(host, to);
@@ -87,8 +85,8 @@ export class GetOperation implements Operation {
   /** Nodes still silent get a stand-in each; their own answers still count if they come. */
   onSilence(host: OperationHost): void {
     if (this.answered) return;
-    for (const node of [...this.asked]) {
-      if (this.isPending(node) && this.replace(host, node)) host.count('silentTargetFallbacks');
+    for (const node of this.tally.pending()) {
+      if (this.replace(host, node)) host.count('silentTargetFallbacks');
     }
   }
 
@@ -103,7 +101,7 @@ export class GetOperation implements Operation {
 
   private ask(host: OperationHost, node: string): void {
     const { opId, target, resolution } = this.plan;
-    this.asked.add(node);
+    this.tally.ask(node);
     const primary = this.isPrimary(node);
     if (node === host.self) {
       this.selfStamp = host.epochOf(target.partition);
@@ -118,34 +116,22 @@ export class GetOperation implements Operation {
   private replace(host: OperationHost, node: string): boolean {
     if (this.replaced.has(node)) return false;
     this.replaced.add(node);
-    const fallback = nextFallback(this.plan.extended, this.asked, host.isReachable);
+    const fallback = this.plan.extended.find((candidate) => !this.tally.wasAsked(candidate) && host.isReachable(candidate));
     if (fallback === undefined) return false;
     this.ask(host, fallback);
     return true;
   }
 
-  private isPending(node: string): boolean {
-    return this.asked.has(node) && !this.replies.has(node) && !this.failed.has(node);
-  }
-
   private onReply(host: OperationHost, from: string, object: StoredObject | null, stamp: number): void {
-    if (!this.isPending(from)) return;
-    this.replies.set(from, object);
-    if (this.isPrimary(from)) this.primaryReplies += 1;
-    if (object) {
-      if (this.merged === null) this.merged = object;
-      else {
-        const merged = mergeBounded(this.merged, object, this.plan.resolution);
-        if (merged.truncated > 0) host.count('siblingsTruncated', merged.truncated);
-        this.merged = merged.object;
-      }
-      this.mergedStamp = Math.min(this.mergedStamp, stamp);
-    }
-    if (!this.answered && this.replies.size >= this.plan.r && this.primaryReplies >= this.plan.pr) {
+    const counted = this.tally.reply(from, object, stamp);
+    if (counted === undefined) return;
+    if (counted.truncated > 0) host.count('siblingsTruncated', counted.truncated);
+    if (!this.answered && this.tally.enough) {
       this.answered = true;
-      host.answer(this.plan.requester, { kind: 'got', object: this.merged && this.forClient(host, this.merged) });
+      const merged = this.tally.object;
+      host.answer(this.plan.requester, { kind: 'got', object: merged && this.forClient(host, merged) });
     }
-    this.finishIfAllAnswered(host);
+    if (this.tally.finished) this.finish(host);
   }
 
   /** What the client sees: the reconciled siblings with a context its next put may carry back. */
@@ -157,54 +143,38 @@ export class GetOperation implements Operation {
   }
 
   private onFailure(host: OperationHost, from: string): void {
-    this.failed.add(from);
-    this.finishIfAllAnswered(host);
-  }
-
-  private answerQuorumMissed(host: OperationHost): void {
-    if (this.answered) return;
-    this.answered = true;
-    const { r, pr } = this.plan;
-    const error =
-      this.replies.size < r
-        ? quorumNotMet({ quorum: 'r', required: r, received: this.replies.size })
-        : quorumNotMet({ quorum: 'pr', required: pr, received: this.primaryReplies });
-    host.answer(this.plan.requester, { kind: 'error', ...error.toJSON() });
-  }
-
-  private finishIfAllAnswered(host: OperationHost): void {
-    if (this.replies.size + this.failed.size === this.asked.size) this.finish(host);
+    this.tally.fail(from);
+    if (this.tally.finished) this.finish(host);
   }
 
   /**
-   * Once every node asked has answered or failed: a quorum still missing is reported with the
-   * full count of replies (not the count at the moment it became unreachable), then stale
-   * primaries are repaired.
+   * Once every node asked has answered or failed (or at the deadline): a quorum still missing is
+   * reported with the full count of replies (not the count at the moment it became unreachable),
+   * then stale primaries are repaired.
    */
   private finish(host: OperationHost): void {
     if (this.done) return;
     this.done = true;
-    this.answerQuorumMissed(host);
+    if (!this.answered) {
+      this.answered = true;
+      host.answer(this.plan.requester, { kind: 'error', ...this.tally.quorumError().toJSON() });
+    }
     this.repairStaleReplicas(host);
   }
 
-  /**
-   * Read repair: every primary that answered with less than the reconciled version gets it.
-   * Fallbacks are not repaired: what they hold for the key is hints, handed back by handoff.
-   */
+  /** Read repair (Dynamo §5): every primary that answered with less than the reconciled version gets it. */
   private repairStaleReplicas(host: OperationHost): void {
-    const merged = this.merged;
-    if (!merged) return;
+    const merged = this.tally.object;
+    if (!merged || !this.plan.readRepair) return;
     const { opId, target, resolution } = this.plan;
-    for (const [replica, object] of this.replies) {
-      if (!this.isPrimary(replica) || (object && objectsEqual(object, merged))) continue;
+    for (const replica of this.tally.staleReplicas()) {
       host.count('readRepairs');
       if (replica === host.self) {
         // This node's own disk is fenced like any other (tombstones/epochs.ts).
-        if (!host.refuses(host.self, target.partition, this.mergedStamp)) host.store(null, target, { kind: 'merge', object: merged, resolution });
+        if (!host.refuses(host.self, target.partition, this.tally.stamp)) host.store(null, target, { kind: 'merge', object: merged, resolution });
       } else {
         // A repair lost to a crash is made again by the next read or exchange: no fsync for it.
-        host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.mergedStamp, durable: false });
+        host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.tally.stamp, durable: false });
       }
     }
   }

@@ -46,6 +46,11 @@ export interface OperationHost {
    * them off. When they are, `from` is told the epoch (tombstones/epoch-sync.ts).
    */
   refuses(from: string, partition: number, stamp: number): boolean;
+  /**
+   * Calls `done` once this node's epoch of `partition` is at least `epoch` (checked after each
+   * input, so at the earliest after this one) — unless `operation` is done by then.
+   */
+  afterEpoch(operation: Operation, partition: number, epoch: number, done: () => void): void;
 }
 
 export interface Operation {

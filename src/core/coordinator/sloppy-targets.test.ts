@@ -27,6 +27,32 @@ describe('sloppy quorum targets (Dynamo §4.6)', () => {
     assert.deepEqual(targets, [{ node: 'e', hintFor: 'a' }]);
   });
 
+  test('a coordinator outside the list whose primaries are all reachable (a forward under another view) is an extra target with no hint', () => {
+    assert.deepEqual(sloppyTargets(extended, 3, () => true, 'e'), [
+      { node: 'a', hintFor: undefined },
+      { node: 'b', hintFor: undefined },
+      { node: 'c', hintFor: undefined },
+      { node: 'e', hintFor: undefined },
+    ]);
+    assert.deepEqual(sloppyTargets(extended, 3, (node) => node !== 'b', 'e'), [
+      { node: 'a', hintFor: undefined },
+      { node: 'c', hintFor: undefined },
+      { node: 'e', hintFor: 'b' },
+    ]);
+  });
+
+  test('property: with a coordinator, hints are kept only for unreachable primaries, and the coordinator is a target', () => {
+    fc.assert(
+      fc.property(fc.subarray(extended), fc.integer({ min: 1, max: 3 }), fc.constantFrom(...extended), (reachable, n, self) => {
+        const targets = sloppyTargets(extended, n, (node) => reachable.includes(node), self);
+        const nodes = targets.map((t) => t.node);
+        assert.ok(nodes.includes(self));
+        assert.equal(new Set(nodes).size, nodes.length);
+        for (const { hintFor } of targets) if (hintFor !== undefined) assert.ok(!reachable.includes(hintFor));
+      }),
+    );
+  });
+
   test('property: targets are distinct, at most n, primaries first, one hint per missing primary', () => {
     fc.assert(
       fc.property(fc.subarray(extended), fc.integer({ min: 1, max: 3 }), (reachable, n) => {

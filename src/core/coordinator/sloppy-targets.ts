@@ -8,14 +8,18 @@ import { assert } from '../assert.ts';
 
 export interface SloppyTarget {
   readonly node: string;
-  /** The unreachable primary this fallback stands in for; undefined for a primary. */
+  /** The unreachable primary this fallback stands in for; undefined for a primary (and for `self` as an extra target). */
   readonly hintFor: string | undefined;
 }
 
 /**
  * The first n reachable nodes of `extended` (the primaries are its first n). With `self`, that
- * node is always among them (a put's coordinator holds the version anyway): when it would not
- * be, it takes the last place. Fallbacks are paired with the unreachable primaries in list order.
+ * node is always among them (a put's coordinator holds the version anyway): when it would not be
+ * and a primary is unreachable, it takes the last place, as a fallback for that primary; when
+ * every primary is reachable (a put forwarded to it under a view it does not share), it is an
+ * extra target after them, keeping its copy as its own — a hint is kept only for a primary the
+ * coordinator cannot reach (Dynamo §4.6), never for one it could send the version to. Fallbacks
+ * are paired with the unreachable primaries in list order.
  */
 export function sloppyTargets(extended: readonly string[], n: number, isReachable: (node: string) => boolean, self?: string): SloppyTarget[] {
   const primaries = extended.slice(0, n);
@@ -24,17 +28,22 @@ export function sloppyTargets(extended: readonly string[], n: number, isReachabl
     if (chosen.length === n) break;
     if (node === self || isReachable(node)) chosen.push(node);
   }
+  let extra: string | undefined;
   if (self !== undefined && !chosen.includes(self) && extended.includes(self)) {
-    if (chosen.length === n) chosen.pop();
-    chosen.push(self);
+    if (primaries.every((node) => chosen.includes(node))) extra = self;
+    else {
+      if (chosen.length === n) chosen.pop();
+      chosen.push(self);
+    }
   }
   const missing = primaries.filter((node) => !chosen.includes(node));
-  return chosen.map((node) => {
+  const targets = chosen.map((node) => {
     if (primaries.includes(node)) return { node, hintFor: undefined };
     const hintFor = missing.shift();
     assert(hintFor !== undefined, 'a fallback is chosen only in place of a missing primary');
     return { node, hintFor };
   });
+  return extra === undefined ? targets : [...targets, { node: extra, hintFor: undefined }];
 }
 
 /**

@@ -41,6 +41,11 @@ export interface MembershipConfig {
   readonly seeds: ReadonlyMap<string, string>;
   /** The largest N of any bucket: claim keeps N consecutive partitions on distinct nodes. */
   readonly replicasN: number;
+  /**
+   * The smallest N of any bucket (replicasN when left out). Where a node is past it in a
+   * partition's walk, keys of the smaller buckets there are not its own: the stray sweeper looks.
+   */
+  readonly replicasNMin?: number | undefined;
   /** Seeds the choice of gossip peers (the core draws no random numbers itself). */
   readonly gossipSeed: number;
   readonly initialView: ClusterView;
@@ -76,7 +81,7 @@ export class Membership {
     this.random = new GossipRandom(config.gossipSeed);
     this.sender = new TransferSender(host, (id) => this.markCompleted(id));
     this.receiver = new TransferReceiver(host, (from, chunk) => this.onLastChunkStored(from, chunk));
-    this.sweeper = new StraySweeper(host, config.replicasN, config.self.address);
+    this.sweeper = new StraySweeper(host, config.replicasNMin ?? config.replicasN, config.self.address);
     this.heardSinceStart = config.initialViewCurrent === true || gossipTargets(this.current, config.self.name).length === 0;
   }
 
@@ -209,7 +214,7 @@ export class Membership {
 
   plan(): Plan {
     this.refuseUntilAbortKnown();
-    return planChange(this.current, this.stagedChanges, this.config.replicasN);
+    return planChange(this.current, this.stagedChanges, this.config.replicasN, this.config.replicasNMin);
   }
 
   commit(): ClusterView {

@@ -34,6 +34,33 @@ describe('plan and commit', () => {
     }
   });
 
+  test('buckets of different N: a node that moves up a walk into a smaller bucket\'s N gets a transfer from a node that held it', () => {
+    // Four nodes, every bucket's N up to 4: the walk is every node, so leaving n2 makes nobody
+    // enter it, and with one N nothing moves. With a bucket of N = 2, the node that becomes the
+    // second of a walk n2 was in front of gains that bucket's keys: the leave must move them
+    // before n2 goes (the simulator lost an acknowledged write when it did not: issue 13).
+    const wide = configView(['n1', 'n2', 'n3', 'n4'].map(node), 32, 4);
+    const staged = stage(wide, [], { action: 'leave', name: 'n2' });
+    assert.equal(planChange(wide, staged, 4).transfers.length, 0, 'one N: the walk keeps every remaining node');
+    const plan = planChange(wide, staged, 4, 2);
+    const before = servingRing(wide);
+    const after = servingRing(finalizeIfDone(complete(commitPlan(wide, plan, 'n1')))!);
+    let gains = 0;
+    for (let p = 0; p < 32; p++) {
+      const [old, now] = [preferenceList(before, p, 4), preferenceList(after, p, 3)];
+      now.forEach((to, index) => {
+        const was = old.indexOf(to);
+        if (index >= 2 || was < 2) return; // not among the N = 2 replicas now, or was already
+        gains++;
+        const transfer = plan.transfers.find((t) => t.partition === p && t.to === to);
+        assert.ok(transfer, `partition ${p}: ${to} moves from index ${was} to ${index} and gets the N = 2 keys`);
+        assert.ok(old.indexOf(transfer.from) < 2, `from a node that held them (${transfer.from})`);
+      });
+    }
+    assert.ok(gains > 0);
+    assert.ok(plan.transfers.some((t) => t.from === 'n2'), 'the leaver sends what it held');
+  });
+
   test("a joiner's client address is carried into the view, the serving ring and the next views", () => {
     const joiner = { ...node('n5', 5), clientAddress: '127.0.0.1:9005' };
     const committed = commitPlan(base, planChange(base, stage(base, [], { action: 'join', node: joiner }), 3), 'n1');

@@ -21,7 +21,12 @@ export interface Plan {
   readonly moves: readonly { readonly partition: number; readonly from: string; readonly to: string }[];
 }
 
-export function planChange(view: ClusterView, staged: readonly StagedChange[], replicasN: number): Plan {
+/**
+ * `replicasN` is the largest N of any bucket, `replicasNMin` the smallest (the same when left out):
+ * with buckets of different N a node that moves up a partition's walk without entering it gains
+ * the keys of the buckets whose N now reaches it, and gets a transfer too.
+ */
+export function planChange(view: ClusterView, staged: readonly StagedChange[], replicasN: number, replicasNMin = replicasN): Plan {
   if (staged.length === 0) throw new KvorumError('bad_request', 'nothing is staged: stage a join, leave or remove first');
   if (inTransition(view)) throw new KvorumError('bad_request', `a change is still transferring partitions (ring version ${view.version}); commit again when it ends`);
   const members = membersAfter(view, staged);
@@ -29,7 +34,7 @@ export function planChange(view: ClusterView, staged: readonly StagedChange[], r
   if (owning.length === 0) throw new KvorumError('bad_request', 'the plan would leave no member to own the partitions');
   const next = claim(view.owners, owning, view.partitionCount, Math.min(replicasN, owning.length));
   const removed = new Set(staged.filter((change) => change.action === 'remove').map(stagedName));
-  const transfers = transfersBetween(servingRing(view), nextRing(view, members, next), replicasN, removed);
+  const transfers = transfersBetween(servingRing(view), nextRing(view, members, next), replicasN, replicasNMin, removed);
   const moves = next.flatMap((to, partition) => (to === view.owners[partition] ? [] : [{ partition, from: view.owners[partition]!, to }]));
   return { members, next, transfers, moves };
 }
@@ -98,7 +103,17 @@ function nextRing(view: ClusterView, members: readonly Member[], next: readonly 
   return servingRing({ ...view, members: members.map((m) => (m.status === 'leaving' ? { ...m, status: 'removed' as const } : m)), owners: next });
 }
 
-function transfersBetween(before: Ring, after: Ring, replicasN: number, dead: ReadonlySet<string>): Transfer[] {
+/**
+ * The node at index i (from 0) of a partition's walk (the preference list of the largest N)
+ * replicates the keys of the buckets with N > i there. A node that moves from index b (Infinity:
+ * outside the walk) to index a gains the buckets with N in (a, b] — with N ranging over
+ * [replicasNMin, replicasN], some bucket may have any N of them — and gets the partition from a
+ * node that held all of those: one at an old index below the least N it gains. A node that leaves
+ * the walk is preferred (its copy would otherwise be dropped), each once; else a node that stays.
+ * With every bucket of one N this is: each node entering the walk gets a transfer from one
+ * leaving it, or from one staying.
+ */
+function transfersBetween(before: Ring, after: Ring, replicasN: number, replicasNMin: number, dead: ReadonlySet<string>): Transfer[] {
   const nBefore = Math.min(replicasN, new Set(before.owners).size);
   const nAfter = Math.min(replicasN, new Set(after.owners).size);
   const transfers: Transfer[] = [];
@@ -107,10 +122,16 @@ function transfersBetween(before: Ring, after: Ring, replicasN: number, dead: Re
     const now = preferenceList(after, partition, nAfter);
     const losers = old.filter((node) => !now.includes(node) && !dead.has(node));
     const keepers = old.filter((node) => now.includes(node) && !dead.has(node));
-    for (const to of now.filter((node) => !old.includes(node))) {
-      const from = losers.shift() ?? keepers[0];
+    now.forEach((to, index) => {
+      const was = old.indexOf(to);
+      const gainedNMin = Math.max(index + 1, replicasNMin);
+      if (gainedNMin > Math.min(was < 0 ? Infinity : was, replicasN)) return; // gains no bucket
+      const holdsAll = (node: string): boolean => old.indexOf(node) < gainedNMin && node !== to;
+      const loser = losers.find(holdsAll);
+      if (loser !== undefined) losers.splice(losers.indexOf(loser), 1);
+      const from = loser ?? keepers.find(holdsAll);
       if (from !== undefined) transfers.push({ partition, from, to });
-    }
+    });
   }
   return transfers;
 }

@@ -124,4 +124,44 @@ describe('stray sweeper', () => {
     for (const { message } of chunks(changed.sent)) changed.sweeper.onAck({ kind: 'transferAck', opId: message.opId });
     assert.equal(changed.stores.length, 0);
   });
+
+  test('with buckets of different N, the keys of a smaller one on a node past its N are handed off, the others kept', () => {
+    // n4 is the third node of `ownPartition`'s walk (N = 3): it replicates keys of an N = 3 bucket
+    // there but not of an N = 2 one, which only the first two replicate.
+    const third = [...Array(16).keys()].find((p) => preferenceList(ring, p, 3)[2] === 'n4')!;
+    const pair: TransferEntry = { bucket: 'pair', key: 'k', object };
+    const wide: TransferEntry = { bucket: 'wide', key: 'k', object };
+    let opId = 1;
+    const sent: { to: string; message: PeerMessage }[] = [];
+    const stores: StoreOp[] = [];
+    const host: MembershipHost = {
+      self: 'n4',
+      nowMs: 0,
+      nextOpId: () => opId++,
+      send: (to, message) => sent.push({ to, message }),
+      persist: () => {},
+      epochOf: () => 0,
+      scan: (partition, after, done) => done({ entries: after === null && partition === third ? [pair, wide] : [], exhausted: true, stamp: 0 }),
+      store: (_target, op, done) => {
+        stores.push(op);
+        done({ ok: true, object: null, previous: object });
+      },
+      flush: (done) => done(true),
+      resolutionOf: () => 'siblings',
+      replicasOf: (partition, bucket) => preferenceList(ring, partition, bucket === 'pair' ? 2 : 3),
+      count: () => {},
+      isReachable: () => true,
+      beforeDrop: () => {},
+      abandoned: () => false,
+    };
+    new StraySweeper(host, 3, '127.0.0.1:7004').onTick(base);
+    assert.equal(chunks(sent).length, 0, 'with every bucket at N = 3 the partition is its own: not even read');
+    const sweeper = new StraySweeper(host, 2, '127.0.0.1:7004');
+    sweeper.onTick(base);
+    const handed = chunks(sent);
+    assert.deepEqual(handed.map((s) => s.to).sort(), preferenceList(ring, third, 2).sort());
+    for (const { message } of handed) assert.deepEqual(message.kind === 'transferChunk' && message.entries, [pair], 'only the N = 2 key goes');
+    for (const { message } of handed) sweeper.onAck({ kind: 'transferAck', opId: message.opId });
+    assert.deepEqual(stores, [{ kind: 'dropIfUnchanged', object, reason: 'stray' }]);
+  });
 });

@@ -45,7 +45,7 @@ export const strayChunkAckTimeoutMs = 2_000;
 interface Pass {
   /** The view the pass runs under (a view, not a version: an abort and its finalization share one). */
   readonly view: ClusterView;
-  /** Partitions whose preference list (of the largest N) does not name this node. */
+  /** Partitions where some bucket's preference list does not name this node (stray-sweeper.ts `partitionsNotReplicated`). */
   readonly partitions: readonly number[];
   index: number;
   /** The last key handled in the current partition; the next scan starts after it. */
@@ -72,8 +72,12 @@ export class StraySweeper {
 
   constructor(
     private readonly host: MembershipHost,
-    /** The largest N of any bucket: a node within it of a partition's walk may replicate its keys. */
-    private readonly replicasN: number,
+    /**
+     * The smallest N of any bucket. A node that is the i-th (from 0) of a partition's walk with
+     * i ≥ this replicates only the keys of buckets with N > i there (none past the largest N):
+     * the rest are strays.
+     */
+    private readonly replicasNMin: number,
     /** This node's address, sent along: a replica may not know it (the node left, or never joined). */
     private readonly selfAddress: string,
   ) {}
@@ -135,13 +139,19 @@ export class StraySweeper {
     this.scanNext(this.pass);
   }
 
-  /** Partitions whose preference list (of the largest N) does not name this node; kept per view. */
+  /**
+   * Partitions where the preference list of some bucket does not name this node — it is not
+   * within the first `replicasNMin` of the partition's walk — kept per view. With every bucket of
+   * one N these are the partitions it does not replicate at all, whose every key is a stray; with
+   * buckets of different N, also those where only the larger buckets' keys are its own, and the
+   * pass reads them whole to find the others' (handOff keeps what it replicates).
+   */
   private partitionsNotReplicated(view: ClusterView): readonly number[] {
     if (this.notReplicated !== null && sameCommit(this.notReplicated.view, view)) return this.notReplicated.partitions;
     const ring = servingRing(view);
     const partitions: number[] = [];
     for (let partition = 0; partition < ring.partitionCount; partition++) {
-      if (!preferenceList(ring, partition, this.replicasN).includes(this.host.self)) partitions.push(partition);
+      if (!preferenceList(ring, partition, this.replicasNMin).includes(this.host.self)) partitions.push(partition);
     }
     this.notReplicated = { view, partitions };
     return partitions;

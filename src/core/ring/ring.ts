@@ -33,8 +33,9 @@ export function preferenceList(ring: Ring, partition: number, n: number): string
 
 /**
  * Every node in walk order from `partition`: the first n are the preference list, the rest the
- * fallbacks for sloppy quorum, nearest first. Nodes that own no partition (only when there are
- * more nodes than partitions) come last, by name, so they can still hold hints. Cached per ring:
+ * fallbacks for sloppy quorum, nearest first. Nodes that own no partition (when there are more
+ * nodes than partitions, or a joiner before its transfers) come last, by name, so they can still
+ * hold hints — and replicas, when fewer than N nodes own partitions. Cached per ring:
  * the array is shared and frozen.
  */
 export function extendedPreferenceList(ring: Ring, partition: number): readonly string[] {

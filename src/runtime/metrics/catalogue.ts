@@ -48,6 +48,7 @@ const coreCounters: Record<CoreCounter, { readonly name: string; readonly help: 
   readRepairs: { name: 'kvorum_read_repairs_total', help: 'Stale replicas sent the reconciled version after a get (read repair).' },
   clockEntriesPruned: { name: 'kvorum_clock_entries_pruned_total', help: 'Causal-context entries dropped to keep contexts bounded; each can create a false sibling later.' },
   contextsClamped: { name: 'kvorum_contexts_clamped_total', help: "Puts whose context claimed more of the coordinator's counter than its copy records, cut back." },
+  fencedWriteRetries: { name: 'kvorum_fenced_write_retries_total', help: 'Replica writes refused as read before a tombstone round fenced the partition, sent again read after it (coordinator/put.ts).' },
   silentTargetFallbacks: { name: 'kvorum_silent_target_fallbacks_total', help: 'Replicas silent past silentTargetWaitMs that were given a stand-in from the extended preference list.' },
   siblingsTruncated: { name: 'kvorum_siblings_truncated_total', help: 'Siblings a merge dropped to keep an object within its bounds: concurrent writes lost.' },
   siblingsCreated: { name: 'kvorum_siblings_created_total', help: "Siblings that appeared on this node's copies when concurrent writes met (each replica counts its own copy)." },

@@ -24,10 +24,7 @@
  * other version after one holder lost it. Such versions are excused, and count as ends of chains.
  */
 import { unreachable } from '../../core/assert.ts';
-import { partitionOf } from '../../core/ring/hash.ts';
-import { preferenceList } from '../../core/ring/ring.ts';
-import { formatDot } from '../../core/version/actor.ts';
-import { covers, emptyContext, joinContexts } from '../../core/version/causal-context.ts';
+import { DotSet, formatDot } from '../model/index.ts';
 import type { History, HistoryEntry } from '../history.ts';
 import { dotKey, labelOf } from '../labels.ts';
 import type { Oracle } from '../oracle.ts';
@@ -51,9 +48,9 @@ export function checkDurability(world: SimWorld, history: History, oracle: Oracl
 }
 
 function checkKey(world: SimWorld, writes: readonly HistoryEntry[], oracle: Oracle, index: VersionIndex, bucket: string, key: string): Violation[] {
-  const replicas = preferenceList(world.ring, partitionOf(bucket, key, world.ring.partitionCount), world.config.bucketProps.n);
+  const replicas = world.replicasOf(bucket, key);
   const infos = index.ofKey(bucket, key);
-  const { durability } = world.config.bucketProps;
+  const { durability } = world.bucketProps(bucket);
   const excused = (info: VersionInfo): boolean => {
     const acked = info.entry.outcome === 'ok' && index.acknowledgedVersion(info.entry) === info.version;
     const { dot, madeMs, coordinator } = info.version;
@@ -76,7 +73,7 @@ function checkKey(world: SimWorld, writes: readonly HistoryEntry[], oracle: Orac
   };
   const final = finalObject(world, oracle, bucket, key);
   const present = new Set((final?.siblings ?? []).map((sibling) => dotKey(bucket, key, sibling.dot)));
-  const kept = markKept(index, bucket, key, infos, (info) => present.has(dotKey(bucket, key, info.version.dot)) || excused(info));
+  const kept = markKept(index, bucket, key, infos, (info) => present.has(dotKey(bucket, key, info.version.dot)), excused);
   const violations: Violation[] = collectedValues(oracle, index, bucket, key);
   for (const entry of writes) {
     if (entry.outcome !== 'ok') continue;
@@ -110,18 +107,23 @@ function collectedValues(oracle: Oracle, index: VersionIndex, bucket: string, ke
 }
 
 /**
- * Dots of versions that are ends of chains (`isEnd`) or that a kept version descends from. The
- * joined history of what is kept grows until it covers nothing new (contexts are transitive, so
- * this usually takes one round).
+ * Dots of versions that are ends of chains (`isEnd`, else `isExcused`) or that a kept version
+ * descends from. The joined history of what is kept grows until it covers nothing new (contexts
+ * are transitive, so this usually takes one round). Excuses are asked only of versions nothing
+ * kept descends from (asking is the costly part: it walks the crash losses).
  */
-function markKept(index: VersionIndex, bucket: string, key: string, infos: readonly VersionInfo[], isEnd: (info: VersionInfo) => boolean): Set<string> {
+function markKept(index: VersionIndex, bucket: string, key: string, infos: readonly VersionInfo[], isEnd: (info: VersionInfo) => boolean, isExcused: (info: VersionInfo) => boolean): Set<string> {
+  const ids = new Map(infos.map((info) => [info, dotKey(bucket, key, info.version.dot)]));
   const kept = new Set<string>();
-  let fresh = infos.filter(isEnd);
-  let history = emptyContext;
-  while (fresh.length > 0) {
-    for (const info of fresh) kept.add(dotKey(bucket, key, info.version.dot));
-    history = joinContexts(history, index.joinedHistory(fresh));
-    fresh = infos.filter((info) => !kept.has(dotKey(bucket, key, info.version.dot)) && covers(history, info.version.dot));
-  }
+  let history = DotSet.empty;
+  const keep = (ends: readonly VersionInfo[]): void => {
+    for (let fresh = ends; fresh.length > 0; ) {
+      for (const info of fresh) kept.add(ids.get(info)!);
+      history = history.union(index.joinedHistory(fresh));
+      fresh = infos.filter((info) => !kept.has(ids.get(info)!) && history.has(info.version.dot));
+    }
+  };
+  keep(infos.filter(isEnd));
+  keep(infos.filter((info) => !kept.has(ids.get(info)!) && isExcused(info)));
   return kept;
 }

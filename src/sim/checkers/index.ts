@@ -3,14 +3,16 @@ import type { History } from '../history.ts';
 import type { Oracle } from '../oracle.ts';
 import type { SimWorld } from '../world.ts';
 import { checkConvergence } from './convergence.ts';
-import { checkDropped } from './dropped.ts';
 import { checkDurability } from './durability.ts';
+import { checkAvailability } from './availability.ts';
+import type { Fault } from '../faults.ts';
+import { checkHandoff } from './handoff.ts';
 import { checkHintsDrained } from './hints-drained.ts';
 import { checkListing, type ListingRun } from './listing.ts';
 import { checkPhantoms } from './phantoms.ts';
 import { checkWriteQuorum } from './quorum.ts';
 import { checkResurrection } from './resurrection.ts';
-import { checkSiblings } from './siblings.ts';
+import { checkLiveSiblings } from './live-siblings.ts';
 import { checkStraysSwept } from './strays.ts';
 import { checkTreeRoots } from './tree-roots.ts';
 import { VersionIndex } from './versions.ts';
@@ -26,23 +28,31 @@ export interface CheckInput {
   readonly livenessMs: number;
   /** Anti-entropy ran (the default): its trees must agree and match the disks. */
   readonly antiEntropy: boolean;
+  /** The replicas must have converged (every mode but `handoff`, whose promise is checkHandoff's). */
+  readonly convergence?: boolean | undefined;
+  /** The run's fault schedule: availability is judged only where no fault could excuse a refusal. */
+  readonly faults?: readonly Fault[] | undefined;
   /** A listing made once the cluster converged, and the keys the run used (checkers/listing.ts). */
   readonly listing?: { readonly bucket: string; readonly keys: readonly string[]; readonly run: ListingRun | undefined } | undefined;
 }
 
-export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, listing }: CheckInput): Violation[] {
+export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, convergence = true, faults = [], listing }: CheckInput): Violation[] {
   const index = new VersionIndex(history, oracle);
   return [
     ...oracle.violations,
     ...checkPhantoms(history, index),
-    ...checkWriteQuorum(history, oracle, world.config.bucketProps.durability),
-    ...checkSiblings(world, history, index),
-    ...checkDropped(world, history, index),
+    ...checkWriteQuorum(history, oracle, (bucket) => world.bucketProps(bucket).durability),
+    ...checkLiveSiblings(world, history, index),
     ...checkDurability(world, history, oracle, index),
     ...checkResurrection(world, history, oracle, index),
-    ...checkConvergence(world, history, livenessMs),
+    ...(convergence ? checkConvergence(world, history, livenessMs) : []),
     ...(antiEntropy ? checkTreeRoots(world) : []),
     ...checkHintsDrained(world),
+    ...checkHandoff(world, oracle),
+    ...(oracle.hintDelivery?.violations ?? []),
+    ...(oracle.placement?.violations ?? []),
+    ...(oracle.readRepair?.check() ?? []),
+    ...(oracle.placement ? checkAvailability(history, oracle.placement, faults) : []),
     ...checkStraysSwept(world),
     ...(listing === undefined ? [] : checkListing(world, listing.bucket, listing.keys, listing.run)),
   ];

@@ -6,7 +6,6 @@
  * documented; only the converged cluster has one right answer.)
  */
 import { compareKeys } from '../../core/coverage/item-order.ts';
-import { liveSiblings } from '../../core/version/stored-object.ts';
 import { replicaStates } from './replicas.ts';
 import type { Violation } from './violation.ts';
 import type { ClientOutcome, SimWorld } from '../world.ts';
@@ -49,7 +48,8 @@ export function checkListing(world: SimWorld, bucket: string, keys: readonly str
   if (run.keys === null) return violation(`failed: ${run.error}`);
   const expected = keys.filter((key) => {
     const object = replicaStates(world, bucket, key)[0]?.object ?? null;
-    return object !== null && liveSiblings(object).length > 0;
+    // A live value: a sibling that is not a tombstone (read straight from the object, not by the core's helpers).
+    return object !== null && object.siblings.some((sibling) => !sibling.deleted);
   });
   expected.sort(compareKeys);
   const missing = expected.filter((key) => !run.keys!.includes(key));

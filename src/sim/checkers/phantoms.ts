@@ -3,7 +3,7 @@
  * by a client write of that key, its dot is one a coordinator made for that very write, and a
  * tombstone is a delete's. (The oracle checks the same of every object that reaches a disk.)
  */
-import { formatDot } from '../../core/version/actor.ts';
+import { formatDot } from '../model/index.ts';
 import type { History } from '../history.ts';
 import type { VersionIndex } from './versions.ts';
 import type { Violation } from './violation.ts';

@@ -16,10 +16,11 @@ export function durableCopiesRequired(durability: Durability, w: number): number
   return durability === 'sync' ? w : durability === 'one' ? 1 : 0;
 }
 
-export function checkWriteQuorum(history: History, oracle: Oracle, durability: Durability): Violation[] {
+export function checkWriteQuorum(history: History, oracle: Oracle, durabilityOf: (bucket: string) => Durability): Violation[] {
   const violations: Violation[] = [];
   for (const entry of history.writes()) {
     if (entry.outcome !== 'ok' || entry.storedContext === undefined) continue;
+    const durability = durabilityOf(entry.bucket);
     const stores = oracle.storesWhenAnswered(entry.storedContext);
     const durableRequired = durableCopiesRequired(durability, entry.quorum);
     if (stores !== undefined && stores.copies >= entry.quorum && stores.durableCopies >= durableRequired) continue;
@@ -27,6 +28,7 @@ export function checkWriteQuorum(history: History, oracle: Oracle, durability: D
     violations.push({
       checker: 'quorum',
       message: `${entry.kind} ${entry.label} (#${entry.id}) was acknowledged with w=${entry.quorum} (durability ${durability}: ${durableRequired} committed) when ${found} held it`,
+      bucket: entry.bucket,
       key: entry.key,
       entryIds: [entry.id],
     });

@@ -1,8 +1,10 @@
-/** What the replicas of a key hold right now, read straight off the simulated disks. */
-import { partitionOf } from '../../core/ring/hash.ts';
+/**
+ * What the replicas of a key hold right now, read straight off the simulated disks; whether they
+ * agree and what they join to, by the reference model (model/objects.ts), not the core's merge.
+ */
 import { preferenceList } from '../../core/ring/ring.ts';
-import { mergeObjects, objectsEqual } from '../../core/version/object.ts';
-import type { StoredObject } from '../../core/version/types.ts';
+import type { Sibling, StoredObject } from '../../core/version/types.ts';
+import { joinAll, modelObject, objectsAgree, type ModelObject } from '../model/index.ts';
 import type { Oracle } from '../oracle.ts';
 import type { SimWorld } from '../world.ts';
 
@@ -11,10 +13,10 @@ export interface ReplicaState {
   readonly object: StoredObject | null;
 }
 
-/** The key's N replicas (its preference list) and what each stores. */
+/** The key's N replicas (its preference list for its bucket's N) and what each stores. */
 export function replicaStates(world: SimWorld, bucket: string, key: string): ReplicaState[] {
-  const partition = partitionOf(bucket, key, world.ring.partitionCount);
-  return preferenceList(world.ring, partition, world.config.bucketProps.n).map((node) => ({
+  const partition = world.partitionOf(bucket, key);
+  return preferenceList(world.ring, partition, world.bucketProps(bucket).n).map((node) => ({
     node,
     object: world.disk(node).get(partition, bucket, key),
   }));
@@ -22,18 +24,29 @@ export function replicaStates(world: SimWorld, bucket: string, key: string): Rep
 
 /** Every node that stores anything for the key (replicas, and any other node that should not). */
 export function allCopies(world: SimWorld, bucket: string, key: string): ReplicaState[] {
-  const partition = partitionOf(bucket, key, world.ring.partitionCount);
+  const partition = world.partitionOf(bucket, key);
   return world.nodeNames.map((node) => ({ node, object: world.disk(node).get(partition, bucket, key) })).filter((state) => state.object !== null);
 }
 
+/** Every replica holds the same siblings (dots and contents) and the same causal history, or none holds the key. */
 export function replicasAgree(states: readonly ReplicaState[]): boolean {
   const first = states[0]?.object ?? null;
-  return states.every((state) => (state.object === null ? first === null : first !== null && objectsEqual(state.object, first)));
+  return states.every((state) => (state.object === null ? first === null : first !== null && objectsAgreeByModel(state.object, first)));
+}
+
+export function objectsAgreeByModel(a: StoredObject, b: StoredObject): boolean {
+  return a === b || objectsAgree(modelObject(a), modelObject(b), sameContents);
+}
+
+/** Two siblings with one dot hold the same write: value, tombstone flag, content type and time. */
+function sameContents(a: Sibling, b: Sibling): boolean {
+  if (a.deleted !== b.deleted || a.contentType !== b.contentType || a.lastModifiedMs !== b.lastModifiedMs || a.value.length !== b.value.length) return false;
+  return a.value.every((byte, i) => byte === b.value[i]);
 }
 
 /** The join of every copy of the key in the cluster: what the key holds once all is repaired. */
-export function joinedObject(world: SimWorld, bucket: string, key: string): StoredObject | null {
-  return joinAll(world, allCopies(world, bucket, key).map(({ object }) => object!));
+export function joinedObject(world: SimWorld, bucket: string, key: string): ModelObject<Sibling> | null {
+  return joinAll(allCopies(world, bucket, key).map(({ object }) => modelObject(object!)));
 }
 
 /**
@@ -44,13 +57,7 @@ export function joinedObject(world: SimWorld, bucket: string, key: string): Stor
  * or what it superseded, is still found there. (That a round removes only tombstones, and so
  * hides no live value by this, the durability checker checks.)
  */
-export function finalObject(world: SimWorld, oracle: Oracle, bucket: string, key: string): StoredObject | null {
+export function finalObject(world: SimWorld, oracle: Oracle, bucket: string, key: string): ModelObject<Sibling> | null {
   const collected = oracle.collectionsOf(bucket, key).map((collection) => collection.object);
-  return joinAll(world, [...allCopies(world, bucket, key).map(({ object }) => object!), ...collected]);
-}
-
-function joinAll(world: SimWorld, objects: readonly StoredObject[]): StoredObject | null {
-  let joined: StoredObject | null = null;
-  for (const object of objects) joined = joined === null ? object : mergeObjects(joined, object, world.config.bucketProps.resolution);
-  return joined;
+  return joinAll([...allCopies(world, bucket, key).map(({ object }) => object!), ...collected].map(modelObject));
 }

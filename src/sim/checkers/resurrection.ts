@@ -22,9 +22,8 @@
  * History times are whole milliseconds, so a get started in the collection's millisecond is not
  * judged either.
  */
-import { dotsEqual, formatDot } from '../../core/version/actor.ts';
-import { covers } from '../../core/version/causal-context.ts';
 import type { Dot } from '../../core/version/types.ts';
+import { DotSet, formatDot, sameDot } from '../model/index.ts';
 import type { History } from '../history.ts';
 import { labelOf } from '../labels.ts';
 import type { Collection, Oracle } from '../oracle.ts';
@@ -59,7 +58,7 @@ export function checkResurrection(world: SimWorld, history: History, oracle: Ora
     for (const sibling of joinedObject(world, bucket, key)?.siblings ?? []) {
       const collection = collections.find((candidate) => superseded(candidate, sibling.dot));
       if (collection === undefined) continue;
-      const holders = allCopies(world, bucket, key).filter(({ object }) => object!.siblings.some((held) => dotsEqual(held.dot, sibling.dot)));
+      const holders = allCopies(world, bucket, key).filter(({ object }) => object!.siblings.some((held) => sameDot(held.dot, sibling.dot)));
       violations.push({
         checker: 'resurrection',
         message: `at the end ${holders.map(({ node }) => node).join(', ')} hold ${labelOf(sibling.value)} ${formatDot(sibling.dot)}, ${describe(collection)}`,
@@ -74,7 +73,7 @@ export function checkResurrection(world: SimWorld, history: History, oracle: Ora
 /** Whether the collected tombstone superseded `dot`: its context covers it, and it is not one of its own siblings. */
 function superseded(collection: Collection, dot: Dot): boolean {
   const { object } = collection;
-  return covers(object.context, dot) && !object.siblings.some((sibling) => dotsEqual(sibling.dot, dot));
+  return DotSet.fromEncoded(object.context).has(dot) && !object.siblings.some((sibling) => sameDot(sibling.dot, dot));
 }
 
 function describe({ node, atMs, object }: Collection): string {

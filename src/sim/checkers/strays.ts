@@ -9,23 +9,23 @@ import { preferenceList } from '../../core/ring/ring.ts';
 import type { SimWorld } from '../world.ts';
 import type { Violation } from './violation.ts';
 
-/** Every object on a disk whose node is not among its key's replicas: node and key. */
-export function strayCopies(world: SimWorld): { node: string; key: string }[] {
-  const n = world.config.bucketProps.n;
-  const strays: { node: string; key: string }[] = [];
+/** Every object on a disk whose node is not among its key's replicas (for its bucket's N): node and key. */
+export function strayCopies(world: SimWorld): { node: string; bucket: string; key: string }[] {
+  const strays: { node: string; bucket: string; key: string }[] = [];
   for (const node of world.nodeNames) {
     for (const [storeKey] of world.disk(node).entries()) {
-      const [partition, , key] = storeKey.split('\u0000') as [string, string, string];
-      if (!preferenceList(world.ring, Number(partition), n).includes(node)) strays.push({ node, key });
+      const [partition, bucket, key] = storeKey.split('\u0000') as [string, string, string];
+      if (!preferenceList(world.ring, Number(partition), world.bucketProps(bucket).n).includes(node)) strays.push({ node, bucket, key });
     }
   }
   return strays;
 }
 
 export function checkStraysSwept(world: SimWorld): Violation[] {
-  return strayCopies(world).map(({ node, key }) => ({
+  return strayCopies(world).map(({ node, bucket, key }) => ({
     checker: 'strays',
-    message: `at the end ${node} still holds ${key}, which it does not replicate`,
+    message: `at the end ${node} still holds ${bucket}/${key}, which it does not replicate`,
+    bucket,
     key,
     entryIds: [],
   }));

@@ -22,52 +22,73 @@ export function diskEntries(world: SimWorld, node: string, partition: number): S
   return entries;
 }
 
-/** Node → root of each of its partitions' trees, or a violation when a tree is missing or wrong. */
-function nodeRoots(world: SimWorld, node: string, violations: Violation[]): Map<number, string> {
-  const roots = new Map<number, string>();
+/**
+ * Checks each node's trees against its disk: for every N a bucket has, the tree of the keys of
+ * buckets with N at least that equals a tree rebuilt from those keys on the disk.
+ */
+function checkTreesAgainstDisk(world: SimWorld, node: string, violations: Violation[]): void {
   const antiEntropy = world.antiEntropyOf(node);
-  if (antiEntropy === null) return roots;
+  if (antiEntropy === null) return;
   for (let partition = 0; partition < world.ring.partitionCount; partition++) {
-    const tree = antiEntropy.treeOf(partition);
-    if (tree === undefined) {
+    const entries = diskEntries(world, node, partition);
+    const counted = antiEntropy.keysCountOf(partition);
+    if (antiEntropy.treeOf(partition) === undefined) {
       violations.push({ checker: 'treeRoots', message: `${node} has no settled tree of partition ${partition} at the end of the liveness phase`, entryIds: [] });
       continue;
     }
-    const entries = diskEntries(world, node, partition);
-    const rebuilt = treeFromEntries(entries);
-    const counted = antiEntropy.keysCountOf(partition);
     if (counted !== entries.length) {
       violations.push({ checker: 'treeRoots', message: `${node} counts ${counted} keys in partition ${partition}, its disk holds ${entries.length}`, entryIds: [] });
     }
-    const missed = tree.differingSegments(rebuilt);
-    if (missed.length > 0) {
-      violations.push({ checker: 'treeRoots', message: `${node}'s tree of partition ${partition} differs from its disk in segment(s) ${missed.slice(0, 5).join(', ')}: a write the tree missed`, entryIds: [] });
+    const ns = new Set([0, ...entries.map((entry) => world.bucketProps(entry.bucket).n)]);
+    for (const nMin of ns) {
+      const rebuilt = treeFromEntries(entries.filter((entry) => world.bucketProps(entry.bucket).n >= nMin));
+      const missed = antiEntropy.treeOf(partition, nMin)!.differingSegments(rebuilt);
+      if (missed.length > 0) {
+        const which = nMin === 0 ? '' : ` (keys of buckets with N >= ${nMin})`;
+        violations.push({ checker: 'treeRoots', message: `${node}'s tree of partition ${partition}${which} differs from its disk in segment(s) ${missed.slice(0, 5).join(', ')}: a write the tree missed`, entryIds: [] });
+      }
     }
-    roots.set(partition, tree.root());
   }
-  return roots;
+}
+
+/**
+ * Every pair of replicas of every partition whose roots differ, by the trees they compare: the
+ * i-th and j-th nodes of the partition's walk (from 0) hold the same keys of the buckets with
+ * N > max(i, j), and anti-entropy compares exactly those (core/antientropy/partition-trees.ts).
+ */
+function differingPairs(world: SimWorld): { partition: number; a: string; b: string; rootA: string; rootB: string }[] {
+  const { ring } = world;
+  const pairs: { partition: number; a: string; b: string; rootA: string; rootB: string }[] = [];
+  for (let partition = 0; partition < ring.partitionCount; partition++) {
+    const walk = preferenceList(ring, partition, world.replicasN);
+    const roots = new Map<string, string>();
+    const rootOf = (node: string, nMin: number): string => {
+      const id = `${node} ${nMin}`;
+      let root = roots.get(id);
+      if (root === undefined) roots.set(id, (root = world.antiEntropyOf(node)?.treeOf(partition, nMin)?.root() ?? 'none'));
+      return root;
+    };
+    for (let j = 1; j < walk.length; j++) {
+      for (let i = 0; i < j; i++) {
+        const rootA = rootOf(walk[i]!, j + 1);
+        const rootB = rootOf(walk[j]!, j + 1);
+        if (rootA !== rootB || rootA === 'none') pairs.push({ partition, a: walk[i]!, b: walk[j]!, rootA, rootB });
+      }
+    }
+  }
+  return pairs;
 }
 
 export function checkTreeRoots(world: SimWorld): Violation[] {
   const violations: Violation[] = [];
-  const roots = new Map(world.nodeNames.filter((node) => world.isUp(node)).map((node) => [node, nodeRoots(world, node, violations)]));
-  const { ring } = world;
-  for (let partition = 0; partition < ring.partitionCount; partition++) {
-    const replicas = preferenceList(ring, partition, world.config.bucketProps.n);
-    const held = replicas.map((node) => `${node}=${roots.get(node)?.get(partition) ?? 'none'}`);
-    if (new Set(replicas.map((node) => roots.get(node)?.get(partition))).size > 1) {
-      violations.push({ checker: 'treeRoots', message: `replicas of partition ${partition} hold different tree roots: ${held.join(' ')}`, entryIds: [] });
-    }
+  for (const node of world.nodeNames) if (world.isUp(node)) checkTreesAgainstDisk(world, node, violations);
+  for (const { partition, a, b, rootA, rootB } of differingPairs(world)) {
+    violations.push({ checker: 'treeRoots', message: `replicas ${a} and ${b} of partition ${partition} hold different tree roots of the keys they share: ${a}=${rootA} ${b}=${rootB}`, entryIds: [] });
   }
   return violations;
 }
 
 /** Whether every replica pair of every partition already holds equal roots (the liveness phase's goal). */
 export function treeRootsAgree(world: SimWorld): boolean {
-  const { ring } = world;
-  for (let partition = 0; partition < ring.partitionCount; partition++) {
-    const roots = preferenceList(ring, partition, world.config.bucketProps.n).map((node) => world.antiEntropyOf(node)?.treeOf(partition)?.root());
-    if (roots.some((root) => root === undefined) || new Set(roots).size > 1) return false;
-  }
-  return true;
+  return differingPairs(world).length === 0;
 }

@@ -50,6 +50,11 @@ export function versionsRow(workload: VersionsWorkload, options: VersionsOptions
     faultsMax: 0,
     clientsCount: workload.clientsCount,
     keysCount: workload.keysCount,
+    // One bucket, and the first key hot when the workload has one (the paper's runs predate the
+    // simulator's default key space of several buckets and a preload).
+    buckets: [{ name: 'sim' }],
+    hotKeysCount: workload.hotKeyShare > 0 ? 1 : 0,
+    preloadKeysCount: 0,
     hotKeyShare: workload.hotKeyShare,
     safetyMs: options.durationMs,
     thinkMsMean: 20,

@@ -1,0 +1,20 @@
+/**
+ * Every repair path on its own (issue 13 §2; docs/simulation.md), under `npm test`: a bounded
+ * number of seeds of each mode must pass every checker, convergence (or, for handoff, what
+ * handoff promises) coming from that path alone. `npm run sim -- --seeds 1000 --converge-by
+ * MODE` runs more.
+ */
+import { test } from 'node:test';
+import { runSeeds } from './run-seeds.ts';
+
+test('anti-entropy alone (no read repair, no hints): seeds 5001..5030 pass', () => {
+  runSeeds(5001, 30, { convergeBy: 'antiEntropy' });
+});
+
+test('read repair alone (no anti-entropy, no hints; R = N reads after healing): seeds 6001..6030 pass', () => {
+  runSeeds(6001, 30, { convergeBy: 'readRepair' });
+});
+
+test('hinted handoff alone (no anti-entropy, no read repair; every hint reaches its owner): seeds 7001..7030 pass', () => {
+  runSeeds(7001, 30, { convergeBy: 'handoff' });
+});

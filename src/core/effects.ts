@@ -4,7 +4,7 @@
  * messages, answers clients, and runs store operations against its disk. The real runtime does
  * this with TCP, HTTP and LMDB; the simulator with a virtual network and disk.
  */
-import type { ClientResult, NodeRequest, PeerMessage, TransferEntry } from './messages.ts';
+import type { ClientResult, ListRange, NodeRequest, PeerMessage, TransferEntry } from './messages.ts';
 import type { HintOp, HintOutcome } from './handoff/hint-op.ts';
 import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
 
@@ -86,13 +86,4 @@ export type Effect =
    * and `bytesMax` bytes of names (at least one item), examining at most
    * `listReadEntriesMax` entries (coverage/listing-limits.ts): then `next` is the last examined.
    */
-  | {
-      readonly type: 'listScan';
-      readonly scanId: number;
-      readonly partition: number;
-      readonly bucket: string | null;
-      readonly after: string | null;
-      readonly itemsMax: number;
-      readonly bytesMax: number;
-      readonly withDeleted: boolean;
-    };
+  | ({ readonly type: 'listScan'; readonly scanId: number } & ListRange);

@@ -375,13 +375,12 @@ export interface TombRemove {
 // ---- Listings (core/coverage/, issue 12 §6) ----
 
 /**
- * Items of one partition this node stores, in storage order after `after`: the keys of `bucket`
- * (live ones; tombstones too with `withDeleted`), or with `bucket` null the names of the buckets
- * that hold keys here.
+ * A range of one partition's items, in storage order after `after`: the keys of `bucket` (live
+ * ones; tombstones too with `withDeleted`), or with `bucket` null the names of the buckets that
+ * hold keys there. A peer is asked for it (`ListRead`); a node reads it from its disk (the
+ * `listScan` effect).
  */
-export interface ListRead {
-  readonly kind: 'listRead';
-  readonly opId: number;
+export interface ListRange {
   readonly partition: number;
   readonly bucket: string | null;
   readonly after: string | null;
@@ -389,6 +388,12 @@ export interface ListRead {
   /** Bytes of the items' names at most (a read holds at least one item). */
   readonly bytesMax: number;
   readonly withDeleted: boolean;
+}
+
+/** A `ListRange` of the partitions the peer stores. */
+export interface ListRead extends ListRange {
+  readonly kind: 'listRead';
+  readonly opId: number;
 }
 
 export interface ListReadReply {

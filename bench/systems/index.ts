@@ -34,5 +34,14 @@ export function needsSetup(names: readonly string[]): boolean {
 }
 
 export function cpuProfileArgs(dir: string | undefined): string[] {
-  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+  return [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...extraNodeFlags()];
+}
+
+/**
+ * V8 flags for the kvorum node processes from KVORUM_BENCH_NODE_FLAGS (space-separated), for
+ * profiling one cell: `--perf-basic-prof` for perf's JIT symbols, `--trace-deopt` (the output
+ * goes to each node's log). NODE_OPTIONS cannot carry most V8 flags.
+ */
+function extraNodeFlags(): string[] {
+  return (process.env.KVORUM_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 }

@@ -33,6 +33,19 @@ describe('dataKey / decodeDataKey', () => {
     assert.deepStrictEqual(dataKey(0x0102, 'ab', 'é'), Uint8Array.of(0x01, 0x01, 0x02, 2, 0x61, 0x62, 0xc3, 0xa9));
   });
 
+  it('hands out keys of their own: a later key does not change an earlier one', () => {
+    const first = dataKey(0x0102, 'ab', 'é');
+    const long = dataKey(7, 'bucket', 'k'.repeat(1500));
+    assert.deepStrictEqual(first, Uint8Array.of(0x01, 0x01, 0x02, 2, 0x61, 0x62, 0xc3, 0xa9));
+    assert.equal(long.length, 4 + 6 + 1500);
+  });
+
+  it('refuses a lone surrogate, which UTF-8 would turn into U+FFFD', () => {
+    assert.throws(() => dataKey(1, 'b', 'a\uD800'));
+    assert.throws(() => dataKey(1, '\uDC00', 'k'));
+    assert.deepStrictEqual(decodeDataKey(dataKey(1, 'b', '\u{1F600}')).key, '\u{1F600}');
+  });
+
   it('keeps (bucket, key) pairs that concatenate alike apart', () => {
     assert.notDeepStrictEqual(dataKey(1, 'ab', 'c'), dataKey(1, 'a', 'bc'));
   });

@@ -36,8 +36,13 @@ const dataHeaderBytes = 4; // namespace, partition (2), bucket length
 export const userKeyBytesMax = storageKeyBytesMax - dataHeaderBytes - limits.bucketBytesMax;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-/** A lone UTF-16 surrogate: TextEncoder would silently turn it into U+FFFD, so two keys would collide. */
-const loneSurrogate = /\p{Cs}/u;
+const utf8BytesPerCodeUnitMax = 3;
+/**
+ * Where a data key is assembled before its one copy is returned (every request makes one or
+ * two): no buffer per part. Room for any key the engine accepts (storageKeyBytesMax), at the
+ * most bytes per code unit UTF-8 can take.
+ */
+const keyScratch = new Uint8Array(dataHeaderBytes + utf8BytesPerCodeUnitMax * storageKeyBytesMax);
 
 export interface DataKeyParts {
   readonly partition: number;
@@ -47,17 +52,35 @@ export interface DataKeyParts {
 
 export function dataKey(partition: number, bucket: string, key: string): Uint8Array {
   assertPartition(partition);
-  const bucketBytes = encodeUtf8(bucket, 'bucket');
-  const keyBytes = encodeUtf8(key, 'key');
+  assertWellFormed(bucket, 'bucket');
+  assertWellFormed(key, 'key');
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8; keys too long for the scratch buffer are
+  // too long for the engine too, which will say so — they take the slow way there.
+  if (dataHeaderBytes + utf8BytesPerCodeUnitMax * (bucket.length + key.length) > keyScratch.length) {
+    return assembleDataKey(partition, utf8Encoder.encode(bucket), utf8Encoder.encode(key));
+  }
+  const bucketBytes = utf8Encoder.encodeInto(bucket, keyScratch.subarray(dataHeaderBytes)).written;
+  assert(bucketBytes <= bucketFieldBytesMax, `bucket is ${bucketBytes} bytes, the layout holds ${bucketFieldBytesMax}`);
+  const keyStart = dataHeaderBytes + bucketBytes;
+  const end = keyStart + utf8Encoder.encodeInto(key, keyScratch.subarray(keyStart)).written;
+  writeDataHeader(keyScratch, partition, bucketBytes);
+  return keyScratch.slice(0, end);
+}
+
+function assembleDataKey(partition: number, bucketBytes: Uint8Array, keyBytes: Uint8Array): Uint8Array {
   assert(bucketBytes.length <= bucketFieldBytesMax, `bucket is ${bucketBytes.length} bytes, the layout holds ${bucketFieldBytesMax}`);
   const bytes = new Uint8Array(dataHeaderBytes + bucketBytes.length + keyBytes.length);
-  bytes[0] = keyNamespace.data;
-  bytes[1] = partition >>> 8;
-  bytes[2] = partition & 0xff;
-  bytes[3] = bucketBytes.length;
+  writeDataHeader(bytes, partition, bucketBytes.length);
   bytes.set(bucketBytes, dataHeaderBytes);
   bytes.set(keyBytes, dataHeaderBytes + bucketBytes.length);
   return bytes;
+}
+
+function writeDataHeader(bytes: Uint8Array, partition: number, bucketBytes: number): void {
+  bytes[0] = keyNamespace.data;
+  bytes[1] = partition >>> 8;
+  bytes[2] = partition & 0xff;
+  bytes[3] = bucketBytes;
 }
 
 /** Inverse of dataKey. Bytes that are not a data key (they may come from a peer) are bad_key. */
@@ -108,8 +131,13 @@ function assertPartition(partition: number): void {
 }
 
 function encodeUtf8(text: string, what: string): Uint8Array {
-  assert(!loneSurrogate.test(text), `${what} contains a lone UTF-16 surrogate`);
+  assertWellFormed(text, what);
   return utf8Encoder.encode(text);
+}
+
+/** A lone UTF-16 surrogate: TextEncoder would silently turn it into U+FFFD, so two keys would collide. */
+function assertWellFormed(text: string, what: string): void {
+  assert(text.isWellFormed(), `${what} contains a lone UTF-16 surrogate`);
 }
 
 function decodeUtf8(bytes: Uint8Array, what: string): string {

@@ -30,9 +30,10 @@ export function keyDigest(bucket: string, key: string, object: StoredObject | nu
  */
 export function objectDigest(ofKey: Uint8Array, object: StoredObject | null): KeyDigest | null {
   if (object === null) return null;
-  const ofObject = hash('md5', encodeObject(object), 'buffer');
+  // As a 'binary' (latin1) string, one char per byte: no buffer outside V8's heap to allocate and sweep.
+  const ofObject = hash('md5', encodeObject(object), 'binary');
   let hex = '';
-  for (let i = 0; i < 8; i++) hex += hexPairs[ofObject[i]! ^ ofKey[8 + i]!];
+  for (let i = 0; i < 8; i++) hex += hexPairs[ofObject.charCodeAt(i) ^ ofKey[8 + i]!];
   return hex;
 }
 

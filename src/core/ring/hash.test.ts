@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isValidPartitionCount, keyHash, partitionOf, partitionOfHash } from './hash.ts';
+import { createHash } from 'node:crypto';
+import { isValidPartitionCount, keyHash, keyHashCacheEntriesMax, keyHashCachedIdCharsMax, partitionOf, partitionOfHash } from './hash.ts';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -11,6 +12,17 @@ test('keyHash is MD5 of bucket NUL key (known answers from md5sum)', () => {
   // printf 'b\0k\xc3\xa9\xe2\x82\xac' | md5sum   (key "ké€" as UTF-8)
   assert.equal(hex(keyHash('b', 'ké€')), '7feb4401ad0cde53a35bbf6f140d153a');
   assert.equal(keyHash('a', 'b').length, 16);
+});
+
+test('remembered hashes stay the MD5 of their key, across generations and for ids too long to keep', () => {
+  const md5 = (bucket: string, key: string): string => createHash('md5').update(`${bucket}\u0000${key}`).digest('hex');
+  const keys = Array.from({ length: keyHashCacheEntriesMax * 3 }, (_, i) => `k${i}`);
+  keys.push('x'.repeat(keyHashCachedIdCharsMax + 1));
+  for (let round = 0; round < 2; round++) {
+    // In order, then reversed: hits in the young generation, in the old one, and misses.
+    for (const key of round === 0 ? keys : [...keys].reverse()) assert.equal(hex(keyHash('b', key)), md5('b', key), key.slice(0, 20));
+  }
+  assert.equal(keyHash('b', 'k1'), keyHash('b', 'k1'), 'a recent key is hashed once');
 });
 
 test('the separator keeps bucket and key apart', () => {

@@ -14,11 +14,35 @@ const bucketKeySeparator = '\u0000';
 const partitionBitsMax = 16;
 
 /**
- * MD5 of the UTF-8 bytes of `bucket NUL key` (16 bytes, big-endian ring position).
+ * Recently hashed keys. One request's key is hashed by its coordinator, by each replica's message
+ * check, by the store path and by the anti-entropy tree: one MD5 (1.4 µs and a fresh buffer
+ * outside V8's heap) serves them all. Two generations of at most `keyHashCacheEntriesMax` each:
+ * when the young one fills it becomes the old one, so hot keys stay and memory stays bounded
+ * (ids longer than `keyHashCachedIdCharsMax` are hashed every time, for the same reason).
+ */
+export const keyHashCacheEntriesMax = 2048;
+export const keyHashCachedIdCharsMax = 256;
+let youngHashes = new Map<string, Uint8Array>();
+let oldHashes = new Map<string, Uint8Array>();
+
+/**
+ * MD5 of the UTF-8 bytes of `bucket NUL key` (16 bytes, big-endian ring position). The array is
+ * shared by every caller that hashes the same key: read it, never modify it.
  * `crypto.hash` (one call, no Hash object) measured ~1.7x faster than createHash here.
  */
 export function keyHash(bucket: string, key: string): Uint8Array {
-  return digest('md5', bucket + bucketKeySeparator + key, 'buffer');
+  const id = bucket + bucketKeySeparator + key;
+  const cached = youngHashes.get(id);
+  if (cached !== undefined) return cached;
+  const hash = oldHashes.get(id) ?? digest('md5', id, 'buffer');
+  if (id.length <= keyHashCachedIdCharsMax) {
+    if (youngHashes.size >= keyHashCacheEntriesMax) {
+      oldHashes = youngHashes;
+      youngHashes = new Map();
+    }
+    youngHashes.set(id, hash);
+  }
+  return hash;
 }
 
 /**

@@ -86,6 +86,18 @@ describe('context tokens', () => {
     assert.deepEqual(bytes.subarray(-16), expected);
   });
 
+  test("the MAC covers the key's length in UTF-8 bytes, whatever its characters", () => {
+    const ctx: CausalContext = { clock: [['n1', 2, 123]], dots: [] };
+    for (const name of ['', 'é', 'ké€', '\u{1F600}x', 'a\u0000b', 'ß'.repeat(300)]) {
+      const bytes = Buffer.from(encodeContextToken(ctx, { bucket: 'b', key: name }, key), 'base64url');
+      const keyBytes = new TextEncoder().encode(name);
+      const head = new TextEncoder().encode(`b\u0000${keyBytes.length}\u0000`);
+      const expected = createHmac('sha256', key).update(head).update(keyBytes).update(bytes.subarray(0, -16)).digest().subarray(0, 16);
+      assert.deepEqual(bytes.subarray(-16), expected, name.slice(0, 8));
+      assert.deepEqual(decodeContextToken(bytes.toString('base64url'), { bucket: 'b', key: name }, key), ctx);
+    }
+  });
+
   const valid = (clock: unknown[] = [['n1', 2, 5]], dots: unknown[] = [['n2', 3]]) => tokenOf([2, clock, dots]);
   const refused: Array<[string, string, RegExp]> = [
     ['longer than contextBytesMax', 'A'.repeat(limits.contextBytesMax + 4), /more than 8192/],

@@ -17,7 +17,7 @@
  * a canonical, bounded context or a KvorumError `bad_context` that says what is wrong. The MAC
  * is checked before the body is parsed, so a forger gets no further than one HMAC (~2 µs).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
@@ -42,7 +42,6 @@ export interface TokenTarget {
 }
 
 const packr = new Packr({ useRecords: false });
-const utf8 = new TextEncoder();
 /** HKDF-Extract's salt (RFC 5869): a fixed label, so this key is used for nothing else. */
 const keyLabel = 'kvorum context token key v1';
 
@@ -55,19 +54,47 @@ export function contextTokenKey(clusterName: string, clusterSecret: string | und
   return createHmac('sha256', keyLabel).update(material).digest();
 }
 
-function mac(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): Uint8Array {
+/**
+ * The MAC's first `contextTokenMacBytes` bytes, one char per byte (a 'binary' digest: no buffer
+ * outside V8's heap, which every get's reply would otherwise allocate and the GC sweep).
+ */
+function mac(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): string {
   // Unambiguous: a bucket name holds no NUL, and the key's length in bytes says where it ends.
-  const keyBytes = utf8.encode(target.key);
-  const head = utf8.encode(`${target.bucket}\u0000${keyBytes.length}\u0000`);
-  return createHmac('sha256', key).update(head).update(keyBytes).update(body).digest().subarray(0, contextTokenMacBytes);
+  const head = `${target.bucket}\u0000${utf8ByteLength(target.key)}\u0000`;
+  return createHmac('sha256', key).update(head, 'utf8').update(target.key, 'utf8').update(body).digest('binary');
+}
+
+/** Bytes of `text` in UTF-8, as TextEncoder would write it, without writing it. */
+function utf8ByteLength(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // 2 bytes below U+0800; 3 above; a surrogate pair, two units, takes 4; a lone one U+FFFD's 3.
+    if (code >= 0x80) bytes += code < 0x800 ? 1 : (code & 0xf800) !== 0xd800 ? 2 : isPairedSurrogate(text, i) ? 1 : 2;
+  }
+  return bytes;
+}
+
+function isPairedSurrogate(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  if (code < 0xdc00) return (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+  return i > 0 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800;
 }
 
 /** `body` with its MAC, as a token. Exported for tests that must get hostile bodies past the MAC. */
 export function signTokenBody(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): string {
   const sealed = new Uint8Array(body.length + contextTokenMacBytes);
   sealed.set(body);
-  sealed.set(mac(body, target, key), body.length);
+  const tag = mac(body, target, key);
+  for (let i = 0; i < contextTokenMacBytes; i++) sealed[body.length + i] = tag.charCodeAt(i);
   return encodeBase64Url(sealed);
+}
+
+/** Whether `tag` (a sealed token's last bytes) is the MAC: every byte compared, whatever differs. */
+function macMatches(expected: string, tag: Uint8Array): boolean {
+  let difference = 0;
+  for (let i = 0; i < contextTokenMacBytes; i++) difference |= expected.charCodeAt(i) ^ tag[i]!;
+  return difference === 0;
 }
 
 export function encodeContextToken(ctx: CausalContext, target: TokenTarget, key: ContextTokenKey): string {
@@ -87,8 +114,7 @@ export function decodeContextToken(token: string, target: TokenTarget, key: Cont
   if (bytes === null) throw badContext('not base64url (A-Z a-z 0-9 - _, no padding)');
   if (bytes.length <= contextTokenMacBytes) throw badContext('too short to be a context');
   const body = bytes.subarray(0, bytes.length - contextTokenMacBytes);
-  const expected = mac(body, target, key);
-  if (!timingSafeEqual(expected, bytes.subarray(body.length))) {
+  if (!macMatches(mac(body, target, key), bytes.subarray(body.length))) {
     throw badContext(`not a context this cluster issued for ${target.bucket}/${target.key}: pass the context of a recent get of this key unchanged`);
   }
   return parseTokenBody(unpackBody(body));

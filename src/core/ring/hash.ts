@@ -15,15 +15,19 @@ const partitionBitsMax = 16;
 
 /**
  * Recently hashed keys. One request's key is hashed by its coordinator, by each replica's message
- * check, by the store path and by the anti-entropy tree: one MD5 (1.4 µs and a fresh buffer
- * outside V8's heap) serves them all. Two generations of at most `keyHashCacheEntriesMax` each:
- * when the young one fills it becomes the old one, so hot keys stay and memory stays bounded
- * (ids longer than `keyHashCachedIdCharsMax` are hashed every time, for the same reason).
+ * check, by the store path and by the anti-entropy tree: one MD5 (1.1 µs and a fresh buffer
+ * outside V8's heap) serves them all. By bucket, then key, so that a lookup hashes the strings
+ * it is given (once per string: V8 keeps a string's hash) rather than a new concatenation of them
+ * (~0.2 µs each time). Two generations of at most `keyHashCacheEntriesMax` keys each: when the
+ * young one fills it becomes the old one, so hot keys stay and memory stays bounded (keys longer
+ * than `keyHashCachedKeyCharsMax` are hashed every time, for the same reason).
  */
-export const keyHashCacheEntriesMax = 2048;
-export const keyHashCachedIdCharsMax = 256;
-let youngHashes = new Map<string, Uint8Array>();
-let oldHashes = new Map<string, Uint8Array>();
+export const keyHashCacheEntriesMax = 16_384;
+export const keyHashCachedKeyCharsMax = 256;
+type HashesByBucket = Map<string, Map<string, Uint8Array>>;
+let youngHashes: HashesByBucket = new Map();
+let youngHashesCount = 0;
+let oldHashes: HashesByBucket = new Map();
 
 /**
  * MD5 of the UTF-8 bytes of `bucket NUL key` (16 bytes, big-endian ring position). The array is
@@ -31,18 +35,23 @@ let oldHashes = new Map<string, Uint8Array>();
  * `crypto.hash` (one call, no Hash object) measured ~1.7x faster than createHash here.
  */
 export function keyHash(bucket: string, key: string): Uint8Array {
-  const id = bucket + bucketKeySeparator + key;
-  const cached = youngHashes.get(id);
+  const cached = youngHashes.get(bucket)?.get(key);
   if (cached !== undefined) return cached;
-  const hash = oldHashes.get(id) ?? digest('md5', id, 'buffer');
-  if (id.length <= keyHashCachedIdCharsMax) {
-    if (youngHashes.size >= keyHashCacheEntriesMax) {
-      oldHashes = youngHashes;
-      youngHashes = new Map();
-    }
-    youngHashes.set(id, hash);
-  }
+  const hash = oldHashes.get(bucket)?.get(key) ?? digest('md5', bucket + bucketKeySeparator + key, 'buffer');
+  if (key.length <= keyHashCachedKeyCharsMax) remember(bucket, key, hash);
   return hash;
+}
+
+function remember(bucket: string, key: string, hash: Uint8Array): void {
+  if (youngHashesCount >= keyHashCacheEntriesMax) {
+    oldHashes = youngHashes;
+    youngHashes = new Map();
+    youngHashesCount = 0;
+  }
+  let ofBucket = youngHashes.get(bucket);
+  if (ofBucket === undefined) youngHashes.set(bucket, (ofBucket = new Map()));
+  ofBucket.set(key, hash);
+  youngHashesCount++;
 }
 
 /**

@@ -37,8 +37,20 @@ let oldHashes: HashesByBucket = new Map();
 export function keyHash(bucket: string, key: string): Uint8Array {
   const cached = youngHashes.get(bucket)?.get(key);
   if (cached !== undefined) return cached;
-  const hash = oldHashes.get(bucket)?.get(key) ?? digest('md5', bucket + bucketKeySeparator + key, 'buffer');
+  const hash = oldHashes.get(bucket)?.get(key) ?? md5(bucket + bucketKeySeparator + key);
   if (key.length <= keyHashCachedKeyCharsMax) remember(bucket, key, hash);
+  return hash;
+}
+
+/**
+ * As a 'binary' string copied into a 16-byte array, which V8 keeps on its own heap: a 'buffer'
+ * digest has memory of its own outside it, and thousands of them kept here would each cost the
+ * GC's sweeper work.
+ */
+function md5(text: string): Uint8Array {
+  const bytes = digest('md5', text, 'binary');
+  const hash = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) hash[i] = bytes.charCodeAt(i);
   return hash;
 }
 

@@ -9,7 +9,7 @@ import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
 import { FrameDecoder } from '../../wire/framing.ts';
 import { helloRejection, makeNonce, refusalToPeer, transcriptOf, welcomeProof } from './handshake.ts';
 import type { TransportLogger } from './peer-link.ts';
-import { controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
+import { ackDelayMs, ackFramesMax, controlFrameBytesMax, keepAliveInitialDelayMs } from './settings.ts';
 import { WireProtocolError } from '../../wire/wire-error.ts';
 import { asHello, type AckFrame, type ChallengeFrame, type RejectFrame, type WelcomeFrame } from './wire-messages.ts';
 
@@ -44,7 +44,10 @@ export class InboundConnection {
   private readonly nonce = makeNonce();
   private peerName: string | null = null;
   private delivered = 0;
+  /** `delivered` as the last ack told the peer. */
+  private deliveredAcked = 0;
   private ackImmediate: NodeJS.Immediate | null = null;
+  private ackTimer: NodeJS.Timeout | null = null;
   private ackAfterDrain = false;
   private handshakeTimer: NodeJS.Timeout | null;
   /** Runs while part of a frame is buffered: since the last whole frame, or the partial one's start. */
@@ -185,21 +188,42 @@ export class InboundConnection {
     this.scheduleAck();
   }
 
+  /**
+   * Acks are cumulative and on no request's path — they let the sender release frames, and tell
+   * it which to report undelivered if the connection drops — so they wait: `ackDelayMs`, or the
+   * end of the turn once `ackFramesMax` frames are unacknowledged. (An ack every turn cost each
+   * burst of messages a socket write here and a wake-up of the sender.)
+   */
   private scheduleAck(): void {
     if (this.ackImmediate !== null || this.ackAfterDrain) return;
-    this.ackImmediate = setImmediate(() => {
-      this.ackImmediate = null;
-      this.sendAck();
-    });
+    if (this.delivered - this.deliveredAcked >= ackFramesMax) {
+      this.clearAckTimer();
+      this.ackImmediate = setImmediate(() => {
+        this.ackImmediate = null;
+        this.sendAck();
+      });
+    } else if (this.ackTimer === null) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = null;
+        this.sendAck();
+      }, ackDelayMs);
+    }
   }
 
-  /** One cumulative ack per turn; while the peer is not reading, the next one waits for 'drain'. */
+  private clearAckTimer(): void {
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+  }
+
+  /** One cumulative ack; while the peer is not reading, the next one waits for 'drain'. */
   private sendAck(): void {
+    this.clearAckTimer();
     if (this.socket.writableNeedDrain) {
       this.ackAfterDrain = true;
       return;
     }
     const ack: AckFrame = { kind: 'ack', delivered: this.delivered };
+    this.deliveredAcked = this.delivered;
     this.socket.write(encodeMessageFrame(ack));
   }
 
@@ -227,6 +251,7 @@ export class InboundConnection {
     this.clearFrameTimer();
     if (this.ackImmediate !== null) clearImmediate(this.ackImmediate);
     this.ackImmediate = null;
+    this.clearAckTimer();
     this.ctx.onClosed(this);
   }
 }

@@ -73,6 +73,8 @@ export interface PeerLinkStats {
   readonly sentFrames: number;
   /** socket.write calls that carried those frames: sentFrames / socketWrites is the batching factor. */
   readonly socketWrites: number;
+  /** Ack frames the peer sent (each covers every frame delivered since its last). */
+  readonly acksReceived: number;
   readonly failedFrames: number;
   /** Connection attempts after the first (each backoff that ended). */
   readonly reconnects: number;
@@ -106,6 +108,7 @@ export class PeerLink {
   private readonly closingSockets = new Set<Promise<void>>();
   private sentFrames = 0;
   private socketWrites = 0;
+  private acksReceived = 0;
   private failedFrames = 0;
   private reconnects = 0;
 
@@ -135,6 +138,7 @@ export class PeerLink {
       unackedFrames: this.queue.unackedCount,
       sentFrames: this.sentFrames,
       socketWrites: this.socketWrites,
+      acksReceived: this.acksReceived,
       failedFrames: this.failedFrames,
       reconnects: this.reconnects,
     };
@@ -317,6 +321,7 @@ export class PeerLink {
       return this.drop('unreachable', 'peer sent a frame that is not a valid ack');
     }
     this.queue.acknowledge(newlyDelivered);
+    this.acksReceived++;
     this.ackedOnConnection = ack.delivered;
     this.lastAckProgressAtMs = performance.now();
   }

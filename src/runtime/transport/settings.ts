@@ -42,6 +42,14 @@ export const transportDefaults = {
   inboundBufferedBytesMax: 512 * 1024 * 1024,
 } as const;
 
+/**
+ * A receiver acknowledges what it was handed at most this long after (inbound-connection.ts),
+ * or at the end of the turn once `ackFramesMax` frames wait. Well under `ackTimeoutMs`; the
+ * sender holds `peerQueueFramesMax` (10,000) frames, far more than arrive unacknowledged.
+ */
+export const ackDelayMs = 5;
+export const ackFramesMax = 256;
+
 /** Handshake and ack frames are tiny; an unauthenticated peer may not make us buffer more. */
 export const controlFrameBytesMax = 4 * 1024;
 /** TCP keepalive on every connection, so that an idle connection to a vanished host is noticed. */

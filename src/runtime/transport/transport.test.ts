@@ -132,6 +132,26 @@ test('two transports exchange many messages in order both ways', async (t) => {
   assert.equal(stats.receivedFrames, count);
 });
 
+test('one ack covers the messages of many turns: the receiver waits before it acknowledges', async (t) => {
+  const [a, b] = [await startNode(t, 'a'), await startNode(t, 'b')];
+  meshPeers([a, b]);
+  a.transport.send('b', { kind: 'm', seq: -1 });
+  await waitFor('connected, first message acknowledged', () => b.received.length === 1 && a.transport.stats().get('b')!.unackedFrames === 0);
+  const acksBefore = a.transport.stats().get('b')!.acksReceived;
+  const count = 20;
+  for (let seq = 0; seq < count; seq++) {
+    a.transport.send('b', { kind: 'm', seq });
+    // Until b has it: each message is handed over in a turn of its own (without an ack of its own before).
+    for (let turns = 0; b.received.length < seq + 2; turns++) {
+      assert.ok(turns < 100_000, `message ${seq} not delivered`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  await waitFor('acks drain the queue', () => a.transport.stats().get('b')!.unackedFrames === 0);
+  const acks = a.transport.stats().get('b')!.acksReceived - acksBefore;
+  assert.ok(acks >= 1 && acks <= count / 2, `${acks} acks for ${count} messages delivered one turn apart`);
+});
+
 test('three transports: every pair delivers in order, replies by name', async (t) => {
   const nodes = [await startNode(t, 'n1'), await startNode(t, 'n2'), await startNode(t, 'n3')];
   meshPeers(nodes);
@@ -398,7 +418,8 @@ test('a message over the receiver’s frame limit drops the connection and is re
   const b = await startNode(t, 'b', { frameBytesMax: 1024 });
   meshPeers([a, b]);
   a.transport.send('b', { kind: 'm', seq: 0 });
-  await waitFor('the first message', () => b.received.length === 1);
+  // Acknowledged too: a dropped connection reports every frame not acknowledged, delivered or not.
+  await waitFor('the first message, acknowledged', () => b.received.length === 1 && a.transport.stats().get('b')!.unackedFrames === 0);
   a.transport.send('b', { kind: 'm', seq: 1, blob: new Uint8Array(4096) });
   await waitFor('the failure', () => a.failed.length === 1);
   assert.equal(a.failed[0]!.reason, 'unreachable');

@@ -273,7 +273,7 @@ export class Transport {
     const result = new Map<string, PeerStats>();
     for (const name of names) {
       const link = this.links.get(name);
-      const linkStats: PeerLinkStats = link?.stats() ?? { state: 'idle', queuedFrames: 0, unackedFrames: 0, sentFrames: 0, socketWrites: 0, failedFrames: 0, reconnects: 0 };
+      const linkStats: PeerLinkStats = link?.stats() ?? { state: 'idle', queuedFrames: 0, unackedFrames: 0, sentFrames: 0, socketWrites: 0, acksReceived: 0, failedFrames: 0, reconnects: 0 };
       result.set(name, { ...linkStats, receivedFrames: this.receivedFrames.get(name) ?? 0 });
     }
     return result;

@@ -74,22 +74,28 @@ export function toWire(message: PeerMessage): object {
  */
 export function fromWire(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null) return raw;
+  // `raw` was just decoded from a frame and nothing else holds it: its encodings are replaced in
+  // place (a copy of every message cost a young-generation object per message).
   const fields = raw as Record<string, unknown>;
   const field = typeof fields.kind === 'string' && Object.hasOwn(wireObjectKinds, fields.kind) ? wireObjectKinds[fields.kind as PeerMessageKind] : null;
   switch (field) {
     case null:
       return raw;
     case 'object':
-      return { ...fields, object: decoded(fields.object) };
+      fields.object = decoded(fields.object);
+      return raw;
     case 'result': {
       const result = fields.result as Record<string, unknown> | null;
-      if (typeof result !== 'object' || result === null || result.kind !== 'got') return raw;
-      return { ...fields, result: { ...result, object: decoded(result.object) } };
+      if (typeof result === 'object' && result !== null && result.kind === 'got') result.object = decoded(result.object);
+      return raw;
     }
     default: {
       const entries = fields[field];
       if (!Array.isArray(entries)) return raw;
-      return { ...fields, [field]: entries.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? { ...entry, object: decoded((entry as { object?: unknown }).object) } : entry)) };
+      for (const entry of entries as unknown[]) {
+        if (typeof entry === 'object' && entry !== null) (entry as { object?: unknown }).object = decoded((entry as { object?: unknown }).object);
+      }
+      return raw;
     }
   }
 }

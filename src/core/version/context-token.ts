@@ -22,6 +22,7 @@ import { Packr } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+import { utf8ByteLength } from './actor.ts';
 import { causalContextProblem } from './causal-context.ts';
 import { describeValue } from './describe-value.ts';
 import { tokenClockEntriesMax } from './prune.ts';
@@ -60,25 +61,9 @@ export function contextTokenKey(clusterName: string, clusterSecret: string | und
  */
 function mac(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): string {
   // Unambiguous: a bucket name holds no NUL, and the key's length in bytes says where it ends.
+  // (Keys are well-formed UTF-16, validate.ts: no lone surrogate for the length to disagree on.)
   const head = `${target.bucket}\u0000${utf8ByteLength(target.key)}\u0000`;
   return createHmac('sha256', key).update(head, 'utf8').update(target.key, 'utf8').update(body).digest('binary');
-}
-
-/** Bytes of `text` in UTF-8, as TextEncoder would write it, without writing it. */
-function utf8ByteLength(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    // 2 bytes below U+0800; 3 above; a surrogate pair, two units, takes 4; a lone one U+FFFD's 3.
-    if (code >= 0x80) bytes += code < 0x800 ? 1 : (code & 0xf800) !== 0xd800 ? 2 : isPairedSurrogate(text, i) ? 1 : 2;
-  }
-  return bytes;
-}
-
-function isPairedSurrogate(text: string, i: number): boolean {
-  const code = text.charCodeAt(i);
-  if (code < 0xdc00) return (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
-  return i > 0 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800;
 }
 
 /** `body` with its MAC, as a token. Exported for tests that must get hostile bodies past the MAC. */

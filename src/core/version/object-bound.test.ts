@@ -5,7 +5,7 @@ import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { covers } from './causal-context.ts';
 import { boundObject } from './object-bound.ts';
-import { objectBytes } from './object-bytes.ts';
+import { objectBytes, objectBytesAtMost, objectBytesWithin } from './object-bytes.ts';
 import { coordinateWrite, mergeMaybe, mergeObjects, objectsEqual } from './object.ts';
 import { peerObjectProblem } from './stored-object.ts';
 import type { StoredObject } from './types.ts';
@@ -18,6 +18,23 @@ function blindPuts(actor: string, count: number, firstMs: number, valueBytes = 1
   }
   return object!;
 }
+
+describe('objectBytesAtMost: the quick upper bound of objectBytes', () => {
+  const text = fc.string({ maxLength: 12, unit: fc.constantFrom('a', 'é', '€', '\u{1F600}', 'z') });
+  test('is never below the exact count, and objectBytesWithin agrees with it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text, fc.nat(300)), { minLength: 1, maxLength: 6 }), fc.nat(4_000), (writes, bytesMax) => {
+        let object: StoredObject | null = null;
+        for (const [actor, contentType, bytes] of writes) {
+          object = coordinateWrite(object, { value: new Uint8Array(bytes), contentType, deleted: false, context: null }, `n${actor}`, 1_000, 'siblings').object;
+        }
+        const exact = objectBytes(object!);
+        assert.ok(objectBytesAtMost(object!) >= exact);
+        assert.equal(objectBytesWithin(object!, bytesMax), exact <= bytesMax);
+      }),
+    );
+  });
+});
 
 describe('the hard bound on merged objects (issue 11 §4)', () => {
   test('merging concurrent writes past siblingsHardMax keeps the newest, and the dropped stay covered', () => {

@@ -20,7 +20,7 @@
  */
 import { limits } from '../limits.ts';
 import { compareDots } from './actor.ts';
-import { objectBytes, siblingBytes } from './object-bytes.ts';
+import { objectBytes, objectBytesWithin, siblingBytes } from './object-bytes.ts';
 import type { Sibling, StoredObject } from './types.ts';
 
 export interface BoundedObject {
@@ -37,7 +37,7 @@ function newerFirst(a: Sibling, b: Sibling): number {
 /** `object` within the hard bound: itself when it is, else its newest siblings that fit. */
 export function boundObject(object: StoredObject): BoundedObject {
   const { siblings, context } = object;
-  if (siblings.length <= limits.siblingsHardMax && objectBytes(object) <= limits.objectBytesMax) return { object, truncated: 0 };
+  if (siblings.length <= limits.siblingsHardMax && objectBytesWithin(object, limits.objectBytesMax)) return { object, truncated: 0 };
   const kept = new Set<Sibling>();
   let bytes = objectBytes({ siblings: [], context });
   for (const sibling of [...siblings].sort(newerFirst)) {

@@ -37,6 +37,29 @@ export function objectBytes(object: StoredObject): number {
   return bytes;
 }
 
+/** A UTF-16 code unit takes at most 3 bytes of UTF-8 (a pair of them, 4). */
+const utf8BytesPerUnitMax = 3;
+
+/**
+ * An upper bound of `objectBytes` from string lengths alone, with no pass over characters: a
+ * check against a limit clears almost every object with it and counts exactly only the rest
+ * (`objectBytesWithin`). Same answer either way, since objectBytes ≤ this.
+ */
+export function objectBytesAtMost(object: StoredObject): number {
+  let bytes = objectFieldsBytes;
+  for (const entry of object.context.clock) bytes += clockEntryFieldsBytes + utf8BytesPerUnitMax * entry[0].length;
+  for (const dot of object.context.dots) bytes += dotFieldsBytes + utf8BytesPerUnitMax * dot[0].length;
+  for (const sibling of object.siblings) {
+    bytes += siblingFieldsBytes + sibling.value.byteLength + utf8BytesPerUnitMax * (sibling.dot[0].length + sibling.contentType.length);
+  }
+  return bytes;
+}
+
+/** Whether `objectBytes(object) <= bytesMax`, counting exactly only when the quick bound cannot tell. */
+export function objectBytesWithin(object: StoredObject, bytesMax: number): boolean {
+  return objectBytesAtMost(object) <= bytesMax || objectBytes(object) <= bytesMax;
+}
+
 /** Value bytes alone: what background work budgets and transfer progress count. */
 export function valueBytes(object: StoredObject): number {
   let bytes = 0;

@@ -9,7 +9,7 @@ import { causalContextProblem, contextCovers, contextsEqual, covers, isCounter, 
 import { describeValue } from './describe-value.ts';
 import { limits } from '../limits.ts';
 import { contentTypeProblem } from '../validate.ts';
-import { objectBytes } from './object-bytes.ts';
+import { objectBytes, objectBytesWithin } from './object-bytes.ts';
 import type { Dot, Sibling, StoredObject } from './types.ts';
 
 /** Siblings that hold a value (not tombstones). */
@@ -141,8 +141,8 @@ export function peerObjectProblem(value: unknown): string | null {
     const contentType = contentTypeProblem(sibling.contentType);
     if (contentType !== null) return `sibling ${formatDot(sibling.dot)}: ${contentType}`;
   }
-  const bytes = objectBytes(object);
-  return bytes <= limits.objectBytesMax ? null : `object is ${bytes} bytes, more than ${limits.objectBytesMax}`;
+  if (objectBytesWithin(object, limits.objectBytesMax)) return null;
+  return `object is ${objectBytes(object)} bytes, more than ${limits.objectBytesMax}`;
 }
 
 export function assertStoredObject(object: StoredObject): void {

@@ -28,11 +28,12 @@ export function formatDot(dot: Dot): string {
   return `(${JSON.stringify(dot[0])}, ${dot[1]})`;
 }
 
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Whether `text` holds a lone UTF-16 surrogate, which has no UTF-8 form (it would turn into U+FFFD). */
+/**
+ * Whether `text` holds a lone UTF-16 surrogate, which has no UTF-8 form (it would turn into
+ * U+FFFD). Every key of every request is asked: the native check, not a regular expression.
+ */
 export function hasLoneSurrogate(text: string): boolean {
-  return loneSurrogate.test(text);
+  return !text.isWellFormed();
 }
 
 /** Bytes of `text` in UTF-8 (every string passed here is well-formed, see `actorProblem`). */

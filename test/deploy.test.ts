@@ -76,6 +76,8 @@ function assertSecureNode(settings: NodeSettings, name: string): void {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text.trim()).digest('hex');
+/** A client token's config entry, as an operator adds one (docs/deploy.md). */
+const appTokenEntry = { name: 'app', sha256: sha256('kvt_app'), roles: ['read:carts', 'write:carts'] };
 
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
@@ -207,8 +209,12 @@ describe('docker compose', () => {
     const checked = spawnSync('promtool', ['check', 'config', prometheus], { encoding: 'utf8' });
     assert.equal(checked.status, 0, checked.stdout + checked.stderr);
     const before = ['n1.pem', 'admin-token', 'cluster-secret'].map((file) => readFileSync(join(dir, file), 'utf8'));
+    writeFileSync(join(dir, 'app.entry'), `${JSON.stringify(appTokenEntry)}\n`);
     runScript('deploy/compose/init.sh', [], env);
     assert.deepEqual(['n1.pem', 'admin-token', 'cluster-secret'].map((file) => readFileSync(join(dir, file), 'utf8')), before, 'a rerun keeps what the first run made');
+    const rerun = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { auth: { tokens: unknown[] } };
+    assert.equal(rerun.auth.tokens.length, 4);
+    assert.ok(rerun.auth.tokens.some((token) => JSON.stringify(token) === JSON.stringify(appTokenEntry)), "a token entry the operator added is in the config");
   });
 });
 
@@ -262,6 +268,9 @@ describe('Kubernetes manifests', () => {
     const dir = scratch('k8s');
     const bin = kvorumBin();
     writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\necho "$*" >> "${dir}/kubectl.log"\n[ "$1" = apply ] && cat > /dev/null\nexit 0\n`, { mode: 0o755 });
+    // A client's token the operator added: its entry, as `kvorum token` prints it last.
+    mkdirSync(join(dir, 'material'));
+    writeFileSync(join(dir, 'material', 'app.entry'), `${JSON.stringify(appTokenEntry)}\n`);
     runScript('deploy/kubernetes/make-secrets.sh', ['--pods', '4', '--dir', join(dir, 'material'), '--namespace', 'kv'], { PATH: `${bin}:${process.env.PATH}` });
     const secrets = new Map(
       ['kvorum', 'kvorum-tls'].map((name) => {
@@ -370,7 +379,8 @@ describe('Kubernetes manifests', () => {
     // The config it starts from: the ConfigMap's, with the Secret's token entries and the node token.
     const config = JSON.parse(readFileSync(listed.env.KVORUM_CONFIG!, 'utf8')) as { nodes: unknown[]; auth: { tokens: unknown[]; nodeTokenFile: string } };
     assert.equal(config.nodes.length, 3);
-    assert.equal(config.auth.tokens.length, 3);
+    assert.equal(config.auth.tokens.length, 4, "make-secrets.sh's three and the operator's app token");
+    assert.ok(config.auth.tokens.some((token) => JSON.stringify(token) === JSON.stringify(appTokenEntry)));
     assert.equal(readFileSync(config.auth.nodeTokenFile, 'utf8'), madeSecrets().secrets.get('kvorum')!.get('node-token'));
     const joining = startPod('kvorum-3');
     assert.match(joining.stdout, /^kvorum start$/m);

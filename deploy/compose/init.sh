@@ -44,14 +44,17 @@ make_token admin-token admin admin                # the operator's, and `kvorum`
 make_token node-token nodes monitor               # what nodes show each other for the dashboard
 make_token prometheus-token prometheus monitor    # what Prometheus scrapes /metrics with
 
-# The template, with the cluster secret and the tokens' entries (the config holds only their hashes).
+# The template, with the cluster secret and the tokens' entries (the config holds only their hashes):
+# this script's and any other DIR/*.entry, the last line `kvorum token` prints.
 node -e '
   const fs = require("node:fs");
   const [template, dir] = process.argv.slice(1);
   const read = (file) => fs.readFileSync(`${dir}/${file}`, "utf8").trim();
   const config = JSON.parse(fs.readFileSync(template, "utf8"));
   config.clusterSecret = read("cluster-secret");
-  const tokens = ["admin-token", "node-token", "prometheus-token"].map((file) => JSON.parse(read(`${file}.entry`)));
+  // Every *.entry: these three, and any an operator added (docs/deploy.md).
+  const entries = fs.readdirSync(dir).filter((file) => file.endsWith(".entry")).sort();
+  const tokens = entries.map((file) => JSON.parse(read(file)));
   config.auth = { tokens: [...(config.auth?.tokens ?? []), ...tokens], nodeTokenFile: "node-token" };
   fs.writeFileSync(`${dir}/cluster.json.tmp`, `${JSON.stringify(config, null, 2)}\n`);
   fs.renameSync(`${dir}/cluster.json.tmp`, `${dir}/cluster.json`);

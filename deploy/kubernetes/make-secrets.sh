@@ -63,7 +63,15 @@ make_token admin-token admin admin          # the operator's, and the pods' CLI
 make_token node-token nodes monitor         # nodes, to each other (auth.nodeTokenFile)
 make_token monitor-token monitor monitor    # for Prometheus or a dashboard: never in a pod
 cp "$dir/admin-token" "$dir/node-token" "$dir/kvorum/"
-printf '[%s,\n %s,\n %s]\n' "$(cat "$dir/admin-token.entry")" "$(cat "$dir/node-token.entry")" "$(cat "$dir/monitor-token.entry")" > "$dir/kvorum/tokens.json"
+# Every DIR/*.entry: these three, and a client's (the last line `kvorum token` prints: docs/deploy.md).
+{
+  separator='['
+  for entry in "$dir"/*.entry; do
+    printf '%s%s\n' "$separator" "$(cat "$entry")"
+    separator=','
+  done
+  echo ']'
+} > "$dir/kvorum/tokens.json"
 
 # Create or update (a rerun with more pods replaces the Secrets' contents).
 for secret in kvorum kvorum-tls; do

@@ -13,11 +13,11 @@
  * and every node they are for is then resolved as `kvorum start` resolves it, with the files at
  * the paths its service or pod mounts them: it must pass the listen policy and name itself.
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
@@ -35,7 +35,15 @@ import { flagsFromEnv, resolveNodeSettings, type NodeSettings } from '../src/run
 
 const root = new URL('..', import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
-const scratch = (what: string) => mkdtempSync(join(tmpdir(), `kvorum-deploy-${what}-`));
+const scratchDirs: string[] = [];
+const scratch = (what: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `kvorum-deploy-${what}-`));
+  scratchDirs.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A directory holding `kvorum` (this checkout's CLI) for the deploy scripts, which call it by that name. */
 function kvorumBin(): string {

@@ -62,8 +62,8 @@ export function contextTokenKey(clusterName: string, clusterSecret: string | und
 function mac(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): string {
   // Unambiguous: a bucket name holds no NUL, and the key's length in bytes says where it ends.
   // (Keys are well-formed UTF-16, validate.ts: no lone surrogate for the length to disagree on.)
-  const head = `${target.bucket}\u0000${utf8ByteLength(target.key)}\u0000`;
-  return createHmac('sha256', key).update(head, 'utf8').update(target.key, 'utf8').update(body).digest('binary');
+  const head = `${target.bucket}\u0000${utf8ByteLength(target.key)}\u0000${target.key}`;
+  return createHmac('sha256', key).update(head, 'utf8').update(body).digest('binary');
 }
 
 /** `body` with its MAC, as a token. Exported for tests that must get hostile bodies past the MAC. */

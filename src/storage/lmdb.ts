@@ -32,8 +32,8 @@
  *   not disk: the file grows with the data).
  * - getRange with binary keys orders keys by memcmp (shorter first on a tie), start inclusive,
  *   end exclusive; values and keys it returns are fresh buffers, but we copy into plain
- *   Uint8Arrays anyway so that both engines return identical types. `get` (getBinary) returns a
- *   copy of lmdb-js' reused read buffer too: that copy is handed on, as a plain Uint8Array view.
+ *   Uint8Arrays anyway so that both engines return identical types. `get` copies out of lmdb-js'
+ *   reused read buffer (getBinaryFast) into a pooled buffer, handed on as a plain Uint8Array view.
  */
 import { open, type RootDatabase } from 'lmdb';
 import { KvorumError } from '../core/errors.ts';
@@ -86,10 +86,18 @@ export class LmdbEngine implements StorageEngine {
   get(key: Uint8Array): Uint8Array | undefined {
     this.ensureOpen();
     assertStorageKey(key);
-    const value = this.db.get(key);
-    // getBinary already hands back a copy of its own (a slice of lmdb-js' reused read buffer): a
-    // plain Uint8Array view of it, like the memory engine's, costs no second copy.
-    return value === undefined ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    // getBinaryFast answers with a view of lmdb-js' reused read buffer, valid until the next read:
+    // it is copied out at once, into Node's pool of small buffers — a slice of its own (what
+    // `get` does) is a fresh allocation outside V8's heap per read, for the GC to sweep. Every
+    // request reads its key on each replica. A plain Uint8Array view, like the memory engine's.
+    const shared = this.db.getBinaryFast(key);
+    if (shared === undefined) return undefined;
+    // The shared buffer is as large as the largest value read: lmdb-js sets its `length` (not its
+    // byteLength) to this value's size.
+    const size = shared.length;
+    const copy = Buffer.allocUnsafe(size);
+    copy.set(new Uint8Array(shared.buffer, shared.byteOffset, size));
+    return new Uint8Array(copy.buffer, copy.byteOffset, size);
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {

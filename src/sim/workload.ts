@@ -166,7 +166,7 @@ export class SimClient {
   ): void {
     const { world, history } = this.shared;
     const node = this.prng.pick(world.nodeNames);
-    const entry = history.invoke({ client: this.name, node, kind, bucket: request.bucket, key: request.key, quorum, invokedMs: world.nowMs, ...extra });
+    const entry = history.invoke({ client: this.name, node, kind, bucket: request.bucket, key: request.key, quorum, invokedMs: world.nowMs, ...extra }, request);
     let finished = false;
     const finish = (result: ClientResult | undefined): void => {
       if (finished) return;

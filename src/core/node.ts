@@ -13,7 +13,7 @@ import type { NodeStatus } from './status.ts';
 import { KvorumError } from './errors.ts';
 import type { Effect, NodeInput, Requester } from './effects.ts';
 import { limits, type BucketProps } from './limits.ts';
-import type { ClientError, ClientRequest, ClientResult, ListBucketsRequest, ListKeysRequest, ListRead, ListReadReply, NodeRequest, PeerMessage } from './messages.ts';
+import type { ClientError, ClientRequest, ClientResult, ListBucketsRequest, ListKeysRequest, ListRead, ListReadReply, NodeRequest, PeerMessage, ReplicaRead } from './messages.ts';
 import { coveragePlan } from './coverage/coverage-plan.ts';
 import { compareBucketNames, compareKeys } from './coverage/item-order.ts';
 import { Listing, type ListingHost, type ListingOutcome } from './coverage/listing.ts';
@@ -51,6 +51,8 @@ import { encodeEpochsRecord, PartitionEpochs, tombstoneEpochsMetaName, type Epoc
 import type { TombstoneHost } from './tombstones/host.ts';
 import { TombstoneParticipant } from './tombstones/participant.ts';
 import { defaultTombstoneSettings, type TombstoneSettings } from './tombstones/settings.ts';
+import { CollectedTombstones } from './tombstones/collected.ts';
+import { FenceWaits } from './tombstones/fence-waits.ts';
 import {
   validateBucket,
   validateKey,
@@ -159,6 +161,11 @@ export class KvNode {
   private readonly epochSync: EpochSync;
   private readonly tombstoneParticipant: TombstoneParticipant;
   readonly tombstoneCollector: TombstoneCollector;
+  /** What this node's latest rounds removed here, so that late copies read before other replicas' removals do not plant it back. */
+  private readonly collected: CollectedTombstones;
+  /** Replica reads waiting for this node's fence to reach their coordinator's epoch (tombstones/fence-waits.ts). */
+  private readonly fenceWaits = new FenceWaits<{ readonly from: string; readonly message: ReplicaRead }>(limits.fenceWaitingReadsMax);
+  private readonly tombstoneSettings: TombstoneSettings;
   private nextFlushId = 1;
   private readonly flushContinuations = new Map<number, (ok: boolean) => void>();
   /** Operations waiting for this node to reach a partition's epoch (OperationHost.afterEpoch). */
@@ -192,6 +199,8 @@ export class KvNode {
     this.handoffHost = this.makeHandoffHost();
     this.epochs = new PartitionEpochs(config.tombstoneEpochs === undefined ? { known: true, member: true, fresh: false, epochs: [] } : config.tombstoneEpochs);
     const tombstoneSettings = { ...defaultTombstoneSettings, ...config.tombstones };
+    this.tombstoneSettings = tombstoneSettings;
+    this.collected = new CollectedTombstones(tombstoneSettings.removedCopiesWindowMs);
     const tombstoneHost = this.makeTombstoneHost();
     this.epochSync = new EpochSync(tombstoneSettings, tombstoneHost);
     this.tombstoneParticipant = new TombstoneParticipant(tombstoneHost);
@@ -309,6 +318,7 @@ export class KvNode {
         unreachable(input, 'node input');
     }
     if (this.epochWaiters.length > 0) this.wakeEpochWaiters();
+    if (this.fenceWaits.size > 0) for (const { from, message } of this.fenceWaits.due((partition) => this.epochs.of(partition), this.nowMs)) this.serveRead(from, message);
     return this.takeEffects();
   }
 
@@ -544,13 +554,19 @@ export class KvNode {
   private onPeerMessage(from: string, message: PeerMessage): void {
     this.detector.heard(from, this.nowMs); // every message is a heartbeat (Dynamo §4.8)
     switch (message.kind) {
-      case 'replicaRead':
-        if (message.withHints) this.readWithHintsFor(from, message);
-        else this.storeFor({ type: 'replicaRead', from, opId: message.opId, stamp: this.epochs.of(message.partition) }, message, { kind: 'read' });
+      case 'replicaRead': {
+        const { partition, epoch } = message;
+        const behind = epoch !== undefined && this.epochs.known && this.epochs.of(partition) < epoch;
+        if (!behind || !this.fenceWaits.park({ partition, epoch, untilMs: this.nowMs + this.tombstoneSettings.readFenceWaitMs, read: { from, message } })) this.serveRead(from, message);
         break;
+      }
       case 'replicaWrite': {
         if (this.refusesObjects(from, message.partition, message.stamp)) {
           this.send(from, { kind: 'replicaWriteReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
+          break;
+        }
+        if (this.wasCollected(message, message.stamp, message.object)) {
+          this.send(from, { kind: 'replicaWriteReply', opId: message.opId });
           break;
         }
         const { resolution } = this.bucketProps(message.bucket);
@@ -562,6 +578,10 @@ export class KvNode {
       case 'hintDeliver': {
         if (this.refusesObjects(from, message.partition, message.stamp)) {
           this.send(from, { kind: 'hintDeliverReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
+          break;
+        }
+        if (this.wasCollected(message, message.stamp, message.object)) {
+          this.send(from, { kind: 'hintDeliverReply', opId: message.opId });
           break;
         }
         // The owner merges a handed-back hint exactly as a replica write.
@@ -598,7 +618,7 @@ export class KvNode {
         break;
       case 'aaeRepair':
         if (this.refusesObjects(from, message.partition, message.stamp)) break; // a repair is not answered; the next exchange repairs again
-        this.antiEntropy.onMessage(from, message);
+        this.antiEntropy.onMessage(from, { ...message, objects: message.objects.filter(({ bucket, key, object }) => !this.wasCollected({ partition: message.partition, bucket, key }, message.stamp, object)) });
         break;
       case 'aaeExchange':
       case 'aaeExchangeReply':
@@ -663,6 +683,17 @@ export class KvNode {
       const toMember = this.membership.view.members.some((member) => member.name === from && member.status !== 'removed');
       this.send(from, { kind: 'epochsReply', opId: this.nextOpId++, known: true, complete: false, toMember, epochs: [this.epochs.entryOf(partition)] });
     }
+    return true;
+  }
+
+  /**
+   * Whether `object`, read at `stamp`, is a copy of a tombstone this node's latest round removed
+   * here, or older, read elsewhere before that replica's own removal (tombstones/collected.ts):
+   * taken as stored, and dropped.
+   */
+  private wasCollected(target: StoreTarget, stamp: number, object: StoredObject): boolean {
+    if (!this.collected.supersedes(this.nowMs, target.partition, stamp, target.bucket, target.key, object)) return false;
+    this.count('tombstones.removedCopiesDropped');
     return true;
   }
 
@@ -864,6 +895,11 @@ export class KvNode {
   }
 
   /** A fallback's side of a sloppy read: what it owns of the key joined with its hints for it. */
+  private serveRead(from: string, message: ReplicaRead): void {
+    if (message.withHints) this.readWithHintsFor(from, message);
+    else this.storeFor({ type: 'replicaRead', from, opId: message.opId, stamp: this.epochs.of(message.partition) }, message, { kind: 'read' });
+  }
+
   private readWithHintsFor(from: string, message: { opId: number; partition: number; bucket: string; key: string }): void {
     const { resolution } = this.bucketProps(message.bucket);
     const { partition, bucket, key } = message;
@@ -1054,6 +1090,7 @@ export class KvNode {
       afterHintOps: (done) => node.afterHintOps(done),
       persistEpochs: (done) => node.persistEpochs(done),
       drop: (target, object) => {
+        node.collected.record(node.nowMs, target.partition, node.epochs.of(target.partition), target.bucket, target.key, object);
         node.beforeDrop(object);
         node.storeFor({ type: 'none' }, target, { kind: 'dropIfUnchanged', object, reason: 'tombstone' });
       },
@@ -1124,6 +1161,7 @@ export class KvNode {
       isReachable: (peer) => node.isReachable(peer),
       epochOf: (partition) => node.epochs.of(partition),
       refuses: (from, partition, stamp) => node.refusesObjects(from, partition, stamp),
+      wasCollected: (target, stamp, object) => node.wasCollected(target, stamp, object),
       afterEpoch: (operation, partition, epoch, done) => {
         node.epochWaiters.push({ operation, partition, epoch, done });
       },

@@ -110,7 +110,7 @@ const simAntiEntropy = { exchangeIntervalMs: 20, exchangeTimeoutMs: 500 } as con
  * Tombstone collection in the simulator: a round every 50 ms per node, so the tombstones of a
  * run's deletes are collected many times over while faults and late messages are about.
  */
-const simTombstones = { roundIntervalMs: 50, scanIntervalMs: 10, roundTimeoutMs: 500, epochsQueryIntervalMs: 20 } as const;
+const simTombstones = { roundIntervalMs: 50, scanIntervalMs: 10, roundTimeoutMs: 500, epochsQueryIntervalMs: 20, removedCopiesWindowMs: 500, readFenceWaitMs: 20 } as const;
 /** Simulated time anti-entropy gets to converge after healing. */
 const antiEntropyConvergeMsMax = 5_000;
 const antiEntropyStepMs = 50;

@@ -5,6 +5,8 @@
  * what they sent (a node that fails, or stays silent for `silentTargetWaitMs`, is replaced by the
  * next reachable one), keep listening until every node asked has answered or the deadline passes,
  * then send the reconciled version to every primary that was behind (read repair, Dynamo §5).
+ * A node whose reply was read before a tombstone round's fence that this node has passed is asked
+ * again once told the epoch, as often as rounds fence the partition (below, `onReadBeforeFence`).
  * A coordinator need not be a replica itself, so gets are never forwarded.
  */
 import type { Requester } from '../effects.ts';
@@ -41,6 +43,8 @@ export class GetOperation implements Operation {
   private readonly replaced = new Set<string>();
   /** The epoch when this node's own read was issued. */
   private selfStamp = 0;
+  /** Nodes asked again after a reply read before a fence: this node's epoch when it asked. */
+  private readonly askedAgainAt = new Map<string, number>();
 
   constructor(private readonly plan: GetPlan) {
     this.tally = new GetTally(plan.r, plan.pr, (node) => this.isPrimary(node), plan.resolution);
@@ -61,18 +65,37 @@ export class GetOperation implements Operation {
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
     // Its own disk too: a node that does not know the epochs may hold a version collected since.
-    if (outcome.ok && !host.refuses(host.self, this.plan.target.partition, this.selfStamp)) this.onReply(host, host.self, outcome.object, this.selfStamp);
-    else this.onFailure(host, host.self);
+    if (!outcome.ok) this.onFailure(host, host.self);
+    else if (host.refuses(host.self, this.plan.target.partition, this.selfStamp)) this.onReadBeforeFence(host, host.self);
+    else this.onReply(host, host.self, outcome.object, this.selfStamp);
   }
 
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
     if (message.kind !== 'replicaReadReply' || !this.tally.isPending(from)) return;
     if (message.error) this.onFailure(host, from);
-    else if (host.refuses(from, this.plan.target.partition, message.stamp)) {
-      // Read before a collection round fenced the partition: it may hold a version whose
-      // tombstone is gone, which must not be answered nor repaired back (tombstones/epochs.ts).
-      this.onFailure(host, from);
-    } else this.onReply(host, from, message.object, message.stamp);
+    else if (host.refuses(from, this.plan.target.partition, message.stamp)) this.onReadBeforeFence(host, from);
+    else this.onReply(host, from, message.object, message.stamp);
+  }
+
+  /**
+   * A reply read before a collection round fenced the partition may hold a version whose
+   * tombstone is gone: it is neither answered nor repaired back (tombstones/epochs.ts). But its
+   * node is most likely just behind this one in a round — the collector fences its own disk
+   * before the others hear of it, and every replica is fenced at its own moment — so it is asked
+   * again: refusing told it this node's epoch (`refuses`), that message reaches it before the new
+   * read (one ordered connection), and an active member takes it (epoch-sync.ts) and reads after
+   * the fence. Once more each time this node's epoch has risen since it last asked that node (a
+   * later round fenced it meanwhile); a node that answers from before the same epoch twice (not
+   * an active member, so it takes no peer's epoch) failed. Without this, a get coordinated by a
+   * collector failed R while every replica was up (the simulator's availability checker, about
+   * one seed in six of the default run).
+   */
+  private onReadBeforeFence(host: OperationHost, from: string): void {
+    const epoch = host.epochOf(this.plan.target.partition);
+    if (this.askedAgainAt.get(from) === epoch) return this.onFailure(host, from);
+    this.askedAgainAt.set(from, epoch);
+    host.count('fencedReadRetries');
+    this.ask(host, from);
   }
 
   onDeliveryFailed(host: OperationHost, to: string): void {
@@ -108,7 +131,8 @@ export class GetOperation implements Operation {
       if (primary) host.store(this, target, { kind: 'read' });
       else host.readWithHints(this, target, resolution);
     } else {
-      host.send(node, { kind: 'replicaRead', opId, ...target, ...(primary ? {} : { withHints: true }) });
+      // With this node's epoch: a replica behind it waits a moment for the fence (tombstones/fence-waits.ts).
+      host.send(node, { kind: 'replicaRead', opId, ...target, epoch: host.epochOf(target.partition), ...(primary ? {} : { withHints: true }) });
     }
   }
 
@@ -170,8 +194,9 @@ export class GetOperation implements Operation {
     for (const replica of this.tally.staleReplicas()) {
       host.count('readRepairs');
       if (replica === host.self) {
-        // This node's own disk is fenced like any other (tombstones/epochs.ts).
-        if (!host.refuses(host.self, target.partition, this.tally.stamp)) host.store(null, target, { kind: 'merge', object: merged, resolution });
+        // This node's own disk is fenced like any other (tombstones/epochs.ts), and does not take
+        // back a tombstone its round removed, read on a replica before that one's removal.
+        if (!host.refuses(host.self, target.partition, this.tally.stamp) && !host.wasCollected(target, this.tally.stamp, merged)) host.store(null, target, { kind: 'merge', object: merged, resolution });
       } else {
         // A repair lost to a crash is made again by the next read or exchange: no fsync for it.
         host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.tally.stamp, durable: false });

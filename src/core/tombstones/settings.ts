@@ -15,6 +15,18 @@ export interface TombstoneSettings {
   readonly scanEntriesMax: number;
   /** A node whose disk is new asks the members for the epochs this often until one knows them. */
   readonly epochsQueryIntervalMs: number;
+  /**
+   * After a round removed tombstones here, copies of them read elsewhere before that replica's
+   * own removal are dropped for this long (collected.ts): a round's time bound, since such a copy
+   * travels in a repair of the round's time. Later, one comes from a replica that kept the
+   * tombstone, and is taken, for a later round to collect everywhere.
+   */
+  readonly removedCopiesWindowMs: number;
+  /**
+   * A replica read by a coordinator whose epoch is ahead of its own waits this long, at most, for
+   * the round's fence to reach it (fence-waits.ts): a fence message's time, and a fence's reads.
+   */
+  readonly readFenceWaitMs: number;
 }
 
 export const defaultTombstoneSettings: TombstoneSettings = {
@@ -24,4 +36,6 @@ export const defaultTombstoneSettings: TombstoneSettings = {
   roundTimeoutMs: 5_000,
   scanEntriesMax: 128,
   epochsQueryIntervalMs: 200,
+  removedCopiesWindowMs: 5_000,
+  readFenceWaitMs: 100,
 };

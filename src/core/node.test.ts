@@ -17,6 +17,8 @@ import { addDot, covers, emptyContext } from './version/causal-context.ts';
 import { decodeTestToken, encodeTestToken } from './version/test-token.ts';
 import type { CausalContext, StoredObject } from './version/types.ts';
 import type { EpochsRecord } from './tombstones/epochs.ts';
+import { defaultTombstoneSettings } from './tombstones/settings.ts';
+import { fencedReadAsksMax } from './coordinator/get.ts';
 
 const names = ['n1', 'n2', 'n3'];
 const ring = createRing(names.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
@@ -275,17 +277,103 @@ describe('KvNode', () => {
       assert.ok(reply?.result.kind === 'error' && reply.result.code === 'unavailable');
     });
 
-    test('a get does not answer with, nor repair from, a reply read before the fence', () => {
+    /** A get at R = 3 of a node fenced at epoch 3: its own read is answered empty; `reply` answers n2's or n3's read. */
+    const fencedGet = () => {
       const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
       const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 3 } });
       const [store] = only(effects, 'store');
       const reads = only(effects, 'send');
       kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
-      kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object, stamp: 2 } });
-      const last = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 3 } });
-      const [reply] = only(last, 'reply');
-      assert.equal(reply?.result.kind, 'error', 'R = 3 is not met by two fresh answers and a stale one');
+      const reply = (nowMs: number, i: number, answer: StoredObject | null, stamp: number) =>
+        kv.step(nowMs, { type: 'message', from: reads[i]!.to, message: { kind: 'replicaReadReply', opId: reads[i]!.message.opId, object: answer, stamp } });
+      return { reads, reply };
+    };
+
+    test('a get asks its replicas to read at or after its own epoch', () => {
+      const { reads } = fencedGet();
+      assert.deepEqual(
+        reads.map((send) => send.message.kind === 'replicaRead' && send.message.epoch),
+        [3, 3],
+      );
+    });
+
+    test('a replica behind a get coordinated across a fence is told the epoch and asked again, and the get meets R', () => {
+      // The collector fences its own disk first: for a moment every other replica answers from before.
+      const { reads, reply } = fencedGet();
+      const stale = reply(3, 0, null, 2);
+      assert.deepEqual(
+        only(stale, 'send').map((send) => [send.to, send.message.kind, send.message.kind === 'replicaRead' && send.message.epoch]),
+        [
+          [reads[0]!.to, 'epochsReply', false],
+          [reads[0]!.to, 'replicaRead', 3],
+        ],
+        'told the epoch, then asked again',
+      );
+      assert.equal(only(stale, 'reply').length, 0, 'not failed');
+      reply(4, 1, null, 3);
+      const [answer] = only(reply(5, 0, object, 3), 'reply');
+      assert.ok(answer?.result.kind === 'got' && answer.result.object?.siblings.length === 1, 'answers with what the replica read after the fence');
+    });
+
+    test('a get does not answer with, nor repair from, a reply read before the fence, however often asked', () => {
+      const { reads, reply } = fencedGet();
+      reply(3, 1, null, 3);
+      let last: Effect[] = [];
+      for (let asked = 0; asked <= fencedReadAsksMax; asked++) last = reply(4 + asked, 0, object, 2);
+      const [answer] = only(last, 'reply');
+      assert.equal(answer?.result.kind, 'error', 'R = 3 is not met by two fresh answers and a node that stays behind');
       assert.equal(only(last, 'store').length + only(last, 'send').filter((send) => send.message.kind === 'replicaWrite').length, 0, 'the stale object is repaired nowhere');
+      assert.equal(reads.length, 2);
+    });
+
+    test('a replica read for a coordinator ahead of it waits for its own fence, at most readFenceWaitMs', () => {
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
+      const read = { kind: 'replicaRead' as const, opId: 9, partition, bucket: 'b', key: 'k', epoch: 3 };
+      assert.equal(only(kv.step(1, { type: 'message', from: 'n2', message: read }), 'store').length, 0, 'waits: a read now would be refused');
+      assert.equal(only(kv.step(1 + defaultTombstoneSettings.readFenceWaitMs - 1, { type: 'tick' }), 'store').length, 0);
+      // Its fence comes (here as a peer's epochs): the read is made at once, stamped after it.
+      const raised = kv.step(2 + defaultTombstoneSettings.readFenceWaitMs - 1, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 3, 2]] } });
+      const [store] = only(raised, 'store');
+      assert.equal(store?.op.kind, 'read');
+      const served = kv.step(3 + defaultTombstoneSettings.readFenceWaitMs, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
+      const [sent] = only(served, 'send');
+      assert.ok(sent?.message.kind === 'replicaReadReply' && sent.message.stamp === 3);
+
+      const alone = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
+      alone.step(1, { type: 'message', from: 'n2', message: read });
+      const [late] = only(alone.step(1 + defaultTombstoneSettings.readFenceWaitMs, { type: 'tick' }), 'store');
+      assert.equal(late?.op.kind, 'read', 'no fence within readFenceWaitMs: read anyway (the coordinator refuses it, and tells it the epoch)');
+      assert.equal(only(fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 2]] }).step(1, { type: 'message', from: 'n2', message: read }), 'store').length, 1, 'a replica not behind reads at once');
+    });
+
+    describe('late copies of a tombstone a round removed here (core/tombstones/collected.ts)', () => {
+      const dot = ['n2.b', 1] as const;
+      const tombstone: StoredObject = { siblings: [{ dot, value: new Uint8Array(), contentType: '', lastModifiedMs: 1, deleted: true }], context: addDot(emptyContext, dot, 1) };
+      /** n1 at epoch 3 removes `tombstone` in the round of epoch 3. */
+      const removed = () => {
+        const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
+        const effects = kv.step(1, { type: 'message', from: 'n2', message: { kind: 'tombRemove', opId: 1, partition, epoch: 3, entries: [{ bucket: 'b', key: 'k', object: tombstone }] } });
+        assert.ok(only(effects, 'store').some((store) => store.op.kind === 'dropIfUnchanged'));
+        return kv;
+      };
+      const write = (stamp: number, copy: StoredObject) => ({ kind: 'replicaWrite' as const, opId: 5, partition, bucket: 'b', key: 'k', object: copy, stamp });
+
+      test('a copy read at the round\'s epoch, before its holder removed it, is acknowledged and not stored back', () => {
+        const kv = removed();
+        const effects = kv.step(2, { type: 'message', from: 'n3', message: write(3, tombstone) });
+        assert.equal(only(effects, 'store').length, 0, 'not planted back');
+        const [reply] = only(effects, 'send');
+        assert.ok(reply?.message.kind === 'replicaWriteReply' && reply.message.error === undefined, 'acknowledged: the round collected it');
+        const repair = kv.step(3, { type: 'message', from: 'n3', message: { kind: 'aaeRepair', opId: 6, partition, stamp: 3, objects: [{ bucket: 'b', key: 'k', object: tombstone }] } });
+        assert.equal(only(repair, 'store').length, 0, 'nor by anti-entropy');
+      });
+
+      test('a newer write is stored, and so is the same copy once removedCopiesWindowMs has passed', () => {
+        const kv = removed();
+        assert.equal(only(kv.step(2, { type: 'message', from: 'n3', message: write(3, object) }), 'store').length, 1, 'a write the tombstone had not seen');
+        const later = 2 + defaultTombstoneSettings.removedCopiesWindowMs;
+        assert.equal(only(kv.step(later, { type: 'message', from: 'n3', message: write(3, tombstone) }), 'store').length, 1, 'from a replica that kept it: repaired back, for a later round');
+      });
     });
   });
 

@@ -555,6 +555,8 @@ export class KvNode {
     this.detector.heard(from, this.nowMs); // every message is a heartbeat (Dynamo §4.8)
     switch (message.kind) {
       case 'replicaRead': {
+        // A coordinator ahead of this node would refuse a read made now: wait a moment for this
+        // node's own fence (tombstones/fence-waits.ts), rather than take the epoch from it.
         const { partition, epoch } = message;
         const behind = epoch !== undefined && this.epochs.known && this.epochs.of(partition) < epoch;
         if (!behind || !this.fenceWaits.park({ partition, epoch, untilMs: this.nowMs + this.tombstoneSettings.readFenceWaitMs, read: { from, message } })) this.serveRead(from, message);
@@ -894,12 +896,13 @@ export class KvNode {
     });
   }
 
-  /** A fallback's side of a sloppy read: what it owns of the key joined with its hints for it. */
+  /** A replica's read for a get's coordinator, stamped with the partition's epoch now. */
   private serveRead(from: string, message: ReplicaRead): void {
     if (message.withHints) this.readWithHintsFor(from, message);
     else this.storeFor({ type: 'replicaRead', from, opId: message.opId, stamp: this.epochs.of(message.partition) }, message, { kind: 'read' });
   }
 
+  /** A fallback's side of a sloppy read: what it owns of the key joined with its hints for it. */
   private readWithHintsFor(from: string, message: { opId: number; partition: number; bucket: string; key: string }): void {
     const { resolution } = this.bucketProps(message.bucket);
     const { partition, bucket, key } = message;

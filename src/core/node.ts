@@ -425,7 +425,9 @@ export class KvNode {
     this.operations.set(opId, operation);
     this.deadlines.push(deadlineMs, opId);
     if (operation.onSilence) this.silenceChecks.push(this.nowMs + silentTargetWaitMs(timeoutMs), opId);
-    if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation);
+    // Routed again (with what is left of its time) if the ring changes while it waits: below.
+    const reroute = (): void => this.onRequest(requester, { ...request, timeoutMs: Math.max(1, deadlineMs - this.nowMs) }, forwarded);
+    if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation, reroute);
     else operation.start(this.host);
     this.forgetIfDone(operation);
   }
@@ -433,14 +435,24 @@ export class KvNode {
   /**
    * Starts a put once this node's current actor generation is recorded on disk: after a drop moved
    * the writer to a new generation, the first put waits for one flush (actor-generation.ts).
+   * If the ring changed meanwhile, the put is routed again under the ring as it is now: where it
+   * was routed at arrival, this node may be no replica any more (the simulator's placement
+   * checker: seed 840 of --converge-by antiEntropy, a join committed during a slow disk's flush,
+   * and the put coordinated by a node that had just stopped being a primary).
    */
-  private startWhenWriterOnDisk(operation: PutOperation): void {
+  private startWhenWriterOnDisk(operation: PutOperation, reroute: () => void): void {
     if (this.writer.isOnDisk) return operation.start(this.host);
     const { generation } = this.writer;
+    const ring = this.ring;
     this.flush((ok) => {
       if (ok) this.writer.recordedOnDisk(generation);
       if (operation.done) return;
-      if (ok) this.startWhenWriterOnDisk(operation);
+      if (ok && this.ring !== ring) {
+        operation.done = true; // not started: nothing to answer, nothing sent
+        this.forgetIfDone(operation);
+        return reroute();
+      }
+      if (ok) this.startWhenWriterOnDisk(operation, reroute);
       else operation.onStored(this.host, { ok: false, error: new KvorumError('unavailable', `node ${this.name} could not record its writer on disk`) });
       this.forgetIfDone(operation);
     });

@@ -161,7 +161,7 @@ export class KvNode {
   private readonly epochSync: EpochSync;
   private readonly tombstoneParticipant: TombstoneParticipant;
   readonly tombstoneCollector: TombstoneCollector;
-  /** What this node's latest rounds removed here, so that late copies read before other replicas' removals do not plant it back. */
+  /** What this node's rounds removed here lately, so that late copies read before other replicas' removals do not plant it back. */
   private readonly collected: CollectedTombstones;
   /** Replica reads waiting for this node's fence to reach their coordinator's epoch (tombstones/fence-waits.ts). */
   private readonly fenceWaits = new FenceWaits<{ readonly from: string; readonly message: ReplicaRead }>(limits.fenceWaitingReadsMax);
@@ -200,7 +200,7 @@ export class KvNode {
     this.epochs = new PartitionEpochs(config.tombstoneEpochs === undefined ? { known: true, member: true, fresh: false, epochs: [] } : config.tombstoneEpochs);
     const tombstoneSettings = { ...defaultTombstoneSettings, ...config.tombstones };
     this.tombstoneSettings = tombstoneSettings;
-    this.collected = new CollectedTombstones(tombstoneSettings.removedCopiesWindowMs);
+    this.collected = new CollectedTombstones(tombstoneSettings.removedCopiesWindowMs, tombstoneSettings.removedCopiesCountMax);
     const tombstoneHost = this.makeTombstoneHost();
     this.epochSync = new EpochSync(tombstoneSettings, tombstoneHost);
     this.tombstoneParticipant = new TombstoneParticipant(tombstoneHost);
@@ -579,7 +579,7 @@ export class KvNode {
           this.send(from, { kind: 'replicaWriteReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
           break;
         }
-        if (this.wasCollected(message, message.stamp, message.object)) {
+        if (this.wasCollected(message, message.object)) {
           this.send(from, { kind: 'replicaWriteReply', opId: message.opId });
           break;
         }
@@ -594,7 +594,7 @@ export class KvNode {
           this.send(from, { kind: 'hintDeliverReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
           break;
         }
-        if (this.wasCollected(message, message.stamp, message.object)) {
+        if (this.wasCollected(message, message.object)) {
           this.send(from, { kind: 'hintDeliverReply', opId: message.opId });
           break;
         }
@@ -624,7 +624,10 @@ export class KvNode {
           this.send(from, { kind: 'transferAck', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
           break;
         }
-        this.membership.onMessage(from, message);
+        // A member taking part in a round (one removed from the ring too, sweeping its strays) may
+        // have scanned a tombstone after the fence and before its remove arrived: acknowledged
+        // with the chunk, not stored back (tombstones/collected.ts).
+        this.membership.onMessage(from, { ...message, entries: message.entries.filter(({ bucket, key, object }) => !this.wasCollected({ partition: message.partition, bucket, key }, object)) });
         break;
       case 'gossip':
       case 'transferAck':
@@ -632,7 +635,7 @@ export class KvNode {
         break;
       case 'aaeRepair':
         if (this.refusesObjects(from, message.partition, message.stamp)) break; // a repair is not answered; the next exchange repairs again
-        this.antiEntropy.onMessage(from, { ...message, objects: message.objects.filter(({ bucket, key, object }) => !this.wasCollected({ partition: message.partition, bucket, key }, message.stamp, object)) });
+        this.antiEntropy.onMessage(from, { ...message, objects: message.objects.filter(({ bucket, key, object }) => !this.wasCollected({ partition: message.partition, bucket, key }, object)) });
         break;
       case 'aaeExchange':
       case 'aaeExchangeReply':
@@ -701,12 +704,12 @@ export class KvNode {
   }
 
   /**
-   * Whether `object`, read at `stamp`, is a copy of a tombstone this node's latest round removed
-   * here, or older, read elsewhere before that replica's own removal (tombstones/collected.ts):
-   * taken as stored, and dropped.
+   * Whether `object` is a copy of a tombstone a round removed here within `removedCopiesWindowMs`,
+   * or older, read elsewhere before that replica's own removal (tombstones/collected.ts): taken as
+   * stored, and dropped.
    */
-  private wasCollected(target: StoreTarget, stamp: number, object: StoredObject): boolean {
-    if (!this.collected.supersedes(this.nowMs, target.partition, stamp, target.bucket, target.key, object)) return false;
+  private wasCollected(target: StoreTarget, object: StoredObject): boolean {
+    if (!this.collected.supersedes(this.nowMs, target.partition, target.bucket, target.key, object)) return false;
     this.count('tombstones.removedCopiesDropped');
     return true;
   }
@@ -853,6 +856,7 @@ export class KvNode {
     this.antiEntropy.onTick();
     this.epochSync.onTick();
     this.tombstoneCollector.onTick();
+    this.collected.purge(this.nowMs);
     // Removed members too: a round must know whether one is up to fence it (tombstones/round-view.ts).
     const removed = this.membership.view.members.filter((member) => member.status === 'removed').map((member) => member.name);
     const peers = new Set([...pingTargets(this.ring, this.name), ...this.handoff.owners, ...removed]);
@@ -1105,7 +1109,7 @@ export class KvNode {
       afterHintOps: (done) => node.afterHintOps(done),
       persistEpochs: (done) => node.persistEpochs(done),
       drop: (target, object) => {
-        node.collected.record(node.nowMs, target.partition, node.epochs.of(target.partition), target.bucket, target.key, object);
+        node.collected.record(node.nowMs, target.partition, target.bucket, target.key, object);
         node.beforeDrop(object);
         node.storeFor({ type: 'none' }, target, { kind: 'dropIfUnchanged', object, reason: 'tombstone' });
       },
@@ -1176,7 +1180,7 @@ export class KvNode {
       isReachable: (peer) => node.isReachable(peer),
       epochOf: (partition) => node.epochs.of(partition),
       refuses: (from, partition, stamp) => node.refusesObjects(from, partition, stamp),
-      wasCollected: (target, stamp, object) => node.wasCollected(target, stamp, object),
+      wasCollected: (target, object) => node.wasCollected(target, object),
       afterEpoch: (operation, partition, epoch, done) => {
         node.epochWaiters.push({ operation, partition, epoch, done });
       },

@@ -6,7 +6,7 @@
  * next reachable one), keep listening until every node asked has answered or the deadline passes,
  * then send the reconciled version to every primary that was behind (read repair, Dynamo §5).
  * A node whose reply was read before a tombstone round's fence that this node has passed is asked
- * again once told the epoch, as often as rounds fence the partition (below, `onReadBeforeFence`).
+ * again once told the epoch, up to `fencedReadAsksMax` times (below, `onReadBeforeFence`).
  * A coordinator need not be a replica itself, so gets are never forwarded.
  */
 import type { Requester } from '../effects.ts';
@@ -194,17 +194,24 @@ export class GetOperation implements Operation {
     this.repairStaleReplicas(host);
   }
 
-  /** Read repair (Dynamo §5): every primary that answered with less than the reconciled version gets it. */
+  /**
+   * Read repair (Dynamo §5): every primary that answered with less than the reconciled version gets
+   * it — unless a round fenced the partition here after some of the replies were read. Then the
+   * reconciled version may hold a tombstone that round collected, and a replica behind the fence
+   * would take it back (one at the fence refuses it anyway); the next read or exchange repairs.
+   */
   private repairStaleReplicas(host: OperationHost): void {
     const merged = this.tally.object;
     if (!merged || !this.plan.readRepair) return;
     const { opId, target, resolution } = this.plan;
+    if (host.epochOf(target.partition) > this.tally.stamp) return;
     for (const replica of this.tally.staleReplicas()) {
       host.count('readRepairs');
       if (replica === host.self) {
-        // This node's own disk is fenced like any other (tombstones/epochs.ts), and does not take
-        // back a tombstone its round removed, read on a replica before that one's removal.
-        if (!host.refuses(host.self, target.partition, this.tally.stamp) && !host.wasCollected(target, this.tally.stamp, merged)) host.store(null, target, { kind: 'merge', object: merged, resolution });
+        // This node's own disk is fenced like any other (tombstones/epochs.ts: a partition given
+        // up takes nothing), and does not take back a tombstone a round removed here, read on a
+        // replica before that one's removal (tombstones/collected.ts).
+        if (!host.refuses(host.self, target.partition, this.tally.stamp) && !host.wasCollected(target, merged)) host.store(null, target, { kind: 'merge', object: merged, resolution });
       } else {
         // A repair lost to a crash is made again by the next read or exchange: no fsync for it.
         host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.tally.stamp, durable: false });

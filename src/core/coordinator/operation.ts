@@ -47,11 +47,10 @@ export interface OperationHost {
    */
   refuses(from: string, partition: number, stamp: number): boolean;
   /**
-   * Whether `object`, read at `stamp`, is a copy of a tombstone this node's latest collection
-   * round removed here, or older, read elsewhere before that replica's removal: not to be stored
-   * back (tombstones/collected.ts).
+   * Whether `object` is a copy of a tombstone a collection round removed here lately, or older,
+   * read elsewhere before that replica's removal: not to be stored back (tombstones/collected.ts).
    */
-  wasCollected(target: StoreTarget, stamp: number, object: StoredObject): boolean;
+  wasCollected(target: StoreTarget, object: StoredObject): boolean;
   /**
    * Calls `done` once this node's epoch of `partition` is at least `epoch` (checked after each
    * input, so at the earliest after this one) — unless `operation` is done by then.

@@ -1,70 +1,88 @@
 /**
- * What this node's latest collection round of each partition removed here, kept so that a copy
+ * The tombstones this node's collection rounds removed here, each kept for a while so that a copy
  * of it read elsewhere before that replica's own removal does not plant it back (docs/handoff.md,
  * "Tombstones").
  *
  * A round's removals are not atomic across the replicas: each drops the tombstone when its remove
  * arrives. Between the fence and the last removal, any replica may read the tombstone at the
- * round's epoch and send it on — an anti-entropy repair, a get's read repair — and the epoch
- * fence takes it, since it was read after the fence. Landing on a replica that has already
- * dropped it, it planted the tombstone back on that one replica: the next exchange spread it to
- * the others, the next round collected it again, and meanwhile the replicas differed (the
- * simulator's 7-node shape, seed 2172: a repair of n5's, read 1 ms before its removal, landed on
- * n4 2 ms after n4's). Such a copy holds nothing the tombstone removed here had not seen, so it
- * is taken as stored and dropped.
+ * round's epoch and send it on — an anti-entropy repair, a get's read repair, a hint, a transfer
+ * or stray hand-off — and the epoch fence takes it, since it was read after the fence. Landing on
+ * a replica that has already dropped it, it planted the tombstone back on that one replica: the
+ * next exchange spread it to the others, the next round collected it again, and meanwhile the
+ * replicas differed (the simulator's 7-node shape, seed 2172: a repair of n5's, read 1 ms before
+ * its removal, landed on n4 2 ms after n4's). Such a copy holds nothing the tombstone removed here
+ * had not seen, so it is taken as stored and dropped.
  *
- * Only copies stamped at or below the epoch at removal, and arriving within
- * `removedCopiesWindowMs` of it, are judged (settings.ts): later, a copy comes from a replica that
- * kept the tombstone (its remove was lost, or it crashed), and is repaired back like any other,
- * for a later round to collect everywhere — dropped for good, it would leave the replicas
- * differing for ever. Kept in memory only: after a restart, a late copy may plant a tombstone back
- * as before (harmless: a later round collects it again). At most one round's removals per
- * partition (settings.ts `scanEntriesMax`).
+ * Each removed key is kept for `removedCopiesWindowMs` from its removal (settings.ts), whatever
+ * later rounds of the partition do, and a copy arriving within it is dropped whatever epoch it was
+ * read at: a replica whose remove of one round came late may be read after the next round's
+ * fence, and its copy stamped after that fence is as stale. The window outlasts the slowest path
+ * such a copy takes — a get's read repair goes out when the get ends, up to the longest request
+ * deadline after its reads — so a copy arriving later comes from a replica that kept the
+ * tombstone (its remove was lost, or it crashed), and is repaired back like any other, for a later
+ * round to collect everywhere: dropped for good, it would leave the replicas differing for ever.
+ *
+ * Kept in memory only: after a restart, a late copy may plant a tombstone back as before
+ * (harmless: a later round collects it again). At most `removedCopiesCountMax` keys at once
+ * (settings.ts); past it the oldest is forgotten early, with the same harmless outcome.
  */
+import { assert } from '../assert.ts';
 import { contextCovers } from '../version/causal-context.ts';
 import type { StoredObject } from '../version/types.ts';
 
 interface Removal {
-  /** The partition's epoch here when the round's remove ran. */
-  readonly epoch: number;
-  /** Until when copies of what it removed are dropped. */
+  /** Until when copies of it are dropped. */
   readonly untilMs: number;
-  /** By `bucket\0key`: the tombstone dropped. */
-  readonly tombstones: Map<string, StoredObject>;
+  /** The tombstone dropped. */
+  readonly tombstone: StoredObject;
 }
 
 export class CollectedTombstones {
-  private readonly byPartition = new Map<number, Removal>();
+  /**
+   * By `partition\0bucket\0key`, in the order of removal: every removal is kept for the same
+   * window, so the first entry is always the next to expire (a key removed again moves to the end).
+   */
+  private readonly removals = new Map<string, Removal>();
 
-  constructor(private readonly windowMs: number) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly countMax: number,
+  ) {
+    assert(windowMs >= 0 && countMax >= 1, `bad removed-copies bounds: ${windowMs} ms, ${countMax} keys`);
+  }
 
-  /** The tombstone of `bucket/key` was dropped here by a round, with the partition at `epoch`. */
-  record(nowMs: number, partition: number, epoch: number, bucket: string, key: string, tombstone: StoredObject): void {
-    let removal = this.byPartition.get(partition);
-    if (removal === undefined || removal.epoch < epoch || removal.untilMs < nowMs) {
-      removal = { epoch, untilMs: nowMs + this.windowMs, tombstones: new Map() };
-      this.byPartition.set(partition, removal);
+  get size(): number {
+    return this.removals.size;
+  }
+
+  /** The tombstone of `bucket/key` in `partition` was dropped here by a round at `nowMs`. */
+  record(nowMs: number, partition: number, bucket: string, key: string, tombstone: StoredObject): void {
+    this.purge(nowMs);
+    const id = keyOf(partition, bucket, key);
+    this.removals.delete(id);
+    if (this.removals.size >= this.countMax) this.removals.delete(this.removals.keys().next().value!);
+    this.removals.set(id, { untilMs: nowMs + this.windowMs, tombstone });
+  }
+
+  /** Forgets the removals whose window has passed. */
+  purge(nowMs: number): void {
+    for (const [id, removal] of this.removals) {
+      if (removal.untilMs >= nowMs) return;
+      this.removals.delete(id);
     }
-    removal.tombstones.set(keyOf(bucket, key), tombstone);
   }
 
   /**
-   * Whether `object`, read at `stamp`, is a copy of what this node's latest round of the
-   * partition removed, or older — it holds no write that tombstone had not seen — arriving
-   * while such copies are dropped.
+   * Whether `object` is a copy of a tombstone a round removed here within the window, or older:
+   * it holds no write that tombstone had not seen.
    */
-  supersedes(nowMs: number, partition: number, stamp: number, bucket: string, key: string, object: StoredObject): boolean {
-    const removal = this.byPartition.get(partition);
-    if (removal === undefined) return false;
-    if (removal.untilMs < nowMs) {
-      this.byPartition.delete(partition);
-      return false;
-    }
-    const tombstone = removal.tombstones.get(keyOf(bucket, key));
-    return tombstone !== undefined && stamp <= removal.epoch && contextCovers(tombstone.context, object.context);
+  supersedes(nowMs: number, partition: number, bucket: string, key: string, object: StoredObject): boolean {
+    this.purge(nowMs);
+    const removal = this.removals.get(keyOf(partition, bucket, key));
+    return removal !== undefined && contextCovers(removal.tombstone.context, object.context);
   }
 }
 
-function keyOf(bucket: string, key: string): string {
-  return `${bucket}\0${key}`;
+function keyOf(partition: number, bucket: string, key: string): string {
+  return `${partition}\0${bucket}\0${key}`;
 }

@@ -17,6 +17,7 @@ export const coreCounterNames = [
   'contextsClamped',
   'silentTargetFallbacks',
   'fencedWriteRetries',
+  'fencedReadRetries',
   // Replicas: siblings merges dropped, made and resolved on this node's copies (node.ts).
   'siblingsTruncated',
   'siblingsCreated',
@@ -61,6 +62,7 @@ export const coreCounterNames = [
   'tombstones.collected',
   'tombstones.fencesRaised',
   'tombstones.staleRefused',
+  'tombstones.removedCopiesDropped',
   'tombstones.epochsCaughtUp',
   'tombstones.epochsLearned',
   'tombstones.rejoinBlocked',

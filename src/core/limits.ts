@@ -54,6 +54,8 @@ export const limits = {
   nodesCountMax: 1000,
   /** Requests a node coordinates at once before answering `overloaded`. */
   inflightRequestsMax: 10_000,
+  /** Replica reads waiting at once for this node's tombstone fence (tombstones/fence-waits.ts); more are served at once. */
+  fenceWaitingReadsMax: 10_000,
   /** Frames queued for one peer while its connection is busy or being made. */
   peerQueueFramesMax: 10_000,
   /** Deadline of a client request, from arrival to answer. Default; per request overridable. */

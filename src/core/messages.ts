@@ -97,6 +97,11 @@ export interface ReplicaRead {
   readonly key: string;
   /** The receiver is asked as a fallback (sloppy quorum): answer with the hints it holds for the key too. */
   readonly withHints?: boolean | undefined;
+  /**
+   * The coordinator's epoch of the partition: a receiver behind it waits a moment for its own
+   * fence before it reads, since a reply read before it would be refused (tombstones/fence-waits.ts).
+   */
+  readonly epoch?: number | undefined;
 }
 
 export interface ReplicaReadReply {

@@ -17,6 +17,8 @@ import { addDot, covers, emptyContext } from './version/causal-context.ts';
 import { decodeTestToken, encodeTestToken } from './version/test-token.ts';
 import type { CausalContext, StoredObject } from './version/types.ts';
 import type { EpochsRecord } from './tombstones/epochs.ts';
+import { defaultTombstoneSettings } from './tombstones/settings.ts';
+import { fencedReadAsksMax } from './coordinator/get.ts';
 
 const names = ['n1', 'n2', 'n3'];
 const ring = createRing(names.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
@@ -167,6 +169,30 @@ describe('KvNode', () => {
     });
   });
 
+  test('a put that waited for its writer\'s new generation to reach the disk is routed again if the ring changed meanwhile', () => {
+    // Seed 840 of --converge-by antiEntropy: a join committed during a slow disk's flush, and the
+    // put was coordinated by a node that had just stopped being a primary (f3eced02).
+    const kv = node();
+    const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => preferenceList(ring, partitionOf('solo', k, 8), 1)[0] !== 'n1')!;
+    const owner = preferenceList(ring, partitionOf('solo', key, 8), 1)[0]!;
+    // A round removes a tombstone holding one of n1's own dots: its writer moves to a new generation.
+    const dot = ['n1.a', 1] as const;
+    const own: StoredObject = { siblings: [{ dot, value: new Uint8Array(), contentType: '', lastModifiedMs: 1, deleted: true }], context: addDot(emptyContext, dot, 1) };
+    const dropped = kv.step(1, { type: 'message', from: 'n2', message: { kind: 'tombRemove', opId: 1, partition: 0, epoch: 0, entries: [{ bucket: 'b', key: 'x', object: own }] } });
+    assert.ok(only(dropped, 'meta').length > 0, 'the new generation is recorded');
+    const put = { kind: 'put' as const, bucket: 'solo', key, value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null };
+    const waiting = kv.step(2, { type: 'request', requestId: 1, request: put });
+    const [flush] = only(waiting, 'flush');
+    assert.ok(flush, 'the put waits for a flush');
+    assert.equal(only(waiting, 'store').filter((store) => store.op.kind === 'coordinate').length, 0);
+    // Meanwhile the ring changes: the bucket is set to N = 1, whose only replica is not n1.
+    kv.command(3, (membership) => membership.setBucketProps('solo', { ...defaultBucketProps, n: 1, r: 1, w: 1 }));
+    const flushed = kv.step(4, { type: 'flushed', flushId: flush.flushId, ok: true });
+    assert.equal(only(flushed, 'store').filter((store) => store.op.kind === 'coordinate').length, 0, 'not coordinated here, where it was routed at arrival');
+    const forwards = only(flushed, 'send').filter((send) => send.message.kind === 'forward');
+    assert.deepEqual(forwards.map((send) => send.to), [owner], 'forwarded to the key\'s primary in the ring as it is now');
+  });
+
   test('op ids start where the runtime says, so a restarted node does not reuse its previous ids', () => {
     const kv = node(1_000_000);
     const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k' } });
@@ -275,17 +301,190 @@ describe('KvNode', () => {
       assert.ok(reply?.result.kind === 'error' && reply.result.code === 'unavailable');
     });
 
-    test('a get does not answer with, nor repair from, a reply read before the fence', () => {
+    /** A get at R = 3 of a node fenced at epoch 3: its own read is answered empty; `reply` answers n2's or n3's read. */
+    const fencedGet = () => {
       const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
       const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 3 } });
       const [store] = only(effects, 'store');
       const reads = only(effects, 'send');
       kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
-      kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object, stamp: 2 } });
-      const last = kv.step(4, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 3 } });
-      const [reply] = only(last, 'reply');
-      assert.equal(reply?.result.kind, 'error', 'R = 3 is not met by two fresh answers and a stale one');
+      const reply = (nowMs: number, i: number, answer: StoredObject | null, stamp: number) =>
+        kv.step(nowMs, { type: 'message', from: reads[i]!.to, message: { kind: 'replicaReadReply', opId: reads[i]!.message.opId, object: answer, stamp } });
+      return { reads, reply };
+    };
+
+    test('a get asks its replicas to read at or after its own epoch', () => {
+      const { reads } = fencedGet();
+      assert.deepEqual(
+        reads.map((send) => send.message.kind === 'replicaRead' && send.message.epoch),
+        [3, 3],
+      );
+    });
+
+    test('a replica behind a get coordinated across a fence is told the epoch and asked again, and the get meets R', () => {
+      // The collector fences its own disk first: for a moment every other replica answers from before.
+      const { reads, reply } = fencedGet();
+      const stale = reply(3, 0, null, 2);
+      assert.deepEqual(
+        only(stale, 'send').map((send) => [send.to, send.message.kind, send.message.kind === 'replicaRead' && send.message.epoch]),
+        [
+          [reads[0]!.to, 'epochsReply', false],
+          [reads[0]!.to, 'replicaRead', 3],
+        ],
+        'told the epoch, then asked again',
+      );
+      assert.equal(only(stale, 'reply').length, 0, 'not failed');
+      reply(4, 1, null, 3);
+      const [answer] = only(reply(5, 0, object, 3), 'reply');
+      assert.ok(answer?.result.kind === 'got' && answer.result.object?.siblings.length === 1, 'answers with what the replica read after the fence');
+    });
+
+    test('a get does not answer with, nor repair from, a reply read before the fence, however often asked', () => {
+      const { reads, reply } = fencedGet();
+      reply(3, 1, null, 3);
+      let last: Effect[] = [];
+      let askedAgain = 0;
+      for (let asked = 0; asked <= fencedReadAsksMax; asked++) {
+        last = reply(4 + asked, 0, object, 2);
+        askedAgain += only(last, 'send').filter((send) => send.to === reads[0]!.to && send.message.kind === 'replicaRead').length;
+      }
+      assert.equal(askedAgain, fencedReadAsksMax, 'the node staying behind is asked again fencedReadAsksMax times, then given up');
+      const [answer] = only(last, 'reply');
+      assert.equal(answer?.result.kind, 'error', 'R = 3 is not met by two fresh answers and a node that stays behind');
       assert.equal(only(last, 'store').length + only(last, 'send').filter((send) => send.message.kind === 'replicaWrite').length, 0, 'the stale object is repaired nowhere');
+    });
+
+    test('the coordinator\'s own read, made before a fence that reached it meanwhile, is made again', () => {
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
+      const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 3 } });
+      const [store] = only(effects, 'store');
+      const reads = only(effects, 'send');
+      kv.step(2, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 4, 3]] } });
+      const stale = kv.step(3, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object, previous: object } });
+      const [again] = only(stale, 'store');
+      assert.equal(again?.op.kind, 'read', 'read again: its own disk is fenced like any other');
+      assert.equal(kv.counters.get('fencedReadRetries'), 1);
+      kv.step(4, { type: 'stored', storeId: again.storeId, outcome: { ok: true, object: null, previous: null } });
+      kv.step(5, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object: null, stamp: 4 } });
+      const [answer] = only(kv.step(6, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 4 } }), 'reply');
+      assert.ok(answer?.result.kind === 'got' && answer.result.object === null, 'answers with what was read after the fence, not the older copy');
+    });
+
+    test('a get repairs nothing when a round fenced the partition here after some of its replies were read', () => {
+      // Its reconciled version may hold a tombstone that round collected.
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
+      const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 2 } });
+      const [store] = only(effects, 'store');
+      const reads = only(effects, 'send');
+      kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
+      const [answer] = only(kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object, stamp: 3 } }), 'reply');
+      assert.equal(answer?.result.kind, 'got');
+      kv.step(4, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 4, 3]] } });
+      const last = kv.step(5, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 4 } });
+      assert.deepEqual(only(last, 'send').filter((send) => send.message.kind === 'replicaWrite'), [], `${reads[1]!.to}, which answered empty after the fence, is not sent what was read before it`);
+      assert.deepEqual(only(last, 'store'), [], 'nor its own disk');
+    });
+
+    test('a replica read for a coordinator ahead of it waits for its own fence, at most readFenceWaitMs', () => {
+      const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
+      const read = { kind: 'replicaRead' as const, opId: 9, partition, bucket: 'b', key: 'k', epoch: 3 };
+      assert.equal(only(kv.step(1, { type: 'message', from: 'n2', message: read }), 'store').length, 0, 'waits: a read now would be refused');
+      const fenceAtMs = 50;
+      assert.ok(fenceAtMs < 1 + defaultTombstoneSettings.readFenceWaitMs, 'the fence comes well before the read is due by time');
+      assert.equal(only(kv.step(fenceAtMs - 1, { type: 'tick' }), 'store').length, 0);
+      // Its fence comes (here as a peer's epochs): the read is made at once, stamped after it.
+      const raised = kv.step(fenceAtMs, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 3, 2]] } });
+      const [store] = only(raised, 'store');
+      assert.equal(store?.op.kind, 'read', 'made when the fence comes, not when its time is up');
+      const served = kv.step(fenceAtMs + 1, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
+      const [sent] = only(served, 'send');
+      assert.ok(sent?.message.kind === 'replicaReadReply' && sent.message.stamp === 3);
+
+      const alone = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 2, 2]] });
+      alone.step(1, { type: 'message', from: 'n2', message: read });
+      const [late] = only(alone.step(1 + defaultTombstoneSettings.readFenceWaitMs, { type: 'tick' }), 'store');
+      assert.equal(late?.op.kind, 'read', 'no fence within readFenceWaitMs: read anyway (the coordinator refuses it, and tells it the epoch)');
+      assert.equal(only(fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 2]] }).step(1, { type: 'message', from: 'n2', message: read }), 'store').length, 1, 'a replica not behind reads at once');
+    });
+
+    describe('late copies of a tombstone a round removed here (core/tombstones/collected.ts)', () => {
+      const dot = ['n2.b', 1] as const;
+      const tombstone: StoredObject = { siblings: [{ dot, value: new Uint8Array(), contentType: '', lastModifiedMs: 1, deleted: true }], context: addDot(emptyContext, dot, 1) };
+      /** n1 at epoch 3 removes `tombstone` in the round of epoch 3. */
+      const removed = () => {
+        const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
+        const effects = kv.step(1, { type: 'message', from: 'n2', message: { kind: 'tombRemove', opId: 1, partition, epoch: 3, entries: [{ bucket: 'b', key: 'k', object: tombstone }] } });
+        assert.ok(only(effects, 'store').some((store) => store.op.kind === 'dropIfUnchanged'));
+        return kv;
+      };
+      const write = (stamp: number, copy: StoredObject) => ({ kind: 'replicaWrite' as const, opId: 5, partition, bucket: 'b', key: 'k', object: copy, stamp });
+
+      test('a copy read at the round\'s epoch, before its holder removed it, is acknowledged and not stored back', () => {
+        const kv = removed();
+        const effects = kv.step(2, { type: 'message', from: 'n3', message: write(3, tombstone) });
+        assert.equal(only(effects, 'store').length, 0, 'not planted back');
+        const [reply] = only(effects, 'send');
+        assert.ok(reply?.message.kind === 'replicaWriteReply' && reply.message.error === undefined, 'acknowledged: the round collected it');
+        const repair = kv.step(3, { type: 'message', from: 'n3', message: { kind: 'aaeRepair', opId: 6, partition, stamp: 3, objects: [{ bucket: 'b', key: 'k', object: tombstone }] } });
+        assert.equal(only(repair, 'store').length, 0, 'nor by anti-entropy');
+      });
+
+      test('a newer write is stored, and so is the same copy once removedCopiesWindowMs has passed', () => {
+        const kv = removed();
+        assert.equal(only(kv.step(2, { type: 'message', from: 'n3', message: write(3, object) }), 'store').length, 1, 'a write the tombstone had not seen');
+        const later = 2 + defaultTombstoneSettings.removedCopiesWindowMs;
+        assert.equal(only(kv.step(later, { type: 'message', from: 'n3', message: write(3, tombstone) }), 'store').length, 1, 'from a replica that kept it: repaired back, for a later round');
+      });
+
+      test('a get\'s read repair made at its longest deadline, from a copy read before its holder\'s removal, is not stored back', () => {
+        // Repairs go out when the get ends: at its deadline when a node is slow, up to requestTimeoutMsMax.
+        const kv = removed();
+        const late = 1 + limits.requestTimeoutMsMax + 1_000;
+        assert.ok(late < 1 + defaultTombstoneSettings.removedCopiesWindowMs, 'the window outlasts the longest get');
+        const effects = kv.step(late, { type: 'message', from: 'n3', message: { ...write(3, tombstone), durable: false } });
+        assert.equal(only(effects, 'store').length, 0, 'not planted back');
+      });
+
+      test('a copy stamped after a later round\'s fence, from a replica whose remove came late, is not stored back either', () => {
+        const kv = removed();
+        kv.step(2, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 4, 3]] } });
+        const effects = kv.step(3, { type: 'message', from: 'n3', message: write(4, tombstone) });
+        assert.equal(only(effects, 'store').length, 0, 'not planted back');
+        const [reply] = only(effects, 'send');
+        assert.ok(reply?.message.kind === 'replicaWriteReply' && reply.message.error === undefined);
+      });
+
+      test('a hint of it handed back is acknowledged and not stored back', () => {
+        const kv = removed();
+        const effects = kv.step(2, { type: 'message', from: 'n3', message: { kind: 'hintDeliver', opId: 8, partition, bucket: 'b', key: 'k', object: tombstone, stamp: 3 } });
+        assert.equal(only(effects, 'store').length, 0, 'not planted back');
+        const [reply] = only(effects, 'send');
+        assert.ok(reply?.message.kind === 'hintDeliverReply' && reply.message.error === undefined, 'acknowledged: its holder may drop it');
+      });
+
+      test('a transfer chunk holding it (a stray hand-off scanned before its sender\'s removal) is acknowledged and not stored back', () => {
+        const kv = removed();
+        const chunk = { kind: 'transferChunk' as const, opId: 9, version: ring.version, partition, entries: [{ bucket: 'b', key: 'k', object: tombstone }], last: false, stamp: 3 };
+        const effects = stepFlushed(kv, 2, { type: 'message', from: 'n3', message: chunk });
+        assert.equal(only(effects, 'store').length, 0, 'not planted back');
+        const acks = only(effects, 'send').filter((send) => send.message.kind === 'transferAck');
+        assert.ok(acks.length === 1 && acks[0]!.message.kind === 'transferAck' && acks[0]!.message.error === undefined, 'acknowledged: its sender may drop it');
+        const newer = stepFlushed(kv, 3, { type: 'message', from: 'n3', message: { ...chunk, opId: 10, entries: [...chunk.entries, { bucket: 'b', key: 'j', object: tombstone }] } });
+        assert.deepEqual(only(newer, 'store').map((store) => store.key), ['j'], 'the other entries of a chunk are stored');
+      });
+
+      test('a get\'s own read repair does not store it back on this node', () => {
+        const kv = removed();
+        const effects = kv.step(2, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 3 } });
+        const [store] = only(effects, 'store').filter((effect) => effect.op.kind === 'read');
+        const reads = only(effects, 'send');
+        kv.step(3, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
+        kv.step(4, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object: tombstone, stamp: 3 } });
+        const last = kv.step(5, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: tombstone, stamp: 3 } });
+        assert.equal(only(last, 'reply')[0]?.result.kind, 'got');
+        assert.deepEqual(only(last, 'store'), [], 'its own disk, read empty after the removal, is not repaired with the removed tombstone');
+        assert.equal(kv.counters.get('tombstones.removedCopiesDropped'), 1);
+      });
     });
   });
 

@@ -13,7 +13,7 @@ import type { NodeStatus } from './status.ts';
 import { KvorumError } from './errors.ts';
 import type { Effect, NodeInput, Requester } from './effects.ts';
 import { limits, type BucketProps } from './limits.ts';
-import type { ClientError, ClientRequest, ClientResult, ListBucketsRequest, ListKeysRequest, ListRead, ListReadReply, NodeRequest, PeerMessage } from './messages.ts';
+import type { ClientError, ClientRequest, ClientResult, ListBucketsRequest, ListKeysRequest, ListRead, ListReadReply, NodeRequest, PeerMessage, ReplicaRead } from './messages.ts';
 import { coveragePlan } from './coverage/coverage-plan.ts';
 import { compareBucketNames, compareKeys } from './coverage/item-order.ts';
 import { Listing, type ListingHost, type ListingOutcome } from './coverage/listing.ts';
@@ -51,6 +51,8 @@ import { encodeEpochsRecord, PartitionEpochs, tombstoneEpochsMetaName, type Epoc
 import type { TombstoneHost } from './tombstones/host.ts';
 import { TombstoneParticipant } from './tombstones/participant.ts';
 import { defaultTombstoneSettings, type TombstoneSettings } from './tombstones/settings.ts';
+import { CollectedTombstones } from './tombstones/collected.ts';
+import { FenceWaits } from './tombstones/fence-waits.ts';
 import {
   validateBucket,
   validateKey,
@@ -159,6 +161,11 @@ export class KvNode {
   private readonly epochSync: EpochSync;
   private readonly tombstoneParticipant: TombstoneParticipant;
   readonly tombstoneCollector: TombstoneCollector;
+  /** What this node's rounds removed here lately, so that late copies read before other replicas' removals do not plant it back. */
+  private readonly collected: CollectedTombstones;
+  /** Replica reads waiting for this node's fence to reach their coordinator's epoch (tombstones/fence-waits.ts). */
+  private readonly fenceWaits = new FenceWaits<{ readonly from: string; readonly message: ReplicaRead }>(limits.fenceWaitingReadsMax);
+  private readonly tombstoneSettings: TombstoneSettings;
   private nextFlushId = 1;
   private readonly flushContinuations = new Map<number, (ok: boolean) => void>();
   /** Operations waiting for this node to reach a partition's epoch (OperationHost.afterEpoch). */
@@ -192,6 +199,8 @@ export class KvNode {
     this.handoffHost = this.makeHandoffHost();
     this.epochs = new PartitionEpochs(config.tombstoneEpochs === undefined ? { known: true, member: true, fresh: false, epochs: [] } : config.tombstoneEpochs);
     const tombstoneSettings = { ...defaultTombstoneSettings, ...config.tombstones };
+    this.tombstoneSettings = tombstoneSettings;
+    this.collected = new CollectedTombstones(tombstoneSettings.removedCopiesWindowMs, tombstoneSettings.removedCopiesCountMax);
     const tombstoneHost = this.makeTombstoneHost();
     this.epochSync = new EpochSync(tombstoneSettings, tombstoneHost);
     this.tombstoneParticipant = new TombstoneParticipant(tombstoneHost);
@@ -309,6 +318,7 @@ export class KvNode {
         unreachable(input, 'node input');
     }
     if (this.epochWaiters.length > 0) this.wakeEpochWaiters();
+    if (this.fenceWaits.size > 0) for (const { from, message } of this.fenceWaits.due((partition) => this.epochs.of(partition), this.nowMs)) this.serveRead(from, message);
     return this.takeEffects();
   }
 
@@ -415,7 +425,9 @@ export class KvNode {
     this.operations.set(opId, operation);
     this.deadlines.push(deadlineMs, opId);
     if (operation.onSilence) this.silenceChecks.push(this.nowMs + silentTargetWaitMs(timeoutMs), opId);
-    if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation);
+    // Routed again (with what is left of its time) if the ring changes while it waits: below.
+    const reroute = (): void => this.onRequest(requester, { ...request, timeoutMs: Math.max(1, deadlineMs - this.nowMs) }, forwarded);
+    if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation, reroute);
     else operation.start(this.host);
     this.forgetIfDone(operation);
   }
@@ -423,14 +435,24 @@ export class KvNode {
   /**
    * Starts a put once this node's current actor generation is recorded on disk: after a drop moved
    * the writer to a new generation, the first put waits for one flush (actor-generation.ts).
+   * If the ring changed meanwhile, the put is routed again under the ring as it is now: where it
+   * was routed at arrival, this node may be no replica any more (the simulator's placement
+   * checker: seed 840 of --converge-by antiEntropy, a join committed during a slow disk's flush,
+   * and the put coordinated by a node that had just stopped being a primary).
    */
-  private startWhenWriterOnDisk(operation: PutOperation): void {
+  private startWhenWriterOnDisk(operation: PutOperation, reroute: () => void): void {
     if (this.writer.isOnDisk) return operation.start(this.host);
     const { generation } = this.writer;
+    const ring = this.ring;
     this.flush((ok) => {
       if (ok) this.writer.recordedOnDisk(generation);
       if (operation.done) return;
-      if (ok) this.startWhenWriterOnDisk(operation);
+      if (ok && this.ring !== ring) {
+        operation.done = true; // not started: nothing to answer, nothing sent
+        this.forgetIfDone(operation);
+        return reroute();
+      }
+      if (ok) this.startWhenWriterOnDisk(operation, reroute);
       else operation.onStored(this.host, { ok: false, error: new KvorumError('unavailable', `node ${this.name} could not record its writer on disk`) });
       this.forgetIfDone(operation);
     });
@@ -544,13 +566,21 @@ export class KvNode {
   private onPeerMessage(from: string, message: PeerMessage): void {
     this.detector.heard(from, this.nowMs); // every message is a heartbeat (Dynamo §4.8)
     switch (message.kind) {
-      case 'replicaRead':
-        if (message.withHints) this.readWithHintsFor(from, message);
-        else this.storeFor({ type: 'replicaRead', from, opId: message.opId, stamp: this.epochs.of(message.partition) }, message, { kind: 'read' });
+      case 'replicaRead': {
+        // A coordinator ahead of this node would refuse a read made now: wait a moment for this
+        // node's own fence (tombstones/fence-waits.ts), rather than take the epoch from it.
+        const { partition, epoch } = message;
+        const behind = epoch !== undefined && this.epochs.known && this.epochs.of(partition) < epoch;
+        if (!behind || !this.fenceWaits.park({ partition, epoch, untilMs: this.nowMs + this.tombstoneSettings.readFenceWaitMs, read: { from, message } })) this.serveRead(from, message);
         break;
+      }
       case 'replicaWrite': {
         if (this.refusesObjects(from, message.partition, message.stamp)) {
           this.send(from, { kind: 'replicaWriteReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
+          break;
+        }
+        if (this.wasCollected(message, message.object)) {
+          this.send(from, { kind: 'replicaWriteReply', opId: message.opId });
           break;
         }
         const { resolution } = this.bucketProps(message.bucket);
@@ -562,6 +592,10 @@ export class KvNode {
       case 'hintDeliver': {
         if (this.refusesObjects(from, message.partition, message.stamp)) {
           this.send(from, { kind: 'hintDeliverReply', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
+          break;
+        }
+        if (this.wasCollected(message, message.object)) {
+          this.send(from, { kind: 'hintDeliverReply', opId: message.opId });
           break;
         }
         // The owner merges a handed-back hint exactly as a replica write.
@@ -590,7 +624,10 @@ export class KvNode {
           this.send(from, { kind: 'transferAck', opId: message.opId, error: this.staleError(message.partition, message.stamp) });
           break;
         }
-        this.membership.onMessage(from, message);
+        // A member taking part in a round (one removed from the ring too, sweeping its strays) may
+        // have scanned a tombstone after the fence and before its remove arrived: acknowledged
+        // with the chunk, not stored back (tombstones/collected.ts).
+        this.membership.onMessage(from, { ...message, entries: message.entries.filter(({ bucket, key, object }) => !this.wasCollected({ partition: message.partition, bucket, key }, object)) });
         break;
       case 'gossip':
       case 'transferAck':
@@ -598,7 +635,7 @@ export class KvNode {
         break;
       case 'aaeRepair':
         if (this.refusesObjects(from, message.partition, message.stamp)) break; // a repair is not answered; the next exchange repairs again
-        this.antiEntropy.onMessage(from, message);
+        this.antiEntropy.onMessage(from, { ...message, objects: message.objects.filter(({ bucket, key, object }) => !this.wasCollected({ partition: message.partition, bucket, key }, object)) });
         break;
       case 'aaeExchange':
       case 'aaeExchangeReply':
@@ -663,6 +700,17 @@ export class KvNode {
       const toMember = this.membership.view.members.some((member) => member.name === from && member.status !== 'removed');
       this.send(from, { kind: 'epochsReply', opId: this.nextOpId++, known: true, complete: false, toMember, epochs: [this.epochs.entryOf(partition)] });
     }
+    return true;
+  }
+
+  /**
+   * Whether `object` is a copy of a tombstone a round removed here within `removedCopiesWindowMs`,
+   * or older, read elsewhere before that replica's own removal (tombstones/collected.ts): taken as
+   * stored, and dropped.
+   */
+  private wasCollected(target: StoreTarget, object: StoredObject): boolean {
+    if (!this.collected.supersedes(this.nowMs, target.partition, target.bucket, target.key, object)) return false;
+    this.count('tombstones.removedCopiesDropped');
     return true;
   }
 
@@ -808,6 +856,7 @@ export class KvNode {
     this.antiEntropy.onTick();
     this.epochSync.onTick();
     this.tombstoneCollector.onTick();
+    this.collected.purge(this.nowMs);
     // Removed members too: a round must know whether one is up to fence it (tombstones/round-view.ts).
     const removed = this.membership.view.members.filter((member) => member.status === 'removed').map((member) => member.name);
     const peers = new Set([...pingTargets(this.ring, this.name), ...this.handoff.owners, ...removed]);
@@ -861,6 +910,12 @@ export class KvNode {
       const error = !ok && outcome?.kind === 'failed' ? { kind: 'error' as const, ...outcome.error.toJSON() } : undefined;
       this.send(from, { kind: 'replicaWriteReply', opId, error });
     });
+  }
+
+  /** A replica's read for a get's coordinator, stamped with the partition's epoch now. */
+  private serveRead(from: string, message: ReplicaRead): void {
+    if (message.withHints) this.readWithHintsFor(from, message);
+    else this.storeFor({ type: 'replicaRead', from, opId: message.opId, stamp: this.epochs.of(message.partition) }, message, { kind: 'read' });
   }
 
   /** A fallback's side of a sloppy read: what it owns of the key joined with its hints for it. */
@@ -1054,6 +1109,7 @@ export class KvNode {
       afterHintOps: (done) => node.afterHintOps(done),
       persistEpochs: (done) => node.persistEpochs(done),
       drop: (target, object) => {
+        node.collected.record(node.nowMs, target.partition, target.bucket, target.key, object);
         node.beforeDrop(object);
         node.storeFor({ type: 'none' }, target, { kind: 'dropIfUnchanged', object, reason: 'tombstone' });
       },
@@ -1124,6 +1180,7 @@ export class KvNode {
       isReachable: (peer) => node.isReachable(peer),
       epochOf: (partition) => node.epochs.of(partition),
       refuses: (from, partition, stamp) => node.refusesObjects(from, partition, stamp),
+      wasCollected: (target, object) => node.wasCollected(target, object),
       afterEpoch: (operation, partition, epoch, done) => {
         node.epochWaiters.push({ operation, partition, epoch, done });
       },

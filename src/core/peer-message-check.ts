@@ -155,7 +155,7 @@ function kindProblem(message: Fields, checkLimits: PeerCheckLimits): string | nu
   const { partitionCount } = checkLimits;
   switch (message.kind) {
     case 'replicaRead':
-      return targetProblem(message, checkLimits) ?? optionalBooleanProblem('withHints', message.withHints);
+      return targetProblem(message, checkLimits) ?? optionalBooleanProblem('withHints', message.withHints) ?? (message.epoch === undefined ? null : epochProblem('epoch', message.epoch));
     case 'replicaWrite':
       return targetProblem(message, checkLimits) ?? epochProblem('stamp', message.stamp) ?? peerObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor) ?? optionalBooleanProblem('durable', message.durable);
     case 'replicaReadReply':

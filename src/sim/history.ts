@@ -59,11 +59,18 @@ export type Invocation = Omit<HistoryEntry, 'id' | 'outcome'>;
 
 export class History {
   readonly entries: HistoryEntry[] = [];
+  /** The request each entry sent (by reference): how a recorder's view of its arrival is found again. */
+  private readonly requests = new WeakMap<HistoryEntry, object>();
 
-  invoke(invocation: Invocation): HistoryEntry {
+  invoke(invocation: Invocation, request?: object): HistoryEntry {
     const entry: HistoryEntry = { ...invocation, id: this.entries.length + 1, outcome: 'pending' };
     this.entries.push(entry);
+    if (request !== undefined) this.requests.set(entry, request);
     return entry;
+  }
+
+  requestOf(entry: HistoryEntry): object | undefined {
+    return this.requests.get(entry);
   }
 
   complete(entry: HistoryEntry, nowMs: number, outcome: Exclude<Outcome, 'pending'>, detail: Partial<Pick<HistoryEntry, 'code' | 'got' | 'storedContext'>> = {}): void {
@@ -79,5 +86,9 @@ export class History {
 
   writes(): HistoryEntry[] {
     return this.entries.filter((entry) => entry.kind !== 'get');
+  }
+
+  reads(): HistoryEntry[] {
+    return this.entries.filter((entry) => entry.kind === 'get');
   }
 }

@@ -95,8 +95,9 @@ export function awaitHandoff(world: SimWorld, options: { readonly convergeMsMax:
 function readAll(world: SimWorld, history: History, options: LivenessOptions, { bucket, key }: KeyRef): void {
   const { n } = world.bucketProps(bucket);
   const node = replicaStates(world, bucket, key)[0]!.node;
-  const entry = history.invoke({ client: 'repair', node, kind: 'get', bucket, key, quorum: n, invokedMs: world.nowMs });
-  world.request(node, { kind: 'get', bucket, key, r: n, timeoutMs: options.readTimeoutMs }, (outcome) => {
+  const request = { kind: 'get' as const, bucket, key, r: n, timeoutMs: options.readTimeoutMs };
+  const entry = history.invoke({ client: 'repair', node, kind: 'get', bucket, key, quorum: n, invokedMs: world.nowMs }, request);
+  world.request(node, request, (outcome) => {
     recordOutcome(history, entry, world.nowMs, outcome);
     if (outcome.type === 'result' && outcome.result.kind === 'got') entry.got = outcome.result.object ? gotObject(outcome.result.object) : null;
   });

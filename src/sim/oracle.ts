@@ -170,6 +170,12 @@ export class Oracle implements WorldObserver {
     this.prunedActors.set(id, new Set([...(this.prunedActors.get(id) ?? []), ...lost]));
   }
 
+  /** Actors whose entries any node pruned from its object of the key: its contexts spread by merges. */
+  prunedActorsOfKey(bucket: string, key: string): ReadonlySet<string> {
+    const suffix = `\u0000${bucket}\u0000${key}`;
+    return new Set([...this.prunedActors].filter(([id]) => id.endsWith(suffix)).flatMap(([, actors]) => [...actors]));
+  }
+
   /** Actors whose entries `node` pruned from its object of the key (recordPruning). */
   prunedActorsOf(node: string, bucket: string, key: string): ReadonlySet<string> {
     return this.prunedActors.get(`${node}\u0000${bucket}\u0000${key}`) ?? new Set();
@@ -185,7 +191,7 @@ export class Oracle implements WorldObserver {
     this.judged.add(object);
     const name = (dot: Dot): string => `${this.versionByDot.get(dotKey(bucket, key, dot))?.label ?? '?'} ${formatDot(dot)}`;
     const dots = object.siblings.map((sibling) => sibling.dot);
-    for (const problem of siblingProblems((dot) => this.modelVersion(bucket, key, dot), dots, object.context)) {
+    for (const problem of siblingProblems((dot) => this.modelVersion(bucket, key, dot), dots, object.context, () => this.prunedActorsOfKey(bucket, key))) {
       this.flag(problem.checker, `${node} stored for ${bucket}/${key} ${problem.message(name)}`, key);
     }
   }

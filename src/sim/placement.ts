@@ -16,9 +16,9 @@
  *   and not acknowledged — failed, refused, or silent when the stand-in was asked
  *   (`silentTargetWaitMs`: the recorder does not check that the stand-in waited that long).
  *
- * It also snapshots, as each client put arrives, what the availability checker needs to know of
- * the cluster then (checkers/availability.ts): which node would coordinate, which nodes of the
- * key's list that node had no evidence against, who was up and ready.
+ * It also snapshots, as each client put or get arrives, what the availability checker needs to
+ * know of the cluster then (checkers/availability.ts): which node would coordinate, which nodes of
+ * the key's list that node had no evidence against, who was up and ready.
  */
 import type { Effect, NodeInput } from '../core/effects.ts';
 import type { KvNode } from '../core/node.ts';
@@ -39,16 +39,18 @@ export interface NodeState {
   readonly serves: boolean;
 }
 
-/** A client put as it arrived at its first node, and what the cluster looked like then. */
-export interface PutArrival {
+/** A client put or get as it arrived at its first node, and what the cluster looked like then. */
+export interface RequestArrival {
   readonly node: string;
   readonly atMs: number;
   readonly bucket: string;
   readonly key: string;
-  /** W and pw of this request. */
-  readonly w: number;
-  readonly pw: number;
-  /** The node that coordinates it: the arrival node, or the reachable primary it forwards to. */
+  /** Of the quorum (W of a put, R of a get), how many must be primaries: pw or pr. */
+  readonly primariesMin: number;
+  /**
+   * The node that coordinates it: for a put the arrival node, or the reachable primary it
+   * forwards to; for a get the arrival node (gets are never forwarded).
+   */
   readonly coordinator: string | null;
   /** The arrival node could serve requests (notReadyBecause), and every up node held the same settled view. */
   readonly clusterSettled: boolean;
@@ -78,7 +80,9 @@ export class PlacementRecorder {
   readonly reach = new Reachability();
   readonly violations: Violation[] = [];
   /** By label: the put as it arrived at its first node. */
-  readonly arrivals = new Map<string, PutArrival>();
+  readonly arrivals = new Map<string, RequestArrival>();
+  /** By request (the object the client sent, passed by reference): the get as it arrived. */
+  readonly getArrivals = new WeakMap<object, RequestArrival>();
   /** By `node label`: the node a put was forwarded to, and whether the forwarder's ring named it a primary. */
   private readonly forwarded = new Set<string>();
   /** By `coordinator opId`. */
@@ -88,7 +92,7 @@ export class PlacementRecorder {
   constructor(
     /** Whether requests may go past the primaries (sloppy quorum and hinted handoff on). */
     private readonly sloppy: boolean,
-    private readonly nProps: (bucket: string) => { readonly n: number; readonly w: number; readonly pw: number },
+    private readonly nProps: (bucket: string) => { readonly n: number; readonly w: number; readonly pw: number; readonly pr: number },
     private readonly clusterState: () => { readonly settled: boolean; readonly states: ReadonlyMap<string, NodeState> },
     /** Every N a bucket has, and the largest (the N the ring is claimed for). */
     private readonly ns: readonly number[],
@@ -162,6 +166,8 @@ export class PlacementRecorder {
       if (input.message.kind === 'replicaWrite') this.puts.get(`${node} ${input.message.opId}`)?.failed.add(input.to);
     } else if (input.type === 'request' && input.request.kind === 'put') {
       this.recordArrival(node, kv, input.request, nowMs);
+    } else if (input.type === 'request' && input.request.kind === 'get') {
+      this.recordGetArrival(node, kv, input.request, nowMs);
     }
   }
 
@@ -239,27 +245,37 @@ export class PlacementRecorder {
   private recordArrival(node: string, kv: KvNode, request: Extract<NodeInput, { type: 'request' }>['request'] & { kind: 'put' }, nowMs: number): void {
     const ring = kv.currentRing;
     const props = this.nProps(request.bucket);
-    const partition = partitionOf(request.bucket, request.key, ring.partitionCount);
-    const primaries = preferenceList(ring, partition, props.n);
+    const primaries = preferenceList(ring, partitionOf(request.bucket, request.key, ring.partitionCount), props.n);
     const reachablePrimaries = primaries.filter((primary) => !this.reach.unreachable(node, primary, nowMs));
     const coordinator = primaries.includes(node) ? node : (reachablePrimaries[0] ?? (this.sloppy ? node : null));
-    const extended = this.sloppy ? extendedPreferenceList(ring, partition) : primaries;
+    this.arrivals.set(labelOf(request.value), this.arrival(node, kv, request, coordinator, props.pw, nowMs));
+  }
+
+  /** A get is coordinated where it arrives (core/coordinator/get.ts): it asks the first N reachable nodes of the list. */
+  private recordGetArrival(node: string, kv: KvNode, request: Extract<NodeInput, { type: 'request' }>['request'] & { kind: 'get' }, nowMs: number): void {
+    this.getArrivals.set(request, this.arrival(node, kv, request, node, this.nProps(request.bucket).pr, nowMs));
+  }
+
+  private arrival(node: string, kv: KvNode, request: { readonly bucket: string; readonly key: string }, coordinator: string | null, primariesMin: number, nowMs: number): RequestArrival {
+    const ring = kv.currentRing;
+    const props = this.nProps(request.bucket);
+    const partition = partitionOf(request.bucket, request.key, ring.partitionCount);
+    const extended = this.sloppy ? extendedPreferenceList(ring, partition) : preferenceList(ring, partition, props.n);
     const trusted = coordinator === null ? [] : extended.filter((other) => !this.reach.unreachable(coordinator, other, nowMs));
     const { settled, states } = this.clusterState();
-    this.arrivals.set(labelOf(request.value), {
+    return {
       node,
       atMs: nowMs,
       bucket: request.bucket,
       key: request.key,
-      w: request.w ?? props.w,
-      pw: props.pw,
+      primariesMin,
       coordinator,
       clusterSettled: settled && kv.notReadyBecause() === null,
       extended,
       n: props.n,
       trusted,
       states,
-    });
+    };
   }
 
   private flag(message: string, bucket?: string, key?: string): void {

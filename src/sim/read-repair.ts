@@ -9,7 +9,9 @@
  * it is left out of the count). A get is judged when every remote node it asked replied without
  * error before the get's deadline (a reply at or after it may come after the get gave up, and
  * then it repairs from less), none of them read before a fence the coordinator had passed (it
- * refuses those), and its coordinator did not restart meanwhile. Then every remote primary whose
+ * refuses those), its coordinator did not pass a fence newer than one of them before the get's
+ * deadline (it repairs nothing then: what it read may hold a tombstone that round collected), and
+ * its coordinator did not restart meanwhile. Then every remote primary whose
  * reply is below the join of the replies (by the reference model, never the core's merge) must
  * have been sent a `replicaWrite` by that get. The join of the remote replies is at most the
  * get's own reconciliation (which adds the coordinator's copy), so a primary below the one is
@@ -36,7 +38,12 @@ interface GetTrace {
   readonly primaries: readonly string[];
   readonly asked: Set<string>;
   readonly replies: Map<string, StoredObject | null>;
-  /** A reply failed, came at or after the deadline, or was refused as read before a fence: the get may repair from less. */
+  /** The least epoch the get read at: its own (as it asked) and its replies' stamps. */
+  leastStamp: number;
+  /**
+   * A reply failed, came at or after the deadline, or was refused as read before a fence, or the
+   * coordinator passed a fence above `leastStamp`: the get may repair from less, or not at all.
+   */
   spoiled: boolean;
   readonly repaired: Set<string>;
 }
@@ -45,6 +52,8 @@ export class ReadRepairRecorder {
   /** By `coordinator opId` (op ids are drawn afresh per process: node.ts `firstOpId`). */
   private readonly gets = new Map<string, GetTrace>();
   private readonly lives = new Map<string, number>();
+  /** By coordinator: its gets whose deadline has not passed, watched for a fence it passes. */
+  private readonly open = new Map<string, Set<GetTrace>>();
 
   constructor(
     private readonly nOf: (bucket: string) => number,
@@ -57,13 +66,20 @@ export class ReadRepairRecorder {
   }
 
   onStep(node: string, kv: KvNode, input: NodeInput, effects: readonly Effect[], nowMs: number): void {
+    for (const trace of this.open.get(node) ?? []) {
+      if (nowMs >= trace.deadlineMs) this.open.get(node)!.delete(trace);
+      else if (kv.epochs.of(trace.partition) > trace.leastStamp) trace.spoiled = true;
+    }
     if (input.type === 'message' && input.message.kind === 'replicaReadReply') {
       const { message } = input;
       const trace = this.gets.get(`${node} ${message.opId}`);
       if (trace !== undefined && trace.asked.has(input.from) && !trace.replies.has(input.from)) {
         const refused = kv.epochs.isAbandoned(trace.partition) || kv.epochs.refuses(trace.partition, message.stamp);
         if (message.error != null || refused || nowMs >= trace.deadlineMs) trace.spoiled = true;
-        else trace.replies.set(input.from, message.object);
+        else {
+          trace.replies.set(input.from, message.object);
+          trace.leastStamp = Math.min(trace.leastStamp, message.stamp);
+        }
       }
     } else if (input.type === 'deliveryFailed' && input.message.kind === 'replicaRead') {
       const trace = this.gets.get(`${node} ${input.message.opId}`);
@@ -80,8 +96,12 @@ export class ReadRepairRecorder {
           if (input.type !== 'request' || input.request.kind !== 'get') continue;
           const primaries = extendedPreferenceList(kv.currentRing, message.partition).slice(0, this.nOf(message.bucket));
           const deadlineMs = nowMs + (input.request.timeoutMs ?? this.requestTimeoutMs);
-          trace = { opId: message.opId, coordinator: node, life: this.lives.get(node) ?? 0, deadlineMs, partition: message.partition, bucket: message.bucket, key: message.key, primaries, asked: new Set(), replies: new Map(), spoiled: false, repaired: new Set() };
+          const leastStamp = message.epoch ?? kv.epochs.of(message.partition);
+          trace = { opId: message.opId, coordinator: node, life: this.lives.get(node) ?? 0, deadlineMs, partition: message.partition, bucket: message.bucket, key: message.key, primaries, asked: new Set(), replies: new Map(), leastStamp, spoiled: false, repaired: new Set() };
           this.gets.set(id, trace);
+          let open = this.open.get(node);
+          if (open === undefined) this.open.set(node, (open = new Set()));
+          open.add(trace);
         }
         trace.asked.add(to);
       } else if (message.kind === 'replicaWrite') this.gets.get(id)?.repaired.add(to);

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { defaultBucketProps, type BucketProps, type Durability } from '../core/limits.ts';
 import type { Ring } from '../core/ring/types.ts';
+import type { TombstoneSettings } from '../core/tombstones/settings.ts';
 import type { SimBugs } from './bugs.ts';
 import { runCheckers, type Violation } from './checkers/index.ts';
 import { defaultDiskConfig } from './disk.ts';
@@ -108,9 +109,32 @@ export const defaultRunOptions: Omit<RunOptions, 'seed'> = {
 const simAntiEntropy = { exchangeIntervalMs: 20, exchangeTimeoutMs: 500 } as const;
 /**
  * Tombstone collection in the simulator: a round every 50 ms per node, so the tombstones of a
- * run's deletes are collected many times over while faults and late messages are about.
+ * run's deletes are collected many times over while faults and late messages are about. The
+ * window in which late copies of a removed tombstone are dropped is set per run (`simTombstonesOf`).
  */
-const simTombstones = { roundIntervalMs: 50, scanIntervalMs: 10, roundTimeoutMs: 500, epochsQueryIntervalMs: 20 } as const;
+const simTombstones = { roundIntervalMs: 50, scanIntervalMs: 10, roundTimeoutMs: 500, epochsQueryIntervalMs: 20, readFenceWaitMs: 20 } as const;
+/**
+ * In one seed of this many, gets carry a deadline `longGetDeadlineFactor` times the client's
+ * timeout (the client gives up at its own; the coordinator keeps listening, and repairs at the
+ * deadline): a read repair can then go out long after its reads, as a real get's may up to
+ * `requestTimeoutMsMax` — what the removed-copies window must outlast (tombstones/settings.ts).
+ */
+const longGetSeedsEvery = 4;
+const longGetDeadlineFactor = 4;
+
+/** The deadline the run's gets carry (`longGetSeedsEvery`). */
+export function getDeadlineMsOf(options: Pick<RunOptions, 'seed' | 'clientTimeoutMs'>): number {
+  return options.seed % longGetSeedsEvery === 0 ? longGetDeadlineFactor * options.clientTimeoutMs : options.clientTimeoutMs;
+}
+
+/**
+ * The run's tombstone settings: copies of a removed tombstone are dropped for the longest request
+ * of the run, then a round's time — as the defaults do for `requestTimeoutMsMax` (settings.ts).
+ */
+function simTombstonesOf(options: RunOptions): Partial<TombstoneSettings> {
+  const longestRequestMs = Math.max(getDeadlineMsOf(options), options.clientTimeoutMs, options.requestTimeoutMs);
+  return { ...simTombstones, removedCopiesWindowMs: longestRequestMs + simTombstones.roundTimeoutMs };
+}
 /** Simulated time anti-entropy gets to converge after healing. */
 const antiEntropyConvergeMsMax = 5_000;
 const antiEntropyStepMs = 50;
@@ -228,7 +252,7 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
         antiEntropy: paths.antiEntropy ? simAntiEntropy : { enabled: false },
         readRepair: paths.readRepair,
         hintedHandoff: paths.hintedHandoff,
-        tombstones: simTombstones,
+        tombstones: simTombstonesOf(options),
       },
       worldPrng,
       oracle,
@@ -254,14 +278,15 @@ function simulate(world: SimWorld, options: RunOptions, faults: readonly Fault[]
   for (const fault of faults) scheduleFault(world, fault);
   const shared: WorkloadContext = { world, history, oracle, stopMs: options.safetyMs, nextLabel: 1 };
   const { hotKeysCount, hotKeyShare, thinkMsMean, clientTimeoutMs, mix } = options;
-  const workload = { clientsCount: options.clientsCount, keys, hotKeysCount, hotKeyShare, thinkMsMean, clientTimeoutMs, mix, quorumOverrideShare: 0.2, wEqualsNShare };
+  const workload = { clientsCount: options.clientsCount, keys, hotKeysCount, hotKeyShare, thinkMsMean, clientTimeoutMs, getDeadlineMs: getDeadlineMsOf(options), mix, quorumOverrideShare: 0.2, wEqualsNShare };
   const cold = keys.slice(hotKeysCount);
   const loadPrng = prng.fork('load');
   world.queue.at(preloadStartMs * microsPerMs, () => startLoad(shared, workload, loadPrng, loadPrng.shuffled(cold).slice(0, options.preloadKeysCount), preloadLanes));
   for (let i = 1; i <= options.clientsCount; i++) new SimClient(`c${i}`, shared, workload, prng.fork(`client ${i}`)).start();
   world.runUntil(options.safetyMs);
   heal(world);
-  world.runUntil(options.safetyMs + options.clientTimeoutMs + settleMs);
+  // Everything in flight ends: the longest request, a get that outlived its client (`getDeadlineMsOf`).
+  world.runUntil(options.safetyMs + Math.max(options.clientTimeoutMs, getDeadlineMsOf(options)) + settleMs);
   const membership = settleMembership(world);
   if (!membership.settled) throw new Error(`membership did not settle within ${membershipSettleMsMax} simulated ms`);
   // Only keys a client wrote or read can hold anything: the phase watches those.

@@ -3,7 +3,10 @@ import { faultKinds } from './faults.ts';
 import { faultMixNames } from './fault-mixes.ts';
 import type { RunResult } from './run.ts';
 
-export function summarizeRuns(results: readonly RunResult[], elapsedS: number): string[] {
+/** What the summary needs of a seed's run: not its world or history, which a run of 1,000 seeds cannot keep. */
+export type RunOutcome = Pick<RunResult, 'seed' | 'ok' | 'mix' | 'faults' | 'stats' | 'violations'>;
+
+export function summarizeRuns(results: readonly RunOutcome[], elapsedS: number): string[] {
   const failed = results.filter((result) => !result.ok);
   const lines = [
     `${results.length} seeds in ${elapsedS.toFixed(1)} s: ${results.length - failed.length} ok, ${failed.length} failed; ` +
@@ -12,7 +15,7 @@ export function summarizeRuns(results: readonly RunResult[], elapsedS: number): 
   ];
   for (const kind of ['none', ...faultKinds] as const) {
     const withKind = results.filter((result) => (kind === 'none' ? result.faults.length === 0 : result.faults.some((fault) => fault.kind === kind)));
-    const sum = (pick: (result: RunResult) => number): number => withKind.reduce((total, result) => total + pick(result), 0);
+    const sum = (pick: (result: RunOutcome) => number): number => withKind.reduce((total, result) => total + pick(result), 0);
     const cells = [
       kind.padEnd(13),
       String(withKind.length).padStart(7),

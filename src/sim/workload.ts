@@ -38,6 +38,11 @@ export interface WorkloadConfig {
   readonly thinkMsMean: number;
   /** What a client gives a request before it calls the outcome unknown. */
   readonly clientTimeoutMs: number;
+  /**
+   * The deadline a get carries to its coordinator (by default `clientTimeoutMs`); longer, the
+   * coordinator keeps listening after the client gave up, and read-repairs at it.
+   */
+  readonly getDeadlineMs?: number | undefined;
   /** Relative weights of the operation mix. */
   readonly mix: Readonly<Record<Choice, number>>;
   /** Chance that a request overrides the bucket's R or W with a random 1..N. */
@@ -118,7 +123,7 @@ export class SimClient {
   private get(ref: KeyRef, then: (object: StoredObject | null | undefined) => void): void {
     const { bucket, key } = ref;
     const r = this.pickQuorum(bucket);
-    const request: GetRequest = { kind: 'get', bucket, key, r, timeoutMs: this.config.clientTimeoutMs };
+    const request: GetRequest = { kind: 'get', bucket, key, r, timeoutMs: this.config.getDeadlineMs ?? this.config.clientTimeoutMs };
     this.send(request, 'get', {}, r ?? this.shared.world.bucketProps(bucket).r, (entry, result) => {
       if (result?.kind !== 'got') return then(undefined);
       if (result.object) this.remember(ref, result.object.context);
@@ -166,7 +171,7 @@ export class SimClient {
   ): void {
     const { world, history } = this.shared;
     const node = this.prng.pick(world.nodeNames);
-    const entry = history.invoke({ client: this.name, node, kind, bucket: request.bucket, key: request.key, quorum, invokedMs: world.nowMs, ...extra });
+    const entry = history.invoke({ client: this.name, node, kind, bucket: request.bucket, key: request.key, quorum, invokedMs: world.nowMs, ...extra }, request);
     let finished = false;
     const finish = (result: ClientResult | undefined): void => {
       if (finished) return;

@@ -25,6 +25,7 @@ function host(reachable: (node: string) => boolean): OperationHost & { sent: [st
     writer: { actor: 'x.a' },
     epochOf: () => 0,
     refuses: () => false,
+    wasCollected: () => false,
     afterEpoch: unused,
   };
 }

@@ -5,6 +5,8 @@
  * what they sent (a node that fails, or stays silent for `silentTargetWaitMs`, is replaced by the
  * next reachable one), keep listening until every node asked has answered or the deadline passes,
  * then send the reconciled version to every primary that was behind (read repair, Dynamo §5).
+ * A node whose reply was read before a tombstone round's fence that this node has passed is asked
+ * again once told the epoch, up to `fencedReadAsksMax` times (below, `onReadBeforeFence`).
  * A coordinator need not be a replica itself, so gets are never forwarded.
  */
 import type { Requester } from '../effects.ts';
@@ -15,6 +17,12 @@ import type { Resolution, StoredObject } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
 import { GetTally } from './get-tally.ts';
 import { sloppyTargets } from './sloppy-targets.ts';
+
+/**
+ * How many times one node is asked again after replies read before a fence (`onReadBeforeFence`):
+ * one round's fence, one more round meanwhile, and a duplicated stale reply or two.
+ */
+export const fencedReadAsksMax = 4;
 
 export interface GetPlan {
   readonly opId: number;
@@ -41,6 +49,8 @@ export class GetOperation implements Operation {
   private readonly replaced = new Set<string>();
   /** The epoch when this node's own read was issued. */
   private selfStamp = 0;
+  /** Nodes asked again after a reply read before a fence: how many times. */
+  private readonly askedAgain = new Map<string, number>();
 
   constructor(private readonly plan: GetPlan) {
     this.tally = new GetTally(plan.r, plan.pr, (node) => this.isPrimary(node), plan.resolution);
@@ -61,18 +71,39 @@ export class GetOperation implements Operation {
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
     // Its own disk too: a node that does not know the epochs may hold a version collected since.
-    if (outcome.ok && !host.refuses(host.self, this.plan.target.partition, this.selfStamp)) this.onReply(host, host.self, outcome.object, this.selfStamp);
-    else this.onFailure(host, host.self);
+    if (!outcome.ok) this.onFailure(host, host.self);
+    else if (host.refuses(host.self, this.plan.target.partition, this.selfStamp)) this.onReadBeforeFence(host, host.self);
+    else this.onReply(host, host.self, outcome.object, this.selfStamp);
   }
 
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
     if (message.kind !== 'replicaReadReply' || !this.tally.isPending(from)) return;
     if (message.error) this.onFailure(host, from);
-    else if (host.refuses(from, this.plan.target.partition, message.stamp)) {
-      // Read before a collection round fenced the partition: it may hold a version whose
-      // tombstone is gone, which must not be answered nor repaired back (tombstones/epochs.ts).
-      this.onFailure(host, from);
-    } else this.onReply(host, from, message.object, message.stamp);
+    else if (host.refuses(from, this.plan.target.partition, message.stamp)) this.onReadBeforeFence(host, from);
+    else this.onReply(host, from, message.object, message.stamp);
+  }
+
+  /**
+   * A reply read before a collection round fenced the partition may hold a version whose
+   * tombstone is gone: it is neither answered nor repaired back (tombstones/epochs.ts). But its
+   * node is most likely just behind this one in a round — the collector fences its own disk
+   * before the others hear of it, and every replica is fenced at its own moment — so it is asked
+   * again: refusing told it this node's epoch (`refuses`), that message reaches it before the new
+   * read (one ordered connection), and an active member takes it (epoch-sync.ts) and reads after
+   * the fence. The read carries this node's epoch, and a replica still behind it waits a moment
+   * for its own fence (tombstones/fence-waits.ts): in the network's order the read may overtake
+   * the epoch, and a round may fence the partition again meanwhile. So it is asked again up to
+   * `fencedReadAsksMax` times (a duplicated stale reply costs one); a node still answering from
+   * before (not an active member, so it takes no peer's epoch) then failed. Without this, a get
+   * coordinated by a collector failed R while every replica was up (the simulator's availability
+   * checker, about one seed in six of the default run).
+   */
+  private onReadBeforeFence(host: OperationHost, from: string): void {
+    const asked = this.askedAgain.get(from) ?? 0;
+    if (asked >= fencedReadAsksMax) return this.onFailure(host, from);
+    this.askedAgain.set(from, asked + 1);
+    host.count('fencedReadRetries');
+    this.ask(host, from);
   }
 
   onDeliveryFailed(host: OperationHost, to: string): void {
@@ -108,7 +139,8 @@ export class GetOperation implements Operation {
       if (primary) host.store(this, target, { kind: 'read' });
       else host.readWithHints(this, target, resolution);
     } else {
-      host.send(node, { kind: 'replicaRead', opId, ...target, ...(primary ? {} : { withHints: true }) });
+      // With this node's epoch: a replica behind it waits a moment for the fence (tombstones/fence-waits.ts).
+      host.send(node, { kind: 'replicaRead', opId, ...target, epoch: host.epochOf(target.partition), ...(primary ? {} : { withHints: true }) });
     }
   }
 
@@ -162,16 +194,24 @@ export class GetOperation implements Operation {
     this.repairStaleReplicas(host);
   }
 
-  /** Read repair (Dynamo §5): every primary that answered with less than the reconciled version gets it. */
+  /**
+   * Read repair (Dynamo §5): every primary that answered with less than the reconciled version gets
+   * it — unless a round fenced the partition here after some of the replies were read. Then the
+   * reconciled version may hold a tombstone that round collected, and a replica behind the fence
+   * would take it back (one at the fence refuses it anyway); the next read or exchange repairs.
+   */
   private repairStaleReplicas(host: OperationHost): void {
     const merged = this.tally.object;
     if (!merged || !this.plan.readRepair) return;
     const { opId, target, resolution } = this.plan;
+    if (host.epochOf(target.partition) > this.tally.stamp) return;
     for (const replica of this.tally.staleReplicas()) {
       host.count('readRepairs');
       if (replica === host.self) {
-        // This node's own disk is fenced like any other (tombstones/epochs.ts).
-        if (!host.refuses(host.self, target.partition, this.tally.stamp)) host.store(null, target, { kind: 'merge', object: merged, resolution });
+        // This node's own disk is fenced like any other (tombstones/epochs.ts: a partition given
+        // up takes nothing), and does not take back a tombstone a round removed here, read on a
+        // replica before that one's removal (tombstones/collected.ts).
+        if (!host.refuses(host.self, target.partition, this.tally.stamp) && !host.wasCollected(target, merged)) host.store(null, target, { kind: 'merge', object: merged, resolution });
       } else {
         // A repair lost to a crash is made again by the next read or exchange: no fsync for it.
         host.send(replica, { kind: 'replicaWrite', opId, ...target, object: merged, stamp: this.tally.stamp, durable: false });

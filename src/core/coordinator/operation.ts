@@ -8,7 +8,7 @@ import type { Requester } from '../effects.ts';
 import type { ClientResult, PeerMessage } from '../messages.ts';
 import type { Hint } from '../handoff/hint-op.ts';
 import type { StoreOp, StoreOutcome } from '../replica/store-op.ts';
-import type { Actor, Resolution } from '../version/types.ts';
+import type { Actor, Resolution, StoredObject } from '../version/types.ts';
 import type { CoreCounter } from '../counters.ts';
 
 export interface StoreTarget {
@@ -46,6 +46,11 @@ export interface OperationHost {
    * them off. When they are, `from` is told the epoch (tombstones/epoch-sync.ts).
    */
   refuses(from: string, partition: number, stamp: number): boolean;
+  /**
+   * Whether `object` is a copy of a tombstone a collection round removed here lately, or older,
+   * read elsewhere before that replica's removal: not to be stored back (tombstones/collected.ts).
+   */
+  wasCollected(target: StoreTarget, object: StoredObject): boolean;
   /**
    * Calls `done` once this node's epoch of `partition` is at least `epoch` (checked after each
    * input, so at the earliest after this one) — unless `operation` is done by then.

@@ -2,6 +2,9 @@
  * Writes stay available (DESIGN §2.1; Dynamo §4.6): a put succeeds while W nodes of the key's
  * extended preference list can be reached (pw of them primaries) — with hinted handoff off, W of
  * its primaries. A put refused, or left unanswered, while W reachable nodes existed is a bug.
+ * So do reads (Dynamo §5): a get succeeds while R nodes of the list (pr of them primaries; with
+ * hinted handoff off, R primaries) can be reached from the node it arrived at, which coordinates
+ * it (gets are never forwarded). Everything below holds for gets as for puts, with R for W.
  *
  * "Reachable" is defined with what the simulated network and the coordinator's own evidence say
  * (reachability.ts, placement.ts), for the whole life of the request, from its arrival at the
@@ -24,46 +27,56 @@
  * of stale evidence is not flagged); whether a target refused for a reason of its own that it
  * did not report (every refusal is a reply, so none goes unseen, but a refusal the core makes
  * legitimately — a replica whose partition a tombstone round fenced after the coordinator read it
- * — is flagged like any other); and it does not judge puts during faults at all, where Dynamo's
- * promise depends on timing it cannot measure.
+ * — is flagged like any other: a fence is a moment, and the core waits for it to pass, for puts
+ * and gets alike); and it does not judge requests during faults at all, where Dynamo's promise
+ * depends on timing it cannot measure.
  */
 import type { Fault } from '../faults.ts';
 import type { History } from '../history.ts';
-import type { PlacementRecorder } from '../placement.ts';
+import type { HistoryEntry } from '../history.ts';
+import type { PlacementRecorder, RequestArrival } from '../placement.ts';
 import type { Violation } from './violation.ts';
 
-/** Error codes (and client outcomes) that say a put was refused or left unanswered for want of replicas. */
+/** Error codes (and client outcomes) that say a request was refused or left unanswered for want of replicas. */
 const refusals = new Set(['quorum_not_met', 'unavailable', 'timeout', 'deadline']);
 const networkFaults = new Set<Fault['kind']>(['partition', 'longPartition', 'clog', 'drop', 'latency']);
 const membershipFaults = new Set<Fault['kind']>(['join', 'leave', 'abort']);
 
 export function checkAvailability(history: History, placement: PlacementRecorder, faults: readonly Fault[]): Violation[] {
   const violations: Violation[] = [];
-  for (const entry of history.writes()) {
+  for (const entry of history.entries) {
     if (entry.outcome !== 'failed' && entry.outcome !== 'unknown') continue;
-    if (entry.code === undefined || !refusals.has(entry.code) || entry.label === undefined || entry.completedMs === undefined) continue;
-    const arrival = placement.arrivals.get(entry.label);
-    if (arrival === undefined || !arrival.clusterSettled || arrival.coordinator === null) continue;
-    const from = arrival.atMs;
-    const to = entry.completedMs;
-    const during = faults.filter((fault) => overlaps(fault, from, to));
-    if (during.some((fault) => networkFaults.has(fault.kind) || membershipFaults.has(fault.kind))) continue;
-    const touched = new Set(during.flatMap((fault) => ('node' in fault && fault.kind !== 'join' && fault.kind !== 'leave' && fault.kind !== 'abort' ? [fault.node] : [])));
-    const { coordinator } = arrival;
-    if (touched.has(coordinator) || touched.has(arrival.node) || arrival.states.get(coordinator)?.serves !== true) continue;
-    const told = (node: string): boolean => placement.reach.failedBetween(coordinator, node, from, to);
-    const reachable = arrival.trusted.filter((node) => node === coordinator || (!touched.has(node) && !told(node) && arrival.states.get(node)?.up === true && arrival.states.get(node)?.takesWrites === true));
-    const primaries = reachable.filter((node) => arrival.extended.indexOf(node) < arrival.n);
-    if (reachable.length < entry.quorum || primaries.length < arrival.pw) continue;
-    violations.push({
-      checker: 'availability',
-      message: `${entry.kind} ${entry.label} (#${entry.id}, w=${entry.quorum}, pw=${arrival.pw}) ended ${entry.outcome} (${entry.code}) though ${reachable.length} node(s) of its list were reachable from ${coordinator} throughout (${reachable.join(', ')}; ${primaries.length} primaries) and the network was clean`,
-      bucket: entry.bucket,
-      key: entry.key,
-      entryIds: [entry.id],
-    });
+    if (entry.code === undefined || !refusals.has(entry.code) || entry.completedMs === undefined) continue;
+    const request = history.requestOf(entry);
+    const arrival = entry.kind === 'get' ? (request === undefined ? undefined : placement.getArrivals.get(request)) : entry.label === undefined ? undefined : placement.arrivals.get(entry.label);
+    if (arrival === undefined) continue;
+    const violation = judge(entry, arrival, entry.completedMs, placement, faults);
+    if (violation !== null) violations.push(violation);
   }
   return violations;
+}
+
+/** A violation if `entry` failed while its quorum was reachable throughout, on a clean network; else null. */
+function judge(entry: HistoryEntry, arrival: RequestArrival, to: number, placement: PlacementRecorder, faults: readonly Fault[]): Violation | null {
+  if (!arrival.clusterSettled || arrival.coordinator === null) return null;
+  const from = arrival.atMs;
+  const during = faults.filter((fault) => overlaps(fault, from, to));
+  if (during.some((fault) => networkFaults.has(fault.kind) || membershipFaults.has(fault.kind))) return null;
+  const touched = new Set(during.flatMap((fault) => ('node' in fault && fault.kind !== 'join' && fault.kind !== 'leave' && fault.kind !== 'abort' ? [fault.node] : [])));
+  const { coordinator } = arrival;
+  if (touched.has(coordinator) || touched.has(arrival.node) || arrival.states.get(coordinator)?.serves !== true) return null;
+  const told = (node: string): boolean => placement.reach.failedBetween(coordinator, node, from, to);
+  const reachable = arrival.trusted.filter((node) => node === coordinator || (!touched.has(node) && !told(node) && arrival.states.get(node)?.up === true && arrival.states.get(node)?.takesWrites === true));
+  const primaries = reachable.filter((node) => arrival.extended.indexOf(node) < arrival.n);
+  if (reachable.length < entry.quorum || primaries.length < arrival.primariesMin) return null;
+  const what = entry.kind === 'get' ? `get of ${entry.key} (#${entry.id}, r=${entry.quorum}, pr=${arrival.primariesMin})` : `${entry.kind} ${entry.label} (#${entry.id}, w=${entry.quorum}, pw=${arrival.primariesMin})`;
+  return {
+    checker: 'availability',
+    message: `${what} ended ${entry.outcome} (${entry.code}) though ${reachable.length} node(s) of its list were reachable from ${coordinator} throughout (${reachable.join(', ')}; ${primaries.length} primaries) and the network was clean`,
+    bucket: entry.bucket,
+    key: entry.key,
+    entryIds: [entry.id],
+  };
 }
 
 function overlaps(fault: Fault, fromMs: number, toMs: number): boolean {

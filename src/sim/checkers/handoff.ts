@@ -13,8 +13,10 @@
  * Excused: the dots of actors whose clock entries the keeper pruned (Dynamo §4.4: a context of a
  * key with more than 16 actors forgets the oldest; oracle.ts `recordPruning`; seed 50 of
  * --converge-by handoff); the owner's disk wiped after the hint was forgotten (what it stored went with it); a
- * tombstone a collection round removed from it since, if it covers the hint (the key was deleted
- * and collected); a holder that is no member at the end (a node behind a round it missed
+ * tombstone a collection round removed from it since, or within `removedCopiesWindowMs` before,
+ * if it covers the hint (the key was deleted and collected; a hint of the very tombstone does not
+ * hold a round back, and the owner acknowledges it without storing it back within that window:
+ * core/tombstones/collected.ts; seed 2107 of the 7-node shape); a holder that is no member at the end (a node behind a round it missed
  * abandons its hints: core/tombstones/epochs.ts `abandon`).
  */
 import { DotSet, joinAll, modelObject, type ModelObject } from '../model/index.ts';
@@ -23,17 +25,19 @@ import type { SimWorld } from '../world.ts';
 import type { Violation } from './violation.ts';
 import { labelOf } from '../labels.ts';
 import type { Sibling } from '../../core/version/types.ts';
+import { defaultTombstoneSettings } from '../../core/tombstones/settings.ts';
 
 export function checkHandoff(world: SimWorld, oracle: Oracle): Violation[] {
   const violations: Violation[] = [];
   const { ring } = world;
+  const removedCopiesWindowMs = world.config.tombstones?.removedCopiesWindowMs ?? defaultTombstoneSettings.removedCopiesWindowMs;
   for (const hint of oracle.hintsDelivered) {
     const { holder, owner, bucket, key, object, atMs } = hint;
     if (!ring.nodes.has(holder)) continue;
     const replicas = world.replicasOf(bucket, key);
     const keepers = replicas.includes(owner) ? [owner] : replicas;
     if (keepers.some((node) => oracle.wipes.some((wipe) => wipe.node === node && wipe.atMs >= atMs))) continue;
-    const held = joinAll(keepers.flatMap((node) => copiesOn(world, oracle, node, bucket, key, atMs)));
+    const held = joinAll(keepers.flatMap((node) => copiesOn(world, oracle, node, bucket, key, atMs - removedCopiesWindowMs)));
     const wanted = DotSet.fromEncoded(object.context);
     if (held !== null && held.context.includes(wanted)) continue;
     // Dots of actors a keeper pruned from its context (Dynamo §4.4) are not asked for.

@@ -42,7 +42,7 @@ export function runCheckers({ world, history, oracle, livenessMs, antiEntropy, c
     ...oracle.violations,
     ...checkPhantoms(history, index),
     ...checkWriteQuorum(history, oracle, (bucket) => world.bucketProps(bucket).durability),
-    ...checkLiveSiblings(world, history, index),
+    ...checkLiveSiblings(world, history, index, (bucket, key) => oracle.prunedActorsOfKey(bucket, key)),
     ...checkDurability(world, history, oracle, index),
     ...checkResurrection(world, history, oracle, index),
     ...(convergence ? checkConvergence(world, history, livenessMs) : []),

@@ -7,7 +7,11 @@
  * - `siblings` — a sibling that a version the context holds supersedes is still there: syntactic
  *   reconciliation (Dynamo §4.4) failed, or a merge brought an old version back. It sees a
  *   superseding version the object no longer holds as a sibling too (a get that returned a
- *   version its own answer's context had already superseded).
+ *   version its own answer's context had already superseded). Excused: a sibling of an actor
+ *   whose clock entry a node pruned from the key's context (Dynamo §4.4; oracle.ts
+ *   `recordPruning`) — a context that no longer names the actor cannot recognise its old version
+ *   when a stale copy brings it back, and keeps it as concurrent, as Dynamo's would (seed 65 of
+ *   the default run: a stray copy of an old tombstone handed off 1 s late, after a fence refused it).
  * - `dropped` — the context holds a version that is neither a sibling nor superseded by one: a
  *   merge dropped a sibling but kept its dot, so the write is gone though no one overwrote it,
  *   and every replica that merges this object drops it too. (Pruning could make such a context
@@ -24,13 +28,13 @@ import { replicaStates } from './replicas.ts';
 import type { VersionIndex } from './versions.ts';
 import type { Violation } from './violation.ts';
 
-export function checkLiveSiblings(world: SimWorld, history: History, index: VersionIndex): Violation[] {
+export function checkLiveSiblings(world: SimWorld, history: History, index: VersionIndex, pruned: (bucket: string, key: string) => ReadonlySet<string>): Violation[] {
   const violations: Violation[] = [];
   for (const entry of history.entries) {
     if (!entry.got) continue;
     const { bucket, key } = entry;
     const dots = entry.got.siblings.map((sibling) => sibling.dot);
-    for (const problem of siblingProblems(index.modelVersionOf(bucket, key), dots, entry.got.context)) {
+    for (const problem of siblingProblems(index.modelVersionOf(bucket, key), dots, entry.got.context, () => pruned(bucket, key))) {
       const ids = problem.dots.map((dot) => index.byDot(bucket, key, dot)?.entry.id).filter((id) => id !== undefined);
       violations.push({ checker: problem.checker, message: `get #${entry.id} returned ${problem.message(describe(index, bucket, key))}`, key, entryIds: [entry.id, ...ids] });
     }
@@ -41,7 +45,7 @@ export function checkLiveSiblings(world: SimWorld, history: History, index: Vers
     for (const { node, object } of replicaStates(world, bucket, key)) {
       if (object === null) continue;
       const dots = object.siblings.map((sibling) => sibling.dot);
-      for (const problem of siblingProblems(index.modelVersionOf(bucket, key), dots, object.context)) {
+      for (const problem of siblingProblems(index.modelVersionOf(bucket, key), dots, object.context, () => pruned(bucket, key))) {
         const ids = problem.dots.map((dot) => index.byDot(bucket, key, dot)?.entry.id).filter((entryId) => entryId !== undefined);
         violations.push({ checker: problem.checker, message: `at the end ${node} holds ${problem.message(describe(index, bucket, key))}`, key, entryIds: ids });
       }
@@ -58,11 +62,15 @@ export interface SiblingProblem {
   message(name: (dot: ModelDot) => string): string;
 }
 
-/** What is wrong with an object of siblings `dots` and context `context`, by the model. */
-export function siblingProblems(versionOf: (dot: ModelDot) => ModelVersion | undefined, dots: readonly ModelDot[], context: CausalContext): SiblingProblem[] {
+/**
+ * What is wrong with an object of siblings `dots` and context `context`, by the model; a
+ * superseded sibling of a `pruned` actor is excused (above).
+ */
+export function siblingProblems(versionOf: (dot: ModelDot) => ModelVersion | undefined, dots: readonly ModelDot[], context: CausalContext, pruned: () => ReadonlySet<string>): SiblingProblem[] {
   const verdict = judgeSiblings(dots, DotSet.fromEncoded(context), versionOf);
   const problems: SiblingProblem[] = [];
-  for (const { sibling, by } of verdict.superseded.slice(0, 3)) {
+  const excused = verdict.superseded.length > 0 ? pruned() : new Set<string>();
+  for (const { sibling, by } of verdict.superseded.filter(({ sibling }) => !excused.has(sibling[0])).slice(0, 3)) {
     problems.push({
       checker: 'siblings',
       dots: [sibling, by],

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -72,6 +73,20 @@ describe('kvorum --help', () => {
     const bad = kvorum(['get', 'b', 'k', '--bogus']);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /bogus/);
+  });
+});
+
+describe('kvorum token --out', () => {
+  test('writes the token and its config entry to files only the owner reads, printing neither', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kvorum-token-')), 'reader');
+    const result = kvorum(['token', '--name', 'reader', '--role', 'read:b', '--out', file]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, '');
+    const token = readFileSync(file, 'utf8').trim();
+    const entry = JSON.parse(readFileSync(`${file}.entry`, 'utf8')) as { name: string; sha256: string; roles: string[] };
+    assert.deepEqual(entry, { name: 'reader', sha256: createHash('sha256').update(token).digest('hex'), roles: ['read:b'] });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(`${file}.entry`).mode & 0o777, 0o600);
   });
 });
 

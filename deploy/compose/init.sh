@@ -33,19 +33,17 @@ printf '%s\n' "$nodes" | while read -r name host; do
 done
 cp "$dir/ca/ca.pem" "$dir/ca.pem"
 
-# A token and its config entry (what `kvorum token` prints: the token, then the entry on its last line).
+# A token in FILE and its config entry in FILE.entry, made once.
 make_token() { # FILE NAME ROLE
   [ -s "$dir/$1" ] && [ -s "$dir/$1.entry" ] && return 0
-  printed=$(kvorum token --name "$2" --role "$3")
-  printf '%s\n' "$printed" | sed -n 's/^token [^:]*: //p' > "$dir/$1"
-  printf '%s\n' "$printed" | tail -n 1 > "$dir/$1.entry"
+  kvorum token --name "$2" --role "$3" --out "$dir/$1"
 }
 make_token admin-token admin admin                # the operator's, and `kvorum` run inside a node
 make_token node-token nodes monitor               # what nodes show each other for the dashboard
 make_token prometheus-token prometheus monitor    # what Prometheus scrapes /metrics with
 
 # The template, with the cluster secret and the tokens' entries (the config holds only their hashes):
-# this script's and any other DIR/*.entry, the last line `kvorum token` prints.
+# this script's and any other DIR/*.entry, each one line: the entry `kvorum token` prints last (or writes to FILE.entry with --out FILE).
 node -e '
   const fs = require("node:fs");
   const [template, dir] = process.argv.slice(1);

@@ -52,18 +52,16 @@ while [ "$ordinal" -lt "$pods" ]; do
 done
 cp "$dir/ca/ca.pem" "$dir/kvorum-tls/ca.pem"
 
-# A token (in DIR) and its config entry (what `kvorum token` prints last).
+# A token in FILE and its config entry in FILE.entry, made once.
 make_token() { # FILE NAME ROLE
   [ -s "$dir/$1" ] && [ -s "$dir/$1.entry" ] && return 0
-  printed=$(kvorum token --name "$2" --role "$3")
-  printf '%s\n' "$printed" | sed -n 's/^token [^:]*: //p' > "$dir/$1"
-  printf '%s\n' "$printed" | tail -n 1 > "$dir/$1.entry"
+  kvorum token --name "$2" --role "$3" --out "$dir/$1"
 }
 make_token admin-token admin admin          # the operator's, and the pods' CLI
 make_token node-token nodes monitor         # nodes, to each other (auth.nodeTokenFile)
 make_token monitor-token monitor monitor    # for Prometheus or a dashboard: never in a pod
 cp "$dir/admin-token" "$dir/node-token" "$dir/kvorum/"
-# Every DIR/*.entry: these three, and a client's (the last line `kvorum token` prints: docs/deploy.md).
+# Every DIR/*.entry: these three, and a client's (`kvorum token --out DIR/NAME` writes NAME.entry: docs/deploy.md).
 {
   separator='['
   for entry in "$dir"/*.entry; do

@@ -3,6 +3,7 @@
  * node listens beyond loopback.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { makeCertificates } from '../../runtime/security/certificates.ts';
 import { newToken, tokenEntryProblem, tokenSha256 } from '../../runtime/security/client-auth.ts';
 import { parseCommand, UsageError } from '../args.ts';
@@ -21,11 +22,14 @@ Give every node the CA and its own pair: "tls": {"ca": "ca.pem"} in the cluster 
 `;
 
 const tokenUsage = `
-Usage: kvorum token [--name NAME] [--role ROLE ...]
+Usage: kvorum token [--name NAME] [--role ROLE ...] [--out FILE]
 
 Prints a new client token, and the entry that lets it in, for "auth": {"tokens": [...]} in the
 cluster config. The config holds only the token's SHA-256. Roles (default admin): admin, monitor,
 read, write, read:BUCKET, write:BUCKET (docs/security.md).
+
+--out FILE writes the token to FILE and the entry to FILE.entry (both mode 0600) instead of
+printing them: what scripts that provision a cluster want (deploy/).
 `;
 
 const secretUsage = `
@@ -46,11 +50,16 @@ export async function certsCommand(argv: string[]): Promise<void> {
 }
 
 export async function tokenCommand(argv: string[]): Promise<void> {
-  const { values } = parseCommand(argv, { name: { type: 'string' }, role: { type: 'string', multiple: true } }, tokenUsage);
+  const { values } = parseCommand(argv, { name: { type: 'string' }, role: { type: 'string', multiple: true }, out: { type: 'string' } }, tokenUsage);
   const token = newToken();
   const entry = { name: typeof values.name === 'string' ? values.name : 'client', sha256: tokenSha256(token), roles: (values.role as string[] | undefined) ?? ['admin'] };
   const problem = tokenEntryProblem(entry);
   if (problem !== null) throw new UsageError(problem);
+  if (typeof values.out === 'string') {
+    writeFileSync(values.out, `${token}\n`, { mode: 0o600 });
+    writeFileSync(`${values.out}.entry`, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    return;
+  }
   process.stdout.write(`token (give it to the client; it is shown once): ${token}\nconfig entry for "auth": {"tokens": [...]}:\n${JSON.stringify(entry)}\n`);
 }
 

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { coordinateWrite } from '../version/object.ts';
 import type { StoredObject } from '../version/types.ts';
 import { GetTally } from './get-tally.ts';
+import { permutations } from '../test-permutations.ts';
 
 const write = (stored: StoredObject | null, label: string, context: StoredObject | null, actor = 'a.1'): StoredObject =>
   coordinateWrite(stored, { value: new TextEncoder().encode(label), contentType: 't', deleted: false, context: context?.context ?? null }, actor, 1, 'siblings').object;
@@ -36,11 +37,6 @@ function play(t: GetTally, events: readonly Event[]): { enoughAt: number | undef
     if (t.finished && finishedAt === undefined) finishedAt = i;
   });
   return { enoughAt, finishedAt };
-}
-
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [items.slice()];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 }
 
 describe('get tally (Dynamo §5)', () => {

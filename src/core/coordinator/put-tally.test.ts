@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Durability } from '../limits.ts';
 import { PutTally } from './put-tally.ts';
+import { permutations } from '../test-permutations.ts';
 
 /** The coordinator `a` keeps its own copy (a primary); `sent` lists the other targets and the owner each keeps it for. */
 type Event = 'own' | 'ownFailed' | readonly ['stored' | 'failed', string];
@@ -31,11 +32,6 @@ function play(t: PutTally, events: readonly Event[]): { metAt: number | undefine
     if (t.settled && settledAt === undefined) settledAt = i;
   });
   return { metAt, settledAt };
-}
-
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [items.slice()];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 }
 
 const bc: readonly [string, undefined][] = [

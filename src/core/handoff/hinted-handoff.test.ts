@@ -11,6 +11,7 @@ import { coordinateWrite, mergeObjects } from '../version/object.ts';
 import type { StoredObject } from '../version/types.ts';
 import { deleteHint, hintsCounted, hintsOf, storeHint, tallyHints, type Hint, type HintOp, type HintOutcome, type HintRecord } from './hint-op.ts';
 import { hintBatchTimeoutMs, hintDeliveryIntervalMs, HintedHandoff, type HandoffHost } from './hinted-handoff.ts';
+import { permutations } from '../test-permutations.ts';
 
 const version = (label: string): StoredObject => coordinateWrite(null, { value: new TextEncoder().encode(label), contentType: 't', deleted: false, context: null }, `w.${label}`, 1, 'siblings').object;
 
@@ -91,11 +92,6 @@ class Holder {
 }
 
 const hint = (key: string, owner: string, label = key): Hint => ({ partition: 0, bucket: 'b', key, owner, object: version(label) });
-
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [items.slice()];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
-}
 
 describe('hinted handoff, the holder (Dynamo §4.6)', () => {
   test('acknowledgements in every order: each hint is forgotten once its owner stored it, and not before', () => {

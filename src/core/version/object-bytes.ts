@@ -20,39 +20,36 @@ const dotFieldsBytes = 16;
 /** The object's own headers (format byte, arrays, map keys on the wire). */
 const objectFieldsBytes = 64;
 
-export function siblingBytes(sibling: Sibling): number {
-  return siblingFieldsBytes + utf8ByteLength(sibling.dot[0]) + sibling.value.byteLength + utf8ByteLength(sibling.contentType);
+/** How a count measures a string: exactly (UTF-8 bytes), or from its length alone (an upper bound). */
+type TextBytes = (text: string) => number;
+
+/** A UTF-16 code unit takes at most 3 bytes of UTF-8 (a pair of them, 4): no pass over characters. */
+const utf8BytesAtMost: TextBytes = (text) => 3 * text.length;
+
+export function siblingBytes(sibling: Sibling, textBytes: TextBytes = utf8ByteLength): number {
+  return siblingFieldsBytes + textBytes(sibling.dot[0]) + sibling.value.byteLength + textBytes(sibling.contentType);
 }
 
-export function contextBytes(context: CausalContext): number {
+export function contextBytes(context: CausalContext, textBytes: TextBytes = utf8ByteLength): number {
   let bytes = 0;
-  for (const entry of context.clock) bytes += clockEntryFieldsBytes + utf8ByteLength(entry[0]);
-  for (const dot of context.dots) bytes += dotFieldsBytes + utf8ByteLength(dot[0]);
+  for (const entry of context.clock) bytes += clockEntryFieldsBytes + textBytes(entry[0]);
+  for (const dot of context.dots) bytes += dotFieldsBytes + textBytes(dot[0]);
   return bytes;
 }
 
-export function objectBytes(object: StoredObject): number {
-  let bytes = objectFieldsBytes + contextBytes(object.context);
-  for (const sibling of object.siblings) bytes += siblingBytes(sibling);
+export function objectBytes(object: StoredObject, textBytes: TextBytes = utf8ByteLength): number {
+  let bytes = objectFieldsBytes + contextBytes(object.context, textBytes);
+  for (const sibling of object.siblings) bytes += siblingBytes(sibling, textBytes);
   return bytes;
 }
-
-/** A UTF-16 code unit takes at most 3 bytes of UTF-8 (a pair of them, 4). */
-const utf8BytesPerUnitMax = 3;
 
 /**
- * An upper bound of `objectBytes` from string lengths alone, with no pass over characters: a
- * check against a limit clears almost every object with it and counts exactly only the rest
- * (`objectBytesWithin`). Same answer either way, since objectBytes ≤ this.
+ * An upper bound of `objectBytes` from string lengths alone: a check against a limit clears
+ * almost every object with it and counts exactly only the rest (`objectBytesWithin`). Same
+ * answer either way, since objectBytes ≤ this.
  */
 export function objectBytesAtMost(object: StoredObject): number {
-  let bytes = objectFieldsBytes;
-  for (const entry of object.context.clock) bytes += clockEntryFieldsBytes + utf8BytesPerUnitMax * entry[0].length;
-  for (const dot of object.context.dots) bytes += dotFieldsBytes + utf8BytesPerUnitMax * dot[0].length;
-  for (const sibling of object.siblings) {
-    bytes += siblingFieldsBytes + sibling.value.byteLength + utf8BytesPerUnitMax * (sibling.dot[0].length + sibling.contentType.length);
-  }
-  return bytes;
+  return objectBytes(object, utf8BytesAtMost);
 }
 
 /** Whether `objectBytes(object) <= bytesMax`, counting exactly only when the quick bound cannot tell. */

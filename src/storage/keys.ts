@@ -16,6 +16,7 @@
 import { assert } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import { limits } from '../core/limits.ts';
+import { hasLoneSurrogate } from '../core/version/actor.ts';
 import { prefixSuccessor } from './bytes.ts';
 import type { KeyRange } from './engine.ts';
 import { storageKeyBytesMax } from './guards.ts';
@@ -137,7 +138,7 @@ function encodeUtf8(text: string, what: string): Uint8Array {
 
 /** A lone UTF-16 surrogate: TextEncoder would silently turn it into U+FFFD, so two keys would collide. */
 function assertWellFormed(text: string, what: string): void {
-  assert(text.isWellFormed(), `${what} contains a lone UTF-16 surrogate`);
+  assert(!hasLoneSurrogate(text), `${what} contains a lone UTF-16 surrogate`);
 }
 
 function decodeUtf8(bytes: Uint8Array, what: string): string {

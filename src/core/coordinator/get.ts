@@ -49,8 +49,8 @@ export class GetOperation implements Operation {
   private readonly replaced = new Set<string>();
   /** The epoch when this node's own read was issued. */
   private selfStamp = 0;
-  /** Nodes asked again after a reply read before a fence: how many times. */
-  private readonly askedAgain = new Map<string, number>();
+  /** Nodes asked again after a reply read before a fence: how many times (made on the first; most gets never need it). */
+  private askedAgain: Map<string, number> | undefined;
 
   constructor(private readonly plan: GetPlan) {
     this.tally = new GetTally(plan.r, plan.pr, (node) => this.isPrimary(node), plan.resolution);
@@ -99,6 +99,7 @@ export class GetOperation implements Operation {
    * checker, about one seed in six of the default run).
    */
   private onReadBeforeFence(host: OperationHost, from: string): void {
+    this.askedAgain ??= new Map();
     const asked = this.askedAgain.get(from) ?? 0;
     if (asked >= fencedReadAsksMax) return this.onFailure(host, from);
     this.askedAgain.set(from, asked + 1);

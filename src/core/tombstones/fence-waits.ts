@@ -44,9 +44,13 @@ export class FenceWaits<T> {
 
   /** Takes the reads due, in the order they came: their partition has reached their epoch, or their time is up. */
   due(epochOf: (partition: number) => number, nowMs: number): T[] {
-    const due = this.waits.filter((wait) => epochOf(wait.partition) >= wait.epoch || nowMs >= wait.untilMs);
-    if (due.length === 0) return [];
-    this.waits = this.waits.filter((wait) => !due.includes(wait));
-    return due.map((wait) => wait.read);
+    const due: T[] = [];
+    const waiting: FenceWait<T>[] = [];
+    for (const wait of this.waits) {
+      if (epochOf(wait.partition) >= wait.epoch || nowMs >= wait.untilMs) due.push(wait.read);
+      else waiting.push(wait);
+    }
+    if (due.length > 0) this.waits = waiting;
+    return due;
   }
 }

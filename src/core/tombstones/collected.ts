@@ -77,6 +77,8 @@ export class CollectedTombstones {
    * it holds no write that tombstone had not seen.
    */
   supersedes(nowMs: number, partition: number, bucket: string, key: string, object: StoredObject): boolean {
+    // Asked of every replica write: with nothing removed lately, no key to build and look up.
+    if (this.removals.size === 0) return false;
     this.purge(nowMs);
     const removal = this.removals.get(keyOf(partition, bucket, key));
     return removal !== undefined && contextCovers(removal.tombstone.context, object.context);

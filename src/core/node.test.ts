@@ -19,6 +19,7 @@ import type { CausalContext, StoredObject } from './version/types.ts';
 import type { EpochsRecord } from './tombstones/epochs.ts';
 import { defaultTombstoneSettings } from './tombstones/settings.ts';
 import { fencedReadAsksMax } from './coordinator/get.ts';
+import { speculativeAskMsMin } from './coordinator/reply-time.ts';
 
 const names = ['n1', 'n2', 'n3'];
 const ring = createRing(names.map((name, i) => ({ name, address: `127.0.0.1:${7000 + i}`, httpUrl: `http://127.0.0.1:${8000 + i}`, capacity: 1 })), 8, 3);
@@ -62,6 +63,20 @@ describe('KvNode', () => {
     assert.equal(object.siblings.length, 3);
     const context = decodeTestToken(encodeTestToken(object.context)); // throws bad_context when over the bounds
     for (const sibling of object.siblings) assert.ok(covers(context, sibling.dot), 'the context still covers every sibling');
+  });
+
+  test('a get asks R replicas, its own disk first; one that fails is replaced by the next', () => {
+    const kv = node();
+    const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 2 } });
+    const [store] = only(effects, 'store');
+    const [read, ...more] = only(effects, 'send');
+    assert.ok(store && read && more.length === 0, 'its own disk and one replica');
+    kv.step(2, { type: 'stored', storeId: store.storeId, outcome: { ok: true, object: null, previous: null } });
+    const error = { kind: 'error' as const, code: 'unavailable' as const, message: 'disk failed' };
+    const [next, ...others] = only(kv.step(3, { type: 'message', from: read.to, message: { kind: 'replicaReadReply', opId: read.message.opId, error } }), 'send');
+    assert.ok(next && others.length === 0 && next.to !== read.to && next.to !== 'n1', 'the third replica, in its place');
+    const [reply] = only(kv.step(4, { type: 'message', from: next.to, message: { kind: 'replicaReadReply', opId: next.message.opId, object: null, stamp: 0 } }), 'reply');
+    assert.equal(reply?.result.kind, 'got');
   });
 
   describe('a target that goes silent before the failure detector concludes (sloppy quorum, Dynamo §4.6)', () => {
@@ -141,15 +156,18 @@ describe('KvNode', () => {
       assert.equal(reply?.result.kind, 'stored', 'the third copy is for B');
     });
 
-    test('a get asks fallbacks in place of silent nodes and answers with R replies', () => {
+    test('a get asks the next node in place of a silent one and answers with R replies', () => {
       const kv = wideNode();
-      const [store] = only(kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key } }), 'store');
+      const started = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key } });
+      const [store] = only(started, 'store');
+      assert.deepEqual(replicaSends(started).map((send) => send.to), [silentA], 'R=2: its own disk and the next primary');
       assert.deepEqual(only(kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } }), 'reply'), [], 'R=2 not met by itself');
+      assert.deepEqual(replicaSends(kv.step(waitMs, { type: 'tick' })), [], 'no reply heard yet, so nothing to say it is late: the silent-target wait');
       const standIns = replicaSends(kv.step(1 + waitMs, { type: 'tick' }));
-      assert.equal(standIns.length, 2);
-      for (const send of standIns) assert.ok(send.message.kind === 'replicaRead' && send.message.withHints, 'a fallback is asked for its hints too');
-      const [first] = standIns;
-      const [reply] = only(kv.step(2 + waitMs, { type: 'message', from: first!.to, message: { kind: 'replicaReadReply', opId: first!.message.opId, object: null, stamp: 0 } }), 'reply');
+      assert.deepEqual(standIns.map((send) => send.to), [silentB], 'the primary not asked yet first');
+      const [fallback] = replicaSends(kv.step(2 + waitMs, { type: 'deliveryFailed', to: silentB, message: standIns[0]!.message }));
+      assert.ok(fallback && fallback.message.kind === 'replicaRead' && fallback.message.withHints, 'then a fallback, asked for its hints too');
+      const [reply] = only(kv.step(4 + waitMs, { type: 'message', from: fallback.to, message: { kind: 'replicaReadReply', opId: fallback.message.opId, object: null, stamp: 0 } }), 'reply');
       assert.equal(reply?.result.kind, 'got');
     });
 
@@ -166,6 +184,28 @@ describe('KvNode', () => {
       // Its delivery failing later does not bring a second stand-in.
       const late = reads.find((send) => send.to === silentB)!;
       assert.deepEqual(replicaSends(kv.step(2 + waitMs, { type: 'deliveryFailed', to: silentB, message: late.message })), []);
+    });
+
+    test('once replies have been heard, a get asks another node when its replica is late by their measure, long before the silent-target wait', () => {
+      const kv = wideNode();
+      const get = (requestId: number, nowMs: number) => {
+        const effects = kv.step(nowMs, { type: 'request', requestId, request: { kind: 'get', bucket: 'b', key } });
+        kv.step(nowMs, { type: 'stored', storeId: only(effects, 'store')[0]!.storeId, outcome: { ok: true, object: null, previous: null } });
+        return replicaSends(effects);
+      };
+      // Replicas answer in 1 ms, time after time.
+      for (let i = 0; i < 20; i++) {
+        const [read] = get(i + 1, 10 * i);
+        assert.equal(only(kv.step(10 * i + 1, { type: 'message', from: read!.to, message: { kind: 'replicaReadReply', opId: read!.message.opId, object: null, stamp: 0 } }), 'reply').length, 1);
+      }
+      const [late] = get(99, 1_000);
+      assert.equal(late?.to, silentA);
+      assert.deepEqual(replicaSends(kv.step(1_000 + speculativeAskMsMin - 1, { type: 'tick' })), [], 'not before speculativeAskMsMin');
+      const [another] = replicaSends(kv.step(1_000 + speculativeAskMsMin, { type: 'tick' }));
+      assert.ok(speculativeAskMsMin < waitMs);
+      assert.equal(another?.to, silentB, 'the primary not asked yet');
+      const [reply] = only(kv.step(1_000 + speculativeAskMsMin + 1, { type: 'message', from: silentB, message: { kind: 'replicaReadReply', opId: another!.message.opId, object: null, stamp: 0 } }), 'reply');
+      assert.equal(reply?.result.kind, 'got');
     });
   });
 
@@ -373,14 +413,14 @@ describe('KvNode', () => {
     test('a get repairs nothing when a round fenced the partition here after some of its replies were read', () => {
       // Its reconciled version may hold a tombstone that round collected.
       const kv = fenced({ known: true, member: true, fresh: false, epochs: [[partition, 3, 3]] });
-      const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 2 } });
+      const effects = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: 'k', r: 3 } });
       const [store] = only(effects, 'store');
       const reads = only(effects, 'send');
       kv.step(2, { type: 'stored', storeId: store!.storeId, outcome: { ok: true, object: null, previous: null } });
-      const [answer] = only(kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object, stamp: 3 } }), 'reply');
-      assert.equal(answer?.result.kind, 'got');
+      kv.step(3, { type: 'message', from: reads[0]!.to, message: { kind: 'replicaReadReply', opId: reads[0]!.message.opId, object, stamp: 3 } });
       kv.step(4, { type: 'message', from: 'n2', message: { kind: 'epochsReply', opId: 1, known: true, complete: false, toMember: true, epochs: [[partition, 4, 3]] } });
       const last = kv.step(5, { type: 'message', from: reads[1]!.to, message: { kind: 'replicaReadReply', opId: reads[1]!.message.opId, object: null, stamp: 4 } });
+      assert.equal(only(last, 'reply')[0]?.result.kind, 'got');
       assert.deepEqual(only(last, 'send').filter((send) => send.message.kind === 'replicaWrite'), [], `${reads[1]!.to}, which answered empty after the fence, is not sent what was read before it`);
       assert.deepEqual(only(last, 'store'), [], 'nor its own disk');
     });
@@ -575,7 +615,7 @@ describe('KvNode', () => {
     test('a bucket set in the view is what requests use: here N = 1 asks no other replica', () => {
       const kv = node();
       const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => preferenceList(ring, partitionOf('solo', k, 8), 1)[0] === 'n1')!;
-      const before = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'solo', key } });
+      const before = kv.step(1, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'solo', key, r: 3 } });
       assert.equal(only(before, 'send').length, 2);
       const { effects } = kv.command(2, (membership) => membership.setBucketProps('solo', { ...defaultBucketProps, n: 1, r: 1, w: 1 }));
       assert.equal(only(effects, 'send').filter((send) => send.message.kind === 'gossip').length, 2, 'every member is told at once');

@@ -25,6 +25,7 @@ import { GetOperation } from './coordinator/get.ts';
 import type { Operation, OperationHost, StoreTarget } from './coordinator/operation.ts';
 import { PutOperation } from './coordinator/put.ts';
 import { silentTargetWaitMs } from './coordinator/sloppy-targets.ts';
+import { ReplyTimeEstimate } from './coordinator/reply-time.ts';
 import type { Hint, HintOp, HintOutcome } from './handoff/hint-op.ts';
 import { HintedHandoff, type HandoffHost } from './handoff/hinted-handoff.ts';
 import { FailureDetector, type PeerReachability } from './membership/failure-detector.ts';
@@ -136,6 +137,8 @@ export class KvNode {
   private readonly deadlines = new DeadlineQueue();
   /** When each operation looks for silent targets (sloppy-targets.ts, silentTargetWaitMs). */
   private readonly silenceChecks = new DeadlineQueue();
+  /** How long replicas take to answer this node's gets (coordinator/reply-time.ts). */
+  private readonly getReplyTimes = new ReplyTimeEstimate();
   private readonly storeContinuations = new Map<number, StoreContinuation>();
   /** Events counted so far (counters.ts); `status()` reports every one. */
   readonly counters = new Map<CoreCounter, number>();
@@ -401,7 +404,7 @@ export class KvNode {
     if (request.kind === 'get') {
       const r = validateQuorum('r', request.r, props);
       const readRepair = this.config.readRepair !== false;
-      operation = new GetOperation({ opId, deadlineMs, requester, target, extended: targets, n: props.n, r, pr: props.pr, resolution, readRepair });
+      operation = new GetOperation({ opId, deadlineMs, requester, target, extended: targets, n: props.n, r, pr: props.pr, resolution, readRepair, replyTimes: this.getReplyTimes });
     } else {
       validateValue(request.value, request.contentType, this.config.requestLimits);
       const w = validateQuorum('w', request.w, props);
@@ -424,7 +427,12 @@ export class KvNode {
     }
     this.operations.set(opId, operation);
     this.deadlines.push(deadlineMs, opId);
-    if (operation.onSilence) this.silenceChecks.push(this.nowMs + silentTargetWaitMs(timeoutMs), opId);
+    if (operation.onSilence) {
+      // A get asked only R nodes: it asks another once they are slower than replies usually are here.
+      const silentMs = silentTargetWaitMs(timeoutMs);
+      const waitMs = operation instanceof GetOperation ? this.getReplyTimes.askAnotherAfterMs(silentMs) : silentMs;
+      this.silenceChecks.push(this.nowMs + waitMs, opId);
+    }
     // Routed again (with what is left of its time) if the ring changes while it waits: below.
     const reroute = (): void => this.onRequest(requester, { ...request, timeoutMs: Math.max(1, deadlineMs - this.nowMs) }, forwarded);
     if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation, reroute);

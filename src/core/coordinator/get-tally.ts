@@ -10,6 +10,8 @@
  *   answer already given but join what read repair writes back.
  * - Enough once R nodes replied, `pr` of them primaries; finished once every node asked has
  *   replied or failed (the deadline finishes it too, from outside).
+ * - Short (`shortfall`) while the nodes asked could not make R, `pr` of them primaries, even if
+ *   all of them replied: the get asks more.
  */
 import { KvorumError, quorumNotMet } from '../errors.ts';
 import { mergeBounded, objectsEqual } from '../version/object.ts';
@@ -77,6 +79,21 @@ export class GetTally {
     if (!this.isPending(node)) return false;
     this.failed.add(node);
     return true;
+  }
+
+  /**
+   * How many more nodes must be asked so that, should every node asked and not yet heard from
+   * reply, the get has R replies, `pr` of them from primaries (0: none).
+   */
+  shortfall(): { readonly nodes: number; readonly primaries: number } {
+    let pending = 0;
+    let pendingPrimaries = 0;
+    for (const node of this.asked) {
+      if (!this.isPending(node)) continue;
+      pending += 1;
+      if (this.isPrimary(node)) pendingPrimaries += 1;
+    }
+    return { nodes: Math.max(0, this.r - this.replies.size - pending), primaries: Math.max(0, this.pr - this.primaryReplies - pendingPrimaries) };
   }
 
   /** R replies, `pr` of them from primaries: the get can be answered. */

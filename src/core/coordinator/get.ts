@@ -1,10 +1,18 @@
 /**
- * Coordinating a get (Dynamo §5, §4.5): ask the first N reachable nodes of the key's extended
+ * Coordinating a get (Dynamo §5, §4.5): of the first N reachable nodes of the key's extended
  * preference list (sloppy quorum, Dynamo §4.6: a fallback answers with what it holds as hints for
- * the key too), answer once R have replied — `pr` of them primaries — with the reconciliation of
- * what they sent (a node that fails, or stays silent for `silentTargetWaitMs`, is replaced by the
- * next reachable one), keep listening until every node asked has answered or the deadline passes,
- * then send the reconciled version to every primary that was behind (read repair, Dynamo §5).
+ * the key too), ask R — this node first, `pr` of them primaries — and answer once they have
+ * replied, with the reconciliation of what they sent. A node that fails is replaced by the next
+ * of the N; one that stays silent longer than replies to gets usually take here (reply-time.ts)
+ * by the next reachable one. Then keep listening until every node asked has answered or the
+ * deadline passes, and send the reconciled version to every primary that was behind (read
+ * repair, Dynamo §5).
+ *
+ * Dynamo asks all N and waits for R; asking R first is Cassandra's choice (with its speculative
+ * retry). Any R of the N meet any W of them, so a get still sees every write acknowledged by a
+ * strict quorum; what it gives up is read repair of the N − R replicas it did not ask, which
+ * anti-entropy repairs instead (Dynamo §4.7). What it saves is a third of a get's messages, and
+ * the reading, encoding and reconciling of a copy nobody waits for (docs/benchmarks.md).
  * A node whose reply was read before a tombstone round's fence that this node has passed is asked
  * again once told the epoch, up to `fencedReadAsksMax` times (below, `onReadBeforeFence`).
  * A coordinator need not be a replica itself, so gets are never forwarded.
@@ -16,6 +24,7 @@ import { pruneForClient } from '../version/prune.ts';
 import type { Resolution, StoredObject } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
 import { GetTally } from './get-tally.ts';
+import type { ReplyTimeEstimate } from './reply-time.ts';
 import { sloppyTargets } from './sloppy-targets.ts';
 
 /**
@@ -38,6 +47,8 @@ export interface GetPlan {
   readonly resolution: Resolution;
   /** Write the reconciled version back to stale primaries (Dynamo §5); off only to test the other repair paths. */
   readonly readRepair: boolean;
+  /** This node's estimate of replicas' reply times, which the get's replies feed. */
+  readonly replyTimes: ReplyTimeEstimate;
 }
 
 export class GetOperation implements Operation {
@@ -51,6 +62,11 @@ export class GetOperation implements Operation {
   private selfStamp = 0;
   /** Nodes asked again after a reply read before a fence: how many times (made on the first; most gets never need it). */
   private askedAgain: Map<string, number> | undefined;
+  /** Of the first N reachable nodes, those not asked yet, this node first: asked when replies are short. */
+  private unasked: string[] = [];
+  /** The remote node asked when the get started whose reply time feeds the estimate (one per get), and when. */
+  private timed: string | undefined;
+  private startedMs = 0;
 
   constructor(private readonly plan: GetPlan) {
     this.tally = new GetTally(plan.r, plan.pr, (node) => this.isPrimary(node), plan.resolution);
@@ -66,7 +82,29 @@ export class GetOperation implements Operation {
 
   start(host: OperationHost): void {
     const { extended, n } = this.plan;
-    for (const { node } of sloppyTargets(extended, n, host.isReachable)) this.ask(host, node);
+    const targets = sloppyTargets(extended, n, host.isReachable).map(({ node }) => node);
+    // Its own copy first: a read of its own store costs no message.
+    const selfAt = targets.indexOf(host.self);
+    if (selfAt > 0) targets.unshift(...targets.splice(selfAt, 1));
+    this.unasked = targets;
+    this.startedMs = host.nowMs;
+    this.askEnough(host);
+    this.timed = this.plan.extended.find((node) => node !== host.self && this.tally.wasAsked(node));
+  }
+
+  /**
+   * Asks nodes not asked yet, in order (a primary first when primaries are short), until the
+   * nodes asked would make R replies, `pr` of them primaries, if every one still pending replied.
+   */
+  private askEnough(host: OperationHost): void {
+    for (;;) {
+      const { nodes, primaries } = this.tally.shortfall();
+      if (nodes === 0 && primaries === 0) return;
+      let index = primaries > 0 ? this.unasked.findIndex((node) => this.isPrimary(node)) : -1;
+      if (index < 0 && nodes > 0 && this.unasked.length > 0) index = 0;
+      if (index < 0) return;
+      this.ask(host, this.unasked[index]!);
+    }
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
@@ -78,6 +116,10 @@ export class GetOperation implements Operation {
 
   onPeerMessage(host: OperationHost, from: string, message: PeerMessage): void {
     if (message.kind !== 'replicaReadReply' || !this.tally.isPending(from)) return;
+    if (from === this.timed) {
+      this.timed = undefined;
+      this.plan.replyTimes.observe(host.nowMs - this.startedMs);
+    }
     if (message.error) this.onFailure(host, from);
     else if (host.refuses(from, this.plan.target.partition, message.stamp)) this.onReadBeforeFence(host, from);
     else this.onReply(host, from, message.object, message.stamp);
@@ -134,6 +176,8 @@ export class GetOperation implements Operation {
   private ask(host: OperationHost, node: string): void {
     const { opId, target, resolution } = this.plan;
     this.tally.ask(node);
+    const unaskedAt = this.unasked.indexOf(node);
+    if (unaskedAt >= 0) this.unasked.splice(unaskedAt, 1);
     const primary = this.isPrimary(node);
     if (node === host.self) {
       this.selfStamp = host.epochOf(target.partition);
@@ -177,6 +221,7 @@ export class GetOperation implements Operation {
 
   private onFailure(host: OperationHost, from: string): void {
     this.tally.fail(from);
+    if (!this.answered) this.askEnough(host);
     if (this.tally.finished) this.finish(host);
   }
 

@@ -50,7 +50,7 @@ const coreCounters: Record<CoreCounter, { readonly name: string; readonly help: 
   contextsClamped: { name: 'kvorum_contexts_clamped_total', help: "Puts whose context claimed more of the coordinator's counter than its copy records, cut back." },
   fencedReadRetries: { name: 'kvorum_fenced_read_retries_total', help: 'Replica reads refused as read before a tombstone round fenced the partition, asked again once the replica was told the epoch (coordinator/get.ts).' },
   fencedWriteRetries: { name: 'kvorum_fenced_write_retries_total', help: 'Replica writes refused as read before a tombstone round fenced the partition, sent again read after it (coordinator/put.ts).' },
-  silentTargetFallbacks: { name: 'kvorum_silent_target_fallbacks_total', help: 'Replicas silent past silentTargetWaitMs that were given a stand-in from the extended preference list.' },
+  silentTargetFallbacks: { name: 'kvorum_silent_target_fallbacks_total', help: 'Replicas silent past silentTargetWaitMs (for a get, past the usual reply time: it then asks one more replica) that were given a stand-in from the extended preference list.' },
   siblingsTruncated: { name: 'kvorum_siblings_truncated_total', help: 'Siblings a merge dropped to keep an object within its bounds: concurrent writes lost.' },
   siblingsCreated: { name: 'kvorum_siblings_created_total', help: "Siblings that appeared on this node's copies when concurrent writes met (each replica counts its own copy)." },
   siblingsResolved: { name: 'kvorum_siblings_resolved_total', help: "Siblings that went from this node's copies when a write's context covered them (each replica counts its own copy)." },

@@ -16,6 +16,7 @@ export const coreCounterNames = [
   'clockEntriesPruned',
   'contextsClamped',
   'silentTargetFallbacks',
+  'lateReadAsks',
   'fencedWriteRetries',
   'fencedReadRetries',
   // Replicas: siblings merges dropped, made and resolved on this node's copies (node.ts).

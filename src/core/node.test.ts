@@ -73,7 +73,7 @@ describe('KvNode', () => {
     assert.ok(store && read && more.length === 0, 'its own disk and one replica');
     kv.step(2, { type: 'stored', storeId: store.storeId, outcome: { ok: true, object: null, previous: null } });
     const error = { kind: 'error' as const, code: 'unavailable' as const, message: 'disk failed' };
-    const [next, ...others] = only(kv.step(3, { type: 'message', from: read.to, message: { kind: 'replicaReadReply', opId: read.message.opId, error } }), 'send');
+    const [next, ...others] = only(kv.step(3, { type: 'message', from: read.to, message: { kind: 'replicaReadReply', opId: read.message.opId, object: null, stamp: 0, error } }), 'send');
     assert.ok(next && others.length === 0 && next.to !== read.to && next.to !== 'n1', 'the third replica, in its place');
     const [reply] = only(kv.step(4, { type: 'message', from: next.to, message: { kind: 'replicaReadReply', opId: next.message.opId, object: null, stamp: 0 } }), 'reply');
     assert.equal(reply?.result.kind, 'got');
@@ -186,26 +186,94 @@ describe('KvNode', () => {
       assert.deepEqual(replicaSends(kv.step(2 + waitMs, { type: 'deliveryFailed', to: silentB, message: late.message })), []);
     });
 
-    test('once replies have been heard, a get asks another node when its replica is late by their measure, long before the silent-target wait', () => {
-      const kv = wideNode();
-      const get = (requestId: number, nowMs: number) => {
-        const effects = kv.step(nowMs, { type: 'request', requestId, request: { kind: 'get', bucket: 'b', key } });
-        kv.step(nowMs, { type: 'stored', storeId: only(effects, 'store')[0]!.storeId, outcome: { ok: true, object: null, previous: null } });
+    describe('a get whose replicas are late by the measure of the replies heard before (coordinator/reply-time.ts)', () => {
+      const empty = { kind: 'replicaReadReply' as const, object: null, stamp: 0 };
+      /** Starts a get of `getKey` at `nowMs`, its own disk answering empty at once: the replica reads sent. */
+      const get = (kv: KvNode, requestId: number, nowMs: number, getKey = key, r?: number) => {
+        const effects = kv.step(nowMs, { type: 'request', requestId, request: { kind: 'get', bucket: 'b', key: getKey, ...(r === undefined ? {} : { r }) } });
+        for (const store of only(effects, 'store')) kv.step(nowMs, { type: 'stored', storeId: store.storeId, outcome: { ok: true, object: null, previous: null } });
         return replicaSends(effects);
       };
-      // Replicas answer in 1 ms, time after time.
-      for (let i = 0; i < 20; i++) {
-        const [read] = get(i + 1, 10 * i);
-        assert.equal(only(kv.step(10 * i + 1, { type: 'message', from: read!.to, message: { kind: 'replicaReadReply', opId: read!.message.opId, object: null, stamp: 0 } }), 'reply').length, 1);
-      }
-      const [late] = get(99, 1_000);
-      assert.equal(late?.to, silentA);
-      assert.deepEqual(replicaSends(kv.step(1_000 + speculativeAskMsMin - 1, { type: 'tick' })), [], 'not before speculativeAskMsMin');
-      const [another] = replicaSends(kv.step(1_000 + speculativeAskMsMin, { type: 'tick' }));
-      assert.ok(speculativeAskMsMin < waitMs);
-      assert.equal(another?.to, silentB, 'the primary not asked yet');
-      const [reply] = only(kv.step(1_000 + speculativeAskMsMin + 1, { type: 'message', from: silentB, message: { kind: 'replicaReadReply', opId: another!.message.opId, object: null, stamp: 0 } }), 'reply');
-      assert.equal(reply?.result.kind, 'got');
+      /** A node whose gets have heard replicas answer in 1 ms, time after time. */
+      const warmed = (): KvNode => {
+        const kv = wideNode();
+        for (let i = 0; i < 20; i++) {
+          const [read] = get(kv, i + 1, 10 * i);
+          assert.equal(only(kv.step(10 * i + 1, { type: 'message', from: read!.to, message: { ...empty, opId: read!.message.opId } }), 'reply').length, 1);
+        }
+        return kv;
+      };
+      const lateAtMs = 1_000 + speculativeAskMsMin;
+
+      test('it asks the next primary beside the late one, long before the silent-target wait, and answers with it', () => {
+        const kv = warmed();
+        assert.deepEqual(get(kv, 99, 1_000).map((send) => send.to), [silentA]);
+        assert.deepEqual(replicaSends(kv.step(lateAtMs - 1, { type: 'tick' })), [], 'not before speculativeAskMsMin');
+        const [another, ...more] = replicaSends(kv.step(lateAtMs, { type: 'tick' }));
+        assert.ok(speculativeAskMsMin < waitMs);
+        assert.ok(another?.to === silentB && more.length === 0, 'one more, the primary not asked yet');
+        const [reply] = only(kv.step(lateAtMs + 1, { type: 'message', from: silentB, message: { ...empty, opId: another.message.opId } }), 'reply');
+        assert.equal(reply?.result.kind, 'got');
+        assert.equal(kv.counters.get('lateReadAsks'), 1);
+      });
+
+      test('a coordinator outside the N asks one more of the N when its replicas are late, never a fallback: any R of the N meet any W', () => {
+        const kv = warmed();
+        const foreign = Array.from({ length: 1000 }, (_, i) => `f${i}`).find((k) => !preferenceList(wide, partitionOf('b', k, 8), 3).includes('n1'))!;
+        const primaries = preferenceList(wide, partitionOf('b', foreign, 8), 3);
+        const asked = get(kv, 99, 1_000, foreign);
+        assert.deepEqual(asked.map((send) => send.to), primaries.slice(0, 2));
+        const extra = replicaSends(kv.step(lateAtMs, { type: 'tick' }));
+        assert.deepEqual(extra.map((send) => send.to), [primaries[2]], 'the third primary, once');
+        assert.deepEqual(replicaSends(kv.step(lateAtMs + 20, { type: 'tick' })), [], 'and nobody else before the silent-target wait');
+      });
+
+      test('two silent primaries: the late check asks one, the silent-target wait gives each a stand-in, and the get meets R', () => {
+        const kv = warmed();
+        get(kv, 99, 1_000);
+        assert.deepEqual(replicaSends(kv.step(lateAtMs, { type: 'tick' })).map((send) => send.to), [silentB]);
+        const standIns = replicaSends(kv.step(1_000 + waitMs, { type: 'tick' }));
+        assert.equal(standIns.length, 2, 'a fallback for each node still silent');
+        const [first] = standIns;
+        const [reply] = only(kv.step(1_001 + waitMs, { type: 'message', from: first!.to, message: { ...empty, opId: first!.message.opId } }), 'reply');
+        assert.equal(reply?.result.kind, 'got');
+      });
+
+      test('the late node\'s companion failing does not leave the get waiting on the late node alone: it gets a stand-in when silent', () => {
+        const kv = warmed();
+        get(kv, 99, 1_000);
+        const [companion] = replicaSends(kv.step(lateAtMs, { type: 'tick' }));
+        const error = { kind: 'error' as const, code: 'unavailable' as const, message: 'disk failed' };
+        assert.deepEqual(replicaSends(kv.step(lateAtMs + 1, { type: 'message', from: silentB, message: { ...empty, opId: companion!.message.opId, error } })), [], 'none of the N is left to ask');
+        const [standIn] = replicaSends(kv.step(1_000 + waitMs, { type: 'tick' }));
+        assert.ok(standIn && ![silentA, silentB, 'n1'].includes(standIn.to), `${silentA}, still silent, gets a stand-in`);
+        const [reply] = only(kv.step(1_001 + waitMs, { type: 'message', from: standIn.to, message: { ...empty, opId: standIn.message.opId } }), 'reply');
+        assert.equal(reply?.result.kind, 'got');
+      });
+
+      test('an error reply does not teach the estimate: errors come fast whatever the load', () => {
+        const kv = wideNode();
+        const error = { kind: 'error' as const, code: 'unavailable' as const, message: 'disk failed' };
+        for (let i = 0; i < 20; i++) {
+          const [read] = get(kv, i + 1, 10 * i);
+          kv.step(10 * i + 1, { type: 'message', from: read!.to, message: { ...empty, opId: read!.message.opId, error } });
+        }
+        const [read] = get(kv, 99, 1_000);
+        const sent = replicaSends(kv.step(lateAtMs + 50, { type: 'tick' })).filter((send) => send.message.opId === read!.message.opId);
+        assert.deepEqual(sent, [], 'no reply heard: no late check, only the silent-target wait');
+      });
+    });
+
+    test('a coordinator that is a fallback asks in list order, primaries first: its own copy holds only hints', () => {
+      const kv = wideNode();
+      const extended = extendedPreferenceList(wide, partitionOf('b', key, 8));
+      // A key whose first fallback is n1, with a primary down.
+      const fallbackKey = Array.from({ length: 1000 }, (_, i) => `h${i}`).find((k) => extendedPreferenceList(wide, partitionOf('b', k, 8))[3] === 'n1')!;
+      const [down, second, third] = extendedPreferenceList(wide, partitionOf('b', fallbackKey, 8)) as [string, string, string];
+      assert.ok(extended.length === 5);
+      kv.step(1, { type: 'deliveryFailed', to: down, message: { kind: 'ping', opId: 1 } });
+      const effects = kv.step(2, { type: 'request', requestId: 1, request: { kind: 'get', bucket: 'b', key: fallbackKey } });
+      assert.deepEqual(replicaSends(effects).map((send) => send.to), [second, third], 'the reachable primaries, not its own hints and one of them');
     });
   });
 

@@ -137,6 +137,8 @@ export class KvNode {
   private readonly deadlines = new DeadlineQueue();
   /** When each operation looks for silent targets (sloppy-targets.ts, silentTargetWaitMs). */
   private readonly silenceChecks = new DeadlineQueue();
+  /** When each get looks for late replicas (coordinator/reply-time.ts; checked on ticks). */
+  private readonly lateChecks = new DeadlineQueue();
   /** How long replicas take to answer this node's gets (coordinator/reply-time.ts). */
   private readonly getReplyTimes = new ReplyTimeEstimate();
   private readonly storeContinuations = new Map<number, StoreContinuation>();
@@ -427,12 +429,11 @@ export class KvNode {
     }
     this.operations.set(opId, operation);
     this.deadlines.push(deadlineMs, opId);
-    if (operation.onSilence) {
-      // A get asked only R nodes: it asks another once they are slower than replies usually are here.
-      const silentMs = silentTargetWaitMs(timeoutMs);
-      const waitMs = operation instanceof GetOperation ? this.getReplyTimes.askAnotherAfterMs(silentMs) : silentMs;
-      this.silenceChecks.push(this.nowMs + waitMs, opId);
-    }
+    const silentMs = silentTargetWaitMs(timeoutMs);
+    if (operation.onSilence) this.silenceChecks.push(this.nowMs + silentMs, opId);
+    // A get asked only R nodes: one more, once they are later than replies usually are here.
+    const lateMs = this.getReplyTimes.askAnotherAfterMs(silentMs);
+    if (operation.onLate && lateMs < silentMs) this.lateChecks.push(this.nowMs + lateMs, opId);
     // Routed again (with what is left of its time) if the ring changes while it waits: below.
     const reroute = (): void => this.onRequest(requester, { ...request, timeoutMs: Math.max(1, deadlineMs - this.nowMs) }, forwarded);
     if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation, reroute);
@@ -855,6 +856,9 @@ export class KvNode {
   private onTick(): void {
     for (const opId of this.deadlines.popExpired(this.nowMs)) {
       this.withOperation(opId, (operation) => operation.onDeadline(this.host));
+    }
+    for (const opId of this.lateChecks.popExpired(this.nowMs)) {
+      this.withOperation(opId, (operation) => operation.onLate?.(this.host));
     }
     for (const opId of this.silenceChecks.popExpired(this.nowMs)) {
       this.withOperation(opId, (operation) => operation.onSilence?.(this.host));

@@ -5,17 +5,20 @@
  * read repair from the convergence checker; this one looks at each get itself (issue 13 §2).
  *
  * From outside, a get is the client request that started it, its coordinator's `replicaRead`
- * messages and the replies they bring (the coordinator's own read is a disk op, not seen here:
- * it is left out of the count). A get is judged when every remote node it asked replied without
+ * messages and the replies they bring, and its coordinator's read of its own disk (a `store` of
+ * kind `read` in the request's step, and the `stored` that answers it: a get asks R replicas, its
+ * own first, so with R = 2 its own copy is one of the two it compares; a coordinator that is a
+ * fallback reads its hints instead, unseen here, and is judged on its remote replies alone). A
+ * get is judged when every remote node it asked replied without
  * error before the get's deadline (a reply at or after it may come after the get gave up, and
  * then it repairs from less), none of them read before a fence the coordinator had passed (it
  * refuses those), its coordinator did not pass a fence newer than one of them before the get's
  * deadline (it repairs nothing then: what it read may hold a tombstone that round collected), and
- * its coordinator did not restart meanwhile. Then every remote primary whose
- * reply is below the join of the replies (by the reference model, never the core's merge) must
- * have been sent a `replicaWrite` by that get. The join of the remote replies is at most the
- * get's own reconciliation (which adds the coordinator's copy), so a primary below the one is
- * below the other: the check asks less than the core does, never more.
+ * its coordinator did not restart meanwhile, and its own read (if seen) came back. Then every
+ * remote primary whose reply is below the join of the replies and the coordinator's copy (by the
+ * reference model, never the core's merge) must have been sent a `replicaWrite` by that get.
+ * A get asked in its request step no replica but its own disk (R = 1) is not judged: it compares
+ * nothing.
  */
 import type { Effect, NodeInput } from '../core/effects.ts';
 import type { KvNode } from '../core/node.ts';
@@ -38,6 +41,9 @@ interface GetTrace {
   readonly primaries: readonly string[];
   readonly asked: Set<string>;
   readonly replies: Map<string, StoredObject | null>;
+  /** The coordinator's read of its own disk: its store id, then what it read (undefined: not back yet). */
+  readonly ownStoreId: number | undefined;
+  own: StoredObject | null | undefined;
   /** The least epoch the get read at: its own (as it asked) and its replies' stamps. */
   leastStamp: number;
   /**
@@ -54,6 +60,8 @@ export class ReadRepairRecorder {
   private readonly lives = new Map<string, number>();
   /** By coordinator: its gets whose deadline has not passed, watched for a fence it passes. */
   private readonly open = new Map<string, Set<GetTrace>>();
+  /** By `coordinator storeId`: gets waiting for their coordinator's read of its own disk. */
+  private readonly ownReads = new Map<string, GetTrace>();
 
   constructor(
     private readonly nOf: (bucket: string) => number,
@@ -84,7 +92,16 @@ export class ReadRepairRecorder {
     } else if (input.type === 'deliveryFailed' && input.message.kind === 'replicaRead') {
       const trace = this.gets.get(`${node} ${input.message.opId}`);
       if (trace !== undefined) trace.spoiled = true;
+    } else if (input.type === 'stored') {
+      const trace = this.ownReads.get(`${node} ${input.storeId}`);
+      if (trace !== undefined) {
+        this.ownReads.delete(`${node} ${input.storeId}`);
+        // After the deadline the get has given up on it (as on a late reply).
+        if (input.outcome.ok && nowMs < trace.deadlineMs) trace.own = input.outcome.object;
+        else trace.spoiled = true;
+      }
     }
+    const ownRead = input.type === 'request' && input.request.kind === 'get' ? effects.find((effect) => effect.type === 'store' && effect.op.kind === 'read') : undefined;
     for (const effect of effects) {
       if (effect.type !== 'send') continue;
       const { to, message } = effect;
@@ -97,8 +114,10 @@ export class ReadRepairRecorder {
           const primaries = extendedPreferenceList(kv.currentRing, message.partition).slice(0, this.nOf(message.bucket));
           const deadlineMs = nowMs + (input.request.timeoutMs ?? this.requestTimeoutMs);
           const leastStamp = message.epoch ?? kv.epochs.of(message.partition);
-          trace = { opId: message.opId, coordinator: node, life: this.lives.get(node) ?? 0, deadlineMs, partition: message.partition, bucket: message.bucket, key: message.key, primaries, asked: new Set(), replies: new Map(), leastStamp, spoiled: false, repaired: new Set() };
+          const ownStoreId = ownRead?.type === 'store' ? ownRead.storeId : undefined;
+          trace = { opId: message.opId, coordinator: node, life: this.lives.get(node) ?? 0, deadlineMs, partition: message.partition, bucket: message.bucket, key: message.key, primaries, asked: new Set(), replies: new Map(), ownStoreId, own: undefined, leastStamp, spoiled: false, repaired: new Set() };
           this.gets.set(id, trace);
+          if (ownStoreId !== undefined) this.ownReads.set(`${node} ${ownStoreId}`, trace);
           let open = this.open.get(node);
           if (open === undefined) this.open.set(node, (open = new Set()));
           open.add(trace);
@@ -113,14 +132,16 @@ export class ReadRepairRecorder {
     const violations: Violation[] = [];
     for (const trace of this.gets.values()) {
       if (trace.spoiled || trace.replies.size !== trace.asked.size || this.lives.get(trace.coordinator) !== trace.life) continue;
-      const joined = joinAll([...trace.replies.values()].flatMap((object) => (object === null ? [] : [modelObject(object)])));
+      if (trace.ownStoreId !== undefined && trace.own === undefined) continue;
+      const read = [...trace.replies.values(), trace.own ?? null];
+      const joined = joinAll(read.flatMap((object) => (object === null ? [] : [modelObject(object)])));
       if (joined === null) continue;
       for (const [node, object] of trace.replies) {
         if (!trace.primaries.includes(node) || trace.repaired.has(node) || (object !== null && sameVersions(modelObject(object), joined))) continue;
         if (violations.length >= violationsMax) return violations;
         violations.push({
           checker: 'readRepair',
-          message: `${trace.coordinator}'s get (op ${trace.opId}) of ${trace.bucket}/${trace.key} heard from ${[...trace.asked].join(', ')} but did not repair ${node}, whose reply was below their join`,
+          message: `${trace.coordinator}'s get (op ${trace.opId}) of ${trace.bucket}/${trace.key} heard from ${[...trace.asked].join(', ')}${trace.ownStoreId === undefined ? '' : ' and its own disk'} but did not repair ${node}, whose reply was below their join`,
           bucket: trace.bucket,
           key: trace.key,
           entryIds: [],

@@ -106,18 +106,19 @@ describe('get tally (Dynamo §5)', () => {
 describe('shortfall: how many more nodes a get must ask', () => {
   test('R nodes asked and pending make no shortfall; each failure makes one', () => {
     const t = tally(2, 0, ['a', 'b']);
-    assert.deepEqual(t.shortfall(), { nodes: 0, primaries: 0 });
+    assert.deepEqual(t.shortfall(new Set()), { nodes: 0, primaries: 0 });
     t.fail('b');
-    assert.deepEqual(t.shortfall(), { nodes: 1, primaries: 0 });
+    assert.deepEqual(t.shortfall(new Set()), { nodes: 1, primaries: 0 });
     t.ask('c');
     t.reply('a', v1, 1);
-    assert.deepEqual(t.shortfall(), { nodes: 0, primaries: 0 }, 'a reply counts as a pending node did');
+    assert.deepEqual(t.shortfall(new Set()), { nodes: 0, primaries: 0 }, 'a reply counts as a pending node did');
+    assert.deepEqual(t.shortfall(new Set(['c'])), { nodes: 1, primaries: 0 }, 'a pending node not counted on');
   });
 
   test('pr counts primaries apart: a fallback asked fills R but not pr', () => {
     const t = tally(2, 2, ['a', 'x']);
-    assert.deepEqual(t.shortfall(), { nodes: 0, primaries: 1 });
+    assert.deepEqual(t.shortfall(new Set()), { nodes: 0, primaries: 1 });
     t.ask('b');
-    assert.deepEqual(t.shortfall(), { nodes: 0, primaries: 0 });
+    assert.deepEqual(t.shortfall(new Set()), { nodes: 0, primaries: 0 });
   });
 });

@@ -83,13 +83,13 @@ export class GetTally {
 
   /**
    * How many more nodes must be asked so that, should every node asked and not yet heard from
-   * reply, the get has R replies, `pr` of them from primaries (0: none).
+   * (but those `uncounted`) reply, the get has R replies, `pr` of them from primaries (0: none).
    */
-  shortfall(): { readonly nodes: number; readonly primaries: number } {
+  shortfall(uncounted: ReadonlySet<string>): { readonly nodes: number; readonly primaries: number } {
     let pending = 0;
     let pendingPrimaries = 0;
     for (const node of this.asked) {
-      if (!this.isPending(node)) continue;
+      if (!this.isPending(node) || uncounted.has(node)) continue;
       pending += 1;
       if (this.isPrimary(node)) pendingPrimaries += 1;
     }

@@ -1,18 +1,21 @@
 /**
  * Coordinating a get (Dynamo §5, §4.5): of the first N reachable nodes of the key's extended
  * preference list (sloppy quorum, Dynamo §4.6: a fallback answers with what it holds as hints for
- * the key too), ask R — this node first, `pr` of them primaries — and answer once they have
- * replied, with the reconciliation of what they sent. A node that fails is replaced by the next
- * of the N; one that stays silent longer than replies to gets usually take here (reply-time.ts)
- * by the next reachable one. Then keep listening until every node asked has answered or the
- * deadline passes, and send the reconciled version to every primary that was behind (read
- * repair, Dynamo §5).
+ * the key too), ask R — this node first when it is a primary, `pr` of them primaries — and
+ * answer once they have replied, with the reconciliation of what they sent. A node that fails is
+ * replaced by the next of the N; one later than replies to gets usually are here (`onLate`,
+ * reply-time.ts) gets the next of the N asked beside it; one silent for `silentTargetWaitMs`
+ * gets a stand-in, the next reachable node of the list (`onSilence`). Then keep listening until
+ * every node asked has answered or the deadline passes, and send the reconciled version to every
+ * primary that was behind (read repair, Dynamo §5).
  *
  * Dynamo asks all N and waits for R; asking R first is Cassandra's choice (with its speculative
- * retry). Any R of the N meet any W of them, so a get still sees every write acknowledged by a
- * strict quorum; what it gives up is read repair of the N − R replicas it did not ask, which
- * anti-entropy repairs instead (Dynamo §4.7). What it saves is a third of a get's messages, and
- * the reading, encoding and reconciling of a copy nobody waits for (docs/benchmarks.md).
+ * retry). While the N are reachable, any R of them meet any W of them (R + W > N), so a get sees
+ * every write a strict quorum acknowledged — a late node's companion comes from the N for that
+ * reason, and only a silent one's stand-in from beyond. What it gives up is read repair of the
+ * replicas it did not ask, which anti-entropy repairs instead (Dynamo §4.7); what it saves is
+ * half of a get's messages when the coordinator is a replica (two instead of four), and the
+ * reading, encoding and reconciling of a copy nobody waits for (docs/benchmarks.md).
  * A node whose reply was read before a tombstone round's fence that this node has passed is asked
  * again once told the epoch, up to `fencedReadAsksMax` times (below, `onReadBeforeFence`).
  * A coordinator need not be a replica itself, so gets are never forwarded.
@@ -62,8 +65,13 @@ export class GetOperation implements Operation {
   private selfStamp = 0;
   /** Nodes asked again after a reply read before a fence: how many times (made on the first; most gets never need it). */
   private askedAgain: Map<string, number> | undefined;
-  /** Of the first N reachable nodes, those not asked yet, this node first: asked when replies are short. */
+  /** Of the first N reachable nodes, those not asked yet, in the order to ask them when replies are short. */
   private unasked: string[] = [];
+  /**
+   * Nodes still pending that another was asked beside or in place of (late, silent): the count of
+   * what may still reply no longer counts on them, so a failure of that other asks one more.
+   */
+  private readonly covered = new Set<string>();
   /** The remote node asked when the get started whose reply time feeds the estimate (one per get), and when. */
   private timed: string | undefined;
   private startedMs = 0;
@@ -83,9 +91,10 @@ export class GetOperation implements Operation {
   start(host: OperationHost): void {
     const { extended, n } = this.plan;
     const targets = sloppyTargets(extended, n, host.isReachable).map(({ node }) => node);
-    // Its own copy first: a read of its own store costs no message.
+    // Its own copy first, if it is a primary: a read of its own store costs no message. (A
+    // fallback's stays in list order, after the primaries: it holds only hints for the key.)
     const selfAt = targets.indexOf(host.self);
-    if (selfAt > 0) targets.unshift(...targets.splice(selfAt, 1));
+    if (selfAt > 0 && this.isPrimary(host.self)) targets.unshift(...targets.splice(selfAt, 1));
     this.unasked = targets;
     this.startedMs = host.nowMs;
     this.askEnough(host);
@@ -98,13 +107,17 @@ export class GetOperation implements Operation {
    */
   private askEnough(host: OperationHost): void {
     for (;;) {
-      const { nodes, primaries } = this.tally.shortfall();
+      const { nodes, primaries } = this.tally.shortfall(this.covered);
       if (nodes === 0 && primaries === 0) return;
-      let index = primaries > 0 ? this.unasked.findIndex((node) => this.isPrimary(node)) : -1;
-      if (index < 0 && nodes > 0 && this.unasked.length > 0) index = 0;
-      if (index < 0) return;
-      this.ask(host, this.unasked[index]!);
+      const next = this.nextUnasked(primaries > 0);
+      if (next === undefined) return;
+      this.ask(host, next);
     }
+  }
+
+  /** The next of the N not asked yet: the next primary when `primaryFirst` and one is left. */
+  private nextUnasked(primaryFirst: boolean): string | undefined {
+    return (primaryFirst ? this.unasked.find((node) => this.isPrimary(node)) : undefined) ?? this.unasked[0];
   }
 
   onStored(host: OperationHost, outcome: StoreOutcome): void {
@@ -118,7 +131,8 @@ export class GetOperation implements Operation {
     if (message.kind !== 'replicaReadReply' || !this.tally.isPending(from)) return;
     if (from === this.timed) {
       this.timed = undefined;
-      this.plan.replyTimes.observe(host.nowMs - this.startedMs);
+      // An error comes back fast whatever the load: it says nothing of how long a read takes.
+      if (!message.error) this.plan.replyTimes.observe(host.nowMs - this.startedMs);
     }
     if (message.error) this.onFailure(host, from);
     else if (host.refuses(from, this.plan.target.partition, message.stamp)) this.onReadBeforeFence(host, from);
@@ -154,6 +168,22 @@ export class GetOperation implements Operation {
     // Unreachable after all: ask the next reachable node in its place.
     this.replace(host, to);
     this.onFailure(host, to);
+  }
+
+  /**
+   * The nodes asked are later than replies usually are (reply-time.ts): one more of the N is asked
+   * beside the first still pending — one, not one per late node, so that a load that slows every
+   * reply adds at most one read per get. Its answer still counts if it comes.
+   */
+  onLate(host: OperationHost): void {
+    if (this.answered) return;
+    const late = this.tally.pending().find((node) => !this.covered.has(node));
+    if (late === undefined) return;
+    const next = this.nextUnasked(this.tally.shortfall(new Set([...this.covered, late])).primaries > 0);
+    if (next === undefined) return;
+    this.covered.add(late);
+    host.count('lateReadAsks');
+    this.ask(host, next);
   }
 
   /** Nodes still silent get a stand-in each; their own answers still count if they come. */
@@ -193,6 +223,7 @@ export class GetOperation implements Operation {
   private replace(host: OperationHost, node: string): boolean {
     if (this.replaced.has(node)) return false;
     this.replaced.add(node);
+    this.covered.add(node);
     const fallback = this.plan.extended.find((candidate) => !this.tally.wasAsked(candidate) && host.isReachable(candidate));
     if (fallback === undefined) return false;
     this.ask(host, fallback);

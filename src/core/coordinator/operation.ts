@@ -74,4 +74,9 @@ export interface Operation {
    * operation may ask fallbacks in their place (sloppy-targets.ts).
    */
   onSilence?(host: OperationHost): void;
+  /**
+   * Called once, when the node's replicas usually have answered a get (reply-time.ts), if that is
+   * well before `silentTargetWaitMs` and the operation is not done: a get asks one more replica.
+   */
+  onLate?(host: OperationHost): void;
 }

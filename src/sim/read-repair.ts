@@ -101,7 +101,9 @@ export class ReadRepairRecorder {
         else trace.spoiled = true;
       }
     }
-    const ownRead = input.type === 'request' && input.request.kind === 'get' ? effects.find((effect) => effect.type === 'store' && effect.op.kind === 'read') : undefined;
+    // The same step may carry other operations' reads (one that waited for a fence, released now): this get's is of its key.
+    const request = input.type === 'request' && input.request.kind === 'get' ? input.request : undefined;
+    const ownRead = request && effects.find((effect) => effect.type === 'store' && effect.op.kind === 'read' && effect.bucket === request.bucket && effect.key === request.key);
     for (const effect of effects) {
       if (effect.type !== 'send') continue;
       const { to, message } = effect;

@@ -18,3 +18,8 @@ test('read repair alone (no anti-entropy, no hints; R = N reads after healing): 
 test('hinted handoff alone (no anti-entropy, no read repair; every hint reaches its owner): seeds 7001..7030 pass', () => {
   runSeeds(7001, 30, { convergeBy: 'handoff' });
 });
+
+test('seeds that once failed: 71 of anti-entropy alone (a tombstone round begun during the listing was judged half done) and 219 of read repair alone (another operation\'s read in a get\'s first step taken for its own)', () => {
+  runSeeds(71, 1, { convergeBy: 'antiEntropy' });
+  runSeeds(219, 1, { convergeBy: 'readRepair' });
+});

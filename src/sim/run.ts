@@ -10,7 +10,7 @@ import { defaultBucketProps, type BucketProps, type Durability } from '../core/l
 import type { Ring } from '../core/ring/types.ts';
 import type { TombstoneSettings } from '../core/tombstones/settings.ts';
 import type { SimBugs } from './bugs.ts';
-import { runCheckers, type Violation } from './checkers/index.ts';
+import { checkConverged, runCheckers, type Violation } from './checkers/index.ts';
 import { defaultDiskConfig } from './disk.ts';
 import { scheduleFault, type Fault, type FaultKind } from './faults.ts';
 import { faultMixes, pickFaultMix, type FaultMixName } from './fault-mixes.ts';
@@ -266,8 +266,11 @@ export function runSeed(partial: Partial<RunOptions> & { seed: number }): RunRes
     const members = [...world.ring.nodes.keys()];
     const listed = options.buckets[options.seed % options.buckets.length]!.name;
     const listedKeys = keys.filter((ref) => ref.bucket === listed).map((ref) => ref.key);
+    const judged = { world, history, oracle, livenessMs, antiEntropy: paths.antiEntropy, convergence, faults };
+    // The replicas as the phase left them: the listing runs the world on (checkers/index.ts `converged`).
+    const converged = checkConverged(judged);
     const listing = convergence && liveness.converged ? listEveryKey(world, members[options.seed % members.length]!, listed, 1 + (options.seed % listingPageKeysMax)) : undefined;
-    violations = runCheckers({ world, history, oracle, livenessMs, antiEntropy: paths.antiEntropy, convergence, faults, listing: { bucket: listed, keys: listedKeys, run: listing } });
+    violations = runCheckers({ ...judged, converged, listing: { bucket: listed, keys: listedKeys, run: listing } });
   } catch (error) {
     violations = [{ checker: 'exception', message: error instanceof Error ? (error.stack ?? error.message) : String(error), entryIds: [] }];
   }

@@ -251,6 +251,16 @@ describe('KvNode', () => {
         assert.equal(reply?.result.kind, 'got');
       });
 
+      test('at R = N every replica was asked: the late one gets its stand-in then, not after the silent-target wait', () => {
+        const kv = warmed();
+        assert.equal(get(kv, 99, 1_000, key, 3).length, 2);
+        const [standIn] = replicaSends(kv.step(lateAtMs, { type: 'tick' }));
+        assert.ok(standIn && standIn.message.kind === 'replicaRead' && standIn.message.withHints && ![silentA, silentB, 'n1'].includes(standIn.to), 'a fallback, asked for its hints');
+        kv.step(lateAtMs + 1, { type: 'message', from: silentB, message: { ...empty, opId: standIn.message.opId } });
+        const [reply] = only(kv.step(lateAtMs + 2, { type: 'message', from: standIn.to, message: { ...empty, opId: standIn.message.opId } }), 'reply');
+        assert.equal(reply?.result.kind, 'got', `R = 3: its own disk, ${silentB} and the stand-in for ${silentA}`);
+      });
+
       test('an error reply does not teach the estimate: errors come fast whatever the load', () => {
         const kv = wideNode();
         const error = { kind: 'error' as const, code: 'unavailable' as const, message: 'disk failed' };

@@ -19,7 +19,8 @@ test('hinted handoff alone (no anti-entropy, no read repair; every hint reaches 
   runSeeds(7001, 30, { convergeBy: 'handoff' });
 });
 
-test('seeds that once failed: 71 of anti-entropy alone (a tombstone round begun during the listing was judged half done) and 219 of read repair alone (another operation\'s read in a get\'s first step taken for its own)', () => {
+test('seeds that once failed: 71 of anti-entropy alone (a tombstone round begun during the listing was judged half done), 219 of read repair alone (another operation\'s read in a get\'s first step taken for its own), 412 of handoff alone (a get at R = N waited on a flapping replica past its client)', () => {
   runSeeds(71, 1, { convergeBy: 'antiEntropy' });
   runSeeds(219, 1, { convergeBy: 'readRepair' });
+  runSeeds(412, 1, { convergeBy: 'handoff' });
 });

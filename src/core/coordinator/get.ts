@@ -4,8 +4,9 @@
  * the key too), ask R — this node first when it is a primary, `pr` of them primaries — and
  * answer once they have replied, with the reconciliation of what they sent. A node that fails is
  * replaced by the next of the N; one later than replies to gets usually are here (`onLate`,
- * reply-time.ts) gets the next of the N asked beside it; one silent for `silentTargetWaitMs`
- * gets a stand-in, the next reachable node of the list (`onSilence`). Then keep listening until
+ * reply-time.ts) gets the next of the N asked beside it (a stand-in once all N were asked); one
+ * silent for `silentTargetWaitMs` gets a stand-in, the next reachable node of the list
+ * (`onSilence`). Then keep listening until
  * every node asked has answered or the deadline passes, and send the reconciled version to every
  * primary that was behind (read repair, Dynamo §5).
  *
@@ -173,14 +174,20 @@ export class GetOperation implements Operation {
   /**
    * The nodes asked are later than replies usually are (reply-time.ts): one more of the N is asked
    * beside the first still pending — one, not one per late node, so that a load that slows every
-   * reply adds at most one read per get. Its answer still counts if it comes.
+   * reply adds at most one read per get. With all N asked (R = N), the late node gets the stand-in
+   * its silence would give it at `silentTargetWaitMs`, now: a get at R = N otherwise waited that
+   * long on a replica whose host had just gone (the simulator's availability checker, seed 412
+   * of --converge-by handoff: a flapping node). Its answer still counts if it comes.
    */
   onLate(host: OperationHost): void {
     if (this.answered) return;
     const late = this.tally.pending().find((node) => !this.covered.has(node));
     if (late === undefined) return;
     const next = this.nextUnasked(this.tally.shortfall(new Set([...this.covered, late])).primaries > 0);
-    if (next === undefined) return;
+    if (next === undefined) {
+      if (this.replace(host, late)) host.count('lateReadAsks');
+      return;
+    }
     this.covered.add(late);
     host.count('lateReadAsks');
     this.ask(host, next);

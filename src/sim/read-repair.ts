@@ -9,12 +9,12 @@
  * kind `read` in the request's step, and the `stored` that answers it: a get asks R replicas, its
  * own first, so with R = 2 its own copy is one of the two it compares; a coordinator that is a
  * fallback reads its hints instead, unseen here, and is judged on its remote replies alone). A
- * get is judged when every remote node it asked replied without
- * error before the get's deadline (a reply at or after it may come after the get gave up, and
- * then it repairs from less), none of them read before a fence the coordinator had passed (it
- * refuses those), its coordinator did not pass a fence newer than one of them before the get's
- * deadline (it repairs nothing then: what it read may hold a tombstone that round collected), and
- * its coordinator did not restart meanwhile, and its own read (if seen) came back. Then every
+ * get is judged when every remote node it asked replied without error before the get's deadline
+ * (a reply at or after it may come after the get gave up, and then it repairs from less), none
+ * of them read before a fence the coordinator had passed (it refuses those), its coordinator did
+ * not pass a fence newer than one of them before the get's deadline (it repairs nothing then:
+ * what it read may hold a tombstone that round collected), its coordinator did not restart
+ * meanwhile, and its own read (if seen) came back. Then every
  * remote primary whose reply is below the join of the replies and the coordinator's copy (by the
  * reference model, never the core's merge) must have been sent a `replicaWrite` by that get.
  * A get asked in its request step no replica but its own disk (R = 1) is not judged: it compares

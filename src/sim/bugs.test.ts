@@ -114,6 +114,10 @@ test('(n) a coordinator counting a duplicated acknowledgement twice is caught by
   assertCaught('countDuplicateAck', 10, 'quorum');
 });
 
+test('(o) a get that reads the wrong replicas is caught by the quorum-reads checker', () => {
+  assertCaught('readsWrongReplicas', 3, 'quorumReads');
+});
+
 test('without a bug the same seeds pass', () => {
   for (let seed = 1; seed <= 5; seed++) assert.ok(runSeed({ seed }).ok);
 });

@@ -79,6 +79,12 @@ export interface SimBugs {
    * network delivered again counts for a target that has not answered yet.
    */
   readonly countDuplicateAck?: boolean;
+  /**
+   * (o) A get reads the wrong replicas: each replica read goes to the next node after the key's
+   * primaries (its reply counted as the primary's), and its own disk's read comes back empty —
+   * as a get that asked fallbacks while its primaries were up would see.
+   */
+  readonly readsWrongReplicas?: boolean;
 }
 
 export type BugName = keyof SimBugs;
@@ -98,6 +104,7 @@ export const bugNames: readonly BugName[] = [
   'hintForReachablePrimary',
   'repeatedReplica',
   'countDuplicateAck',
+  'readsWrongReplicas',
 ];
 
 /** Bug (k): an exchange reply without the last segment of each branch. */

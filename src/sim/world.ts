@@ -18,7 +18,7 @@ import type { AntiEntropy } from '../core/antientropy/anti-entropy.ts';
 import type { AntiEntropySettings } from '../core/antientropy/settings.ts';
 import { KvNode } from '../core/node.ts';
 import { partitionOf } from '../core/ring/hash.ts';
-import { preferenceList } from '../core/ring/ring.ts';
+import { extendedPreferenceList, preferenceList } from '../core/ring/ring.ts';
 import { peerMessageProblem } from '../core/peer-message-check.ts';
 import type { StoreOp } from '../core/replica/store-op.ts';
 import type { Ring, RingNode } from '../core/ring/types.ts';
@@ -110,6 +110,9 @@ class SimNode {
   /** Bug (n): by put op id, the nodes this process sent the version to, and those that acknowledged it. */
   readonly writesSent = new Map<number, Set<string>>();
   readonly writesAcked = new Map<number, Set<string>>();
+  /** Bug (o): by `opId node`, the primary a misdirected replica read was meant for; the get's own reads, emptied. */
+  readonly misreadFor = new Map<string, string>();
+  readonly emptiedReads = new Set<number>();
 
   constructor(
     readonly name: string,
@@ -323,6 +326,8 @@ export class SimWorld {
     node.getOpIds.clear();
     node.writesSent.clear();
     node.writesAcked.clear();
+    node.misreadFor.clear();
+    node.emptiedReads.clear();
     const stored = node.disk.meta.get(membershipMetaName);
     const persisted = stored === undefined ? undefined : decodeMembership(stored);
     const member = this.initialRing.nodes.get(node.name);
@@ -432,6 +437,9 @@ export class SimWorld {
     if ((bugs.hintForReachablePrimary || bugs.repeatedReplica) && node.kv !== null && cause.input.type === 'stored' && cause.storeKind === 'coordinate') {
       changed = misplaceReplicaWrites(changed, node.name, node.kv.currentRing, (bucket) => this.bucketProps(bucket).n, bugs.repeatedReplica ? 'repeat' : 'hint');
     }
+    if (bugs.readsWrongReplicas && node.kv !== null && cause.input.type === 'request' && cause.input.request.kind === 'get') {
+      changed = this.misdirectReads(node, node.kv.currentRing, changed);
+    }
     if (bugs.countDuplicateAck) {
       for (const effect of changed) {
         if (effect.type !== 'send' || effect.message.kind !== 'replicaWrite') continue;
@@ -442,11 +450,34 @@ export class SimWorld {
     return changed;
   }
 
+  /** Bug (o): a get's replica reads sent past the primaries, and its own read to be answered empty. */
+  private misdirectReads(node: SimNode, ring: Ring, effects: Effect[]): Effect[] {
+    const used = new Set<string>([node.name]);
+    return effects.map((effect) => {
+      if (effect.type === 'store' && effect.op.kind === 'read') node.emptiedReads.add(effect.storeId);
+      if (effect.type !== 'send' || effect.message.kind !== 'replicaRead') return effect;
+      const { message } = effect;
+      const past = extendedPreferenceList(ring, message.partition).slice(this.bucketProps(message.bucket).n).find((other) => !used.has(other));
+      if (past === undefined) return effect;
+      used.add(past);
+      node.misreadFor.set(`${message.opId} ${past}`, effect.to);
+      return { ...effect, to: past, message: { ...message, withHints: true } };
+    });
+  }
+
   /**
    * The input as a node with bug (n) takes it: a successful replicaWriteReply from a node that
-   * already acknowledged the put (a duplicate) is counted for a target that has not.
+   * already acknowledged the put (a duplicate) is counted for a target that has not. With bug
+   * (o), a misdirected read's reply is taken as the primary's, and the get's own read as empty.
    */
   private inputWithBugs(node: SimNode, input: NodeInput): NodeInput {
+    if (this.config.bugs.readsWrongReplicas) {
+      if (input.type === 'stored' && node.emptiedReads.delete(input.storeId) && input.outcome.ok) return { ...input, outcome: { ok: true, object: null, previous: null } };
+      if (input.type === 'message' && input.message.kind === 'replicaReadReply') {
+        const primary = node.misreadFor.get(`${input.message.opId} ${input.from}`);
+        if (primary !== undefined) return { ...input, from: primary };
+      }
+    }
     if (!this.config.bugs.countDuplicateAck || input.type !== 'message' || input.message.kind !== 'replicaWriteReply' || input.message.error != null) return input;
     const { opId } = input.message;
     const acked = node.writesAcked.get(opId) ?? new Set<string>();

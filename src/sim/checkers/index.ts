@@ -5,6 +5,7 @@ import type { SimWorld } from '../world.ts';
 import { checkConvergence } from './convergence.ts';
 import { checkDurability } from './durability.ts';
 import { checkAvailability } from './availability.ts';
+import { checkQuorumReads } from './quorum-reads.ts';
 import type { Fault } from '../faults.ts';
 import { checkHandoff } from './handoff.ts';
 import { checkHintsDrained } from './hints-drained.ts';
@@ -64,6 +65,7 @@ export function runCheckers(input: CheckInput): Violation[] {
     ...(oracle.placement?.violations ?? []),
     ...(oracle.readRepair?.check() ?? []),
     ...(oracle.placement ? checkAvailability(history, oracle.placement, faults) : []),
+    ...(oracle.placement ? checkQuorumReads(history, index, oracle, oracle.placement, faults) : []),
     ...checkStraysSwept(world),
     ...(listing === undefined ? [] : checkListing(world, listing.bucket, listing.keys, listing.run)),
   ];

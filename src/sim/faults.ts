@@ -246,6 +246,13 @@ function endFault(world: SimWorld, fault: Fault): void {
   }
 }
 
+/** Whether `fault` was in force at some moment of [fromMs, toMs]. */
+export function faultOverlaps(fault: Fault, fromMs: number, toMs: number): boolean {
+  // A join or leave runs until its transfers end, past its window: it counts from its start.
+  const endMs = fault.kind === 'join' || fault.kind === 'leave' ? Infinity : fault.untilMs;
+  return fault.atMs <= toMs && endMs >= fromMs;
+}
+
 export function describeFault(fault: Fault): string {
   const window = `${fault.atMs}..${fault.untilMs} ms`;
   switch (fault.kind) {

@@ -31,7 +31,7 @@
  * and gets alike); and it does not judge requests during faults at all, where Dynamo's promise
  * depends on timing it cannot measure.
  */
-import type { Fault } from '../faults.ts';
+import { faultOverlaps, type Fault } from '../faults.ts';
 import type { History } from '../history.ts';
 import type { HistoryEntry } from '../history.ts';
 import type { PlacementRecorder, RequestArrival } from '../placement.ts';
@@ -60,7 +60,7 @@ export function checkAvailability(history: History, placement: PlacementRecorder
 function judge(entry: HistoryEntry, arrival: RequestArrival, to: number, placement: PlacementRecorder, faults: readonly Fault[]): Violation | null {
   if (!arrival.clusterSettled || arrival.coordinator === null) return null;
   const from = arrival.atMs;
-  const during = faults.filter((fault) => overlaps(fault, from, to));
+  const during = faults.filter((fault) => faultOverlaps(fault, from, to));
   if (during.some((fault) => networkFaults.has(fault.kind) || membershipFaults.has(fault.kind))) return null;
   const touched = new Set(during.flatMap((fault) => ('node' in fault && fault.kind !== 'join' && fault.kind !== 'leave' && fault.kind !== 'abort' ? [fault.node] : [])));
   const { coordinator } = arrival;
@@ -77,10 +77,4 @@ function judge(entry: HistoryEntry, arrival: RequestArrival, to: number, placeme
     key: entry.key,
     entryIds: [entry.id],
   };
-}
-
-function overlaps(fault: Fault, fromMs: number, toMs: number): boolean {
-  // A join or leave runs until its transfers end, past its window: it counts from its start.
-  const endMs = fault.kind === 'join' || fault.kind === 'leave' ? Infinity : fault.untilMs;
-  return fault.atMs <= toMs && endMs >= fromMs;
 }

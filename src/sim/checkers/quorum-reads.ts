@@ -13,7 +13,7 @@
  * replica lost one), no delete of the key was made meanwhile (a collected tombstone leaves
  * nothing to see), and no actor of the key was pruned (a pruned context may stop naming a dot).
  */
-import type { Fault } from '../faults.ts';
+import { faultOverlaps, type Fault } from '../faults.ts';
 import type { History, HistoryEntry } from '../history.ts';
 import type { PlacementRecorder, RequestArrival } from '../placement.ts';
 import type { Oracle } from '../oracle.ts';
@@ -48,7 +48,7 @@ export function checkQuorumReads(history: History, index: VersionIndex, oracle: 
       if (get.quorum + put.quorum <= getArrival.n || put.label === undefined) continue;
       const putArrival = placement.arrivals.get(put.label);
       if (putArrival === undefined || !allPrimariesTrusted(putArrival)) continue;
-      if (faults.some((fault) => fault.kind !== 'duplicate' && overlaps(fault, put.invokedMs, answeredMs))) continue;
+      if (faults.some((fault) => fault.kind !== 'duplicate' && faultOverlaps(fault, put.invokedMs, answeredMs))) continue;
       const version = index.acknowledgedVersion(put);
       if (version === undefined || seen.has(version.dot)) continue;
       if (violations.length >= violationsMax) return violations;
@@ -79,10 +79,4 @@ function seenBy(get: HistoryEntry, index: VersionIndex): DotSet | undefined {
 function allPrimariesTrusted(arrival: RequestArrival): boolean {
   if (!arrival.clusterSettled || arrival.coordinator === null) return false;
   return arrival.extended.slice(0, arrival.n).every((node) => arrival.trusted.includes(node) && arrival.states.get(node)?.up === true && arrival.states.get(node)?.takesWrites === true);
-}
-
-function overlaps(fault: Fault, fromMs: number, toMs: number): boolean {
-  // A join or leave runs until its transfers end, past its window: it counts from its start.
-  const endMs = fault.kind === 'join' || fault.kind === 'leave' ? Infinity : fault.untilMs;
-  return fault.atMs <= toMs && endMs >= fromMs;
 }

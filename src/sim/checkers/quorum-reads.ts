@@ -30,7 +30,9 @@ export function checkQuorumReads(history: History, index: VersionIndex, oracle: 
   for (const entry of history.entries) {
     if (entry.kind === 'get') continue;
     const id = `${entry.bucket}\u0000${entry.key}`;
-    writesByKey.set(id, [...(writesByKey.get(id) ?? []), entry]);
+    const writes = writesByKey.get(id);
+    if (writes === undefined) writesByKey.set(id, [entry]);
+    else writes.push(entry);
   }
   for (const get of history.entries) {
     const answeredMs = get.completedMs;

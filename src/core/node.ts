@@ -431,9 +431,11 @@ export class KvNode {
     this.deadlines.push(deadlineMs, opId);
     const silentMs = silentTargetWaitMs(timeoutMs);
     if (operation.onSilence) this.silenceChecks.push(this.nowMs + silentMs, opId);
-    // A get asked only R nodes: one more, once they are later than replies usually are here.
-    const lateMs = this.getReplyTimes.askAnotherAfterMs(silentMs);
-    if (operation.onLate && lateMs < silentMs) this.lateChecks.push(this.nowMs + lateMs, opId);
+    if (operation.onLate) {
+      // A get asked only R nodes: one more, once they are later than replies usually are here.
+      const lateMs = this.getReplyTimes.askAnotherAfterMs(silentMs);
+      if (lateMs < silentMs) this.lateChecks.push(this.nowMs + lateMs, opId);
+    }
     // Routed again (with what is left of its time) if the ring changes while it waits: below.
     const reroute = (): void => this.onRequest(requester, { ...request, timeoutMs: Math.max(1, deadlineMs - this.nowMs) }, forwarded);
     if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation, reroute);

@@ -183,14 +183,14 @@ export class GetOperation implements Operation {
     if (this.answered) return;
     const late = this.tally.pending().find((node) => !this.covered.has(node));
     if (late === undefined) return;
-    const next = this.nextUnasked(this.tally.shortfall(new Set([...this.covered, late])).primaries > 0);
-    if (next === undefined) {
-      if (this.replace(host, late)) host.count('lateReadAsks');
-      return;
-    }
     this.covered.add(late);
-    host.count('lateReadAsks');
-    this.ask(host, next);
+    const next = this.nextUnasked(this.tally.shortfall(this.covered).primaries > 0);
+    if (next !== undefined) {
+      host.count('lateReadAsks');
+      return this.ask(host, next);
+    }
+    this.covered.delete(late); // replace() covers it if it finds a stand-in
+    if (this.replace(host, late)) host.count('lateReadAsks');
   }
 
   /** Nodes still silent get a stand-in each; their own answers still count if they come. */
@@ -230,9 +230,9 @@ export class GetOperation implements Operation {
   private replace(host: OperationHost, node: string): boolean {
     if (this.replaced.has(node)) return false;
     this.replaced.add(node);
-    this.covered.add(node);
     const fallback = this.plan.extended.find((candidate) => !this.tally.wasAsked(candidate) && host.isReachable(candidate));
-    if (fallback === undefined) return false;
+    if (fallback === undefined) return false; // still counted on: nobody stands in for it
+    this.covered.add(node);
     this.ask(host, fallback);
     return true;
   }

@@ -103,6 +103,19 @@ test('message frames carry msgpack that decodes to the same value, bytes as byte
   assert.deepEqual({ ...out, value: [...out.value] }, { ...message, value: [0, 1, 255] });
 });
 
+test('decoded bytes do not share memory with the chunk they came in: reusing the chunk changes no value', () => {
+  const frames = [1, 2, 3].map((n) => encodeMessageFrame({ kind: 'replicaWrite', opId: n, value: new Uint8Array(100).fill(n) }));
+  const chunk = Buffer.concat(frames);
+  const values: Uint8Array[] = [];
+  new FrameDecoder().push(chunk, (body) => values.push((decodeMessage(body) as { value: Uint8Array }).value));
+  chunk.fill(0xee); // the socket's chunk, read into again
+  assert.deepEqual(values.map((value) => [value.length, new Set(value).size, value[0]]), [
+    [100, 1, 1],
+    [100, 1, 2],
+    [100, 1, 3],
+  ]);
+});
+
 test('a body that is not msgpack is a wire protocol error', () => {
   assert.throws(() => decodeMessage(Buffer.from([0x92, 0x01])), WireProtocolError, 'truncated array');
   assert.throws(() => decodeMessage(Buffer.from([0x01, 0x02])), WireProtocolError, 'trailing bytes');

@@ -82,7 +82,7 @@ describe('context tokens', () => {
     const ctx: CausalContext = { clock: [['n1', 2, 123]], dots: [['n2', 5]] };
     const bytes = Buffer.from(encode(ctx), 'base64url');
     assert.deepEqual(packr.unpack(bytes.subarray(0, -16)), [2, [['n1', 2, 123]], [['n2', 5]]]);
-    const expected = createHmac('sha256', key).update('carts\u00005\u0000alice').update(bytes.subarray(0, -16)).digest().subarray(0, 16);
+    const expected = createHmac('sha256', key.bytes).update('carts\u00005\u0000alice').update(bytes.subarray(0, -16)).digest().subarray(0, 16);
     assert.deepEqual(bytes.subarray(-16), expected);
   });
 
@@ -92,7 +92,7 @@ describe('context tokens', () => {
       const bytes = Buffer.from(encodeContextToken(ctx, { bucket: 'b', key: name }, key), 'base64url');
       const keyBytes = new TextEncoder().encode(name);
       const head = new TextEncoder().encode(`b\u0000${keyBytes.length}\u0000`);
-      const expected = createHmac('sha256', key).update(head).update(keyBytes).update(bytes.subarray(0, -16)).digest().subarray(0, 16);
+      const expected = createHmac('sha256', key.bytes).update(head).update(keyBytes).update(bytes.subarray(0, -16)).digest().subarray(0, 16);
       assert.deepEqual(bytes.subarray(-16), expected, name.slice(0, 8));
       assert.deepEqual(decodeContextToken(bytes.toString('base64url'), { bucket: 'b', key: name }, key), ctx);
     }

@@ -17,7 +17,7 @@
  * a canonical, bounded context or a KvorumError `bad_context` that says what is wrong. The MAC
  * is checked before the body is parsed, so a forger gets no further than one HMAC (~2 µs).
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
@@ -33,8 +33,19 @@ export const contextTokenFormatVersion = 2;
 /** HMAC-SHA256 cut to 128 bits: forging one is a 2^-128 guess per try. */
 export const contextTokenMacBytes = 16;
 
-/** The key tokens are signed with, from `contextTokenKey`. */
-export type ContextTokenKey = Uint8Array;
+/**
+ * The key tokens are signed with, from `contextTokenKey`: its bytes, and the two padded keys
+ * HMAC hashes in front of the message (RFC 2104), worked out once rather than by every MAC.
+ */
+export interface ContextTokenKey {
+  readonly bytes: Uint8Array;
+  readonly innerPad: Uint8Array;
+  readonly outerPad: Uint8Array;
+}
+
+/** SHA-256's block: HMAC pads its key to this length. */
+const hashBlockBytes = 64;
+const hashBytes = 32;
 
 /** What a token is for: a token read from one key is refused on another. */
 export interface TokenTarget {
@@ -52,8 +63,18 @@ const keyLabel = 'kvorum context token key v1';
  */
 export function contextTokenKey(clusterName: string, clusterSecret: string | undefined): ContextTokenKey {
   const material = clusterSecret ? `secret\u0000${clusterSecret}` : `cluster\u0000${clusterName}`;
-  return createHmac('sha256', keyLabel).update(material).digest();
+  const bytes = new Uint8Array(createHmac('sha256', keyLabel).update(material).digest());
+  const innerPad = new Uint8Array(hashBlockBytes).fill(0x36);
+  const outerPad = new Uint8Array(hashBlockBytes).fill(0x5c);
+  for (let i = 0; i < bytes.length; i++) {
+    innerPad[i]! ^= bytes[i]!;
+    outerPad[i]! ^= bytes[i]!;
+  }
+  return { bytes, innerPad, outerPad };
 }
+
+/** Where a MAC's input is put together: grown when a longer one comes, never shrunk. */
+let macInput = Buffer.allocUnsafe(1024);
 
 /**
  * The MAC's first `contextTokenMacBytes` bytes, one char per byte (a 'binary' digest: no buffer
@@ -63,7 +84,18 @@ function mac(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): strin
   // Unambiguous: a bucket name holds no NUL, and the key's length in bytes says where it ends.
   // (Keys are well-formed UTF-16, validate.ts: no lone surrogate for the length to disagree on.)
   const head = `${target.bucket}\u0000${utf8ByteLength(target.key)}\u0000${target.key}`;
-  return createHmac('sha256', key).update(head, 'utf8').update(body).digest('binary');
+  // HMAC (RFC 2104) as two one-shot hashes over the precomputed pads: a createHmac object per
+  // token cost ~0.7 µs more, and every get and put reply carries a token.
+  const inputBytes = hashBlockBytes + head.length * 3 + body.length;
+  if (macInput.length < inputBytes) macInput = Buffer.allocUnsafe(inputBytes * 2);
+  macInput.set(key.innerPad, 0);
+  let end = hashBlockBytes + macInput.write(head, hashBlockBytes, 'utf8');
+  macInput.set(body, end);
+  end += body.length;
+  const inner = hash('sha256', macInput.subarray(0, end), 'binary');
+  macInput.set(key.outerPad, 0);
+  macInput.write(inner, hashBlockBytes, 'latin1');
+  return hash('sha256', macInput.subarray(0, hashBlockBytes + hashBytes), 'binary');
 }
 
 /** `body` with its MAC, as a token. Exported for tests that must get hostile bodies past the MAC. */

@@ -12,9 +12,10 @@ import type { CausalContext, StoredObject } from './version/types.ts';
 
 /**
  * Checked in the transport handshake; peers with another version are refused. 2: stored objects
- * travel as their encoding, a msgpack `bin` (runtime/transport/object-wire.ts).
+ * travel as their encoding, a msgpack `bin` (runtime/transport/object-wire.ts). 3: replica reads
+ * and writes and their replies travel as arrays (runtime/transport/positional-messages.ts).
  */
-export const protocolVersion = 2;
+export const protocolVersion = 3;
 
 // ---- What a client asks of a node (over HTTP, or forwarded between nodes) ----
 

@@ -24,6 +24,9 @@ const withObjects: PeerMessage[] = [
   { kind: 'tombFence', opId: 9, partition: 3, epoch: 1, confirmed: 0, view: '1/abc', candidates: [entry] },
 ];
 
+/** The encoded object a wire message carries (in whichever field or place). */
+const objectOnWire = (wire: object): unknown => (Array.isArray(wire) ? wire : Object.values(wire)).find((field) => field instanceof Uint8Array);
+
 /** Through a real frame, as between two nodes. */
 const overTheWire = (message: PeerMessage): unknown => fromWire(decodeMessage(encodeMessageFrame(toWire(message)).subarray(4)));
 
@@ -38,9 +41,9 @@ describe('objects on the wire travel as their encoding', () => {
 
   test('an object goes out as the bytes it was encoded to once, however many peers it goes to', () => {
     const encoded = encodeObject(object);
-    const [first, second] = [toWire(withObjects[0]!), toWire(withObjects[0]!)] as { object: Uint8Array }[];
-    assert.equal(first!.object, encoded);
-    assert.equal(second!.object, encoded);
+    const [first, second] = [toWire(withObjects[0]!), toWire(withObjects[0]!)].map(objectOnWire);
+    assert.equal(first, encoded);
+    assert.equal(second, encoded);
   });
 
   test('a version that supersedes what a replica holds is written back as the bytes it came in', () => {
@@ -54,9 +57,54 @@ describe('objects on the wire travel as their encoding', () => {
   });
 
   test('bytes that are no valid object throw; an object sent as a structure is refused by the check', () => {
-    const corrupt = { ...toWire(withObjects[0]!), object: Uint8Array.of(1, 0x93) };
+    const corrupt = (toWire(withObjects[0]!) as unknown[]).map((field) => (field instanceof Uint8Array ? Uint8Array.of(1, 0x93) : field));
     assert.throws(() => fromWire(corrupt), /corrupt/);
+    assert.throws(() => fromWire({ ...withObjects[0]!, object: Uint8Array.of(1, 0x93) }), /corrupt/, 'sent as a map, too');
     const asStructure = fromWire({ ...withObjects[0]!, object: { siblings: [], context: { clock: [], dots: [] } } });
     assert.notEqual(peerMessageProblem(asStructure, checkLimits), null);
+  });
+});
+
+describe('the messages of every get and put travel as arrays', () => {
+  const error = { kind: 'error', code: 'unavailable', message: 'no' } as const;
+  const positional: PeerMessage[] = [
+    { kind: 'replicaRead', opId: 1, ...target },
+    { kind: 'replicaRead', opId: 2, ...target, withHints: true, epoch: 4 },
+    { kind: 'replicaRead', opId: 3, ...target, withHints: false },
+    { kind: 'replicaReadReply', opId: 4, object, stamp: 2 },
+    { kind: 'replicaReadReply', opId: 5, object: null, stamp: 0, error },
+    { kind: 'replicaWrite', opId: 6, ...target, object, stamp: 1 },
+    { kind: 'replicaWrite', opId: 7, ...target, object, stamp: 1, hintFor: 'n3', durable: true },
+    { kind: 'replicaWriteReply', opId: 8 },
+    { kind: 'replicaWriteReply', opId: 9, error },
+  ];
+
+  test('each arrives exactly as sent, optional fields absent or present, and passes the check', () => {
+    for (const message of positional) {
+      assert.ok(Array.isArray(toWire(message)), `${message.kind} goes as an array`);
+      const arrived = overTheWire(message);
+      assert.deepEqual(arrived, message, JSON.stringify(message).slice(0, 80));
+      assert.equal(peerMessageProblem(arrived, checkLimits), null, message.kind);
+    }
+  });
+
+  test('other kinds still go as maps', () => {
+    for (const message of withObjects.filter((m) => !m.kind.startsWith('replica'))) assert.ok(!Array.isArray(toWire(message)), message.kind);
+  });
+
+  test('an array with an unknown tag, of the wrong length, or with a field out of place is refused by the check', () => {
+    const wire = toWire(positional[5]!) as unknown[];
+    const hostile = [
+      [99, ...wire.slice(1)],
+      ['replicaWrite', ...wire.slice(1)],
+      wire.slice(0, -1),
+      [...wire, 1],
+      [wire[0], wire[1], wire[3], wire[2], ...wire.slice(4)],
+      [wire[0], wire[1], wire[2], wire[3], wire[4], wire[5], 'not a stamp', wire[7], wire[8]],
+    ];
+    for (const raw of hostile) {
+      const arrived = fromWire(decodeMessage(encodeMessageFrame(raw).subarray(4)));
+      assert.notEqual(peerMessageProblem(arrived, checkLimits), null, JSON.stringify(raw).slice(0, 80));
+    }
   });
 });

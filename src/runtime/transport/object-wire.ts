@@ -7,11 +7,13 @@
  * (it comes from outside), before the rest of the message is checked (peer-message-check.ts).
  *
  * Every message kind that carries objects is listed here; `wireObjectKinds` is exhaustive
- * against the PeerMessage union, so a new kind with objects cannot be forgotten.
+ * against the PeerMessage union, so a new kind with objects cannot be forgotten. The messages of
+ * every get and put then go as arrays rather than maps (positional-messages.ts).
  */
 import { decodeObject, encodeObject } from '../../core/version/codec.ts';
 import type { PeerMessage, PeerMessageKind, TransferEntry } from '../../core/messages.ts';
 import type { StoredObject } from '../../core/version/types.ts';
+import { fromPositional, isPositional, toPositional } from './positional-messages.ts';
 
 /** How each kind carries objects: in `object`, in a list of entries, in a get's result, or not at all. */
 const wireObjectKinds: Record<PeerMessageKind, 'object' | 'entries' | 'objects' | 'candidates' | 'result' | null> = {
@@ -47,8 +49,13 @@ const wireObjectKinds: Record<PeerMessageKind, 'object' | 'entries' | 'objects' 
 /** The message as it goes on the wire: every object replaced by its encoding. */
 export function toWire(message: PeerMessage): object {
   const field = wireObjectKinds[message.kind];
-  if (field === null) return message;
   const fields = message as unknown as Record<string, unknown>;
+  if (isPositional(message.kind)) {
+    // The object's encoding goes straight into the array, not into a copy of the map first.
+    const object = field === 'object' ? (fields.object as StoredObject | null) : null;
+    return toPositional(fields, object === null ? null : encodeObject(object));
+  }
+  if (field === null) return message;
   switch (field) {
     case 'object': {
       const object = fields.object as StoredObject | null;
@@ -72,8 +79,9 @@ export function toWire(message: PeerMessage): object {
  * message check refuses. Throws KvorumError (`internal`, "stored object is corrupt") for bytes
  * that are no valid object.
  */
-export function fromWire(raw: unknown): unknown {
-  if (typeof raw !== 'object' || raw === null) return raw;
+export function fromWire(wire: unknown): unknown {
+  const raw = Array.isArray(wire) ? fromPositional(wire) : wire;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   // `raw` was just decoded from a frame and nothing else holds it: its encodings are replaced in
   // place (a copy of every message cost a young-generation object per message).
   const fields = raw as Record<string, unknown>;

@@ -164,9 +164,11 @@ export class Membership {
    */
   onLocalWrite(partition: number, bucket: string, key: string, object: StoredObject, stamp: number): void {
     const self = this.config.self.name;
+    const replicas = this.host.replicasOf(partition, bucket);
+    // Nearly every write: nothing moving, and a partition this node replicates. Nothing to pass on.
+    if (this.current.transfers.length === 0 && replicas.includes(self)) return;
     const targets = new Set<string>();
     for (const transfer of this.current.transfers) if (transfer.partition === partition && transfer.from === self) targets.add(transfer.to);
-    const replicas = this.host.replicasOf(partition, bucket);
     const gaining = this.current.transfers.some((transfer) => transfer.partition === partition && transfer.to === self);
     if (!replicas.includes(self) && !gaining) for (const replica of replicas) targets.add(replica);
     targets.delete(self);

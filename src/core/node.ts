@@ -127,6 +127,12 @@ type StoreContinuation =
   | { readonly type: 'hintDeliver'; readonly from: string; readonly opId: number }
   | { readonly type: 'none' };
 
+/** A store op in flight. `write`: where a write goes, so a stored one can be passed to membership (transfers). */
+interface PendingStore {
+  readonly continuation: StoreContinuation;
+  readonly write: { readonly target: StoreTarget; readonly passOn: boolean; readonly stamp: number } | undefined;
+}
+
 export class KvNode {
   private ring: Ring;
   private nowMs = 0;
@@ -141,12 +147,11 @@ export class KvNode {
   private readonly lateChecks = new DeadlineQueue();
   /** How long replicas take to answer this node's gets (coordinator/reply-time.ts). */
   private readonly getReplyTimes = new ReplyTimeEstimate();
-  private readonly storeContinuations = new Map<number, StoreContinuation>();
+  /** Each store op in flight: what to do with its outcome, and for a write where it goes. */
+  private readonly pendingStores = new Map<number, PendingStore>();
   /** Events counted so far (counters.ts); `status()` reports every one. */
   readonly counters = new Map<CoreCounter, number>();
   private readonly host: OperationHost;
-  /** Where each pending write goes, so a stored write can be passed to membership (transfers). */
-  private readonly writeTargets = new Map<number, { readonly target: StoreTarget; readonly passOn: boolean; readonly stamp: number }>();
   private nextScanId = 1;
   private readonly scanContinuations = new Map<number, (result: Omit<ScanResult, 'stamp'>) => void>();
   readonly membership: Membership;
@@ -797,13 +802,12 @@ export class KvNode {
   // ---- Store outcomes ----
 
   private onStored(storeId: number, outcome: StoreOutcome): void {
-    const continuation = this.storeContinuations.get(storeId);
-    assert(continuation, `store outcome for unknown store id ${storeId}`);
-    this.storeContinuations.delete(storeId);
+    const pending = this.pendingStores.get(storeId);
+    assert(pending, `store outcome for unknown store id ${storeId}`);
+    this.pendingStores.delete(storeId);
+    const { continuation, write } = pending;
     if (outcome.ok && outcome.truncated !== undefined) this.count('siblingsTruncated', outcome.truncated);
-    const write = this.writeTargets.get(storeId);
     if (write !== undefined) {
-      this.writeTargets.delete(storeId);
       if (outcome.ok) this.countSiblingChange(outcome.previous, outcome.object);
       this.antiEntropy.onLocalWrite(write.target, outcome);
       if (outcome.ok && outcome.object !== null && isDeleted(outcome.object)) this.tombstoneCollector.onTombstoneStored(write.target.partition);
@@ -1019,9 +1023,9 @@ export class KvNode {
 
   private storeFor(continuation: StoreContinuation, target: StoreTarget, op: StoreOp): void {
     const storeId = this.nextStoreId++;
-    this.storeContinuations.set(storeId, continuation);
     // Writes a transfer brought are not passed on again (membership.onLocalWrite).
-    if (op.kind !== 'read') this.writeTargets.set(storeId, { target, passOn: continuation.type !== 'callback', stamp: this.epochs.of(target.partition) });
+    const write = op.kind === 'read' ? undefined : { target, passOn: continuation.type !== 'callback', stamp: this.epochs.of(target.partition) };
+    this.pendingStores.set(storeId, { continuation, write });
     const { partition, bucket, key } = target;
     this.effects.push({ type: 'store', storeId, partition, bucket, key, op });
   }

@@ -45,6 +45,13 @@ const utf8BytesPerCodeUnitMax = 3;
  */
 const keyScratch = new Uint8Array(dataHeaderBytes + utf8BytesPerCodeUnitMax * storageKeyBytesMax);
 
+/** Views of `keyScratch` from each offset, made once: `encodeInto` needs one per part, and a new one per key was garbage. */
+const keyScratchViews: Uint8Array[] = [];
+
+function keyScratchFrom(offset: number): Uint8Array {
+  return (keyScratchViews[offset] ??= keyScratch.subarray(offset));
+}
+
 export interface DataKeyParts {
   readonly partition: number;
   readonly bucket: string;
@@ -60,12 +67,33 @@ export function dataKey(partition: number, bucket: string, key: string): Uint8Ar
   if (dataHeaderBytes + utf8BytesPerCodeUnitMax * (bucket.length + key.length) > keyScratch.length) {
     return assembleDataKey(partition, utf8Encoder.encode(bucket), utf8Encoder.encode(key));
   }
-  const bucketBytes = utf8Encoder.encodeInto(bucket, keyScratch.subarray(dataHeaderBytes)).written;
+  const bucketBytes = utf8Encoder.encodeInto(bucket, keyScratchFrom(dataHeaderBytes)).written;
   assert(bucketBytes <= bucketFieldBytesMax, `bucket is ${bucketBytes} bytes, the layout holds ${bucketFieldBytesMax}`);
   const keyStart = dataHeaderBytes + bucketBytes;
-  const end = keyStart + utf8Encoder.encodeInto(key, keyScratch.subarray(keyStart)).written;
+  const end = keyStart + utf8Encoder.encodeInto(key, keyScratchFrom(keyStart)).written;
   writeDataHeader(keyScratch, partition, bucketBytes);
-  return keyScratch.slice(0, end);
+  const copy = keyBytesOf(end);
+  for (let i = 0; i < end; i++) copy[i] = keyScratch[i]!;
+  return copy;
+}
+
+/**
+ * Data keys are carved out of shared slabs, as Node pools its small buffers: a key is one view,
+ * not an ArrayBuffer of its own for malloc and the GC's sweeper (every store op makes a key). A
+ * slab lives while any key in it does; keys are short-lived (a store op, the write buffer).
+ */
+const keySlabBytes = 8192;
+let keySlab = new ArrayBuffer(keySlabBytes);
+let keySlabUsedBytes = 0;
+
+function keyBytesOf(length: number): Uint8Array {
+  if (keySlabUsedBytes + length > keySlabBytes) {
+    keySlab = new ArrayBuffer(Math.max(keySlabBytes, length));
+    keySlabUsedBytes = 0;
+  }
+  const bytes = new Uint8Array(keySlab, keySlabUsedBytes, length);
+  keySlabUsedBytes += length;
+  return bytes;
 }
 
 function assembleDataKey(partition: number, bucketBytes: Uint8Array, keyBytes: Uint8Array): Uint8Array {

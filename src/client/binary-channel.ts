@@ -36,7 +36,7 @@ export class BinaryChannel {
     if (request.quorum !== undefined) body.r = request.quorum;
     const reply = await this.request(address, withTimeout(body, request.timeoutMs), request.timeoutMs);
     const siblings = (reply.siblings as readonly SiblingBody[] | undefined) ?? [];
-    return { siblings: siblings.map(({ value, contentType, lastModifiedMs }) => ({ value, contentType, lastModifiedMs })), context: (reply.context as string | undefined) || undefined };
+    return { siblings: siblings.map(({ value, contentType, lastModifiedMs }) => ({ value: ownCopy(value), contentType, lastModifiedMs })), context: (reply.context as string | undefined) || undefined };
   }
 
   /** A put, or a delete when `request.value` is undefined. */
@@ -120,4 +120,15 @@ type Mutable<T> = { -readonly [K in keyof Omit<T, 'id'>]: Omit<T, 'id'>[K] };
 function withTimeout<T extends { timeoutMs?: number | undefined }>(body: T, timeoutMs: number | undefined): T {
   if (timeoutMs !== undefined) body.timeoutMs = timeoutMs;
   return body;
+}
+
+/**
+ * A value in memory of its own. A decoded frame's bytes are views into one copy of the frame
+ * (wire/codec.ts), which may share Node's 8 KiB pool slab with others: an application that keeps
+ * a small value must not keep all of that alive with it.
+ */
+function ownCopy(value: Uint8Array): Buffer {
+  const own = Buffer.alloc(value.length);
+  own.set(value);
+  return own;
 }

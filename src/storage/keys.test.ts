@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { KvorumError } from '../core/errors.ts';
 import { compareBytes } from './bytes.ts';
 import type { Entry, KeyRange, StorageEngine } from './engine.ts';
-import { bucketRange, dataKey, decodeDataKey, keyNamespace, metaKey, partitionIndexMax, partitionRange } from './keys.ts';
+import { bucketRange, dataKey, decodeDataKey, decodeHintKey, hintKey, keyNamespace, metaKey, partitionIndexMax, partitionRange } from './keys.ts';
 import { LmdbEngine } from './lmdb.ts';
 import { MemoryEngine } from './memory.ts';
 
@@ -38,6 +38,16 @@ describe('dataKey / decodeDataKey', () => {
     const long = dataKey(7, 'bucket', 'k'.repeat(1500));
     assert.deepStrictEqual(first, Uint8Array.of(0x01, 0x01, 0x02, 2, 0x61, 0x62, 0xc3, 0xa9));
     assert.equal(long.length, 4 + 6 + 1500);
+  });
+
+  it('keys made one after another, over many shared slabs, never overlap: a hint key changed in place leaves its neighbours', () => {
+    const made = Array.from({ length: 2000 }, (_, i) => {
+      const parts = { partition: i % 64, bucket: `b${i % 7}`, key: `key-${i}-${'x'.repeat(i % 50)}` };
+      const hint = i % 3 === 0;
+      return { parts, hint, bytes: hint ? hintKey(parts.partition, parts.bucket, parts.key) : dataKey(parts.partition, parts.bucket, parts.key) };
+    });
+    assert.ok(made.reduce((bytes, { bytes: key }) => bytes + key.length, 0) > 8 * 8192, 'spans several slabs');
+    for (const { parts, hint, bytes } of made) assert.deepStrictEqual(hint ? decodeHintKey(bytes) : decodeDataKey(bytes), parts);
   });
 
   it('refuses a lone surrogate, which UTF-8 would turn into U+FFFD', () => {

@@ -7,9 +7,12 @@
  *
  * A stored value must never pin the socket chunk (up to 64 KiB) it arrived in, so a body is
  * copied out of its chunk before it is decoded, and its `bin` fields are views into that copy.
- * One copy of the frame into Node's pool of small buffers costs less than msgpackr's copy of
- * each `bin` (`copyBuffers`), which is a fresh allocation outside V8's heap per value for malloc
- * and the GC's sweeper (~1 µs per message with a value, measured).
+ * One copy of the frame — into Node's pool of small buffers when under 4 KiB — costs less than
+ * msgpackr's copy of each `bin` (`copyBuffers`), a fresh allocation outside V8's heap per value
+ * for malloc and the GC's sweeper (~1 µs per message with a value, measured). The price: a `bin`
+ * kept keeps its frame's copy alive, or for a small frame the 8 KiB pool slab it shares. A node
+ * keeps values only while requests run and until the write buffer's next commit; the client
+ * copies the values it hands to applications (client/binary-channel.ts).
  *
  * Frames are views into msgpackr's write buffer, which msgpackr keeps in module state and
  * never overwrites by itself. Nothing else in the process may call `useBuffer()` or pass

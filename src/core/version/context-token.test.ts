@@ -221,6 +221,20 @@ describe('tokens are authenticated (issue 11 §3)', () => {
     );
   });
 
+  test('the MAC is HMAC-SHA256 however long the key and body, before and after a long one', () => {
+    const check = (name: string, dots: number): void => {
+      const ctx: CausalContext = { clock: [['n1', 2, 123]], dots: Array.from({ length: dots }, (_, i) => ['n2', 10 + 2 * i] as const) };
+      const bytes = Buffer.from(encodeContextToken(ctx, { bucket: 'b', key: name }, key), 'base64url');
+      const expected = createHmac('sha256', key.bytes).update(`b\u0000${Buffer.byteLength(name)}\u0000${name}`).update(bytes.subarray(0, -16)).digest().subarray(0, 16);
+      assert.deepEqual(bytes.subarray(-16), expected, `${name.length} characters, ${dots} dots`);
+      assert.deepEqual(decodeContextToken(bytes.toString('base64url'), { bucket: 'b', key: name }, key), ctx);
+    };
+    check('short', 0);
+    check('€'.repeat(900), 0);
+    check('k', 60);
+    check('short again', 1);
+  });
+
   test('the key comes from the secret, or without one from the cluster name', () => {
     assert.deepEqual(contextTokenKey('a', 's'), contextTokenKey('b', 's'), 'the secret alone decides');
     assert.notDeepEqual(contextTokenKey('a', 's'), contextTokenKey('a', 't'));

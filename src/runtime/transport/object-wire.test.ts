@@ -102,6 +102,13 @@ describe('the messages of every get and put travel as arrays', () => {
       [wire[0], wire[1], wire[3], wire[2], ...wire.slice(4)],
       [wire[0], wire[1], wire[2], wire[3], wire[4], wire[5], 'not a stamp', wire[7], wire[8]],
     ];
+    const reply = toWire(positional[3]!) as unknown[];
+    hostile.push(
+      [reply[0], reply[1], { siblings: [], context: { clock: [], dots: [] } }, reply[3], reply[4]], // an object sent as a map
+      [reply[0], reply[1], false, reply[3], reply[4]],
+      [reply[0], reply[1], null, reply[3], 'not an error'],
+      [reply[0], 'not an opId', null, reply[3], reply[4]],
+    );
     for (const raw of hostile) {
       const arrived = fromWire(decodeMessage(encodeMessageFrame(raw).subarray(4)));
       assert.notEqual(peerMessageProblem(arrived, checkLimits), null, JSON.stringify(raw).slice(0, 80));

@@ -5,8 +5,9 @@
  * not, which measured ~1.3 µs less per request and reply pair (encode and decode). Every other
  * kind is rare and goes as a map, its names making it easy to read and to change.
  *
- * The layouts are part of the peer protocol (core/messages.ts `protocolVersion`): a field is
- * added at the end of its array, and a change to a field's place or meaning bumps the version.
+ * The layouts are part of the peer protocol (core/messages.ts `protocolVersion`): an array must
+ * have exactly its layout's length, so any change to a layout — a field added, moved or given
+ * another meaning — bumps the version.
  * What arrives is checked after it is turned back into a map (peer-message-check.ts): an array
  * with an unknown tag or of the wrong length comes back as itself, which the check refuses.
  */

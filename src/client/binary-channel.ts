@@ -128,7 +128,7 @@ function withTimeout<T extends { timeoutMs?: number | undefined }>(body: T, time
  * a small value must not keep all of that alive with it.
  */
 function ownCopy(value: Uint8Array): Buffer {
-  const own = Buffer.alloc(value.length);
+  const own = Buffer.allocUnsafeSlow(value.length);
   own.set(value);
   return own;
 }

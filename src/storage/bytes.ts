@@ -19,6 +19,18 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/**
+ * The first `length` bytes of `source`, copied into Node's pool of small buffers (8 KiB slabs,
+ * for copies under 4 KiB) and handed on as a plain Uint8Array view: no ArrayBuffer of its own
+ * for malloc and the GC's sweeper. The copy keeps its slab alive: for short-lived bytes (a key
+ * of a store op, a value read for a request), not for ones kept long.
+ */
+export function pooledCopy(source: Uint8Array, length = source.length): Uint8Array {
+  const pooled = Buffer.allocUnsafe(length);
+  pooled.set(length === source.length ? source : source.subarray(0, length));
+  return new Uint8Array(pooled.buffer, pooled.byteOffset, length);
+}
+
 /** The smallest byte string greater than `bytes`: `bytes` followed by 0x00. */
 export function immediateSuccessor(bytes: Uint8Array): Uint8Array {
   const successor = new Uint8Array(bytes.length + 1);

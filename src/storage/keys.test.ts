@@ -40,7 +40,7 @@ describe('dataKey / decodeDataKey', () => {
     assert.equal(long.length, 4 + 6 + 1500);
   });
 
-  it('keys made one after another, over many shared slabs, never overlap: a hint key changed in place leaves its neighbours', () => {
+  it("keys made one after another, over many of the pool's shared slabs, never overlap: a hint key changed in place leaves its neighbours", () => {
     const made = Array.from({ length: 2000 }, (_, i) => {
       const parts = { partition: i % 64, bucket: `b${i % 7}`, key: `key-${i}-${'x'.repeat(i % 50)}` };
       const hint = i % 3 === 0;

@@ -17,7 +17,7 @@ import { assert } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import { limits } from '../core/limits.ts';
 import { hasLoneSurrogate } from '../core/version/actor.ts';
-import { prefixSuccessor } from './bytes.ts';
+import { pooledCopy, prefixSuccessor } from './bytes.ts';
 import type { KeyRange } from './engine.ts';
 import { storageKeyBytesMax } from './guards.ts';
 
@@ -72,28 +72,8 @@ export function dataKey(partition: number, bucket: string, key: string): Uint8Ar
   const keyStart = dataHeaderBytes + bucketBytes;
   const end = keyStart + utf8Encoder.encodeInto(key, keyScratchFrom(keyStart)).written;
   writeDataHeader(keyScratch, partition, bucketBytes);
-  const copy = keyBytesOf(end);
-  for (let i = 0; i < end; i++) copy[i] = keyScratch[i]!;
-  return copy;
-}
-
-/**
- * Data keys are carved out of shared slabs, as Node pools its small buffers: a key is one view,
- * not an ArrayBuffer of its own for malloc and the GC's sweeper (every store op makes a key). A
- * slab lives while any key in it does; keys are short-lived (a store op, the write buffer).
- */
-const keySlabBytes = 8192;
-let keySlab = new ArrayBuffer(keySlabBytes);
-let keySlabUsedBytes = 0;
-
-function keyBytesOf(length: number): Uint8Array {
-  if (keySlabUsedBytes + length > keySlabBytes) {
-    keySlab = new ArrayBuffer(Math.max(keySlabBytes, length));
-    keySlabUsedBytes = 0;
-  }
-  const bytes = new Uint8Array(keySlab, keySlabUsedBytes, length);
-  keySlabUsedBytes += length;
-  return bytes;
+  // Keys live as long as a store op or the write buffer's next commit: pooled (bytes.ts).
+  return pooledCopy(keyScratch, end);
 }
 
 function assembleDataKey(partition: number, bucketBytes: Uint8Array, keyBytes: Uint8Array): Uint8Array {

@@ -37,7 +37,7 @@
  */
 import { open, type RootDatabase } from 'lmdb';
 import { KvorumError } from '../core/errors.ts';
-import { copyBytes } from './bytes.ts';
+import { copyBytes, pooledCopy } from './bytes.ts';
 import { chunkedScan, type ChunkRequest } from './chunked-scan.ts';
 import type { Entry, KeyRange, StorageEngine, WriteOp } from './engine.ts';
 import { assertKeyRange, assertStorageKey, assertStorageValue, assertWriteOps, engineClosedError } from './guards.ts';
@@ -94,10 +94,7 @@ export class LmdbEngine implements StorageEngine {
     if (shared === undefined) return undefined;
     // The shared buffer is as large as the largest value read: lmdb-js sets its `length` (not its
     // byteLength) to this value's size.
-    const size = shared.length;
-    const copy = Buffer.allocUnsafe(size);
-    copy.set(new Uint8Array(shared.buffer, shared.byteOffset, size));
-    return new Uint8Array(copy.buffer, copy.byteOffset, size);
+    return pooledCopy(new Uint8Array(shared.buffer, shared.byteOffset, shared.length));
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {

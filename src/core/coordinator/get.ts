@@ -183,14 +183,13 @@ export class GetOperation implements Operation {
     if (this.answered) return;
     const late = this.tally.pending().find((node) => !this.covered.has(node));
     if (late === undefined) return;
-    this.covered.add(late);
-    const next = this.nextUnasked(this.tally.shortfall(this.covered).primaries > 0);
-    if (next !== undefined) {
-      host.count('lateReadAsks');
-      return this.ask(host, next);
+    if (this.unasked.length === 0) {
+      if (this.replace(host, late)) host.count('lateReadAsks'); // covers it if a stand-in was found
+      return;
     }
-    this.covered.delete(late); // replace() covers it if it finds a stand-in
-    if (this.replace(host, late)) host.count('lateReadAsks');
+    this.covered.add(late);
+    host.count('lateReadAsks');
+    this.ask(host, this.nextUnasked(this.tally.shortfall(this.covered).primaries > 0)!);
   }
 
   /** Nodes still silent get a stand-in each; their own answers still count if they come. */

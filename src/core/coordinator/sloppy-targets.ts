@@ -22,11 +22,6 @@ export interface SloppyTarget {
  * are paired with the unreachable primaries in list order.
  */
 export function sloppyTargets(extended: readonly string[], n: number, isReachable: (node: string) => boolean, self?: string): SloppyTarget[] {
-  if (primariesSuffice(extended, n, isReachable, self)) {
-    const targets: SloppyTarget[] = [];
-    for (let i = 0; i < n && i < extended.length; i++) targets.push({ node: extended[i]!, hintFor: undefined });
-    return targets;
-  }
   const primaries = extended.slice(0, n);
   const chosen: string[] = [];
   for (const node of extended) {
@@ -49,21 +44,6 @@ export function sloppyTargets(extended: readonly string[], n: number, isReachabl
     return { node, hintFor };
   });
   return extra === undefined ? targets : [...targets, { node: extra, hintFor: undefined }];
-}
-
-/**
- * Nearly every request: each primary is reachable (or is `self`), and `self`, if given, is one of
- * them. The targets are then the primaries, without fallbacks or hints — worked out without the
- * general case's lists.
- */
-function primariesSuffice(extended: readonly string[], n: number, isReachable: (node: string) => boolean, self: string | undefined): boolean {
-  let selfAmongThem = self === undefined;
-  for (let i = 0; i < n && i < extended.length; i++) {
-    const node = extended[i]!;
-    if (node === self) selfAmongThem = true;
-    else if (!isReachable(node)) return false;
-  }
-  return selfAmongThem;
 }
 
 /**

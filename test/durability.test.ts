@@ -56,24 +56,36 @@ describe('durability modes survive kill -9 of every node as they promise', () =>
     return found;
   };
 
-  /** Commits (group commits of the nodes' buffers) made while `write` runs, summed over the nodes. */
-  const commitsDuring = async (write: () => Promise<void>): Promise<number> => {
-    const before = await cluster.metricSum('kvorum_buffer_commits_total');
+  /** How much the metric `name`, summed over the nodes, grew while `write` ran. */
+  const growthDuring = async (name: string, write: () => Promise<void>): Promise<number> => {
+    const before = await cluster.metricSum(name);
     await write();
-    return (await cluster.metricSum('kvorum_buffer_commits_total')) - before;
+    return (await cluster.metricSum(name)) - before;
+  };
+  /** Appends to the nodes' write-ahead logs, and commits of their buffers to LMDB, while `write` runs. */
+  const syncsDuring = async (write: () => Promise<void>): Promise<{ appends: number; commits: number }> => {
+    let appends = 0;
+    const commits = await growthDuring('kvorum_buffer_commits_total', async () => {
+      appends = await growthDuring('kvorum_wal_appends_total', write);
+    });
+    return { appends, commits };
   };
 
   test('sync and one keep every acknowledged write through kill -9 of every node, before any writer ran', async () => {
-    const strictCommits = await commitsDuring(() => writeAll('strict'));
-    const coordinatorCommits = await commitsDuring(() => writeAll('coordinator'));
-    const memoryCommits = await commitsDuring(() => writeAll('memory'));
+    const strict = await syncsDuring(() => writeAll('strict'));
+    const coordinator = await syncsDuring(() => writeAll('coordinator'));
+    const memory = await syncsDuring(() => writeAll('memory'));
     await restartAll();
     assert.equal(await present('strict'), keysPerBucket, 'sync: every acknowledged write is on W disks');
     assert.equal(await present('coordinator'), keysPerBucket, "one: every acknowledged write is on its coordinator's disk");
-    // What each write waited for, one after the other: W commits, one, none.
-    assert.ok(strictCommits >= 2 * keysPerBucket, `sync: at least W commits per write (${strictCommits})`);
-    assert.ok(coordinatorCommits >= keysPerBucket && coordinatorCommits < strictCommits, `one: a commit per write, fewer than sync (${coordinatorCommits})`);
-    assert.ok(memoryCommits < keysPerBucket / 4, `buffered: no commit per write (${memoryCommits})`);
+    // What each write waited for, one after the other: W appends to a log, one, none. The writes
+    // were durable in the logs alone: LMDB committed (almost) nothing before the kill.
+    assert.ok(strict.appends >= 2 * keysPerBucket, `sync: at least W appends per write (${strict.appends})`);
+    assert.ok(coordinator.appends >= keysPerBucket && coordinator.appends < strict.appends, `one: an append per write, fewer than sync (${coordinator.appends})`);
+    assert.ok(memory.appends < keysPerBucket / 4, `buffered: no append per write (${memory.appends})`);
+    for (const [mode, { commits }] of Object.entries({ strict, coordinator, memory })) {
+      assert.ok(commits < keysPerBucket / 4, `${mode}: no LMDB commit per write (${commits})`);
+    }
   });
 
   test('buffered writes survive kill -9 of every node once the writer has had flushIntervalMs', async () => {

@@ -10,6 +10,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { unreachable } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
@@ -34,6 +35,7 @@ import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/
 import { HintExecutor } from './hint-executor.ts';
 import { isContextlessDelete, readThenDelete } from './read-before-delete.ts';
 import { StoreExecutor } from './store-executor.ts';
+import { WriteAheadLog } from '../storage/write-ahead-log.ts';
 import { WriteBuffer } from '../storage/write-buffer.ts';
 import { limits, type BucketProps } from '../core/limits.ts';
 import { changedBucketProps } from '../core/membership/bucket-props.ts';
@@ -97,6 +99,8 @@ export interface RuntimeStatus {
     readonly pendingBytes: number;
     readonly commits: number;
     readonly writesCommitted: number;
+    /** Appends to the write-ahead log (storage/write-ahead-log.ts). */
+    readonly logAppends: number;
   };
 }
 
@@ -147,6 +151,7 @@ export class NodeRuntime {
   static async start(settings: NodeSettings, logger: Logger, testing: { readonly frameBytesMax?: number } = {}): Promise<NodeRuntime> {
     if (settings.storage === 'lmdb') mkdirSync(settings.dataDir, { recursive: true });
     const engine = await openStorage({ kind: settings.storage, path: settings.dataDir });
+    const log = settings.storage === 'lmdb' ? await openLog(settings.dataDir, engine, logger) : undefined;
     const { incarnation, created } = await loadOrCreateIncarnation(engine);
     const actor = actorOf(settings.name, incarnation);
     const actorGeneration = await startGeneration(engine, created, logger);
@@ -179,6 +184,9 @@ export class NodeRuntime {
       busy: () => node.inflightCount >= limits.groupCommitBusyRequestsMin,
       onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
       onCommitted: (ms) => instruments.commitSeconds.observe(ms / 1000),
+      log,
+      onLogged: (ms) => instruments.logAppendSeconds.observe(ms / 1000),
+      onLogError: (error) => logger.error({ err: error }, 'could not append to the write-ahead log; waits for durability now wait for LMDB commits'),
     });
     const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger, instruments);
     const learned = settings.learnsClusterName ? engine.get(metaKey(clusterNameMetaName)) : undefined;
@@ -344,6 +352,7 @@ export class NodeRuntime {
         pendingBytes: this.buffer.pendingBytesCount,
         commits: this.buffer.commits,
         writesCommitted: this.buffer.writesCommitted,
+        logAppends: this.buffer.appends,
       },
     };
   }
@@ -554,6 +563,23 @@ export class NodeRuntime {
 /** Logs the 1st, 2nd, 4th, 8th… of a repeated warning: a peer sending garbage cannot flood the log. */
 function warnSometimes(logger: Logger, count: number, fields: object, message: string): void {
   if ((count & (count - 1)) === 0) logger.warn({ ...fields, count }, message);
+}
+
+/**
+ * The node's write-ahead log, in `<dataDir>/wal`, once it has applied to the engine what it held
+ * past the engine's last commit (a crash's writes). The engine is closed if that fails.
+ */
+async function openLog(dataDir: string, engine: StorageEngine, logger: Logger): Promise<WriteAheadLog> {
+  try {
+    const log = await WriteAheadLog.open(join(dataDir, 'wal'), engine);
+    const { replayed, strandedGroups } = log.recovery;
+    if (replayed > 0) logger.info({ writes: replayed }, 'applied the writes of the write-ahead log that LMDB did not hold yet');
+    if (strandedGroups > 0) logger.error({ groups: strandedGroups }, 'the write-ahead log holds groups past a damaged one; they are not applied (anti-entropy repairs their keys from the replicas)');
+    return log;
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
 }
 
 async function loadMembership(engine: StorageEngine): Promise<PersistedMembership | undefined> {

@@ -1,6 +1,11 @@
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { metaKey } from './keys.ts';
 import { MemoryEngine } from './memory.ts';
+import { walCutMetaName, WriteAheadLog } from './write-ahead-log.ts';
 import { WriteBuffer } from './write-buffer.ts';
 import type { Entry } from './engine.ts';
 
@@ -168,5 +173,92 @@ describe('WriteBuffer (Dynamo §6.1 object buffer)', () => {
     await buffer.close();
     assert.equal(text(engine.get(bytes('a'))), '1');
     assert.throws(() => buffer.write([{ type: 'put', key: bytes('b'), value: bytes('2') }]));
+  });
+});
+
+describe('WriteBuffer with a write-ahead log', () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const openLog = async (engine: MemoryEngine): Promise<{ dir: string; log: WriteAheadLog }> => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvorum-buffer-wal-'));
+    dirs.push(dir);
+    return { dir, log: await WriteAheadLog.open(dir, engine) };
+  };
+  const put = (key: string, value: string) => ({ type: 'put', key: bytes(key), value: bytes(value) }) as const;
+  const cutOf = (engine: MemoryEngine): number | undefined => {
+    const value = engine.get(metaKey(walCutMetaName));
+    return value === undefined ? undefined : Buffer.from(value).readDoubleLE(0);
+  };
+
+  test('a wait for durability appends to the log and commits nothing; the engine commit comes later, carrying the cut', async () => {
+    const { engine, batches } = countingEngine();
+    const { dir, log } = await openLog(engine);
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log });
+    buffer.write([put('a', '1')]);
+    await buffer.flushed();
+    assert.equal(buffer.appends, 1);
+    assert.deepEqual(batches, [], 'no engine commit');
+    // What a crash now would find: the write is in the log.
+    const afterCrash = new MemoryEngine();
+    const recovered = await WriteAheadLog.open(dir, afterCrash);
+    assert.equal(text(afterCrash.get(bytes('a'))), '1');
+    await recovered.close();
+    buffer.write([put('b', '1')]);
+    await buffer.committed();
+    assert.deepEqual(batches, [3], 'both writes and the cut, in one commit');
+    assert.equal(cutOf(engine), 2);
+    await buffer.close();
+  });
+
+  test('writes a durable engine commit holds are not appended again', async () => {
+    const { engine } = countingEngine();
+    const { log } = await openLog(engine);
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log });
+    buffer.write([put('a', '1')]);
+    await buffer.committed();
+    await buffer.flushed();
+    assert.equal(buffer.appends, 0, 'the commit made the write durable: nothing left to append');
+    buffer.write([put('b', '1')]);
+    await buffer.flushed();
+    assert.equal(buffer.appends, 1);
+    await buffer.close();
+  });
+
+  test('writes made while an append runs go together into the next one', async () => {
+    const { engine } = countingEngine();
+    const { log } = await openLog(engine);
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log });
+    buffer.write([put('a', '1')]);
+    const first = buffer.flushed();
+    await new Promise((resolve) => setImmediate(resolve));
+    const waits: Promise<void>[] = [];
+    for (const key of ['b', 'c', 'd']) {
+      buffer.write([put(key, '1')]);
+      waits.push(buffer.flushed());
+    }
+    await Promise.all([first, ...waits]);
+    assert.equal(buffer.appends, 2);
+    await buffer.close();
+  });
+
+  test('when an append fails, waits for durability are answered by engine commits from then on', async () => {
+    const { engine, batches } = countingEngine();
+    const { log } = await openLog(engine);
+    const errors: unknown[] = [];
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log, onLogError: (error) => errors.push(error) });
+    await log.close(); // every append now fails
+    buffer.write([put('a', '1')]);
+    await buffer.flushed();
+    assert.equal(errors.length, 1);
+    assert.equal(text(engine.get(bytes('a'))), '1', 'committed instead');
+    buffer.write([put('b', '1')]);
+    await buffer.flushed();
+    assert.equal(text(engine.get(bytes('b'))), '1');
+    assert.equal(errors.length, 1, 'the log is not tried again');
+    assert.equal(cutOf(engine), 2, 'commits still carry the cut, past what the log holds');
+    assert.equal(batches.length, 2);
+    await buffer.close();
   });
 });

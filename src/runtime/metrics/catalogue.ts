@@ -198,6 +198,14 @@ export const metricCatalogue: readonly MetricSpec[] = [
     labels: [],
     series: (i) => [{ labels: {}, histogram: i.commitSeconds }],
   },
+  counter('kvorum_wal_appends_total', 'Appends to the write-ahead log: each makes the writes since the last one durable.', (s) => s.buffer.logAppends),
+  {
+    name: 'kvorum_wal_append_duration_seconds',
+    help: 'Time of one append to the write-ahead log, its sync included.',
+    type: 'histogram',
+    labels: [],
+    series: (i) => [{ labels: {}, histogram: i.logAppendSeconds }],
+  },
   // Hinted handoff (core/handoff/).
   {
     name: 'kvorum_hints_pending',

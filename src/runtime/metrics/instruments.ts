@@ -66,6 +66,8 @@ export class Instruments {
   readonly peerRoundTripSeconds: Record<PeerRequestKind, Histogram> = histograms(peerRequestKinds, requestSecondsBounds);
   /** The object buffer's commits to LMDB (storage/write-buffer.ts): the transaction and its fsync. */
   readonly commitSeconds = new Histogram(commitSecondsBounds);
+  /** Appends to the write-ahead log (storage/write-ahead-log.ts): one O_DSYNC write. */
+  readonly logAppendSeconds = new Histogram(commitSecondsBounds);
   private readonly sentOpIds = new Float64Array(sendSlots);
   private readonly sentAtMs = new Float64Array(sendSlots);
 

@@ -97,7 +97,7 @@ function fakeStatus(): ServerStatus {
     },
     client: { requests: { get: 0, put: 0, delete: 0, list_keys: 0, list_buckets: 0 }, errors: { get: {}, put: {}, delete: {}, list_keys: {}, list_buckets: {} }, pending: 0 },
     peers: { messagesRefused: 0, messagesTooLarge: 0, framesTimedOut: 0, connectionsRefused: 0 },
-    buffer: { pendingWrites: 0, pendingBytes: 0, commits: 0, writesCommitted: 0 },
+    buffer: { pendingWrites: 0, pendingBytes: 0, commits: 0, writesCommitted: 0, logAppends: 0 },
     binary: null,
   };
 }

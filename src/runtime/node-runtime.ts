@@ -35,6 +35,7 @@ import { decodeEpochsRecord, tombstoneEpochsMetaName } from '../core/tombstones/
 import { HintExecutor } from './hint-executor.ts';
 import { isContextlessDelete, readThenDelete } from './read-before-delete.ts';
 import { StoreExecutor } from './store-executor.ts';
+import { lockDataDir, type DataDirLock } from '../storage/data-dir-lock.ts';
 import { WriteAheadLog } from '../storage/write-ahead-log.ts';
 import { WriteBuffer } from '../storage/write-buffer.ts';
 import { limits, type BucketProps } from '../core/limits.ts';
@@ -125,6 +126,8 @@ export class NodeRuntime {
   private peerMessagesTooLarge = 0;
   private closed = false;
   private tickTimer: NodeJS.Timeout | undefined;
+  /** This process's claim on the data dir (storage/data-dir-lock.ts); none for the memory engine. */
+  private dataDirLock: DataDirLock | undefined;
   private addressesVersion = 0;
   /** The configured cluster name, or the one this node learned from a seed and keeps on disk. */
   private clusterNameNow: string;
@@ -150,8 +153,19 @@ export class NodeRuntime {
   /** `testing`: transport options no config sets (a test shrinks the frame limit to reach it). */
   static async start(settings: NodeSettings, logger: Logger, testing: { readonly frameBytesMax?: number } = {}): Promise<NodeRuntime> {
     if (settings.storage === 'lmdb') mkdirSync(settings.dataDir, { recursive: true });
-    const engine = await openStorage({ kind: settings.storage, path: settings.dataDir });
-    const log = settings.storage === 'lmdb' ? await openLog(settings.dataDir, engine, logger) : undefined;
+    const dataDirLock = settings.storage === 'lmdb' ? await lockDataDir(settings.dataDir) : undefined;
+    const engine = await openStorage({ kind: settings.storage, path: settings.dataDir }).catch(async (error: unknown) => {
+      await dataDirLock?.release();
+      throw error;
+    });
+    const log =
+      settings.storage === 'lmdb'
+        ? await openLog(settings.dataDir, engine, logger).catch(async (error: unknown) => {
+            await engine.close();
+            await dataDirLock?.release();
+            throw error;
+          })
+        : undefined;
     const { incarnation, created } = await loadOrCreateIncarnation(engine);
     const actor = actorOf(settings.name, incarnation);
     const actorGeneration = await startGeneration(engine, created, logger);
@@ -189,12 +203,15 @@ export class NodeRuntime {
       onLogError: (error) => logger.error({ err: error }, 'could not append to the write-ahead log; waits for durability now wait for LMDB commits'),
     });
     const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger, instruments);
+    runtime.dataDirLock = dataDirLock;
     const learned = settings.learnsClusterName ? engine.get(metaKey(clusterNameMetaName)) : undefined;
     if (learned !== undefined) runtime.clusterNameNow = Buffer.from(learned).toString('utf8');
     try {
       await runtime.startTransport(testing.frameBytesMax, settings.learnsClusterName && learned === undefined);
     } catch (error) {
+      await log?.close();
       await engine.close();
+      await dataDirLock?.release();
       throw error;
     }
     runtime.tickTimer = setInterval(() => runtime.input({ type: 'tick' }), tickIntervalMs);
@@ -374,6 +391,7 @@ export class NodeRuntime {
       this.logger.error({ err: error }, 'could not commit buffered writes while stopping; the node will start as a new writer');
     }
     await this.engine.close();
+    await this.dataDirLock?.release();
     this.logger.info({ node: this.settings.name }, 'node stopped');
   }
 
@@ -567,19 +585,14 @@ function warnSometimes(logger: Logger, count: number, fields: object, message: s
 
 /**
  * The node's write-ahead log, in `<dataDir>/wal`, once it has applied to the engine what it held
- * past the engine's last commit (a crash's writes). The engine is closed if that fails.
+ * past the engine's last commit (a crash's writes).
  */
 async function openLog(dataDir: string, engine: StorageEngine, logger: Logger): Promise<WriteAheadLog> {
-  try {
-    const log = await WriteAheadLog.open(join(dataDir, 'wal'), engine);
-    const { replayed, strandedGroups } = log.recovery;
-    if (replayed > 0) logger.info({ writes: replayed }, 'applied the writes of the write-ahead log that LMDB did not hold yet');
-    if (strandedGroups > 0) logger.error({ groups: strandedGroups }, 'the write-ahead log holds groups past a damaged one; they are not applied (anti-entropy repairs their keys from the replicas)');
-    return log;
-  } catch (error) {
-    await engine.close();
-    throw error;
-  }
+  const log = await WriteAheadLog.open(join(dataDir, 'wal'), engine);
+  const { replayed, strandedGroups } = log.recovery;
+  if (replayed > 0) logger.info({ writes: replayed }, 'applied the writes of the write-ahead log that LMDB did not hold yet');
+  if (strandedGroups > 0) logger.error({ groups: strandedGroups }, 'the write-ahead log holds groups past a damaged one; they are not applied (anti-entropy repairs their keys from the replicas)');
+  return log;
 }
 
 async function loadMembership(engine: StorageEngine): Promise<PersistedMembership | undefined> {

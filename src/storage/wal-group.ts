@@ -3,9 +3,12 @@
  * durable, in the order they were made, each known by its ordinal (the write buffer numbers every
  * write it takes, storage/write-buffer.ts). A group is written whole with one pwrite and checked
  * whole when read back: a torn group (a crash mid-append) fails its checksum and ends the log.
+ * Each group carries its segment's salt, drawn anew each time the segment is (re)started, so a
+ * group left from an earlier use of the segment, or group-shaped bytes inside a value, never
+ * pass for one of its current groups.
  *
  * Layout, little-endian:
- *   header (24 bytes): magic u32 · body bytes u32 · CRC-32 u32 of everything after it · write count u32 · first ordinal f64
+ *   header (32 bytes): magic u32 · body bytes u32 · CRC-32 u32 of everything after it · write count u32 · first ordinal f64 · salt 8 bytes
  *   body, per write:   value bytes u32 (0xFFFFFFFF: a delete) · key bytes u32 · key · value
  * The ordinal is a float64 holding an integer below 2^53: a node would need ~285 years at a
  * million writes a second to run out.
@@ -22,26 +25,37 @@ export interface LoggedWrite {
 
 export interface WalGroup {
   readonly firstOrdinal: number;
+  /** The salt of the segment use that wrote it. */
+  readonly salt: Buffer;
   readonly writes: WriteOp[];
   /** Where the next group starts in the bytes it was read from. */
   readonly end: number;
 }
 
-export const walGroupHeaderBytes = 24;
+export const walGroupHeaderBytes = 32;
+export const walSaltBytes = 8;
 const groupMagic = 0x4b_57_41_4c; // "KWAL"
 const deleteMark = 0xff_ff_ff_ff;
 const writeHeaderBytes = 8;
 
+/** The length of the group holding `writes`. */
+export function walGroupBytes(writes: readonly LoggedWrite[]): number {
+  let bytes = walGroupHeaderBytes;
+  for (const write of writes) bytes += writeHeaderBytes + write.key.byteLength + (write.value?.byteLength ?? 0);
+  return bytes;
+}
+
 /** The bytes of one group holding `writes`, the first of which has ordinal `firstOrdinal`. */
-export function encodeWalGroup(firstOrdinal: number, writes: readonly LoggedWrite[]): Buffer {
+export function encodeWalGroup(firstOrdinal: number, writes: readonly LoggedWrite[], salt: Buffer): Buffer {
   assert(Number.isSafeInteger(firstOrdinal) && firstOrdinal >= 0, `bad first ordinal ${firstOrdinal}`);
-  let bodyBytes = 0;
-  for (const write of writes) bodyBytes += writeHeaderBytes + write.key.byteLength + (write.value?.byteLength ?? 0);
-  const bytes = Buffer.allocUnsafe(walGroupHeaderBytes + bodyBytes);
+  assert(salt.length === walSaltBytes, 'bad write-ahead log salt');
+  const bytes = Buffer.allocUnsafe(walGroupBytes(writes));
+  const bodyBytes = bytes.length - walGroupHeaderBytes;
   bytes.writeUInt32LE(groupMagic, 0);
   bytes.writeUInt32LE(bodyBytes, 4);
   bytes.writeUInt32LE(writes.length, 12);
   bytes.writeDoubleLE(firstOrdinal, 16);
+  bytes.set(salt, 24);
   let at = walGroupHeaderBytes;
   for (const { key, value } of writes) {
     bytes.writeUInt32LE(value === null ? deleteMark : value.byteLength, at);
@@ -69,6 +83,7 @@ export function decodeWalGroup(bytes: Buffer, offset: number): WalGroup | undefi
   if (end > bytes.length || crc32(bytes.subarray(offset + 12, end)) !== bytes.readUInt32LE(offset + 8)) return undefined;
   const count = bytes.readUInt32LE(offset + 12);
   const firstOrdinal = bytes.readDoubleLE(offset + 16);
+  const salt = bytes.subarray(offset + 24, offset + walGroupHeaderBytes);
   // A checksum that matches over garbage is ~2^-32 unlikely; the shape is checked all the same.
   if (!Number.isSafeInteger(firstOrdinal) || firstOrdinal < 0) return undefined;
   const writes: WriteOp[] = [];
@@ -88,5 +103,5 @@ export function decodeWalGroup(bytes: Buffer, offset: number): WalGroup | undefi
       at += valueLength;
     }
   }
-  return at === end ? { firstOrdinal, writes, end } : undefined;
+  return at === end ? { firstOrdinal, salt, writes, end } : undefined;
 }

@@ -4,8 +4,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryEngine } from './memory.ts';
-import { walCutOp, walSegmentBytes, WriteAheadLog } from './write-ahead-log.ts';
+import { readWalSegment, walCutOp, walGroupAlignBytes, WriteAheadLog } from './write-ahead-log.ts';
 import { encodeWalGroup, type LoggedWrite } from './wal-group.ts';
+
+/** Two small groups, or one of the big ones below, per segment: rotation in a few appends. */
+const segmentBytes = 2 * walGroupAlignBytes;
+const big = (value: string): LoggedWrite => ({ key: bytes('big'), value: Buffer.alloc(walGroupAlignBytes + 100, value) });
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const put = (key: string, value: string): LoggedWrite => ({ key: bytes(key), value: bytes(value) });
@@ -26,7 +30,7 @@ after(() => {
 
 /** Appends the groups to a new log over `engine`, then leaves it as a crash would: nothing committed, the files as they are. */
 async function logAndCrash(dir: string, engine: MemoryEngine, groups: LoggedWrite[][]): Promise<WriteAheadLog> {
-  const log = await WriteAheadLog.open(dir, engine);
+  const log = await WriteAheadLog.open(dir, engine, { segmentBytes });
   let ordinal = log.firstOrdinal;
   for (const writes of groups) {
     await log.append(ordinal, writes);
@@ -68,16 +72,16 @@ describe('write-ahead log', () => {
     await reopened.close();
   });
 
-  test('a torn last group is not applied, and its ordinals are not reused while its bytes may be read', async () => {
+  test('a torn last group (never acknowledged) is not applied', async () => {
     const dir = freshDir();
     const engine = new MemoryEngine();
     await logAndCrash(dir, engine, [[put('a', '1')], [put('b', '1'), put('c', '1')]]);
     const [segment] = readdirSync(dir);
     const file = join(dir, segment!);
     const content = readFileSync(file);
-    const secondGroupEnd = encodeWalGroup(0, [put('a', '1')]).length + encodeWalGroup(1, [put('b', '1'), put('c', '1')]).length;
-    // Tear the second group: its last byte never reached the disk.
-    content[secondGroupEnd - 1] = 0;
+    // The second group starts on the next 4 KiB boundary. Tear it: its last byte never reached the disk.
+    const secondGroupEnd = walGroupAlignBytes + encodeWalGroup(1, [put('b', '1'), put('c', '1')], Buffer.alloc(8)).length;
+    content[secondGroupEnd - 1] = content[secondGroupEnd - 1]! ^ 0xff;
     writeFileSync(file, content);
     const reopened = await WriteAheadLog.open(dir, engine);
     assert.deepEqual(reopened.recovery, { replayed: 1, strandedGroups: 0 });
@@ -89,54 +93,82 @@ describe('write-ahead log', () => {
   test('a reused segment: groups left from its last use are not applied again', async () => {
     const dir = freshDir();
     const engine = new MemoryEngine();
-    const log = await WriteAheadLog.open(dir, engine);
+    const log = await WriteAheadLog.open(dir, engine, { segmentBytes });
     await log.append(0, [put('a', 'stale'), put('b', 'stale'), put('c', 'stale')]);
-    // The engine commits writes 0–2 and newer ones; the log may reuse its segment from the start.
+    await log.append(3, [put('d', 'stale')]);
+    // The engine commits writes 0–3 and newer ones; the log may reuse its segment from the start.
     await engine.batch([
       { type: 'put', key: bytes('a'), value: bytes('committed') },
       { type: 'put', key: bytes('b'), value: bytes('committed') },
       { type: 'put', key: bytes('c'), value: bytes('committed') },
-      walCutOp(3),
+      { type: 'put', key: bytes('d'), value: bytes('committed') },
+      walCutOp(4),
     ]);
-    log.release(3);
-    await log.append(3, [put('a', 'new')]);
+    log.release(4);
+    await log.append(4, [put('a', 'new')]);
     await log.close();
+    const { groups } = readWalSegment(readFileSync(join(dir, 'segment-0.wal')));
+    assert.deepEqual(
+      groups.map((group) => group.firstOrdinal),
+      [4],
+      'the reused segment has a new salt: its earlier groups are not read as its own',
+    );
     const reopened = await WriteAheadLog.open(dir, engine);
     assert.deepEqual(reopened.recovery, { replayed: 1, strandedGroups: 0 });
     assert.equal(read(engine, 'a'), 'new');
-    assert.equal(read(engine, 'b'), 'committed', 'the stale group behind the new one stays unapplied');
+    assert.equal(read(engine, 'b'), 'committed', 'the stale groups behind the new one stay unapplied');
+    assert.equal(read(engine, 'd'), 'committed');
     await reopened.close();
   });
 
-  test('a group that does not fit its segment starts the next; both come back, in order', async () => {
+  test('a group that does not fit its segment starts the next; all come back, in order', async () => {
     const dir = freshDir();
     const engine = new MemoryEngine();
-    const big = (value: string): LoggedWrite => ({ key: bytes('big'), value: Buffer.alloc(Math.floor(walSegmentBytes * 0.6), value) });
-    await logAndCrash(dir, engine, [[big('x')], [big('y')], [put('small', '1')]]);
-    assert.equal(readdirSync(dir).length, 2, 'a second segment');
-    const reopened = await WriteAheadLog.open(dir, engine);
-    assert.equal(reopened.recovery.replayed, 3);
+    await logAndCrash(dir, engine, [[put('small', '1')], [big('x')], [big('y')], [put('small', '2')]]);
+    assert.equal(readdirSync(dir).length, 4, 'each big group fills a segment of its own');
+    const reopened = await WriteAheadLog.open(dir, engine, { segmentBytes });
+    assert.deepEqual(reopened.recovery, { replayed: 4, strandedGroups: 0 });
     assert.equal(engine.get(bytes('big'))![0], 'y'.charCodeAt(0));
-    assert.equal(read(engine, 'small'), '1');
+    assert.equal(read(engine, 'small'), '2');
     await reopened.close();
   });
 
-  test('groups past a damaged one in another segment are counted and not applied: the writes applied stay a run of the writes made', async () => {
-    const dir = freshDir();
-    const engine = new MemoryEngine();
-    const big = (value: string): LoggedWrite => ({ key: bytes('big'), value: Buffer.alloc(Math.floor(walSegmentBytes * 0.6), value) });
-    await logAndCrash(dir, engine, [[put('a', '1')], [big('x')], [big('y')]]);
-    // The second group (segment-0.wal, behind the first) is damaged; the third is whole in segment-1.wal.
-    const file = join(dir, 'segment-0.wal');
-    const content = readFileSync(file);
-    const secondGroupAt = encodeWalGroup(0, [put('a', '1')]).length;
-    content[secondGroupAt + 100] = content[secondGroupAt + 100]! ^ 0xff;
-    writeFileSync(file, content);
-    const reopened = await WriteAheadLog.open(dir, engine);
-    assert.deepEqual(reopened.recovery, { replayed: 1, strandedGroups: 1 });
-    assert.equal(read(engine, 'a'), '1');
-    assert.equal(engine.get(bytes('big')), undefined, 'the write after the damaged one is not applied without it');
-    assert.ok(reopened.firstOrdinal >= 3, 'ordinals go on past the stranded group');
-    await reopened.close();
+  test('groups past a damaged one, in its segment or the next, are reported and not applied: the writes applied stay a run of the writes made', async () => {
+    for (const [label, groups, strandedGroups] of [
+      ['same segment', [[put('a', '1')], [put('a', '2')], [put('a', '3')]], 1],
+      ['next segment', [[put('a', '1')], [put('a', '2')], [big('x')]], 1],
+    ] as const) {
+      const dir = freshDir();
+      const engine = new MemoryEngine();
+      const log = await WriteAheadLog.open(dir, engine, { segmentBytes: label === 'same segment' ? 4 * walGroupAlignBytes : segmentBytes });
+      for (const [ordinal, writes] of groups.entries()) await log.append(ordinal, writes);
+      await log.close();
+      // Damage the second group, at the 4 KiB boundary of segment-0.wal.
+      const file = join(dir, 'segment-0.wal');
+      const content = readFileSync(file);
+      content[walGroupAlignBytes + 40] = content[walGroupAlignBytes + 40]! ^ 0xff;
+      writeFileSync(file, content);
+      const reopened = await WriteAheadLog.open(dir, engine);
+      assert.deepEqual(reopened.recovery, { replayed: 1, strandedGroups }, label);
+      assert.equal(read(engine, 'a'), '1', label);
+      assert.equal(engine.get(bytes('big')), undefined, label);
+      assert.equal(reopened.firstOrdinal, 3, `${label}: ordinals go on past the stranded group`);
+      await reopened.close();
+    }
+  });
+
+  test("a segment's groups are read only under the salt of its last use: stale groups and forged ones are not", () => {
+    const current = Buffer.from('current!');
+    const earlier = Buffer.from('earlier!');
+    const segment = Buffer.alloc(4 * walGroupAlignBytes);
+    encodeWalGroup(7, [put('a', 'now')], current).copy(segment, 0);
+    encodeWalGroup(8, [put('a', 'stale')], earlier).copy(segment, walGroupAlignBytes);
+    encodeWalGroup(9, [put('a', 'forged')], earlier).copy(segment, 3 * walGroupAlignBytes);
+    const { groups, stranded } = readWalSegment(segment);
+    assert.deepEqual(
+      groups.map((group) => group.firstOrdinal),
+      [7],
+    );
+    assert.deepEqual(stranded, []);
   });
 });

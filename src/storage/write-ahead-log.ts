@@ -16,13 +16,16 @@
  * Segments. The log is a few files of `walSegmentBytes`, zero-filled and synced when made, so an
  * append overwrites allocated space and its sync writes no file metadata (an append that grows a
  * file costs ~40 % more CPU and 50 % more time). A segment whose groups all sit below a durable
- * engine commit's cut is reused from its start; the stale groups behind the new ones have
- * ordinals below the cut and are never applied again. Appends are one at a time, so the durable
- * log is always a prefix of what was appended: a torn group can only be the last.
+ * engine commit's cut is reused from its start, under a new salt: the groups left behind the new
+ * ones carry the old salt and are never read again. Groups start on 4 KiB boundaries, so an
+ * append never rewrites a sector of an acknowledged group (a torn sector write at a power cut
+ * cannot take one). Appends are one at a time, so the durable log is always a prefix of what was
+ * appended: a torn group can only be the last, and one that was never acknowledged.
  *
  * LMDB's own durability is untouched (every engine commit is synced, lmdb-js' overlappingSync):
  * LMDB warns that running it without syncs can corrupt it on an OS crash, which a log cannot mend.
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,10 +33,12 @@ import { assert } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import type { StorageEngine, WriteOp } from './engine.ts';
 import { metaKey } from './keys.ts';
-import { decodeWalGroup, encodeWalGroup, type LoggedWrite } from './wal-group.ts';
+import { decodeWalGroup, encodeWalGroup, walGroupBytes, walSaltBytes, type LoggedWrite, type WalGroup } from './wal-group.ts';
 
 /** Bytes of one segment file. A group larger than a segment is written alone, past its end. */
 export const walSegmentBytes = 4 * 1024 * 1024;
+/** Groups start at multiples of this: a page, and a sector of any disk. */
+export const walGroupAlignBytes = 4096;
 /** Segments kept ready for reuse beyond the one appended to; more are deleted. */
 export const walSpareSegmentsMax = 2;
 /** Meta key holding the cut: the ordinal of the first write the engine does not hold. */
@@ -42,6 +47,11 @@ export const walCutMetaName = 'walCut';
 const segmentFilePattern = /^segment-(\d+)\.wal$/;
 const zeroChunkBytes = 1024 * 1024;
 
+export interface WalOptions {
+  /** Bytes of a segment (tests make them small); default walSegmentBytes. */
+  readonly segmentBytes?: number;
+}
+
 interface Segment {
   readonly number: number;
   readonly handle: FileHandle;
@@ -49,13 +59,15 @@ interface Segment {
   appendAt: number;
   /** The last ordinal of the groups appended to it since it was (re)started; -1 if none. */
   lastOrdinal: number;
+  /** Drawn at each (re)start; every group of this use carries it. */
+  salt: Buffer;
 }
 
 /** What opening the log found and applied, for the node's log. */
 export interface WalRecovery {
   /** Writes applied to the engine from the log. */
   readonly replayed: number;
-  /** Groups found past a gap in the ordinals (a damaged group in the middle), not applied. */
+  /** Groups found past a damaged one or a gap in the ordinals, not applied. */
   readonly strandedGroups: number;
 }
 
@@ -70,6 +82,7 @@ export class WriteAheadLog {
     private current: Segment,
     private readonly spare: Segment[],
     private nextSegmentNumber: number,
+    private readonly segmentBytes: number,
     /** The ordinal the write buffer gives its first write. */
     readonly firstOrdinal: number,
     readonly recovery: WalRecovery,
@@ -79,46 +92,46 @@ export class WriteAheadLog {
    * Opens the log in `dir` (created if missing) beside `engine`: applies to the engine every
    * logged write from the engine's cut on, commits that with the new cut, and readies a segment.
    */
-  static async open(dir: string, engine: StorageEngine): Promise<WriteAheadLog> {
+  static async open(dir: string, engine: StorageEngine, options: WalOptions = {}): Promise<WriteAheadLog> {
+    const segmentBytes = options.segmentBytes ?? walSegmentBytes;
+    assert(Number.isInteger(segmentBytes) && segmentBytes >= walGroupAlignBytes && segmentBytes % walGroupAlignBytes === 0, `bad segment size ${segmentBytes}`);
     await mkdir(dir, { recursive: true });
     const cut = decodeCut(engine.get(metaKey(walCutMetaName)));
     const numbers = (await readdir(dir)).flatMap((name) => {
       const match = segmentFilePattern.exec(name);
       return match === null ? [] : [Number(match[1])];
     });
-    const groups: { firstOrdinal: number; writes: WriteOp[] }[] = [];
-    let ordinalsSeenEnd = cut;
+    const groups: WalGroup[] = [];
+    const stranded: WalGroup[] = [];
     for (const number of numbers) {
-      const bytes = await readFile(segmentPath(dir, number));
-      for (let group = decodeWalGroup(bytes, 0); group !== undefined; group = decodeWalGroup(bytes, group.end)) {
-        groups.push(group);
-        ordinalsSeenEnd = Math.max(ordinalsSeenEnd, group.firstOrdinal + group.writes.length);
-      }
+      const found = readWalSegment(await readFile(segmentPath(dir, number)));
+      groups.push(...found.groups);
+      stranded.push(...found.stranded);
     }
     groups.sort((a, b) => a.firstOrdinal - b.firstOrdinal);
     const replay: WriteOp[] = [];
     let next = cut;
-    let strandedGroups = 0;
     for (const group of groups) {
       const end = group.firstOrdinal + group.writes.length;
       if (end <= next) continue;
       if (group.firstOrdinal > next) {
-        strandedGroups++;
+        stranded.push(group);
         continue;
       }
       for (let i = next - group.firstOrdinal; i < group.writes.length; i++) replay.push(group.writes[i]!);
       next = end;
     }
-    // Ordinals go on past every one seen, stale or stranded, so none is ever given twice.
-    const firstOrdinal = Math.max(next, ordinalsSeenEnd);
+    // Ordinals go on past every one seen, stranded ones too, so none is ever given twice.
+    let firstOrdinal = next;
+    for (const group of stranded) firstOrdinal = Math.max(firstOrdinal, group.firstOrdinal + group.writes.length);
     if (replay.length > 0 || firstOrdinal !== cut) await engine.batch([...replay, walCutOp(firstOrdinal)]);
     // Every group found is now below the engine's cut: every segment may be reused.
     const segments = await Promise.all(numbers.sort((a, b) => a - b).map((number) => openSegment(dir, number)));
-    const current = segments.shift() ?? (await createSegment(dir, 0));
+    const current = segments.shift() ?? (await createSegment(dir, 0, segmentBytes));
     const spare = segments.splice(0, walSpareSegmentsMax);
     for (const extra of segments) await deleteSegment(dir, extra);
     const nextSegmentNumber = Math.max(current.number, ...spare.map((segment) => segment.number)) + 1;
-    return new WriteAheadLog(dir, current, spare, nextSegmentNumber, firstOrdinal, { replayed: replay.length, strandedGroups });
+    return new WriteAheadLog(dir, current, spare, nextSegmentNumber, segmentBytes, firstOrdinal, { replayed: replay.length, strandedGroups: stranded.length });
   }
 
   /**
@@ -131,12 +144,15 @@ export class WriteAheadLog {
     assert(writes.length > 0, 'empty write-ahead log group');
     this.appending = true;
     try {
-      const bytes = encodeWalGroup(firstOrdinal, writes);
-      if (this.current.appendAt > 0 && this.current.appendAt + bytes.length > walSegmentBytes) await this.rotate();
-      const segment = this.current;
+      let segment = this.current;
+      if (segment.appendAt > 0 && segment.appendAt + walGroupBytes(writes) > this.segmentBytes) {
+        await this.rotate();
+        segment = this.current;
+      }
+      const bytes = encodeWalGroup(firstOrdinal, writes, segment.salt);
       const at = segment.appendAt;
       // Set before the write: a group that may be on disk must hold its segment back from reuse.
-      segment.appendAt += bytes.length;
+      segment.appendAt = alignUp(at + bytes.length);
       segment.lastOrdinal = firstOrdinal + writes.length - 1;
       let written = 0;
       while (written < bytes.length) written += (await segment.handle.write(bytes, written, bytes.length - written, at + written)).bytesWritten;
@@ -166,7 +182,7 @@ export class WriteAheadLog {
 
   private async rotate(): Promise<void> {
     this.retired.push(this.current);
-    this.current = this.spare.shift() ?? (await createSegment(this.dir, this.nextSegmentNumber++));
+    this.current = this.spare.shift() ?? (await createSegment(this.dir, this.nextSegmentNumber++, this.segmentBytes));
   }
 }
 
@@ -187,8 +203,36 @@ function decodeCut(bytes: Uint8Array | undefined): number {
 function restarted(segment: Segment): Segment {
   segment.appendAt = 0;
   segment.lastOrdinal = -1;
+  segment.salt = randomBytes(walSaltBytes);
   return segment;
 }
+
+/**
+ * The groups of a segment's last use: from its start, while each carries the salt of the first.
+ * Groups of that use found past a damaged one are `stranded`: they cannot be applied without the
+ * writes they follow, and must be reported.
+ */
+export function readWalSegment(bytes: Buffer): { groups: WalGroup[]; stranded: WalGroup[] } {
+  const groups: WalGroup[] = [];
+  const stranded: WalGroup[] = [];
+  const first = decodeWalGroup(bytes, 0);
+  if (first === undefined) return { groups, stranded };
+  let at = 0;
+  for (let group: WalGroup | undefined = first; group !== undefined && group.salt.equals(first.salt); group = decodeWalGroup(bytes, at)) {
+    groups.push(group);
+    at = alignUp(group.end);
+  }
+  for (at += walGroupAlignBytes; at < bytes.length; at += walGroupAlignBytes) {
+    const group = decodeWalGroup(bytes, at);
+    if (group !== undefined && group.salt.equals(first.salt)) stranded.push(group);
+  }
+  return { groups, stranded };
+}
+
+function alignUp(offset: number): number {
+  return Math.ceil(offset / walGroupAlignBytes) * walGroupAlignBytes;
+}
+
 
 function segmentPath(dir: string, number: number): string {
   return join(dir, `segment-${number}.wal`);
@@ -197,16 +241,16 @@ function segmentPath(dir: string, number: number): string {
 /** O_DSYNC: each pwrite returns once its bytes (and what reading them needs) are on disk. */
 async function openSegment(dir: string, number: number): Promise<Segment> {
   const handle = await open(segmentPath(dir, number), constants.O_RDWR | constants.O_DSYNC);
-  return { number, handle, appendAt: 0, lastOrdinal: -1 };
+  return { number, handle, appendAt: 0, lastOrdinal: -1, salt: randomBytes(walSaltBytes) };
 }
 
 /** A new segment, zero-filled and synced with its directory entry before it takes a group. */
-async function createSegment(dir: string, number: number): Promise<Segment> {
+async function createSegment(dir: string, number: number, segmentBytes: number): Promise<Segment> {
   const path = segmentPath(dir, number);
   const filling = await open(path, 'w');
   try {
-    const zeros = Buffer.alloc(zeroChunkBytes);
-    for (let at = 0; at < walSegmentBytes; at += zeroChunkBytes) await filling.write(zeros, 0, zeroChunkBytes, at);
+    const zeros = Buffer.alloc(Math.min(zeroChunkBytes, segmentBytes));
+    for (let at = 0; at < segmentBytes; at += zeros.length) await filling.write(zeros, 0, Math.min(zeros.length, segmentBytes - at), at);
     await filling.sync();
   } finally {
     await filling.close();

@@ -243,6 +243,18 @@ describe('WriteBuffer with a write-ahead log', () => {
     await buffer.close();
   });
 
+  test('many writes of one key between engine commits go to the log past bytesMax, without a wait: memory stays bounded', async () => {
+    const { engine, hold } = countingEngine();
+    const { log } = await openLog(engine);
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1_000, log });
+    const release = hold(); // engine commits do not end meanwhile
+    for (let i = 0; i < 100; i++) buffer.write([put('hot', `value-${i}`.padEnd(100, '.'))]);
+    for (let waited = 0; waited < 100 && buffer.appends === 0; waited++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(buffer.appends >= 1, 'an append took the writes');
+    release();
+    await buffer.close();
+  });
+
   test('when an append fails, waits for durability are answered by engine commits from then on', async () => {
     const { engine, batches } = countingEngine();
     const { log } = await openLog(engine);

@@ -97,6 +97,8 @@ export class WriteBuffer {
   /** The writes, in order, that neither an append nor a durable commit took yet: ordinals unloggedFirstOrdinal… */
   private unlogged: BufferedWrite[] = [];
   private unloggedFirstOrdinal: number;
+  /** Bytes of `unlogged`: every write, not one per key, so it is bounded apart from `pendingBytes`. */
+  private unloggedBytes = 0;
   /** Waiting for the append that will take `unlogged` (the one after any in flight). */
   private logWaiters: Waiter[] = [];
   private appendInFlight = false;
@@ -138,11 +140,16 @@ export class WriteBuffer {
       const write: BufferedWrite = { key: op.key, value };
       this.pending.set(id, write);
       this.pendingBytes += writeBytes(write);
-      if (this.log !== undefined) this.unlogged.push(write);
+      if (this.log !== undefined) {
+        this.unlogged.push(write);
+        this.unloggedBytes += writeBytes(write);
+      }
       this.nextOrdinal++;
     }
     if (this.pendingBytes >= this.options.bytesMax) this.commitSoon();
     else this.commitLater();
+    // Many writes of a few keys between engine commits: the log takes them, so memory stays bounded.
+    if (this.unloggedBytes >= this.options.bytesMax) this.appendSoon();
   }
 
   /**
@@ -182,10 +189,13 @@ export class WriteBuffer {
    */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flushed();
-    await this.committed();
-    this.closed = true;
-    await this.options.log?.close();
+    try {
+      await this.flushed();
+      await this.committed();
+    } finally {
+      this.closed = true;
+      await this.options.log?.close();
+    }
     this.cancelTimers();
   }
 
@@ -219,11 +229,11 @@ export class WriteBuffer {
 
   private append(): void {
     this.appendScheduled = false;
-    const log = this.log;
+    const log = this.closed ? undefined : this.log;
     const waiters = this.logWaiters;
     this.logWaiters = [];
     if (log === undefined) {
-      // The log failed meanwhile: these waits are for the engine now.
+      // The log failed (or was closed, after close() committed everything) meanwhile: these waits are for the engine.
       for (const waiter of waiters) this.committed().then(waiter.resolve, waiter.reject);
       return;
     }
@@ -235,6 +245,7 @@ export class WriteBuffer {
     const firstOrdinal = this.unloggedFirstOrdinal;
     assert(firstOrdinal + writes.length === this.nextOrdinal, 'unlogged writes are not the last ones made');
     this.unlogged = [];
+    this.unloggedBytes = 0;
     this.unloggedFirstOrdinal = this.nextOrdinal;
     this.appendInFlight = true;
     const startedMs = performance.now();
@@ -252,6 +263,7 @@ export class WriteBuffer {
         this.appendInFlight = false;
         this.log = undefined;
         this.unlogged = [];
+        this.unloggedBytes = 0;
         this.options.onLogError?.(error);
         for (const waiter of [...waiters, ...this.logWaiters.splice(0)]) this.committed().then(waiter.resolve, waiter.reject);
       },
@@ -265,7 +277,7 @@ export class WriteBuffer {
     const taken = cut - this.unloggedFirstOrdinal;
     assert(taken <= this.unlogged.length, 'a commit took writes not yet made');
     if (taken > 0) {
-      this.unlogged.splice(0, taken);
+      for (const write of this.unlogged.splice(0, taken)) this.unloggedBytes -= writeBytes(write);
       this.unloggedFirstOrdinal = cut;
     }
   }

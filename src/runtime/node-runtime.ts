@@ -153,70 +153,63 @@ export class NodeRuntime {
   /** `testing`: transport options no config sets (a test shrinks the frame limit to reach it). */
   static async start(settings: NodeSettings, logger: Logger, testing: { readonly frameBytesMax?: number } = {}): Promise<NodeRuntime> {
     if (settings.storage === 'lmdb') mkdirSync(settings.dataDir, { recursive: true });
-    const dataDirLock = settings.storage === 'lmdb' ? await lockDataDir(settings.dataDir) : undefined;
-    const engine = await openStorage({ kind: settings.storage, path: settings.dataDir }).catch(async (error: unknown) => {
-      await dataDirLock?.release();
-      throw error;
-    });
-    const log =
-      settings.storage === 'lmdb'
-        ? await openLog(settings.dataDir, engine, logger).catch(async (error: unknown) => {
-            await engine.close();
-            await dataDirLock?.release();
-            throw error;
-          })
-        : undefined;
-    const { incarnation, created } = await loadOrCreateIncarnation(engine);
-    const actor = actorOf(settings.name, incarnation);
-    const actorGeneration = await startGeneration(engine, created, logger);
-    const tombstoneEpochs = decodeEpochsRecord(engine.get(metaKey(tombstoneEpochsMetaName)));
-    const { cluster } = settings;
-    const persisted = await loadMembership(engine);
-    const self = cluster.nodes.find((node) => node.name === settings.name)!;
-    const replicasN = replicasNOf(cluster);
-    const seedsOnly = settings.seeds.size > 0 && !settings.listed;
-    const initialView = persisted?.view ?? (seedsOnly ? seedOnlyView(self, cluster.partitionCount) : configView(cluster.nodes, cluster.partitionCount, replicasN));
-    const ring = servingRing(initialView);
-    const node = new KvNode({
-      name: settings.name,
-      actor,
-      actorGeneration,
-      tombstoneEpochs,
-      ring,
-      bucketProps: bucketPropsOf(cluster),
-      requestTimeoutMs: cluster.requestTimeoutMs,
-      requestLimits: cluster.requestLimits,
-      firstOpId: randomFirstOpId(),
-      antiEntropy: { exchangeIntervalMs: cluster.antiEntropyExchangeIntervalMs },
-      membership: { self, seeds: settings.seeds, replicasN, replicasNMin: replicasNMinOf(cluster), gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
-    });
-    const instruments = new Instruments();
-    const buffer = new WriteBuffer(engine, {
-      flushIntervalMs: cluster.flushIntervalMs,
-      bytesMax: limits.writeBufferBytesMax,
-      groupCommitWindowMs: limits.groupCommitWindowMs,
-      busy: () => node.inflightCount >= limits.groupCommitBusyRequestsMin,
-      onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
-      onCommitted: (ms) => instruments.commitSeconds.observe(ms / 1000),
-      log,
-      onLogged: (ms) => instruments.logAppendSeconds.observe(ms / 1000),
-      onLogError: (error) => logger.error({ err: error }, 'could not append to the write-ahead log; waits for durability now wait for LMDB commits'),
-    });
-    const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger, instruments);
-    runtime.dataDirLock = dataDirLock;
-    const learned = settings.learnsClusterName ? engine.get(metaKey(clusterNameMetaName)) : undefined;
-    if (learned !== undefined) runtime.clusterNameNow = Buffer.from(learned).toString('utf8');
+    /** What the start holds so far, let go in reverse if it fails. */
+    const held: (() => Promise<void>)[] = [];
     try {
+      const dataDirLock = settings.storage === 'lmdb' ? await lockDataDir(settings.dataDir) : undefined;
+      if (dataDirLock !== undefined) held.push(() => dataDirLock.release());
+      const engine = await openStorage({ kind: settings.storage, path: settings.dataDir });
+      held.push(() => engine.close());
+      const log = settings.storage === 'lmdb' ? await openLog(settings.dataDir, engine, logger) : undefined;
+      if (log !== undefined) held.push(() => log.close());
+      const { incarnation, created } = await loadOrCreateIncarnation(engine);
+      const actor = actorOf(settings.name, incarnation);
+      const actorGeneration = await startGeneration(engine, created, logger);
+      const tombstoneEpochs = decodeEpochsRecord(engine.get(metaKey(tombstoneEpochsMetaName)));
+      const { cluster } = settings;
+      const persisted = await loadMembership(engine);
+      const self = cluster.nodes.find((node) => node.name === settings.name)!;
+      const replicasN = replicasNOf(cluster);
+      const seedsOnly = settings.seeds.size > 0 && !settings.listed;
+      const initialView = persisted?.view ?? (seedsOnly ? seedOnlyView(self, cluster.partitionCount) : configView(cluster.nodes, cluster.partitionCount, replicasN));
+      const ring = servingRing(initialView);
+      const node = new KvNode({
+        name: settings.name,
+        actor,
+        actorGeneration,
+        tombstoneEpochs,
+        ring,
+        bucketProps: bucketPropsOf(cluster),
+        requestTimeoutMs: cluster.requestTimeoutMs,
+        requestLimits: cluster.requestLimits,
+        firstOpId: randomFirstOpId(),
+        antiEntropy: { exchangeIntervalMs: cluster.antiEntropyExchangeIntervalMs },
+        membership: { self, seeds: settings.seeds, replicasN, replicasNMin: replicasNMinOf(cluster), gossipSeed: randomInt(2 ** 31), initialView, initialStaged: persisted?.staged },
+      });
+      const instruments = new Instruments();
+      const buffer = new WriteBuffer(engine, {
+        flushIntervalMs: cluster.flushIntervalMs,
+        bytesMax: limits.writeBufferBytesMax,
+        groupCommitWindowMs: limits.groupCommitWindowMs,
+        busy: () => node.inflightCount >= limits.groupCommitBusyRequestsMin,
+        onCommitError: (error) => logger.error({ err: error }, 'could not commit buffered writes to disk; they stay buffered and are tried again'),
+        onCommitted: (ms) => instruments.commitSeconds.observe(ms / 1000),
+        log,
+        onLogged: (ms) => instruments.logAppendSeconds.observe(ms / 1000),
+        onLogError: (error) => logger.error({ err: error }, 'could not append to the write-ahead log; waits for durability now wait for LMDB commits'),
+      });
+      const runtime = new NodeRuntime(settings, node, actor, incarnation, engine, buffer, undefined, logger, instruments);
+      runtime.dataDirLock = dataDirLock;
+      const learned = settings.learnsClusterName ? engine.get(metaKey(clusterNameMetaName)) : undefined;
+      if (learned !== undefined) runtime.clusterNameNow = Buffer.from(learned).toString('utf8');
       await runtime.startTransport(testing.frameBytesMax, settings.learnsClusterName && learned === undefined);
+      runtime.tickTimer = setInterval(() => runtime.input({ type: 'tick' }), tickIntervalMs);
+      logger.info({ node: settings.name, actor, storage: settings.storage, dataDir: settings.dataDir }, 'node started');
+      return runtime;
     } catch (error) {
-      await log?.close();
-      await engine.close();
-      await dataDirLock?.release();
+      for (const letGo of held.reverse()) await letGo().catch(() => undefined);
       throw error;
     }
-    runtime.tickTimer = setInterval(() => runtime.input({ type: 'tick' }), tickIntervalMs);
-    logger.info({ node: settings.name, actor, storage: settings.storage, dataDir: settings.dataDir }, 'node started');
-    return runtime;
   }
 
   get ring(): Ring {
@@ -390,8 +383,11 @@ export class NodeRuntime {
     } catch (error) {
       this.logger.error({ err: error }, 'could not commit buffered writes while stopping; the node will start as a new writer');
     }
-    await this.engine.close();
-    await this.dataDirLock?.release();
+    try {
+      await this.engine.close();
+    } finally {
+      await this.dataDirLock?.release();
+    }
     this.logger.info({ node: this.settings.name }, 'node stopped');
   }
 

@@ -1,40 +1,59 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dataDirLockFileName, lockDataDir } from './data-dir-lock.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
-const dirs: string[] = [];
+const root = mkdtempSync(join(tmpdir(), 'kvorum-lock-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
 const freshDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvorum-lock-'));
-  dirs.push(dir);
+  const dir = join(root, `d${dirs++}`);
+  mkdirSync(dir);
   return dir;
 };
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+
+/** A child process holding the lock of `dir` until it is killed; resolves once it holds it. */
+async function lockInChild(dir: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('${join(import.meta.dirname, 'data-dir-lock.ts')}').then(async (m) => { await m.lockDataDir(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000); })`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await once(child.stdout, 'data');
+  return child;
+}
 
 describe('data dir lock', () => {
-  test('a second claim on a data dir in use is refused, by this process or another live one', async () => {
+  test('a second claim on a data dir in use is refused, however its path is spelled, even when both are made at once', async () => {
     const dir = freshDir();
     const lock = await lockDataDir(dir);
-    await assert.rejects(lockDataDir(dir), { code: 'bad_config', message: new RegExp(`in use by process ${process.pid}`) });
+    await assert.rejects(lockDataDir(dir), { code: 'bad_config', message: /in use by another node process/ });
+    const link = join(root, `link-${dirs}`);
+    symlinkSync(dir, link);
+    await assert.rejects(lockDataDir(link), { code: 'bad_config' });
     await lock.release();
-    assert.equal(existsSync(join(dir, dataDirLockFileName)), false);
     const other = freshDir();
-    writeFileSync(join(other, dataDirLockFileName), `${process.ppid}\n`);
-    await assert.rejects(lockDataDir(other), { code: 'bad_config', message: new RegExp(`in use by process ${process.ppid}`) });
+    const both = await Promise.allSettled([lockDataDir(other), lockDataDir(other)]);
+    assert.deepEqual(both.map((claim) => claim.status).sort(), ['fulfilled', 'rejected']);
+    for (const claim of both) if (claim.status === 'fulfilled') await claim.value.release();
   });
 
-  test('a lock left by a process that is gone (a crash) is taken over', async () => {
+  test('held by another process, it is refused; once that process is killed (kill -9), it is free', async () => {
     const dir = freshDir();
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    writeFileSync(join(dir, dataDirLockFileName), `${gone}\n`);
+    const child = await lockInChild(dir);
+    await assert.rejects(lockDataDir(dir), { code: 'bad_config' });
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
     const lock = await lockDataDir(dir);
     await lock.release();
-    const again = await lockDataDir(dir);
-    await again.release();
+  });
+
+  test('released, it can be taken again', async () => {
+    const dir = freshDir();
+    await (await lockDataDir(dir)).release();
+    await (await lockDataDir(dir)).release();
   });
 });

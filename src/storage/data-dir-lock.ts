@@ -5,63 +5,46 @@
  * mistake on a data dir in use (a second config naming it, a restart overlapping the old
  * process) is refused before it opens anything.
  *
- * The lock is a file holding the owner's pid, created exclusively. A lock left by a process that
- * is gone (a crash) is taken over.
+ * The lock is a Unix socket in Linux's abstract namespace, named after the data dir's real path:
+ * binding it is atomic, a second bind fails while the first lives (in this process or another),
+ * and the kernel frees it when the process ends, however it ends — no file left behind to judge
+ * stale by a pid that may since be reused. Its reach is the network namespace: containers that
+ * share a volume but not a network are not kept apart by it.
  */
-import { open, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { KvorumError } from '../core/errors.ts';
-
-export const dataDirLockFileName = 'kvorum.lock';
-
-/** Data dirs locked by this process: a pid in the file cannot tell two runtimes of one process apart. */
-const lockedHere = new Set<string>();
 
 export interface DataDirLock {
   release(): Promise<void>;
 }
 
+/** The abstract socket name of a data dir (Linux allows 107 bytes; a digest keeps it short). */
+export async function dataDirLockName(dir: string): Promise<string> {
+  const digest = createHash('sha256').update(await realpath(dir)).digest('hex').slice(0, 32);
+  return `\0kvorum-data-dir-${digest}`;
+}
+
 export async function lockDataDir(dir: string): Promise<DataDirLock> {
-  const path = join(dir, dataDirLockFileName);
-  if (lockedHere.has(path)) throw inUse(dir, process.pid);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const file = await open(path, 'wx');
-      await file.writeFile(`${process.pid}\n`);
-      await file.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 1) throw error;
-      const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) throw inUse(dir, owner);
-      await rm(path, { force: true });
-    }
-  }
-  lockedHere.add(path);
-  let released = false;
-  return {
-    async release(): Promise<void> {
-      if (released) return;
-      released = true;
-      lockedHere.delete(path);
-      await rm(path, { force: true });
-    },
-  };
+  const name = await dataDirLockName(dir);
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new KvorumError('bad_config', `data dir ${dir} is in use by another node process (one node per data dir): stop it, or give this node another --data-dir`, { dataDir: dir }));
+      } else reject(error);
+    });
+    server.listen(name, () => resolve());
+  });
+  // The lock must not keep the process alive by itself.
+  server.unref();
+  return { release: () => closeServer(server) };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists and belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function inUse(dir: string, pid: number): KvorumError {
-  return new KvorumError('bad_config', `data dir ${dir} is in use by process ${pid}: one node per data dir (stop that process, or give this node another --data-dir)`, {
-    dataDir: dir,
-    pid,
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) resolve();
+    else server.close(() => resolve());
   });
 }

@@ -171,4 +171,36 @@ describe('write-ahead log', () => {
     );
     assert.deepEqual(stranded, []);
   });
+
+  test('a segment is reused only once the engine holds every write of it: a cut at its last write is not enough', async () => {
+    const dir = freshDir();
+    const engine = new MemoryEngine();
+    const log = await WriteAheadLog.open(dir, engine, { segmentBytes });
+    await log.append(0, ['a', 'b', 'c', 'd', 'e', 'f'].map((key) => put(key, '1')));
+    // The engine holds writes 0–4, not 5 (`f`): the segment holding it must stay as it is.
+    await engine.batch([...['a', 'b', 'c', 'd', 'e'].map((key) => ({ type: 'put', key: bytes(key), value: bytes('1') }) as const), walCutOp(5)]);
+    log.release(5);
+    await log.append(6, [put('g', '1')]);
+    await log.close();
+    const reopened = await WriteAheadLog.open(dir, engine);
+    assert.deepEqual(reopened.recovery, { replayed: 2, strandedGroups: 0 });
+    assert.equal(read(engine, 'f'), '1');
+    assert.equal(read(engine, 'g'), '1');
+    await reopened.close();
+  });
+
+  test('when the first group of a segment is damaged, the groups behind it are reported, not dropped in silence', async () => {
+    const dir = freshDir();
+    const engine = new MemoryEngine();
+    await logAndCrash(dir, engine, [[put('a', '1')], [put('a', '2')]]);
+    const file = join(dir, 'segment-0.wal');
+    const content = readFileSync(file);
+    content[40] = content[40]! ^ 0xff;
+    writeFileSync(file, content);
+    const reopened = await WriteAheadLog.open(dir, engine);
+    assert.deepEqual(reopened.recovery, { replayed: 0, strandedGroups: 1 });
+    assert.equal(read(engine, 'a'), undefined);
+    assert.equal(reopened.firstOrdinal, 2, 'ordinals go on past the stranded group');
+    await reopened.close();
+  });
 });

@@ -75,6 +75,8 @@ export class WriteAheadLog {
   /** Segments holding groups the engine may not yet hold, oldest first. */
   private readonly retired: Segment[] = [];
   private appending = false;
+  /** Settles when the append in flight (if any) has ended: close() waits for it. */
+  private appendEnded: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(
@@ -121,9 +123,11 @@ export class WriteAheadLog {
       for (let i = next - group.firstOrdinal; i < group.writes.length; i++) replay.push(group.writes[i]!);
       next = end;
     }
-    // Ordinals go on past every one seen, stranded ones too, so none is ever given twice.
+    // Groups the engine holds anyway are no loss (a stale group of an earlier use, read past a
+    // damaged first group). Ordinals go on past the others, so none is ever given twice.
+    const lost = stranded.filter((group) => group.firstOrdinal + group.writes.length > next);
     let firstOrdinal = next;
-    for (const group of stranded) firstOrdinal = Math.max(firstOrdinal, group.firstOrdinal + group.writes.length);
+    for (const group of lost) firstOrdinal = Math.max(firstOrdinal, group.firstOrdinal + group.writes.length);
     if (replay.length > 0 || firstOrdinal !== cut) await engine.batch([...replay, walCutOp(firstOrdinal)]);
     // Every group found is now below the engine's cut: every segment may be reused.
     const segments = await Promise.all(numbers.sort((a, b) => a - b).map((number) => openSegment(dir, number)));
@@ -131,7 +135,7 @@ export class WriteAheadLog {
     const spare = segments.splice(0, walSpareSegmentsMax);
     for (const extra of segments) await deleteSegment(dir, extra);
     const nextSegmentNumber = Math.max(current.number, ...spare.map((segment) => segment.number)) + 1;
-    return new WriteAheadLog(dir, current, spare, nextSegmentNumber, segmentBytes, firstOrdinal, { replayed: replay.length, strandedGroups: stranded.length });
+    return new WriteAheadLog(dir, current, spare, nextSegmentNumber, segmentBytes, firstOrdinal, { replayed: replay.length, strandedGroups: lost.length });
   }
 
   /**
@@ -142,6 +146,17 @@ export class WriteAheadLog {
     assert(!this.appending, 'write-ahead log appends overlap');
     assert(!this.closed, 'append to a closed write-ahead log');
     assert(writes.length > 0, 'empty write-ahead log group');
+    const appended = this.appendGroup(firstOrdinal, writes);
+    this.appendEnded = appended.catch(() => undefined);
+    return appended;
+  }
+
+  /** The biggest group worth making: half a segment, so that a group never grows a file. */
+  get groupBytesMax(): number {
+    return this.segmentBytes / 2;
+  }
+
+  private async appendGroup(firstOrdinal: number, writes: readonly LoggedWrite[]): Promise<void> {
     this.appending = true;
     try {
       let segment = this.current;
@@ -177,6 +192,7 @@ export class WriteAheadLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.appendEnded;
     for (const segment of [this.current, ...this.retired, ...this.spare]) await segment.handle.close();
   }
 
@@ -210,13 +226,21 @@ function restarted(segment: Segment): Segment {
 /**
  * The groups of a segment's last use: from its start, while each carries the salt of the first.
  * Groups of that use found past a damaged one are `stranded`: they cannot be applied without the
- * writes they follow, and must be reported.
+ * writes they follow, and must be reported. When the first group itself is damaged, its use's
+ * salt is unknown: every whole group found is a candidate, and open() keeps those the engine
+ * does not hold (a stale group of an earlier use sits below the cut).
  */
 export function readWalSegment(bytes: Buffer): { groups: WalGroup[]; stranded: WalGroup[] } {
   const groups: WalGroup[] = [];
   const stranded: WalGroup[] = [];
   const first = decodeWalGroup(bytes, 0);
-  if (first === undefined) return { groups, stranded };
+  if (first === undefined) {
+    for (let at = walGroupAlignBytes; at < bytes.length; at += walGroupAlignBytes) {
+      const group = decodeWalGroup(bytes, at);
+      if (group !== undefined) stranded.push(group);
+    }
+    return { groups, stranded };
+  }
   let at = 0;
   for (let group: WalGroup | undefined = first; group !== undefined && group.salt.equals(first.salt); group = decodeWalGroup(bytes, at)) {
     groups.push(group);

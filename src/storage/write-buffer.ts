@@ -148,8 +148,9 @@ export class WriteBuffer {
     }
     if (this.pendingBytes >= this.options.bytesMax) this.commitSoon();
     else this.commitLater();
-    // Many writes of a few keys between engine commits: the log takes them, so memory stays bounded.
-    if (this.unloggedBytes >= this.options.bytesMax) this.appendSoon();
+    // Many writes of a few keys between engine commits: the log takes them, so memory stays bounded
+    // (and a group stays small enough for a segment).
+    if (this.log !== undefined && this.unloggedBytes >= Math.min(this.options.bytesMax, this.log.groupBytesMax)) this.appendSoon();
   }
 
   /**
@@ -194,9 +195,9 @@ export class WriteBuffer {
       await this.committed();
     } finally {
       this.closed = true;
+      this.cancelTimers();
       await this.options.log?.close();
     }
-    this.cancelTimers();
   }
 
   /** Writes waiting for a commit, and their bytes (metrics). */

@@ -146,6 +146,15 @@ describe('kvorum dev', () => {
     assert.match(output, new RegExp(`Dashboard: ${url}/#token=kvt_`));
   });
 
+  test('a node started again while it runs is refused, because its data dir is in use, and the running one serves on', async () => {
+    const command = /node (\S*bin\/kvorum\.js) start --config (\S+) --name n2/.exec(output);
+    assert.ok(command, output);
+    const again = spawnSync(process.execPath, [command[1]!, 'start', '--config', command[2]!, '--name', 'n2'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(again.status, 0, again.stdout + again.stderr);
+    assert.match(again.stdout + again.stderr, /data dir \S+ is in use by another node process/);
+    assert.ok(isAlive(pids.get('n2')!), 'the running n2 was not disturbed');
+  });
+
   test('dev made an admin token: printed, in DATA_DIR/dev-token for its owner only, and its nodes refuse a request without it', async () => {
     const token = readFileSync(join(dataDir, 'dev-token'), 'utf8').trim();
     assert.match(token, /^kvt_[A-Za-z0-9_-]{43}$/);

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryEngine } from './memory.ts';
-import { readWalSegment, walCutOp, walGroupAlignBytes, WriteAheadLog } from './write-ahead-log.ts';
+import { readWalSegment, walCutOp, walGroupAlignBytes, walRetiredSegmentsMax, WriteAheadLog } from './write-ahead-log.ts';
 import { encodeWalGroup, type LoggedWrite } from './wal-group.ts';
 
 /** Two small groups, or one of the big ones below, per segment: rotation in a few appends. */
@@ -202,5 +202,20 @@ describe('write-ahead log', () => {
     assert.equal(read(engine, 'a'), undefined);
     assert.equal(reopened.firstOrdinal, 2, 'ordinals go on past the stranded group');
     await reopened.close();
+  });
+
+  test('while LMDB commits nothing, the log grows to walRetiredSegmentsMax full segments and no further', async () => {
+    const dir = freshDir();
+    const engine = new MemoryEngine();
+    const log = await WriteAheadLog.open(dir, engine, { segmentBytes: walGroupAlignBytes });
+    let ordinal = 0;
+    for (; ordinal <= walRetiredSegmentsMax; ordinal++) await log.append(ordinal, [put('k', String(ordinal))]);
+    await assert.rejects(log.append(ordinal, [put('k', 'one too many')]), { code: 'internal', message: /takes no more/ });
+    // Once LMDB holds the writes, the segments are reused and the log takes groups again.
+    await engine.batch([{ type: 'put', key: bytes('k'), value: bytes(String(ordinal - 1)) }, walCutOp(ordinal)]);
+    log.release(ordinal);
+    await log.append(ordinal, [put('k', 'again')]);
+    await log.close();
+    assert.ok(readdirSync(dir).length <= walRetiredSegmentsMax + 1);
   });
 });

@@ -41,6 +41,12 @@ export const walSegmentBytes = 4 * 1024 * 1024;
 export const walGroupAlignBytes = 4096;
 /** Segments kept ready for reuse beyond the one appended to; more are deleted. */
 export const walSpareSegmentsMax = 2;
+/**
+ * Full segments waiting for LMDB to commit their writes (256 MiB at 4 MiB each). Past it, LMDB
+ * has failed to commit for long: the log refuses to grow, and the buffer falls back to waiting
+ * for LMDB commits (write-buffer.ts), which fail visibly until the disk is mended.
+ */
+export const walRetiredSegmentsMax = 64;
 /** Meta key holding the cut: the ordinal of the first write the engine does not hold. */
 export const walCutMetaName = 'walCut';
 
@@ -197,6 +203,11 @@ export class WriteAheadLog {
   }
 
   private async rotate(): Promise<void> {
+    if (this.retired.length >= walRetiredSegmentsMax) {
+      throw new KvorumError('internal', `the write-ahead log holds ${this.retired.length} full segments whose writes LMDB has not committed: it takes no more`, {
+        segments: this.retired.length,
+      });
+    }
     this.retired.push(this.current);
     this.current = this.spare.shift() ?? (await createSegment(this.dir, this.nextSegmentNumber++, this.segmentBytes));
   }

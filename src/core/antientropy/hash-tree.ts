@@ -32,11 +32,16 @@ export class HashTree {
 
   /** XORs `digest` into (or, applied again, out of) `segment`. */
   toggle(segment: number, digest: string): void {
-    assert(Number.isInteger(segment) && segment >= 0 && segment < segmentsCount, `segment ${segment} out of range`);
     assert(isDigest(digest), `digest ${digest} is not 16 hex digits`);
-    const high = segment * 2;
-    this.words[high] = this.words[high]! ^ parseInt(digest.slice(0, 8), 16);
-    this.words[high + 1] = this.words[high + 1]! ^ parseInt(digest.slice(8), 16);
+    this.toggleWords(segment, parseInt(digest.slice(0, 8), 16), parseInt(digest.slice(8), 16));
+  }
+
+  /** `toggle` with the digest as its two 32-bit words (object-digest.ts `objectDigestInto`). */
+  toggleWords(segment: number, high: number, low: number): void {
+    // Conditions first: an assert's message would be built on every call.
+    if (!(Number.isInteger(segment) && segment >= 0 && segment < segmentsCount)) assert(false, `segment ${segment} out of range`);
+    this.words[segment * 2] = this.words[segment * 2]! ^ high;
+    this.words[segment * 2 + 1] = this.words[segment * 2 + 1]! ^ low;
   }
 
   segmentHash(segment: number): string {
@@ -93,6 +98,11 @@ export function xorAll(hashes: readonly string[]): string {
     low ^= parseInt(hash.slice(8), 16);
   }
   return hex(high >>> 0, low >>> 0);
+}
+
+/** A digest or hash as 16 lowercase hex digits, from its two 32-bit words. */
+export function hexOfWords(high: number, low: number): string {
+  return hex(high, low);
 }
 
 function hex(high: number, low: number): string {

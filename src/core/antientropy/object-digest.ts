@@ -12,12 +12,12 @@ import { hash } from 'node:crypto';
 import { keyHash } from '../ring/hash.ts';
 import { encodeObject } from '../version/codec.ts';
 import type { StoredObject } from '../version/types.ts';
-import { segmentsCount } from './hash-tree.ts';
+import { hexOfWords, segmentsCount } from './hash-tree.ts';
 
 /** A key's digest: 64 bits as 16 lowercase hex digits (what the exchange sends). */
 export type KeyDigest = string;
 
-const hexPairs = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+const digestScratch = new Uint32Array(2);
 
 /** Digest of `object` stored under bucket/key; null when nothing is stored (no leaf). */
 export function keyDigest(bucket: string, key: string, object: StoredObject | null): KeyDigest | null {
@@ -29,12 +29,32 @@ export function keyDigest(bucket: string, key: string, object: StoredObject | nu
  * its encoding XOR bytes 8-15 of the key's hash (bytes 0-3 place the key: partition, segment).
  */
 export function objectDigest(ofKey: Uint8Array, object: StoredObject | null): KeyDigest | null {
-  if (object === null) return null;
+  return objectDigestInto(ofKey, object, digestScratch, 0) ? hexOfWords(digestScratch[0]!, digestScratch[1]!) : null;
+}
+
+/**
+ * The same digest as two 32-bit words (bytes 0–3 and 4–7, big-endian) written to `words` at `at`
+ * and `at + 1`, for the hash tree's XOR on every write: no hex string to build and parse back.
+ * False when nothing is stored (no leaf), and `words` is left as it was.
+ */
+export function objectDigestInto(ofKey: Uint8Array, object: StoredObject | null, words: Uint32Array, at: number): boolean {
+  if (object === null) return false;
   // As a 'binary' (latin1) string, one char per byte: no buffer outside V8's heap to allocate and sweep.
   const ofObject = hash('md5', encodeObject(object), 'binary');
-  let hex = '';
-  for (let i = 0; i < 8; i++) hex += hexPairs[ofObject.charCodeAt(i) ^ ofKey[8 + i]!];
-  return hex;
+  words[at] = digestWord(ofObject, ofKey, 0);
+  words[at + 1] = digestWord(ofObject, ofKey, 4);
+  return true;
+}
+
+/** Bytes `from`…`from + 3` of the object's MD5, each XOR the key's hash 8 bytes on, big-endian. */
+function digestWord(ofObject: string, ofKey: Uint8Array, from: number): number {
+  return (
+    (((ofObject.charCodeAt(from) ^ ofKey[8 + from]!) << 24) |
+      ((ofObject.charCodeAt(from + 1) ^ ofKey[9 + from]!) << 16) |
+      ((ofObject.charCodeAt(from + 2) ^ ofKey[10 + from]!) << 8) |
+      (ofObject.charCodeAt(from + 3) ^ ofKey[11 + from]!)) >>>
+    0
+  );
 }
 
 /**

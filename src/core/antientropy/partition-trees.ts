@@ -20,7 +20,7 @@ import { assert } from '../assert.ts';
 import type { StoredObject } from '../version/types.ts';
 import { HashTree } from './hash-tree.ts';
 import { keyHash } from '../ring/hash.ts';
-import { keyDigest, keyIdOf, objectDigest, segmentOf, segmentOfHash } from './object-digest.ts';
+import { keyDigest, keyIdOf, objectDigestInto, segmentOf, segmentOfHash } from './object-digest.ts';
 import type { ScannedEntry } from './scan-types.ts';
 
 interface Leaf {
@@ -39,6 +39,9 @@ export interface KeyRef {
   readonly bucket: string;
   readonly key: string;
 }
+
+/** The old and new digests of one write, as words (onWrite). */
+const onWriteDigests = new Uint32Array(4);
 
 export class PartitionTrees {
   private readonly states: TreeState[];
@@ -104,13 +107,15 @@ export class PartitionTrees {
     if (state.awaitingRead.has(id)) return;
     const ofKey = keyHash(bucket, key);
     const segment = segmentOfHash(ofKey);
-    const old = objectDigest(ofKey, before);
-    const digest = objectDigest(ofKey, after);
-    if (old === digest) return;
-    state.keys += (digest === null ? 0 : 1) - (old === null ? 0 : 1);
+    // Digests as words (old at 0–1, new at 2–3): this runs for every write a replica stores.
+    const words = onWriteDigests;
+    const hadOld = objectDigestInto(ofKey, before, words, 0);
+    const hasNew = objectDigestInto(ofKey, after, words, 2);
+    if (hadOld === hasNew && (!hadOld || (words[0] === words[2] && words[1] === words[3]))) return;
+    state.keys += (hasNew ? 1 : 0) - (hadOld ? 1 : 0);
     const tree = treeOfN(state.trees, this.nOf(bucket));
-    if (old !== null) tree.toggle(segment, old);
-    if (digest !== null) tree.toggle(segment, digest);
+    if (hadOld) tree.toggleWords(segment, words[0]!, words[1]!);
+    if (hasNew) tree.toggleWords(segment, words[2]!, words[3]!);
   }
 
   /** Whether the partition's build is complete (no re-reads pending): its trees may be exchanged. */

@@ -21,7 +21,7 @@ export interface DataDirLock {
 }
 
 /** The abstract socket name of a data dir (Linux allows 107 bytes; a digest keeps it short). */
-export async function dataDirLockName(dir: string): Promise<string> {
+async function dataDirLockName(dir: string): Promise<string> {
   const digest = createHash('sha256').update(await realpath(dir)).digest('hex').slice(0, 32);
   return `\0kvorum-data-dir-${digest}`;
 }

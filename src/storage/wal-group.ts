@@ -39,7 +39,7 @@ const deleteMark = 0xff_ff_ff_ff;
 const writeHeaderBytes = 8;
 
 /** The length of the group holding `writes`. */
-export function walGroupBytes(writes: readonly LoggedWrite[]): number {
+function walGroupBytes(writes: readonly LoggedWrite[]): number {
   let bytes = walGroupHeaderBytes;
   for (const write of writes) bytes += writeHeaderBytes + write.key.byteLength + (write.value?.byteLength ?? 0);
   return bytes;

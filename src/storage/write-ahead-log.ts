@@ -33,7 +33,7 @@ import { assert } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import type { StorageEngine, WriteOp } from './engine.ts';
 import { metaKey } from './keys.ts';
-import { decodeWalGroup, encodeWalGroup, walGroupBytes, walSaltBytes, type LoggedWrite, type WalGroup } from './wal-group.ts';
+import { decodeWalGroup, encodeWalGroup, walSaltBytes, type LoggedWrite, type WalGroup } from './wal-group.ts';
 
 /** Bytes of one segment file. A group larger than a segment is written alone, past its end. */
 export const walSegmentBytes = 4 * 1024 * 1024;
@@ -166,11 +166,12 @@ export class WriteAheadLog {
     this.appending = true;
     try {
       let segment = this.current;
-      if (segment.appendAt > 0 && segment.appendAt + walGroupBytes(writes) > this.segmentBytes) {
+      let bytes = encodeWalGroup(firstOrdinal, writes, segment.salt);
+      if (segment.appendAt > 0 && segment.appendAt + bytes.length > this.segmentBytes) {
         await this.rotate();
         segment = this.current;
+        bytes = encodeWalGroup(firstOrdinal, writes, segment.salt); // under the next segment's salt
       }
-      const bytes = encodeWalGroup(firstOrdinal, writes, segment.salt);
       const at = segment.appendAt;
       // Set before the write: a group that may be on disk must hold its segment back from reuse.
       segment.appendAt = alignUp(at + bytes.length);

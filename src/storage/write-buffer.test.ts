@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { metaKey } from './keys.ts';
 import { MemoryEngine } from './memory.ts';
 import { walCutMetaName, WriteAheadLog } from './write-ahead-log.ts';
-import { WriteBuffer } from './write-buffer.ts';
+import { WriteBuffer, type WriteBufferOptions } from './write-buffer.ts';
 import type { Entry } from './engine.ts';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -181,10 +181,14 @@ describe('WriteBuffer with a write-ahead log', () => {
   after(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
-  const openLog = async (engine: MemoryEngine): Promise<{ dir: string; log: WriteAheadLog }> => {
+  /** A counting engine, a fresh log beside it and a buffer over both (`options` on top of a long interval). */
+  const bufferWithLog = async (options: Partial<WriteBufferOptions> = {}) => {
+    const counting = countingEngine();
     const dir = mkdtempSync(join(tmpdir(), 'kvorum-buffer-wal-'));
     dirs.push(dir);
-    return { dir, log: await WriteAheadLog.open(dir, engine) };
+    const log = await WriteAheadLog.open(dir, counting.engine);
+    const buffer = new WriteBuffer(counting.engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log, ...options });
+    return { ...counting, dir, log, buffer };
   };
   const put = (key: string, value: string) => ({ type: 'put', key: bytes(key), value: bytes(value) }) as const;
   const cutOf = (engine: MemoryEngine): number | undefined => {
@@ -193,9 +197,7 @@ describe('WriteBuffer with a write-ahead log', () => {
   };
 
   test('a wait for durability appends to the log and commits nothing; the engine commit comes later, carrying the cut', async () => {
-    const { engine, batches } = countingEngine();
-    const { dir, log } = await openLog(engine);
-    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log });
+    const { engine, batches, dir, buffer } = await bufferWithLog();
     buffer.write([put('a', '1')]);
     await buffer.flushed();
     assert.equal(buffer.appends, 1);
@@ -213,9 +215,7 @@ describe('WriteBuffer with a write-ahead log', () => {
   });
 
   test('writes a durable engine commit holds are not appended again', async () => {
-    const { engine } = countingEngine();
-    const { log } = await openLog(engine);
-    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log });
+    const { buffer } = await bufferWithLog();
     buffer.write([put('a', '1')]);
     await buffer.committed();
     await buffer.flushed();
@@ -227,9 +227,7 @@ describe('WriteBuffer with a write-ahead log', () => {
   });
 
   test('writes made while an append runs go together into the next one', async () => {
-    const { engine } = countingEngine();
-    const { log } = await openLog(engine);
-    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log });
+    const { buffer } = await bufferWithLog();
     buffer.write([put('a', '1')]);
     const first = buffer.flushed();
     await new Promise((resolve) => setImmediate(resolve));
@@ -244,9 +242,7 @@ describe('WriteBuffer with a write-ahead log', () => {
   });
 
   test('many writes of one key between engine commits go to the log past bytesMax, without a wait: memory stays bounded', async () => {
-    const { engine, hold } = countingEngine();
-    const { log } = await openLog(engine);
-    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1_000, log });
+    const { hold, buffer } = await bufferWithLog({ bytesMax: 1_000 });
     const release = hold(); // engine commits do not end meanwhile
     for (let i = 0; i < 100; i++) buffer.write([put('hot', `value-${i}`.padEnd(100, '.'))]);
     for (let waited = 0; waited < 100 && buffer.appends === 0; waited++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -256,10 +252,8 @@ describe('WriteBuffer with a write-ahead log', () => {
   });
 
   test('when an append fails, waits for durability are answered by engine commits from then on', async () => {
-    const { engine, batches } = countingEngine();
-    const { log } = await openLog(engine);
     const errors: unknown[] = [];
-    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20, log, onLogError: (error) => errors.push(error) });
+    const { engine, batches, log, buffer } = await bufferWithLog({ onLogError: (error) => errors.push(error) });
     await log.close(); // every append now fails
     buffer.write([put('a', '1')]);
     await buffer.flushed();

@@ -138,11 +138,12 @@ export class WriteBuffer {
       const previous = this.pending.get(id);
       if (previous !== undefined) this.pendingBytes -= writeBytes(previous);
       const write: BufferedWrite = { key: op.key, value };
+      const bytes = writeBytes(write);
       this.pending.set(id, write);
-      this.pendingBytes += writeBytes(write);
+      this.pendingBytes += bytes;
       if (this.log !== undefined) {
         this.unlogged.push(write);
-        this.unloggedBytes += writeBytes(write);
+        this.unloggedBytes += bytes;
       }
       this.nextOrdinal++;
     }

@@ -104,6 +104,7 @@ const coreCounters: Record<CoreCounter, { readonly name: string; readonly help: 
 const one = (value: number): readonly Sample[] => [{ labels: {}, value }];
 const counter = (name: string, help: string, value: (status: ServerStatus) => number): ScalarMetric => ({ name, help, type: 'counter', labels: [], samples: (s) => one(value(s)) });
 const gauge = (name: string, help: string, value: (status: ServerStatus) => number): ScalarMetric => ({ name, help, type: 'gauge', labels: [], samples: (s) => one(value(s)) });
+const histogram = (name: string, help: string, of: (i: Instruments) => Histogram): HistogramMetric => ({ name, help, type: 'histogram', labels: [], series: (i) => [{ labels: {}, histogram: of(i) }] });
 const binary = (name: string, help: string, type: 'counter' | 'gauge', value: (b: NonNullable<ServerStatus['binary']>) => number): ScalarMetric => ({
   name,
   help,
@@ -191,21 +192,9 @@ export const metricCatalogue: readonly MetricSpec[] = [
   gauge('kvorum_buffer_pending_bytes', 'Bytes of the writes waiting for a commit.', (s) => s.buffer.pendingBytes),
   counter('kvorum_buffer_commits_total', 'Commits of the object buffer to disk.', (s) => s.buffer.commits),
   counter('kvorum_buffer_writes_committed_total', 'Writes those commits carried (divided by commits: the group-commit size).', (s) => s.buffer.writesCommitted),
-  {
-    name: 'kvorum_lmdb_commit_duration_seconds',
-    help: 'Time of one commit of the object buffer to LMDB, fsync included.',
-    type: 'histogram',
-    labels: [],
-    series: (i) => [{ labels: {}, histogram: i.commitSeconds }],
-  },
+  histogram('kvorum_lmdb_commit_duration_seconds', 'Time of one commit of the object buffer to LMDB, fsync included.', (i) => i.commitSeconds),
   counter('kvorum_wal_appends_total', 'Appends to the write-ahead log: each makes the writes since the last one durable.', (s) => s.buffer.logAppends),
-  {
-    name: 'kvorum_wal_append_duration_seconds',
-    help: 'Time of one append to the write-ahead log, its sync included.',
-    type: 'histogram',
-    labels: [],
-    series: (i) => [{ labels: {}, histogram: i.logAppendSeconds }],
-  },
+  histogram('kvorum_wal_append_duration_seconds', 'Time of one append to the write-ahead log, its sync included.', (i) => i.logAppendSeconds),
   // Hinted handoff (core/handoff/).
   {
     name: 'kvorum_hints_pending',

@@ -38,7 +38,12 @@ describe('metrics', () => {
       assert.equal((await fetch(`${n1!.httpUrl}/v1/kv/dash/m${i}`)).status, 200);
     }
     await fetch(`${n1!.httpUrl}/v1/kv/dash/missing`);
-    const text = await (await fetch(`${n1!.httpUrl}/metrics`)).text();
+    // The puts waited for the write-ahead log, not for LMDB, which the writer commits within
+    // flushIntervalMs of them: scraped before that, the commit histogram would still be empty.
+    const text = await waitFor('n1 to commit the writes to LMDB', async () => {
+      const scraped = await (await fetch(`${n1!.httpUrl}/metrics`)).text();
+      return /^kvorum_lmdb_commit_duration_seconds_count\{node="n1"\} [1-9]/m.test(scraped) ? scraped : undefined;
+    });
     const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.ok(checked.error === undefined, `promtool could not run (apt-get install prometheus; .ci/run does): ${checked.error?.message}`);
     assert.equal(checked.status, 0, `promtool check metrics:\n${checked.stdout}${checked.stderr}`);

@@ -14,7 +14,14 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: "SwitchStatement > SwitchCase[test=null] > ExpressionStatement > CallExpression[callee.name='assertNever']", message: 'use unreachable() from core/assert.ts' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "SwitchStatement > SwitchCase[test=null] > ExpressionStatement > CallExpression[callee.name='assertNever']", message: 'use unreachable() from core/assert.ts' },
+        // assert's message is evaluated on every call, failing or not (core/assert.ts).
+        { selector: "CallExpression[callee.name='assert'] > TemplateLiteral.arguments:nth-child(2)[expressions.length>0]", message: 'a message with values is built on every call: use if (!invariant) assertFailed(`…`)' },
+        { selector: "CallExpression[callee.name='assert'] > BinaryExpression.arguments:nth-child(2)", message: 'a message with values is built on every call: use if (!invariant) assertFailed(…)' },
+        { selector: "CallExpression[callee.name='assert'] > CallExpression.arguments:nth-child(2)", message: 'a message with values is built on every call: use if (!invariant) assertFailed(…)' },
+      ],
     },
   },
   {

@@ -7,7 +7,7 @@
  *   [0, recordcount] (YCSB sizes it insertstart + insertcount + expected new keys; our workloads
  *   insert nothing while timed) and redraws any number past the last inserted record.
  */
-import { assert } from '../../src/core/assert.ts';
+import { assert, assertFailed } from '../../src/core/assert.ts';
 import { ycsbFnvHash64 } from './fnv.ts';
 import type { Random } from './prng.ts';
 import { ScrambledZipfianGenerator } from './scrambled-zipfian.ts';
@@ -15,7 +15,7 @@ import { ScrambledZipfianGenerator } from './scrambled-zipfian.ts';
 const keyPrefix = 'user';
 
 export function buildKeyName(recordNumber: number): string {
-  assert(Number.isSafeInteger(recordNumber) && recordNumber >= 0, `record number ${recordNumber}`);
+  if (!(Number.isSafeInteger(recordNumber) && recordNumber >= 0)) assertFailed(`record number ${recordNumber}`);
   return keyPrefix + ycsbFnvHash64(recordNumber).toString();
 }
 

@@ -7,7 +7,7 @@
  * A node plays two roles at once: coordinator of client requests (coordinator/), and replica
  * of the partitions it owns (store ops on its own disk, replica/).
  */
-import { assert, unreachable } from './assert.ts';
+import { assert, unreachable, assertFailed } from './assert.ts';
 import { coreCounterNames, type CoreCounter } from './counters.ts';
 import type { NodeStatus } from './status.ts';
 import { KvorumError } from './errors.ts';
@@ -192,7 +192,7 @@ export class KvNode {
   private readonly listScanContinuations = new Map<number, (result: { ok: boolean; items: readonly string[]; next: string | null }) => void>();
 
   constructor(private readonly config: NodeConfig) {
-    assert(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax, `first op id ${config.firstOpId} outside [1, 2^52]`);
+    if (!(Number.isSafeInteger(config.firstOpId) && config.firstOpId >= 1 && config.firstOpId <= firstOpIdMax)) assertFailed(`first op id ${config.firstOpId} outside [1, 2^52]`);
     this.nextOpId = config.firstOpId;
     this.writer = new ActorGenerations(config.actor, config.actorGeneration ?? 0);
     this.host = this.makeHost();
@@ -541,7 +541,7 @@ export class KvNode {
 
   private onListScanned(scanId: number, result: { ok: boolean; items: readonly string[]; next: string | null }): void {
     const done = this.listScanContinuations.get(scanId);
-    assert(done, `list scan result for unknown scan id ${scanId}`);
+    if (!done) assertFailed(`list scan result for unknown scan id ${scanId}`);
     this.listScanContinuations.delete(scanId);
     done(result);
   }
@@ -803,7 +803,7 @@ export class KvNode {
 
   private onStored(storeId: number, outcome: StoreOutcome): void {
     const pending = this.pendingStores.get(storeId);
-    assert(pending, `store outcome for unknown store id ${storeId}`);
+    if (!pending) assertFailed(`store outcome for unknown store id ${storeId}`);
     this.pendingStores.delete(storeId);
     const { continuation, write } = pending;
     if (outcome.ok && outcome.truncated !== undefined) this.count('siblingsTruncated', outcome.truncated);
@@ -887,7 +887,7 @@ export class KvNode {
 
   private onHintsDone(hintsId: number, outcome: HintOutcome): void {
     const done = this.hintsContinuations.get(hintsId);
-    assert(done, `hint outcome for unknown hints id ${hintsId}`);
+    if (!done) assertFailed(`hint outcome for unknown hints id ${hintsId}`);
     this.hintsContinuations.delete(hintsId);
     done(outcome);
     for (const waiter of [...this.hintOpsWaiters]) {
@@ -970,7 +970,7 @@ export class KvNode {
 
   private onTransferScanned(scanId: number, result: Omit<ScanResult, 'stamp'>): void {
     const done = this.scanContinuations.get(scanId);
-    assert(done, `scan result for unknown scan id ${scanId}`);
+    if (!done) assertFailed(`scan result for unknown scan id ${scanId}`);
     this.scanContinuations.delete(scanId);
     done(result);
   }
@@ -1002,7 +1002,7 @@ export class KvNode {
 
   private onFlushed(flushId: number, ok: boolean): void {
     const done = this.flushContinuations.get(flushId);
-    assert(done, `flushed for unknown flush id ${flushId}`);
+    if (!done) assertFailed(`flushed for unknown flush id ${flushId}`);
     this.flushContinuations.delete(flushId);
     if (!ok) this.count('flushFailures');
     done(ok);
@@ -1031,7 +1031,7 @@ export class KvNode {
   }
 
   private send(to: string, message: PeerMessage): void {
-    assert(to !== this.name, `node ${to} sends to itself`);
+    if (to === this.name) assertFailed(`node ${to} sends to itself`);
     this.effects.push({ type: 'send', to, message });
   }
 
@@ -1249,6 +1249,6 @@ function bucketSettingsOf(view: ClusterView): ReadonlyMap<string, BucketProps> {
 /** A node given only a ring: its members, no seeds, N from the default bucket. */
 function staticMembership(config: NodeConfig): MembershipConfig {
   const self = config.ring.nodes.get(config.name);
-  assert(self, `node ${config.name} is not a member of its ring`);
+  if (!self) assertFailed(`node ${config.name} is not a member of its ring`);
   return { self, seeds: new Map(), replicasN: config.bucketProps('').n, gossipSeed: config.firstOpId, initialView: viewOfRing(config.ring), initialViewCurrent: true };
 }

@@ -12,7 +12,7 @@
  * records and hints too — and reports nothing. A wipe loses everything, including the
  * incarnation, so the node comes back as a new writer (src/runtime/incarnation.ts).
  */
-import { assert, unreachable } from '../core/assert.ts';
+import { unreachable, assertFailed } from '../core/assert.ts';
 import { deleteHint, hintsCounted, hintsOf, objectWithHints, storeHint, tallyHints, type HintOp, type HintOutcome, type HintRecord, type HintRecordChange, type HintTarget } from '../core/handoff/hint-op.ts';
 import type { Effect } from '../core/effects.ts';
 import { applyStoreOp, type StoreOp, type StoreOpResult, type StoreOutcome } from '../core/replica/store-op.ts';
@@ -343,7 +343,7 @@ export class SimDisk {
       this.markDirty(this.dirty.objects, key);
     } else if (result.write !== undefined) {
       const problem = storedObjectProblem(result.write);
-      assert(problem === null, `node ${this.node} would store an invalid object for ${effect.bucket}/${effect.key}: ${problem}`);
+      if (problem !== null) assertFailed(`node ${this.node} would store an invalid object for ${effect.bucket}/${effect.key}: ${problem}`);
       this.objects.set(key, result.write);
       this.markDirty(this.dirty.objects, key);
     }

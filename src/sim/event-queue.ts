@@ -7,7 +7,7 @@
  * Events at the same instant run in the order they were scheduled (a sequence number breaks
  * ties), which is what makes a run a pure function of its seed.
  */
-import { assert } from '../core/assert.ts';
+import { assertFailed } from '../core/assert.ts';
 
 export type EventAction = () => void;
 
@@ -39,7 +39,7 @@ export class EventQueue {
   }
 
   at(timeUs: number, action: EventAction): void {
-    assert(Number.isSafeInteger(timeUs) && timeUs >= this.nowUsValue, `event at ${timeUs} us is in the past (now ${this.nowUsValue})`);
+    if (!(Number.isSafeInteger(timeUs) && timeUs >= this.nowUsValue)) assertFailed(`event at ${timeUs} us is in the past (now ${this.nowUsValue})`);
     this.times.push(timeUs);
     this.seqs.push(this.nextSeq++);
     this.actions.push(action);

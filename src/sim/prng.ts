@@ -8,7 +8,7 @@
  * not shift every network latency after it: a seed's fault schedule stays the same when the
  * workload changes, which keeps a failing seed's story readable while a bug is being fixed.
  */
-import { assert } from '../core/assert.ts';
+import { assert, assertFailed } from '../core/assert.ts';
 
 /** One step of splitmix32: spreads a 32-bit state into a well-mixed output. */
 function splitmix32(state: number): [next: number, output: number] {
@@ -33,7 +33,7 @@ export class Prng {
   private d: number;
 
   constructor(seed: number) {
-    assert(Number.isSafeInteger(seed), `seed must be a safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) assertFailed(`seed must be a safe integer, got ${seed}`);
     // Fold the high bits in too, so seeds above 2^32 differ from their low halves.
     let state = (seed | 0) ^ Math.floor(seed / 2 ** 32);
     const words: number[] = [];
@@ -64,7 +64,7 @@ export class Prng {
 
   /** Uniform integer in [min, maxExclusive). */
   int(min: number, maxExclusive: number): number {
-    assert(Number.isInteger(min) && Number.isInteger(maxExclusive) && maxExclusive > min, `bad range [${min}, ${maxExclusive})`);
+    if (!(Number.isInteger(min) && Number.isInteger(maxExclusive) && maxExclusive > min)) assertFailed(`bad range [${min}, ${maxExclusive})`);
     return min + Math.floor(this.float() * (maxExclusive - min));
   }
 

@@ -10,7 +10,7 @@
  * node never tells: every disk write and every acknowledgement, when it happens.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { assert, unreachable } from '../core/assert.ts';
+import { unreachable, assertFailed } from '../core/assert.ts';
 import type { Effect, NodeInput } from '../core/effects.ts';
 import type { BucketProps } from '../core/limits.ts';
 import type { ClientResult, NodeRequest, PeerMessage } from '../core/messages.ts';
@@ -236,7 +236,7 @@ export class SimWorld {
    */
   command<T>(name: string, run: (membership: Membership) => T): T {
     const node = this.node(name);
-    assert(node.kv !== null, `command on ${name} while it is down`);
+    if (node.kv === null) assertFailed(`command on ${name} while it is down`);
     this.traceLine(`command ${name}`);
     const cause: StepCause = { input: { type: 'tick' } };
     const { result, effects } = node.kv.command(this.queue.nowMs, run);
@@ -304,7 +304,7 @@ export class SimWorld {
   /** The node's disk is lost (the node must be down); it comes back as a new writer. */
   wipe(name: string): void {
     const node = this.node(name);
-    assert(node.kv === null, `wipe ${name} while it runs`);
+    if (node.kv !== null) assertFailed(`wipe ${name} while it runs`);
     this.traceLine(`wipe ${name}`);
     const incarnation = this.config.bugs.reuseIncarnation ? node.disk.incarnation : this.prng.hex(8);
     node.disk.wipe(incarnation);
@@ -375,7 +375,7 @@ export class SimWorld {
   private deliver(to: string, from: string, message: PeerMessage): void {
     // Every message the core sends must pass the check the real runtime makes on arrival.
     const problem = peerMessageProblem(message, { partitionCount: this.initialRing.partitionCount, keyBytesMax: defaultRequestLimits.keyBytesMax });
-    assert(problem === null, `${from} sent ${to} a message the runtime would drop: ${problem}`);
+    if (problem !== null) assertFailed(`${from} sent ${to} a message the runtime would drop: ${problem}`);
     this.step(this.node(to), { type: 'message', from, message });
   }
 
@@ -389,7 +389,7 @@ export class SimWorld {
    * at once), in order, before anything else happens — as the runtime's input queue does.
    */
   private step(node: SimNode, input: NodeInput, storeKind?: StoreOp['kind']): void {
-    assert(node.kv !== null, `step of ${node.name} while it is down`);
+    if (node.kv === null) assertFailed(`step of ${node.name} while it is down`);
     node.inputs.push({ input, storeKind });
     if (node.stepping) return;
     node.stepping = true;
@@ -597,7 +597,7 @@ export class SimWorld {
 
   private node(name: string): SimNode {
     const node = this.nodes.get(name);
-    assert(node, `no node ${name} in the simulated cluster`);
+    if (!node) assertFailed(`no node ${name} in the simulated cluster`);
     return node;
   }
 

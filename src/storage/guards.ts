@@ -5,7 +5,7 @@
  * fails an assertion. Using a closed engine is an operating condition (a request that races a
  * node's shutdown), so it is a KvorumError with code `unavailable`.
  */
-import { assert } from '../core/assert.ts';
+import { assert, assertFailed } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import type { EngineKind, KeyRange, WriteOp } from './engine.ts';
 
@@ -19,7 +19,7 @@ export const storageKeyBytesMax = 1978;
 export function assertStorageKey(key: Uint8Array): void {
   assert(key instanceof Uint8Array, 'storage key must be a Uint8Array');
   assert(key.length >= 1, 'storage key must not be empty (LMDB cannot store an empty key)');
-  assert(key.length <= storageKeyBytesMax, `storage key is ${key.length} bytes, more than ${storageKeyBytesMax}`);
+  if (!(key.length <= storageKeyBytesMax)) assertFailed(`storage key is ${key.length} bytes, more than ${storageKeyBytesMax}`);
 }
 
 export function assertStorageValue(value: Uint8Array): void {
@@ -30,7 +30,7 @@ export function assertWriteOps(ops: readonly WriteOp[]): void {
   for (const op of ops) {
     assertStorageKey(op.key);
     if (op.type === 'put') assertStorageValue(op.value);
-    else assert(op.type === 'delete', `unknown write op type ${String((op as { type: unknown }).type)}`);
+    else if (op.type !== 'delete') assertFailed(`unknown write op type ${String((op as { type: unknown }).type)}`);
   }
 }
 
@@ -40,9 +40,9 @@ export function assertWriteOps(ops: readonly WriteOp[]): void {
  */
 export function assertKeyRange(range: KeyRange): void {
   assert(range.gte instanceof Uint8Array && range.lt instanceof Uint8Array, 'range bounds must be Uint8Arrays');
-  assert(range.gte.length <= storageKeyBytesMax && range.lt.length <= storageKeyBytesMax, `range bounds must be at most ${storageKeyBytesMax} bytes`);
+  if (!(range.gte.length <= storageKeyBytesMax && range.lt.length <= storageKeyBytesMax)) assertFailed(`range bounds must be at most ${storageKeyBytesMax} bytes`);
   if (range.limit !== undefined) {
-    assert(Number.isSafeInteger(range.limit) && range.limit >= 0, `range limit must be a non-negative integer, got ${range.limit}`);
+    if (!(Number.isSafeInteger(range.limit) && range.limit >= 0)) assertFailed(`range limit must be a non-negative integer, got ${range.limit}`);
   }
 }
 

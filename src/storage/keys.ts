@@ -13,7 +13,7 @@
  * runs to the end, which needs no length and keeps keys in byte order within a bucket.
  * Hints live in their own namespace, apart from owned data: a partition scan never sees them.
  */
-import { assert } from '../core/assert.ts';
+import { assert, assertFailed } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import { limits } from '../core/limits.ts';
 import { hasLoneSurrogate } from '../core/version/actor.ts';
@@ -68,7 +68,7 @@ export function dataKey(partition: number, bucket: string, key: string): Uint8Ar
     return assembleDataKey(partition, utf8Encoder.encode(bucket), utf8Encoder.encode(key));
   }
   const bucketBytes = utf8Encoder.encodeInto(bucket, keyScratchFrom(dataHeaderBytes)).written;
-  assert(bucketBytes <= bucketFieldBytesMax, `bucket is ${bucketBytes} bytes, the layout holds ${bucketFieldBytesMax}`);
+  if (!(bucketBytes <= bucketFieldBytesMax)) assertFailed(`bucket is ${bucketBytes} bytes, the layout holds ${bucketFieldBytesMax}`);
   const keyStart = dataHeaderBytes + bucketBytes;
   const end = keyStart + utf8Encoder.encodeInto(key, keyScratchFrom(keyStart)).written;
   writeDataHeader(keyScratch, partition, bucketBytes);
@@ -77,7 +77,7 @@ export function dataKey(partition: number, bucket: string, key: string): Uint8Ar
 }
 
 function assembleDataKey(partition: number, bucketBytes: Uint8Array, keyBytes: Uint8Array): Uint8Array {
-  assert(bucketBytes.length <= bucketFieldBytesMax, `bucket is ${bucketBytes.length} bytes, the layout holds ${bucketFieldBytesMax}`);
+  if (!(bucketBytes.length <= bucketFieldBytesMax)) assertFailed(`bucket is ${bucketBytes.length} bytes, the layout holds ${bucketFieldBytesMax}`);
   const bytes = new Uint8Array(dataHeaderBytes + bucketBytes.length + keyBytes.length);
   writeDataHeader(bytes, partition, bucketBytes.length);
   bytes.set(bucketBytes, dataHeaderBytes);
@@ -136,7 +136,7 @@ function prefixRange(prefix: Uint8Array): KeyRange {
 }
 
 function assertPartition(partition: number): void {
-  assert(Number.isInteger(partition) && partition >= 0 && partition <= partitionIndexMax, `partition ${partition} is not a u16`);
+  if (!(Number.isInteger(partition) && partition >= 0 && partition <= partitionIndexMax)) assertFailed(`partition ${partition} is not a u16`);
 }
 
 function encodeUtf8(text: string, what: string): Uint8Array {
@@ -146,7 +146,7 @@ function encodeUtf8(text: string, what: string): Uint8Array {
 
 /** A lone UTF-16 surrogate: TextEncoder would silently turn it into U+FFFD, so two keys would collide. */
 function assertWellFormed(text: string, what: string): void {
-  assert(!hasLoneSurrogate(text), `${what} contains a lone UTF-16 surrogate`);
+  if (hasLoneSurrogate(text)) assertFailed(`${what} contains a lone UTF-16 surrogate`);
 }
 
 function decodeUtf8(bytes: Uint8Array, what: string): string {

@@ -14,7 +14,7 @@
  * million writes a second to run out.
  */
 import { crc32 } from 'node:zlib';
-import { assert } from '../core/assert.ts';
+import { assert, assertFailed } from '../core/assert.ts';
 import type { WriteOp } from './engine.ts';
 
 /** A buffered write as the log holds it: its new value, or null for a delete. */
@@ -47,7 +47,7 @@ function walGroupBytes(writes: readonly LoggedWrite[]): number {
 
 /** The bytes of one group holding `writes`, the first of which has ordinal `firstOrdinal`. */
 export function encodeWalGroup(firstOrdinal: number, writes: readonly LoggedWrite[], salt: Buffer): Buffer {
-  assert(Number.isSafeInteger(firstOrdinal) && firstOrdinal >= 0, `bad first ordinal ${firstOrdinal}`);
+  if (!(Number.isSafeInteger(firstOrdinal) && firstOrdinal >= 0)) assertFailed(`bad first ordinal ${firstOrdinal}`);
   assert(salt.length === walSaltBytes, 'bad write-ahead log salt');
   const bytes = Buffer.allocUnsafe(walGroupBytes(writes));
   const bodyBytes = bytes.length - walGroupHeaderBytes;

@@ -29,7 +29,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assert } from '../core/assert.ts';
+import { assert, assertFailed } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import type { StorageEngine, WriteOp } from './engine.ts';
 import { metaKey } from './keys.ts';
@@ -102,7 +102,7 @@ export class WriteAheadLog {
    */
   static async open(dir: string, engine: StorageEngine, options: WalOptions = {}): Promise<WriteAheadLog> {
     const segmentBytes = options.segmentBytes ?? walSegmentBytes;
-    assert(Number.isInteger(segmentBytes) && segmentBytes >= walGroupAlignBytes && segmentBytes % walGroupAlignBytes === 0, `bad segment size ${segmentBytes}`);
+    if (!(Number.isInteger(segmentBytes) && segmentBytes >= walGroupAlignBytes && segmentBytes % walGroupAlignBytes === 0)) assertFailed(`bad segment size ${segmentBytes}`);
     await mkdir(dir, { recursive: true });
     const cut = decodeCut(engine.get(metaKey(walCutMetaName)));
     const numbers = (await readdir(dir)).flatMap((name) => {

@@ -32,7 +32,7 @@
  * then the engine. A scan, which the engine answers, first commits what the buffer holds in its
  * range (scans are background work: transfers, anti-entropy, collection).
  */
-import { assert } from '../core/assert.ts';
+import { assert, assertFailed } from '../core/assert.ts';
 import { compareBytes } from './bytes.ts';
 import type { Entry, KeyRange, StorageEngine, WriteOp } from './engine.ts';
 import { walCutOp, type WriteAheadLog } from './write-ahead-log.ts';
@@ -110,8 +110,8 @@ export class WriteBuffer {
     private readonly engine: StorageEngine,
     private readonly options: WriteBufferOptions,
   ) {
-    assert(Number.isInteger(options.flushIntervalMs) && options.flushIntervalMs >= 1, `bad flushIntervalMs ${options.flushIntervalMs}`);
-    assert(Number.isInteger(options.bytesMax) && options.bytesMax >= 1, `bad bytesMax ${options.bytesMax}`);
+    if (!(Number.isInteger(options.flushIntervalMs) && options.flushIntervalMs >= 1)) assertFailed(`bad flushIntervalMs ${options.flushIntervalMs}`);
+    if (!(Number.isInteger(options.bytesMax) && options.bytesMax >= 1)) assertFailed(`bad bytesMax ${options.bytesMax}`);
     this.log = options.log;
     this.nextOrdinal = options.log?.firstOrdinal ?? 0;
     this.unloggedFirstOrdinal = this.nextOrdinal;

@@ -4,7 +4,7 @@
  * nodes (or clients) that lost the same node do not all knock on its door at the same moment
  * when it comes back.
  */
-import { assert } from '../core/assert.ts';
+import { assertFailed } from '../core/assert.ts';
 
 export interface BackoffRange {
   readonly reconnectBackoffMsMin: number;
@@ -14,9 +14,9 @@ export interface BackoffRange {
 /** `failures` ≥ 1 consecutive failures so far; `random` in [0, 1). */
 export function reconnectDelayMs(failures: number, range: BackoffRange, random: number): number {
   const { reconnectBackoffMsMin: min, reconnectBackoffMsMax: max } = range;
-  assert(Number.isInteger(failures) && failures >= 1, `failures must be a positive integer, got ${failures}`);
-  assert(min > 0 && max >= min, `bad backoff range ${min}..${max}`);
-  assert(random >= 0 && random < 1, `random out of [0, 1): ${random}`);
+  if (!(Number.isInteger(failures) && failures >= 1)) assertFailed(`failures must be a positive integer, got ${failures}`);
+  if (!(min > 0 && max >= min)) assertFailed(`bad backoff range ${min}..${max}`);
+  if (!(random >= 0 && random < 1)) assertFailed(`random out of [0, 1): ${random}`);
   // 2^30 already exceeds any sane max; the cap keeps the power finite.
   const ceilingMs = Math.min(max, min * 2 ** Math.min(failures - 1, 30));
   const delayMs = ceilingMs / 2 + (random * ceilingMs) / 2;

@@ -4,7 +4,7 @@
  * whole bodies. Bodies that lie inside one chunk are handed out as views of that chunk (no
  * copy); only a frame split across chunks is copied, once, when its last byte arrives.
  */
-import { assert } from '../core/assert.ts';
+import { assertFailed } from '../core/assert.ts';
 import { limits } from '../core/limits.ts';
 import { WireProtocolError } from './wire-error.ts';
 
@@ -43,12 +43,12 @@ export class FrameDecoder {
   private partialFrameBytes = -1;
 
   constructor(private frameBytesMax: number = limits.frameBytesMax) {
-    assert(Number.isInteger(frameBytesMax) && frameBytesMax >= 0 && frameBytesMax <= frameBodyBytesLimit, `bad frameBytesMax ${frameBytesMax}`);
+    if (!(Number.isInteger(frameBytesMax) && frameBytesMax >= 0 && frameBytesMax <= frameBodyBytesLimit)) assertFailed(`bad frameBytesMax ${frameBytesMax}`);
   }
 
   /** A handshake allows only small frames; the limit rises once the peer is authenticated. */
   setFrameBytesMax(frameBytesMax: number): void {
-    assert(Number.isInteger(frameBytesMax) && frameBytesMax >= 0 && frameBytesMax <= frameBodyBytesLimit, `bad frameBytesMax ${frameBytesMax}`);
+    if (!(Number.isInteger(frameBytesMax) && frameBytesMax >= 0 && frameBytesMax <= frameBodyBytesLimit)) assertFailed(`bad frameBytesMax ${frameBytesMax}`);
     this.frameBytesMax = frameBytesMax;
   }
 

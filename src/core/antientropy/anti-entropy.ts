@@ -14,7 +14,7 @@ import type { StoreTarget } from '../coordinator/operation.ts';
 import type { AaeExchange, AaeKeys, PeerMessage } from '../messages.ts';
 import type { StoreOutcome } from '../replica/store-op.ts';
 import { ownedPartitions, preferenceList } from '../ring/ring.ts';
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import { BackgroundBudget } from './budget.ts';
 import { aaeListedKeysMax } from './protocol-limits.ts';
 import { sharedNMin, type ExchangeContext } from './exchange-context.ts';
@@ -48,7 +48,7 @@ export class AntiEntropy {
     private readonly settings: AntiEntropySettings,
     private readonly host: AntiEntropyHost,
   ) {
-    assert(settings.listedKeysPerExchangeMax <= aaeListedKeysMax, `listedKeysPerExchangeMax above ${aaeListedKeysMax}, what peers accept`);
+    if (!(settings.listedKeysPerExchangeMax <= aaeListedKeysMax)) assertFailed(`listedKeysPerExchangeMax above ${aaeListedKeysMax}, what peers accept`);
     this.trees = new PartitionTrees(host.ring.partitionCount, (bucket) => host.replicasOf(bucket));
     this.budget = new BackgroundBudget(settings, host.nowMs);
     this.scanner = new Scanner(host, this.budget, settings);

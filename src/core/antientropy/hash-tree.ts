@@ -9,7 +9,7 @@
  * XOR is order-free, which is what makes the update O(1); differences cancel only if the
  * differing digests XOR to zero, a 2^-64 chance per comparison.
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 
 /** Branches under the root. */
 export const branchesCount = 32;
@@ -32,14 +32,14 @@ export class HashTree {
 
   /** XORs `digest` into (or, applied again, out of) `segment`. */
   toggle(segment: number, digest: string): void {
-    assert(isDigest(digest), `digest ${digest} is not 16 hex digits`);
+    if (!isDigest(digest)) assertFailed(`digest ${digest} is not 16 hex digits`);
     this.toggleWords(segment, parseInt(digest.slice(0, 8), 16), parseInt(digest.slice(8), 16));
   }
 
   /** `toggle` with the digest as its two 32-bit words (object-digest.ts `objectDigestInto`). */
   toggleWords(segment: number, high: number, low: number): void {
     // Conditions first: an assert's message would be built on every call.
-    if (!(Number.isInteger(segment) && segment >= 0 && segment < segmentsCount)) assert(false, `segment ${segment} out of range`);
+    if (!(Number.isInteger(segment) && segment >= 0 && segment < segmentsCount)) assertFailed(`segment ${segment} out of range`);
     this.words[segment * 2] = this.words[segment * 2]! ^ high;
     this.words[segment * 2 + 1] = this.words[segment * 2 + 1]! ^ low;
   }

@@ -16,7 +16,7 @@
  * read after every write whose outcome came before it. Until its read answers, a dirty key
  * ignores outcomes; after, outcomes update the tree in O(1) like any other key.
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import type { StoredObject } from '../version/types.ts';
 import { HashTree } from './hash-tree.ts';
 import { keyHash } from '../ring/hash.ts';
@@ -55,13 +55,13 @@ export class PartitionTrees {
   }
 
   startBuild(partition: number): void {
-    assert(this.state(partition).status === 'unbuilt', `partition ${partition} built twice`);
+    if (this.state(partition).status !== 'unbuilt') assertFailed(`partition ${partition} built twice`);
     this.states[partition] = { status: 'building', scanned: new Map(), dirty: new Map() };
   }
 
   onScanned(partition: number, entries: readonly ScannedEntry[]): void {
     const state = this.state(partition);
-    assert(state.status === 'building', `scan result for partition ${partition} that is not building`);
+    if (state.status !== 'building') assertFailed(`scan result for partition ${partition} that is not building`);
     for (const { bucket, key, object } of entries) {
       const id = keyIdOf(bucket, key);
       if (state.dirty.has(id)) continue;
@@ -73,7 +73,7 @@ export class PartitionTrees {
   /** The scan is done: the tree is made, and the keys written meanwhile must be read again. */
   finishBuild(partition: number): KeyRef[] {
     const state = this.state(partition);
-    assert(state.status === 'building', `partition ${partition} finished a build it had not started`);
+    if (state.status !== 'building') assertFailed(`partition ${partition} finished a build it had not started`);
     const trees = new Map<number, HashTree>();
     for (const leaf of state.scanned.values()) treeOfN(trees, leaf.n).toggle(leaf.segment, leaf.digest);
     this.states[partition] = { status: 'ready', trees, awaitingRead: new Set(state.dirty.keys()), keys: state.scanned.size };
@@ -83,7 +83,7 @@ export class PartitionTrees {
   /** The re-read of a key written during the build answered with what is stored now. */
   onReread(partition: number, bucket: string, key: string, object: StoredObject | null): void {
     const state = this.state(partition);
-    assert(state.status === 'ready', `re-read in partition ${partition} that is not built`);
+    if (state.status !== 'ready') assertFailed(`re-read in partition ${partition} that is not built`);
     const id = keyIdOf(bucket, key);
     if (!state.awaitingRead.delete(id)) return;
     const digest = keyDigest(bucket, key, object);
@@ -147,7 +147,7 @@ export class PartitionTrees {
 
   private state(partition: number): TreeState {
     const state = this.states[partition];
-    assert(state !== undefined, `partition ${partition} outside 0..${this.partitionCount - 1}`);
+    if (state === undefined) assertFailed(`partition ${partition} outside 0..${this.partitionCount - 1}`);
     return state;
   }
 }

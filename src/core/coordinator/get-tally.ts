@@ -20,7 +20,8 @@ import type { Resolution, StoredObject } from '../version/types.ts';
 export class GetTally {
   private readonly asked = new Set<string>();
   private readonly replies = new Map<string, StoredObject | null>();
-  private readonly failed = new Set<string>();
+  /** Made on the first failure: most gets have none. */
+  private failed: Set<string> | undefined;
   private primaryReplies = 0;
   private reconciled: StoredObject | null = null;
   /** The least partition epoch at which a reply joined into `reconciled` was read (tombstones/epochs.ts). */
@@ -44,7 +45,7 @@ export class GetTally {
 
   /** Asked, and neither replied nor failed yet. */
   isPending(node: string): boolean {
-    return this.asked.has(node) && !this.replies.has(node) && !this.failed.has(node);
+    return this.asked.has(node) && !this.replies.has(node) && this.failed?.has(node) !== true;
   }
 
   /** The nodes asked that have not answered, in the order they were asked. */
@@ -77,7 +78,7 @@ export class GetTally {
   /** `node` failed (an error, an unreachable node, a refused stale reply); false when it does not count. */
   fail(node: string): boolean {
     if (!this.isPending(node)) return false;
-    this.failed.add(node);
+    (this.failed ??= new Set()).add(node);
     return true;
   }
 
@@ -103,7 +104,7 @@ export class GetTally {
 
   /** Every node asked has replied or failed. */
   get finished(): boolean {
-    return this.replies.size + this.failed.size === this.asked.size;
+    return this.replies.size + (this.failed?.size ?? 0) === this.asked.size;
   }
 
   /** The reconciliation of every reply so far (null: none held anything). */

@@ -37,6 +37,9 @@ import { sloppyTargets } from './sloppy-targets.ts';
  */
 export const fencedReadAsksMax = 4;
 
+/** What `covered` stands for until a node is first covered: most gets never cover one. */
+const noNodes: ReadonlySet<string> = new Set();
+
 export interface GetPlan {
   readonly opId: number;
   readonly deadlineMs: number;
@@ -60,8 +63,8 @@ export class GetOperation implements Operation {
   private answered = false;
   /** The replies counted so far (get-tally.ts): all the counting, none of the messages. */
   private readonly tally: GetTally;
-  /** Nodes that failed or went silent and were given a stand-in: never replaced twice. */
-  private readonly replaced = new Set<string>();
+  /** Nodes that failed or went silent and were given a stand-in: never replaced twice (made on the first). */
+  private replaced: Set<string> | undefined;
   /** The epoch when this node's own read was issued. */
   private selfStamp = 0;
   /** Nodes asked again after a reply read before a fence: how many times (made on the first; most gets never need it). */
@@ -71,8 +74,9 @@ export class GetOperation implements Operation {
   /**
    * Nodes still pending that another was asked beside or in place of (late, silent): the count of
    * what may still reply no longer counts on them, so a failure of that other asks one more.
+   * Made on the first.
    */
-  private readonly covered = new Set<string>();
+  private covered: Set<string> | undefined;
   /** The remote node asked when the get started whose reply time feeds the estimate (one per get), and when. */
   private timed: string | undefined;
   private startedMs = 0;
@@ -108,7 +112,7 @@ export class GetOperation implements Operation {
    */
   private askEnough(host: OperationHost): void {
     for (;;) {
-      const { nodes, primaries } = this.tally.shortfall(this.covered);
+      const { nodes, primaries } = this.tally.shortfall(this.covered ?? noNodes);
       if (nodes === 0 && primaries === 0) return;
       const next = this.nextUnasked(primaries > 0);
       if (next === undefined) return;
@@ -181,15 +185,15 @@ export class GetOperation implements Operation {
    */
   onLate(host: OperationHost): void {
     if (this.answered) return;
-    const late = this.tally.pending().find((node) => !this.covered.has(node));
+    const late = this.tally.pending().find((node) => this.covered?.has(node) !== true);
     if (late === undefined) return;
     if (this.unasked.length === 0) {
       if (this.replace(host, late)) host.count('lateReadAsks'); // covers it if a stand-in was found
       return;
     }
-    this.covered.add(late);
+    (this.covered ??= new Set()).add(late);
     host.count('lateReadAsks');
-    this.ask(host, this.nextUnasked(this.tally.shortfall(this.covered).primaries > 0)!);
+    this.ask(host, this.nextUnasked(this.tally.shortfall(this.covered ?? noNodes).primaries > 0)!);
   }
 
   /** Nodes still silent get a stand-in each; their own answers still count if they come. */
@@ -227,11 +231,11 @@ export class GetOperation implements Operation {
 
   /** Asks the next reachable node not yet asked in place of `node`, once per node; false if none. */
   private replace(host: OperationHost, node: string): boolean {
-    if (this.replaced.has(node)) return false;
-    this.replaced.add(node);
+    if (this.replaced?.has(node) === true) return false;
+    (this.replaced ??= new Set()).add(node);
     const fallback = this.plan.extended.find((candidate) => !this.tally.wasAsked(candidate) && host.isReachable(candidate));
     if (fallback === undefined) return false; // still counted on: nobody stands in for it
-    this.covered.add(node);
+    (this.covered ??= new Set()).add(node);
     this.ask(host, fallback);
     return true;
   }

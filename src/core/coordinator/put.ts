@@ -56,14 +56,14 @@ export class PutOperation implements Operation {
   private readonly used = new Set<string>();
   /** The partition's epoch when the coordinating read-and-write was issued (tombstones/epochs.ts). */
   private stamp = 0;
-  /** Targets that failed or went silent and were given a stand-in: never replaced twice. */
-  private readonly replaced = new Set<string>();
+  /** Targets that failed or went silent and were given a stand-in: never replaced twice (made on the first). */
+  private replaced: Set<string> | undefined;
   /**
    * Owners a fallback asked (and not failed) keeps the version for. None of them may be a stand-in
    * itself: handoff would merge that fallback's hint into the owner's copy, and two of the W
    * stores counted would end on one disk (the simulator's quorum checker caught it, seed 1435).
    */
-  private readonly hintOwners = new Set<string>();
+  private hintOwners: Set<string> | undefined;
   private outcome: Extract<StoreOutcome, { ok: true }> | undefined;
   private object: StoredObject | undefined;
   /**
@@ -72,7 +72,7 @@ export class PutOperation implements Operation {
    * fence. A refusal naming no later epoch is a duplicate (or a late copy) of an earlier one, not
    * an answer to the last sending.
    */
-  private readonly fenced = new Map<string, number>();
+  private fenced: Map<string, number> | undefined;
   /** Targets waiting for a re-read of this node's copy, in the order the reads were issued (store ops answer in order). */
   private readonly rereads: { readonly node: string; readonly stamp: number }[] = [];
 
@@ -120,7 +120,7 @@ export class PutOperation implements Operation {
     const hintFor = this.tally.hintForOf(from);
     const fencedEpoch = message.error?.detail?.['fencedEpoch'];
     if (typeof fencedEpoch === 'number' && this.outcome !== undefined) {
-      const waitedFor = this.fenced.get(from);
+      const waitedFor = this.fenced?.get(from);
       if (waitedFor !== undefined && fencedEpoch <= waitedFor) return; // an earlier refusal again (duplicated), not the last sending's
       // A tombstone round fenced the partition after this node read it: the version may not be
       // taken as read before the fence. Once this node has the round's epoch (the refusing node
@@ -128,14 +128,14 @@ export class PutOperation implements Operation {
       // again if another round fenced it meanwhile (each refusal names a later epoch; the deadline
       // bounds them). Giving up at the second left a put unanswered by every reachable replica
       // when two rounds followed each other (simulator, seed 747 of --converge-by readRepair).
-      this.fenced.set(from, fencedEpoch);
+      (this.fenced ??= new Map()).set(from, fencedEpoch);
       host.count('fencedWriteRetries');
       host.afterEpoch(this, this.plan.target.partition, fencedEpoch, () => this.reread(host, from));
       return;
     }
     if (message.error) {
       this.tally.failed(from);
-      if (hintFor !== undefined) this.hintOwners.delete(hintFor); // that hint was not kept
+      if (hintFor !== undefined) this.hintOwners?.delete(hintFor); // that hint was not kept
       // A target that refuses (a new disk that does not know the epochs yet, a disk that failed)
       // cannot take the write now, as one that cannot be reached: the next node keeps it for its
       // owner (sloppy quorum).
@@ -149,7 +149,7 @@ export class PutOperation implements Operation {
     const hintFor = this.tally.hintForOf(to);
     this.tally.failed(to);
     // Its hint was never kept (or never counts): the owner itself may now stand in.
-    if (hintFor !== undefined) this.hintOwners.delete(hintFor);
+    if (hintFor !== undefined) this.hintOwners?.delete(hintFor);
     const owner = hintFor ?? to;
     // The message may not have arrived: the next reachable node keeps the version for its owner.
     this.replace(host, to, owner);
@@ -172,7 +172,7 @@ export class PutOperation implements Operation {
   /** Reads this node's copy again, after the fence, for `node` (which stays pending meanwhile). */
   private reread(host: OperationHost, node: string): void {
     const stamp = host.epochOf(this.plan.target.partition);
-    this.fenced.set(node, stamp);
+    (this.fenced ??= new Map()).set(node, stamp);
     this.rereads.push({ node, stamp });
     host.store(this, this.plan.target, { kind: 'read' });
   }
@@ -226,7 +226,7 @@ export class PutOperation implements Operation {
       const index = extended.indexOf(node);
       this.tally.ownCopy(hintFor ?? node, hintFor === undefined && index >= 0 && index < n);
       if (hintFor !== undefined) {
-        this.hintOwners.add(hintFor);
+        (this.hintOwners ??= new Set()).add(hintFor);
         host.storeHint({ ...target, owner: hintFor, object }, resolution);
       }
     }
@@ -254,9 +254,9 @@ export class PutOperation implements Operation {
    * nobody left to ask (or it had a stand-in already).
    */
   private replace(host: OperationHost, node: string, owner: string): boolean {
-    if (!this.plan.sloppy || this.replaced.has(node) || this.object === undefined) return false;
-    this.replaced.add(node);
-    const fallback = nextFallback(this.plan.extended, this.used, (candidate) => !this.hintOwners.has(candidate) && host.isReachable(candidate));
+    if (!this.plan.sloppy || this.replaced?.has(node) === true || this.object === undefined) return false;
+    (this.replaced ??= new Set()).add(node);
+    const fallback = nextFallback(this.plan.extended, this.used, (candidate) => this.hintOwners?.has(candidate) !== true && host.isReachable(candidate));
     if (fallback === undefined) return false;
     this.sendTo(host, fallback, owner, this.object);
     return true;
@@ -270,7 +270,7 @@ export class PutOperation implements Operation {
     this.used.add(node);
     this.tally.sent(node, hintFor);
     if (hintFor !== undefined) {
-      this.hintOwners.add(hintFor);
+      (this.hintOwners ??= new Set()).add(hintFor);
       host.count('hints.sent');
     }
     const durable = this.plan.durability === 'sync';

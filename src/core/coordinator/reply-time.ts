@@ -7,7 +7,7 @@
  * usual (a paused or vanished replica) within a few milliseconds, not the seconds the failure
  * detector takes.
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 
 /** Never sooner: a scheduler's hiccup or a minor GC on a replica is not worth a message to another. */
 export const speculativeAskMsMin = 5;
@@ -24,7 +24,7 @@ export class ReplyTimeEstimate {
 
   /** A replica answered a get `ms` after it was asked. */
   observe(ms: number): void {
-    assert(Number.isFinite(ms) && ms >= 0, `bad reply time ${ms}`);
+    if (!(Number.isFinite(ms) && ms >= 0)) assertFailed(`bad reply time ${ms}`);
     if (this.meanMs === undefined) {
       this.meanMs = ms;
       this.deviationMs = ms / 2;

@@ -9,7 +9,7 @@
  * while the `transfers` to `next` run; each finished transfer is added to `completed`, and once
  * every transfer is completed any node finalizes the view (`next` becomes `owners`).
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import type { Ring, RingNode } from '../ring/types.ts';
 import type { BucketEntry } from './bucket-props.ts';
 
@@ -100,7 +100,7 @@ export function memberOf(view: ClusterView, name: string): Member | undefined {
 export function servingRing(view: ClusterView): Ring {
   const nodes = new Map<string, RingNode>();
   for (const member of activeMembers(view)) nodes.set(member.name, ringNodeOf(member));
-  for (const owner of view.owners) assert(nodes.has(owner), `owner ${owner} is not an active member`);
+  for (const owner of view.owners) if (!nodes.has(owner)) assertFailed(`owner ${owner} is not an active member`);
   return Object.freeze({ partitionCount: view.partitionCount, owners: view.owners, nodes, version: view.version });
 }
 

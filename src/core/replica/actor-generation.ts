@@ -20,7 +20,7 @@
  * the keys the node writes afterwards (contexts keep 16, limits.clockEntriesMax, and prune the
  * idlest).
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import type { Actor, StoredObject } from '../version/types.ts';
 
 export const actorGenerationMetaName = 'actorGeneration';
@@ -44,7 +44,7 @@ export function generationAtStart(recorded: number, stoppedCleanly: boolean, fre
 }
 
 export function actorOfGeneration(baseActor: Actor, generation: number): Actor {
-  assert(Number.isSafeInteger(generation) && generation >= 0, `bad actor generation ${generation}`);
+  if (!(Number.isSafeInteger(generation) && generation >= 0)) assertFailed(`bad actor generation ${generation}`);
   return generation === 0 ? baseActor : `${baseActor}~${generation}`;
 }
 

@@ -3,7 +3,7 @@
  * cannot restore spread (a full rebalance, as riak_core's claim falls back to a round-robin
  * "rebalance" when its incremental claim leaves windows short of N distinct nodes).
  */
-import { assert } from '../assert.ts';
+import { assert, assertFailed } from '../assert.ts';
 import type { ClaimProblem } from './claim-problem.ts';
 import { placementCost, unowned } from './claim-problem.ts';
 
@@ -26,7 +26,7 @@ import { placementCost, unowned } from './claim-problem.ts';
 export function columnLayout(counts: readonly number[], order: readonly number[], partitionCount: number, window: number): Int32Array {
   const rows = Math.floor(partitionCount / window);
   assert(counts.reduce((sum, c) => sum + c, 0) === partitionCount, 'colour counts must sum to Q');
-  assert(counts.every((c) => c <= rows), `a colour count exceeds floor(Q/w) = ${rows}`);
+  if (!counts.every((c) => c <= rows)) assertFailed(`a colour count exceeds floor(Q/w) = ${rows}`);
   const full = order.filter((c) => counts[c] === rows);
   const rest = order.filter((c) => counts[c] !== rows);
   const colours = [...full, ...rest].flatMap((c) => Array<number>(counts[c]!).fill(c));

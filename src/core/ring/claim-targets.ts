@@ -19,7 +19,7 @@
  * Guarantee: |target - ideal| < 1 for every member. With no caps binding (always the case for
  * equal capacities without zones), that is floor or ceil of Q * capacity / total capacity.
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 
 export interface TargetInput {
   readonly partitionCount: number;
@@ -110,7 +110,7 @@ function waterFill(weights: Float64Array, caps: readonly number[], total: number
     shares[i] = rate * weights[i]!;
   }
   const sum = shares.reduce((s, x) => s + x, 0);
-  assert(Math.abs(sum - total) < 1e-6 * Math.max(1, total), `water-fill gave ${sum} of ${total}: caps too small`);
+  if (!(Math.abs(sum - total) < 1e-6 * Math.max(1, total))) assertFailed(`water-fill gave ${sum} of ${total}: caps too small`);
   return shares;
 }
 
@@ -118,7 +118,7 @@ function waterFill(weights: Float64Array, caps: readonly number[], total: number
 function roundShares(shares: Float64Array, total: number, tiePriority: Float64Array): Int32Array {
   const floors = Int32Array.from(shares, (s) => Math.floor(s + remainderResolution));
   let left = total - floors.reduce((sum, f) => sum + f, 0);
-  assert(left >= 0 && left <= shares.length, `rounding left ${left} partitions for ${shares.length} shares`);
+  if (!(left >= 0 && left <= shares.length)) assertFailed(`rounding left ${left} partitions for ${shares.length} shares`);
   const remainder = (i: number): number => Math.round((shares[i]! - floors[i]!) / remainderResolution);
   const order = [...shares.keys()].sort(
     (a, b) => remainder(b) - remainder(a) || tiePriority[b]! - tiePriority[a]! || a - b,

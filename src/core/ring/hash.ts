@@ -4,7 +4,7 @@
  * This runs on every request, so it does the least work it can.
  */
 import { hash as digest } from 'node:crypto';
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import { limits } from '../limits.ts';
 
 /** Separates bucket from key in the hashed bytes; bucket names never contain it. */
@@ -74,7 +74,7 @@ export function partitionOfHash(hash: Uint8Array, partitionCount: number): numbe
   const bits = 31 - Math.clz32(partitionCount);
   // Conditions first: an assert's message would be built on every call.
   if (!(partitionCount === 1 << bits && bits <= partitionBitsMax && hash.length >= 2)) {
-    assert(false, `partition count ${partitionCount} is not a power of two <= 2^16, or hash of ${hash.length} bytes is too short`);
+    assertFailed(`partition count ${partitionCount} is not a power of two <= 2^16, or hash of ${hash.length} bytes is too short`);
   }
   const top16 = (hash[0]! << 8) | hash[1]!;
   return top16 >>> (partitionBitsMax - bits);

@@ -4,7 +4,7 @@
  * nodes met walking clockwise from its partition, and the nodes after them are the fallbacks a
  * sloppy quorum writes hints to (Dynamo §4.6).
  */
-import { assert } from '../assert.ts';
+import { assert, assertFailed } from '../assert.ts';
 import { claim } from './claim.ts';
 import type { Ring, RingNode } from './types.ts';
 
@@ -65,7 +65,7 @@ const walkCaches = new WeakMap<Ring, WalkCache>();
 
 function cacheOf(ring: Ring, partition: number): WalkCache {
   if (!(Number.isInteger(partition) && partition >= 0 && partition < ring.partitionCount)) {
-    assert(false, `partition ${partition} outside 0..${ring.partitionCount - 1}`);
+    assertFailed(`partition ${partition} outside 0..${ring.partitionCount - 1}`);
   }
   let cache = walkCaches.get(ring);
   if (cache === undefined) {
@@ -77,7 +77,7 @@ function cacheOf(ring: Ring, partition: number): WalkCache {
 }
 
 function cachedPreferenceList(ring: Ring, partition: number, n: number): readonly string[] {
-  if (!(Number.isInteger(n) && n >= 0)) assert(false, `preference list length must be a non-negative integer, got ${n}`);
+  if (!(Number.isInteger(n) && n >= 0)) assertFailed(`preference list length must be a non-negative integer, got ${n}`);
   const cache = cacheOf(ring, partition);
   let lists = cache.byLength.get(n);
   if (lists === undefined) {

@@ -26,7 +26,7 @@
  * (harmless: a later round collects it again). At most `removedCopiesCountMax` keys at once
  * (settings.ts); past it the oldest is forgotten early, with the same harmless outcome.
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import { contextCovers } from '../version/causal-context.ts';
 import type { StoredObject } from '../version/types.ts';
 
@@ -48,7 +48,7 @@ export class CollectedTombstones {
     private readonly windowMs: number,
     private readonly countMax: number,
   ) {
-    assert(windowMs >= 0 && countMax >= 1, `bad removed-copies bounds: ${windowMs} ms, ${countMax} keys`);
+    if (!(windowMs >= 0 && countMax >= 1)) assertFailed(`bad removed-copies bounds: ${windowMs} ms, ${countMax} keys`);
   }
 
   get size(): number {

@@ -15,7 +15,7 @@
  * until it has learned them from a peer (tombstones/epoch-sync.ts) it refuses every object sent
  * to it (`known` false).
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import { limits } from '../limits.ts';
 
 export const tombstoneEpochsMetaName = 'tombstoneEpochs';
@@ -108,7 +108,7 @@ export class PartitionEpochs {
 
   /** Raises `partition` to `epoch` (never lowers it); true when it changed. */
   raise(partition: number, epoch: number): boolean {
-    assert(Number.isSafeInteger(epoch) && epoch >= 0, `bad partition epoch ${epoch}`);
+    if (!(Number.isSafeInteger(epoch) && epoch >= 0)) assertFailed(`bad partition epoch ${epoch}`);
     if (epoch <= this.of(partition)) return false;
     this.byPartition.set(partition, { epoch, confirmed: this.confirmedOf(partition) });
     return true;
@@ -116,7 +116,7 @@ export class PartitionEpochs {
 
   /** This node confirmed the round of `epoch` (it holds that epoch): a round that may remove. */
   confirm(partition: number, epoch: number): void {
-    assert(epoch <= this.of(partition), `confirming epoch ${epoch} above the fence ${this.of(partition)}`);
+    if (!(epoch <= this.of(partition))) assertFailed(`confirming epoch ${epoch} above the fence ${this.of(partition)}`);
     if (epoch > this.confirmedOf(partition)) this.byPartition.set(partition, { epoch: this.of(partition), confirmed: epoch });
   }
 

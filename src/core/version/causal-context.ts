@@ -16,7 +16,7 @@
  * clock entry the entry keeps its own time. That can make an actor look a little idler than
  * it is, which only changes which actor pruning picks first.
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import { actorProblem, compareActors, compareDots, formatDot } from './actor.ts';
 import { describeValue } from './describe-value.ts';
 import type { Actor, CausalContext, ClockEntry, Dot } from './types.ts';
@@ -83,9 +83,9 @@ export function clampCounter(ctx: CausalContext, actor: Actor, counterMax: numbe
 
 /** `ctx` plus one write event `dot`, made at `lastWriteMs` by its actor. */
 export function addDot(ctx: CausalContext, dot: Dot, lastWriteMs: number): CausalContext {
-  assert(actorProblem(dot[0]) === null, `addDot: bad actor ${describeValue(dot[0])}`);
-  assert(Number.isSafeInteger(dot[1]) && dot[1] >= 1, `addDot: bad counter ${describeValue(dot[1])}`);
-  assert(Number.isSafeInteger(lastWriteMs) && lastWriteMs >= 0, `addDot: bad lastWriteMs ${describeValue(lastWriteMs)}`);
+  if (actorProblem(dot[0]) !== null) assertFailed(`addDot: bad actor ${describeValue(dot[0])}`);
+  if (!(Number.isSafeInteger(dot[1]) && dot[1] >= 1)) assertFailed(`addDot: bad counter ${describeValue(dot[1])}`);
+  if (!(Number.isSafeInteger(lastWriteMs) && lastWriteMs >= 0)) assertFailed(`addDot: bad lastWriteMs ${describeValue(lastWriteMs)}`);
   const added = compact(ctx.clock, unionDots(ctx.dots, [dot]));
   return stampLastWrite(added, dot[0], lastWriteMs);
 }
@@ -284,5 +284,5 @@ function compactionProblem(ctx: CausalContext): string | null {
 
 export function assertCausalContext(ctx: CausalContext): void {
   const problem = causalContextProblem(ctx);
-  assert(problem === null, `invalid causal context: ${problem}`);
+  if (problem !== null) assertFailed(`invalid causal context: ${problem}`);
 }

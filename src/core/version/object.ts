@@ -11,7 +11,7 @@
  */
 import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import { compareActors, compareDots } from './actor.ts';
 import { addDot, clampCounter, counterOf, covers, emptyContext, joinContexts } from './causal-context.ts';
 import { pruneContext, tokenClockEntriesMax } from './prune.ts';
@@ -62,7 +62,7 @@ export function coordinateWrite(
   nowMs: number,
   resolution: Resolution,
 ): CoordinatedWrite {
-  assert(Number.isSafeInteger(nowMs) && nowMs >= 0, `coordinateWrite: bad nowMs ${nowMs}`);
+  if (!(Number.isSafeInteger(nowMs) && nowMs >= 0)) assertFailed(`coordinateWrite: bad nowMs ${nowMs}`);
   const storedCounter = counterOf(stored?.context ?? emptyContext, actor);
   const intent = asked.context === null ? asked : { ...asked, context: clampCounter(asked.context, actor, storedCounter) };
   const dot = newDot(actor, storedCounter);
@@ -71,14 +71,14 @@ export function coordinateWrite(
   refuseTooLarge(siblings);
   // The stored context is bounded (Dynamo §4.4) but must keep covering every sibling's dot.
   const joined = addDot(joinContexts(stored?.context ?? emptyContext, intent.context ?? emptyContext), dot, nowMs);
-  const stores = pruneContext(joined, new Set(siblings.map((kept) => kept.dot[0])), limits.clockEntriesMax, limits.contextDotsMax);
+  const stores = pruneContext(joined, () => new Set(siblings.map((kept) => kept.dot[0])), limits.clockEntriesMax, limits.contextDotsMax);
   // The reply is bounded as tokens are, or the client's next put would be refused as bad_context.
   // Of the cloud it keeps only the new dot: the client's context may be full of this actor's
   // isolated dots (concurrent updates of a hot key through one coordinator), and keeping them all
   // would overflow the bound. The new dot is the actor's highest, so its counter never goes back.
   const replyContext = addDot(intent.context ?? emptyContext, dot, nowMs);
   const isNewDot = (kept: Dot) => compareDots(kept, dot) === 0;
-  const reply = pruneContext(replyContext, new Set([actor]), tokenClockEntriesMax, limits.contextDotsMax, isNewDot);
+  const reply = pruneContext(replyContext, () => new Set([actor]), tokenClockEntriesMax, limits.contextDotsMax, isNewDot);
   const object: StoredObject = { siblings, context: stores.context };
   assertStoredObject(object);
   return { object, dot, context: reply.context, prunedEntries: stores.prunedEntries + reply.prunedEntries, clamped: intent.context !== asked.context };

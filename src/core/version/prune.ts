@@ -32,22 +32,24 @@ export interface PruneResult {
 /**
  * Drops the clock entries with the oldest `lastWriteMs` (ties: by actor) until at most
  * `clockEntriesMax` remain, with their cloud dots; then drops cloud dots until at most
- * `dotsMax` remain. Never drops the clock entries of `keepActors` nor the dots `keepDot` keeps
- * (by default, those of `keepActors`), so the result may stay above the bounds when they alone
- * exceed them.
+ * `dotsMax` remain. Never drops the clock entries of the actors `keepActorsOf()` names nor the
+ * dots `keepDot` keeps (by default, those of these actors), so the result may stay above the
+ * bounds when they alone exceed them.
  */
 export function pruneContext(
   ctx: CausalContext,
-  keepActors: ReadonlySet<Actor>,
+  keepActorsOf: () => ReadonlySet<Actor>,
   clockEntriesMax: number,
   dotsMax: number,
-  keepDot: (dot: Dot) => boolean = (dot) => keepActors.has(dot[0]),
+  keepDot?: (dot: Dot) => boolean,
 ): PruneResult {
+  // Most contexts are within their bounds: then nothing is worked out (every put prunes twice).
   if (ctx.clock.length <= clockEntriesMax && ctx.dots.length <= dotsMax) return { context: ctx, prunedEntries: 0 };
+  const keepActors = keepActorsOf();
   const victims = oldestEntries(ctx.clock, keepActors, ctx.clock.length - clockEntriesMax);
   const clock = ctx.clock.filter((entry) => !victims.has(entry[0]));
   const survivingDots = ctx.dots.filter((dot) => !victims.has(dot[0]));
-  const dots = dropDots(survivingDots, keepDot, survivingDots.length - dotsMax);
+  const dots = dropDots(survivingDots, keepDot ?? ((dot) => keepActors.has(dot[0])), survivingDots.length - dotsMax);
   const prunedEntries = ctx.clock.length - clock.length + (ctx.dots.length - dots.length);
   return { context: { clock, dots }, prunedEntries };
 }
@@ -66,10 +68,9 @@ export function pruneContext(
  * put as it would be anyway for too many siblings.
  */
 export function pruneForClient(object: StoredObject): PruneResult {
-  const siblingDots = object.siblings.map((sibling) => sibling.dot);
-  const isSiblingDot = (dot: Dot) => siblingDots.some((kept) => compareDots(kept, dot) === 0);
-  const actors = new Set(siblingDots.map((dot) => dot[0]));
-  return pruneContext(object.context, actors, tokenClockEntriesMax, limits.contextDotsMax, isSiblingDot);
+  const siblingActors = () => new Set(object.siblings.map((sibling) => sibling.dot[0]));
+  const isSiblingDot = (dot: Dot) => object.siblings.some((kept) => compareDots(kept.dot, dot) === 0);
+  return pruneContext(object.context, siblingActors, tokenClockEntriesMax, limits.contextDotsMax, isSiblingDot);
 }
 
 /** The actors of the `count` idlest entries that may be dropped. */

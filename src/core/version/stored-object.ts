@@ -3,7 +3,7 @@
  * invariants, equality and the questions callers ask of it. The operations that make new
  * objects (coordinate a write, merge two replicas' versions) live in object.ts.
  */
-import { assert } from '../assert.ts';
+import { assertFailed } from '../assert.ts';
 import { actorProblem, compareDots, formatDot } from './actor.ts';
 import { causalContextProblem, contextCovers, contextsEqual, covers, isCounter, isTimeMs } from './causal-context.ts';
 import { describeValue } from './describe-value.ts';
@@ -147,5 +147,5 @@ export function peerObjectProblem(value: unknown): string | null {
 
 export function assertStoredObject(object: StoredObject): void {
   const problem = storedObjectProblem(object);
-  assert(problem === null, `invalid stored object: ${problem}`);
+  if (problem !== null) assertFailed(`invalid stored object: ${problem}`);
 }

@@ -7,7 +7,7 @@
  * Messages are kept until acknowledged so that, if the connection drops, every one of them can
  * be reported as not delivered. Frame bytes are released as soon as they are written.
  */
-import { assert } from '../../core/assert.ts';
+import { assert, assertFailed } from '../../core/assert.ts';
 
 /** Compact the arrays once this many acknowledged slots have piled up at the front. */
 const compactSlotsMin = 1024;
@@ -54,7 +54,7 @@ export class OutboundQueue {
 
   /** The peer has delivered `count` more of the written frames. */
   acknowledge(count: number): void {
-    assert(count >= 0 && count <= this.unackedCount, `ack of ${count} frames with ${this.unackedCount} unacknowledged`);
+    if (!(count >= 0 && count <= this.unackedCount)) assertFailed(`ack of ${count} frames with ${this.unackedCount} unacknowledged`);
     for (let i = this.head; i < this.head + count; i++) this.messages[i] = undefined;
     this.head += count;
     if (this.head >= compactSlotsMin && this.head * 2 >= this.messages.length) this.compact();

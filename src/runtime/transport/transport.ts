@@ -16,7 +16,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { assert } from '../../core/assert.ts';
+import { assert, assertFailed } from '../../core/assert.ts';
 import { KvorumError } from '../../core/errors.ts';
 import { limits } from '../../core/limits.ts';
 import { protocolVersion } from '../../core/messages.ts';
@@ -230,7 +230,7 @@ export class Transport {
    * would drop the connection), so the caller learns at once.
    */
   send(to: string, message: object, wireForm: object = message): void {
-    assert(to !== this.nodeName, `send to self ('${to}'): a node handles its own messages without the transport`);
+    if (to === this.nodeName) assertFailed(`send to self ('${to}'): a node handles its own messages without the transport`);
     assert(typeof message === 'object' && message !== null, 'a message is an object');
     const frame = encodeMessageFrame(wireForm);
     const bodyBytes = frameBodyBytes(frame);

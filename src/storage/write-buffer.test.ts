@@ -226,8 +226,34 @@ describe('WriteBuffer with a write-ahead log', () => {
     await buffer.close();
   });
 
+  test('an idle node appends on its own thread: a wait for durability is answered in the turn the append is made', async () => {
+    const { buffer } = await bufferWithLog({ busy: () => false });
+    buffer.write([put('a', '1')]);
+    let durable = false;
+    void buffer.flushed().then(() => (durable = true));
+    // The append runs in a setImmediate queued before this one; one made in the pool could only
+    // answer in a later turn of the event loop (its completion comes with the poll phase).
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(durable, true);
+    assert.equal(buffer.appends, 1);
+    await buffer.close();
+  });
+
+  test('a busy node appends in the pool: it answers in a later turn', async () => {
+    const { buffer } = await bufferWithLog({ busy: () => true });
+    buffer.write([put('a', '1')]);
+    let durable = false;
+    const flushed = buffer.flushed().then(() => (durable = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(durable, false);
+    await flushed;
+    assert.equal(buffer.appends, 1);
+    await buffer.close();
+  });
+
   test('writes made while an append runs go together into the next one', async () => {
-    const { buffer } = await bufferWithLog();
+    // Busy, so the append runs in the pool while the next writes are made.
+    const { buffer } = await bufferWithLog({ busy: () => true });
     buffer.write([put('a', '1')]);
     const first = buffer.flushed();
     await new Promise((resolve) => setImmediate(resolve));

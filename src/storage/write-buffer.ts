@@ -22,7 +22,8 @@
  *
  * With a write-ahead log (write-ahead-log.ts; every LMDB node has one), a wait for durability
  * appends the writes made since the last append to the log instead of committing the engine: one
- * pwrite with O_DSYNC, ~3× cheaper than an LMDB commit. The engine is then committed on the
+ * pwrite with O_DSYNC, ~3× cheaper than an LMDB commit (in libuv's pool while the node is busy, on
+ * the node's own thread while it is idle: write-ahead-log.ts, `appendNow`). The engine is then committed on the
  * writer's schedule only, each commit carrying the cut that tells the log which writes it holds.
  * Every write is numbered (its ordinal) and kept for the log until an append or a durable commit
  * takes it, so that the log always holds a contiguous run of the writes made (write-ahead-log.ts
@@ -251,25 +252,35 @@ export class WriteBuffer {
     this.unloggedFirstOrdinal = this.nextOrdinal;
     this.appendInFlight = true;
     const startedMs = performance.now();
-    log.append(firstOrdinal, writes).then(
-      () => {
-        this.appendInFlight = false;
-        this.appends++;
-        this.options.onLogged?.(performance.now() - startedMs, writes.length);
-        for (const waiter of waiters) waiter.resolve();
-        if (this.logWaiters.length > 0) this.appendSoon();
-      },
-      (error: unknown) => {
-        // A failed O_DSYNC write leaves it unknown what reached the disk: the log is given up, and
-        // durability comes from engine commits, which hold every write (they never needed the log).
-        this.appendInFlight = false;
-        this.log = undefined;
-        this.unlogged = [];
-        this.unloggedBytes = 0;
-        this.options.onLogError?.(error);
-        for (const waiter of [...waiters, ...this.logWaiters.splice(0)]) this.committed().then(waiter.resolve, waiter.reject);
-      },
-    );
+    const appended = () => {
+      this.appendInFlight = false;
+      this.appends++;
+      this.options.onLogged?.(performance.now() - startedMs, writes.length);
+      for (const waiter of waiters) waiter.resolve();
+      if (this.logWaiters.length > 0) this.appendSoon();
+    };
+    const failed = (error: unknown) => {
+      // A failed O_DSYNC write leaves it unknown what reached the disk: the log is given up, and
+      // durability comes from engine commits, which hold every write (they never needed the log).
+      this.appendInFlight = false;
+      this.log = undefined;
+      this.unlogged = [];
+      this.unloggedBytes = 0;
+      this.options.onLogError?.(error);
+      for (const waiter of [...waiters, ...this.logWaiters.splice(0)]) this.committed().then(waiter.resolve, waiter.reject);
+    };
+    // An idle node appends on its own thread (write-ahead-log.ts, appendNow: half the CPU, and no
+    // wait for a pool thread); a busy one in the pool, so that a slow disk never stalls it.
+    if (this.options.busy?.() !== true) {
+      let done: boolean;
+      try {
+        done = log.appendNow(firstOrdinal, writes);
+      } catch (error) {
+        return failed(error);
+      }
+      if (done) return appended();
+    }
+    log.append(firstOrdinal, writes).then(appended, failed);
   }
 
   /** A durable engine commit holds every write below `cut`: the log need not keep them. */

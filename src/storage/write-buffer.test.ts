@@ -226,29 +226,30 @@ describe('WriteBuffer with a write-ahead log', () => {
     await buffer.close();
   });
 
-  test('an idle node appends on its own thread: a wait for durability is answered in the turn the append is made', async () => {
-    const { buffer } = await bufferWithLog({ busy: () => false });
-    buffer.write([put('a', '1')]);
-    let durable = false;
-    void buffer.flushed().then(() => (durable = true));
-    // The append runs in a setImmediate queued before this one; one made in the pool could only
-    // answer in a later turn of the event loop (its completion comes with the poll phase).
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(durable, true);
-    assert.equal(buffer.appends, 1);
-    await buffer.close();
-  });
-
-  test('a busy node appends in the pool: it answers in a later turn', async () => {
-    const { buffer } = await bufferWithLog({ busy: () => true });
+  /**
+   * Whether a wait for durability is answered in the turn its append is made: the append runs in
+   * a setImmediate queued before the one awaited here, and one made in libuv's pool can only
+   * answer in a later turn (its completion comes with the poll phase).
+   */
+  const answeredInTheAppendsTurn = async (busy: boolean): Promise<boolean> => {
+    const { buffer } = await bufferWithLog({ busy: () => busy });
     buffer.write([put('a', '1')]);
     let durable = false;
     const flushed = buffer.flushed().then(() => (durable = true));
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(durable, false);
+    const inTurn = durable;
     await flushed;
     assert.equal(buffer.appends, 1);
     await buffer.close();
+    return inTurn;
+  };
+
+  test('an idle node appends on its own thread: a wait for durability is answered in the turn of the append', async () => {
+    assert.equal(await answeredInTheAppendsTurn(false), true);
+  });
+
+  test('a busy node appends in the pool: a wait for durability is answered in a later turn', async () => {
+    assert.equal(await answeredInTheAppendsTurn(true), false);
   });
 
   test('writes made while an append runs go together into the next one', async () => {

@@ -22,9 +22,10 @@
  *
  * With a write-ahead log (write-ahead-log.ts; every LMDB node has one), a wait for durability
  * appends the writes made since the last append to the log instead of committing the engine: one
- * pwrite with O_DSYNC, ~3× cheaper than an LMDB commit (in libuv's pool while the node is busy, on
- * the node's own thread while it is idle: write-ahead-log.ts, `appendNow`). The engine is then committed on the
- * writer's schedule only, each commit carrying the cut that tells the log which writes it holds.
+ * pwrite with O_DSYNC, ~3× cheaper than an LMDB commit (in libuv's pool while the node is busy,
+ * on the node's own thread while it is idle: write-ahead-log.ts, `appendNow`). The engine is then
+ * committed on the writer's schedule only, each commit carrying the cut that tells the log which
+ * writes it holds.
  * Every write is numbered (its ordinal) and kept for the log until an append or a durable commit
  * takes it, so that the log always holds a contiguous run of the writes made (write-ahead-log.ts
  * says why that matters). If the log fails, waits for durability fall back to engine commits.

@@ -545,14 +545,15 @@ test('a frame that does not arrive whole within frameTimeoutMs drops the connect
 });
 
 test('frames that keep completing are never cut, however long the stream runs', async (t) => {
-  const b = await startNode(t, 'b', { frameTimeoutMs: 200 });
+  const b = await startNode(t, 'b', { frameTimeoutMs: 1_000 });
   const client = await authenticatedClient(b.port, 'a', 'b');
   t.after(() => client.socket.destroy());
-  // Every write ends in the middle of a frame, so the buffer is never empty; each frame takes 120 ms.
+  // Every write ends in the middle of a frame, so the buffer is never empty; each frame takes
+  // 300 ms (well inside the timeout however loaded the machine), the stream 2.4 s (well past it).
   const frame = (seq: number) => encodeMessageFrame({ kind: 'm', seq, pad: 'x'.repeat(50) });
   client.socket.write(frame(0).subarray(0, 10));
   for (let seq = 0; seq < 8; seq++) {
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     client.socket.write(Buffer.concat([frame(seq).subarray(10), frame(seq + 1).subarray(0, 10)]));
   }
   await waitFor('eight frames', () => b.received.length === 8);

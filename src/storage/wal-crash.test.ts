@@ -70,8 +70,9 @@ async function crashRun(seed: number): Promise<void> {
       await batch(ops);
       for (const op of copies) committed.set(Buffer.from(op.key).toString('latin1'), op);
     };
-    // Busy or idle at random: appends in libuv's pool (one may be torn by the crash) or on this thread.
-    const load = random.fork('busy');
+    // Busy or idle at random: appends in libuv's pool (one may be torn by the crash) or on this
+    // thread. A stream of its own, so the seed's writes and crash points are those of before.
+    const load = new Prng(seed).fork('busy');
     const buffer = new WriteBuffer(engine, { flushIntervalMs: 5, bytesMax: 2_000, log, onCommitError: () => undefined, busy: () => load.chance(0.5) });
     const history: Write[] = [];
     let acknowledged = 0;

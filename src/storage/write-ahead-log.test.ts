@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryEngine } from './memory.ts';
-import { readWalSegment, walCutOp, walGroupAlignBytes, walRetiredSegmentsMax, WriteAheadLog } from './write-ahead-log.ts';
+import { readWalSegment, walCutOp, walGroupAlignBytes, walOwnThreadGroupBytesMax, walRetiredSegmentsMax, WriteAheadLog } from './write-ahead-log.ts';
 import { encodeWalGroup, type LoggedWrite } from './wal-group.ts';
 
 /** Two small groups, or one of the big ones below, per segment: rotation in a few appends. */
@@ -172,20 +172,40 @@ describe('write-ahead log', () => {
     assert.deepEqual(stranded, []);
   });
 
-  test('a segment is reused only once the engine holds every write of it: a cut at its last write is not enough', async () => {
+  for (const onOwnThread of [false, true]) {
+    test(`a segment is reused only once the engine holds every write of it: a cut at its last write is not enough (${onOwnThread ? "appendNow" : 'append'})`, async () => {
+      const dir = freshDir();
+      const engine = new MemoryEngine();
+      const log = await WriteAheadLog.open(dir, engine, { segmentBytes });
+      const append = async (firstOrdinal: number, writes: LoggedWrite[]) => (onOwnThread ? assert.ok(log.appendNow(firstOrdinal, writes)) : log.append(firstOrdinal, writes));
+      await append(0, ['a', 'b', 'c', 'd', 'e', 'f'].map((key) => put(key, '1')));
+      // The engine holds writes 0–4, not 5 (`f`): the segment holding it must stay as it is.
+      await engine.batch([...['a', 'b', 'c', 'd', 'e'].map((key) => ({ type: 'put', key: bytes(key), value: bytes('1') }) as const), walCutOp(5)]);
+      log.release(5);
+      await append(6, [put('g', '1')]);
+      await log.close();
+      const reopened = await WriteAheadLog.open(dir, engine);
+      assert.deepEqual(reopened.recovery, { replayed: 2, strandedGroups: 0 });
+      assert.equal(read(engine, 'f'), '1');
+      assert.equal(read(engine, 'g'), '1');
+      await reopened.close();
+    });
+  }
+
+  test("appendNow writes nothing for a group over walOwnThreadGroupBytesMax or one that needs the next segment: append takes those", async () => {
     const dir = freshDir();
     const engine = new MemoryEngine();
-    const log = await WriteAheadLog.open(dir, engine, { segmentBytes });
-    await log.append(0, ['a', 'b', 'c', 'd', 'e', 'f'].map((key) => put(key, '1')));
-    // The engine holds writes 0–4, not 5 (`f`): the segment holding it must stay as it is.
-    await engine.batch([...['a', 'b', 'c', 'd', 'e'].map((key) => ({ type: 'put', key: bytes(key), value: bytes('1') }) as const), walCutOp(5)]);
-    log.release(5);
-    await log.append(6, [put('g', '1')]);
+    const log = await WriteAheadLog.open(dir, engine, { segmentBytes: 4 * walOwnThreadGroupBytesMax });
+    const large = [{ key: bytes('large'), value: Buffer.alloc(walOwnThreadGroupBytesMax, 'x') }];
+    assert.equal(log.appendNow(0, large), false);
+    await log.append(0, large);
+    const fill = [{ key: bytes('fill'), value: Buffer.alloc(walOwnThreadGroupBytesMax / 2, 'y') }];
+    let ordinal = 1;
+    while (log.appendNow(ordinal, fill)) ordinal++;
+    await log.append(ordinal, fill); // the next segment
     await log.close();
-    const reopened = await WriteAheadLog.open(dir, engine);
-    assert.deepEqual(reopened.recovery, { replayed: 2, strandedGroups: 0 });
-    assert.equal(read(engine, 'f'), '1');
-    assert.equal(read(engine, 'g'), '1');
+    const reopened = await WriteAheadLog.open(dir, new MemoryEngine());
+    assert.deepEqual(reopened.recovery, { replayed: ordinal + 1, strandedGroups: 0 });
     await reopened.close();
   });
 

@@ -47,6 +47,8 @@ export const walSpareSegmentsMax = 2;
  * for LMDB commits (write-buffer.ts), which fail visibly until the disk is mended.
  */
 export const walRetiredSegmentsMax = 64;
+/** The largest group `appendNow` writes on the node's thread: ~0.1 ms of blocking here, not the 2 MiB a group may reach. */
+export const walOwnThreadGroupBytesMax = 64 * 1024;
 /** Meta key holding the cut: the ordinal of the first write the engine does not hold. */
 export const walCutMetaName = 'walCut';
 
@@ -159,11 +161,13 @@ export class WriteAheadLog {
 
   /**
    * As `append`, but on this thread, done when it returns: true, or false without writing when
-   * the group needs the next segment (made asynchronously: `append` then). Throws if the write
-   * failed. For an idle node: a write handed to libuv's thread pool costs twice the CPU of one
-   * made here (101–121 µs against 48–50 per 4 KiB on this disk), and waits for that thread to be
-   * scheduled — the most of an idle durable write's latency on a busy machine. It blocks the
-   * event loop meanwhile (0.11 ms p50 here), which an idle node can afford and a busy one cannot.
+   * the group is over `walOwnThreadGroupBytesMax` or needs the next segment (made asynchronously:
+   * `append` then). Throws if the write failed. For an idle node: a write handed to libuv's thread
+   * pool costs twice the CPU of one made here (101–121 µs against 48–50 per 4 KiB on this disk),
+   * and waits for that thread to be scheduled — the most of an idle durable write's latency on a
+   * busy machine. It blocks the event loop meanwhile (0.11 ms p50 here for 4 KiB), which an idle
+   * node can afford for a small group on a healthy disk (the caller stops using it after a slow
+   * append: write-buffer.ts).
    */
   appendNow(firstOrdinal: number, writes: readonly LoggedWrite[]): boolean {
     assert(!this.appending, 'write-ahead log appends overlap');
@@ -171,13 +175,18 @@ export class WriteAheadLog {
     assert(writes.length > 0, 'empty write-ahead log group');
     const segment = this.current;
     const bytes = encodeWalGroup(firstOrdinal, writes, segment.salt);
+    if (bytes.length > walOwnThreadGroupBytesMax) return false;
     if (segment.appendAt > 0 && segment.appendAt + bytes.length > this.segmentBytes) return false;
     const at = segment.appendAt;
     // Set before the write, as in appendGroup: a group that may be on disk holds its segment back from reuse.
     segment.appendAt = alignUp(at + bytes.length);
     segment.lastOrdinal = firstOrdinal + writes.length - 1;
     let written = 0;
-    while (written < bytes.length) written += writeSync(segment.handle.fd, bytes, written, bytes.length - written, at + written);
+    while (written < bytes.length) {
+      const count = writeSync(segment.handle.fd, bytes, written, bytes.length - written, at + written);
+      if (count <= 0) throw new KvorumError('internal', `write-ahead log segment ${segment.number}: a write took no bytes`);
+      written += count;
+    }
     return true;
   }
 

@@ -231,25 +231,38 @@ describe('WriteBuffer with a write-ahead log', () => {
    * a setImmediate queued before the one awaited here, and one made in libuv's pool can only
    * answer in a later turn (its completion comes with the poll phase).
    */
-  const answeredInTheAppendsTurn = async (busy: boolean): Promise<boolean> => {
-    const { buffer } = await bufferWithLog({ busy: () => busy });
-    buffer.write([put('a', '1')]);
+  const answeredInTheAppendsTurn = async (buffer: WriteBuffer, key: string): Promise<boolean> => {
+    buffer.write([put(key, '1')]);
     let durable = false;
     const flushed = buffer.flushed().then(() => (durable = true));
     await new Promise((resolve) => setImmediate(resolve));
     const inTurn = durable;
     await flushed;
-    assert.equal(buffer.appends, 1);
-    await buffer.close();
     return inTurn;
   };
 
   test('an idle node appends on its own thread: a wait for durability is answered in the turn of the append', async () => {
-    assert.equal(await answeredInTheAppendsTurn(false), true);
+    // No append counts as slow, however the disk does meanwhile (the next test covers slow ones).
+    const { buffer } = await bufferWithLog({ busy: () => false, ownThreadAppendSlowMs: Number.POSITIVE_INFINITY });
+    assert.equal(await answeredInTheAppendsTurn(buffer, 'a'), true);
+    assert.equal(await answeredInTheAppendsTurn(buffer, 'b'), true);
+    assert.equal(buffer.appends, 2);
+    await buffer.close();
   });
 
   test('a busy node appends in the pool: a wait for durability is answered in a later turn', async () => {
-    assert.equal(await answeredInTheAppendsTurn(true), false);
+    const { buffer } = await bufferWithLog({ busy: () => true });
+    assert.equal(await answeredInTheAppendsTurn(buffer, 'a'), false);
+    assert.equal(buffer.appends, 1);
+    await buffer.close();
+  });
+
+  test('after a slow append, an idle node appends in the pool: a stalling disk blocks its thread once', async () => {
+    // Every append counts as slow: the first is made on the node's thread, the next in the pool.
+    const { buffer } = await bufferWithLog({ busy: () => false, ownThreadAppendSlowMs: 0 });
+    assert.equal(await answeredInTheAppendsTurn(buffer, 'a'), true);
+    assert.equal(await answeredInTheAppendsTurn(buffer, 'b'), false);
+    await buffer.close();
   });
 
   test('writes made while an append runs go together into the next one', async () => {
@@ -278,20 +291,22 @@ describe('WriteBuffer with a write-ahead log', () => {
     await buffer.close();
   });
 
-  test('when an append fails, waits for durability are answered by engine commits from then on', async () => {
-    const errors: unknown[] = [];
-    const { engine, batches, log, buffer } = await bufferWithLog({ onLogError: (error) => errors.push(error) });
-    await log.close(); // every append now fails
-    buffer.write([put('a', '1')]);
-    await buffer.flushed();
-    assert.equal(errors.length, 1);
-    assert.equal(text(engine.get(bytes('a'))), '1', 'committed instead');
-    buffer.write([put('b', '1')]);
-    await buffer.flushed();
-    assert.equal(text(engine.get(bytes('b'))), '1');
-    assert.equal(errors.length, 1, 'the log is not tried again');
-    assert.equal(cutOf(engine), 2, 'commits still carry the cut, past what the log holds');
-    assert.equal(batches.length, 2);
-    await buffer.close();
-  });
+  for (const busy of [false, true]) {
+    test(`when an append fails (${busy ? 'in the pool' : "on the node's thread"}), waits for durability are answered by engine commits from then on`, async () => {
+      const errors: unknown[] = [];
+      const { engine, batches, log, buffer } = await bufferWithLog({ onLogError: (error) => errors.push(error), busy: () => busy });
+      await log.close(); // every append now fails
+      buffer.write([put('a', '1')]);
+      await buffer.flushed();
+      assert.equal(errors.length, 1);
+      assert.equal(text(engine.get(bytes('a'))), '1', 'committed instead');
+      buffer.write([put('b', '1')]);
+      await buffer.flushed();
+      assert.equal(text(engine.get(bytes('b'))), '1');
+      assert.equal(errors.length, 1, 'the log is not tried again');
+      assert.equal(cutOf(engine), 2, 'commits still carry the cut, past what the log holds');
+      assert.equal(batches.length, 2);
+      await buffer.close();
+    });
+  }
 });

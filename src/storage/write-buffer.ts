@@ -39,6 +39,12 @@ import { compareBytes } from './bytes.ts';
 import type { Entry, KeyRange, StorageEngine, WriteOp } from './engine.ts';
 import { walCutOp, type WriteAheadLog } from './write-ahead-log.ts';
 
+/**
+ * An append slower than this (a healthy one takes ~0.1 ms here) sends the next ones to libuv's
+ * pool even on an idle node, until one is fast again: a disk that stalls must not stall the node.
+ */
+export const ownThreadAppendSlowMs = 2;
+
 export interface WriteBufferOptions {
   /** The writer commits writes at most this long after the first of them was made. */
   readonly flushIntervalMs: number;
@@ -56,6 +62,8 @@ export interface WriteBufferOptions {
   readonly log?: WriteAheadLog;
   /** Called after each append to the log, with how long it took (metrics). */
   readonly onLogged?: (durationMs: number, writes: number) => void;
+  /** Past this, an append sends the next ones to the pool (default `ownThreadAppendSlowMs`; tests lower it). */
+  readonly ownThreadAppendSlowMs?: number;
   /** An append to the log failed: from then on, waits for durability wait for engine commits. */
   readonly onLogError?: (error: unknown) => void;
 }
@@ -107,6 +115,8 @@ export class WriteBuffer {
   private appendScheduled = false;
   /** Appends made, for metrics. */
   appends = 0;
+  /** The last append took longer than `ownThreadAppendSlowMs`: the next one goes through the pool. */
+  private lastAppendSlow = false;
 
   constructor(
     private readonly engine: StorageEngine,
@@ -254,9 +264,11 @@ export class WriteBuffer {
     this.appendInFlight = true;
     const startedMs = performance.now();
     const appended = () => {
+      const durationMs = performance.now() - startedMs;
       this.appendInFlight = false;
       this.appends++;
-      this.options.onLogged?.(performance.now() - startedMs, writes.length);
+      this.lastAppendSlow = durationMs > (this.options.ownThreadAppendSlowMs ?? ownThreadAppendSlowMs);
+      this.options.onLogged?.(durationMs, writes.length);
       for (const waiter of waiters) waiter.resolve();
       if (this.logWaiters.length > 0) this.appendSoon();
     };
@@ -271,8 +283,9 @@ export class WriteBuffer {
       for (const waiter of [...waiters, ...this.logWaiters.splice(0)]) this.committed().then(waiter.resolve, waiter.reject);
     };
     // An idle node appends on its own thread (write-ahead-log.ts, appendNow: half the CPU, and no
-    // wait for a pool thread); a busy one in the pool, so that a slow disk never stalls it.
-    if (this.options.busy?.() !== true) {
+    // wait for a pool thread); a busy one in the pool, and so does any node after a slow append
+    // until one is fast again: a disk that stalls blocks the event loop once, not at every wait.
+    if (this.options.busy?.() !== true && !this.lastAppendSlow) {
       let done: boolean;
       try {
         done = log.appendNow(firstOrdinal, writes);

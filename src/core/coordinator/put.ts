@@ -62,6 +62,7 @@ export class PutOperation implements Operation {
    * Owners a fallback asked (and not failed) keeps the version for. None of them may be a stand-in
    * itself: handoff would merge that fallback's hint into the owner's copy, and two of the W
    * stores counted would end on one disk (the simulator's quorum checker caught it, seed 1435).
+   * Made on the first.
    */
   private hintOwners: Set<string> | undefined;
   private outcome: Extract<StoreOutcome, { ok: true }> | undefined;
@@ -70,7 +71,7 @@ export class PutOperation implements Operation {
    * Targets that refused the version as read before a tombstone round's fence, with the epoch its
    * next sending waits for (then the epoch it was read at): each is sent it again after each new
    * fence. A refusal naming no later epoch is a duplicate (or a late copy) of an earlier one, not
-   * an answer to the last sending.
+   * an answer to the last sending. Made on the first.
    */
   private fenced: Map<string, number> | undefined;
   /** Targets waiting for a re-read of this node's copy, in the order the reads were issued (store ops answer in order). */

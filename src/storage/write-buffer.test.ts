@@ -63,6 +63,18 @@ describe('WriteBuffer (Dynamo §6.1 object buffer)', () => {
     assert.equal(engine.get(bytes('a')), undefined);
   });
 
+  test('keys are told apart by every byte: zeros, bytes above 0x7f, views into a shared buffer', async () => {
+    const { engine } = countingEngine();
+    const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20 });
+    // Not valid UTF-8, and views at offsets into one buffer, as the node's pooled keys are.
+    const shared = Buffer.from([0x09, 0xff, 0x00, 0xfe, 0x80, 0xc3, 0x28, 0x00, 0x00]);
+    const keys = [shared.subarray(1, 2), shared.subarray(3, 4), shared.subarray(4, 5), shared.subarray(5, 7), shared.subarray(2, 3), shared.subarray(7, 9), shared.subarray(1, 3)];
+    keys.forEach((key, i) => buffer.write([{ type: 'put', key: new Uint8Array(key.buffer, key.byteOffset, key.length), value: bytes(String(i)) }]));
+    keys.forEach((key, i) => assert.equal(text(buffer.get(new Uint8Array(key))), String(i), `key ${i}`));
+    assert.equal(buffer.pendingCount, keys.length);
+    await buffer.close();
+  });
+
   test('writes made while a commit runs go together into the next commit (group commit)', async () => {
     const { engine, batches, hold } = countingEngine();
     const buffer = new WriteBuffer(engine, { flushIntervalMs: 60_000, bytesMax: 1 << 20 });

@@ -396,8 +396,16 @@ export class WriteBuffer {
   }
 }
 
+/**
+ * Buffer's latin1 decoder, called on the key itself: a Buffer view made per call to reach it
+ * (`Buffer.from(key.buffer, …).toString('latin1')`) cost 0.27 µs against 0.09, and every store op
+ * looks its key up here.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
+/** The key's bytes as a string, one char per byte: a Map key for the bytes. */
 function keyId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+  return latin1Slice.call(key, 0, key.length);
 }
 
 function writeBytes(write: BufferedWrite): number {

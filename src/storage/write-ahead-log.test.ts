@@ -173,11 +173,11 @@ describe('write-ahead log', () => {
   });
 
   for (const onOwnThread of [false, true]) {
-    test(`a segment is reused only once the engine holds every write of it: a cut at its last write is not enough (${onOwnThread ? "appendNow" : 'append'})`, async () => {
+    test(`a segment is reused only once the engine holds every write of it: a cut at its last write is not enough (${onOwnThread ? "on the node's thread" : 'in the pool'})`, async () => {
       const dir = freshDir();
       const engine = new MemoryEngine();
       const log = await WriteAheadLog.open(dir, engine, { segmentBytes });
-      const append = async (firstOrdinal: number, writes: LoggedWrite[]) => (onOwnThread ? assert.ok(log.appendNow(firstOrdinal, writes)) : log.append(firstOrdinal, writes));
+      const append = async (firstOrdinal: number, writes: LoggedWrite[]) => (onOwnThread ? assert.equal(log.append(firstOrdinal, writes, true), undefined) : log.append(firstOrdinal, writes));
       await append(0, ['a', 'b', 'c', 'd', 'e', 'f'].map((key) => put(key, '1')));
       // The engine holds writes 0–4, not 5 (`f`): the segment holding it must stay as it is.
       await engine.batch([...['a', 'b', 'c', 'd', 'e'].map((key) => ({ type: 'put', key: bytes(key), value: bytes('1') }) as const), walCutOp(5)]);
@@ -192,17 +192,19 @@ describe('write-ahead log', () => {
     });
   }
 
-  test("appendNow writes nothing for a group over walOwnThreadGroupBytesMax or one that needs the next segment: append takes those", async () => {
+  test("on the node's thread, only a group of at most walOwnThreadGroupBytesMax that fits its segment: the others go to the pool", async () => {
     const dir = freshDir();
     const engine = new MemoryEngine();
     const log = await WriteAheadLog.open(dir, engine, { segmentBytes: 4 * walOwnThreadGroupBytesMax });
     const large = [{ key: bytes('large'), value: Buffer.alloc(walOwnThreadGroupBytesMax, 'x') }];
-    assert.equal(log.appendNow(0, large), false);
-    await log.append(0, large);
+    const pooled = log.append(0, large, true);
+    assert.ok(pooled instanceof Promise, 'a large group goes to the pool');
+    await pooled;
     const fill = [{ key: bytes('fill'), value: Buffer.alloc(walOwnThreadGroupBytesMax / 2, 'y') }];
     let ordinal = 1;
-    while (log.appendNow(ordinal, fill)) ordinal++;
-    await log.append(ordinal, fill); // the next segment
+    let next: Promise<void> | undefined;
+    while ((next = log.append(ordinal, fill, true)) === undefined) ordinal++;
+    await next; // the group that needs the next segment, in the pool
     await log.close();
     const reopened = await WriteAheadLog.open(dir, new MemoryEngine());
     assert.deepEqual(reopened.recovery, { replayed: ordinal + 1, strandedGroups: 0 });

@@ -47,7 +47,7 @@ export const walSpareSegmentsMax = 2;
  * for LMDB commits (write-buffer.ts), which fail visibly until the disk is mended.
  */
 export const walRetiredSegmentsMax = 64;
-/** The largest group `appendNow` writes on the node's thread: ~0.1 ms of blocking here, not the 2 MiB a group may reach. */
+/** The largest group `append` writes on the node's thread: ~0.1 ms of blocking here, not the 2 MiB a group may reach. */
 export const walOwnThreadGroupBytesMax = 64 * 1024;
 /** Meta key holding the cut: the ordinal of the first write the engine does not hold. */
 export const walCutMetaName = 'walCut';
@@ -149,45 +149,36 @@ export class WriteAheadLog {
   /**
    * Appends `writes`, ordinals `firstOrdinal` on, as one group, and resolves once it is on disk.
    * One append at a time: the caller waits for one before it starts the next.
+   *
+   * `onThisThread` (an idle node): a group of at most `walOwnThreadGroupBytesMax` that fits the
+   * current segment is written at once with `writeSync`, and undefined returned — on disk, or
+   * thrown. A write handed to libuv's thread pool costs twice the CPU of one made here (101–121 µs
+   * against 48–50 per 4 KiB on this disk) and waits for a pool thread to be scheduled: the most
+   * of an idle durable write's latency on a busy machine. It blocks the event loop meanwhile (0.11
+   * ms p50 here for 4 KiB), which an idle node can afford for a small group on a healthy disk (the
+   * caller stops asking after a slow append: write-buffer.ts). Any other group goes to the pool.
    */
-  async append(firstOrdinal: number, writes: readonly LoggedWrite[]): Promise<void> {
-    assert(!this.appending, 'write-ahead log appends overlap');
-    assert(!this.closed, 'append to a closed write-ahead log');
-    assert(writes.length > 0, 'empty write-ahead log group');
-    const appended = this.appendGroup(firstOrdinal, writes);
-    this.appendEnded = appended.catch(() => undefined);
-    return appended;
-  }
-
-  /**
-   * As `append`, but on this thread, done when it returns: true, or false without writing when
-   * the group is over `walOwnThreadGroupBytesMax` or needs the next segment (made asynchronously:
-   * `append` then). Throws if the write failed. For an idle node: a write handed to libuv's thread
-   * pool costs twice the CPU of one made here (101–121 µs against 48–50 per 4 KiB on this disk),
-   * and waits for that thread to be scheduled — the most of an idle durable write's latency on a
-   * busy machine. It blocks the event loop meanwhile (0.11 ms p50 here for 4 KiB), which an idle
-   * node can afford for a small group on a healthy disk (the caller stops using it after a slow
-   * append: write-buffer.ts).
-   */
-  appendNow(firstOrdinal: number, writes: readonly LoggedWrite[]): boolean {
+  append(firstOrdinal: number, writes: readonly LoggedWrite[]): Promise<void>;
+  append(firstOrdinal: number, writes: readonly LoggedWrite[], onThisThread: boolean): Promise<void> | undefined;
+  append(firstOrdinal: number, writes: readonly LoggedWrite[], onThisThread = false): Promise<void> | undefined {
     assert(!this.appending, 'write-ahead log appends overlap');
     assert(!this.closed, 'append to a closed write-ahead log');
     assert(writes.length > 0, 'empty write-ahead log group');
     const segment = this.current;
     const bytes = encodeWalGroup(firstOrdinal, writes, segment.salt);
-    if (bytes.length > walOwnThreadGroupBytesMax) return false;
-    if (segment.appendAt > 0 && segment.appendAt + bytes.length > this.segmentBytes) return false;
-    const at = segment.appendAt;
-    // Set before the write, as in appendGroup: a group that may be on disk holds its segment back from reuse.
-    segment.appendAt = alignUp(at + bytes.length);
-    segment.lastOrdinal = firstOrdinal + writes.length - 1;
-    let written = 0;
-    while (written < bytes.length) {
-      const count = writeSync(segment.handle.fd, bytes, written, bytes.length - written, at + written);
-      if (count <= 0) throw new KvorumError('internal', `write-ahead log segment ${segment.number}: a write took no bytes`);
-      written += count;
+    if (onThisThread && bytes.length <= walOwnThreadGroupBytesMax && this.fits(segment, bytes)) {
+      const at = this.place(segment, bytes, firstOrdinal, writes.length);
+      let written = 0;
+      while (written < bytes.length) {
+        const count = writeSync(segment.handle.fd, bytes, written, bytes.length - written, at + written);
+        if (count <= 0) throw new KvorumError('internal', `write-ahead log segment ${segment.number}: a write took no bytes`);
+        written += count;
+      }
+      return undefined;
     }
-    return true;
+    const appended = this.appendInPool(firstOrdinal, writes, bytes);
+    this.appendEnded = appended.catch(() => undefined);
+    return appended;
   }
 
   /** The biggest group worth making: half a segment, so that a group never grows a file. */
@@ -195,25 +186,38 @@ export class WriteAheadLog {
     return this.segmentBytes / 2;
   }
 
-  private async appendGroup(firstOrdinal: number, writes: readonly LoggedWrite[]): Promise<void> {
+  /** `bytes`: the group encoded under the current segment's salt. */
+  private async appendInPool(firstOrdinal: number, writes: readonly LoggedWrite[], bytes: Uint8Array): Promise<void> {
     this.appending = true;
     try {
       let segment = this.current;
-      let bytes = encodeWalGroup(firstOrdinal, writes, segment.salt);
-      if (segment.appendAt > 0 && segment.appendAt + bytes.length > this.segmentBytes) {
+      if (!this.fits(segment, bytes)) {
         await this.rotate();
         segment = this.current;
         bytes = encodeWalGroup(firstOrdinal, writes, segment.salt); // under the next segment's salt
       }
-      const at = segment.appendAt;
-      // Set before the write: a group that may be on disk must hold its segment back from reuse.
-      segment.appendAt = alignUp(at + bytes.length);
-      segment.lastOrdinal = firstOrdinal + writes.length - 1;
+      const at = this.place(segment, bytes, firstOrdinal, writes.length);
       let written = 0;
       while (written < bytes.length) written += (await segment.handle.write(bytes, written, bytes.length - written, at + written)).bytesWritten;
     } finally {
       this.appending = false;
     }
+  }
+
+  /** Whether a group of `bytes` goes into `segment` (a group larger than a segment goes alone into an empty one). */
+  private fits(segment: Segment, bytes: Uint8Array): boolean {
+    return segment.appendAt === 0 || segment.appendAt + bytes.length <= this.segmentBytes;
+  }
+
+  /**
+   * Takes the place of a group in `segment` and returns where it starts. Set before the write: a
+   * group that may be on disk must hold its segment back from reuse.
+   */
+  private place(segment: Segment, bytes: Uint8Array, firstOrdinal: number, count: number): number {
+    const at = segment.appendAt;
+    segment.appendAt = alignUp(at + bytes.length);
+    segment.lastOrdinal = firstOrdinal + count - 1;
+    return at;
   }
 
   /**

@@ -23,7 +23,7 @@
  * With a write-ahead log (write-ahead-log.ts; every LMDB node has one), a wait for durability
  * appends the writes made since the last append to the log instead of committing the engine: one
  * pwrite with O_DSYNC, ~3× cheaper than an LMDB commit (in libuv's pool while the node is busy,
- * on the node's own thread while it is idle: write-ahead-log.ts, `appendNow`). The engine is then
+ * on the node's own thread while it is idle: write-ahead-log.ts, `append`). The engine is then
  * committed on the writer's schedule only, each commit carrying the cut that tells the log which
  * writes it holds.
  * Every write is numbered (its ordinal) and kept for the log until an append or a durable commit
@@ -282,19 +282,17 @@ export class WriteBuffer {
       this.options.onLogError?.(error);
       for (const waiter of [...waiters, ...this.logWaiters.splice(0)]) this.committed().then(waiter.resolve, waiter.reject);
     };
-    // An idle node appends on its own thread (write-ahead-log.ts, appendNow: half the CPU, and no
-    // wait for a pool thread); a busy one in the pool, and so does any node after a slow append
-    // until one is fast again: a disk that stalls blocks the event loop once, not at every wait.
-    if (this.options.busy?.() !== true && !this.lastAppendSlow) {
-      let done: boolean;
-      try {
-        done = log.appendNow(firstOrdinal, writes);
-      } catch (error) {
-        return failed(error);
-      }
-      if (done) return appended();
+    // An idle node appends on its own thread (write-ahead-log.ts: half the CPU, and no wait for a
+    // pool thread); a busy one in the pool, and so does any node after a slow append until one is
+    // fast again: a disk that stalls blocks the event loop once, not at every wait.
+    let inPool: Promise<void> | undefined;
+    try {
+      inPool = log.append(firstOrdinal, writes, this.options.busy?.() !== true && !this.lastAppendSlow);
+    } catch (error) {
+      return failed(error);
     }
-    log.append(firstOrdinal, writes).then(appended, failed);
+    if (inPool === undefined) appended();
+    else inPool.then(appended, failed);
   }
 
   /** A durable engine commit holds every write below `cut`: the log need not keep them. */

@@ -45,7 +45,7 @@ export class HashTree {
   }
 
   segmentHash(segment: number): string {
-    return hex(this.words[segment * 2]!, this.words[segment * 2 + 1]!);
+    return hexOfWords(this.words[segment * 2]!, this.words[segment * 2 + 1]!);
   }
 
   branchHash(branch: number): string {
@@ -56,7 +56,7 @@ export class HashTree {
       high ^= this.words[s * 2]!;
       low ^= this.words[s * 2 + 1]!;
     }
-    return hex(high >>> 0, low >>> 0);
+    return hexOfWords(high >>> 0, low >>> 0);
   }
 
   branchHashes(): string[] {
@@ -97,15 +97,11 @@ export function xorAll(hashes: readonly string[]): string {
     high ^= parseInt(hash.slice(0, 8), 16);
     low ^= parseInt(hash.slice(8), 16);
   }
-  return hex(high >>> 0, low >>> 0);
+  return hexOfWords(high >>> 0, low >>> 0);
 }
 
 /** A digest or hash as 16 lowercase hex digits, from its two 32-bit words. */
 export function hexOfWords(high: number, low: number): string {
-  return hex(high, low);
-}
-
-function hex(high: number, low: number): string {
   return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
 }
 

@@ -97,14 +97,16 @@ export class PartitionTrees {
   onWrite(partition: number, bucket: string, key: string, before: StoredObject | null, after: StoredObject | null): void {
     if (before === after) return;
     const state = this.state(partition);
-    const id = keyIdOf(bucket, key);
     if (state.status === 'unbuilt') return; // the scan, yet to start, will read what this wrote
     if (state.status === 'building') {
+      const id = keyIdOf(bucket, key);
       state.scanned.delete(id);
       state.dirty.set(id, { bucket, key });
       return;
     }
-    if (state.awaitingRead.has(id)) return;
+    // A built tree waits for re-reads only just after its build: the key's id (a new string) is
+    // made only then, not for every write a replica stores.
+    if (state.awaitingRead.size > 0 && state.awaitingRead.has(keyIdOf(bucket, key))) return;
     const ofKey = keyHash(bucket, key);
     const segment = segmentOfHash(ofKey);
     // Digests as words (old at 0–1, new at 2–3): this runs for every write a replica stores.

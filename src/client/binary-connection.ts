@@ -111,11 +111,11 @@ export class BinaryConnection {
       socket.on(ca === undefined ? 'connect' : 'secureConnect', () => socket.write(encodeMessageFrame(hello)));
       const onData = (chunk: Buffer) => {
         try {
-          decoder.push(chunk, (body) => {
+          decoder.push(chunk, (frames, start, end) => {
             // Frames behind the welcome in the same chunk belong to the connection.
-            if (connection !== null) return connection.onFrame(decodeMessage(body));
+            if (connection !== null) return connection.onFrame(decodeMessage(frames, start, end));
             if (settled) return;
-            const frame = decodeMessage(body);
+            const frame = decodeMessage(frames, start, end);
             const welcome = asWelcome(frame);
             if (welcome === null) return fail(handshakeError(frame, address));
             settled = true;
@@ -194,7 +194,7 @@ export class BinaryConnection {
 
   private onData(chunk: Buffer): void {
     try {
-      this.decoder.push(chunk, (body) => this.onFrame(decodeMessage(body)));
+      this.decoder.push(chunk, (frames, start, end) => this.onFrame(decodeMessage(frames, start, end)));
     } catch (error) {
       if (!(error instanceof WireProtocolError)) throw error;
       this.close(`the node broke the protocol: ${error.message}`);

@@ -5,12 +5,13 @@
  * msgpackr-only extension types for typed arrays, so that a Uint8Array travels as plain msgpack
  * `bin` and comes back as bytes (a Buffer, which is a Uint8Array).
  *
- * A stored value must never pin the socket chunk (up to 64 KiB) it arrived in, so a body is
- * copied out of its chunk before it is decoded, and its `bin` fields are views into that copy.
- * One copy of the frame — into Node's pool of small buffers when under 4 KiB — costs less than
- * msgpackr's copy of each `bin` (`copyBuffers`), a fresh allocation outside V8's heap per value
- * for malloc and the GC's sweeper (~1 µs per message with a value, measured). The price: a `bin`
- * kept keeps its frame's copy alive, or for a small frame the 8 KiB pool slab it shares. A node
+ * A stored value must never pin the socket chunk (up to 64 KiB) it arrived in, so bodies are
+ * decoded where the frame decoder copied them (framing.ts: the whole frames of a chunk, copied out
+ * of it together), and their `bin` fields are views into that copy. One copy of the frames — into
+ * Node's pool of small buffers when under 4 KiB — costs less than msgpackr's copy of each `bin`
+ * (`copyBuffers`), a fresh allocation outside V8's heap per value for malloc and the GC's sweeper
+ * (~1 µs per message with a value, measured). The price: a `bin` kept keeps its copy alive, which
+ * holds the frames that came with it, or for a small one the 8 KiB pool slab it shares. A node
  * keeps values only while requests run and until the write buffer's next commit; the client
  * copies the values it hands to applications (client/binary-channel.ts).
  *
@@ -47,16 +48,18 @@ export function frameBodyBytes(frame: Buffer): number {
   return frame.length - frameHeaderBytes;
 }
 
-export function decodeMessage(body: Buffer): unknown {
-  if (body.length === 0) throw new WireProtocolError('malformed_frame', 'empty frame body');
-  // Pooled when small (Buffer.poolSize / 2): a slice of a shared slab, not an allocation of its own.
-  const own = Buffer.allocUnsafe(body.length);
-  own.set(body);
+/**
+ * The message in bytes `start`…`end` of `frames` (the whole of it by default), decoded in place:
+ * its `bin` fields are views into `frames`, which must not change afterwards. msgpackr keeps one
+ * `DataView` per buffer it decodes, so the frames of one copy (framing.ts) share one.
+ */
+export function decodeMessage(frames: Buffer, start = 0, end = frames.length): unknown {
+  if (end <= start) throw new WireProtocolError('malformed_frame', 'empty frame body');
   try {
-    return packr.unpack(own);
+    return packr.unpack(frames, { start, end });
   } catch (error) {
     throw new WireProtocolError('malformed_frame', `frame body is not valid msgpack: ${(error as Error).message}`, {
-      bodyBytes: body.length,
+      bodyBytes: end - start,
     });
   }
 }

@@ -7,7 +7,7 @@ import { WireProtocolError } from './wire-error.ts';
 
 function decodeAll(decoder: FrameDecoder, chunks: readonly Buffer[]): Buffer[] {
   const bodies: Buffer[] = [];
-  for (const chunk of chunks) decoder.push(chunk, (body) => bodies.push(Buffer.from(body)));
+  for (const chunk of chunks) decoder.push(chunk, (frames, start, end) => bodies.push(Buffer.from(frames.subarray(start, end))));
   return bodies;
 }
 
@@ -31,12 +31,46 @@ test('encodeFrame writes a big-endian length then the body', () => {
   assert.equal(encodeFrame(new Uint8Array(0x0102)).readUInt32BE(0), 0x0102);
 });
 
-test('several frames in one chunk come out in order, as views of the chunk', () => {
+test('several frames in one chunk come out in order, as ranges of one copy of the chunk', () => {
   const stream = Buffer.concat([encodeFrame(Buffer.from('a')), encodeFrame(Buffer.alloc(0)), encodeFrame(Buffer.from('ccc'))]);
-  const views: Buffer[] = [];
-  new FrameDecoder().push(stream, (body) => views.push(body));
-  assert.deepEqual(views.map((b) => b.toString()), ['a', '', 'ccc']);
-  assert.equal(views[2]!.buffer, stream.buffer, 'a body inside one chunk is not copied');
+  const handed: { frames: Buffer; start: number; end: number }[] = [];
+  new FrameDecoder().push(stream, (frames, start, end) => handed.push({ frames, start, end }));
+  stream.fill(0xee); // the socket's chunk, read into again
+  assert.deepEqual(handed.map(({ frames, start, end }) => frames.subarray(start, end).toString()), ['a', '', 'ccc']);
+  assert.ok(handed.every(({ frames }) => frames === handed[0]!.frames), 'the frames of one chunk share one copy');
+});
+
+test('a limit raised while a frame is handed out holds for the frames behind it in the same chunk', () => {
+  // As a handshake does: the hello is small, the requests pipelined behind it may be large.
+  const stream = Buffer.concat([encodeFrame(Buffer.from('hello')), encodeFrame(Buffer.alloc(200, 1)), encodeFrame(Buffer.alloc(300, 2)).subarray(0, 10)]);
+  const decoder = new FrameDecoder(16);
+  const lengths: number[] = [];
+  decoder.push(stream, (frames, start, end) => {
+    lengths.push(end - start);
+    decoder.setFrameBytesMax(1024);
+  });
+  assert.deepEqual(lengths, [5, 200]);
+  assert.equal(decoder.bufferedBytes, 10, 'the partial frame behind them is checked against the raised limit too');
+  // And a limit that was not raised refuses the large frame, after handing out the one before it.
+  const strict = new FrameDecoder(16);
+  const seen: number[] = [];
+  assert.throws(() => strict.push(stream, (frames, start, end) => seen.push(end - start)), WireProtocolError);
+  assert.deepEqual(seen, [5]);
+});
+
+test('each body of a chunk decodes to its own message, exactly within its range', () => {
+  const messages = [1, 2, 3].map((n) => ({ kind: 'm', n, value: new Uint8Array(n * 10).fill(n) }));
+  const decoded: unknown[] = [];
+  new FrameDecoder().push(Buffer.concat(messages.map((m) => encodeMessageFrame(m))), (frames, start, end) => decoded.push(decodeMessage(frames, start, end)));
+  assert.deepEqual(
+    decoded.map((m) => ({ ...(m as object), value: [...(m as { value: Uint8Array }).value] })),
+    messages.map((m) => ({ ...m, value: [...m.value] })),
+  );
+  // A body cut short does not run on into the bytes of the frame behind it.
+  const whole = encodeMessageFrame({ kind: 'm', list: [1, 2, 3] });
+  const cutShort = Buffer.from(whole.subarray(0, whole.length - 1));
+  cutShort.writeUInt32BE(cutShort.length - frameHeaderBytes, 0);
+  assert.throws(() => decodeMessage(Buffer.concat([cutShort, whole]), frameHeaderBytes, cutShort.length), WireProtocolError);
 });
 
 test('a stream of frames cut into chunks at every byte boundary yields the same bodies', () => {
@@ -107,7 +141,7 @@ test('decoded bytes do not share memory with the chunk they came in: reusing the
   const frames = [1, 2, 3].map((n) => encodeMessageFrame({ kind: 'replicaWrite', opId: n, value: new Uint8Array(100).fill(n) }));
   const chunk = Buffer.concat(frames);
   const values: Uint8Array[] = [];
-  new FrameDecoder().push(chunk, (body) => values.push((decodeMessage(body) as { value: Uint8Array }).value));
+  new FrameDecoder().push(chunk, (frames, start, end) => values.push((decodeMessage(frames, start, end) as { value: Uint8Array }).value));
   chunk.fill(0xee); // the socket's chunk, read into again
   assert.deepEqual(values.map((value) => [value.length, new Set(value).size, value[0]]), [
     [100, 1, 1],
@@ -129,10 +163,10 @@ test('fuzz: any bytes, cut anywhere, yield bodies within the limit or a WireProt
       const decoder = new FrameDecoder(frameBytesMax);
       try {
         for (const chunk of chunks) {
-          decoder.push(Buffer.from(chunk), (body) => {
-            assert.ok(body.length <= frameBytesMax);
+          decoder.push(Buffer.from(chunk), (frames, start, end) => {
+            assert.ok(end - start <= frameBytesMax);
             try {
-              decodeMessage(body);
+              decodeMessage(frames, start, end);
             } catch (error) {
               if (!(error instanceof WireProtocolError)) throw error;
             }

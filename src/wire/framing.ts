@@ -1,8 +1,11 @@
 /**
  * Length-prefixed framing (DESIGN §9): each frame is a 4-byte big-endian body length followed
  * by the body. The decoder accepts the byte stream in whatever chunks TCP hands it and yields
- * whole bodies. Bodies that lie inside one chunk are handed out as views of that chunk (no
- * copy); only a frame split across chunks is copied, once, when its last byte arrives.
+ * whole bodies, each as a range of a buffer of the decoder's own, never of the caller's chunk:
+ * the whole frames of a chunk are copied out of it together, once (a frame split across chunks
+ * is put together, once, when its last byte arrives). So a value decoded from a body and kept
+ * never pins the socket's chunk (up to 64 KiB), and one copy and one msgpack `DataView` serve all
+ * the frames a read brought, not one each (0.60 → 0.34 µs per frame, wire/codec.ts).
  */
 import { assertFailed } from '../core/assert.ts';
 import { limits } from '../core/limits.ts';
@@ -29,11 +32,16 @@ export function encodeFrame(body: Uint8Array, frameBytesMax: number = limits.fra
   return frame;
 }
 
+/** A frame's body: bytes `start`…`end` of `frames`, a buffer the decoder made and hands over. */
+export type OnFrame = (frames: Buffer, start: number, end: number) => void;
+
 /**
- * Turns a byte stream into frame bodies. `push` calls `onBody` once per complete frame, in
- * order, synchronously. A declared length above `frameBytesMax` throws WireProtocolError as
- * soon as the header is seen (before any of the body is buffered); after any throw, from here
- * or from `onBody`, the decoder's state is undefined and the connection must be closed.
+ * Turns a byte stream into frame bodies. `push` calls `onFrame` once per complete frame, in
+ * order, synchronously. A declared length above `frameBytesMax` (as it is when the frame's turn
+ * comes: a handshake's callback may raise it for the frames behind) throws WireProtocolError
+ * before the frame is handed out, and before any of a body still to come is buffered; after any
+ * throw, from here or from `onFrame`, the decoder's state is undefined and the connection must
+ * be closed.
  */
 export class FrameDecoder {
   /** Chunks holding the start of an incomplete frame; their total length is `partialBytes`. */
@@ -57,10 +65,10 @@ export class FrameDecoder {
     return this.partialBytes;
   }
 
-  push(chunk: Buffer, onBody: (body: Buffer) => void): void {
+  push(chunk: Buffer, onFrame: OnFrame): void {
     if (chunk.length === 0) return;
     if (this.partialBytes === 0) {
-      this.parseWhole(chunk, onBody);
+      this.parseWhole(chunk, onFrame);
       return;
     }
     this.partial.push(chunk);
@@ -76,27 +84,33 @@ export class FrameDecoder {
     parts[parts.length - 1] = chunk.subarray(0, chunk.length - overflowBytes);
     const frame = Buffer.concat(parts, this.partialFrameBytes);
     this.resetPartial();
-    onBody(frame.subarray(frameHeaderBytes));
-    if (overflowBytes > 0) this.parseWhole(chunk.subarray(chunk.length - overflowBytes), onBody);
+    onFrame(frame, frameHeaderBytes, frame.length);
+    if (overflowBytes > 0) this.parseWhole(chunk.subarray(chunk.length - overflowBytes), onFrame);
   }
 
-  /** Emits every complete frame of `chunk` as a view; keeps the incomplete tail. */
-  private parseWhole(chunk: Buffer, onBody: (body: Buffer) => void): void {
-    let offset = 0;
-    while (chunk.length - offset >= frameHeaderBytes) {
-      const bodyBytes = this.checkedBodyBytes(chunk.readUInt32BE(offset));
-      const end = offset + frameHeaderBytes + bodyBytes;
-      if (end > chunk.length) {
-        this.partialFrameBytes = frameHeaderBytes + bodyBytes;
-        break;
-      }
-      const body = chunk.subarray(offset + frameHeaderBytes, end);
-      offset = end;
-      onBody(body);
+  /** Hands out every complete frame of `chunk`, from one copy of them; keeps the incomplete tail. */
+  private parseWhole(chunk: Buffer, onFrame: OnFrame): void {
+    // Where the whole frames end (at most the chunk's length: nothing is buffered for them yet).
+    let wholeEnd = 0;
+    while (chunk.length - wholeEnd >= frameHeaderBytes) {
+      const frameEnd = wholeEnd + frameHeaderBytes + chunk.readUInt32BE(wholeEnd);
+      if (frameEnd > chunk.length) break;
+      wholeEnd = frameEnd;
     }
-    if (offset < chunk.length) {
-      this.partial.push(chunk.subarray(offset));
-      this.partialBytes = chunk.length - offset;
+    if (wholeEnd > 0) {
+      // Pooled when small (Buffer.poolSize / 2): a slice of a shared slab, not an allocation of its own.
+      const frames = Buffer.allocUnsafe(wholeEnd);
+      chunk.copy(frames, 0, 0, wholeEnd);
+      for (let offset = 0; offset < wholeEnd; ) {
+        const start = offset + frameHeaderBytes;
+        offset = start + this.checkedBodyBytes(frames.readUInt32BE(offset));
+        onFrame(frames, start, offset);
+      }
+    }
+    if (wholeEnd < chunk.length) {
+      if (chunk.length - wholeEnd >= frameHeaderBytes) this.partialFrameBytes = frameHeaderBytes + this.checkedBodyBytes(chunk.readUInt32BE(wholeEnd));
+      this.partial.push(chunk.subarray(wholeEnd));
+      this.partialBytes = chunk.length - wholeEnd;
     }
   }
 

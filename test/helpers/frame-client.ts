@@ -21,7 +21,7 @@ export class FrameClient {
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.decoder.push(chunk, (body) => this.frames.push(decodeMessage(body) as Frame));
+      this.decoder.push(chunk, (frames, start, end) => this.frames.push(decodeMessage(frames, start, end) as Frame));
       this.wake();
     });
     socket.on('error', () => {});

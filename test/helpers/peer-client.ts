@@ -79,8 +79,8 @@ export class PeerClient {
     const queue: unknown[] = [];
     let waiting: ((frame: unknown) => void) | null = null;
     const onData = (chunk: Buffer) =>
-      decoder.push(chunk, (body) => {
-        const frame = decodeMessage(body);
+      decoder.push(chunk, (frames, start, end) => {
+        const frame = decodeMessage(frames, start, end);
         if (waiting !== null) {
           const resolve = waiting;
           waiting = null;

@@ -153,7 +153,7 @@ export class ClientConnection {
     const nowMs = Date.now();
     this.lastFrameAtMs = nowMs;
     try {
-      this.decoder.push(chunk, (body) => this.onFrame(body));
+      this.decoder.push(chunk, (frames, start, end) => this.onFrame(frames, start, end));
     } catch (error) {
       if (!(error instanceof WireProtocolError)) throw error;
       // A frame over the limit is a request too large to read: say so with the code HTTP uses.
@@ -164,10 +164,10 @@ export class ClientConnection {
     else if (this.partialSinceMs < 0) this.partialSinceMs = nowMs;
   }
 
-  private onFrame(body: Buffer): void {
+  private onFrame(frames: Buffer, start: number, end: number): void {
     if (this.phase === 'closing') return;
     this.partialSinceMs = -1;
-    const message = decodeMessage(body);
+    const message = decodeMessage(frames, start, end);
     if (this.phase === 'handshake') this.onHello(message);
     else this.onRequest(message);
   }

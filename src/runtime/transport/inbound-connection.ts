@@ -90,7 +90,7 @@ export class InboundConnection {
   private onData(chunk: Buffer): void {
     const wholeBefore = this.framesWhole;
     try {
-      this.decoder.push(chunk, (body) => this.onFrame(body));
+      this.decoder.push(chunk, (frames, start, end) => this.onFrame(frames, start, end));
     } catch (error) {
       if (!(error instanceof WireProtocolError)) throw error;
       this.ctx.logger.warn({ remote: this.remote, peer: this.peerName, violation: error.violation }, `closing connection from ${this.peerName ?? this.remote}: ${error.message}`);
@@ -130,16 +130,16 @@ export class InboundConnection {
     this.frameTimer = null;
   }
 
-  private onFrame(body: Buffer): void {
+  private onFrame(frames: Buffer, start: number, end: number): void {
     this.framesWhole++;
     // The node may close the transport from inside onMessage; the rest of this chunk then
     // stays undelivered (and unacknowledged, so the sender reports it).
     if (this.socket.destroyed) return;
     switch (this.phase) {
       case 'handshake':
-        return this.onHello(decodeMessage(body));
+        return this.onHello(decodeMessage(frames, start, end));
       case 'open':
-        return this.deliver(decodeMessage(body));
+        return this.deliver(decodeMessage(frames, start, end));
       case 'rejected':
         return; // Whatever the peer pipelined after a rejected hello is dropped unread.
     }

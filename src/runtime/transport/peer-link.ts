@@ -230,8 +230,8 @@ export class PeerLink {
 
   private onData(socket: Socket, chunk: Buffer): void {
     try {
-      this.decoder.push(chunk, (body) => {
-        if (socket === this.socket) this.onFrame(socket, decodeMessage(body));
+      this.decoder.push(chunk, (frames, start, end) => {
+        if (socket === this.socket) this.onFrame(socket, decodeMessage(frames, start, end));
       });
     } catch (error) {
       if (!(error instanceof WireProtocolError)) throw error;

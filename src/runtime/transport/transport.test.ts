@@ -383,7 +383,7 @@ async function rawClient(port: number): Promise<{ socket: Socket; frames: unknow
   const socket = connect({ host: '127.0.0.1', port });
   const frames: unknown[] = [];
   const decoder = new FrameDecoder();
-  socket.on('data', (chunk: Buffer) => decoder.push(chunk, (body) => frames.push(decodeMessage(body))));
+  socket.on('data', (chunk: Buffer) => decoder.push(chunk, (bodies, start, end) => frames.push(decodeMessage(bodies, start, end))));
   socket.on('error', () => {});
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await new Promise((resolve) => socket.once('connect', resolve));

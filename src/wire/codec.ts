@@ -6,14 +6,15 @@
  * `bin` and comes back as bytes (a Buffer, which is a Uint8Array).
  *
  * A stored value must never pin the socket chunk (up to 64 KiB) it arrived in, so bodies are
- * decoded where the frame decoder copied them (framing.ts: the whole frames of a chunk, copied out
- * of it together), and their `bin` fields are views into that copy. One copy of the frames — into
- * Node's pool of small buffers when under 4 KiB — costs less than msgpackr's copy of each `bin`
- * (`copyBuffers`), a fresh allocation outside V8's heap per value for malloc and the GC's sweeper
- * (~1 µs per message with a value, measured). The price: a `bin` kept keeps its copy alive, which
- * holds the frames that came with it, or for a small one the 8 KiB pool slab it shares. A node
- * keeps values only while requests run and until the write buffer's next commit; the client
- * copies the values it hands to applications (client/binary-channel.ts).
+ * decoded where the frame decoder copied them (framing.ts: consecutive frames copied out of the
+ * chunk together, in runs of up to 8 KiB), and their `bin` fields are views into that copy. One
+ * copy for many frames — into Node's pool of small buffers when under 4 KiB — costs less than
+ * msgpackr's copy of each `bin` (`copyBuffers`), a fresh allocation outside V8's heap per value
+ * for malloc and the GC's sweeper (~1 µs per message with a value, measured). The price: a `bin`
+ * kept keeps its run's copy alive (at most 8 KiB, or its own frame when larger), or the 8 KiB
+ * pool slab a small one shares. A node keeps values only while requests run and until the write
+ * buffer's next commit; the client copies the values it hands to applications
+ * (client/binary-channel.ts).
  *
  * Frames are views into msgpackr's write buffer, which msgpackr keeps in module state and
  * never overwrites by itself. Nothing else in the process may call `useBuffer()` or pass

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encodeFrame, FrameDecoder, frameHeaderBytes } from './framing.ts';
+import { encodeFrame, frameCopyRunBytesMax, FrameDecoder, frameHeaderBytes } from './framing.ts';
 import { decodeMessage, encodeMessageFrame } from './codec.ts';
 import { WireProtocolError } from './wire-error.ts';
 
@@ -38,6 +38,23 @@ test('several frames in one chunk come out in order, as ranges of one copy of th
   stream.fill(0xee); // the socket's chunk, read into again
   assert.deepEqual(handed.map(({ frames, start, end }) => frames.subarray(start, end).toString()), ['a', '', 'ccc']);
   assert.ok(handed.every(({ frames }) => frames === handed[0]!.frames), 'the frames of one chunk share one copy');
+});
+
+test('a large read is copied in runs: a value kept from one frame pins at most a run, not the whole read', () => {
+  const small = Array.from({ length: 100 }, (_, i) => encodeFrame(Buffer.alloc(200, i)));
+  const large = encodeFrame(Buffer.alloc(frameCopyRunBytesMax + 100, 0xab));
+  const stream = Buffer.concat([...small.slice(0, 50), large, ...small.slice(50)]);
+  const copies = new Set<Buffer>();
+  const bodies: number[][] = [];
+  new FrameDecoder().push(stream, (frames, start, end) => {
+    copies.add(frames);
+    bodies.push([end - start, frames[start]!]);
+  });
+  assert.deepEqual(bodies, [...Array.from({ length: 50 }, (_, i) => [200, i]), [frameCopyRunBytesMax + 100, 0xab], ...Array.from({ length: 50 }, (_, i) => [200, 50 + i])]);
+  const sizes = [...copies].map((copy) => copy.length);
+  assert.ok(sizes.every((bytes) => bytes <= frameCopyRunBytesMax || bytes === large.length), `copies of ${sizes.join(', ')} bytes`);
+  // Runs are as full as the frames allow: 50 frames of 204 bytes are two runs, not fifty copies.
+  assert.ok(copies.size <= 5, `${copies.size} copies for 101 frames`);
 });
 
 test('a limit raised while a frame is handed out holds for the frames behind it in the same chunk', () => {

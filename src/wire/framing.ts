@@ -2,16 +2,22 @@
  * Length-prefixed framing (DESIGN §9): each frame is a 4-byte big-endian body length followed
  * by the body. The decoder accepts the byte stream in whatever chunks TCP hands it and yields
  * whole bodies, each as a range of a buffer of the decoder's own, never of the caller's chunk:
- * the whole frames of a chunk are copied out of it together, once (a frame split across chunks
- * is put together, once, when its last byte arrives). So a value decoded from a body and kept
- * never pins the socket's chunk (up to 64 KiB), and one copy and one msgpack `DataView` serve all
- * the frames a read brought, not one each (0.60 → 0.34 µs per frame, wire/codec.ts).
+ * consecutive whole frames are copied out of it together, in runs of up to
+ * `frameCopyRunBytesMax` (a frame split across chunks is put together, once, when its last byte
+ * arrives). So a value decoded from a body and kept never pins the socket's chunk (up to 64 KiB),
+ * and one copy and one msgpack `DataView` serve many frames, not one each (wire/codec.ts).
  */
 import { assertFailed } from '../core/assert.ts';
 import { limits } from '../core/limits.ts';
 import { WireProtocolError } from './wire-error.ts';
 
 export const frameHeaderBytes = 4;
+/**
+ * Consecutive whole frames are copied out of a chunk together up to this many bytes: one copy and
+ * one msgpack `DataView` for many frames, while a value kept from one of them pins no more than
+ * a small frame's copy always did (Node's 8 KiB pool slab, wire/codec.ts), not the whole read.
+ */
+export const frameCopyRunBytesMax = 8 * 1024;
 /** The header is a uint32: no body can be longer, whatever a caller configures. */
 const frameBodyBytesLimit = 0xffff_ffff;
 
@@ -88,29 +94,36 @@ export class FrameDecoder {
     if (overflowBytes > 0) this.parseWhole(chunk.subarray(chunk.length - overflowBytes), onFrame);
   }
 
-  /** Hands out every complete frame of `chunk`, from one copy of them; keeps the incomplete tail. */
+  /**
+   * Hands out every complete frame of `chunk`, copied out of it in runs of consecutive frames of
+   * at most `frameCopyRunBytesMax` together (a larger frame alone); keeps the incomplete tail.
+   */
   private parseWhole(chunk: Buffer, onFrame: OnFrame): void {
-    // Where the whole frames end (at most the chunk's length: nothing is buffered for them yet).
-    let wholeEnd = 0;
-    while (chunk.length - wholeEnd >= frameHeaderBytes) {
-      const frameEnd = wholeEnd + frameHeaderBytes + chunk.readUInt32BE(wholeEnd);
-      if (frameEnd > chunk.length) break;
-      wholeEnd = frameEnd;
-    }
-    if (wholeEnd > 0) {
-      // Pooled when small (Buffer.poolSize / 2): a slice of a shared slab, not an allocation of its own.
-      const frames = Buffer.allocUnsafe(wholeEnd);
-      chunk.copy(frames, 0, 0, wholeEnd);
-      for (let offset = 0; offset < wholeEnd; ) {
-        const start = offset + frameHeaderBytes;
-        offset = start + this.checkedBodyBytes(frames.readUInt32BE(offset));
-        onFrame(frames, start, offset);
+    let offset = 0;
+    for (;;) {
+      // The run's end: headers read ahead are checked against the limit only when their frame's
+      // turn comes, after the callbacks of the frames before it (which may raise it).
+      let runEnd = offset;
+      while (chunk.length - runEnd >= frameHeaderBytes) {
+        const frameEnd = runEnd + frameHeaderBytes + chunk.readUInt32BE(runEnd);
+        if (frameEnd > chunk.length || (runEnd > offset && frameEnd - offset > frameCopyRunBytesMax)) break;
+        runEnd = frameEnd;
       }
+      if (runEnd === offset) break;
+      // Pooled when small (Buffer.poolSize / 2): a slice of a shared slab, not an allocation of its own.
+      const frames = Buffer.allocUnsafe(runEnd - offset);
+      chunk.copy(frames, 0, offset, runEnd);
+      for (let at = 0; at < frames.length; ) {
+        const start = at + frameHeaderBytes;
+        at = start + this.checkedBodyBytes(frames.readUInt32BE(at));
+        onFrame(frames, start, at);
+      }
+      offset = runEnd;
     }
-    if (wholeEnd < chunk.length) {
-      if (chunk.length - wholeEnd >= frameHeaderBytes) this.partialFrameBytes = frameHeaderBytes + this.checkedBodyBytes(chunk.readUInt32BE(wholeEnd));
-      this.partial.push(chunk.subarray(wholeEnd));
-      this.partialBytes = chunk.length - wholeEnd;
+    if (offset < chunk.length) {
+      if (chunk.length - offset >= frameHeaderBytes) this.partialFrameBytes = frameHeaderBytes + this.checkedBodyBytes(chunk.readUInt32BE(offset));
+      this.partial.push(chunk.subarray(offset));
+      this.partialBytes = chunk.length - offset;
     }
   }
 

@@ -21,9 +21,28 @@
  * REUSE_BUFFER_MODE / RESET_BUFFER_MODE to msgpackr 2.x, or a frame still queued here could be
  * overwritten (lmdb bundles its own msgpackr 1.x, which is a separate module).
  */
-import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { frameHeaderBytes } from './framing.ts';
 import { WireProtocolError } from './wire-error.ts';
+
+/**
+ * Extension types msgpackr decodes by itself, whatever a Packr's options say: BigInt (0x42),
+ * bundled strings (0x62, whose length moves the read position: a body could read on past its end
+ * into the frame behind it and still decode), Error, structured-clone references, Set, typed
+ * arrays, RegExp and Date (0xff). No message of kvorum's carries one — msgpackr's `undefined`
+ * (ext 0) is the only extension it sends — so from a peer or a client they are refused. msgpackr
+ * keeps extensions per process: this holds for each of its decoders here, which decode nothing
+ * else that carries them (stored objects, context tokens, hint records).
+ */
+export const refusedExtensionTypes: readonly number[] = [0x42, 0x62, 0x65, 0x69, 0x70, 0x73, 0x74, 0x78, 0xff];
+for (const type of refusedExtensionTypes) {
+  addExtension({
+    type,
+    unpack() {
+      throw new Error(`msgpack extension type ${type} is not part of kvorum's protocols`);
+    },
+  });
+}
 
 const packr = new Packr({
   useRecords: false,

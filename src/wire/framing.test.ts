@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeFrame, frameCopyRunBytesMax, FrameDecoder, frameHeaderBytes } from './framing.ts';
-import { decodeMessage, encodeMessageFrame } from './codec.ts';
+import { decodeMessage, encodeMessageFrame, refusedExtensionTypes } from './codec.ts';
 import { WireProtocolError } from './wire-error.ts';
 
 function decodeAll(decoder: FrameDecoder, chunks: readonly Buffer[]): Buffer[] {
@@ -75,6 +75,24 @@ test('a limit raised while a frame is handed out holds for the frames behind it 
   assert.deepEqual(seen, [5]);
 });
 
+test('a whole frame over the limit is refused from its header, not copied first', () => {
+  const stream = Buffer.concat([encodeFrame(Buffer.from('ok')), encodeFrame(Buffer.alloc(5_000, 1))]);
+  const allocated: number[] = [];
+  const allocUnsafe = Buffer.allocUnsafe;
+  Buffer.allocUnsafe = (size: number) => {
+    allocated.push(size);
+    return allocUnsafe(size);
+  };
+  try {
+    const seen: string[] = [];
+    assert.throws(() => new FrameDecoder(1_000).push(stream, (frames, start, end) => seen.push(frames.subarray(start, end).toString())), WireProtocolError);
+    assert.deepEqual(seen, ['ok']);
+  } finally {
+    Buffer.allocUnsafe = allocUnsafe;
+  }
+  assert.ok(allocated.every((size) => size < 5_000), `copies of ${allocated.join(', ')} bytes`);
+});
+
 test('each body of a chunk decodes to its own message, exactly within its range', () => {
   const messages = [1, 2, 3].map((n) => ({ kind: 'm', n, value: new Uint8Array(n * 10).fill(n) }));
   const decoded: unknown[] = [];
@@ -83,11 +101,35 @@ test('each body of a chunk decodes to its own message, exactly within its range'
     decoded.map((m) => ({ ...(m as object), value: [...(m as { value: Uint8Array }).value] })),
     messages.map((m) => ({ ...m, value: [...m.value] })),
   );
-  // A body cut short does not run on into the bytes of the frame behind it.
-  const whole = encodeMessageFrame({ kind: 'm', list: [1, 2, 3] });
-  const cutShort = Buffer.from(whole.subarray(0, whole.length - 1));
-  cutShort.writeUInt32BE(cutShort.length - frameHeaderBytes, 0);
-  assert.throws(() => decodeMessage(Buffer.concat([cutShort, whole]), frameHeaderBytes, cutShort.length), WireProtocolError);
+  // A body cut short does not run on into the frame behind it: read on to the end of the copy,
+  // this one (a bin8 of 6 bytes, its bytes missing) would take the next frame's 6 bytes and decode.
+  const frames = Buffer.from([0, 0, 0, 2, 0xc4, 6, 0, 0, 0, 2, 0xc0, 0xc0]);
+  assert.throws(() => decodeMessage(frames, 4, 6), WireProtocolError);
+});
+
+test('frames around the run bound, cut into chunks anywhere, come out whole, in runs within the bound', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.nat(40), fc.integer({ min: frameCopyRunBytesMax - 12, max: frameCopyRunBytesMax + 4 }), fc.integer({ min: 9_000, max: 20_000 })), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.nat(200_000), { maxLength: 12 }),
+      (sizes, offsets) => {
+        const bodies = sizes.map((size, i) => Buffer.alloc(size, i + 1));
+        const stream = Buffer.concat(bodies.map((body) => encodeFrame(body)));
+        const decoder = new FrameDecoder(32_000);
+        const out: Buffer[] = [];
+        for (const chunk of cut(stream, offsets)) {
+          decoder.push(chunk, (frames, start, end) => {
+            const alone = end - start + frameHeaderBytes === frames.length;
+            assert.ok(frames.length <= frameCopyRunBytesMax || alone, `a copy of ${frames.length} bytes holds more than one frame`);
+            out.push(Buffer.from(frames.subarray(start, end)));
+          });
+        }
+        assert.deepEqual(out, bodies);
+        assert.equal(decoder.bufferedBytes, 0);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test('a stream of frames cut into chunks at every byte boundary yields the same bodies', () => {
@@ -165,6 +207,14 @@ test('decoded bytes do not share memory with the chunk they came in: reusing the
     [100, 1, 2],
     [100, 1, 3],
   ]);
+});
+
+test('msgpackr\'s own extension types are refused; its undefined (ext 0) still decodes', () => {
+  const withExtension = (type: number, data: number[]) => Buffer.from([0x81, 0xa1, 0x76, 0xc7, data.length, type, ...data]);
+  for (const type of refusedExtensionTypes) {
+    assert.throws(() => decodeMessage(withExtension(type, [0, 0, 0, 4, 0xa0, 0xa0])), WireProtocolError, `extension type ${type}`);
+  }
+  assert.deepEqual(decodeMessage(encodeMessageFrame({ v: undefined, list: [undefined] }).subarray(frameHeaderBytes)), { v: undefined, list: [undefined] });
 });
 
 test('a body that is not msgpack is a wire protocol error', () => {

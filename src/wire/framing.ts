@@ -101,12 +101,14 @@ export class FrameDecoder {
   private parseWhole(chunk: Buffer, onFrame: OnFrame): void {
     let offset = 0;
     for (;;) {
-      // The run's end: headers read ahead are checked against the limit only when their frame's
-      // turn comes, after the callbacks of the frames before it (which may raise it).
+      // The run's end. A frame over the limit ends it uncopied and starts the next run, so it is
+      // judged after the callbacks of the frames before it (a handshake's may raise the limit),
+      // and refused from its header alone (below) if it is still over.
       let runEnd = offset;
       while (chunk.length - runEnd >= frameHeaderBytes) {
-        const frameEnd = runEnd + frameHeaderBytes + chunk.readUInt32BE(runEnd);
-        if (frameEnd > chunk.length || (runEnd > offset && frameEnd - offset > frameCopyRunBytesMax)) break;
+        const bodyBytes = chunk.readUInt32BE(runEnd);
+        const frameEnd = runEnd + frameHeaderBytes + bodyBytes;
+        if (bodyBytes > this.frameBytesMax || frameEnd > chunk.length || (runEnd > offset && frameEnd - offset > frameCopyRunBytesMax)) break;
         runEnd = frameEnd;
       }
       if (runEnd === offset) break;

@@ -38,7 +38,6 @@ export class HashTree {
 
   /** `toggle` with the digest as its two 32-bit words (object-digest.ts `objectDigestInto`). */
   toggleWords(segment: number, high: number, low: number): void {
-    // Conditions first: an assert's message would be built on every call.
     if (!(Number.isInteger(segment) && segment >= 0 && segment < segmentsCount)) assertFailed(`segment ${segment} out of range`);
     this.words[segment * 2] = this.words[segment * 2]! ^ high;
     this.words[segment * 2 + 1] = this.words[segment * 2 + 1]! ^ low;

@@ -72,7 +72,6 @@ function remember(bucket: string, key: string, hash: Uint8Array): void {
  */
 export function partitionOfHash(hash: Uint8Array, partitionCount: number): number {
   const bits = 31 - Math.clz32(partitionCount);
-  // Conditions first: an assert's message would be built on every call.
   if (!(partitionCount === 1 << bits && bits <= partitionBitsMax && hash.length >= 2)) {
     assertFailed(`partition count ${partitionCount} is not a power of two <= 2^16, or hash of ${hash.length} bytes is too short`);
   }

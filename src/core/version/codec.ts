@@ -13,21 +13,19 @@
  * bytes — and objects are immutable, so an object's bytes are remembered beside it: an object
  * encoded once (for the disk) goes to every peer and into the anti-entropy digest without being
  * encoded again, and one decoded from bytes (from the disk or a peer) is written back as those
- * bytes when a merge keeps it as it came.
+ * bytes when a merge keeps it as it came. Encoding is msgpackr's; decoding is object-reader.ts's,
+ * which reads this one layout straight into the object.
  */
-import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
-import { describeValue } from './describe-value.ts';
+import { ObjectBodyError, readObjectBody } from './object-reader.ts';
 import { storedObjectProblem } from './stored-object.ts';
-import type { Dot, Sibling, StoredObject } from './types.ts';
+import type { StoredObject } from './types.ts';
 
 /** First byte of every encoded object; bumped when the layout changes. */
 export const objectFormatVersion = 1;
 
 const packr = new Packr({ useRecords: false });
-const unpackr = new Unpackr({ useRecords: false, copyBuffers: false });
-
-const siblingFields = 6;
 
 /**
  * Each object's encoding, made or read once (objects and their bytes never change), kept on the
@@ -66,7 +64,13 @@ function corrupt(problem: string): KvorumError {
 export function decodeObject(bytes: Uint8Array, trusted = false): StoredObject {
   if (bytes.length === 0) throw corrupt('no bytes');
   if (bytes[0] !== objectFormatVersion) throw corrupt(`unknown format version ${bytes[0]}`);
-  const object = parseBody(unpackBody(bytes));
+  let object: StoredObject;
+  try {
+    object = readObjectBody(bytes, 1);
+  } catch (error) {
+    if (error instanceof ObjectBodyError) throw corrupt(error.message);
+    throw error;
+  }
   if (!trusted) {
     const problem = storedObjectProblem(object);
     if (problem !== null) throw corrupt(problem);
@@ -75,28 +79,3 @@ export function decodeObject(bytes: Uint8Array, trusted = false): StoredObject {
   return object;
 }
 
-function unpackBody(bytes: Uint8Array): unknown {
-  // A plain Uint8Array view, so the copied values are plain Uint8Arrays and not Buffers.
-  const body = new Uint8Array(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1);
-  try {
-    return unpackr.unpack(body);
-  } catch (error) {
-    throw corrupt(`not msgpack (${error instanceof Error ? error.message.slice(0, 80) : 'undecodable'})`);
-  }
-}
-
-function parseBody(body: unknown): StoredObject {
-  if (!Array.isArray(body) || body.length !== 3) throw corrupt(`must be [siblings, clock, dots], got ${describeValue(body)}`);
-  const [siblings, clock, dots] = body as unknown[];
-  if (!Array.isArray(siblings)) throw corrupt(`siblings must be an array, got ${describeValue(siblings)}`);
-  // Shapes of the context and of each sibling's fields are checked by storedObjectProblem.
-  return { siblings: siblings.map(parseSibling), context: { clock, dots } as StoredObject['context'] };
-}
-
-function parseSibling(raw: unknown, index: number): Sibling {
-  if (!Array.isArray(raw) || raw.length !== siblingFields) {
-    throw corrupt(`sibling ${index} must be [actor, counter, value, contentType, lastModifiedMs, deleted], got ${describeValue(raw)}`);
-  }
-  const [actor, counter, value, contentType, lastModifiedMs, deleted] = raw as unknown[];
-  return { dot: [actor, counter] as unknown as Dot, value, contentType, lastModifiedMs, deleted } as Sibling;
-}

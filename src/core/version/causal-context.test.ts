@@ -235,6 +235,17 @@ describe('causal context properties (naive set model)', () => {
     );
   });
 
+  test('a join with a context already included answers the including one itself, not a copy', () => {
+    fc.assert(
+      fc.property(contextArb, contextArb, (a, b) => {
+        const joined = joinContexts(a, b);
+        assert.equal(joinContexts(joined, a), joined);
+        assert.equal(joinContexts(b, joined), joined);
+        assert.equal(joinContexts(a, a), a);
+      }),
+    );
+  });
+
   test('contextCovers is set inclusion and contextsEqual is set equality', () => {
     fc.assert(
       fc.property(contextArb, contextArb, (a, b) => {

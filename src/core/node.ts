@@ -416,12 +416,12 @@ export class KvNode {
       validateValue(request.value, request.contentType, this.config.requestLimits);
       const w = validateQuorum('w', request.w, props);
       // Forward to a reachable primary; with none reachable, coordinate here (sloppy quorum, Dynamo §4.6).
-      const candidates = replicas.filter((node) => this.isReachable(node));
-      if (!replicas.includes(this.name) && !forwarded && candidates.length > 0) {
+      const primaryReachable = replicas.some((node) => this.isReachable(node));
+      if (!replicas.includes(this.name) && !forwarded && primaryReachable) {
         const forwardedTimeoutMs = Math.max(1, timeoutMs - forwardMarginMs);
         const primaries = (): readonly string[] => extendedPreferenceList(this.ring, partition).slice(0, this.bucketProps(request.bucket).n);
         operation = new ForwardOperation({ opId, deadlineMs, requester, request, primaries, forwardedTimeoutMs });
-      } else if (!sloppy && !replicas.includes(this.name) && candidates.length === 0) {
+      } else if (!sloppy && !replicas.includes(this.name) && !primaryReachable) {
         // Under a strict quorum nobody outside the list may stand in. (Forwarded here by a node
         // whose ring still named this one, it coordinates for the reachable primaries: strict-targets.ts.)
         throw new KvorumError('unavailable', `node ${this.name} is not a replica of the key and none of its primaries (${replicas.join(', ')}) is reachable (strict quorum)`);
@@ -441,23 +441,23 @@ export class KvNode {
       const lateMs = this.getReplyTimes.askAnotherAfterMs(silentMs);
       if (lateMs < silentMs) this.lateChecks.push(this.nowMs + lateMs, opId);
     }
-    // Routed again (with what is left of its time) if the ring changes while it waits: below.
-    const reroute = (): void => this.onRequest(requester, { ...request, timeoutMs: Math.max(1, deadlineMs - this.nowMs) }, forwarded);
-    if (operation instanceof PutOperation) this.startWhenWriterOnDisk(operation, reroute);
-    else operation.start(this.host);
+    if (operation instanceof PutOperation && !this.writer.isOnDisk) {
+      // Routed again (with what is left of its time) if the ring changes while it waits: below.
+      this.startWhenWriterOnDisk(operation, () => this.onRequest(requester, { ...request, timeoutMs: Math.max(1, deadlineMs - this.nowMs) }, forwarded));
+    } else operation.start(this.host);
     this.forgetIfDone(operation);
   }
 
   /**
-   * Starts a put once this node's current actor generation is recorded on disk: after a drop moved
-   * the writer to a new generation, the first put waits for one flush (actor-generation.ts).
+   * Starts a put once this node's current actor generation is recorded on disk (called while it is
+   * not): after a drop moved the writer to a new generation, the first put waits for one flush
+   * (actor-generation.ts).
    * If the ring changed meanwhile, the put is routed again under the ring as it is now: where it
    * was routed at arrival, this node may be no replica any more (the simulator's placement
    * checker: seed 840 of --converge-by antiEntropy, a join committed during a slow disk's flush,
    * and the put coordinated by a node that had just stopped being a primary).
    */
   private startWhenWriterOnDisk(operation: PutOperation, reroute: () => void): void {
-    if (this.writer.isOnDisk) return operation.start(this.host);
     const { generation } = this.writer;
     const ring = this.ring;
     this.flush((ok) => {

@@ -7,6 +7,7 @@
  * member that knows is as good as all of them. When every other member answers that its disk is
  * new too, the cluster is new and there is nothing to learn.
  */
+import type { ClusterView } from '../membership/view.ts';
 import type { EpochsQuery, EpochsReply } from '../messages.ts';
 import type { TombstoneHost } from './host.ts';
 import { roundMembers } from './round-view.ts';
@@ -18,6 +19,8 @@ export class EpochSync {
   private readonly unknowing = new Set<string>();
   /** Set once a member's record showed this disk missed a round that may have removed (below). */
   private blocked = false;
+  /** The last view asked about, and whether this node is an active member in it. */
+  private memberIn: { readonly view: ClusterView; readonly member: boolean } | undefined;
 
   constructor(
     private readonly settings: TombstoneSettings,
@@ -122,9 +125,14 @@ export class EpochSync {
     this.host.persistEpochs(() => {});
   }
 
+  /**
+   * Asked at every tick: answered once per view (views are replaced, never changed), not by
+   * listing the members 100 times a second.
+   */
   private isMember(): boolean {
     const { view, self } = this.host;
-    return view.version > 0 && roundMembers(view).includes(self);
+    if (view !== this.memberIn?.view) this.memberIn = { view, member: view.version > 0 && roundMembers(view).includes(self) };
+    return this.memberIn.member;
   }
 
   private others(): string[] {

@@ -10,6 +10,6 @@ import { boundObject } from '../core/version/object-bound.ts';
 import type { StoredObject } from '../core/version/types.ts';
 
 export function readStoredObject(bytes: Uint8Array): StoredObject {
-  // This node wrote the bytes, checked: no need to check them again (codec.ts `trusted`).
+  // This node wrote the bytes, checked: no need to check them again (codec.ts `checkedElsewhere`).
   return boundObject(decodeObject(bytes, true)).object;
 }

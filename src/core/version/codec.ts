@@ -57,11 +57,12 @@ function corrupt(problem: string): KvorumError {
 
 /**
  * The object `bytes` encode. Bytes from outside (a peer, a file) are checked against every
- * invariant of a stored object; `trusted` skips that for bytes this node wrote itself, which
- * were checked before they were encoded. `bytes` must not change afterwards: they are remembered
- * as the object's encoding.
+ * invariant of a stored object, unless `checkedElsewhere`: bytes this node wrote itself, checked
+ * before they were encoded, and objects in a peer's message, which the message check
+ * (peer-message-check.ts) checks right after, with more than this would. `bytes` must not change
+ * afterwards: they are remembered as the object's encoding.
  */
-export function decodeObject(bytes: Uint8Array, trusted = false): StoredObject {
+export function decodeObject(bytes: Uint8Array, checkedElsewhere = false): StoredObject {
   if (bytes.length === 0) throw corrupt('no bytes');
   if (bytes[0] !== objectFormatVersion) throw corrupt(`unknown format version ${bytes[0]}`);
   let object: StoredObject;
@@ -71,7 +72,7 @@ export function decodeObject(bytes: Uint8Array, trusted = false): StoredObject {
     if (error instanceof ObjectBodyError) throw corrupt(error.message);
     throw error;
   }
-  if (!trusted) {
+  if (!checkedElsewhere) {
     const problem = storedObjectProblem(object);
     if (problem !== null) throw corrupt(problem);
   }

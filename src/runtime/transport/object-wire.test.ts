@@ -63,7 +63,28 @@ describe('objects on the wire travel as their encoding', () => {
     const asStructure = fromWire({ ...withObjects[0]!, object: { siblings: [], context: { clock: [], dots: [] } } });
     assert.notEqual(peerMessageProblem(asStructure, checkLimits), null);
   });
+
+  test('an object of the right layout that breaks an invariant is refused by the message check, in every kind', () => {
+    // A sibling its context does not cover: decoded as it came, and checked once, by the message check.
+    const uncovered = { ...object, context: { clock: [], dots: [] } };
+    for (const message of withObjects) {
+      if (message.kind === 'replicaReadReply' && message.object === null) continue;
+      const arrived = overTheWire(withObject(message, uncovered));
+      assert.match(peerMessageProblem(arrived, checkLimits) ?? 'passed', /not covered/, message.kind);
+    }
+  });
 });
+
+/** `message` with `replacement` wherever it holds the test's object. */
+function withObject(message: PeerMessage, replacement: object): PeerMessage {
+  const replace = (value: unknown): unknown => {
+    if (value === object) return replacement;
+    if (Array.isArray(value)) return value.map(replace);
+    if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) return Object.fromEntries(Object.entries(value).map(([name, field]) => [name, replace(field)]));
+    return value;
+  };
+  return replace(message) as PeerMessage;
+}
 
 describe('the messages of every get and put travel as arrays', () => {
   const error = { kind: 'error', code: 'unavailable', message: 'no' } as const;

@@ -74,10 +74,11 @@ export function toWire(message: PeerMessage): object {
 }
 
 /**
- * The message as the core knows it: every encoded object decoded and checked. Anything but bytes
- * (or null where a reply has no object) where an object's encoding belongs becomes a value the
- * message check refuses. Throws KvorumError (`internal`, "stored object is corrupt") for bytes
- * that are no valid object.
+ * The message as the core knows it: every encoded object decoded, for the message check
+ * (peer-message-check.ts) to check with the rest of the message. Anything but bytes (or null
+ * where a reply has no object) where an object's encoding belongs becomes a value that check
+ * refuses. Throws KvorumError (`internal`, "stored object is corrupt") for bytes that do not
+ * have an object's layout.
  */
 export function fromWire(wire: unknown): unknown {
   const raw = Array.isArray(wire) ? fromPositional(wire) : wire;
@@ -113,5 +114,7 @@ const notEncoded = 'an object not sent as its encoding';
 
 function decoded(value: unknown): unknown {
   if (value === null) return null;
-  return value instanceof Uint8Array ? decodeObject(value) : notEncoded;
+  // Checked once, by the message check that follows (peer-message-check.ts: every object a
+  // message carries), not also here.
+  return value instanceof Uint8Array ? decodeObject(value, true) : notEncoded;
 }

@@ -287,6 +287,23 @@ describe('KvNode', () => {
     });
   });
 
+  test('a put waits for its writer\'s new generation to reach the disk, then is coordinated, once', () => {
+    const kv = node();
+    const dot = ['n1.a', 1] as const;
+    const own: StoredObject = { siblings: [{ dot, value: new Uint8Array(), contentType: '', lastModifiedMs: 1, deleted: true }], context: addDot(emptyContext, dot, 1) };
+    kv.step(1, { type: 'message', from: 'n2', message: { kind: 'tombRemove', opId: 1, partition: 0, epoch: 0, entries: [{ bucket: 'b', key: 'x', object: own }] } });
+    const put = { kind: 'put' as const, bucket: 'b', key: 'k', value: new Uint8Array([1]), contentType: 'x', deleted: false, context: null };
+    const waiting = kv.step(2, { type: 'request', requestId: 1, request: put });
+    const [flush] = only(waiting, 'flush');
+    assert.ok(flush, 'the put waits for a flush');
+    assert.equal(only(waiting, 'store').filter((store) => store.op.kind === 'coordinate').length, 0, 'and coordinates nothing before it');
+    const flushed = kv.step(3, { type: 'flushed', flushId: flush.flushId, ok: true });
+    assert.equal(only(flushed, 'store').filter((store) => store.op.kind === 'coordinate').length, 1, 'coordinated once the generation is on disk');
+    assert.equal(only(flushed, 'flush').length, 0, 'with no second flush');
+    const next = kv.step(4, { type: 'request', requestId: 2, request: { ...put, key: 'k2' } });
+    assert.equal(only(next, 'store').filter((store) => store.op.kind === 'coordinate').length, 1, 'and the next put starts at once');
+  });
+
   test('a put that waited for its writer\'s new generation to reach the disk is routed again if the ring changed meanwhile', () => {
     // Seed 840 of --converge-by antiEntropy: a join committed during a slow disk's flush, and the
     // put was coordinated by a node that had just stopped being a primary (f3eced02).

@@ -449,15 +449,15 @@ export class KvNode {
   }
 
   /**
-   * Starts a put once this node's current actor generation is recorded on disk (called while it is
-   * not): after a drop moved the writer to a new generation, the first put waits for one flush
-   * (actor-generation.ts).
+   * Starts a put once this node's current actor generation is recorded on disk: after a drop moved
+   * the writer to a new generation, the first put waits for one flush (actor-generation.ts).
    * If the ring changed meanwhile, the put is routed again under the ring as it is now: where it
    * was routed at arrival, this node may be no replica any more (the simulator's placement
    * checker: seed 840 of --converge-by antiEntropy, a join committed during a slow disk's flush,
    * and the put coordinated by a node that had just stopped being a primary).
    */
   private startWhenWriterOnDisk(operation: PutOperation, reroute: () => void): void {
+    if (this.writer.isOnDisk) return operation.start(this.host);
     const { generation } = this.writer;
     const ring = this.ring;
     this.flush((ok) => {

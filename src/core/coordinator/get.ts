@@ -29,7 +29,7 @@ import type { Resolution, StoredObject } from '../version/types.ts';
 import type { Operation, OperationHost, StoreTarget } from './operation.ts';
 import { GetTally } from './get-tally.ts';
 import type { ReplyTimeEstimate } from './reply-time.ts';
-import { sloppyTargets } from './sloppy-targets.ts';
+import { sloppyTargetNodes } from './sloppy-targets.ts';
 
 /**
  * How many times one node is asked again after replies read before a fence (`onReadBeforeFence`):
@@ -95,7 +95,7 @@ export class GetOperation implements Operation {
 
   start(host: OperationHost): void {
     const { extended, n } = this.plan;
-    const targets = sloppyTargets(extended, n, host.isReachable).map(({ node }) => node);
+    const targets = sloppyTargetNodes(extended, n, host.isReachable);
     // Its own copy first, if it is a primary: a read of its own store costs no message. (A
     // fallback's stays in list order, after the primaries: it holds only hints for the key.)
     const selfAt = targets.indexOf(host.self);

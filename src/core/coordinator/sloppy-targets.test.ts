@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { nextFallback, sloppyTargets } from './sloppy-targets.ts';
+import { nextFallback, sloppyTargetNodes, sloppyTargets } from './sloppy-targets.ts';
 
 const extended = ['a', 'b', 'c', 'd', 'e'];
 
@@ -51,6 +51,17 @@ describe('sloppy quorum targets (Dynamo §4.6)', () => {
         for (const { hintFor } of targets) if (hintFor !== undefined) assert.ok(!reachable.includes(hintFor));
       }),
     );
+  });
+
+  test('property: a get\'s target nodes are the nodes of the targets, and a list shorter than n gives what it has', () => {
+    fc.assert(
+      fc.property(fc.subarray(extended), fc.integer({ min: 1, max: 6 }), (reachable, n) => {
+        const isReachable = (node: string) => reachable.includes(node);
+        assert.deepEqual(sloppyTargetNodes(extended, n, isReachable), sloppyTargets(extended, n, isReachable).map((t) => t.node));
+      }),
+    );
+    assert.deepEqual(sloppyTargetNodes(['a', 'b'], 3, () => true), ['a', 'b']);
+    assert.deepEqual(sloppyTargets(['a', 'b'], 3, () => true, 'a'), [{ node: 'a', hintFor: undefined }, { node: 'b', hintFor: undefined }]);
   });
 
   test('property: targets are distinct, at most n, primaries first, one hint per missing primary', () => {

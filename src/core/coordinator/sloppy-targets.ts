@@ -23,6 +23,7 @@ export interface SloppyTarget {
  */
 export function sloppyTargets(extended: readonly string[], n: number, isReachable: (node: string) => boolean, self?: string): SloppyTarget[] {
   const primaries = extended.slice(0, n);
+  if (primariesServe(extended, n, isReachable, self)) return primaries.map((node) => ({ node, hintFor: undefined }));
   const chosen: string[] = [];
   for (const node of extended) {
     if (chosen.length === n) break;
@@ -44,6 +45,27 @@ export function sloppyTargets(extended: readonly string[], n: number, isReachabl
     return { node, hintFor };
   });
   return extra === undefined ? targets : [...targets, { node: extra, hintFor: undefined }];
+}
+
+/** The nodes of `sloppyTargets` (no `self`): a get's, which keeps no hints. */
+export function sloppyTargetNodes(extended: readonly string[], n: number, isReachable: (node: string) => boolean): string[] {
+  if (primariesServe(extended, n, isReachable)) return extended.slice(0, n);
+  return sloppyTargets(extended, n, isReachable).map(({ node }) => node);
+}
+
+/**
+ * The usual case, answered without the lists the general one makes (every get and put asks):
+ * all n primaries reachable and `self`, if given, one of them — the targets are the primaries.
+ */
+function primariesServe(extended: readonly string[], n: number, isReachable: (node: string) => boolean, self?: string): boolean {
+  if (extended.length < n) return false;
+  let selfAmong = self === undefined;
+  for (let i = 0; i < n; i++) {
+    const node = extended[i]!;
+    if (node === self) selfAmong = true;
+    else if (!isReachable(node)) return false;
+  }
+  return selfAmong;
 }
 
 /**

@@ -30,8 +30,9 @@ const stringCacheSlots = 256;
 const stringCache: (string | undefined)[] = new Array<string | undefined>(stringCacheSlots).fill(undefined);
 const utf8 = new TextDecoder();
 
+const noBytes = new Uint8Array(0);
 /** The bytes being read and where: module state, as a read runs to its end without yielding. */
-let source: Uint8Array = new Uint8Array(0);
+let source: Uint8Array = noBytes;
 let at = 0;
 
 /** The object whose msgpack body is `bytes[start..]`; values are views into `bytes`. */
@@ -46,7 +47,7 @@ export function readObjectBody(bytes: Uint8Array, start: number): StoredObject {
     if (at !== bytes.length) throw new ObjectBodyError(`${bytes.length - at} more byte(s) after the object`);
     return { siblings, context: { clock, dots } };
   } finally {
-    source = new Uint8Array(0); // not kept alive by the reader
+    source = noBytes; // not kept alive by the reader
   }
 }
 

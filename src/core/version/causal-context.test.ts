@@ -187,6 +187,23 @@ describe('causal context properties (naive set model)', () => {
     );
   });
 
+  test("a coordinator's next dot moves its actor's entry on, with the later write time, and changes no other actor's", () => {
+    fc.assert(
+      fc.property(contextArb, fc.constantFrom(...actors), fc.integer({ min: 0, max: 1000 }), (ctx, actor, ms) => {
+        const dot: Dot = [actor, counterOf(ctx, actor) + 1];
+        const added = addDot(ctx, dot, ms);
+        assertCausalContext(added);
+        assert.ok(setsEqual(naiveSet(added), new Set([...naiveSet(ctx), key(dot)])));
+        const before = ctx.clock.find((entry) => entry[0] === actor);
+        const hadCloud = ctx.dots.some((cloudDot) => cloudDot[0] === actor);
+        // (With dots of its own in the cloud the general case folds what it can; the sets above say what it must.)
+        if (!hadCloud) assert.deepEqual(added.clock.find((entry) => entry[0] === actor), [actor, dot[1], Math.max(before?.[2] ?? 0, ms)]);
+        assert.deepEqual(added.clock.filter((entry) => entry[0] !== actor), ctx.clock.filter((entry) => entry[0] !== actor));
+        assert.deepEqual(added.dots.filter((cloudDot) => cloudDot[0] !== actor), ctx.dots.filter((cloudDot) => cloudDot[0] !== actor));
+      }),
+    );
+  });
+
   test("clampCounter drops exactly the actor's dots above the bound, and stays canonical", () => {
     fc.assert(
       fc.property(contextArb, fc.constantFrom(...actors), fc.integer({ min: 0, max: counterTop + 1 }), (ctx, actor, bound) => {

@@ -86,8 +86,29 @@ export function addDot(ctx: CausalContext, dot: Dot, lastWriteMs: number): Causa
   if (actorProblem(dot[0]) !== null) assertFailed(`addDot: bad actor ${describeValue(dot[0])}`);
   if (!(Number.isSafeInteger(dot[1]) && dot[1] >= 1)) assertFailed(`addDot: bad counter ${describeValue(dot[1])}`);
   if (!(Number.isSafeInteger(lastWriteMs) && lastWriteMs >= 0)) assertFailed(`addDot: bad lastWriteMs ${describeValue(lastWriteMs)}`);
+  const next = nextOnClock(ctx, dot, lastWriteMs);
+  if (next !== undefined) return next;
   const added = compact(ctx.clock, unionDots(ctx.dots, [dot]));
   return stampLastWrite(added, dot[0], lastWriteMs);
+}
+
+/**
+ * What `addDot` makes in its usual case, a coordinator's next write: `dot` is the one after its
+ * actor's clock entry (or its first), and the cloud holds none of the actor's dots that could fold
+ * in. Only the entry changes. Undefined in any other case.
+ */
+function nextOnClock(ctx: CausalContext, dot: Dot, lastWriteMs: number): CausalContext | undefined {
+  const [actor, counter] = dot;
+  const { clock } = ctx;
+  let at = 0;
+  while (at < clock.length && compareActors(clock[at]![0], actor) < 0) at++;
+  const entry = clock[at]?.[0] === actor ? clock[at] : undefined;
+  if (counter !== (entry?.[1] ?? 0) + 1) return undefined;
+  for (const cloudDot of ctx.dots) if (cloudDot[0] === actor) return undefined;
+  const next = clock.slice();
+  if (entry === undefined) next.splice(at, 0, [actor, counter, lastWriteMs]);
+  else next[at] = [actor, counter, Math.max(entry[2], lastWriteMs)];
+  return { clock: next, dots: ctx.dots };
 }
 
 /** Records that `actor` wrote at `lastWriteMs`, on its clock entry if it has one. */

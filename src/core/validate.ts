@@ -7,7 +7,6 @@ import { KvorumError } from './errors.ts';
 import { durabilities, limits, type BucketProps } from './limits.ts';
 import { hasLoneSurrogate, utf8ByteLength } from './version/actor.ts';
 
-const bucketPattern = /^[A-Za-z0-9_.-]+$/;
 
 export interface RequestLimits {
   readonly keyBytesMax: number;
@@ -31,9 +30,22 @@ export interface PeerCheckLimits {
  * (peer-message-check.ts): what a peer names must fit the storage key layout as a client's must.
  */
 export function bucketProblem(bucket: unknown): string | null {
-  if (typeof bucket === 'string' && bucket.length > 0 && bucket.length <= limits.bucketBytesMax && bucketPattern.test(bucket)) return null;
+  if (typeof bucket === 'string' && bucket.length > 0 && bucket.length <= limits.bucketBytesMax && isBucketName(bucket)) return null;
   const shown = typeof bucket === 'string' ? JSON.stringify(bucket.slice(0, 80)) : typeof bucket;
   return `bucket must be 1 to ${limits.bucketBytesMax} characters of A-Z a-z 0-9 _ . - (got ${shown})`;
+}
+
+/**
+ * Every character one of A-Z a-z 0-9 _ . - : a loop, not a regular expression, which cost ~140 ns
+ * a call here, on every request and on every peer message that names a key.
+ */
+function isBucketName(bucket: string): boolean {
+  for (let i = 0; i < bucket.length; i++) {
+    const c = bucket.charCodeAt(i);
+    const alphanumeric = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+    if (!alphanumeric && c !== 0x5f && c !== 0x2e && c !== 0x2d) return false;
+  }
+  return true;
 }
 
 export function validateBucket(bucket: string): void {

@@ -148,8 +148,9 @@ function readString(field: string): string {
 }
 
 /**
- * The string of `length` bytes at `start`, from the cache when it holds it. Only ASCII strings
- * are cached, so a cached string's characters are its bytes and checking a hit costs no decoding.
+ * The string of `length` bytes at `start`, from the cache when it holds it. Only strings of one
+ * character per byte are cached, so a hit is checked against the bytes without decoding them:
+ * ASCII, or bytes that are not UTF-8 (each becomes U+FFFD, which no byte equals: never a hit).
  */
 function cachedString(start: number, length: number): string {
   const bytes = source;
@@ -158,14 +159,13 @@ function cachedString(start: number, length: number): string {
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
   const slot = (hash ^ (hash >>> 16)) & (stringCacheSlots - 1);
   const cached = stringCache[slot];
-  // A hit is checked byte by byte, which also tells a string that is not ASCII from one that is.
-  if (cached !== undefined && cached.length === length && asciiEquals(cached, bytes, start)) return cached;
+  if (cached !== undefined && cached.length === length && charsAreBytes(cached, bytes, start)) return cached;
   const text = utf8.decode(bytes.subarray(start, end));
-  if (text.length === length) stringCache[slot] = text; // ASCII, one character per byte: a hit can be checked against the bytes
+  if (text.length === length) stringCache[slot] = text;
   return text;
 }
 
-function asciiEquals(text: string, bytes: Uint8Array, start: number): boolean {
+function charsAreBytes(text: string, bytes: Uint8Array, start: number): boolean {
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) !== bytes[start + i]) return false;
   }

@@ -159,7 +159,7 @@ function kindProblem(message: Fields, checkLimits: PeerCheckLimits): string | nu
     case 'replicaWrite':
       return targetProblem(message, checkLimits) ?? epochProblem('stamp', message.stamp) ?? peerObjectProblem(message.object) ?? optionalNameProblem('hintFor', message.hintFor) ?? optionalBooleanProblem('durable', message.durable);
     case 'replicaReadReply':
-      return epochProblem('stamp', message.stamp) ?? (message.error != null ? errorProblem(message.error) : objectOrNullProblem(message.object));
+      return epochProblem('stamp', message.stamp) ?? (message.error != null ? errorProblem(message.error) : null) ?? objectOrNullProblem(message.object);
     case 'replicaWriteReply':
       return message.error == null ? null : errorProblem(message.error);
     case 'forward':

@@ -27,6 +27,14 @@ describe('sloppy quorum targets (Dynamo §4.6)', () => {
     assert.deepEqual(targets, [{ node: 'e', hintFor: 'a' }]);
   });
 
+  test('a coordinator among the primaries is a target whatever its own reachability says', () => {
+    assert.deepEqual(sloppyTargets(extended, 3, (node) => node !== 'a', 'a'), [
+      { node: 'a', hintFor: undefined },
+      { node: 'b', hintFor: undefined },
+      { node: 'c', hintFor: undefined },
+    ]);
+  });
+
   test('a coordinator outside the list whose primaries are all reachable (a forward under another view) is an extra target with no hint', () => {
     assert.deepEqual(sloppyTargets(extended, 3, () => true, 'e'), [
       { node: 'a', hintFor: undefined },

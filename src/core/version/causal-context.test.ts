@@ -152,6 +152,16 @@ const counterTop = 8;
 const dotArb = fc.tuple(fc.constantFrom(...actors), fc.integer({ min: 1, max: counterTop })) as fc.Arbitrary<Dot>;
 const timedDotsArb = fc.array(fc.tuple(dotArb, fc.integer({ min: 0, max: 1000 })), { maxLength: 24 });
 const contextArb = timedDotsArb.map((timed) => timed.reduce((ctx, [dot, ms]) => addDot(ctx, dot, ms), emptyContext));
+/**
+ * Canonical contexts written out directly, not made by addDot (which some properties test): per
+ * actor a clock entry (or none) and cloud dots above its next counter.
+ */
+const directContextArb: fc.Arbitrary<CausalContext> = fc
+  .tuple(...actors.map(() => fc.tuple(fc.integer({ min: 0, max: counterTop }), fc.integer({ min: 0, max: 1000 }), fc.subarray([2, 3, 4, 5]))))
+  .map((perActor) => ({
+    clock: perActor.flatMap(([counter, ms], i) => (counter > 0 ? [[actors[i]!, counter, ms] as const] : [])),
+    dots: perActor.flatMap(([counter, , above], i) => above.map((gap): Dot => [actors[i]!, counter + gap])),
+  }));
 
 const key = (dot: Dot): string => `${dot[0]}:${dot[1]}`;
 const universe: Dot[] = actors.flatMap((actor) => Array.from({ length: counterTop + 2 }, (_, i): Dot => [actor, i + 1]));
@@ -189,7 +199,8 @@ describe('causal context properties (naive set model)', () => {
 
   test("a coordinator's next dot moves its actor's entry on, with the later write time, and changes no other actor's", () => {
     fc.assert(
-      fc.property(contextArb, fc.constantFrom(...actors), fc.integer({ min: 0, max: 1000 }), (ctx, actor, ms) => {
+      fc.property(fc.oneof(contextArb, directContextArb), fc.constantFrom(...actors), fc.integer({ min: 0, max: 1000 }), (ctx, actor, ms) => {
+        assertCausalContext(ctx);
         const dot: Dot = [actor, counterOf(ctx, actor) + 1];
         const added = addDot(ctx, dot, ms);
         assertCausalContext(added);
@@ -259,6 +270,19 @@ describe('causal context properties (naive set model)', () => {
         assert.equal(joinContexts(joined, a), joined);
         assert.equal(joinContexts(b, joined), joined);
         assert.equal(joinContexts(a, a), a);
+      }),
+    );
+  });
+
+  test('a join with a context of the same dots but a later write time takes the later time', () => {
+    fc.assert(
+      fc.property(contextArb, fc.nat(), fc.integer({ min: 1, max: 1000 }), (a, which, later) => {
+        if (a.clock.length === 0) return;
+        const at = which % a.clock.length;
+        const entry = a.clock[at]!;
+        const bumped: CausalContext = { clock: a.clock.map((e, i) => (i === at ? [e[0], e[1], e[2] + later] : e)), dots: a.dots };
+        assert.deepEqual(joinContexts(a, bumped), bumped, `the later time of ${entry[0]}`);
+        assert.deepEqual(joinContexts(bumped, a), bumped);
       }),
     );
   });

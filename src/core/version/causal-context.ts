@@ -94,8 +94,8 @@ export function addDot(ctx: CausalContext, dot: Dot, lastWriteMs: number): Causa
 
 /**
  * What `addDot` makes in its usual case, a coordinator's next write: `dot` is the one after its
- * actor's clock entry (or its first), and the cloud holds none of the actor's dots that could fold
- * in. Only the entry changes. Undefined in any other case.
+ * actor's clock entry (or its first), and the cloud holds none of the actor's dots (none could
+ * fold in). Only the entry changes. Undefined in any other case.
  */
 function nextOnClock(ctx: CausalContext, dot: Dot, lastWriteMs: number): CausalContext | undefined {
   const [actor, counter] = dot;

@@ -68,7 +68,11 @@ describe('object reader', () => {
 
   test('reads what the encoder writes exactly as a general msgpack decoder does', () => {
     const unpackr = new Unpackr({ useRecords: false });
-    const actorArb = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ minLength: 1, maxLength: 90, unit: 'grapheme' }));
+    const actorArb = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 40 }),
+      fc.string({ minLength: 1, maxLength: 90, unit: 'grapheme' }),
+      fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom('\uFEFF', 'a', '\u00e9', '\ud83d\ude00') }),
+    );
     const siblingArb = fc.record({
       dot: fc.tuple(actorArb, fc.nat()),
       value: fc.uint8Array({ maxLength: 300 }),
@@ -98,6 +102,13 @@ describe('object reader', () => {
     const actors = Array.from({ length: 3000 }, (_, i) => `node-${i % 7}@${(i * 2654435761) % 100_000}`);
     for (let round = 0; round < 3; round++) {
       for (const actor of actors) assert.equal(readObjectBody(body([1], { actor: str(actor, 8) }), 0).siblings[0]!.dot[0], actor);
+    }
+  });
+
+  test('a leading U+FEFF is part of a string, not a byte-order mark to drop', () => {
+    for (const actor of ['\uFEFF', '\uFEFFa', 'a\uFEFF']) {
+      assert.equal(readObjectBody(body([1], { actor: str(actor) }), 0).siblings[0]!.dot[0], actor);
+      assert.equal(readObjectBody(body([1], { actor: str(actor, 8) }), 0).context.clock[0]![0], actor, 'read twice, through the cache or not');
     }
   });
 

@@ -28,7 +28,8 @@ const cachedStringBytesMax = 64;
 /** Slots of the string cache (a power of two): far more than the actors and content types a cluster uses. */
 const stringCacheSlots = 256;
 const stringCache: (string | undefined)[] = new Array<string | undefined>(stringCacheSlots).fill(undefined);
-const utf8 = new TextDecoder();
+/** A leading U+FEFF is part of the string, as msgpack means it (a default TextDecoder drops it). */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const noBytes = new Uint8Array(0);
 /** The bytes being read and where: module state, as a read runs to its end without yielding. */

@@ -5,7 +5,7 @@ import { peerMessageProblem } from '../../core/peer-message-check.ts';
 import { decodeObject, encodeObject } from '../../core/version/codec.ts';
 import { coordinateWrite, mergeMaybe } from '../../core/version/object.ts';
 import { decodeMessage, encodeMessageFrame } from '../../wire/codec.ts';
-import { fromWire, toWire } from './object-wire.ts';
+import { fromWire, toWire, wireObjectKinds } from './object-wire.ts';
 
 const object = coordinateWrite(null, { value: new Uint8Array([1, 2, 3]), contentType: 'text/plain', deleted: false, context: null }, 'n1.abc', 5, 'siblings').object;
 const target = { partition: 3, bucket: 'b', key: 'k' };
@@ -67,11 +67,17 @@ describe('objects on the wire travel as their encoding', () => {
   test('an object of the right layout that breaks an invariant is refused by the message check, in every kind', () => {
     // A sibling its context does not cover: decoded as it came, and checked once, by the message check.
     const uncovered = { ...object, context: { clock: [], dots: [] } };
+    for (const [kind, field] of Object.entries(wireObjectKinds)) {
+      if (field !== null) assert.ok(withObjects.some((message) => message.kind === kind), `${kind} carries objects: it belongs in this test`);
+    }
     for (const message of withObjects) {
       if (message.kind === 'replicaReadReply' && message.object === null) continue;
       const arrived = overTheWire(withObject(message, uncovered));
       assert.match(peerMessageProblem(arrived, checkLimits) ?? 'passed', /not covered/, message.kind);
     }
+    // A read reply with an error and an object too: the object is checked all the same.
+    const withError: PeerMessage = { kind: 'replicaReadReply', opId: 2, object: uncovered, stamp: 0, error: { kind: 'error', code: 'unavailable', message: 'no' } };
+    assert.match(peerMessageProblem(overTheWire(withError), checkLimits) ?? 'passed', /not covered/);
   });
 });
 

@@ -3,8 +3,8 @@
  * msgpack `bin` inside the message, not as a msgpack structure. A replicated version is encoded
  * once — for the coordinator's disk — and that encoding goes to every peer; a replica that keeps
  * the version as it came stores the bytes it received; a read reply sends the bytes it read. The
- * receiver decodes each object once, and checks it against every invariant of a stored object
- * (it comes from outside), before the rest of the message is checked (peer-message-check.ts).
+ * receiver decodes each object once, and the message check (peer-message-check.ts) checks it
+ * against every invariant of a stored object (it comes from outside), with the rest of the message.
  *
  * Every message kind that carries objects is listed here; `wireObjectKinds` is exhaustive
  * against the PeerMessage union, so a new kind with objects cannot be forgotten. The messages of
@@ -16,7 +16,7 @@ import type { StoredObject } from '../../core/version/types.ts';
 import { fromPositional, isPositional, toPositional } from './positional-messages.ts';
 
 /** How each kind carries objects: in `object`, in a list of entries, in a get's result, or not at all. */
-const wireObjectKinds: Record<PeerMessageKind, 'object' | 'entries' | 'objects' | 'candidates' | 'result' | null> = {
+export const wireObjectKinds: Record<PeerMessageKind, 'object' | 'entries' | 'objects' | 'candidates' | 'result' | null> = {
   replicaRead: null,
   replicaReadReply: 'object',
   replicaWrite: 'object',

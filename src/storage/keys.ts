@@ -61,7 +61,7 @@ export interface DataKeyParts {
 /**
  * Writes `text` as UTF-8 into `keyScratch` at `offset` and answers where it ends. ASCII (bucket
  * names always, most keys) is copied a character at a time: `encodeInto` is a call into the
- * runtime and an object for its answer, ~4x the time for a key of a few dozen characters.
+ * runtime and an object for its answer (a data key took 254 ns with it, 188 without).
  */
 function writeUtf8(text: string, offset: number): number {
   for (let i = 0; i < text.length; i++) {

@@ -7,6 +7,9 @@ import { KvorumError } from './errors.ts';
 import { durabilities, limits, type BucketProps } from './limits.ts';
 import { hasLoneSurrogate, utf8ByteLength } from './version/actor.ts';
 
+/** The most bytes of UTF-8 one UTF-16 code unit takes (a surrogate pair, two units, takes four). */
+const utf8BytesPerCodeUnitMax = 3;
+
 export interface RequestLimits {
   readonly keyBytesMax: number;
   readonly valueBytesMax: number;
@@ -56,8 +59,11 @@ export function validateBucket(bucket: string): void {
 export function keyProblem(key: unknown, keyBytesMax: number): { problem: string; bytes?: number } | null {
   if (typeof key !== 'string') return { problem: 'key must be a string' };
   if (key.length === 0) return { problem: 'key must not be empty' };
-  const bytes = utf8ByteLength(key);
-  if (bytes > keyBytesMax) return { problem: `key is ${bytes} bytes; the limit is ${keyBytesMax} bytes`, bytes };
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most keys are short enough not to need counting.
+  if (key.length * utf8BytesPerCodeUnitMax > keyBytesMax) {
+    const bytes = utf8ByteLength(key);
+    if (bytes > keyBytesMax) return { problem: `key is ${bytes} bytes; the limit is ${keyBytesMax} bytes`, bytes };
+  }
   // A lone surrogate has no UTF-8 form (two keys would be stored as one); U+FFFD is what a
   // decoder puts for bytes that were not UTF-8 (HTTP paths, msgpack strings).
   return hasLoneSurrogate(key) || key.includes('\uFFFD') ? { problem: 'key must be valid UTF-8' } : null;

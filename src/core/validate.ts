@@ -5,10 +5,7 @@
  */
 import { KvorumError } from './errors.ts';
 import { durabilities, limits, type BucketProps } from './limits.ts';
-import { hasLoneSurrogate, utf8ByteLength } from './version/actor.ts';
-
-/** The most bytes of UTF-8 one UTF-16 code unit takes (a surrogate pair, two units, takes four). */
-const utf8BytesPerCodeUnitMax = 3;
+import { hasLoneSurrogate, utf8ByteLength, utf8BytesPerCodeUnitMax } from './version/actor.ts';
 
 export interface RequestLimits {
   readonly keyBytesMax: number;

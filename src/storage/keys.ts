@@ -16,7 +16,7 @@
 import { assert, assertFailed } from '../core/assert.ts';
 import { KvorumError } from '../core/errors.ts';
 import { limits } from '../core/limits.ts';
-import { hasLoneSurrogate } from '../core/version/actor.ts';
+import { hasLoneSurrogate, utf8BytesPerCodeUnitMax } from '../core/version/actor.ts';
 import { pooledCopy, prefixSuccessor } from './bytes.ts';
 import type { KeyRange } from './engine.ts';
 import { storageKeyBytesMax } from './guards.ts';
@@ -37,7 +37,6 @@ const dataHeaderBytes = 4; // namespace, partition (2), bucket length
 export const userKeyBytesMax = storageKeyBytesMax - dataHeaderBytes - limits.bucketBytesMax;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const utf8BytesPerCodeUnitMax = 3;
 /**
  * Where a data key is assembled before its one copy is returned (every request makes one or
  * two): no buffer per part. Room for any key the engine accepts (storageKeyBytesMax), at the

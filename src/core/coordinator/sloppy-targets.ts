@@ -22,8 +22,19 @@ export interface SloppyTarget {
  * are paired with the unreachable primaries in list order.
  */
 export function sloppyTargets(extended: readonly string[], n: number, isReachable: (node: string) => boolean, self?: string): SloppyTarget[] {
+  if (primariesServe(extended, n, isReachable, self)) return extended.slice(0, n).map((node) => ({ node, hintFor: undefined }));
+  return generalTargets(extended, n, isReachable, self);
+}
+
+/** The nodes of `sloppyTargets` (no `self`): a get's, which keeps no hints. */
+export function sloppyTargetNodes(extended: readonly string[], n: number, isReachable: (node: string) => boolean): string[] {
+  if (primariesServe(extended, n, isReachable)) return extended.slice(0, n);
+  return generalTargets(extended, n, isReachable).map(({ node }) => node);
+}
+
+/** `sloppyTargets` when some primary is unreachable or `self` is not one of them. */
+function generalTargets(extended: readonly string[], n: number, isReachable: (node: string) => boolean, self?: string): SloppyTarget[] {
   const primaries = extended.slice(0, n);
-  if (primariesServe(extended, n, isReachable, self)) return primaries.map((node) => ({ node, hintFor: undefined }));
   const chosen: string[] = [];
   for (const node of extended) {
     if (chosen.length === n) break;
@@ -45,12 +56,6 @@ export function sloppyTargets(extended: readonly string[], n: number, isReachabl
     return { node, hintFor };
   });
   return extra === undefined ? targets : [...targets, { node: extra, hintFor: undefined }];
-}
-
-/** The nodes of `sloppyTargets` (no `self`): a get's, which keeps no hints. */
-export function sloppyTargetNodes(extended: readonly string[], n: number, isReachable: (node: string) => boolean): string[] {
-  if (primariesServe(extended, n, isReachable)) return extended.slice(0, n);
-  return sloppyTargets(extended, n, isReachable).map(({ node }) => node);
 }
 
 /**

@@ -36,6 +36,9 @@ export function hasLoneSurrogate(text: string): boolean {
   return !text.isWellFormed();
 }
 
+/** The most bytes of UTF-8 one UTF-16 code unit takes (a surrogate pair, two units, takes four). */
+export const utf8BytesPerCodeUnitMax = 3;
+
 /** Bytes of `text` in UTF-8 (every string passed here is well-formed, see `actorProblem`). */
 export function utf8ByteLength(text: string): number {
   let bytes = 0;

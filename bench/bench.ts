@@ -12,6 +12,7 @@ import { KvorumError } from '../src/core/errors.ts';
 import type { BenchOptions } from './options.ts';
 import { Progress } from './progress.ts';
 import { resultSchema, type BenchResult, type LoadResult, type Ratio, type RunResult, type SystemInfo, type TargetCheck } from './result.ts';
+import { medianRuns } from './report/rounds.ts';
 import { benchmarkSystem } from './runner.ts';
 import type { SystemLauncher } from './systems/adapter.ts';
 import { writeResult, type WrittenFiles } from './report/write.ts';
@@ -77,20 +78,29 @@ export async function runBench(spec: BenchSpec, options: BenchOptions, command: 
   const systems: SystemInfo[] = [];
   const loads: LoadResult[] = [];
   const runs: RunResult[] = [];
-  const failures: { system: string; error: string }[] = [];
+  const failures: { system: string; error: string; round?: number }[] = [];
   const plan = { ...options, drivers: options.drivers };
-  for (const launcher of spec.launchers) {
-    try {
-      const outcome = await benchmarkSystem(launcher, plan, progress);
-      systems.push(outcome.system);
-      loads.push(...outcome.loads);
-      runs.push(...outcome.runs);
-    } catch (error) {
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      progress.log(`${launcher.name} failed: ${message}`);
-      failures.push({ system: launcher.name, error: message });
+  const { rounds } = options;
+  // Round-major: each round runs every system once, so a slow stretch of the shared machine
+  // falls on one round of each, not on every round of one system.
+  for (let round = 1; round <= rounds; round++) {
+    const inRound = rounds > 1 ? { round } : {};
+    if (rounds > 1) progress.log(`round ${round} of ${rounds}`);
+    for (const launcher of spec.launchers) {
+      try {
+        const outcome = await benchmarkSystem(launcher, plan, progress);
+        if (!systems.some((s) => s.name === outcome.system.name)) systems.push(outcome.system);
+        loads.push(...outcome.loads.map((load) => ({ ...inRound, ...load })));
+        runs.push(...outcome.runs.map((run) => ({ ...run, ...inRound })));
+      } catch (error) {
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        progress.log(`${launcher.name} failed: ${message}`);
+        failures.push({ system: launcher.name, error: message, ...inRound });
+      }
     }
   }
+  const medians = rounds > 1 ? medianRuns(runs) : undefined;
+  const judged = medians ?? runs;
   const result: BenchResult = {
     schema: resultSchema,
     title: spec.title,
@@ -110,13 +120,15 @@ export async function runBench(spec: BenchSpec, options: BenchOptions, command: 
       valueBytes: options.valueBytes,
       seed: options.seed,
       kvorumNodes: options.kvorumNodes,
+      rounds,
     },
     machine: machine(),
     systems,
     loads,
     runs,
-    ratios: spec.ratios(runs),
-    targets: spec.targets(runs),
+    ...(medians ? { medians } : {}),
+    ratios: spec.ratios(judged),
+    targets: spec.targets(judged),
     failures,
   };
   const files = writeResult(result, options.outDir, spec.filePrefix);

@@ -27,6 +27,8 @@ Usage: npm run bench -- [options]
   --value-layout L      single (one value of --value-bytes) or ycsb (10 fields × 100 bytes)
   --value-bytes B       size of a single value (default 100)
   --seed N              seed of the request streams (default 1)
+  --rounds N            run every system N times, in turn (default 1); ratios and targets are
+                        then judged on each cell's median over the rounds, shown with its spread
   --out-dir DIR         where results go (default bench/results)
   --quick               10,000 records, 1 s warm-up, 5 s runs (flags given explicitly still win)
   --keep-data           keep the servers' temp data dirs
@@ -50,6 +52,8 @@ export interface BenchOptions {
   readonly valueLayout: ValueLayout;
   readonly valueBytes: number;
   readonly seed: number;
+  /** Times every system runs, one after another per round (report/rounds.ts). */
+  readonly rounds: number;
   readonly outDir: string;
   readonly keepData: boolean;
   readonly cpuProfileDir: string | undefined;
@@ -79,6 +83,8 @@ export const benchDefaults: OptionDefaults = {
 
 const quick = { records: 10_000, durationS: 5, warmupS: 1 };
 const concurrencyMax = 4096;
+/** A full run with Redis and etcd takes ~6 minutes a round on the reference machine. */
+export const roundsMax = 20;
 const recordsMax = 100_000_000;
 
 function bad(flag: string, message: string): never {
@@ -117,6 +123,7 @@ export function parseOptions(argv: readonly string[], defaults: OptionDefaults =
         'value-layout': { type: 'string' },
         'value-bytes': { type: 'string' },
         seed: { type: 'string' },
+        rounds: { type: 'string' },
         'out-dir': { type: 'string' },
         quick: { type: 'boolean' },
         'keep-data': { type: 'boolean' },
@@ -152,6 +159,7 @@ export function parseOptions(argv: readonly string[], defaults: OptionDefaults =
     valueLayout: layout,
     valueBytes: number('value-bytes', v['value-bytes'], valueBytesDefault, 1, 1024 * 1024, true),
     seed: number('seed', v.seed, 1, 0, 2 ** 32 - 1, true),
+    rounds: number('rounds', v.rounds, 1, 1, roundsMax, true),
     outDir: v['out-dir'] ?? 'bench/results',
     keepData: v['keep-data'] === true,
     cpuProfileDir: v['cpu-prof'] === undefined ? undefined : resolve(v['cpu-prof']),

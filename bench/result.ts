@@ -4,6 +4,7 @@
  */
 import type { CpuUsed } from './cpu.ts';
 import type { LatencySummary } from './latency.ts';
+import type { RoundsSpread } from './report/rounds.ts';
 import type { OperationKind, WorkloadName } from './ycsb/workloads.ts';
 
 export const resultSchema = 'kvorum-bench/1';
@@ -35,9 +36,15 @@ export interface RunResult {
   readonly histogram: string;
   /** Driver counters over warm-up and timed part (e.g. kvorum's `siblingResolutions`). */
   readonly counters: Readonly<Record<string, number>>;
+  /** Which round ran it (1, 2, …), in a result of several rounds (`--rounds`). */
+  readonly round?: number;
+  /** On a median row (`BenchResult.medians`): how far its rounds spread (report/rounds.ts). */
+  readonly spread?: RoundsSpread;
 }
 
 export interface LoadResult {
+  /** Which round loaded it, in a result of several rounds. */
+  readonly round?: number;
   readonly system: string;
   readonly driver: string;
   readonly dataset: string;
@@ -92,6 +99,7 @@ export interface BenchOptionsRecord {
   readonly valueBytes: number;
   readonly seed: number;
   readonly kvorumNodes?: number;
+  readonly rounds?: number;
 }
 
 export interface BenchResult {
@@ -105,8 +113,13 @@ export interface BenchResult {
   readonly systems: readonly SystemInfo[];
   readonly loads: readonly LoadResult[];
   readonly runs: readonly RunResult[];
+  /**
+   * With more than one round: each cell's median over the rounds (report/rounds.ts). The ratios
+   * and targets are then computed from these, not from any one round.
+   */
+  readonly medians?: readonly RunResult[];
   readonly ratios: readonly Ratio[];
   readonly targets: readonly TargetCheck[];
-  /** Systems that failed to start or run, with why; their rows are missing. */
-  readonly failures: readonly { readonly system: string; readonly error: string }[];
+  /** Systems that failed to start or run, with why (and in which round); their rows are missing. */
+  readonly failures: readonly { readonly system: string; readonly error: string; readonly round?: number }[];
 }

@@ -6,7 +6,8 @@
  */
 import { commandLine, runBench, runEntry } from './bench.ts';
 import { parseOptions, usage } from './options.ts';
-import { checkTargets, computeRatios, fmt } from './report/compare.ts';
+import { checkTargets, computeRatios, fmt, serverCpuUsPerOp } from './report/compare.ts';
+import type { RunResult } from './result.ts';
 import { launcherByName, needsSetup } from './systems/index.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -29,8 +30,15 @@ async function main(argv: readonly string[]): Promise<number> {
     commandLine('bench/run.ts', argv),
   );
   const out: string[] = ['', `results: ${files.markdown}`, `          ${files.json}`, `          ${files.svg}`, ''];
-  for (const r of result.runs) {
-    out.push(`${r.target.padEnd(16)} ${r.workload.toUpperCase().padEnd(5)} C=${String(r.concurrency).padEnd(3)} ${String(r.opsPerSec).padStart(8)} ops/s  p50 ${r.latency.p50Ms.toFixed(3)}  p99 ${r.latency.p99Ms.toFixed(3)}  p99.9 ${r.latency.p999Ms.toFixed(3)} ms  errors ${r.errors}`);
+  const line = (r: RunResult, label: string): string =>
+    `${label.padEnd(16)} ${r.workload.toUpperCase().padEnd(5)} C=${String(r.concurrency).padEnd(3)} ${String(r.opsPerSec).padStart(8)} ops/s  p50 ${r.latency.p50Ms.toFixed(3)}  p99 ${r.latency.p99Ms.toFixed(3)}  p99.9 ${r.latency.p999Ms.toFixed(3)} ms  ${fmt(serverCpuUsPerOp(r))} µs/op  errors ${r.errors}`;
+  for (const r of result.runs) out.push(line(r, r.round === undefined ? r.target : `${r.target} #${r.round}`));
+  if (result.medians) {
+    out.push('', `medians over ${result.options.rounds} rounds (ratios and targets are judged on these):`);
+    for (const r of result.medians) {
+      const s = r.spread!;
+      out.push(`${line(r, r.target)}  (ops/s ${s.opsPerSec.min}–${s.opsPerSec.max}, µs/op ${fmt(s.serverCpuUsPerOp.min)}–${fmt(s.serverCpuUsPerOp.max)})`);
+    }
   }
   if (result.ratios.length > 0) out.push('', 'ratios (ops/s, p99):');
   for (const r of result.ratios) out.push(`  ${r.workload.toUpperCase()} C=${r.concurrency} ${r.numerator} ÷ ${r.denominator}: ${fmt(r.opsRatio)}× ops/s, ${fmt(r.p99Ratio)}× p99`);

@@ -1,7 +1,36 @@
 /** The Markdown report of a run: setup, one table per workload, ratios, targets, CPU. */
 import type { BenchResult, RunResult } from '../result.ts';
 import { workloads, type WorkloadName } from '../ycsb/workloads.ts';
-import { fmt } from './compare.ts';
+import { fmt, serverCpuUsPerOp } from './compare.ts';
+import type { Range } from './rounds.ts';
+
+/** A median with the lowest and highest of its rounds. */
+function spreadCell(medianValue: number, range: Range, format: (x: number) => string): string {
+  return `${format(medianValue)} (${format(range.min)}–${format(range.max)})`;
+}
+
+/** Each cell's median over the rounds, with the spread the ratios and targets were judged beside. */
+function mediansSection(medians: readonly RunResult[]): string[] {
+  const rounds = Math.max(...medians.map((m) => m.spread?.rounds ?? 1));
+  const lines = [
+    `## Medians over ${rounds} rounds`,
+    '',
+    'Each number is the median of the rounds, with the lowest and highest in brackets; the ratios and targets below are computed from these medians.',
+    '',
+    '| system/driver | workload | C | rounds | ops/s | p50 ms | p99 ms | server CPU µs/op |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const m of medians) {
+    const spread = m.spread;
+    if (spread === undefined) continue;
+    lines.push(
+      `| ${m.target} | ${m.workload.toUpperCase()} | ${m.concurrency} | ${spread.rounds} | ${spreadCell(m.opsPerSec, spread.opsPerSec, int)} | ${ms(m.latency.p50Ms)} | ` +
+        `${spreadCell(m.latency.p99Ms, spread.p99Ms, ms)} | ${spreadCell(serverCpuUsPerOp(m), spread.serverCpuUsPerOp, fmt)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
 
 function ms(x: number): string {
   return x.toFixed(3);
@@ -17,11 +46,14 @@ function runRow(run: RunResult): string {
   const busy = run.cpu.machineBusyFraction === undefined ? '–' : `${Math.round(run.cpu.machineBusyFraction * 100)}%`;
   const other = run.cpu.otherS === undefined ? '–' : run.cpu.otherS.toFixed(1);
   const interrupts = run.cpu.interruptsS === undefined ? '–' : run.cpu.interruptsS.toFixed(1);
-  return `| ${run.target} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${interrupts} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
+  const label = run.round === undefined ? run.target : `${run.target} · round ${run.round}`;
+  return `| ${label} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${interrupts} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
 }
 
 function workloadSection(name: WorkloadName, runs: readonly RunResult[]): string[] {
-  const rows = runs.filter((r) => r.workload === name).sort((a, b) => a.concurrency - b.concurrency || a.target.localeCompare(b.target));
+  const rows = runs
+    .filter((r) => r.workload === name)
+    .sort((a, b) => a.concurrency - b.concurrency || a.target.localeCompare(b.target) || (a.round ?? 0) - (b.round ?? 0));
   if (rows.length === 0) return [];
   return [
     `### ${workloads[name].title}`,
@@ -42,7 +74,8 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     `- command: \`${result.command}\``,
     `- machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, ${result.machine.os}, Node ${result.machine.node}`,
     `- ${o.records.toLocaleString('en-US')} records of ${o.valueBytes} bytes (${o.valueLayout}), zipfian 0.99 (scrambled), seed ${o.seed}; ` +
-      `each run ${o.warmupS} s warm-up + ${o.durationS} s closed loop at C requests in flight`,
+      `each run ${o.warmupS} s warm-up + ${o.durationS} s closed loop at C requests in flight` +
+      ((o.rounds ?? 1) > 1 ? `; ${o.rounds} rounds, each running every system in turn` : ''),
     '- the harness runs on the same two cores as the servers: its CPU is shown beside theirs; "irq CPU" is interrupt work ' +
       '(loopback networking, disk completions) charged to no process; "other CPU" is everything else busy meanwhile ' +
       '(kernel threads flushing fsyncs, and any other process: a large value means the run competed with other work)',
@@ -61,6 +94,7 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
   lines.push('## Results', '');
   if (chartFile) lines.push(`![ops/s and p99 per system per workload](${chartFile})`, '');
   for (const name of o.workloads) lines.push(...workloadSection(name, result.runs));
+  if (result.medians) lines.push(...mediansSection(result.medians));
   if (result.ratios.length > 0) {
     lines.push('## Ratios', '', '| workload | C | ratio | ops/s ratio | p99 ratio | p99.9 ratio |', '| --- | ---: | --- | ---: | ---: | ---: |');
     for (const r of result.ratios) lines.push(`| ${r.workload.toUpperCase()} | ${r.concurrency} | ${r.numerator} ÷ ${r.denominator} | ${fmt(r.opsRatio)}× | ${fmt(r.p99Ratio)}× | ${fmt(r.p999Ratio)}× |`);

@@ -79,9 +79,11 @@ function panel(runs: readonly RunResult[], metric: Metric, targets: readonly str
 }
 
 export function renderSvg(result: BenchResult): string {
-  const targets = [...new Set(result.runs.map((r) => r.target))];
-  const concurrencies = [...new Set(result.runs.map((r) => r.concurrency))].sort((a, b) => a - b);
-  const rows = result.options.workloads.filter((w) => result.runs.some((r) => r.workload === w));
+  // With several rounds, one bar per cell: its median (report/rounds.ts).
+  const shown = result.medians ?? result.runs;
+  const targets = [...new Set(shown.map((r) => r.target))];
+  const concurrencies = [...new Set(shown.map((r) => r.concurrency))].sort((a, b) => a - b);
+  const rows = result.options.workloads.filter((w) => shown.some((r) => r.workload === w));
   const width = panelWidthPx * metrics.length;
   const legendPerRow = Math.max(1, Math.floor((width - 12) / legendItemWidthPx));
   const legendHeightPx = 12 + Math.ceil(Math.max(1, targets.length) / legendPerRow) * legendRowHeightPx;
@@ -101,7 +103,7 @@ export function renderSvg(result: BenchResult): string {
   rows.forEach((name: WorkloadName, ri) => {
     const y0 = titleHeightPx + legendHeightPx + ri * (panelHeightPx + 24);
     out.push(`<text x="12" y="${y0 + 12}" class="row">${escapeXml(workloads[name].title)}</text>`);
-    const runs = result.runs.filter((r) => r.workload === name);
+    const runs = shown.filter((r) => r.workload === name);
     metrics.forEach((metric, mi) => out.push(...panel(runs, metric, targets, concurrencies, mi * panelWidthPx, y0 + 8)));
   });
   out.push('</svg>');

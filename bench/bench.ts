@@ -12,7 +12,7 @@ import { KvorumError } from '../src/core/errors.ts';
 import type { BenchOptions } from './options.ts';
 import { Progress } from './progress.ts';
 import { resultSchema, type BenchResult, type LoadResult, type Ratio, type RunResult, type SystemInfo, type TargetCheck } from './result.ts';
-import { medianRuns } from './report/rounds.ts';
+import { rowsToJudge } from './report/rounds.ts';
 import { benchmarkSystem } from './runner.ts';
 import type { SystemLauncher } from './systems/adapter.ts';
 import { writeResult, type WrittenFiles } from './report/write.ts';
@@ -99,8 +99,7 @@ export async function runBench(spec: BenchSpec, options: BenchOptions, command: 
       }
     }
   }
-  const medians = rounds > 1 ? medianRuns(runs) : undefined;
-  const judged = medians ?? runs;
+  const { medians, judged } = rowsToJudge(runs, rounds);
   const result: BenchResult = {
     schema: resultSchema,
     title: spec.title,

@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const out: string[] = ['', `results: ${files.markdown}`, `          ${files.json}`, `          ${files.svg}`, ''];
   const line = (r: RunResult, label: string): string =>
-    `${label.padEnd(16)} ${r.workload.toUpperCase().padEnd(5)} C=${String(r.concurrency).padEnd(3)} ${String(r.opsPerSec).padStart(8)} ops/s  p50 ${r.latency.p50Ms.toFixed(3)}  p99 ${r.latency.p99Ms.toFixed(3)}  p99.9 ${r.latency.p999Ms.toFixed(3)} ms  ${fmt(serverCpuUsPerOp(r))} µs/op  errors ${r.errors}`;
+    `${label.padEnd(26)} ${r.workload.toUpperCase().padEnd(5)} C=${String(r.concurrency).padEnd(3)} ${String(r.opsPerSec).padStart(8)} ops/s  p50 ${r.latency.p50Ms.toFixed(3)}  p99 ${r.latency.p99Ms.toFixed(3)}  p99.9 ${r.latency.p999Ms.toFixed(3)} ms  ${fmt(serverCpuUsPerOp(r))} µs/op  errors ${r.errors}`;
   for (const r of result.runs) out.push(line(r, r.round === undefined ? r.target : `${r.target} #${r.round}`));
   if (result.medians) {
     out.push('', `medians over ${result.options.rounds} rounds (ratios and targets are judged on these):`);

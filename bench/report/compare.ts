@@ -101,8 +101,12 @@ function check(name: string, goal: string, measure: () => { ok: boolean; measure
   return { name, goal, measured: outcome.measured, status: outcome.ok ? 'pass' : 'short' };
 }
 
-/** Server CPU µs per operation of a run (every server process summed). */
+/**
+ * Server CPU µs per operation of a run (every server process summed); on a median row of
+ * several rounds, the median of the rounds' (report/rounds.ts). A run without operations costs ∞.
+ */
 export function serverCpuUsPerOp(run: RunResult): number {
+  if (run.spread !== undefined) return run.spread.serverCpuUsPerOp.median;
   return run.ops > 0 ? (run.cpu.serversS * 1e6) / run.ops : Number.POSITIVE_INFINITY;
 }
 
@@ -144,7 +148,7 @@ export function checkTargets(runs: readonly RunResult[]): TargetCheck[] {
   ];
 }
 
-function round3(x: number): number {
+export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 

@@ -11,7 +11,7 @@ function spreadCell(medianValue: number, range: Range, format: (x: number) => st
 
 /** Each cell's median over the rounds, with the spread the ratios and targets were judged beside. */
 function mediansSection(medians: readonly RunResult[]): string[] {
-  const rounds = Math.max(...medians.map((m) => m.spread?.rounds ?? 1));
+  const rounds = Math.max(1, ...medians.map((m) => m.spread?.rounds ?? 1));
   const lines = [
     `## Medians over ${rounds} rounds`,
     '',
@@ -32,6 +32,11 @@ function mediansSection(medians: readonly RunResult[]): string[] {
   return lines;
 }
 
+/** A run's target, with its round in a result of several. */
+function roundLabel(run: RunResult): string {
+  return run.round === undefined ? run.target : `${run.target} · round ${run.round}`;
+}
+
 function ms(x: number): string {
   return x.toFixed(3);
 }
@@ -46,8 +51,7 @@ function runRow(run: RunResult): string {
   const busy = run.cpu.machineBusyFraction === undefined ? '–' : `${Math.round(run.cpu.machineBusyFraction * 100)}%`;
   const other = run.cpu.otherS === undefined ? '–' : run.cpu.otherS.toFixed(1);
   const interrupts = run.cpu.interruptsS === undefined ? '–' : run.cpu.interruptsS.toFixed(1);
-  const label = run.round === undefined ? run.target : `${run.target} · round ${run.round}`;
-  return `| ${label} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${interrupts} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
+  return `| ${roundLabel(run)} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${interrupts} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
 }
 
 function workloadSection(name: WorkloadName, runs: readonly RunResult[]): string[] {
@@ -83,18 +87,18 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     '## Systems',
     '',
     ...result.systems.flatMap((s) => [`- **${s.name}** — ${s.description}`, ...s.drivers.map((d) => `  - \`${s.name}/${d.name}\`: ${d.description}`)]),
-    ...result.failures.map((f) => `- **${f.system}** failed: ${f.error.split('\n')[0]}`),
+    ...result.failures.map((f) => `- **${f.system}** failed${f.round === undefined ? '' : ` in round ${f.round}`}: ${f.error.split('\n')[0]}`),
     '',
   ];
   if (result.loads.length > 0) {
     lines.push('## Load phase', '', '| system | dataset | records | inserts/s | p99 ms | errors |', '| --- | --- | ---: | ---: | ---: | ---: |');
-    for (const load of result.loads) lines.push(`| ${load.system}/${load.driver} | ${load.dataset} | ${int(load.records)} | ${int(load.opsPerSec)} | ${ms(load.latency.p99Ms)} | ${load.errors} |`);
+    for (const load of result.loads) lines.push(`| ${load.system}/${load.driver}${load.round === undefined ? '' : ` · round ${load.round}`} | ${load.dataset} | ${int(load.records)} | ${int(load.opsPerSec)} | ${ms(load.latency.p99Ms)} | ${load.errors} |`);
     lines.push('');
   }
   lines.push('## Results', '');
   if (chartFile) lines.push(`![ops/s and p99 per system per workload](${chartFile})`, '');
   for (const name of o.workloads) lines.push(...workloadSection(name, result.runs));
-  if (result.medians) lines.push(...mediansSection(result.medians));
+  if (result.medians && result.medians.length > 0) lines.push(...mediansSection(result.medians));
   if (result.ratios.length > 0) {
     lines.push('## Ratios', '', '| workload | C | ratio | ops/s ratio | p99 ratio | p99.9 ratio |', '| --- | ---: | --- | ---: | ---: | ---: |');
     for (const r of result.ratios) lines.push(`| ${r.workload.toUpperCase()} | ${r.concurrency} | ${r.numerator} ÷ ${r.denominator} | ${fmt(r.opsRatio)}× | ${fmt(r.p99Ratio)}× | ${fmt(r.p999Ratio)}× |`);
@@ -108,13 +112,13 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
   const counted = result.runs.filter((r) => Object.values(r.counters ?? {}).some((v) => v > 0));
   if (counted.length > 0) {
     lines.push('## Driver counters', '');
-    for (const r of counted) lines.push(`- ${r.target} ${r.workload.toUpperCase()} C=${r.concurrency}: ${Object.entries(r.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    for (const r of counted) lines.push(`- ${roundLabel(r)} ${r.workload.toUpperCase()} C=${r.concurrency}: ${Object.entries(r.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     lines.push('');
   }
   const errored = result.runs.filter((r) => r.errors > 0);
   if (errored.length > 0) {
     lines.push('## Errors', '');
-    for (const r of errored) lines.push(`- ${r.target} ${r.workload.toUpperCase()} C=${r.concurrency}: ${r.errors} — ${r.errorSamples.join('; ')}`);
+    for (const r of errored) lines.push(`- ${roundLabel(r)} ${r.workload.toUpperCase()} C=${r.concurrency}: ${r.errors} — ${r.errorSamples.join('; ')}`);
     lines.push('');
   }
   return lines.join('\n');

@@ -1,20 +1,26 @@
 /**
  * A benchmark repeated in rounds (`--rounds N`). On a shared machine one cell's numbers move by
- * 20–40 % from one minute to the next, for every system alike (docs/benchmarks.md, "What this
- * machine allows"), so a single run decides a target by the luck of its minute. With rounds,
- * every system runs once per round, and the ratios and targets are judged on each cell's median
- * over the rounds; the spread (lowest and highest) is kept beside it, so a reader sees how much
- * the machine moved.
+ * 20–40 % from one minute to the next, for every system alike (docs/benchmarks.md, "Targets
+ * judged on medians of rounds"), so a single run decides a target by the luck of its minute. With
+ * rounds, every system runs once per round, and the ratios and targets are judged on each cell's
+ * median over the rounds; the spread (lowest and highest) is kept beside it, so a reader sees how
+ * much the machine moved.
  *
  * A median row is a RunResult like the rounds' own: each number is the median of that number
- * over the rounds (ops/s, every latency percentile, each operation's), and its CPU seconds are
- * scaled so that CPU per operation is the median of the rounds' CPU per operation — a median of
- * ratios, not a ratio of medians, because CPU per operation is what the targets judge.
+ * over the rounds (ops/s, every latency percentile, each operation's, the driver's counters),
+ * except errors, which are summed (an error in any round is one of the cell). CPU per operation
+ * is the median of the rounds' CPU per operation — a median of ratios, not a ratio of medians,
+ * because it is what the targets judge — kept exactly in `spread`, where `serverCpuUsPerOp`
+ * (compare.ts) reads it; a round without operations counts as an infinitely dear one. The CPU
+ * seconds of a median row are scaled to match, for the tables. Ratios are ratios of the
+ * systems' medians. A cell that runs more than once in a round (`--concurrency 64,64`) has all
+ * its runs in one median.
  */
 import type { CpuUsed } from '../cpu.ts';
 import type { LatencySummary } from '../latency.ts';
 import type { OperationStats, RunResult } from '../result.ts';
 import type { OperationKind } from '../ycsb/workloads.ts';
+import { round3, serverCpuUsPerOp } from './compare.ts';
 
 /** Error samples kept on a median row, across its rounds. */
 const errorSamplesMax = 5;
@@ -27,10 +33,12 @@ export interface Range {
 
 /** What the rounds of one cell spread over: beside its medians. */
 export interface RoundsSpread {
+  /** Runs of the cell: its rounds (fewer where the system failed in a round). */
   readonly rounds: number;
   readonly opsPerSec: Range;
   readonly p99Ms: Range;
-  readonly serverCpuUsPerOp: Range;
+  /** Server CPU µs per operation: the median the CPU targets judge, and its range. */
+  readonly serverCpuUsPerOp: Range & { readonly median: number };
 }
 
 /** The median of `values` (the mean of the middle two for an even count). */
@@ -43,14 +51,6 @@ export function median(values: readonly number[]): number {
 
 function range(values: readonly number[]): Range {
   return { min: Math.min(...values), max: Math.max(...values) };
-}
-
-function perOp(seconds: number, ops: number): number {
-  return ops > 0 ? seconds / ops : 0;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 function cellKey(run: RunResult): string {
@@ -72,12 +72,22 @@ function medianByOperation(runs: readonly RunResult[]): Partial<Record<Operation
   return byOperation;
 }
 
-/** Seconds per operation in each round, as seconds over `ops` operations at their median. */
+function medianCounters(runs: readonly RunResult[]): Record<string, number> {
+  const names = new Set(runs.flatMap((run) => Object.keys(run.counters)));
+  return Object.fromEntries([...names].map((name) => [name, median(runs.map((run) => run.counters[name] ?? 0))]));
+}
+
+/**
+ * CPU seconds as the median of the rounds' seconds per operation, times the median row's
+ * operations (rounds without operations left out: they have no per-operation cost to show).
+ */
 function medianCpu(runs: readonly RunResult[], ops: number): CpuUsed {
+  const measured = runs.filter((run) => run.ops > 0);
   const scaled = (seconds: (cpu: CpuUsed) => number | undefined): number | undefined => {
-    const values = runs.map((run) => seconds(run.cpu));
+    if (measured.length === 0) return 0;
+    const values = measured.map((run) => seconds(run.cpu));
     if (values.some((v) => v === undefined)) return undefined;
-    return median(runs.map((run, i) => perOp(values[i]!, run.ops))) * ops;
+    return round3(median(measured.map((run, i) => values[i]! / run.ops)) * ops);
   };
   const busy = runs.map((run) => run.cpu.machineBusyFraction);
   return {
@@ -95,9 +105,8 @@ function medianCpu(runs: readonly RunResult[], ops: number): CpuUsed {
 function medianRun(runs: readonly RunResult[]): RunResult {
   const first = runs[0]!;
   const ops = Math.round(median(runs.map((run) => run.ops)));
-  const counters: Record<string, number> = {};
-  for (const run of runs) for (const [name, value] of Object.entries(run.counters)) counters[name] = (counters[name] ?? 0) + value;
-  const cpuPerOp = runs.map((run) => round3(perOp(run.cpu.serversS, run.ops) * 1e6));
+  // Rounded as the reports print it, so that a median shown as 90 µs is judged as 90 µs.
+  const cpuPerOp = runs.map((run) => round3(serverCpuUsPerOp(run)));
   return {
     system: first.system,
     driver: first.driver,
@@ -108,7 +117,6 @@ function medianRun(runs: readonly RunResult[]): RunResult {
     durationS: median(runs.map((run) => run.durationS)),
     ops,
     opsPerSec: Math.round(median(runs.map((run) => run.opsPerSec))),
-    // An error in any round is an error of the cell.
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     errorSamples: [...new Set(runs.flatMap((run) => run.errorSamples))].slice(0, errorSamplesMax),
     latency: medianLatency(runs.map((run) => run.latency)),
@@ -116,12 +124,12 @@ function medianRun(runs: readonly RunResult[]): RunResult {
     cpu: medianCpu(runs, ops),
     // Percentiles are medians of the rounds' percentiles; no one histogram holds them.
     histogram: '',
-    counters,
+    counters: medianCounters(runs),
     spread: {
       rounds: runs.length,
       opsPerSec: range(runs.map((run) => run.opsPerSec)),
       p99Ms: range(runs.map((run) => run.latency.p99Ms)),
-      serverCpuUsPerOp: range(cpuPerOp),
+      serverCpuUsPerOp: { median: median(cpuPerOp), ...range(cpuPerOp) },
     },
   };
 }
@@ -136,4 +144,14 @@ export function medianRuns(runs: readonly RunResult[]): RunResult[] {
     else cell.push(run);
   }
   return [...cells.values()].map(medianRun);
+}
+
+/**
+ * The rows a result's ratios and targets are judged on: with several rounds, each cell's median
+ * (also returned, for the report); with one, the runs themselves.
+ */
+export function rowsToJudge(runs: readonly RunResult[], rounds: number): { readonly medians: RunResult[] | undefined; readonly judged: readonly RunResult[] } {
+  if (rounds <= 1 || runs.length === 0) return { medians: undefined, judged: runs };
+  const medians = medianRuns(runs);
+  return { medians, judged: medians };
 }

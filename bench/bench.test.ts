@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runBench } from './bench.ts';
+import { parseOptions } from './options.ts';
+import { checkTargets, computeRatios } from './report/compare.ts';
+import { medianRuns } from './report/rounds.ts';
+import type { BenchResult } from './result.ts';
+import { YcsbAdapter, type SystemLauncher } from './systems/adapter.ts';
+
+/**
+ * A store in this process that answers after `delayMs` (0: at once): the harness's own loop,
+ * rounds and report are what these tests exercise, not a store.
+ */
+class InProcessAdapter extends YcsbAdapter {
+  constructor(private readonly delayMs: () => number) {
+    super();
+  }
+  async read(): Promise<void> {
+    await sleep(this.delayMs());
+  }
+  async update(): Promise<void> {
+    await sleep(this.delayMs());
+  }
+  async close(): Promise<void> {}
+}
+
+/** A system whose answers take longer in every round it is started in: its rounds must differ. */
+function launcher(system: string, driver: string, delayMsOfRound: (round: number) => number): SystemLauncher {
+  let round = 0;
+  return {
+    name: system,
+    async start() {
+      round++;
+      const delayMs = delayMsOfRound(round);
+      return {
+        name: system,
+        version: '1',
+        description: `${system} in this process`,
+        drivers: [{ name: driver, description: driver, dataset: 'ycsb', connect: async () => new InProcessAdapter(() => delayMs) }],
+        serverProcesses: new Map(),
+        stop: async () => {},
+      };
+    },
+  };
+}
+
+test('with --rounds, every system runs once per round, and ratios and targets are judged on the medians', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'kvorum-bench-test-'));
+  try {
+    const options = parseOptions(['--workloads', 'a', '--concurrency', '1,64', '--duration-s', '0.3', '--warmup-s', '0', '--records', '20', '--rounds', '3', '--no-setup', '--quiet', '--out-dir', outDir]);
+    const { result, files } = await runBench(
+      {
+        title: 'rounds',
+        filePrefix: '',
+        launchers: [launcher('kvorum', 'binary', (round) => round), launcher('redis', 'ioredis', () => 0)],
+        needsSetup: false,
+        ratios: (runs) => computeRatios(runs),
+        targets: (runs) => checkTargets(runs),
+      },
+      options,
+      'test',
+    );
+    assert.deepEqual(
+      result.runs.map((r) => `${r.target}#${r.round} C=${r.concurrency}`),
+      [1, 2, 3].flatMap((round) => [`kvorum/binary#${round} C=1`, `kvorum/binary#${round} C=64`, `redis/ioredis#${round} C=1`, `redis/ioredis#${round} C=64`]),
+      'round-major',
+    );
+    assert.deepEqual(result.loads.map((l) => l.round), [1, 1, 2, 2, 3, 3]);
+    assert.deepEqual(result.systems.map((s) => s.name), ['kvorum', 'redis'], 'each system listed once');
+    const kvorumOps = result.runs.filter((r) => r.system === 'kvorum' && r.concurrency === 64).map((r) => r.opsPerSec);
+    assert.ok(kvorumOps[0]! > kvorumOps[2]!, `rounds slow down: ${kvorumOps.join(', ')}`);
+    assert.deepEqual(result.medians, medianRuns(result.runs));
+    assert.deepEqual(result.ratios, computeRatios(medianRuns(result.runs)));
+    assert.deepEqual(result.targets, checkTargets(medianRuns(result.runs)));
+    assert.notDeepEqual(result.ratios, computeRatios(result.runs), 'the first round alone would say otherwise');
+    const written = JSON.parse(readFileSync(files.json, 'utf8')) as BenchResult;
+    assert.equal(written.options.rounds, 3);
+    assert.equal(written.medians!.length, 4);
+    assert.ok(result.targets.filter((t) => t.status !== 'n/a').length >= 4, 'the targets were measured');
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});
+
+test('without --rounds a result is as it was: no round on any row, no medians', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'kvorum-bench-test-'));
+  try {
+    const options = parseOptions(['--workloads', 'a', '--concurrency', '2', '--duration-s', '0.2', '--warmup-s', '0', '--records', '10', '--no-setup', '--quiet', '--out-dir', outDir]);
+    const spec = { title: 'one', filePrefix: '', launchers: [launcher('kvorum', 'binary', () => 0)], needsSetup: false, ratios: computeRatios, targets: checkTargets };
+    const { result } = await runBench(spec, options, 'test');
+    assert.equal(result.runs.length, 1);
+    assert.equal(result.runs[0]!.round, undefined);
+    assert.equal(result.loads[0]!.round, undefined);
+    assert.equal(result.medians, undefined);
+    assert.deepEqual(result.targets, checkTargets(result.runs));
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});

@@ -83,7 +83,7 @@ export const benchDefaults: OptionDefaults = {
 
 const quick = { records: 10_000, durationS: 5, warmupS: 1 };
 const concurrencyMax = 4096;
-/** A full run with Redis and etcd takes ~6 minutes a round on the reference machine. */
+/** The default full run takes ~35 minutes a round on the reference machine (YCSB-A alone at C = 1 and 64, ~4). */
 export const roundsMax = 20;
 const recordsMax = 100_000_000;
 

@@ -122,6 +122,7 @@ export function cpuBetween(before: CpuSample, after: CpuSample, names: ReadonlyM
   };
 }
 
-function round3(x: number): number {
+/** To a thousandth: what result files keep of seconds, fractions and ratios. */
+export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

@@ -5,6 +5,7 @@
  * through whichever of its drivers did better in that cell, so the comparison is against etcd
  * at its best here.
  */
+import { round3 } from '../cpu.ts';
 import type { Ratio, RunResult, TargetCheck } from '../result.ts';
 import type { WorkloadName } from '../ycsb/workloads.ts';
 
@@ -146,10 +147,6 @@ export function checkTargets(runs: readonly RunResult[]): TargetCheck[] {
     check(`YCSB-${w.toUpperCase()} C=${low} update p50, one`, `< ${updateP50OneMsMax} ms`, p50Check(kvLowUpdate, updateP50OneMsMax)),
     check(`YCSB-${w.toUpperCase()} C=${low} update p50, sync`, `< ${updateP50SyncMsMax} ms`, p50Check(syncLowUpdate, updateP50SyncMsMax)),
   ];
-}
-
-export function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 export function fmt(x: number): string {

@@ -10,8 +10,7 @@ function spreadCell(medianValue: number, range: Range, format: (x: number) => st
 }
 
 /** Each cell's median over the rounds, with the spread the ratios and targets were judged beside. */
-function mediansSection(medians: readonly RunResult[]): string[] {
-  const rounds = Math.max(1, ...medians.map((m) => m.spread?.rounds ?? 1));
+function mediansSection(medians: readonly RunResult[], rounds: number): string[] {
   const lines = [
     `## Medians over ${rounds} rounds`,
     '',
@@ -21,8 +20,7 @@ function mediansSection(medians: readonly RunResult[]): string[] {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const m of medians) {
-    const spread = m.spread;
-    if (spread === undefined) continue;
+    const spread = m.spread!;
     lines.push(
       `| ${m.target} | ${m.workload.toUpperCase()} | ${m.concurrency} | ${spread.rounds} | ${spreadCell(m.opsPerSec, spread.opsPerSec, int)} | ${ms(m.latency.p50Ms)} | ` +
         `${spreadCell(m.latency.p99Ms, spread.p99Ms, ms)} | ${spreadCell(serverCpuUsPerOp(m), spread.serverCpuUsPerOp, fmt)} |`,
@@ -32,9 +30,9 @@ function mediansSection(medians: readonly RunResult[]): string[] {
   return lines;
 }
 
-/** A run's target, with its round in a result of several. */
-function roundLabel(run: RunResult): string {
-  return run.round === undefined ? run.target : `${run.target} · round ${run.round}`;
+/** A row's label, with its round in a result of several. */
+function inRound(label: string, round: number | undefined): string {
+  return round === undefined ? label : `${label} · round ${round}`;
 }
 
 function ms(x: number): string {
@@ -51,7 +49,7 @@ function runRow(run: RunResult): string {
   const busy = run.cpu.machineBusyFraction === undefined ? '–' : `${Math.round(run.cpu.machineBusyFraction * 100)}%`;
   const other = run.cpu.otherS === undefined ? '–' : run.cpu.otherS.toFixed(1);
   const interrupts = run.cpu.interruptsS === undefined ? '–' : run.cpu.interruptsS.toFixed(1);
-  return `| ${roundLabel(run)} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${interrupts} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
+  return `| ${inRound(run.target, run.round)} | ${run.concurrency} | ${int(run.opsPerSec)} | ${ms(run.latency.p50Ms)} | ${ms(run.latency.p99Ms)} | ${ms(run.latency.p999Ms)} | ${run.errors} | ${run.cpu.serversS.toFixed(1)} | ${run.cpu.harnessS.toFixed(1)} | ${interrupts} | ${other} | ${busy} | ${fmt(serverMicrosPerOp)} | ${fmt(harnessMicrosPerOp)} |`;
 }
 
 function workloadSection(name: WorkloadName, runs: readonly RunResult[]): string[] {
@@ -87,18 +85,18 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     '## Systems',
     '',
     ...result.systems.flatMap((s) => [`- **${s.name}** — ${s.description}`, ...s.drivers.map((d) => `  - \`${s.name}/${d.name}\`: ${d.description}`)]),
-    ...result.failures.map((f) => `- **${f.system}** failed${f.round === undefined ? '' : ` in round ${f.round}`}: ${f.error.split('\n')[0]}`),
+    ...result.failures.map((f) => `- **${inRound(f.system, f.round)}** failed: ${f.error.split('\n')[0]}`),
     '',
   ];
   if (result.loads.length > 0) {
     lines.push('## Load phase', '', '| system | dataset | records | inserts/s | p99 ms | errors |', '| --- | --- | ---: | ---: | ---: | ---: |');
-    for (const load of result.loads) lines.push(`| ${load.system}/${load.driver}${load.round === undefined ? '' : ` · round ${load.round}`} | ${load.dataset} | ${int(load.records)} | ${int(load.opsPerSec)} | ${ms(load.latency.p99Ms)} | ${load.errors} |`);
+    for (const load of result.loads) lines.push(`| ${inRound(`${load.system}/${load.driver}`, load.round)} | ${load.dataset} | ${int(load.records)} | ${int(load.opsPerSec)} | ${ms(load.latency.p99Ms)} | ${load.errors} |`);
     lines.push('');
   }
   lines.push('## Results', '');
   if (chartFile) lines.push(`![ops/s and p99 per system per workload](${chartFile})`, '');
   for (const name of o.workloads) lines.push(...workloadSection(name, result.runs));
-  if (result.medians && result.medians.length > 0) lines.push(...mediansSection(result.medians));
+  if (result.medians && result.medians.length > 0) lines.push(...mediansSection(result.medians, o.rounds ?? 1));
   if (result.ratios.length > 0) {
     lines.push('## Ratios', '', '| workload | C | ratio | ops/s ratio | p99 ratio | p99.9 ratio |', '| --- | ---: | --- | ---: | ---: | ---: |');
     for (const r of result.ratios) lines.push(`| ${r.workload.toUpperCase()} | ${r.concurrency} | ${r.numerator} ÷ ${r.denominator} | ${fmt(r.opsRatio)}× | ${fmt(r.p99Ratio)}× | ${fmt(r.p999Ratio)}× |`);
@@ -112,13 +110,13 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
   const counted = result.runs.filter((r) => Object.values(r.counters ?? {}).some((v) => v > 0));
   if (counted.length > 0) {
     lines.push('## Driver counters', '');
-    for (const r of counted) lines.push(`- ${roundLabel(r)} ${r.workload.toUpperCase()} C=${r.concurrency}: ${Object.entries(r.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    for (const r of counted) lines.push(`- ${inRound(r.target, r.round)} ${r.workload.toUpperCase()} C=${r.concurrency}: ${Object.entries(r.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     lines.push('');
   }
   const errored = result.runs.filter((r) => r.errors > 0);
   if (errored.length > 0) {
     lines.push('## Errors', '');
-    for (const r of errored) lines.push(`- ${roundLabel(r)} ${r.workload.toUpperCase()} C=${r.concurrency}: ${r.errors} — ${r.errorSamples.join('; ')}`);
+    for (const r of errored) lines.push(`- ${inRound(r.target, r.round)} ${r.workload.toUpperCase()} C=${r.concurrency}: ${r.errors} — ${r.errorSamples.join('; ')}`);
     lines.push('');
   }
   return lines.join('\n');

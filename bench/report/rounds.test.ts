@@ -115,9 +115,14 @@ test('the report of several rounds labels each round and shows the medians with 
     schema: resultSchema, title: 't', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', command: 'npm run bench -- --rounds 3',
     options: { systems: [], drivers: undefined, workloads: ['a'], concurrency: [64], durationS: 1, warmupS: 1, records: 10, loadConcurrency: 1, valueLayout: 'single', valueBytes: 100, seed: 1, rounds: 3 },
     machine: { cpus: 2, cpuModel: 'cpu', memoryGiB: 1, node: '20', os: 'Linux' },
-    systems: [], loads: [], runs, medians, ratios: computeRatios(medians), targets: checkTargets(medians), failures: [],
+    systems: [],
+    loads: [{ round: 2, system: 'kvorum', driver: 'binary', dataset: 'ycsb', records: 10, concurrency: 1, seconds: 1, opsPerSec: 10, errors: 0, errorSamples: [], latency: runs[0]!.latency }],
+    runs, medians, ratios: computeRatios(medians), targets: checkTargets(medians),
+    failures: [{ system: 'etcd', error: 'did not start', round: 3 }],
   };
   const markdown = renderMarkdown(result);
+  assert.ok(markdown.includes('| kvorum/binary · round 2 | ycsb |'), 'a load row names its round');
+  assert.ok(markdown.includes('- **etcd · round 3** failed: did not start'), 'a failure names its round');
   for (const round of [1, 2, 3]) assert.ok(markdown.includes(`| kvorum/binary · round ${round} | 64 |`), `round ${round}`);
   assert.match(markdown, /## Medians over 3 rounds/);
   assert.ok(markdown.includes('| kvorum/binary | A | 64 | 3 | 11,000 (10,000–12,000) |'), markdown);

@@ -16,11 +16,11 @@
  * systems' medians. A cell that runs more than once in a round (`--concurrency 64,64`) has all
  * its runs in one median.
  */
-import type { CpuUsed } from '../cpu.ts';
+import { round3, type CpuUsed } from '../cpu.ts';
 import type { LatencySummary } from '../latency.ts';
 import type { OperationStats, RunResult } from '../result.ts';
 import type { OperationKind } from '../ycsb/workloads.ts';
-import { round3, serverCpuUsPerOp } from './compare.ts';
+import { serverCpuUsPerOp } from './compare.ts';
 
 /** Error samples kept on a median row, across its rounds. */
 const errorSamplesMax = 5;

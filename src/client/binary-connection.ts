@@ -18,6 +18,7 @@ import { decodeMessage, encodeMessageFrame, frameBodyBytes } from '../wire/codec
 import { FrameDecoder } from '../wire/framing.ts';
 import { WireProtocolError } from '../wire/wire-error.ts';
 import { NodeUnreachable } from './node-unreachable.ts';
+import { IdTable } from '../core/id-table.ts';
 
 export type Reply = Readonly<Record<string, unknown>>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -52,12 +53,13 @@ const deadlineSweepMs = 100;
 const idModulus = 2 ** 32;
 
 export class BinaryConnection {
-  private readonly pending = new Map<number, Pending>();
+  /** By request id; an IdTable, not a Map, because it churns with every request (core/id-table.ts says why). */
+  private readonly pending = new IdTable<Pending>();
   /**
    * Ids sent whose caller gave up (deadline): the node still holds them in flight and will
    * answer, so they are neither reused nor mistaken for a broken node when the reply comes.
    */
-  private readonly abandoned = new Set<number>();
+  private readonly abandoned = new IdTable<true>();
   /** Requests written and not yet answered, abandoned ones included: the node's count of us. */
   private sentCount = 0;
   /** Requests beyond the node's in-flight limit, oldest first, from `waitingHead` on. */
@@ -254,10 +256,10 @@ export class BinaryConnection {
 
   private sweepDeadlines(): void {
     const nowMs = Date.now();
-    for (const [id, entry] of this.pending) {
+    for (const [id, entry] of this.pending.entries()) {
       if (entry.deadlineMs > nowMs) continue;
       this.pending.delete(id);
-      if (entry.frame === undefined) this.abandoned.add(id);
+      if (entry.frame === undefined) this.abandoned.set(id, true);
       entry.frame = undefined;
       entry.reject(new KvorumError('timeout', `no reply from ${this.address} within ${entry.waitMs} ms`, { waitMs: entry.waitMs }));
     }
@@ -270,7 +272,7 @@ export class BinaryConnection {
     if (this.closedBecause !== null) return;
     this.closedBecause = reason;
     this.writer.stop();
-    const pending = [...this.pending.values()];
+    const pending = this.pending.entries().map(([, entry]) => entry);
     this.pending.clear();
     this.abandoned.clear();
     this.sentCount = 0;

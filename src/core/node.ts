@@ -54,6 +54,7 @@ import { TombstoneParticipant } from './tombstones/participant.ts';
 import { defaultTombstoneSettings, type TombstoneSettings } from './tombstones/settings.ts';
 import { CollectedTombstones } from './tombstones/collected.ts';
 import { FenceWaits } from './tombstones/fence-waits.ts';
+import { IdTable } from './id-table.ts';
 import {
   validateBucket,
   validateKey,
@@ -139,7 +140,8 @@ export class KvNode {
   private nextOpId: number;
   private nextStoreId = 1;
   private effects: Effect[] = [];
-  private readonly operations = new Map<number, Operation>();
+  /** By op id; an IdTable, not a Map, because it churns with every request (id-table.ts says why). */
+  private readonly operations = new IdTable<Operation>();
   private readonly deadlines = new DeadlineQueue();
   /** When each operation looks for silent targets (sloppy-targets.ts, silentTargetWaitMs). */
   private readonly silenceChecks = new DeadlineQueue();
@@ -148,7 +150,7 @@ export class KvNode {
   /** How long replicas take to answer this node's gets (coordinator/reply-time.ts). */
   private readonly getReplyTimes = new ReplyTimeEstimate();
   /** Each store op in flight: what to do with its outcome, and for a write where it goes. */
-  private readonly pendingStores = new Map<number, PendingStore>();
+  private readonly pendingStores = new IdTable<PendingStore>();
   /** Events counted so far (counters.ts); `status()` reports every one. */
   readonly counters = new Map<CoreCounter, number>();
   private readonly host: OperationHost;
@@ -177,7 +179,8 @@ export class KvNode {
   private readonly fenceWaits = new FenceWaits<{ readonly from: string; readonly message: ReplicaRead }>(limits.fenceWaitingReadsMax);
   private readonly tombstoneSettings: TombstoneSettings;
   private nextFlushId = 1;
-  private readonly flushContinuations = new Map<number, (ok: boolean) => void>();
+  /** By flush id; an IdTable, not a Map: a flush per durable write (id-table.ts says why). */
+  private readonly flushContinuations = new IdTable<(ok: boolean) => void>();
   /** Operations waiting for this node to reach a partition's epoch (OperationHost.afterEpoch). */
   private epochWaiters: { readonly operation: Operation; readonly partition: number; readonly epoch: number; readonly done: () => void }[] = [];
   /** Buckets whose properties the view sets (bucket-props.ts), by name. */

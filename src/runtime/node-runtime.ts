@@ -45,6 +45,7 @@ import { Transport } from './transport/transport.ts';
 import { parsePeerAddress } from './transport/peer-address.ts';
 import { fromWire, toWire } from './transport/object-wire.ts';
 import type { NodeStatus } from '../core/status.ts';
+import { IdTable } from '../core/id-table.ts';
 import { clientOpOf, clientOps, Instruments, type ClientOp } from './metrics/instruments.ts';
 
 /**
@@ -111,7 +112,8 @@ function randomFirstOpId(): number {
 }
 
 export class NodeRuntime {
-  private readonly pending = new Map<number, PendingRequest>();
+  /** By request id; an IdTable, not a Map, because it churns with every request (core/id-table.ts says why). */
+  private readonly pending = new IdTable<PendingRequest>();
   /** Latency histograms and client counts (metrics/instruments.ts). */
   readonly instruments: Instruments;
   private nextRequestId = 1;
@@ -372,7 +374,7 @@ export class NodeRuntime {
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     await this.transport?.close();
-    for (const { onResult } of this.pending.values()) {
+    for (const [, { onResult }] of this.pending.entries()) {
       onResult({ kind: 'error', code: 'unavailable', message: `node ${this.settings.name} shut down before answering` });
     }
     this.pending.clear();

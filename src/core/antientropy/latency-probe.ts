@@ -4,17 +4,20 @@
  * backs off from (budget.ts).
  */
 
-/** Requests whose start is remembered at once; beyond that the oldest are forgotten. */
+import { IdTable } from '../id-table.ts';
+
+/**
+ * Requests whose start is remembered at once. Every request is answered, so this is only a
+ * bound: past it, the starts remembered are forgotten, and those requests go unmeasured.
+ */
 const trackedRequestsMax = 20_000;
 
 export class LatencyProbe {
-  private readonly startedMs = new Map<number, number>();
+  /** By request id; an IdTable, not a Map, because it churns with every request (id-table.ts says why). */
+  private readonly startedMs = new IdTable<number>();
 
   started(requestId: number, nowMs: number): void {
-    if (this.startedMs.size >= trackedRequestsMax) {
-      const oldest = this.startedMs.keys().next().value;
-      if (oldest !== undefined) this.startedMs.delete(oldest);
-    }
+    if (this.startedMs.size >= trackedRequestsMax) this.startedMs.clear();
     this.startedMs.set(requestId, nowMs);
   }
 

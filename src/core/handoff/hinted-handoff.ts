@@ -77,7 +77,8 @@ export class HintedHandoff {
   tick(host: HandoffHost): void {
     if (this.pendingCount === null) return this.countAtBoot(host);
     if (this.inflight.size > 0 && host.nowMs < this.batchDeadlineMs) return;
-    this.inflight.clear();
+    // Only when it holds something: clearing a Map makes it a new table every time (every tick).
+    if (this.inflight.size > 0) this.inflight.clear();
     if (this.scanning || this.pendingCount === 0 || host.nowMs < this.nextRoundMs) return;
     // Nothing to do while every owner is away (a hint for a node that left goes to the key's primaries).
     if (this.scannedOnce && ![...this.owners].some((owner) => host.isReachable(owner) || !host.isMember(owner))) return;

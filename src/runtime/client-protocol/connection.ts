@@ -32,6 +32,7 @@ import { welcomeFor } from './handshake.ts';
 import { closingFrame, errorReply, replyOf } from './replies.ts';
 import { parseRequest, requestIdOf, type ParsedRequest } from './request-parse.ts';
 import { helloFrameBytesMax } from './settings.ts';
+import { IdTable } from '../../core/id-table.ts';
 
 /** What the protocol needs of a node. */
 export interface ClientBackend {
@@ -77,7 +78,8 @@ export class ClientConnection {
   /** The protocol version the hello asked for: ops added later are refused (request-parse.ts). */
   private version = 1;
   private readonly decoder = new FrameDecoder(helloFrameBytesMax);
-  private readonly inflight = new Set<number>();
+  /** Request ids in flight; an IdTable, not a Set, because it churns with every request (core/id-table.ts says why). */
+  private readonly inflight = new IdTable<true>();
   private readonly writer: BatchedWriter;
   private readonly openedAtMs: number;
   private lastFrameAtMs: number;
@@ -217,7 +219,7 @@ export class ClientConnection {
         if (this.inflight.size >= inflightMax) {
           return this.replyError(id, new KvorumError('overloaded', `${inflightMax} requests are in flight on this connection, its limit: wait for replies`, { inflightMax }));
         }
-        this.inflight.add(id);
+        this.inflight.set(id, true);
         const { request } = parsed;
         this.ctx.backend.submit(request, (result) => this.onResult(id, request, result));
       }

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { IdTable } from './id-table.ts';
+import { AssertionError } from './assert.ts';
+
+type Command = { readonly kind: 'set' | 'delete' | 'get'; readonly id: number } | { readonly kind: 'clear' };
+
+/** Ids as the registries see them: a few that repeat (and collide), runs of consecutive ones, some near 2^53. */
+const ids = fc.oneof(
+  fc.integer({ min: 0, max: 40 }),
+  fc.integer({ min: 1_000, max: 1_300 }),
+  fc.integer({ min: Number.MAX_SAFE_INTEGER - 300, max: Number.MAX_SAFE_INTEGER }),
+  fc.integer({ min: 0, max: 0xffff_ffff }),
+);
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('set' as const), id: ids }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: ids }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('get' as const), id: ids }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
+);
+
+test('an id table answers as a Map would, through sets, deletes, collisions, growth and shrinking', () => {
+  fc.assert(
+    fc.property(fc.array(command, { minLength: 100, maxLength: 800 }), (commands) => {
+      const table = new IdTable<string>();
+      const model = new Map<number, string>();
+      commands.forEach((step, index) => {
+        if (step.kind === 'clear') {
+          table.clear();
+          model.clear();
+        } else if (step.kind === 'set') {
+          table.set(step.id, `v${index}`);
+          model.set(step.id, `v${index}`);
+        } else if (step.kind === 'delete') {
+          assert.equal(table.delete(step.id), model.delete(step.id));
+        }
+        if (step.kind !== 'clear') {
+          assert.equal(table.get(step.id), model.get(step.id));
+          assert.equal(table.has(step.id), model.has(step.id));
+        }
+        assert.equal(table.size, model.size);
+      });
+      for (const [id, value] of model) assert.equal(table.get(id), value);
+      assert.deepEqual(new Map(table.entries()), model);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('an id table holds thousands of consecutive ids and gives every one back as they leave in any order', () => {
+  const table = new IdTable<number>();
+  const first = 7_000_000_000; // op ids start at a random point of the safe integers
+  for (let id = first; id < first + 5_000; id++) table.set(id, id * 2);
+  assert.equal(table.size, 5_000);
+  // Odd ones first, then the rest backwards: deletes that shift entries in both directions of a run.
+  for (let id = first + 1; id < first + 5_000; id += 2) assert.equal(table.delete(id), true);
+  for (let id = first + 4_998; id >= first; id -= 2) {
+    assert.equal(table.get(id), id * 2);
+    assert.equal(table.delete(id), true);
+    assert.equal(table.get(id), undefined);
+  }
+  assert.equal(table.size, 0);
+  assert.deepEqual(table.entries(), []);
+  table.set(first, 1); // still usable after shrinking back
+  assert.equal(table.get(first), 1);
+});
+
+test('an id table refuses ids that are not non-negative safe integers, and undefined values', () => {
+  const table = new IdTable<string>();
+  for (const id of [-1, 1.5, Number.NaN, 2 ** 53]) assert.throws(() => table.set(id, 'x'), AssertionError);
+  assert.throws(() => table.set(1, undefined as unknown as string), AssertionError);
+  assert.equal(table.size, 0);
+});
+
+/**
+ * The reason the table exists (id-table.ts): a registry that lives long and churns must not
+ * promote what it once held. A child process with the GC traced churns a registry whose storage
+ * is already in the old generation, then reports the bytes young collections promoted. A Map in
+ * that state is the control: it must promote most of what passed through it, or this test no
+ * longer shows what it claims to.
+ */
+test('an id table that lives in the old generation does not promote the values that pass through it; a Map does', () => {
+  const promotedBytes = (registry: 'IdTable' | 'Map'): number => {
+    const script = `
+      const { IdTable } = await import(${JSON.stringify(join(import.meta.dirname, 'id-table.ts'))});
+      const registry = ${registry === 'Map' ? 'new Map()' : 'new IdTable()'};
+      for (let id = 0; id < 200; id++) registry.set(id, {});
+      globalThis.gc(); globalThis.gc(); // the registry and its storage are old now
+      for (let id = 0; id < 200; id++) registry.delete(id);
+      console.log('churn begins');
+      for (let id = 1000; id < 401000; id++) {
+        registry.set(id, { id, parts: [{ a: 1 }, { b: 2 }, { c: 3 }, { d: 4 }] });
+        registry.delete(id - 64);
+      }`;
+    const child = spawnSync(process.execPath, ['--expose-gc', '--trace-gc-nvp', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    let promoted = 0;
+    const lines = child.stdout.split('\n');
+    const churnBegins = lines.indexOf('churn begins');
+    assert.ok(churnBegins >= 0, child.stdout.slice(0, 400));
+    for (const line of lines.slice(churnBegins)) {
+      if (!/\bgc=s\b/.test(line)) continue; // young collections only
+      promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
+    }
+    return promoted;
+  };
+  const map = promotedBytes('Map');
+  const table = promotedBytes('IdTable');
+  assert.ok(map > 4 * 1024 * 1024, `the control promoted only ${map} bytes: a Map no longer shows the problem here`);
+  assert.ok(table < map / 50, `the id table promoted ${table} bytes, the Map ${map}`);
+});

@@ -21,7 +21,7 @@ import { createHmac, hash } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
 import { limits } from '../limits.ts';
-import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+import { decodeBase64Url } from './base64url.ts';
 import { utf8ByteLength } from './actor.ts';
 import { causalContextProblem } from './causal-context.ts';
 import { describeValue } from './describe-value.ts';
@@ -98,13 +98,19 @@ function mac(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): strin
   return hash('sha256', macInput.subarray(0, hashBlockBytes + hashBytes), 'binary');
 }
 
+/** Where a token's bytes are put together before base64url: grown when a longer one comes, never shrunk. */
+let sealedScratch = Buffer.allocUnsafe(512);
+
 /** `body` with its MAC, as a token. Exported for tests that must get hostile bodies past the MAC. */
 export function signTokenBody(body: Uint8Array, target: TokenTarget, key: ContextTokenKey): string {
-  const sealed = new Uint8Array(body.length + contextTokenMacBytes);
-  sealed.set(body);
   const tag = mac(body, target, key);
-  for (let i = 0; i < contextTokenMacBytes; i++) sealed[body.length + i] = tag.charCodeAt(i);
-  return encodeBase64Url(sealed);
+  const sealedBytes = body.length + contextTokenMacBytes;
+  // Sealed in a reused buffer, not a fresh array per token: that array and its base64url view
+  // cost ~0.5 µs of the ~2 a token took, and every get's and put's reply carries one.
+  if (sealedScratch.length < sealedBytes) sealedScratch = Buffer.allocUnsafe(sealedBytes * 2);
+  sealedScratch.set(body, 0);
+  sealedScratch.write(tag, body.length, contextTokenMacBytes, 'latin1');
+  return sealedScratch.toString('base64url', 0, sealedBytes);
 }
 
 /** Whether `tag` (a sealed token's last bytes) is the MAC: every byte compared, whatever differs. */

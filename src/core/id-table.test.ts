@@ -23,9 +23,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 test('an id table answers as a Map would, through sets, deletes, collisions, growth and shrinking', () => {
+  // Odd multipliers: the default, and any other (a random one hashes ids a client chooses).
+  const multipliers = fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 2 ** 31 - 1 }).map((half) => 2 * half + 1));
   fc.assert(
-    fc.property(fc.array(command, { minLength: 100, maxLength: 800 }), (commands) => {
-      const table = new IdTable<string>();
+    fc.property(fc.array(command, { minLength: 100, maxLength: 800 }), multipliers, (commands, multiplier) => {
+      const table = new IdTable<string>(multiplier);
       const model = new Map<number, string>();
       commands.forEach((step, index) => {
         if (step.kind === 'clear') {
@@ -68,11 +70,20 @@ test('an id table holds thousands of consecutive ids and gives every one back as
   assert.equal(table.get(first), 1);
 });
 
-test('an id table refuses ids that are not non-negative safe integers, and undefined values', () => {
+test('an id table refuses ids that are not non-negative safe integers, undefined values, and even or out-of-range multipliers', () => {
   const table = new IdTable<string>();
   for (const id of [-1, 1.5, Number.NaN, 2 ** 53]) assert.throws(() => table.set(id, 'x'), AssertionError);
   assert.throws(() => table.set(1, undefined as unknown as string), AssertionError);
   assert.equal(table.size, 0);
+  for (const multiplier of [0, 2, 2 ** 32 + 1, -3, 1.5]) assert.throws(() => new IdTable<string>(multiplier), AssertionError);
+});
+
+test('setting a present id again replaces its value and keeps the size, also when the table is about to grow', () => {
+  const table = new IdTable<string>();
+  for (let id = 0; id < 8; id++) table.set(id, 'a'); // 8 of 16 slots: the next new id grows it
+  table.set(3, 'b');
+  assert.equal(table.size, 8);
+  assert.equal(table.get(3), 'b');
 });
 
 /**
@@ -87,9 +98,10 @@ test('an id table that lives in the old generation does not promote the values t
     const script = `
       const { IdTable } = await import(${JSON.stringify(join(import.meta.dirname, 'id-table.ts'))});
       const registry = ${registry === 'Map' ? 'new Map()' : 'new IdTable()'};
+      // Entries that stay: the registry and its storage are in the old generation after two
+      // collections, and stay there until the churn below makes them grow once more.
       for (let id = 0; id < 200; id++) registry.set(id, {});
-      globalThis.gc(); globalThis.gc(); // the registry and its storage are old now
-      for (let id = 0; id < 200; id++) registry.delete(id);
+      globalThis.gc(); globalThis.gc();
       console.log('churn begins');
       for (let id = 1000; id < 401000; id++) {
         registry.set(id, { id, parts: [{ a: 1 }, { b: 2 }, { c: 3 }, { d: 4 }] });

@@ -9,18 +9,21 @@
  * value it held alive through young collections: all of them are promoted. A node flipped into
  * that state at random and stayed in it, promoting ~1.5 MB per young collection instead of
  * ~30 KB (docs/benchmarks.md, "The GC state"). Here the slots are two plain arrays that are
- * replaced only on a resize, and a cleared slot holds nothing.
+ * replaced only on a resize, a cleared slot holds nothing, and a replaced array is emptied.
  *
- * Open addressing with linear probing: Fibonacci hashing spreads consecutive ids over the slots,
- * at most half of the slots are used, and a delete shifts the entries behind it back (no
- * deleted markers, so the table never needs rebuilding while its size holds).
+ * Open addressing with linear probing and multiplicative hashing (Knuth's, with the golden
+ * ratio, for ids this process makes: it spreads consecutive ones over the slots; with a random
+ * odd multiplier for ids a client chooses, so that it cannot pick ids that all collide —
+ * Dietzfelbinger's multiply-shift family). At most half of the slots are used, and a delete
+ * shifts the entries behind it back (no deleted markers, so the table never needs rebuilding
+ * while its size holds).
  */
 import { assert, assertFailed } from './assert.ts';
 
 /** The smallest table: registries are mostly a few dozen entries. */
 const slotsMin = 16;
 /** 2^32 / φ: multiplying by it spreads consecutive ids (Knuth's Fibonacci hashing). */
-const fibonacci = 0x9e3779b9;
+export const idTableFibonacciMultiplier = 0x9e3779b9;
 const twoTo32 = 2 ** 32;
 
 export class IdTable<V> {
@@ -30,6 +33,13 @@ export class IdTable<V> {
   /** log2 of the slot count. */
   private bits = Math.log2(slotsMin);
   private count = 0;
+
+  /** `hashMultiplier`: an odd 32-bit number; a random one where clients choose the ids. */
+  constructor(private readonly hashMultiplier: number = idTableFibonacciMultiplier) {
+    if (!(Number.isInteger(hashMultiplier) && hashMultiplier > 0 && hashMultiplier < 2 ** 32 && hashMultiplier % 2 === 1)) {
+      assertFailed(`id table: hash multiplier ${hashMultiplier} is not an odd 32-bit number`);
+    }
+  }
 
   get size(): number {
     return this.count;
@@ -51,11 +61,14 @@ export class IdTable<V> {
   set(id: number, value: V): void {
     if (!Number.isSafeInteger(id) || id < 0) assertFailed(`id table: id ${id} is not a non-negative safe integer`);
     assert(value !== undefined, 'id table: a value may not be undefined');
-    if ((this.count + 1) * 2 > this.values.length) this.resize(this.values.length * 2);
     const { ids, values } = this;
     const mask = values.length - 1;
     for (let slot = this.home(id); ; slot = (slot + 1) & mask) {
       if (values[slot] === undefined) {
+        if ((this.count + 1) * 2 > values.length) {
+          this.resize(values.length * 2);
+          return this.set(id, value);
+        }
         ids[slot] = id;
         values[slot] = value;
         this.count += 1;
@@ -95,6 +108,7 @@ export class IdTable<V> {
   }
 
   clear(): void {
+    this.values.fill(undefined); // it may be in the old generation: it must not keep what it held
     this.ids = new Float64Array(slotsMin);
     this.values = new Array<V | undefined>(slotsMin).fill(undefined);
     this.bits = Math.log2(slotsMin);
@@ -113,7 +127,7 @@ export class IdTable<V> {
 
   /** The slot an id hashes to: both 32-bit halves of the id, mixed, then the top `bits` bits. */
   private home(id: number): number {
-    const mixed = Math.imul((id >>> 0) ^ ((id / twoTo32) >>> 0), fibonacci);
+    const mixed = Math.imul((id >>> 0) ^ ((id / twoTo32) >>> 0), this.hashMultiplier);
     return mixed >>> (32 - this.bits);
   }
 
@@ -127,5 +141,6 @@ export class IdTable<V> {
       const value = values[slot];
       if (value !== undefined) this.set(ids[slot]!, value);
     }
+    values.fill(undefined); // it may be in the old generation: it must not keep what it held
   }
 }

@@ -16,6 +16,7 @@
  * and is closed. Nothing else is touched. A request that is merely wrong (bad bucket, a value
  * too large, over the in-flight limit) gets an error reply and the connection carries on.
  */
+import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { KvorumError } from '../../core/errors.ts';
 import type { ClientResult, NodeRequest } from '../../core/messages.ts';
@@ -78,8 +79,12 @@ export class ClientConnection {
   /** The protocol version the hello asked for: ops added later are refused (request-parse.ts). */
   private version = 1;
   private readonly decoder = new FrameDecoder(helloFrameBytesMax);
-  /** Request ids in flight; an IdTable, not a Set, because it churns with every request (core/id-table.ts says why). */
-  private readonly inflight = new IdTable<true>();
+  /**
+   * Request ids in flight; an IdTable, not a Set, because it churns with every request
+   * (core/id-table.ts says why). The client chooses the ids: a random multiplier of its own, so
+   * that it cannot choose ids that all land in one slot.
+   */
+  private readonly inflight = new IdTable<true>(2 * randomInt(2 ** 31) + 1);
   private readonly writer: BatchedWriter;
   private readonly openedAtMs: number;
   private lastFrameAtMs: number;

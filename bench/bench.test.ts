@@ -8,6 +8,7 @@ import { runBench } from './bench.ts';
 import { parseOptions } from './options.ts';
 import { checkTargets, computeRatios } from './report/compare.ts';
 import { medianRuns } from './report/rounds.ts';
+import type { GcPauses } from './gc.ts';
 import type { BenchResult } from './result.ts';
 import { YcsbAdapter, type SystemLauncher } from './systems/adapter.ts';
 
@@ -29,7 +30,7 @@ class InProcessAdapter extends YcsbAdapter {
 }
 
 /** A system whose answers take longer in every round it is started in: its rounds must differ. */
-function launcher(system: string, driver: string, delayMsOfRound: (round: number) => number): SystemLauncher {
+function launcher(system: string, driver: string, delayMsOfRound: (round: number) => number, gcPauses?: () => Promise<GcPauses>): SystemLauncher {
   let round = 0;
   return {
     name: system,
@@ -42,6 +43,7 @@ function launcher(system: string, driver: string, delayMsOfRound: (round: number
         description: `${system} in this process`,
         drivers: [{ name: driver, description: driver, dataset: 'ycsb', connect: async () => new InProcessAdapter(() => delayMs) }],
         serverProcesses: new Map(),
+        ...(gcPauses ? { gcPauses } : {}),
         stop: async () => {},
       };
     },
@@ -97,6 +99,32 @@ test('without --rounds a result is as it was: no round on any row, no medians', 
     assert.equal(result.loads[0]!.round, undefined);
     assert.equal(result.medians, undefined);
     assert.deepEqual(result.targets, checkTargets(result.runs));
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});
+
+test("a system that reports its processes' GC pauses gets them per run, and the report shows them; one that does not, neither", async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'kvorum-bench-test-'));
+  try {
+    const options = parseOptions(['--workloads', 'a', '--concurrency', '2', '--duration-s', '0.2', '--warmup-s', '0', '--records', '10', '--no-setup', '--quiet', '--out-dir', outDir]);
+    let samples = 0;
+    // Each sample reports one more step of pauses: a run's are what one step adds.
+    const gcPauses = async (): Promise<GcPauses> => {
+      samples++;
+      return { youngCount: 10 * samples, youngS: 0.01 * samples, fullCount: samples, fullS: 0.002 * samples };
+    };
+    const launchers = [launcher('kvorum', 'binary', () => 0, gcPauses), launcher('redis', 'ioredis', () => 0)];
+    const spec = { title: 'gc', filePrefix: '', launchers, needsSetup: false, ratios: computeRatios, targets: checkTargets };
+    const { result, files } = await runBench(spec, options, 'test');
+    const [kvorum, redis] = result.runs;
+    assert.equal(samples, 2, 'sampled before and after the timed part');
+    assert.deepEqual(kvorum!.gc, { youngCount: 10, youngS: 0.01, fullCount: 1, fullS: 0.002 });
+    assert.equal(redis!.gc, undefined);
+    const report = readFileSync(files.markdown, 'utf8');
+    assert.match(report, /## Server GC pauses/);
+    assert.match(report, /\| kvorum\/binary A C=2 \| 10 \| 10\.000 \| 1 \| 2\.000 \|/);
+    assert.doesNotMatch(report, /\| redis\/ioredis A C=2 \| \d/);
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
  * fields are only ever added.
  */
 import type { CpuUsed } from './cpu.ts';
+import type { GcPauses } from './gc.ts';
 import type { LatencySummary } from './latency.ts';
 import type { RoundsSpread } from './report/rounds.ts';
 import type { OperationKind, WorkloadName } from './ycsb/workloads.ts';
@@ -36,6 +37,8 @@ export interface RunResult {
   readonly histogram: string;
   /** Driver counters over warm-up and timed part (e.g. kvorum's `siblingResolutions`). */
   readonly counters: Readonly<Record<string, number>>;
+  /** The server processes' GC pauses in the timed part, for systems that report them (bench/gc.ts). */
+  readonly gc?: GcPauses;
   /** Which round ran it (1, 2, …), in a result of several rounds (`--rounds`). */
   readonly round?: number;
   /** On a median row (`BenchResult.medians`): how far its rounds spread (report/rounds.ts). */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { KvorumError } from '../src/core/errors.ts';
 import { closedLoop, destroyLoopStats, loadRecords, type LoopStats } from './closed-loop.ts';
 import { cpuBetween, sampleCpu } from './cpu.ts';
+import { gcPausesBetween, type GcPauses } from './gc.ts';
 import { LatencyRecorder } from './latency.ts';
 import type { Progress } from './progress.ts';
 import { RequestSource, runSeed, type ValueOptions } from './request-source.ts';
@@ -118,9 +119,12 @@ async function timedRun(system: RunningSystem, driver: Driver, workload: Workloa
     }
     const task = progress.start(label);
     const pids = [...system.serverProcesses.keys()];
+    const gcBefore = await gcPausesOf(system);
     const before = sampleCpu(pids);
     timed = await closedLoop(adapter, next, { concurrency, durationMs: plan.durationS * 1000, onTick: (f, s) => task.update(f, statusLine(s)) });
     const cpu = cpuBetween(before, sampleCpu(pids), system.serverProcesses);
+    const gcAfter = await gcPausesOf(system);
+    const gc = gcBefore && gcAfter ? gcPausesBetween(gcBefore, gcAfter) : undefined;
     const { overall, byOperation } = summarizeOperations(timed);
     const latency = overall.summary();
     const result: RunResult = {
@@ -140,11 +144,12 @@ async function timedRun(system: RunningSystem, driver: Driver, workload: Workloa
       cpu,
       histogram: overall.encoded(),
       counters: adapter.counters?.() ?? {},
+      ...(gc ? { gc } : {}),
     };
     overall.destroy();
     task.done(
       `${result.opsPerSec.toLocaleString('en-US')} ops/s  p50 ${latency.p50Ms.toFixed(3)} ms  p99 ${latency.p99Ms.toFixed(3)} ms` +
-        `  cpu server ${cpu.serversS.toFixed(1)} s harness ${cpu.harnessS.toFixed(1)} s${result.errors ? `  ${result.errors} errors: ${result.errorSamples[0]}` : ''}`,
+        `  cpu server ${cpu.serversS.toFixed(1)} s harness ${cpu.harnessS.toFixed(1)} s${gc ? `  gc ${gcText(gc)}` : ''}${result.errors ? `  ${result.errors} errors: ${result.errorSamples[0]}` : ''}`,
     );
     return result;
   } finally {
@@ -152,6 +157,19 @@ async function timedRun(system: RunningSystem, driver: Driver, workload: Workloa
     if (timed) destroyLoopStats(timed);
     await adapter.close();
   }
+}
+
+/** The system's GC pauses so far; undefined when it reports none or could not say (the run goes on without them). */
+async function gcPausesOf(system: RunningSystem): Promise<GcPauses | undefined> {
+  try {
+    return await system.gcPauses?.();
+  } catch {
+    return undefined;
+  }
+}
+
+function gcText(gc: GcPauses): string {
+  return `${Math.round((gc.youngS + gc.fullS) * 1000)} ms${gc.fullCount > 0 ? ` (${gc.fullCount} full)` : ''}`;
 }
 
 function describe(system: RunningSystem, drivers: readonly Driver[]): SystemInfo {

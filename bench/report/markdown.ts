@@ -67,6 +67,28 @@ function workloadSection(name: WorkloadName, runs: readonly RunResult[]): string
   ];
 }
 
+/**
+ * The server processes' GC pauses, run by run (bench/gc.ts): a process whose collector went bad
+ * shows as full collections and longer young pauses here, and nowhere else.
+ */
+function gcSection(runs: readonly RunResult[]): string[] {
+  const lines = [
+    '## Server GC pauses',
+    '',
+    "The server processes' main-thread pauses in the timed part, summed over the processes.",
+    '',
+    '| run | young collections | young pauses ms | full collections | full pauses ms | pauses µs/op |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const run of runs) {
+    const gc = run.gc!;
+    const perOp = run.ops > 0 ? ((gc.youngS + gc.fullS) * 1e6) / run.ops : Number.NaN;
+    lines.push(`| ${inRound(run.target, run.round)} ${run.workload.toUpperCase()} C=${run.concurrency} | ${int(gc.youngCount)} | ${ms(gc.youngS * 1000)} | ${int(gc.fullCount)} | ${ms(gc.fullS * 1000)} | ${Number.isNaN(perOp) ? '—' : fmt(perOp)} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 export function renderMarkdown(result: BenchResult, chartFile?: string): string {
   const o = result.options;
   const lines: string[] = [
@@ -113,6 +135,8 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     for (const r of counted) lines.push(`- ${inRound(r.target, r.round)} ${r.workload.toUpperCase()} C=${r.concurrency}: ${Object.entries(r.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     lines.push('');
   }
+  const withGc = result.runs.filter((r) => r.gc !== undefined);
+  if (withGc.length > 0) lines.push(...gcSection(withGc));
   const errored = result.runs.filter((r) => r.errors > 0);
   if (errored.length > 0) {
     lines.push('## Errors', '');

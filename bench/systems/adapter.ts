@@ -3,6 +3,8 @@
  * loop: YCSB's four operations on one key, and close. Reads must find the record (a missing
  * loaded record counts as an error: a store that loses data must not look fast).
  */
+import type { GcPauses } from '../gc.ts';
+
 export interface KvAdapter {
   read(key: string): Promise<void>;
   update(key: string, value: Uint8Array): Promise<void>;
@@ -56,6 +58,8 @@ export interface RunningSystem {
   readonly drivers: readonly Driver[];
   /** Server processes, for CPU accounting: pid → label. */
   readonly serverProcesses: ReadonlyMap<number, string>;
+  /** Their GC pauses so far, summed, for systems whose processes report them (kvorum's /metrics). */
+  gcPauses?(): Promise<GcPauses>;
   stop(): Promise<void>;
 }
 

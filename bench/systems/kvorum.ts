@@ -26,10 +26,13 @@ import { KvorumError, connect, type KvorumClient } from '../../src/client/index.
 import type { BucketProps } from '../../src/core/limits.ts';
 import { RecordNotFoundError, type Driver, YcsbAdapter, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
 import { freePorts, httpOk, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
+import { gcPausesOfMetrics, sumGcPauses, type GcPauses } from '../gc.ts';
 
 export const kvorumNodesDefault = 3;
 export const kvorumNodesMax = 9;
 const startTimeoutMs = 60_000;
+/** A node's /metrics answers in milliseconds; one that takes longer leaves the run without GC pauses. */
+const metricsTimeoutMs = 2_000;
 const contextHeader = 'x-kvorum-context';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kvorumBin = join(repoRoot, 'bin', 'kvorum.js');
@@ -307,10 +310,18 @@ export function kvorumLauncher(options: KvorumLaunchOptions = defaultKvorumLaunc
         drivers,
         httpUrls,
         serverProcesses: new Map(processes.map((p) => [p.pid, p.label])),
+        gcPauses: async () => sumGcPauses(await Promise.all(httpUrls.map(gcPausesOfNode))),
         stop: () => stopAll(processes),
       };
     },
   };
+}
+
+/** A node's GC pauses so far, from its /metrics. */
+async function gcPausesOfNode(httpUrl: string): Promise<GcPauses> {
+  const response = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(metricsTimeoutMs) });
+  if (!response.ok) throw new Error(`GET ${httpUrl}/metrics: ${response.status}`);
+  return gcPausesOfMetrics(await response.text());
 }
 
 async function ready(httpUrl: string): Promise<boolean> {

@@ -8,7 +8,7 @@
  * there too, and each replaced table — dead, but only a full collection knows it — holds every
  * value it held alive through young collections: all of them are promoted. A node flipped into
  * that state at random and stayed in it, promoting ~1.5 MB per young collection instead of
- * ~30 KB (docs/benchmarks.md, "The GC state"). Here the slots are two plain arrays that are
+ * ~30 KB (docs/benchmarks.md, "The GC state, found"). Here the slots are two plain arrays that are
  * replaced only on a resize, a cleared slot holds nothing, and a replaced array is emptied.
  *
  * Open addressing with linear probing and multiplicative hashing (Knuth's, with the golden
@@ -36,7 +36,7 @@ export class IdTable<V> {
 
   /** `hashMultiplier`: an odd 32-bit number; a random one where clients choose the ids. */
   constructor(private readonly hashMultiplier: number = idTableFibonacciMultiplier) {
-    if (!(Number.isInteger(hashMultiplier) && hashMultiplier > 0 && hashMultiplier < 2 ** 32 && hashMultiplier % 2 === 1)) {
+    if (!(Number.isInteger(hashMultiplier) && hashMultiplier > 0 && hashMultiplier < twoTo32 && hashMultiplier % 2 === 1)) {
       assertFailed(`id table: hash multiplier ${hashMultiplier} is not an odd 32-bit number`);
     }
   }

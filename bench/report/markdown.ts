@@ -9,25 +9,28 @@ function spreadCell(medianValue: number, range: Range, format: (x: number) => st
   return `${format(medianValue)} (${format(range.min)}–${format(range.max)})`;
 }
 
+/** A section of one table: its title, a sentence on what it shows, the header (`:` marks a column aligned right), the rows. */
+function tableSection(title: string, intro: string, columns: readonly string[], rows: readonly string[]): string[] {
+  const names = columns.map((column) => column.replace(/^:/, ''));
+  const aligns = columns.map((column) => (column.startsWith(':') ? '---:' : '---'));
+  return [`## ${title}`, '', intro, '', `| ${names.join(' | ')} |`, `| ${aligns.join(' | ')} |`, ...rows, ''];
+}
+
 /** Each cell's median over the rounds, with the spread the ratios and targets were judged beside. */
 function mediansSection(medians: readonly RunResult[], rounds: number): string[] {
-  const lines = [
-    `## Medians over ${rounds} rounds`,
-    '',
-    'Each number is the median of the rounds, with the lowest and highest in brackets; the ratios and targets below are computed from these medians.',
-    '',
-    '| system/driver | workload | C | rounds | ops/s | p50 ms | p99 ms | server CPU µs/op |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const m of medians) {
+  const rows = medians.map((m) => {
     const spread = m.spread!;
-    lines.push(
+    return (
       `| ${m.target} | ${m.workload.toUpperCase()} | ${m.concurrency} | ${spread.rounds} | ${spreadCell(m.opsPerSec, spread.opsPerSec, int)} | ${ms(m.latency.p50Ms)} | ` +
-        `${spreadCell(m.latency.p99Ms, spread.p99Ms, ms)} | ${spreadCell(serverCpuUsPerOp(m), spread.serverCpuUsPerOp, fmt)} |`,
+      `${spreadCell(m.latency.p99Ms, spread.p99Ms, ms)} | ${spreadCell(serverCpuUsPerOp(m), spread.serverCpuUsPerOp, fmt)} |`
     );
-  }
-  lines.push('');
-  return lines;
+  });
+  return tableSection(
+    `Medians over ${rounds} rounds`,
+    'Each number is the median of the rounds, with the lowest and highest in brackets; the ratios and targets below are computed from these medians.',
+    ['system/driver', 'workload', ':C', ':rounds', ':ops/s', ':p50 ms', ':p99 ms', ':server CPU µs/op'],
+    rows,
+  );
 }
 
 /** A row's label, with its round in a result of several. */
@@ -72,21 +75,17 @@ function workloadSection(name: WorkloadName, runs: readonly RunResult[]): string
  * shows as full collections and longer young pauses here, and nowhere else.
  */
 function gcSection(runs: readonly RunResult[]): string[] {
-  const lines = [
-    '## Server GC pauses',
-    '',
-    "The server processes' main-thread pauses in the timed part, summed over the processes.",
-    '',
-    '| run | young collections | young pauses ms | full collections | full pauses ms | pauses µs/op |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const run of runs) {
+  const rows = runs.map((run) => {
     const gc = run.gc!;
-    const perOp = run.ops > 0 ? ((gc.youngS + gc.fullS) * 1e6) / run.ops : Number.NaN;
-    lines.push(`| ${inRound(run.target, run.round)} ${run.workload.toUpperCase()} C=${run.concurrency} | ${int(gc.youngCount)} | ${ms(gc.youngS * 1000)} | ${int(gc.fullCount)} | ${ms(gc.fullS * 1000)} | ${Number.isNaN(perOp) ? '—' : fmt(perOp)} |`);
-  }
-  lines.push('');
-  return lines;
+    const perOp = run.ops > 0 ? fmt(((gc.youngS + gc.fullS) * 1e6) / run.ops) : '—';
+    return `| ${inRound(run.target, run.round)} ${run.workload.toUpperCase()} C=${run.concurrency} | ${int(gc.youngCount)} | ${ms(gc.youngS * 1000)} | ${int(gc.fullCount)} | ${ms(gc.fullS * 1000)} | ${perOp} |`;
+  });
+  return tableSection(
+    'Server GC pauses',
+    "The server processes' main-thread pauses in the timed part, summed over the processes.",
+    ['run', ':young collections', ':young pauses ms', ':full collections', ':full pauses ms', ':pauses µs/op'],
+    rows,
+  );
 }
 
 export function renderMarkdown(result: BenchResult, chartFile?: string): string {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { IdTable } from './id-table.ts';
+import { IdTable, idTableSlotsMin } from './id-table.ts';
 import { AssertionError } from './assert.ts';
 
 type Command = { readonly kind: 'set' | 'delete' | 'get'; readonly id: number } | { readonly kind: 'clear' };
@@ -78,11 +78,39 @@ test('an id table refuses ids that are not non-negative safe integers, undefined
   for (const multiplier of [0, 2, 2 ** 32 + 1, -3, 1.5]) assert.throws(() => new IdTable<string>(multiplier), AssertionError);
 });
 
+test('a registry whose entries come and go in bursts of up to a few dozen keeps one table: no resize per burst', () => {
+  const table = new IdTable<number>();
+  const slotsSeen = new Set<number>();
+  let next = 1;
+  // Bursts of 1 to 24 entries in flight, each drained before the next: what a node's operations,
+  // store ops and flushes do at 64 requests in flight over three nodes. A floor of 16 slots
+  // resized here every few bursts.
+  const inFlightMax = 24;
+  for (let burst = 0; burst < 1_000; burst++) {
+    const inFlight = 1 + (burst % inFlightMax);
+    const ids: number[] = [];
+    for (let i = 0; i < inFlight; i++) {
+      ids.push(next);
+      table.set(next, next++);
+      slotsSeen.add(table.slots);
+    }
+    for (const id of ids) {
+      assert.equal(table.delete(id), true);
+      slotsSeen.add(table.slots);
+    }
+  }
+  assert.deepEqual([...slotsSeen], [idTableSlotsMin]);
+  for (let id = next; id < next + idTableSlotsMin * 4; id++) table.set(id, id); // a larger load still grows it
+  assert.ok(table.slots > idTableSlotsMin);
+});
+
 test('setting a present id again replaces its value and keeps the size, also when the table is about to grow', () => {
   const table = new IdTable<string>();
-  for (let id = 0; id < 8; id++) table.set(id, 'a'); // 8 of 16 slots: the next new id grows it
+  const half = idTableSlotsMin / 2;
+  for (let id = 0; id < half; id++) table.set(id, 'a'); // half of the slots: the next new id grows it
   table.set(3, 'b');
-  assert.equal(table.size, 8);
+  assert.equal(table.slots, idTableSlotsMin);
+  assert.equal(table.size, half);
   assert.equal(table.get(3), 'b');
 });
 

@@ -20,8 +20,14 @@
  */
 import { assert, assertFailed } from './assert.ts';
 
-/** The smallest table: registries are mostly a few dozen entries. */
-const slotsMin = 16;
+/**
+ * The smallest table. Registries hold a few to a few dozen entries that come and go in bursts; a
+ * smaller floor made a table of 16 slots grow and shrink back every few requests as its count
+ * swung between 3 and 9 (an oscillating set and delete took 171 ns, against 20 with this floor:
+ * 0.6 % of a node's CPU went to resizes, docs/benchmarks.md). A table of 64 grows only past 32.
+ */
+export const idTableSlotsMin = 64;
+const slotsMin = idTableSlotsMin;
 /** 2^32 / φ: multiplying by it spreads consecutive ids (Knuth's Fibonacci hashing). */
 export const idTableFibonacciMultiplier = 0x9e3779b9;
 const twoTo32 = 2 ** 32;
@@ -43,6 +49,11 @@ export class IdTable<V> {
 
   get size(): number {
     return this.count;
+  }
+
+  /** How many slots the table has now (it grows past half full and shrinks below an eighth). */
+  get slots(): number {
+    return this.values.length;
   }
 
   get(id: number): V | undefined {

@@ -33,7 +33,7 @@ import { pingTargets } from './membership/ping-targets.ts';
 import { Pinger } from './membership/pinger.ts';
 import type { StoreOp, StoreOutcome } from './replica/store-op.ts';
 import { partitionOf } from './ring/hash.ts';
-import { extendedPreferenceList, preferenceList } from './ring/ring.ts';
+import { extendedPreferenceList, preferenceList, sharedPreferenceList } from './ring/ring.ts';
 import type { Ring } from './ring/types.ts';
 import type { Actor, StoredObject } from './version/types.ts';
 import { isDeleted } from './version/stored-object.ts';
@@ -1077,7 +1077,8 @@ export class KvNode {
       store: (target, op, done) => node.storeFor({ type: 'callback', done }, target, op),
       flush: (done) => node.flush(done),
       resolutionOf: (bucket) => node.bucketProps(bucket).resolution,
-      replicasOf: (partition, bucket) => preferenceList(node.ring, partition, node.bucketProps(bucket).n),
+      // Read on every local write (membership.ts `onLocalWrite`): the cached list, not a copy.
+      replicasOf: (partition, bucket) => sharedPreferenceList(node.ring, partition, node.bucketProps(bucket).n),
       count: (metric, by) => node.count(metric, by),
       isReachable: (peer) => node.isReachable(peer),
       beforeDrop: (object) => node.beforeDrop(object),

@@ -32,6 +32,14 @@ export function preferenceList(ring: Ring, partition: number, n: number): string
 }
 
 /**
+ * The same list without the copy, for callers on the path of every write that only read it
+ * (membership's check of each local write). It is this module's cached array: never changed.
+ */
+export function sharedPreferenceList(ring: Ring, partition: number, n: number): readonly string[] {
+  return cachedPreferenceList(ring, partition, n);
+}
+
+/**
  * Every node in walk order from `partition`: the first n are the preference list, the rest the
  * fallbacks for sloppy quorum, nearest first. Nodes that own no partition (when there are more
  * nodes than partitions, or a joiner before its transfers) come last, by name, so they can still

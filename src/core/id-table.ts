@@ -14,31 +14,37 @@
  * Open addressing with linear probing and multiplicative hashing (Knuth's, with the golden
  * ratio, for ids this process makes: it spreads consecutive ones over the slots; with a random
  * odd multiplier for ids a client chooses, so that it cannot pick ids that all collide —
- * Dietzfelbinger's multiply-shift family). At most half of the slots are used, and a delete
- * shifts the entries behind it back (no deleted markers, so the table never needs rebuilding
- * while its size holds).
+ * Dietzfelbinger's multiply-shift family). At most half of the slots are used (it grows past
+ * that, and shrinks only once it has stayed below an eighth full for a while: `quietDeletes`),
+ * and a delete shifts the entries behind it back (no deleted markers, so the table never needs
+ * rebuilding while its size holds).
  */
 import { assert, assertFailed } from './assert.ts';
 
-/**
- * The smallest table. Registries hold a few to a few dozen entries that come and go in bursts; a
- * smaller floor made a table of 16 slots grow and shrink back every few requests as its count
- * swung between 3 and 9 (an oscillating set and delete took 171 ns, against 20 with this floor:
- * 0.6 % of a node's CPU went to resizes, docs/benchmarks.md). A table of 64 grows only past 32.
- */
-export const idTableSlotsMin = 64;
-const slotsMin = idTableSlotsMin;
+/** The smallest table: an idle registry, or one that holds a few entries at a time. */
+export const idTableSlotsMin = 16;
+
 /** 2^32 / φ: multiplying by it spreads consecutive ids (Knuth's Fibonacci hashing). */
 export const idTableFibonacciMultiplier = 0x9e3779b9;
 const twoTo32 = 2 ** 32;
 
 export class IdTable<V> {
-  private ids = new Float64Array(slotsMin);
+  private ids = new Float64Array(idTableSlotsMin);
   /** `undefined` marks a free slot: values are never undefined. */
-  private values: (V | undefined)[] = new Array<V | undefined>(slotsMin).fill(undefined);
+  private values: (V | undefined)[] = new Array<V | undefined>(idTableSlotsMin).fill(undefined);
   /** log2 of the slot count. */
-  private bits = Math.log2(slotsMin);
+  private bits = Math.log2(idTableSlotsMin);
   private count = 0;
+  /**
+   * Deletes made since the count last stood at a quarter of the slots or more (or since the last
+   * resize). The table shrinks only once it has stayed below an eighth full for as many deletes
+   * as it has slots: a registry that drains at the end of each burst and fills again in the next
+   * keeps its size, while one whose load has fallen gives its memory back after a while. Shrinking
+   * as soon as the count fell below an eighth made a registry whose count swings between a few and
+   * a dozen — a node's store ops and flushes in flight — resize on every burst: 0.56 % of the
+   * nodes' CPU (docs/benchmarks.md); a set and delete in such bursts took 171 ns, 17 now.
+   */
+  private quietDeletes = 0;
 
   /** `hashMultiplier`: an odd 32-bit number; a random one where clients choose the ids. */
   constructor(private readonly hashMultiplier: number = idTableFibonacciMultiplier) {
@@ -83,6 +89,7 @@ export class IdTable<V> {
         ids[slot] = id;
         values[slot] = value;
         this.count += 1;
+        if (this.count * 4 >= values.length) this.quietDeletes = 0;
         return;
       }
       if (ids[slot] === id) {
@@ -114,16 +121,19 @@ export class IdTable<V> {
       values[slot] = undefined;
       free = slot;
     }
-    if (values.length > slotsMin && this.count * 8 < values.length) this.resize(values.length / 2);
+    if (values.length > idTableSlotsMin && this.count * 8 < values.length && ++this.quietDeletes >= values.length) {
+      this.resize(values.length / 2);
+    }
     return true;
   }
 
   clear(): void {
     this.values.fill(undefined); // it may be in the old generation: it must not keep what it held
-    this.ids = new Float64Array(slotsMin);
-    this.values = new Array<V | undefined>(slotsMin).fill(undefined);
-    this.bits = Math.log2(slotsMin);
+    this.ids = new Float64Array(idTableSlotsMin);
+    this.values = new Array<V | undefined>(idTableSlotsMin).fill(undefined);
+    this.bits = Math.log2(idTableSlotsMin);
     this.count = 0;
+    this.quietDeletes = 0;
   }
 
   /** The entries as a new array (slot order, not insertion order): the table may change while the caller walks it. */
@@ -148,6 +158,7 @@ export class IdTable<V> {
     this.values = new Array<V | undefined>(slots).fill(undefined);
     this.bits = Math.log2(slots);
     this.count = 0;
+    this.quietDeletes = 0;
     for (let slot = 0; slot < values.length; slot++) {
       const value = values[slot];
       if (value !== undefined) this.set(ids[slot]!, value);

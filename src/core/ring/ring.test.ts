@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { KvorumError } from '../errors.ts';
 import type { Ring, RingNode } from './types.ts';
-import { createRing, extendedPreferenceList, ownedPartitions, preferenceList } from './ring.ts';
+import { createRing, extendedPreferenceList, ownedPartitions, preferenceList, sharedPreferenceList } from './ring.ts';
 import { isSpreadFeasible } from './claim.ts';
 
 function ringNode(name: string, zone?: string): RingNode {
@@ -63,6 +63,19 @@ test('preferenceList returns a fresh array: changing it does not change the ring
   list.push('zzz');
   list[0] = 'x';
   assert.deepEqual(preferenceList(ring, 0, 3), ['a', 'b', 'c']);
+});
+
+test('sharedPreferenceList is the same list without a copy: one array per ring, partition and length', () => {
+  const ring = handRing(['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd']);
+  for (let p = 0; p < 8; p++) {
+    const shared = sharedPreferenceList(ring, p, 3);
+    assert.deepEqual(shared, preferenceList(ring, p, 3));
+    assert.equal(sharedPreferenceList(ring, p, 3), shared);
+    assert.notEqual(preferenceList(ring, p, 3), shared);
+  }
+  // A new ring (a new view) has lists of its own.
+  const next = handRing(['d', 'c', 'b', 'a', 'd', 'c', 'b', 'a']);
+  assert.deepEqual(sharedPreferenceList(next, 0, 3), ['d', 'c', 'b']);
 });
 
 test('extendedPreferenceList: every node in walk order; the preference list is its prefix (Dynamo §4.6)', () => {

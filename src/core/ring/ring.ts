@@ -60,9 +60,9 @@ export function ownedPartitions(ring: Ring, nodeName: string, n: number): number
 
 /**
  * Walks are computed on first use and kept per ring object (a ring is immutable, and a new view
- * of the cluster is a new ring), so a request pays a lookup and a short copy. Preference lists
- * are cached apart from extended lists: with spread, a list of n takes n steps of the walk,
- * while the full walk may need most of the ring.
+ * of the cluster is a new ring), so a request pays a lookup (and a short copy, unless it only
+ * reads the list). Preference lists are cached apart from extended lists: with spread, a list of
+ * n takes n steps of the walk, while the full walk may need most of the ring.
  */
 interface WalkCache {
   readonly extended: (readonly string[] | undefined)[];
@@ -92,7 +92,8 @@ function cachedPreferenceList(ring: Ring, partition: number, n: number): readonl
     lists = new Array<readonly string[] | undefined>(ring.partitionCount);
     cache.byLength.set(n, lists);
   }
-  // Not frozen: it never leaves this module uncopied, and slicing a frozen array is ~20x slower.
+  // Not frozen (slicing a frozen array is ~20x slower): callers get a copy (`preferenceList`) or,
+  // from `sharedPreferenceList`, this array typed readonly.
   return (lists[partition] ??= walk(ring, partition, n));
 }
 

@@ -57,7 +57,7 @@ export class IdTable<V> {
     return this.count;
   }
 
-  /** How many slots the table has now (it grows past half full and shrinks below an eighth). */
+  /** How many slots the table has now: it grows past half full, and shrinks after a while below an eighth. */
   get slots(): number {
     return this.values.length;
   }

@@ -42,7 +42,8 @@ export class IdTable<V> {
    * keeps its size, while one whose load has fallen gives its memory back after a while. Shrinking
    * as soon as the count fell below an eighth made a registry whose count swings between a few and
    * a dozen — a node's store ops and flushes in flight — resize on every burst: 0.56 % of the
-   * nodes' CPU (docs/benchmarks.md); a set and delete in such bursts took 171 ns, 17 now.
+   * nodes' CPU (docs/benchmarks.md); a step of such bursts took 118–260 ns, 17–21 now
+   * (scripts/id-table-bench.ts).
    */
   private quietDeletes = 0;
 

@@ -45,18 +45,20 @@ export function gcPausesOfMetrics(text: string): GcPauses {
 }
 
 export function sumGcPauses(all: readonly GcPauses[]): GcPauses {
-  return all.reduce(
-    (sum, p) => ({ youngCount: sum.youngCount + p.youngCount, youngS: toMicrosecond(sum.youngS + p.youngS), fullCount: sum.fullCount + p.fullCount, fullS: toMicrosecond(sum.fullS + p.fullS) }),
-    noGcPauses,
-  );
+  return all.reduce((sum, pauses) => combined(sum, pauses, 1), noGcPauses);
 }
 
 /** What happened between two samples. */
 export function gcPausesBetween(before: GcPauses, after: GcPauses): GcPauses {
+  return combined(after, before, -1);
+}
+
+/** `a` plus (or minus) `b`, field by field. */
+function combined(a: GcPauses, b: GcPauses, sign: 1 | -1): GcPauses {
   return {
-    youngCount: after.youngCount - before.youngCount,
-    youngS: toMicrosecond(after.youngS - before.youngS),
-    fullCount: after.fullCount - before.fullCount,
-    fullS: toMicrosecond(after.fullS - before.fullS),
+    youngCount: a.youngCount + sign * b.youngCount,
+    youngS: toMicrosecond(a.youngS + sign * b.youngS),
+    fullCount: a.fullCount + sign * b.fullCount,
+    fullS: toMicrosecond(a.fullS + sign * b.fullS),
   };
 }

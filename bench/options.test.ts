@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOptions } from './options.ts';
 
-test('defaults: three systems, all five workloads, C = 1, 16, 64, 256, 15 s after 3 s warm-up, 100k records', () => {
+test('defaults: four systems, all five workloads, C = 1, 16, 64, 256, 15 s after 3 s warm-up, 100k records', () => {
   const o = parseOptions([]);
-  assert.deepEqual(o.systems, ['kvorum', 'redis', 'etcd']);
+  assert.deepEqual(o.systems, ['kvorum', 'redis', 'etcd', 'floor']);
   assert.deepEqual(o.workloads.map((w) => w.name), ['a', 'b', 'c', 'f', 'write']);
   assert.deepEqual(o.concurrency, [1, 16, 64, 256]);
   assert.equal(o.durationS, 15);

@@ -13,11 +13,12 @@ import { kvorumNodesDefault, kvorumNodesMax } from './systems/kvorum.ts';
 export const usage = `
 Usage: npm run bench -- [options]
 
-  --systems LIST        systems to run: kvorum,redis,etcd (default all three)
+  --systems LIST        systems to run: kvorum,redis,etcd,floor (default all four; floor is
+                        issue 10's minimal replicated store, the least this design costs)
   --drivers LIST        only these drivers, as system:driver (e.g. kvorum:binary,etcd:gateway);
                         kvorum: binary (durability one), binary-sync, binary-buffered,
                         client (the client over HTTP), http; redis: ioredis;
-                        etcd: etcd3, gateway
+                        etcd: etcd3, gateway; floor: framed (no fdatasync), framed-sync
   --workloads LIST      YCSB workloads: a,b,c,f,write (default all)
   --concurrency LIST    requests in flight per closed loop (default 1,16,64,256)
   --duration-s S        timed part of each run (default 15)
@@ -73,7 +74,7 @@ export interface OptionDefaults {
 }
 
 export const benchDefaults: OptionDefaults = {
-  systems: ['kvorum', 'redis', 'etcd'],
+  systems: ['kvorum', 'redis', 'etcd', 'floor'],
   workloads: workloadNames,
   concurrency: [1, 16, 64, 256],
   durationS: 15,

@@ -78,6 +78,8 @@ export interface Ratio {
   readonly p99Ratio: number;
   /** numerator p99.9 ÷ denominator p99.9 (Dynamo's Table 2 compares the 99.9th percentile). */
   readonly p999Ratio: number;
+  /** numerator server CPU per operation ÷ denominator's (lower is better for the numerator). */
+  readonly cpuRatio: number;
 }
 
 export type TargetStatus = 'pass' | 'short' | 'n/a';

@@ -40,8 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
       out.push(`${line(r, r.target)}  (ops/s ${s.opsPerSec.min}–${s.opsPerSec.max}, µs/op ${fmt(s.serverCpuUsPerOp.min)}–${fmt(s.serverCpuUsPerOp.max)})`);
     }
   }
-  if (result.ratios.length > 0) out.push('', 'ratios (ops/s, p99):');
-  for (const r of result.ratios) out.push(`  ${r.workload.toUpperCase()} C=${r.concurrency} ${r.numerator} ÷ ${r.denominator}: ${fmt(r.opsRatio)}× ops/s, ${fmt(r.p99Ratio)}× p99`);
+  if (result.ratios.length > 0) out.push('', 'ratios (ops/s, p99, server CPU per op):');
+  for (const r of result.ratios) out.push(`  ${r.workload.toUpperCase()} C=${r.concurrency} ${r.numerator} ÷ ${r.denominator}: ${fmt(r.opsRatio)}× ops/s, ${fmt(r.p99Ratio)}× p99, ${fmt(r.cpuRatio)}× CPU/op`);
   out.push('', 'targets (issue 10 §5):');
   for (const t of result.targets) out.push(`  [${t.status}] ${t.name}: ${t.goal} — ${t.measured}`);
   for (const f of result.failures) out.push(`FAILED ${f.system}: ${f.error.split('\n')[0]}`);

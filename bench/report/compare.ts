@@ -18,6 +18,15 @@ export function kvorumTargetOf(runs: readonly RunResult[]): string {
 
 export const redisSystem = 'redis';
 export const etcdSystem = 'etcd';
+/**
+ * kvorum's modes beside the floor store's (bench/systems/floor.ts) of the same durability: how
+ * far kvorum's cost is above what this design costs at least, on this box, in this run.
+ */
+export const floorComparisons: readonly (readonly [kvorum: string, floor: string])[] = [
+  ['kvorum/binary-buffered', 'floor/framed'],
+  ['kvorum/binary', 'floor/framed-sync'],
+  ['kvorum/binary-sync', 'floor/framed-sync'],
+];
 
 /** Issue 10 §5, on YCSB-A. */
 export const targetWorkload: WorkloadName = 'a';
@@ -59,6 +68,7 @@ function ratio(numerator: RunResult, denominator: RunResult): Ratio {
     opsRatio: safeRatio(numerator.opsPerSec, denominator.opsPerSec),
     p99Ratio: safeRatio(numerator.latency.p99Ms, denominator.latency.p99Ms),
     p999Ratio: safeRatio(numerator.latency.p999Ms, denominator.latency.p999Ms),
+    cpuRatio: safeRatio(serverCpuUsPerOp(numerator), serverCpuUsPerOp(denominator)),
   };
 }
 
@@ -93,6 +103,7 @@ export function computeRatios(runs: readonly RunResult[], numeratorTarget: strin
   if (numeratorTarget !== 'kvorum/client') ratios.push(...ratiosBetween(runs, 'kvorum/client', numeratorTarget));
   // Whether the etcd3 client (gRPC in JavaScript) holds etcd back: its HTTP/JSON gateway beside it.
   ratios.push(...ratiosBetween(runs, 'etcd/gateway', 'etcd/etcd3'));
+  for (const [kvorum, floor] of floorComparisons) ratios.push(...ratiosBetween(runs, kvorum, floor));
   return ratios;
 }
 

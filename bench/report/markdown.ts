@@ -119,8 +119,8 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
   for (const name of o.workloads) lines.push(...workloadSection(name, result.runs));
   if (result.medians && result.medians.length > 0) lines.push(...mediansSection(result.medians, o.rounds ?? 1));
   if (result.ratios.length > 0) {
-    lines.push('## Ratios', '', '| workload | C | ratio | ops/s ratio | p99 ratio | p99.9 ratio |', '| --- | ---: | --- | ---: | ---: | ---: |');
-    for (const r of result.ratios) lines.push(`| ${r.workload.toUpperCase()} | ${r.concurrency} | ${r.numerator} ÷ ${r.denominator} | ${fmt(r.opsRatio)}× | ${fmt(r.p99Ratio)}× | ${fmt(r.p999Ratio)}× |`);
+    lines.push('## Ratios', '', '| workload | C | ratio | ops/s ratio | p99 ratio | p99.9 ratio | server CPU/op ratio |', '| --- | ---: | --- | ---: | ---: | ---: | ---: |');
+    for (const r of result.ratios) lines.push(`| ${r.workload.toUpperCase()} | ${r.concurrency} | ${r.numerator} ÷ ${r.denominator} | ${fmt(r.opsRatio)}× | ${fmt(r.p99Ratio)}× | ${fmt(r.p999Ratio)}× | ${fmt(r.cpuRatio)}× |`);
     lines.push('');
   }
   if (result.targets.length > 0) {

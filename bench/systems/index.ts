@@ -2,10 +2,11 @@
 import { KvorumError } from '../../src/core/errors.ts';
 import type { SystemLauncher } from './adapter.ts';
 import { etcdLauncher } from './etcd.ts';
+import { floorLauncher } from './floor.ts';
 import { defaultKvorumLaunch, kvorumLauncher } from './kvorum.ts';
 import { redisLauncher } from './redis.ts';
 
-export const systemNames = ['kvorum', 'redis', 'etcd'] as const;
+export const systemNames = ['kvorum', 'redis', 'etcd', 'floor'] as const;
 export type SystemName = (typeof systemNames)[number];
 
 export interface LauncherOptions {
@@ -23,6 +24,8 @@ export function launcherByName(name: string, options: LauncherOptions = {}): Sys
       return redisLauncher;
     case 'etcd':
       return etcdLauncher;
+    case 'floor':
+      return floorLauncher;
     default:
       throw new KvorumError('bad_config', `unknown system "${name}": expected one of ${systemNames.join(', ')}`);
   }

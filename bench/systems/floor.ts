@@ -1,0 +1,113 @@
+/**
+ * The floor: issue 10's "minimal 3-process replicated store in Node" (bench/floor/floor-node.ts),
+ * run beside kvorum so that kvorum's server CPU per operation is read against what this design
+ * costs at least on the same box, in the same run, rather than against a figure measured once.
+ * Three node processes on loopback ports, N = 3, W = 2, R = 2, read-merge-write on LMDB.
+ * Drivers: `framed-sync` (every copy's write committed with fdatasync before it counts, like
+ * kvorum's `sync`) and `framed` (commits without fdatasync: the floor under `buffered`), each with
+ * its own records. The client routes each key to one node by a hash of it, over one pipelined
+ * connection per node.
+ */
+import { connect as connectSocket } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RecordNotFoundError, YcsbAdapter, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
+import { freePorts, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
+import { FloorConnection, floorOp } from '../floor/floor-protocol.ts';
+
+const floorNodes = 3;
+const startTimeoutMs = 20_000;
+const nodeScript = fileURLToPath(new URL('../floor/floor-node.ts', import.meta.url));
+
+/** FNV-1a over the key's UTF-16 units: spreads keys over the nodes as coordinators. */
+function nodeIndexOf(key: string, nodes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % nodes;
+}
+
+class FloorAdapter extends YcsbAdapter {
+  constructor(
+    private readonly connections: readonly FloorConnection[],
+    private readonly durable: boolean,
+  ) {
+    super();
+  }
+
+  private connectionFor(key: string): FloorConnection {
+    return this.connections[nodeIndexOf(key, this.connections.length)]!;
+  }
+
+  async read(key: string): Promise<void> {
+    const reply = await this.connectionFor(key).request(floorOp.get, this.durable, key);
+    if (!reply.found) throw new RecordNotFoundError(key);
+  }
+
+  async update(key: string, value: Uint8Array): Promise<void> {
+    await this.connectionFor(key).request(floorOp.put, this.durable, key, value);
+  }
+
+  close(): Promise<void> {
+    for (const connection of this.connections) connection.close();
+    return Promise.resolve();
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectSocket({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The floor's node processes, started and answering on their client ports. */
+export interface FloorNodes {
+  readonly processes: readonly ServerProcess[];
+  readonly clientPorts: readonly number[];
+}
+
+export async function startFloorNodes(workDir: string): Promise<FloorNodes> {
+  const ports = await freePorts(2 * floorNodes);
+  const clientPorts = ports.slice(0, floorNodes);
+  const peerPorts = ports.slice(floorNodes);
+  const processes: ServerProcess[] = [];
+  try {
+    for (let i = 0; i < floorNodes; i++) {
+      const peers = peerPorts.filter((_, j) => j !== i).map((port) => `127.0.0.1:${port}`);
+      const args = ['--import', 'tsx', nodeScript, '--dir', join(workDir, `n${i + 1}`), '--client-port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]), '--peers', peers.join(',')];
+      processes.push(startProcess(`floor n${i + 1}`, process.execPath, args, join(workDir, `n${i + 1}.log`)));
+    }
+    for (const port of clientPorts) await waitUntil(`floor node on port ${port}`, () => accepts(port), processes, startTimeoutMs);
+  } catch (error) {
+    await stopAll(processes);
+    throw error;
+  }
+  return { processes, clientPorts };
+}
+
+export const floorLauncher: SystemLauncher = {
+  name: 'floor',
+  async start(context: LaunchContext): Promise<RunningSystem> {
+    const { processes, clientPorts } = await startFloorNodes(context.workDir);
+    const driver = (name: string, durable: boolean): Driver => ({
+      name,
+      description: `the floor store's framed client, one pipelined connection per node; writes ${durable ? 'committed with fdatasync on every copy' : 'committed without fdatasync'}`,
+      dataset: durable ? 'floor-sync' : 'floor-nosync',
+      async connect(): Promise<KvAdapter> {
+        return new FloorAdapter(await Promise.all(clientPorts.map((port) => FloorConnection.open(port))), durable);
+      },
+    });
+    return {
+      name: 'floor',
+      version: '1',
+      description: "issue 10's floor: a minimal 3-process replicated store in Node (N = 3, W = 2, R = 2, read-merge-write on LMDB, kvorum's framing)",
+      drivers: [driver('framed', false), driver('framed-sync', true)],
+      serverProcesses: new Map(processes.map((p) => [p.pid, p.label])),
+      stop: () => stopAll(processes),
+    };
+  },
+};

@@ -1,50 +1,116 @@
 /**
  * The floor store (bench/floor/floor-node.ts), which the benchmark runs beside kvorum as the least
- * this design costs: it must do the work it claims — replicate, answer from quorums — or it would
- * make kvorum look worse than it is. Real processes on loopback, both durabilities.
+ * this design costs: it must do all the work it claims — replicate every put to both peers,
+ * answer after its own copy and a peer's, read two copies — or it would make kvorum look worse
+ * than it is. Real processes on loopback, both durabilities, real stopped processes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { floorLauncher, startFloorNodes } from '../bench/systems/floor.ts';
+import { floorLauncher, startFloorNodes, type FloorNodes } from '../bench/systems/floor.ts';
 import { stopAll } from '../bench/systems/processes.ts';
-import { FloorConnection, floorOp } from '../bench/floor/floor-protocol.ts';
+import { FloorConnection, type FloorStats } from '../bench/floor/floor-protocol.ts';
 
-test('the floor store answers a get on any node with the newest put made on any other (W = 2, R = 2 over N = 3)', { timeout: 60_000 }, async () => {
+const keysPerPhase = 20;
+/** How long a put with no peer to store it must stay unanswered: far above a loopback round trip. */
+const unansweredMs = 300;
+/** A request the floor should answer that takes longer has failed (a hang must fail the test, not stall it). */
+const answerWithinMs = 10_000;
+
+function within<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${answerWithinMs} ms`)), answerWithinMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function withFloor(run: (floor: FloorNodes, nodes: FloorConnection[]) => Promise<void>): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'kvorum-floor-'));
-  const { processes, clientPorts } = await startFloorNodes(workDir);
+  const floor = await startFloorNodes(workDir, []);
   try {
-    assert.equal(processes.length, 3);
-    const nodes = await Promise.all(clientPorts.map((port) => FloorConnection.open(port)));
+    const nodes = await Promise.all(floor.clientPorts.map((port) => FloorConnection.open(port)));
+    await run(floor, nodes);
+    for (const node of nodes) node.close();
+  } finally {
+    for (const p of floor.processes) process.kill(p.pid, 'SIGCONT');
+    await stopAll(floor.processes);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The three nodes' counters summed, once every copy sent has landed (the third copy of a put lands after its answer). */
+async function settledStats(nodes: readonly FloorConnection[]): Promise<FloorStats> {
+  for (let attempt = 0; ; attempt++) {
+    const each = await within('stats', Promise.all(nodes.map((node) => node.stats())));
+    const sum = Object.fromEntries(Object.keys(each[0]!).map((name) => [name, each.reduce((total, stats) => total + stats[name as keyof FloorStats], 0)])) as unknown as FloorStats;
+    if (sum.peerWritesApplied + sum.peerWritesStale === 2 * sum.puts || attempt === 50) return sum;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('a get on any node answers the newest put made through any other, and every put reaches both peers (N = 3, W = 2, R = 2)', { timeout: 60_000 }, async () => {
+  await withFloor(async (_floor, nodes) => {
+    let before = await settledStats(nodes);
     for (const durable of [false, true]) {
-      for (let k = 0; k < 20; k++) {
+      for (let k = 0; k < keysPerPhase; k++) {
         const key = `k${k}`;
-        await nodes[k % 3]!.request(floorOp.put, durable, key, Buffer.from(`first ${k}`));
-        await nodes[(k + 1) % 3]!.request(floorOp.put, durable, key, Buffer.from(`second ${k}`));
+        await within(`put ${key}`, nodes[k % 3]!.put(durable, key, Buffer.from(`first ${k}`)));
+        await within(`put ${key}`, nodes[(k + 1) % 3]!.put(durable, key, Buffer.from(`second ${k}`)));
         for (const reader of nodes) {
-          const reply = await reader.request(floorOp.get, durable, key);
+          const reply = await within(`get ${key}`, reader.get(durable, key));
           assert.equal(reply.found, true, `${key} (durable ${durable}) not found`);
           assert.equal(reply.value?.toString(), `second ${k}`, `${key} (durable ${durable}): a get missed the newer put`);
         }
       }
-      const missing = await nodes[0]!.request(floorOp.get, durable, 'never-written');
-      assert.equal(missing.found, false);
+      assert.equal((await within('get never-written', nodes[0]!.get(durable, 'never-written'))).found, false);
+      const after = await settledStats(nodes);
+      const puts = 2 * keysPerPhase;
+      const gets = 3 * keysPerPhase + 1;
+      assert.equal(after.puts - before.puts, puts);
+      assert.equal(after.gets - before.gets, gets);
+      // Every put went to both peers, and every get read one peer's copy.
+      assert.equal(after.peerWritesApplied + after.peerWritesStale - before.peerWritesApplied - before.peerWritesStale, 2 * puts);
+      assert.equal(after.peerReads - before.peerReads, gets);
+      // Each put's coordinator wrote its copy, and each newer copy a peer took was written — to the environment of its durability.
+      const written = puts + after.peerWritesApplied - before.peerWritesApplied;
+      assert.equal(durable ? after.writesSync - before.writesSync : after.writesNosync - before.writesNosync, written);
+      assert.equal(durable ? after.writesNosync - before.writesNosync : after.writesSync - before.writesSync, 0);
+      before = after;
     }
-    for (const node of nodes) node.close();
-  } finally {
-    await stopAll(processes);
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  });
 });
 
-test('the floor is a benchmark system with a driver per durability, its three processes accounted', { timeout: 60_000 }, async () => {
+test("a put is answered once its coordinator's copy and one peer's are stored, and not before", { timeout: 60_000 }, async () => {
+  await withFloor(async (floor, nodes) => {
+    const [, second, third] = floor.processes;
+    process.kill(second!.pid, 'SIGSTOP');
+    // One peer stopped: the coordinator's copy and the other peer's make W = 2.
+    await within('a put with one peer up', nodes[0]!.put(true, 'w', Buffer.from('one peer up')));
+    process.kill(third!.pid, 'SIGSTOP');
+    // Both peers stopped: only the coordinator's copy, which is not enough.
+    let answered = false;
+    const put = nodes[0]!.put(true, 'w', Buffer.from('no peer up')).then(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, unansweredMs));
+    assert.equal(answered, false, 'a put was answered with no peer holding a copy');
+    process.kill(third!.pid, 'SIGCONT');
+    await within('the put once a peer is back', put);
+    process.kill(second!.pid, 'SIGCONT');
+    assert.equal((await within('get w', nodes[0]!.get(true, 'w'))).value?.toString(), 'no peer up');
+  });
+});
+
+test('the floor is a benchmark system with a driver per durability, its node processes the ones accounted', { timeout: 60_000 }, async () => {
   const workDir = mkdtempSync(join(tmpdir(), 'kvorum-floor-'));
-  const system = await floorLauncher.start({ workDir, log: () => {} });
+  const system = await floorLauncher([]).start({ workDir, log: () => {} });
   try {
-    assert.deepEqual(system.drivers.map((driver) => [driver.name, driver.dataset]), [['framed', 'floor-nosync'], ['framed-sync', 'floor-sync']]);
+    assert.deepEqual(system.drivers.map((driver) => [driver.name, driver.dataset]), [['framed-nosync', 'floor-nosync'], ['framed-sync', 'floor-sync']]);
     assert.equal(system.serverProcesses.size, 3);
+    for (const pid of system.serverProcesses.keys()) assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /floor-node\.ts/);
     const adapter = await system.drivers[1]!.connect(4);
     await adapter.insert('user1', Buffer.from('v1'));
     await adapter.update('user1', Buffer.from('v2'));

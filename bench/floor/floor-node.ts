@@ -5,19 +5,21 @@
  * server CPU per operation could at best be. It is a yardstick, not a store to use: no failure
  * handling (a lost peer ends the process), no membership, no siblings, no limits.
  *
- * Every node holds every key (N = 3 on three nodes). A put reads the local copy, writes the
- * value to LMDB under a newer version, sends it to both peers, and answers once its own write
- * and one peer's are done (W = 2); a replica keeps an incoming value only if its version is
- * newer (read-merge-write). A get reads the local copy and one peer's (R = 2) and answers with
- * the newer. Versions are the microseconds of the wall clock the three processes share (last
- * write wins, as in Cassandra): a put made after another was acknowledged is newer wherever it
- * lands, even on the node its predecessor has not reached yet. A request names the durability: `sync` writes wait for an LMDB commit with
- * fdatasync, `nosync` for a commit without one (two LMDB environments, one per mode).
+ * Every node holds every key (N = 3 on three nodes). A put reads its coordinator's copy, writes
+ * the value to LMDB under a newer version, sends it to both peers, and answers once its own write
+ * and one peer's are done (W = 2, the coordinator's copy among them, as in kvorum); a replica
+ * keeps an incoming value only if its version is newer (read-merge-write). A get reads its
+ * coordinator's copy and one peer's (R = 2) and answers with the newer. Versions are the
+ * microseconds of the wall clock the three processes share (last write wins, as in Cassandra): a
+ * put made after another was acknowledged is newer wherever it lands, even on a node its
+ * predecessor has not reached yet. A request names the durability: `sync` writes wait for an
+ * LMDB commit with fdatasync, `nosync` ones for a commit without it (one LMDB environment each).
  *
  * Wire: kvorum's own framing (length-prefixed msgpack, batched per event-loop turn), so what it
  * measures beside kvorum is everything above the wire.
  *
- * Usage: node --import tsx bench/floor/floor-node.ts --dir DIR --client-port P --peer-port Q --peers HOST:PORT,HOST:PORT
+ * Usage: node --import tsx bench/floor/floor-node.ts --dir DIR --client-port P --peer-port Q
+ *        --peers HOST:PORT,HOST:PORT
  */
 import { open, type Database } from 'lmdb';
 import { createServer, connect, type Socket } from 'node:net';
@@ -26,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { decodeMessage, encodeMessageFrame } from '../../src/wire/codec.ts';
 import { BatchedWriter } from '../../src/wire/batched-writer.ts';
 import { FrameDecoder } from '../../src/wire/framing.ts';
-import { floorOp, floorStatus, type FloorRequest } from './floor-protocol.ts';
+import { floorOp, floorStatus, type FloorRequest, type FloorStats } from './floor-protocol.ts';
 
 /** Peer messages: [id, kind, durable, key, version?, value?] and replies [id, version, value?]. */
 const peerKind = { read: 0, write: 1 } as const;
@@ -35,41 +37,62 @@ const versionBytes = 8;
 const peerConnectAttemptsMax = 200;
 const peerConnectRetryMs = 50;
 
-type Store = Database<Buffer, string>;
-
-interface Waiting {
-  readonly onReply: (version: number, value: Buffer | undefined) => void;
-}
-
 const { values: args } = parseArgs({
   options: { dir: { type: 'string' }, 'client-port': { type: 'string' }, 'peer-port': { type: 'string' }, peers: { type: 'string' } },
 });
 if (!args.dir || !args['client-port'] || !args['peer-port'] || !args.peers) throw new Error('usage: floor-node --dir DIR --client-port P --peer-port Q --peers HOST:PORT,HOST:PORT');
 
-const stores: Record<'sync' | 'nosync', Store> = {
-  sync: open({ path: join(args.dir, 'sync'), encoding: 'binary', overlappingSync: false }),
-  nosync: open({ path: join(args.dir, 'nosync'), encoding: 'binary', noSync: true }),
-};
+const stats: { -readonly [K in keyof FloorStats]: number } = { puts: 0, gets: 0, writesSync: 0, writesNosync: 0, peerWritesApplied: 0, peerWritesStale: 0, peerReads: 0 };
+let stopping = false;
 
-/** The stored [version f64 BE | value] of `key`, as version and value. */
-function readLocal(store: Store, key: string): { version: number; value: Buffer | undefined } {
-  const stored = store.getBinary(key);
-  if (stored === undefined) return { version: 0, value: undefined };
-  return { version: stored.readDoubleBE(0), value: stored.subarray(versionBytes) };
+/**
+ * One LMDB environment of [version f64 BE | value] records. Versions of writes not yet committed
+ * are kept beside it, so that two writes of a key in one commit's window keep the newer.
+ */
+class VersionedStore {
+  private readonly db: Database<Buffer, string>;
+  private readonly uncommitted = new Map<string, number>();
+
+  constructor(
+    path: string,
+    readonly durable: boolean,
+  ) {
+    // Without overlapping sync, a put resolves only once its commit is on disk (fdatasync).
+    this.db = durable ? open({ path, encoding: 'binary', overlappingSync: false }) : open({ path, encoding: 'binary', noSync: true });
+  }
+
+  read(key: string): { version: number; value: Buffer | undefined } {
+    const stored = this.db.getBinary(key);
+    const version = stored === undefined ? 0 : stored.readDoubleBE(0);
+    return { version: Math.max(version, this.uncommitted.get(key) ?? 0), value: stored?.subarray(versionBytes) };
+  }
+
+  write(key: string, version: number, value: Uint8Array): Promise<unknown> {
+    const record = Buffer.allocUnsafe(versionBytes + value.length);
+    record.writeDoubleBE(version, 0);
+    record.set(value, versionBytes);
+    this.uncommitted.set(key, version);
+    if (this.durable) stats.writesSync++;
+    else stats.writesNosync++;
+    return this.db.put(key, record).then(() => {
+      if (this.uncommitted.get(key) === version) this.uncommitted.delete(key);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
 }
 
-function writeLocal(store: Store, key: string, version: number, value: Uint8Array): Promise<boolean> {
-  const stored = Buffer.allocUnsafe(versionBytes + value.length);
-  stored.writeDoubleBE(version, 0);
-  stored.set(value, versionBytes);
-  return store.put(key, stored);
-}
+const stores = { sync: new VersionedStore(join(args.dir, 'sync'), true), nosync: new VersionedStore(join(args.dir, 'nosync'), false) };
+const storeFor = (durable: unknown): VersionedStore => (durable === true ? stores.sync : stores.nosync);
 
-/** Reads each socket's frames as messages, in order. */
-function onMessages(socket: Socket, handle: (message: unknown[]) => void): void {
-  const decoder = new FrameDecoder();
-  const onFrame = (frames: Buffer, start: number, end: number): void => handle(decodeMessage(frames, start, end) as unknown[]);
-  socket.on('data', (chunk: Buffer) => decoder.push(chunk, onFrame));
+/** The last version this node gave a put: two puts in one microsecond still get two versions. */
+let lastVersion = 0;
+
+function newVersion(after: number): number {
+  lastVersion = Math.max(Math.floor((performance.timeOrigin + performance.now()) * 1000), lastVersion + 1, after + 1);
+  return lastVersion;
 }
 
 function fail(why: string): never {
@@ -77,28 +100,46 @@ function fail(why: string): never {
   process.exit(1);
 }
 
+/** Reads a socket's frames as messages, in order; a socket error ends only that connection. */
+function onMessages(socket: Socket, handle: (message: unknown[]) => void): BatchedWriter {
+  socket.setNoDelay(true);
+  const writer = new BatchedWriter(socket);
+  const decoder = new FrameDecoder();
+  const onFrame = (frames: Buffer, start: number, end: number): void => handle(decodeMessage(frames, start, end) as unknown[]);
+  socket.on('data', (chunk: Buffer) => decoder.push(chunk, onFrame));
+  socket.on('error', () => socket.destroy());
+  socket.on('close', () => writer.stop());
+  return writer;
+}
+
 /** An outbound link to one peer: requests out, replies back on the same socket. */
 class PeerLink {
   private readonly writer: BatchedWriter;
-  private readonly waiting = new Map<number, Waiting>();
+  private readonly waiting = new Map<number, (version: number, value: Buffer | undefined) => void>();
   private nextId = 1;
 
   constructor(socket: Socket) {
-    socket.setNoDelay(true);
-    this.writer = new BatchedWriter(socket);
-    onMessages(socket, ([id, version, value]) => {
-      const waiting = this.waiting.get(id as number);
-      if (waiting === undefined) return;
+    this.writer = onMessages(socket, ([id, version, value]) => {
+      const onReply = this.waiting.get(id as number);
+      if (onReply === undefined) return fail(`a peer answered request ${String(id)}, which is not waiting`);
       this.waiting.delete(id as number);
-      waiting.onReply(version as number, value as Buffer | undefined);
+      onReply(version as number, value as Buffer | undefined);
     });
-    socket.on('close', () => fail('a peer connection closed'));
+    socket.on('close', () => {
+      if (!stopping) fail('a peer connection closed');
+    });
   }
 
-  ask(kind: number, durable: boolean, key: string, version: number, value: Uint8Array | undefined, onReply: Waiting['onReply']): void {
+  read(durable: boolean, key: string, onReply: (version: number, value: Buffer | undefined) => void): void {
     const id = this.nextId++;
-    this.waiting.set(id, { onReply });
-    this.writer.push(encodeMessageFrame(kind === peerKind.write ? [id, kind, durable, key, version, value] : [id, kind, durable, key]));
+    this.waiting.set(id, onReply);
+    this.writer.push(encodeMessageFrame([id, peerKind.read, durable, key]));
+  }
+
+  write(durable: boolean, key: string, version: number, value: Uint8Array, onDone: () => void): void {
+    const id = this.nextId++;
+    this.waiting.set(id, onDone);
+    this.writer.push(encodeMessageFrame([id, peerKind.write, durable, key, version, value]));
   }
 }
 
@@ -116,16 +157,22 @@ async function connectPeer(address: string): Promise<PeerLink> {
   return fail(`could not reach peer ${address}`);
 }
 
-/** A replica's side: a peer's read or read-merge-write, answered on the socket it came on. */
+/** A replica's side: a peer's read, or its read-merge-write, answered on the socket it came on. */
 function servePeers(socket: Socket): void {
-  socket.setNoDelay(true);
-  const writer = new BatchedWriter(socket);
-  onMessages(socket, ([id, kind, durable, key, version, value]) => {
-    const store = durable ? stores.sync : stores.nosync;
-    const local = readLocal(store, key as string);
-    if (kind === peerKind.read) return writer.push(encodeMessageFrame([id, local.version, local.value]));
-    if ((version as number) <= local.version) return writer.push(encodeMessageFrame([id, local.version]));
-    writeLocal(store, key as string, version as number, value as Uint8Array).then(
+  const writer = onMessages(socket, ([id, kind, durable, key, version, value]) => {
+    const store = storeFor(durable);
+    const local = store.read(key as string);
+    if (kind === peerKind.read) {
+      stats.peerReads++;
+      return writer.push(encodeMessageFrame([id, local.version, local.value]));
+    }
+    if (kind !== peerKind.write) return fail(`a peer sent a message of unknown kind ${String(kind)}`);
+    if ((version as number) <= local.version) {
+      stats.peerWritesStale++;
+      return writer.push(encodeMessageFrame([id, local.version]));
+    }
+    stats.peerWritesApplied++;
+    store.write(key as string, version as number, value as Uint8Array).then(
       () => writer.push(encodeMessageFrame([id, version])),
       (error: unknown) => fail(`LMDB write failed: ${String(error)}`),
     );
@@ -133,31 +180,54 @@ function servePeers(socket: Socket): void {
 }
 
 function serveClients(socket: Socket, peers: readonly PeerLink[]): void {
-  socket.setNoDelay(true);
-  const writer = new BatchedWriter(socket);
   let nextPeer = 0;
-  const reply = (id: number, status: number, value?: Buffer): void => writer.push(encodeMessageFrame(value === undefined ? [id, status] : [id, status, value]));
-  onMessages(socket, (message) => {
+  const writer = onMessages(socket, (message) => {
     const [id, op, durable, key, value] = message as FloorRequest;
-    const store = durable ? stores.sync : stores.nosync;
-    const local = readLocal(store, key);
-    if (op === floorOp.get) {
-      // R = 2: this node's copy and one peer's, taken in turn.
-      const peer = peers[nextPeer++ % peers.length]!;
-      peer.ask(peerKind.read, durable, key, 0, undefined, (version, peerValue) => {
-        const newer = version > local.version ? peerValue : local.value;
-        reply(id, newer === undefined ? floorStatus.notFound : floorStatus.ok, newer);
-      });
-      return;
+    const reply = (status: number, answer?: unknown): void => writer.push(encodeMessageFrame(answer === undefined ? [id, status] : [id, status, answer]));
+    switch (op) {
+      case floorOp.get: {
+        stats.gets++;
+        // R = 2: this node's copy and one peer's, taken in turn.
+        const local = storeFor(durable).read(key);
+        peers[nextPeer++ % peers.length]!.read(durable, key, (version, peerValue) => {
+          const newer = version > local.version ? peerValue : local.value;
+          reply(newer === undefined ? floorStatus.notFound : floorStatus.ok, newer);
+        });
+        return;
+      }
+      case floorOp.put: {
+        stats.puts++;
+        // W = 2: this node's write and at least one peer's; the other peer's lands later.
+        const store = storeFor(durable);
+        const version = newVersion(store.read(key).version);
+        let ownDone = false;
+        let peersDone = 0;
+        let answered = false;
+        const onStored = (): void => {
+          if (answered || !ownDone || peersDone === 0) return;
+          answered = true;
+          reply(floorStatus.ok);
+        };
+        store.write(key, version, value!).then(
+          () => {
+            ownDone = true;
+            onStored();
+          },
+          (error: unknown) => fail(`LMDB write failed: ${String(error)}`),
+        );
+        for (const peer of peers) {
+          peer.write(durable, key, version, value!, () => {
+            peersDone++;
+            onStored();
+          });
+        }
+        return;
+      }
+      case floorOp.stats:
+        return reply(floorStatus.ok, stats);
+      default:
+        return reply(floorStatus.badRequest, `unknown op ${String(op)}`);
     }
-    // W = 2: this node's write and the first peer's; the other peer's lands later.
-    const version = Math.max(Math.floor((performance.timeOrigin + performance.now()) * 1000), local.version + 1);
-    let stored = 0;
-    const onStored = (): void => {
-      if (++stored === 2) reply(id, floorStatus.ok);
-    };
-    writeLocal(store, key, version, value!).then(onStored, (error: unknown) => fail(`LMDB write failed: ${String(error)}`));
-    for (const peer of peers) peer.ask(peerKind.write, durable, key, version, value, onStored);
   });
 }
 
@@ -168,6 +238,7 @@ async function main(): Promise<void> {
 }
 
 process.on('SIGTERM', () => {
+  stopping = true;
   void Promise.all([stores.sync.close(), stores.nosync.close()]).finally(() => process.exit(0));
 });
 void main();

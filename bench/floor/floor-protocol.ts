@@ -1,27 +1,48 @@
 /**
  * The floor store's client protocol (floor-node.ts), and its client: length-prefixed msgpack
  * frames over TCP, pipelined — a request is [id, op, durable, key, value?], its reply
- * [id, status, value?] — with kvorum's framing and per-turn batching on both sides.
+ * [id, status, value?] — with kvorum's framing and per-turn batching on both sides. A `stats`
+ * request ([id, op]) answers the node's counters, so tests can see the work it did.
  */
 import { connect, type Socket } from 'node:net';
 import { decodeMessage, encodeMessageFrame } from '../../src/wire/codec.ts';
 import { BatchedWriter } from '../../src/wire/batched-writer.ts';
 import { FrameDecoder } from '../../src/wire/framing.ts';
 
-export const floorOp = { get: 0, put: 1 } as const;
-export const floorStatus = { ok: 0, notFound: 1 } as const;
+export const floorOp = { get: 0, put: 1, stats: 2 } as const;
+export const floorStatus = { ok: 0, notFound: 1, badRequest: 2 } as const;
 
 export type FloorRequest = [id: number, op: number, durable: boolean, key: string, value?: Uint8Array];
+
+/** What a node counts: the work each request made it do. */
+export interface FloorStats {
+  /** Puts and gets this node coordinated. */
+  readonly puts: number;
+  readonly gets: number;
+  /** Copies written to this node's LMDB, as coordinator or replica, by environment. */
+  readonly writesSync: number;
+  readonly writesNosync: number;
+  /** Peers' writes taken (newer than this node's copy), and refused as not newer. */
+  readonly peerWritesApplied: number;
+  readonly peerWritesStale: number;
+  /** Peers' reads answered. */
+  readonly peerReads: number;
+}
 
 export interface FloorReply {
   readonly found: boolean;
   readonly value: Buffer | undefined;
 }
 
+interface Waiting {
+  readonly resolve: (reply: [status: number, value: unknown]) => void;
+  readonly reject: (error: Error) => void;
+}
+
 /** One pipelined connection to a floor node. */
 export class FloorConnection {
   private readonly writer: BatchedWriter;
-  private readonly waiting = new Map<number, { resolve: (reply: FloorReply) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
   private closedBecause: Error | null = null;
 
@@ -30,11 +51,11 @@ export class FloorConnection {
     this.writer = new BatchedWriter(socket);
     const decoder = new FrameDecoder();
     const onFrame = (frames: Buffer, start: number, end: number): void => {
-      const [id, status, value] = decodeMessage(frames, start, end) as [number, number, Buffer | undefined];
+      const [id, status, value] = decodeMessage(frames, start, end) as [number, number, unknown];
       const waiting = this.waiting.get(id);
       if (waiting === undefined) return;
       this.waiting.delete(id);
-      waiting.resolve({ found: status === floorStatus.ok, value });
+      waiting.resolve([status, value]);
     };
     socket.on('data', (chunk: Buffer) => decoder.push(chunk, onFrame));
     socket.on('close', () => this.failAll(new Error('floor node connection closed')));
@@ -49,19 +70,32 @@ export class FloorConnection {
     });
   }
 
-  request(op: number, durable: boolean, key: string, value?: Uint8Array): Promise<FloorReply> {
-    if (this.closedBecause !== null) return Promise.reject(this.closedBecause);
-    const id = this.nextId++;
-    const request: FloorRequest = op === floorOp.put ? [id, op, durable, key, value] : [id, op, durable, key];
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.writer.push(encodeMessageFrame(request));
-    });
+  async get(durable: boolean, key: string): Promise<FloorReply> {
+    const [status, value] = await this.send([this.nextId++, floorOp.get, durable, key]);
+    return { found: status === floorStatus.ok, value: value as Buffer | undefined };
+  }
+
+  async put(durable: boolean, key: string, value: Uint8Array): Promise<void> {
+    const [status] = await this.send([this.nextId++, floorOp.put, durable, key, value]);
+    if (status !== floorStatus.ok) throw new Error(`floor put of ${key} answered status ${status}`);
+  }
+
+  async stats(): Promise<FloorStats> {
+    const [, stats] = await this.send([this.nextId++, floorOp.stats, false, '']);
+    return stats as FloorStats;
   }
 
   close(): void {
     this.writer.finish();
     this.socket.end();
+  }
+
+  private send(request: FloorRequest): Promise<[status: number, value: unknown]> {
+    if (this.closedBecause !== null) return Promise.reject(this.closedBecause);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(request[0], { resolve, reject });
+      this.writer.push(encodeMessageFrame(request));
+    });
   }
 
   private failAll(error: Error): void {

@@ -4,16 +4,17 @@
  * costs at least on the same box, in the same run, rather than against a figure measured once.
  * Three node processes on loopback ports, N = 3, W = 2, R = 2, read-merge-write on LMDB.
  * Drivers: `framed-sync` (every copy's write committed with fdatasync before it counts, like
- * kvorum's `sync`) and `framed` (commits without fdatasync: the floor under `buffered`), each with
- * its own records. The client routes each key to one node by a hash of it, over one pipelined
- * connection per node.
+ * kvorum's `sync`) and `framed-nosync` (commits without fdatasync: the floor under `buffered`;
+ * kvorum's `one` syncs one copy, so its floor lies between the two), each with its own records.
+ * The client routes each key to one node by a hash of it, as kvorum's sends each key to the
+ * first node of its preference list, over one pipelined connection per node.
  */
 import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RecordNotFoundError, YcsbAdapter, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
-import { freePorts, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
-import { FloorConnection, floorOp } from '../floor/floor-protocol.ts';
+import { benchNodeFlags, freePorts, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
+import { FloorConnection } from '../floor/floor-protocol.ts';
 
 const floorNodes = 3;
 const startTimeoutMs = 20_000;
@@ -39,12 +40,12 @@ class FloorAdapter extends YcsbAdapter {
   }
 
   async read(key: string): Promise<void> {
-    const reply = await this.connectionFor(key).request(floorOp.get, this.durable, key);
+    const reply = await this.connectionFor(key).get(this.durable, key);
     if (!reply.found) throw new RecordNotFoundError(key);
   }
 
-  async update(key: string, value: Uint8Array): Promise<void> {
-    await this.connectionFor(key).request(floorOp.put, this.durable, key, value);
+  update(key: string, value: Uint8Array): Promise<void> {
+    return this.connectionFor(key).put(this.durable, key, value);
   }
 
   close(): Promise<void> {
@@ -70,7 +71,8 @@ export interface FloorNodes {
   readonly clientPorts: readonly number[];
 }
 
-export async function startFloorNodes(workDir: string): Promise<FloorNodes> {
+/** `nodeArgs`: flags for each node's `node` (profiling), as kvorum's nodes get. */
+export async function startFloorNodes(workDir: string, nodeArgs: readonly string[] = benchNodeFlags()): Promise<FloorNodes> {
   const ports = await freePorts(2 * floorNodes);
   const clientPorts = ports.slice(0, floorNodes);
   const peerPorts = ports.slice(floorNodes);
@@ -78,7 +80,7 @@ export async function startFloorNodes(workDir: string): Promise<FloorNodes> {
   try {
     for (let i = 0; i < floorNodes; i++) {
       const peers = peerPorts.filter((_, j) => j !== i).map((port) => `127.0.0.1:${port}`);
-      const args = ['--import', 'tsx', nodeScript, '--dir', join(workDir, `n${i + 1}`), '--client-port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]), '--peers', peers.join(',')];
+      const args = [...nodeArgs, '--import', 'tsx', nodeScript, '--dir', join(workDir, `n${i + 1}`), '--client-port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]), '--peers', peers.join(',')];
       processes.push(startProcess(`floor n${i + 1}`, process.execPath, args, join(workDir, `n${i + 1}.log`)));
     }
     for (const port of clientPorts) await waitUntil(`floor node on port ${port}`, () => accepts(port), processes, startTimeoutMs);
@@ -89,25 +91,29 @@ export async function startFloorNodes(workDir: string): Promise<FloorNodes> {
   return { processes, clientPorts };
 }
 
-export const floorLauncher: SystemLauncher = {
-  name: 'floor',
-  async start(context: LaunchContext): Promise<RunningSystem> {
-    const { processes, clientPorts } = await startFloorNodes(context.workDir);
-    const driver = (name: string, durable: boolean): Driver => ({
-      name,
-      description: `the floor store's framed client, one pipelined connection per node; writes ${durable ? 'committed with fdatasync on every copy' : 'committed without fdatasync'}`,
-      dataset: durable ? 'floor-sync' : 'floor-nosync',
-      async connect(): Promise<KvAdapter> {
-        return new FloorAdapter(await Promise.all(clientPorts.map((port) => FloorConnection.open(port))), durable);
-      },
-    });
-    return {
-      name: 'floor',
-      version: '1',
-      description: "issue 10's floor: a minimal 3-process replicated store in Node (N = 3, W = 2, R = 2, read-merge-write on LMDB, kvorum's framing)",
-      drivers: [driver('framed', false), driver('framed-sync', true)],
-      serverProcesses: new Map(processes.map((p) => [p.pid, p.label])),
-      stop: () => stopAll(processes),
-    };
-  },
-};
+export function floorLauncher(nodeArgs: readonly string[] = benchNodeFlags()): SystemLauncher {
+  return {
+    name: 'floor',
+    start: (context) => startFloor(context, nodeArgs),
+  };
+}
+
+async function startFloor(context: LaunchContext, nodeArgs: readonly string[]): Promise<RunningSystem> {
+  const { processes, clientPorts } = await startFloorNodes(context.workDir, nodeArgs);
+  const driver = (name: string, durable: boolean): Driver => ({
+    name,
+    description: `the floor store's framed client, one pipelined connection per node; writes ${durable ? 'committed with fdatasync on every copy' : 'committed without fdatasync'}`,
+    dataset: durable ? 'floor-sync' : 'floor-nosync',
+    async connect(): Promise<KvAdapter> {
+      return new FloorAdapter(await Promise.all(clientPorts.map((port) => FloorConnection.open(port))), durable);
+    },
+  });
+  return {
+    name: 'floor',
+    version: '1',
+    description: "issue 10's floor: a minimal 3-process replicated store in Node (N = 3, W = 2, R = 2, read-merge-write on LMDB, kvorum's framing)",
+    drivers: [driver('framed-nosync', false), driver('framed-sync', true)],
+    serverProcesses: new Map(processes.map((p) => [p.pid, p.label])),
+    stop: () => stopAll(processes),
+  };
+}

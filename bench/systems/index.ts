@@ -4,6 +4,7 @@ import type { SystemLauncher } from './adapter.ts';
 import { etcdLauncher } from './etcd.ts';
 import { floorLauncher } from './floor.ts';
 import { defaultKvorumLaunch, kvorumLauncher } from './kvorum.ts';
+import { benchNodeFlags } from './processes.ts';
 import { redisLauncher } from './redis.ts';
 
 export const systemNames = ['kvorum', 'redis', 'etcd', 'floor'] as const;
@@ -25,7 +26,7 @@ export function launcherByName(name: string, options: LauncherOptions = {}): Sys
     case 'etcd':
       return etcdLauncher;
     case 'floor':
-      return floorLauncher;
+      return floorLauncher(cpuProfileArgs(options.cpuProfileDir));
     default:
       throw new KvorumError('bad_config', `unknown system "${name}": expected one of ${systemNames.join(', ')}`);
   }
@@ -37,14 +38,5 @@ export function needsSetup(names: readonly string[]): boolean {
 }
 
 export function cpuProfileArgs(dir: string | undefined): string[] {
-  return [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...extraNodeFlags()];
-}
-
-/**
- * V8 flags for the kvorum node processes from KVORUM_BENCH_NODE_FLAGS (space-separated), for
- * profiling one cell: `--perf-basic-prof` for perf's JIT symbols, `--trace-deopt` (the output
- * goes to each node's log). NODE_OPTIONS cannot carry most V8 flags.
- */
-function extraNodeFlags(): string[] {
-  return (process.env.KVORUM_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  return [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...benchNodeFlags()];
 }

@@ -133,3 +133,13 @@ export async function httpOk(url: string): Promise<boolean> {
 export async function stopAll(processes: readonly ServerProcess[]): Promise<void> {
   await Promise.all(processes.map((p) => p.stop()));
 }
+
+/**
+ * V8 flags for the Node server processes (kvorum's nodes, the floor's) from
+ * KVORUM_BENCH_NODE_FLAGS (space-separated), for profiling one cell: `--perf-basic-prof` for
+ * perf's JIT symbols, `--trace-deopt` (the output goes to each node's log). NODE_OPTIONS cannot
+ * carry most V8 flags.
+ */
+export function benchNodeFlags(): string[] {
+  return (process.env.KVORUM_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+}

@@ -61,10 +61,15 @@ class VersionedStore {
     this.db = durable ? open({ path, encoding: 'binary', overlappingSync: false }) : open({ path, encoding: 'binary', noSync: true });
   }
 
+  /** The committed record: what a get answers. */
   read(key: string): { version: number; value: Buffer | undefined } {
     const stored = this.db.getBinary(key);
-    const version = stored === undefined ? 0 : stored.readDoubleBE(0);
-    return { version: Math.max(version, this.uncommitted.get(key) ?? 0), value: stored?.subarray(versionBytes) };
+    return stored === undefined ? { version: 0, value: undefined } : { version: stored.readDoubleBE(0), value: stored.subarray(versionBytes) };
+  }
+
+  /** The newest version written, committed or not: what a write must be newer than. */
+  newestVersion(key: string): number {
+    return Math.max(this.read(key).version, this.uncommitted.get(key) ?? 0);
   }
 
   write(key: string, version: number, value: Uint8Array): Promise<unknown> {
@@ -161,15 +166,16 @@ async function connectPeer(address: string): Promise<PeerLink> {
 function servePeers(socket: Socket): void {
   const writer = onMessages(socket, ([id, kind, durable, key, version, value]) => {
     const store = storeFor(durable);
-    const local = store.read(key as string);
     if (kind === peerKind.read) {
       stats.peerReads++;
+      const local = store.read(key as string);
       return writer.push(encodeMessageFrame([id, local.version, local.value]));
     }
     if (kind !== peerKind.write) return fail(`a peer sent a message of unknown kind ${String(kind)}`);
-    if ((version as number) <= local.version) {
+    const newest = store.newestVersion(key as string);
+    if ((version as number) <= newest) {
       stats.peerWritesStale++;
-      return writer.push(encodeMessageFrame([id, local.version]));
+      return writer.push(encodeMessageFrame([id, newest]));
     }
     stats.peerWritesApplied++;
     store.write(key as string, version as number, value as Uint8Array).then(
@@ -199,7 +205,7 @@ function serveClients(socket: Socket, peers: readonly PeerLink[]): void {
         stats.puts++;
         // W = 2: this node's write and at least one peer's; the other peer's lands later.
         const store = storeFor(durable);
-        const version = newVersion(store.read(key).version);
+        const version = newVersion(store.newestVersion(key));
         let ownDone = false;
         let peersDone = 0;
         let answered = false;

@@ -18,7 +18,7 @@ Usage: npm run bench -- [options]
   --drivers LIST        only these drivers, as system:driver (e.g. kvorum:binary,etcd:gateway);
                         kvorum: binary (durability one), binary-sync, binary-buffered,
                         client (the client over HTTP), http; redis: ioredis;
-                        etcd: etcd3, gateway; floor: framed (no fdatasync), framed-sync
+                        etcd: etcd3, gateway; floor: framed-nosync, framed-sync
   --workloads LIST      YCSB workloads: a,b,c,f,write (default all)
   --concurrency LIST    requests in flight per closed loop (default 1,16,64,256)
   --duration-s S        timed part of each run (default 15)
@@ -33,7 +33,8 @@ Usage: npm run bench -- [options]
   --out-dir DIR         where results go (default bench/results)
   --quick               10,000 records, 1 s warm-up, 5 s runs (flags given explicitly still win)
   --keep-data           keep the servers' temp data dirs
-  --cpu-prof DIR        write a V8 CPU profile of each kvorum node process into DIR
+  --cpu-prof DIR        write a V8 CPU profile of each kvorum node process into DIR (the
+                        floor's into DIR/floor)
   --kvorum-nodes N      kvorum node processes (default 3; with N=3 replicas, more nodes make
                         server-driven requests forward, which client-driven routing avoids)
   --no-setup            do not run bench/setup.sh (Debian packages of the peers)

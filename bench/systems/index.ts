@@ -1,4 +1,5 @@
 /** The systems `--systems` can name. */
+import { join } from 'node:path';
 import { KvorumError } from '../../src/core/errors.ts';
 import type { SystemLauncher } from './adapter.ts';
 import { etcdLauncher } from './etcd.ts';
@@ -26,7 +27,9 @@ export function launcherByName(name: string, options: LauncherOptions = {}): Sys
     case 'etcd':
       return etcdLauncher;
     case 'floor':
-      return floorLauncher(cpuProfileArgs(options.cpuProfileDir));
+      // Profiled as kvorum's nodes are (the CPU ratio then carries the profiler on both sides),
+      // into a directory of their own, so that a summary of kvorum's profiles holds only kvorum's.
+      return floorLauncher(cpuProfileArgs(options.cpuProfileDir === undefined ? undefined : join(options.cpuProfileDir, 'floor')));
     default:
       throw new KvorumError('bad_config', `unknown system "${name}": expected one of ${systemNames.join(', ')}`);
   }

@@ -25,10 +25,9 @@ import { open, type Database } from 'lmdb';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeMessage, encodeMessageFrame } from '../../src/wire/codec.ts';
-import { BatchedWriter } from '../../src/wire/batched-writer.ts';
-import { FrameDecoder } from '../../src/wire/framing.ts';
-import { floorOp, floorStatus, type FloorRequest, type FloorStats } from './floor-protocol.ts';
+import { encodeMessageFrame } from '../../src/wire/codec.ts';
+import type { BatchedWriter } from '../../src/wire/batched-writer.ts';
+import { floorOp, floorStatus, framedSocket, type FloorRequest, type FloorStats } from './floor-protocol.ts';
 
 /** Peer messages: [id, kind, durable, key, version?, value?] and replies [id, version, value?]. */
 const peerKind = { read: 0, write: 1 } as const;
@@ -67,9 +66,10 @@ class VersionedStore {
     return stored === undefined ? { version: 0, value: undefined } : { version: stored.readDoubleBE(0), value: stored.subarray(versionBytes) };
   }
 
-  /** The newest version written, committed or not: what a write must be newer than. */
+  /** The newest version written, committed or not: what a write must be newer than. Read in place, not copied. */
   newestVersion(key: string): number {
-    return Math.max(this.read(key).version, this.uncommitted.get(key) ?? 0);
+    const committed = this.db.getBinaryFast(key)?.readDoubleBE(0) ?? 0;
+    return Math.max(committed, this.uncommitted.get(key) ?? 0);
   }
 
   write(key: string, version: number, value: Uint8Array): Promise<unknown> {
@@ -105,18 +105,6 @@ function fail(why: string): never {
   process.exit(1);
 }
 
-/** Reads a socket's frames as messages, in order; a socket error ends only that connection. */
-function onMessages(socket: Socket, handle: (message: unknown[]) => void): BatchedWriter {
-  socket.setNoDelay(true);
-  const writer = new BatchedWriter(socket);
-  const decoder = new FrameDecoder();
-  const onFrame = (frames: Buffer, start: number, end: number): void => handle(decodeMessage(frames, start, end) as unknown[]);
-  socket.on('data', (chunk: Buffer) => decoder.push(chunk, onFrame));
-  socket.on('error', () => socket.destroy());
-  socket.on('close', () => writer.stop());
-  return writer;
-}
-
 /** An outbound link to one peer: requests out, replies back on the same socket. */
 class PeerLink {
   private readonly writer: BatchedWriter;
@@ -124,7 +112,7 @@ class PeerLink {
   private nextId = 1;
 
   constructor(socket: Socket) {
-    this.writer = onMessages(socket, ([id, version, value]) => {
+    this.writer = framedSocket(socket, ([id, version, value]) => {
       const onReply = this.waiting.get(id as number);
       if (onReply === undefined) return fail(`a peer answered request ${String(id)}, which is not waiting`);
       this.waiting.delete(id as number);
@@ -164,7 +152,7 @@ async function connectPeer(address: string): Promise<PeerLink> {
 
 /** A replica's side: a peer's read, or its read-merge-write, answered on the socket it came on. */
 function servePeers(socket: Socket): void {
-  const writer = onMessages(socket, ([id, kind, durable, key, version, value]) => {
+  const writer = framedSocket(socket, ([id, kind, durable, key, version, value]) => {
     const store = storeFor(durable);
     if (kind === peerKind.read) {
       stats.peerReads++;
@@ -187,7 +175,7 @@ function servePeers(socket: Socket): void {
 
 function serveClients(socket: Socket, peers: readonly PeerLink[]): void {
   let nextPeer = 0;
-  const writer = onMessages(socket, (message) => {
+  const writer = framedSocket(socket, (message) => {
     const [id, op, durable, key, value] = message as FloorRequest;
     const reply = (status: number, answer?: unknown): void => writer.push(encodeMessageFrame(answer === undefined ? [id, status] : [id, status, answer]));
     switch (op) {

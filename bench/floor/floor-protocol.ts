@@ -39,6 +39,22 @@ interface Waiting {
   readonly reject: (error: Error) => void;
 }
 
+/**
+ * A socket carrying frames both ways, as every connection of the floor's does: its messages are
+ * handed to `handle` in order, and what is sent goes out in one write per turn. A socket error
+ * ends only that connection.
+ */
+export function framedSocket(socket: Socket, handle: (message: unknown[]) => void): BatchedWriter {
+  socket.setNoDelay(true);
+  const writer = new BatchedWriter(socket);
+  const decoder = new FrameDecoder();
+  const onFrame = (frames: Buffer, start: number, end: number): void => handle(decodeMessage(frames, start, end) as unknown[]);
+  socket.on('data', (chunk: Buffer) => decoder.push(chunk, onFrame));
+  socket.on('error', () => socket.destroy());
+  socket.on('close', () => writer.stop());
+  return writer;
+}
+
 /** One pipelined connection to a floor node. */
 export class FloorConnection {
   private readonly writer: BatchedWriter;
@@ -47,19 +63,14 @@ export class FloorConnection {
   private closedBecause: Error | null = null;
 
   private constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true);
-    this.writer = new BatchedWriter(socket);
-    const decoder = new FrameDecoder();
-    const onFrame = (frames: Buffer, start: number, end: number): void => {
-      const [id, status, value] = decodeMessage(frames, start, end) as [number, number, unknown];
-      const waiting = this.waiting.get(id);
+    this.writer = framedSocket(socket, ([id, status, value]) => {
+      const waiting = this.waiting.get(id as number);
       if (waiting === undefined) return;
-      this.waiting.delete(id);
-      waiting.resolve([status, value]);
-    };
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk, onFrame));
-    socket.on('close', () => this.failAll(new Error('floor node connection closed')));
+      this.waiting.delete(id as number);
+      waiting.resolve([status as number, value]);
+    });
     socket.on('error', (error) => this.failAll(error));
+    socket.on('close', () => this.failAll(new Error('floor node connection closed')));
   }
 
   static open(port: number): Promise<FloorConnection> {

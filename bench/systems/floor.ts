@@ -9,7 +9,6 @@
  * The client routes each key to one node by a hash of it, as kvorum's sends each key to the
  * first node of its preference list, over one pipelined connection per node.
  */
-import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RecordNotFoundError, YcsbAdapter, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
@@ -54,15 +53,10 @@ class FloorAdapter extends YcsbAdapter {
   }
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connectSocket({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** A node is ready once its client port takes a connection: it listens there only after reaching its peers. */
+async function takesConnections(port: number): Promise<boolean> {
+  (await FloorConnection.open(port)).close();
+  return true;
 }
 
 /** The floor's node processes, started and answering on their client ports. */
@@ -83,7 +77,7 @@ export async function startFloorNodes(workDir: string, nodeArgs: readonly string
       const args = [...nodeArgs, '--import', 'tsx', nodeScript, '--dir', join(workDir, `n${i + 1}`), '--client-port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]), '--peers', peers.join(',')];
       processes.push(startProcess(`floor n${i + 1}`, process.execPath, args, join(workDir, `n${i + 1}.log`)));
     }
-    for (const port of clientPorts) await waitUntil(`floor node on port ${port}`, () => accepts(port), processes, startTimeoutMs);
+    for (const port of clientPorts) await waitUntil(`floor node on port ${port}`, () => takesConnections(port), processes, startTimeoutMs);
   } catch (error) {
     await stopAll(processes);
     throw error;

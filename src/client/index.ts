@@ -71,6 +71,15 @@ function httpUrlOf(to: Endpoint): string {
   return to.url;
 }
 
+/** `call(to)`, with what it throws as a rejection, so that a caller handles one kind of failure. */
+function callSafely<T>(call: (to: Endpoint) => Promise<T>, to: Endpoint): Promise<T> {
+  try {
+    return call(to);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
 export class KvorumClient {
   private ringView: RingView | undefined;
   private ringFetch: Promise<RingView> | undefined;
@@ -212,20 +221,31 @@ export class KvorumClient {
     return [...names.filter((name) => !isDown(name)), ...names.filter(isDown)];
   }
 
-  private async send<T>(bucket: string, key: string, call: (to: Endpoint) => Promise<T>): Promise<T> {
-    const ring = await this.ring();
+  /**
+   * Sends to the first node of the key's route that can be reached. While the ring is fresh no
+   * promise is made but the request's own and one to catch an unreachable node: every get and
+   * put comes through here, and each promise and await was CPU the application's process paid.
+   */
+  private send<T>(bucket: string, key: string, call: (to: Endpoint) => Promise<T>): Promise<T> {
+    const ring = this.ring();
+    if (ring instanceof Promise) return ring.then((view) => this.sendOnRoute(view, bucket, key, call));
+    return this.sendOnRoute(ring, bucket, key, call);
+  }
+
+  private sendOnRoute<T>(ring: RingView, bucket: string, key: string, call: (to: Endpoint) => Promise<T>): Promise<T> {
     const names = this.upFirst(ring.routes[partitionOf(bucket, key, ring.partitionCount)] ?? []);
-    let lastError: unknown;
-    for (const name of names) {
-      try {
-        return await call(endpointOf(ring.nodes.get(name)!, this.protocol));
-      } catch (error) {
-        if (!isUnreachable(error)) throw error;
-        lastError = error;
-        this.downUntilMs.set(name, Date.now() + nodeDownMs);
+    const tryFrom = (index: number, lastError: unknown): Promise<T> => {
+      const name = names[index];
+      if (name === undefined) {
+        return Promise.reject(new KvorumError('unavailable', `no node could be reached for ${bucket}/${key}: ${(lastError as Error | undefined)?.message ?? 'no nodes'}`));
       }
-    }
-    throw new KvorumError('unavailable', `no node could be reached for ${bucket}/${key}: ${(lastError as Error | undefined)?.message ?? 'no nodes'}`);
+      return callSafely(call, endpointOf(ring.nodes.get(name)!, this.protocol)).catch((error: unknown) => {
+        if (!isUnreachable(error)) throw error;
+        this.downUntilMs.set(name, Date.now() + nodeDownMs);
+        return tryFrom(index + 1, error);
+      });
+    };
+    return tryFrom(0, undefined);
   }
 
   /**

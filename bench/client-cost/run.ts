@@ -5,8 +5,9 @@
  *
  * Why apart from `npm run bench`: there the harness shares the machine's two cores with three
  * nodes, and what the client costs per operation moves with them (18–25 µs, where the client
- * alone costs ~6): a change of a few per cent in the client cannot be seen there. Here the other
- * process does next to nothing, so the client's figure is steady from run to run.
+ * alone costs ~6–8): a change of a few per cent in the client cannot be seen there. Here the
+ * other process does next to nothing, so the figure moves with the machine's phase only: rounds
+ * run together agree within ~10 %; compare trees in alternating rounds, not across phases.
  *
  *   npm run bench:client                           # 3 rounds of 5 s at C = 64
  *   npm run bench:client -- --seconds 10 --concurrency 1 --rounds 5

@@ -13,7 +13,7 @@
  *   npm run bench:client -- --seconds 10 --concurrency 1 --rounds 5
  */
 import { parseArgs } from 'node:util';
-import { connect } from '../../src/client/index.ts';
+import { connect, type KvorumClient } from '../../src/client/index.ts';
 import { cannedContext, cannedValue, startCannedNode } from './canned-node.ts';
 
 /** Keys the requests go to: as many as the benchmark's default record count. */
@@ -45,7 +45,7 @@ export async function measureClientCost(options: ClientCostOptions): Promise<Cli
   }
 }
 
-async function load(kv: ReturnType<typeof connect>, options: ClientCostOptions): Promise<ClientCost> {
+async function load(kv: KvorumClient, options: ClientCostOptions): Promise<ClientCost> {
   const contexts = new Map<string, string>();
   let answered = 0;
   let stopping = false;

@@ -233,7 +233,12 @@ export class KvorumClient {
   }
 
   private sendOnRoute<T>(ring: RingView, bucket: string, key: string, call: (to: Endpoint) => Promise<T>): Promise<T> {
-    const names = this.upFirst(ring.routes[partitionOf(bucket, key, ring.partitionCount)] ?? []);
+    let names: readonly string[];
+    try {
+      names = this.upFirst(ring.routes[partitionOf(bucket, key, ring.partitionCount)] ?? []);
+    } catch (error) {
+      return Promise.reject(error as Error); // a get or put fails by its promise, never by a throw
+    }
     const tryFrom = (index: number, lastError: unknown): Promise<T> => {
       const name = names[index];
       if (name === undefined) {

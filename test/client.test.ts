@@ -84,6 +84,18 @@ describe('client: versions', () => {
     await assert.rejects(client.get('no spaces allowed', 'k'), (error: unknown) => error instanceof KvorumError && error.code === 'bad_bucket');
   });
 
+  test('a get or put fails by its promise, never by a throw: after close, and with a value that cannot be encoded', async () => {
+    const closed = connect({ nodes: [cluster.urls[0] as string] });
+    await closed.get('carts', 'a'); // the ring is fetched and the connection is open
+    await closed.close();
+    let afterClose: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => (afterClose = closed.get('carts', 'a')));
+    await assert.rejects(afterClose!, (error: unknown) => error instanceof KvorumError && error.code === 'unavailable');
+    let unencodable: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => (unencodable = client.put('carts', 'a', 'v', { contentType: Symbol('not a string') as unknown as string })));
+    await assert.rejects(unencodable!);
+  });
+
   test('routes each key to a node of its preference list', async () => {
     const ring = (await (await fetch(`${cluster.urls[0]}/v1/ring`)).json()) as { partitions: { preferenceList: string[] }[] };
     const { partitionOf } = await import('../src/core/ring/hash.ts');

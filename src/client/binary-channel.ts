@@ -31,19 +31,22 @@ export class BinaryChannel {
     private readonly credentials: Credentials,
   ) {}
 
-  get(address: string, request: KvRequest): Promise<GetResult> {
+  async get(address: string, request: KvRequest): Promise<GetResult> {
     const body: Mutable<GetFrame> = { op: 'get', bucket: request.bucket, key: request.key };
     if (request.quorum !== undefined) body.r = request.quorum;
-    return this.request(address, withTimeout(body, request.timeoutMs), request.timeoutMs).then(getResultOf);
+    const reply = await this.request(address, withTimeout(body, request.timeoutMs), request.timeoutMs);
+    const siblings = (reply.siblings as readonly SiblingBody[] | undefined) ?? [];
+    return { siblings: siblings.map(({ value, contentType, lastModifiedMs }) => ({ value: ownCopy(value), contentType, lastModifiedMs })), context: (reply.context as string | undefined) || undefined };
   }
 
   /** A put, or a delete when `request.value` is undefined. */
-  write(address: string, request: KvRequest): Promise<{ context: string }> {
+  async write(address: string, request: KvRequest): Promise<{ context: string }> {
     const { bucket, key, value, contentType, context, quorum, timeoutMs } = request;
     const body: Mutable<PutFrame> | Mutable<DeleteFrame> = value === undefined ? { op: 'delete', bucket, key } : { op: 'put', bucket, key, value, contentType };
     if (context) body.context = context;
     if (quorum !== undefined) body.w = quorum;
-    return this.request(address, withTimeout(body, timeoutMs), timeoutMs).then(writeResultOf);
+    const reply = await this.request(address, withTimeout(body, timeoutMs), timeoutMs);
+    return { context: String(reply.context) };
   }
 
   async listKeys(address: string, bucket: string, options: ListKeysOptions): Promise<KeysPage> {
@@ -69,17 +72,9 @@ export class BinaryChannel {
     this.links.clear();
   }
 
-  /** Rejects (never throws) when the node is backed off or the client closed. */
-  private request(address: string, body: RequestBody, timeoutMs: number | undefined): Promise<Reply> {
-    const waitMs = (timeoutMs ?? this.timeoutMs) + replyGraceMs;
-    let connection: BinaryConnection | Promise<BinaryConnection>;
-    try {
-      connection = this.connectionTo(address);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-    // An open connection takes the request at once: no promise of the connection on every request.
-    return connection instanceof BinaryConnection ? connection.request(body, waitMs) : connection.then((opened) => opened.request(body, waitMs));
+  private async request(address: string, body: RequestBody, timeoutMs: number | undefined): Promise<Reply> {
+    const connection = await this.connectionTo(address);
+    return connection.request(body, (timeoutMs ?? this.timeoutMs) + replyGraceMs);
   }
 
   private connectionTo(address: string): BinaryConnection | Promise<BinaryConnection> {
@@ -117,15 +112,6 @@ export class BinaryChannel {
       link.opening = null;
     }
   }
-}
-
-function getResultOf(reply: Reply): GetResult {
-  const siblings = (reply.siblings as readonly SiblingBody[] | undefined) ?? [];
-  return { siblings: siblings.map(({ value, contentType, lastModifiedMs }) => ({ value: ownCopy(value), contentType, lastModifiedMs })), context: (reply.context as string | undefined) || undefined };
-}
-
-function writeResultOf(reply: Reply): { context: string } {
-  return { context: String(reply.context) };
 }
 
 type Mutable<T> = { -readonly [K in keyof Omit<T, 'id'>]: Omit<T, 'id'>[K] };

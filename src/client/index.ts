@@ -71,15 +71,6 @@ function httpUrlOf(to: Endpoint): string {
   return to.url;
 }
 
-/** `call(to)`, with what it throws as a rejection, so that a caller handles one kind of failure. */
-function callSafely<T>(call: (to: Endpoint) => Promise<T>, to: Endpoint): Promise<T> {
-  try {
-    return call(to);
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
-}
-
 export class KvorumClient {
   private ringView: RingView | undefined;
   private ringFetch: Promise<RingView> | undefined;
@@ -110,6 +101,11 @@ export class KvorumClient {
     return this.send(bucket, key, (to) => (to.kind === 'binary' ? this.binary.get(to.address, request) : this.http.get(to.url, request)));
   }
 
+  /**
+   * Stores `value` under `key`, superseding what `options.context` (from a get) saw. The value's
+   * bytes are read when the request is sent, which may be before or after `put` returns: change
+   * a buffer only after its put settles.
+   */
   put(bucket: string, key: string, value: Uint8Array | string, options: PutOptions = {}): Promise<{ context: string }> {
     const contentType = options.contentType ?? defaultContentType(value);
     const request: KvRequest = { bucket, key, value: toBytes(value), contentType, context: options.context, quorum: options.w, timeoutMs: options.timeoutMs };
@@ -221,36 +217,20 @@ export class KvorumClient {
     return [...names.filter((name) => !isDown(name)), ...names.filter(isDown)];
   }
 
-  /**
-   * Sends to the first node of the key's route that can be reached. While the ring is fresh no
-   * promise is made but the request's own and one to catch an unreachable node: every get and
-   * put comes through here, and each promise and await was CPU the application's process paid.
-   */
-  private send<T>(bucket: string, key: string, call: (to: Endpoint) => Promise<T>): Promise<T> {
-    const ring = this.ring();
-    if (ring instanceof Promise) return ring.then((view) => this.sendOnRoute(view, bucket, key, call));
-    return this.sendOnRoute(ring, bucket, key, call);
-  }
-
-  private sendOnRoute<T>(ring: RingView, bucket: string, key: string, call: (to: Endpoint) => Promise<T>): Promise<T> {
-    let names: readonly string[];
-    try {
-      names = this.upFirst(ring.routes[partitionOf(bucket, key, ring.partitionCount)] ?? []);
-    } catch (error) {
-      return Promise.reject(error as Error); // a get or put fails by its promise, never by a throw
-    }
-    const tryFrom = (index: number, lastError: unknown): Promise<T> => {
-      const name = names[index];
-      if (name === undefined) {
-        return Promise.reject(new KvorumError('unavailable', `no node could be reached for ${bucket}/${key}: ${(lastError as Error | undefined)?.message ?? 'no nodes'}`));
-      }
-      return callSafely(call, endpointOf(ring.nodes.get(name)!, this.protocol)).catch((error: unknown) => {
+  private async send<T>(bucket: string, key: string, call: (to: Endpoint) => Promise<T>): Promise<T> {
+    const ring = await this.ring();
+    const names = this.upFirst(ring.routes[partitionOf(bucket, key, ring.partitionCount)] ?? []);
+    let lastError: unknown;
+    for (const name of names) {
+      try {
+        return await call(endpointOf(ring.nodes.get(name)!, this.protocol));
+      } catch (error) {
         if (!isUnreachable(error)) throw error;
+        lastError = error;
         this.downUntilMs.set(name, Date.now() + nodeDownMs);
-        return tryFrom(index + 1, error);
-      });
-    };
-    return tryFrom(0, undefined);
+      }
+    }
+    throw new KvorumError('unavailable', `no node could be reached for ${bucket}/${key}: ${(lastError as Error | undefined)?.message ?? 'no nodes'}`);
   }
 
   /**

@@ -15,8 +15,6 @@ export interface RingNodeView {
   readonly httpUrl: string;
   /** host:port of its binary client port; null when it has none. */
   readonly clientAddress: string | null;
-  /** Where requests for it go over each protocol: made once per ring, not once per request. */
-  readonly endpoints: { readonly binary: Endpoint; readonly http: Endpoint };
 }
 
 export interface RingView {
@@ -29,19 +27,13 @@ export interface RingView {
 
 /** How a client reaches a node: its binary port when it has one and binary is wanted, else HTTP. */
 export function endpointOf(node: RingNodeView, protocol: 'binary' | 'http'): Endpoint {
-  return node.endpoints[protocol];
-}
-
-function nodeView(name: string, httpUrl: string, clientAddress: string | null): RingNodeView {
-  const http: Endpoint = { kind: 'http', url: httpUrl };
-  const binary: Endpoint = clientAddress === null ? http : { kind: 'binary', address: clientAddress };
-  return { name, httpUrl, clientAddress, endpoints: { binary, http } };
+  return protocol === 'binary' && node.clientAddress !== null ? { kind: 'binary', address: node.clientAddress } : { kind: 'http', url: node.httpUrl };
 }
 
 export function buildRingView(ring: RingDescription, fetchedAtMs: number): RingView {
   const problem = ringProblem(ring);
   if (problem !== null) throw new KvorumError('internal', `a node sent a malformed ring: ${problem}`);
-  const nodes = new Map(ring.nodes.map(({ name, httpUrl, clientAddress }) => [name, nodeView(name, httpUrl, clientAddress ?? null)]));
+  const nodes = new Map(ring.nodes.map(({ name, httpUrl, clientAddress }) => [name, { name, httpUrl, clientAddress: clientAddress ?? null }]));
   const names = [...nodes.keys()];
   const routes = ring.partitions.map(({ preferenceList }) => [...preferenceList, ...names.filter((name) => !preferenceList.includes(name))]);
   return { partitionCount: ring.partitionCount, nodes, routes, fetchedAtMs };

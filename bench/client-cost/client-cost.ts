@@ -14,6 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type KvorumClient } from '../../src/client/index.ts';
@@ -122,15 +123,14 @@ async function load(kv: KvorumClient, options: ClientCostOptions): Promise<Clien
       stopping = true; // one worker failing ends the others' loops too
     }
   };
+  // The workers end only once `stopping` is set (below, or by one that failed): a race with them
+  // ends the measurement at once with a worker's failure, not after the timers.
   const workers = Promise.all(Array.from({ length: options.concurrency }, (_, first) => worker(first)));
-  // A worker that fails ends the measurement at once, not after the timers.
-  const failed = workers.then(() => new Promise<never>(() => {}));
-  failed.catch(() => {}); // the failure is thrown by `await workers` below
-  await Promise.race([sleep(options.warmupSeconds * 1000), failed]);
+  await Promise.race([sleep(options.warmupSeconds * 1000), workers]);
   const answeredBefore = answered;
   const cpuBefore = process.cpuUsage();
   const startedMs = performance.now();
-  await Promise.race([sleep(options.seconds * 1000), failed]);
+  await Promise.race([sleep(options.seconds * 1000), workers]);
   const cpu = process.cpuUsage(cpuBefore);
   const elapsedS = (performance.now() - startedMs) / 1000;
   const requests = answered - answeredBefore;
@@ -140,6 +140,7 @@ async function load(kv: KvorumClient, options: ClientCostOptions): Promise<Clien
   return { requests, requestsPerSec: requests / elapsedS, cpuUsPerRequest: (cpu.user + cpu.system) / requests };
 }
 
+/** A wait that does not keep the process alive (a failed run ends without waiting it out). */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return delay(ms, undefined, { ref: false });
 }

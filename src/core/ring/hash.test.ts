@@ -25,6 +25,13 @@ test('remembered hashes stay the MD5 of their key, across generations and for id
   assert.equal(keyHash('b', 'k1'), keyHash('b', 'k1'), 'a recent key is hashed once');
 });
 
+test('the key just hashed is answered again only for the same bucket and key', () => {
+  const md5 = (bucket: string, key: string): string => createHash('md5').update(`${bucket}\u0000${key}`).digest('hex');
+  // Each call differs from the one before in the bucket, the key, or both; some repeat it.
+  const calls: [string, string][] = [['b', 'k1'], ['b', 'k1'], ['c', 'k1'], ['c', 'k2'], ['b', 'k2'], ['b', 'k2'], ['', ''], ['b', 'k1']];
+  for (const [bucket, key] of calls) assert.equal(hex(keyHash(bucket, key)), md5(bucket, key), `${bucket}/${key}`);
+});
+
 test('the separator keeps bucket and key apart', () => {
   assert.notEqual(hex(keyHash('ab', 'c')), hex(keyHash('a', 'bc')));
   assert.notEqual(hex(keyHash('a', '')), hex(keyHash('', 'a')));

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates } from '../security/certificates.ts';
+import { ackDelayMs } from './settings.ts';
 import { Transport, type DeliveryFailure, type PeerTls, type TransportOptions } from './transport.ts';
 
 interface Received {
@@ -455,6 +456,12 @@ test('a name not in peers is unreachable; sending to yourself is a programming e
   await Promise.resolve();
   assert.deepEqual(a.failed, [{ to: 'nobody', message: { kind: 'm', seq: 0 }, reason: 'unreachable' }]);
   assert.throws(() => a.transport.send('a', { kind: 'm' }), AssertionError);
+});
+
+test('an ack timeout a peer\'s ack delay could outlast is a config error', async (t) => {
+  const tooShort = 2 * ackDelayMs;
+  await assert.rejects(startNode(t, 'a', { ackTimeoutMs: tooShort }), (e: unknown) => e instanceof KvorumError && e.code === 'bad_config' && e.message.includes('ackTimeoutMs'));
+  await startNode(t, 'b', { ackTimeoutMs: tooShort + 1 });
 });
 
 test('setPeers: a removed peer fails its queue; a moved peer is dialled at its new address', async (t) => {

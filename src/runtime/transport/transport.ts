@@ -24,7 +24,7 @@ import { encodeMessageFrame, frameBodyBytes } from '../../wire/codec.ts';
 import { InboundConnection, type InboundContext } from './inbound-connection.ts';
 import { parsePeerAddress, type PeerAddress } from './peer-address.ts';
 import { PeerLink, type DeliveryFailure, type PeerLinkContext, type PeerLinkStats, type TransportLogger } from './peer-link.ts';
-import { transportDefaults } from './settings.ts';
+import { ackDelayMs, transportDefaults } from './settings.ts';
 
 export type { DeliveryFailure, PeerLinkState, TransportLogger } from './peer-link.ts';
 
@@ -454,4 +454,7 @@ function checkOptions(options: TransportOptions): void {
   const min = options.reconnectBackoffMsMin ?? transportDefaults.reconnectBackoffMsMin;
   const max = options.reconnectBackoffMsMax ?? transportDefaults.reconnectBackoffMsMax;
   if (min > max) throw new KvorumError('bad_config', `reconnectBackoffMsMin (${min}) exceeds reconnectBackoffMsMax (${max})`);
+  // A peer may hold its ack for ackDelayMs: a shorter timeout would drop every quiet connection.
+  const ackTimeoutMs = options.ackTimeoutMs ?? transportDefaults.ackTimeoutMs;
+  if (ackTimeoutMs <= 2 * ackDelayMs) throw new KvorumError('bad_config', `ackTimeoutMs must exceed ${2 * ackDelayMs} (twice the delay a peer may hold its acks), got ${ackTimeoutMs}`);
 }

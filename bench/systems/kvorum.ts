@@ -16,7 +16,8 @@
  * the drivers of that bucket, across runs. Concurrent updates of a hot key with the same context
  * still make siblings (correctly); when a put is refused with `too_many_siblings`, the adapter
  * does what the error tells an application to do — read the key and put again with the context
- * of that read — inside the same operation, and counts it (`siblingResolutions`).
+ * of that read, again while refused, up to a bound — inside the same operation, and counts each
+ * round (`siblingResolutions`; sibling-resolution.ts).
  */
 import { Pool } from 'undici';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { KvorumError, connect, type KvorumClient } from '../../src/client/index.ts';
 import type { BucketProps } from '../../src/core/limits.ts';
 import { RecordNotFoundError, type Driver, YcsbAdapter, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
+import { putResolvingSiblings, siblingResolutionRoundsMax } from './sibling-resolution.ts';
 import { freePorts, httpOk, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
 import { gcPausesOfMetrics, sumGcPauses, type GcPauses } from '../gc.ts';
 
@@ -132,19 +134,20 @@ class ClientAdapter extends YcsbAdapter {
   }
 
   async update(key: string, value: Uint8Array): Promise<void> {
-    try {
-      await this.put(key, value);
-    } catch (error) {
-      if (!(error instanceof KvorumError && error.code === tooManySiblings)) throw error;
-      this.siblingResolutions++;
-      await this.read(key);
-      await this.put(key, value);
-    }
+    const stored = await putResolvingSiblings(() => this.put(key, value), () => this.read(key), () => this.siblingResolutions++);
+    if (!stored) throw new Error(`put ${this.bucket}/${key}: still ${tooManySiblings} after reading the key ${siblingResolutionRoundsMax} times`);
   }
 
-  private async put(key: string, value: Uint8Array): Promise<void> {
-    const { context } = await this.client.put(this.bucket, key, value, { context: this.contexts.get(key) });
-    this.contexts.set(key, context);
+  /** False when refused with too_many_siblings (the caller resolves); throws on any other failure. */
+  private async put(key: string, value: Uint8Array): Promise<boolean> {
+    try {
+      const { context } = await this.client.put(this.bucket, key, value, { context: this.contexts.get(key) });
+      this.contexts.set(key, context);
+      return true;
+    } catch (error) {
+      if (error instanceof KvorumError && error.code === tooManySiblings) return false;
+      throw error;
+    }
   }
 
   counters(): Readonly<Record<string, number>> {
@@ -187,10 +190,8 @@ class HttpAdapter extends YcsbAdapter {
   }
 
   async update(key: string, value: Uint8Array): Promise<void> {
-    if (await this.put(key, value)) return;
-    this.siblingResolutions++;
-    await this.read(key);
-    if (!(await this.put(key, value))) throw new Error(`PUT ${this.path(key)}: still ${tooManySiblings} after reading the key`);
+    const stored = await putResolvingSiblings(() => this.put(key, value), () => this.read(key), () => this.siblingResolutions++);
+    if (!stored) throw new Error(`PUT ${this.path(key)}: still ${tooManySiblings} after reading the key ${siblingResolutionRoundsMax} times`);
   }
 
   /** False when refused with too_many_siblings (the caller resolves); throws on any other failure. */

@@ -116,6 +116,15 @@ function propsText(props: BucketProps): string {
 
 const tooManySiblings = 'too_many_siblings';
 
+/** The code of an HTTP error body (`{"error": {"code": …}}`), or undefined for any other body. */
+function errorCodeOf(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 class ClientAdapter extends YcsbAdapter {
   private siblingResolutions = 0;
 
@@ -202,7 +211,7 @@ class HttpAdapter extends YcsbAdapter {
     const response = await this.pool().request({ method: 'PUT', path: this.path(key), headers, body: value });
     const text = await response.body.text();
     if (response.statusCode !== 204) {
-      if (text.includes(`"${tooManySiblings}"`)) return false;
+      if (response.statusCode === 409 && errorCodeOf(text) === tooManySiblings) return false;
       throw new Error(`PUT ${this.path(key)}: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
     }
     const context = response.headers[contextHeader];

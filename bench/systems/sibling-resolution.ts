@@ -3,8 +3,8 @@
  * read the key, then put again with that read's context, which supersedes every sibling the read
  * saw (Dynamo §4.4). Under a write-only load at C = 64 and more, the writers of a hot key can
  * add siblings faster than one such round resolves them (in the full run of 2026-12-07, 556 of
- * 11,673 rounds ended refused again, docs/benchmarks.md), so rounds repeat, up to a bound: a key that
- * cannot be resolved within it is a failed operation, not a harness that spins.
+ * 11,673 rounds ended refused again, docs/benchmarks.md), so rounds repeat, up to a bound: a
+ * key that cannot be resolved within it is a failed operation, not a harness that spins.
  */
 export const siblingResolutionRoundsMax = 10;
 

@@ -1,7 +1,7 @@
 /**
  * The server side of a connection a peer opened to us: it challenges the peer, judges its
  * hello, and then hands every frame to the node, in order, synchronously, acknowledging what
- * it handed over once per event-loop turn. Nothing but a hello is read before the handshake
+ * it handed over soon after (`scheduleAck`). Nothing but a hello is read before the handshake
  * completes, and then only small frames, so an unauthenticated peer cannot make us buffer.
  */
 import type { Socket } from 'node:net';

@@ -47,7 +47,7 @@ export const transportDefaults = {
  * or at the end of the turn once `ackFramesMax` frames wait. Well under `ackTimeoutMs`; the
  * sender holds `peerQueueFramesMax` (10,000) frames, far more than arrive unacknowledged.
  * Each ack is a socket write here and a wake-up of the sender, on no request's path: at 5 ms
- * they were 0.6 of the 3.4 socket writes per get at one request in flight (docs/benchmarks.md).
+ * they were half a socket write of the 3.5 per get at one request in flight (docs/benchmarks.md).
  */
 export const ackDelayMs = 50;
 export const ackFramesMax = 256;

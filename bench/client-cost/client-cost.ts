@@ -12,14 +12,13 @@
  * load loop's own small work per request (its key, its map of contexts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type KvorumClient } from '../../src/client/index.ts';
 import { cannedValue } from './canned-backend.ts';
-import { freePort, logTail, startProcess, waitUntil, type ServerProcess } from '../systems/processes.ts';
+import { acceptsConnections, freePort, logTail, startProcess, waitUntil, type ServerProcess } from '../systems/processes.ts';
 
 const cannedNodeScript = fileURLToPath(new URL('./canned-node.ts', import.meta.url));
 const startTimeoutMs = 10_000;
@@ -62,23 +61,13 @@ export async function startCannedNode(): Promise<CannedNode> {
   };
   try {
     child = startProcess('canned node', process.execPath, ['--import', 'tsx', cannedNodeScript, '--port', String(port)], join(workDir, 'canned-node.log'));
-    await waitUntil('the canned node', () => accepts(port), [child], startTimeoutMs);
+    await waitUntil('the canned node', () => acceptsConnections(port), [child], startTimeoutMs);
   } catch (error) {
     await stop();
     throw error;
   }
   const logFile = child.logFile;
   return { port, logTail: () => logTail(logFile), stop };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 /** Starts a canned node, runs the load once, stops the node. */

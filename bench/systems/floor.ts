@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RecordNotFoundError, YcsbAdapter, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
-import { benchNodeFlags, freePorts, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
+import { acceptsConnections, benchNodeFlags, freePorts, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
 import { FloorConnection } from '../floor/floor-protocol.ts';
 
 const floorNodes = 3;
@@ -54,11 +54,6 @@ class FloorAdapter extends YcsbAdapter {
 }
 
 /** A node is ready once its client port takes a connection: it listens there only after reaching its peers. */
-async function takesConnections(port: number): Promise<boolean> {
-  (await FloorConnection.open(port)).close();
-  return true;
-}
-
 /** The floor's node processes, started and answering on their client ports. */
 export interface FloorNodes {
   readonly processes: readonly ServerProcess[];
@@ -77,7 +72,7 @@ export async function startFloorNodes(workDir: string, nodeArgs: readonly string
       const args = [...nodeArgs, '--import', 'tsx', nodeScript, '--dir', join(workDir, `n${i + 1}`), '--client-port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]), '--peers', peers.join(',')];
       processes.push(startProcess(`floor n${i + 1}`, process.execPath, args, join(workDir, `n${i + 1}.log`)));
     }
-    for (const port of clientPorts) await waitUntil(`floor node on port ${port}`, () => takesConnections(port), processes, startTimeoutMs);
+    for (const port of clientPorts) await waitUntil(`floor node on port ${port}`, () => acceptsConnections(port), processes, startTimeoutMs);
   } catch (error) {
     await stopAll(processes);
     throw error;

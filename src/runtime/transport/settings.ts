@@ -46,10 +46,11 @@ export const transportDefaults = {
  * A receiver acknowledges what it was handed at most this long after (inbound-connection.ts),
  * or at the end of the turn once `ackFramesMax` frames wait. Well under `ackTimeoutMs`; the
  * sender holds `peerQueueFramesMax` (10,000) frames, far more than arrive unacknowledged.
- * Each ack is a socket write here and a wake-up of the sender, on no request's path: at 5 ms
- * they were half a socket write of the 3.5 per get at one request in flight (docs/benchmarks.md).
+ * Each ack is a socket write here and a wake-up of the sender, on no request's path (half a
+ * write of the 3.5 per get at one request in flight), but a longer wait keeps every sent message
+ * alive longer: 50 ms cost more GC and, at C = 64, no less CPU (docs/benchmarks.md).
  */
-export const ackDelayMs = 50;
+export const ackDelayMs = 5;
 export const ackFramesMax = 256;
 
 /** Handshake and ack frames are tiny; an unauthenticated peer may not make us buffer more. */

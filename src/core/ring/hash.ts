@@ -14,29 +14,18 @@ const bucketKeySeparator = '\u0000';
 const partitionBitsMax = 16;
 
 /**
- * Recently hashed keys. One request's key is hashed by its coordinator, by each replica's message
- * check, by the store path and by the anti-entropy tree: one MD5 (1.1 µs and a fresh buffer
- * outside V8's heap) serves them all. By bucket, then key, so that a lookup hashes the strings
- * it is given (once per string: V8 keeps a string's hash) rather than a new concatenation of them
- * (~0.2 µs each time). Two generations of at most `keyHashCacheEntriesMax` keys each: when the
- * young one fills it becomes the old one, so hot keys stay and memory stays bounded (keys longer
- * than `keyHashCachedKeyCharsMax` are hashed every time, for the same reason).
- */
-export const keyHashCacheEntriesMax = 16_384;
-export const keyHashCachedKeyCharsMax = 256;
-type HashesByBucket = Map<string, Map<string, Uint8Array>>;
-let youngHashes: HashesByBucket = new Map();
-let youngHashesCount = 0;
-let oldHashes: HashesByBucket = new Map();
-
-/**
- * MD5 of the UTF-8 bytes of `bucket NUL key` (16 bytes, big-endian ring position). The array is
- * shared by every caller that hashes the same key: read it, never modify it.
+ * MD5 of the UTF-8 bytes of `bucket NUL key` (16 bytes, big-endian ring position). The array may
+ * be shared with the previous caller that hashed the same key: read it, never modify it.
  * `crypto.hash` (one call, no Hash object) measured ~1.7x faster than createHash here.
+ *
+ * No cache of hashed keys beyond the last one: a two-generation cache of 2 x 16,384 keys cost
+ * more than the MD5s it saved (a lookup of a freshly decoded key walks a large, cache-cold Map,
+ * and its thousands of long-lived arrays make the old generation's GC dearer) — YCSB-A C = 64
+ * with 100,000 records measured 10-17 µs per operation less without it (docs/benchmarks.md).
  */
 export function keyHash(bucket: string, key: string): Uint8Array {
   if (key === lastKey && bucket === lastBucket) return lastHash;
-  const hash = youngHashes.get(bucket)?.get(key) ?? hashedBefore(bucket, key);
+  const hash = md5(bucket + bucketKeySeparator + key);
   lastBucket = bucket;
   lastKey = key;
   lastHash = hash;
@@ -47,40 +36,21 @@ export function keyHash(bucket: string, key: string): Uint8Array {
  * The last key hashed, and its hash. A write is hashed by its message check, then by the
  * anti-entropy tree once it is stored, in the same turn: two of every five lookups (measured
  * under YCSB-A) are of the key just looked up, and comparing two hot strings costs far less
- * than a lookup in the cache's large maps, whose entries are rarely in the CPU's cache.
+ * than an MD5.
  */
 let lastBucket = '';
 let lastKey = '';
 let lastHash = md5(bucketKeySeparator);
 
-function hashedBefore(bucket: string, key: string): Uint8Array {
-  const hash = oldHashes.get(bucket)?.get(key) ?? md5(bucket + bucketKeySeparator + key);
-  if (key.length <= keyHashCachedKeyCharsMax) remember(bucket, key, hash);
-  return hash;
-}
-
 /**
  * As a 'binary' string copied into a 16-byte array, which V8 keeps on its own heap: a 'buffer'
- * digest has memory of its own outside it, and thousands of them kept here would each cost the
- * GC's sweeper work.
+ * digest has memory of its own outside it, which costs the GC's sweeper work.
  */
 function md5(text: string): Uint8Array {
   const bytes = digest('md5', text, 'binary');
   const hash = new Uint8Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) hash[i] = bytes.charCodeAt(i);
   return hash;
-}
-
-function remember(bucket: string, key: string, hash: Uint8Array): void {
-  if (youngHashesCount >= keyHashCacheEntriesMax) {
-    oldHashes = youngHashes;
-    youngHashes = new Map();
-    youngHashesCount = 0;
-  }
-  let ofBucket = youngHashes.get(bucket);
-  if (ofBucket === undefined) youngHashes.set(bucket, (ofBucket = new Map()));
-  ofBucket.set(key, hash);
-  youngHashesCount++;
 }
 
 /**

@@ -53,7 +53,6 @@ class FloorAdapter extends YcsbAdapter {
   }
 }
 
-/** A node is ready once its client port takes a connection: it listens there only after reaching its peers. */
 /** The floor's node processes, started and answering on their client ports. */
 export interface FloorNodes {
   readonly processes: readonly ServerProcess[];
@@ -72,6 +71,7 @@ export async function startFloorNodes(workDir: string, nodeArgs: readonly string
       const args = [...nodeArgs, '--import', 'tsx', nodeScript, '--dir', join(workDir, `n${i + 1}`), '--client-port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]), '--peers', peers.join(',')];
       processes.push(startProcess(`floor n${i + 1}`, process.execPath, args, join(workDir, `n${i + 1}.log`)));
     }
+    // A node is ready once its client port takes a connection: it listens there only after reaching its peers.
     for (const port of clientPorts) await waitUntil(`floor node on port ${port}`, () => acceptsConnections(port), processes, startTimeoutMs);
   } catch (error) {
     await stopAll(processes);

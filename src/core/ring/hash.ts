@@ -21,7 +21,7 @@ const partitionBitsMax = 16;
  * No cache of hashed keys beyond the last one: a two-generation cache of 2 x 16,384 keys cost
  * more than the MD5s it saved (a lookup of a freshly decoded key walks a large, cache-cold Map,
  * and its thousands of long-lived arrays make the old generation's GC dearer) — YCSB-A C = 64
- * with 100,000 records measured 10-17 µs per operation less without it (docs/benchmarks.md).
+ * with 100,000 records measured 9-17 µs per operation less without it (docs/benchmarks.md).
  */
 export function keyHash(bucket: string, key: string): Uint8Array {
   if (key === lastKey && bucket === lastBucket) return lastHash;

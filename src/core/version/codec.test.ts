@@ -70,6 +70,20 @@ describe('object codec', () => {
     assert.deepEqual(decoded.siblings[0]!.value, new Uint8Array([1, 2, 3]));
     assert.equal(encodeObject(decoded), bytes, 'encoding it again gives the very bytes it came from');
     assert.deepStrictEqual(Object.keys(decoded), ['siblings', 'context'], 'the remembered encoding is not a visible field');
+    assert.deepStrictEqual(Object.getOwnPropertySymbols(decoded), [], 'nor a symbol');
+    assert.deepStrictEqual(decoded, { siblings: decoded.siblings, context: decoded.context }, 'equal to a plain copy');
+    // A copy never carries the original's bytes: encoding one that changed gives its own.
+    const changed = { ...decoded, siblings: decoded.siblings.map((sibling) => ({ ...sibling, contentType: 'c/d' })) };
+    assert.equal(decodeObject(encodeObject(changed)).siblings[0]!.contentType, 'c/d');
+    assert.notEqual(encodeObject({ ...decoded }), bytes, 'a spread copy is encoded anew');
+  });
+
+  test('a frozen object is encoded, and encoded again each time (it cannot keep its bytes)', () => {
+    const object = coordinateWrite(null, { value: new Uint8Array([4]), contentType: 'a/b', deleted: false, context: null }, 'n1', 5, 'siblings').object;
+    const frozen = Object.freeze({ siblings: object.siblings, context: object.context });
+    const first = encodeObject(frozen);
+    assert.deepStrictEqual(decodeObject(first), object);
+    assert.deepStrictEqual(encodeObject(frozen), first);
   });
 
   test('decodes from a view in the middle of a larger buffer, and Buffer values', () => {

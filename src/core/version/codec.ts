@@ -18,6 +18,7 @@
  */
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { KvorumError } from '../errors.ts';
+import { hiddenField } from '../hidden-field.ts';
 import { ObjectBodyError, readObjectBody } from './object-reader.ts';
 import { storedObjectProblem } from './stored-object.ts';
 import type { StoredObject } from './types.ts';
@@ -29,25 +30,18 @@ const packr = new Packr({ useRecords: false });
 
 /**
  * Each object's encoding, made or read once (objects and their bytes never change), kept on the
- * object under a symbol: not enumerable, so no copy, comparison or encoding of the object sees
- * it. (A WeakMap cost more: its ephemeron table slowed every young-generation GC.)
+ * object in a field no copy, comparison or encoding of it sees (hidden-field.ts).
  */
-const encodingOf = Symbol('kvorum.encoding');
-
-type WithEncoding = StoredObject & { [encodingOf]?: Uint8Array };
-
-function remember(object: StoredObject, bytes: Uint8Array): void {
-  if (Object.isExtensible(object)) Object.defineProperty(object, encodingOf, { value: bytes });
-}
+const encodingOf = hiddenField<Uint8Array>();
 
 export function encodeObject(object: StoredObject): Uint8Array {
-  const known = (object as WithEncoding)[encodingOf];
+  const known = encodingOf.get(object);
   if (known !== undefined) return known;
   const siblings = object.siblings.map((s) => [s.dot[0], s.dot[1], s.value, s.contentType, s.lastModifiedMs, s.deleted]);
   // Reserving the first byte lets msgpackr write the body after it: no copy to prepend it.
   const bytes = packr.pack([siblings, object.context.clock, object.context.dots], RESERVE_START_SPACE | 1);
   bytes[0] = objectFormatVersion;
-  remember(object, bytes);
+  encodingOf.setOnce(object, bytes);
   return bytes;
 }
 
@@ -76,7 +70,7 @@ export function decodeObject(bytes: Uint8Array, checkedElsewhere = false): Store
     const problem = storedObjectProblem(object);
     if (problem !== null) throw corrupt(problem);
   }
-  remember(object, bytes);
+  encodingOf.setOnce(object, bytes);
   return object;
 }
 

@@ -4,6 +4,7 @@
  * objects (coordinate a write, merge two replicas' versions) live in object.ts.
  */
 import { assertFailed } from '../assert.ts';
+import { hiddenField } from '../hidden-field.ts';
 import { actorProblem, compareDots, formatDot } from './actor.ts';
 import { causalContextProblem, contextCovers, contextsEqual, covers, isCounter, isTimeMs } from './causal-context.ts';
 import { describeValue } from './describe-value.ts';
@@ -99,10 +100,9 @@ export function siblingProblem(value: unknown): string | null {
 
 /**
  * Marks an object found valid: objects never change, so each is checked once (a decoded peer
- * message would be checked twice otherwise). A symbol, not enumerable, rather than a WeakSet,
- * whose ephemeron table slowed every young-generation GC.
+ * message would be checked twice otherwise). A field no copy of the object carries (hidden-field.ts).
  */
-const checked = Symbol('kvorum.checked');
+const checked = hiddenField<true>();
 
 /**
  * Why `value` is not a valid stored object, or null: a canonical context, valid siblings
@@ -111,9 +111,9 @@ const checked = Symbol('kvorum.checked');
  */
 export function storedObjectProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return `stored object must be an object, got ${describeValue(value)}`;
-  if ((value as { [checked]?: true })[checked] === true) return null;
+  if (checked.get(value) === true) return null;
   const problem = objectProblem(value);
-  if (problem === null && Object.isExtensible(value)) Object.defineProperty(value, checked, { value: true });
+  if (problem === null) checked.setOnce(value, true);
   return problem;
 }
 

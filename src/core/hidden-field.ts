@@ -9,9 +9,10 @@
  * Each `hiddenField()` call declares a class of its own, so each field is private to its caller.
  *
  * Measured beside what it replaced, a non-enumerable symbol property: `Object.defineProperty`
- * took ~200–300 ns a call here, a field added this way ~80 (plain assignment ~3), and the
- * nodes made ~6 such calls per YCSB-A operation (docs/benchmarks.md). A WeakMap, the other way
- * to keep a value beside an object, slowed every young-generation GC with its ephemeron table.
+ * took ~200–300 ns a call here, a field added this way ~80 (plain assignment ~3), and every
+ * stored object a node decodes or encodes gets one, several per operation (docs/benchmarks.md).
+ * A WeakMap, the other way to keep a value beside an object, slowed every young-generation GC
+ * with its ephemeron table.
  */
 export interface HiddenField<T> {
   /** The value set on `object`, or undefined if none was. */

@@ -18,8 +18,8 @@ const orderedSlotsMin = 256;
 export class DeadlineQueue {
   /**
    * The entries in deadline order: a ring of `orderedCount` slots from `orderedHead`, in typed
-   * arrays (no GC scan, no array grown and shrunk: a plain array's length going up and down cost
-   * more than the heap it replaced).
+   * arrays that the GC need not scan. (A FIFO of plain arrays, grown by `push` and cut back by
+   * setting their length, measured slower than the heap.)
    */
   private orderedDeadlines = new Float64Array(orderedSlotsMin);
   private orderedIds = new Float64Array(orderedSlotsMin);

@@ -9,8 +9,8 @@
  * adding and taking one costs a few array accesses; only the others (a request with a shorter
  * timeout of its own) go into a min-heap. A heap alone sifted through ~14 levels for every entry
  * taken out — the deadline queue holds every operation of the last `requestTimeoutMs` (5 s,
- * ~15,000 entries per node under load) — and a push and its pop cost 110–150 ns against 12–20
- * here (docs/benchmarks.md).
+ * ~15,000 entries per node under load) — and a push and its pop cost ~110 ns against ~20 here
+ * (scripts/hot-path-bench.ts).
  */
 /** The ring's first size: a quiet node's operations in flight. */
 const orderedSlotsMin = 256;

@@ -52,7 +52,9 @@ function addTo(map: Map<string, number>, key: string, micros: number): void {
  * DevTools does), within `window` if one is given.
  */
 export function summarize(profiles: readonly CpuProfile[], window?: SampleWindow): ProfileSummary {
-  const summary: ProfileSummary = { selfByFunction: new Map(), selfByOwner: new Map(), inclusiveByFunction: new Map(), totalMicros: 0 };
+  const selfByFunction = new Map<string, number>();
+  const selfByOwner = new Map<string, number>();
+  const inclusiveByFunction = new Map<string, number>();
   let totalMicros = 0;
   for (const profile of profiles) {
     const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -68,18 +70,17 @@ export function summarize(profiles: readonly CpuProfile[], window?: SampleWindow
       const node = nodes.get(id);
       if (node === undefined || notWork.has(node.callFrame.functionName) || atUs < fromUs || atUs > toUs) return;
       totalMicros += micros;
-      addTo(summary.selfByFunction, nameOf(node), micros);
-      addTo(summary.selfByOwner, ownerOf(node.callFrame.url), micros);
+      addTo(selfByFunction, nameOf(node), micros);
+      addTo(selfByOwner, ownerOf(node.callFrame.url), micros);
       // Each function once per sample, however deep it recurs.
       const seen = new Set<string>();
       for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
         const name = nameOf(nodes.get(at)!);
         if (seen.has(name)) continue;
         seen.add(name);
-        addTo(summary.inclusiveByFunction, name, micros);
+        addTo(inclusiveByFunction, name, micros);
       }
     });
   }
-  return { ...summary, totalMicros };
+  return { selfByFunction, selfByOwner, inclusiveByFunction, totalMicros };
 }
-

@@ -73,6 +73,6 @@ process.stdout.write(
     '',
     'by function (inclusive: with what it called):',
     ...top(inclusiveByFunction, count, totalMicros, ops),
-  '',
-].join('\n'),
+    '',
+  ].join('\n'),
 );

@@ -9,6 +9,7 @@
  *   node --import tsx scripts/hot-path-bench.ts [--rounds 8] [--steps 200000]
  */
 import { parseArgs } from 'node:util';
+import { bestNsPerStep } from './best-ns-per-step.ts';
 import { DeadlineQueue } from '../src/core/deadline-queue.ts';
 import { keyHash } from '../src/core/ring/hash.ts';
 import { decodeObject, encodeObject } from '../src/core/version/codec.ts';
@@ -24,18 +25,7 @@ const steps = Number(flags.steps);
 const inputsCount = 1000;
 
 /** ns per step of `step(i)`, best of `rounds` passes. */
-function nsPerStep(step: (i: number) => number): number {
-  let best = Infinity;
-  let sink = 0;
-  for (let round = 0; round < rounds; round++) {
-    const started = process.cpuUsage();
-    for (let i = 0; i < steps; i++) sink += step(i);
-    const used = process.cpuUsage(started);
-    best = Math.min(best, ((used.user + used.system) * 1000) / steps);
-  }
-  if (sink === -1) console.log('unreachable'); // keeps the work observable
-  return best;
-}
+const nsPerStep = (step: (i: number) => number): number => bestNsPerStep(rounds, steps, step);
 
 const keys = Array.from({ length: inputsCount }, (_, i) => `user${((i * 2654435761) % 1e10).toString().padStart(10, '0')}`);
 const encodedObjects = keys.map((_, i) => {

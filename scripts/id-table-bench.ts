@@ -6,6 +6,7 @@
  *   node --import tsx scripts/id-table-bench.ts [--peaks 12,24,40,64,200] [--steps 2000000]
  */
 import { parseArgs } from 'node:util';
+import { bestNsPerStep } from './best-ns-per-step.ts';
 import { IdTable } from '../src/core/id-table.ts';
 
 const { values: flags } = parseArgs({
@@ -23,22 +24,16 @@ interface Registry {
 function nsPerStep(registry: Registry, peak: number): number {
   let next = 1;
   const live: number[] = [];
-  let best = Infinity;
-  for (let pass = 0; pass < 5; pass++) {
-    const started = process.cpuUsage();
-    for (let step = 0; step < steps; step++) {
-      if (live.length < 1 + (step % peak)) {
-        live.push(next);
-        registry.set(next, next++);
-      } else {
-        for (const id of live) registry.delete(id);
-        live.length = 0;
-      }
+  return bestNsPerStep(5, steps, (step) => {
+    if (live.length < 1 + (step % peak)) {
+      live.push(next);
+      registry.set(next, next++);
+    } else {
+      for (const id of live) registry.delete(id);
+      live.length = 0;
     }
-    const used = process.cpuUsage(started);
-    best = Math.min(best, ((used.user + used.system) * 1000) / steps);
-  }
-  return best;
+    return 0;
+  });
 }
 
 console.log('peak   IdTable     Map');

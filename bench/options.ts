@@ -18,7 +18,7 @@ Usage: npm run bench -- [options]
   --drivers LIST        only these drivers, as system:driver (e.g. kvorum:binary,etcd:gateway);
                         kvorum: binary (durability one), binary-sync, binary-buffered,
                         client (the client over HTTP), http; redis: ioredis;
-                        etcd: etcd3, gateway; floor: framed-nosync, framed-sync
+                        etcd: etcd3, gateway; floor: framed-nosync, framed-one, framed-sync
   --workloads LIST      YCSB workloads: a,b,c,f,write (default all)
   --concurrency LIST    requests in flight per closed loop (default 1,16,64,256)
   --duration-s S        timed part of each run (default 15)

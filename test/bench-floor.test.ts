@@ -2,7 +2,7 @@
  * The floor store (bench/floor/floor-node.ts), which the benchmark runs beside kvorum as the least
  * this design costs: it must do all the work it claims — replicate every put to both peers,
  * answer after its own copy and a peer's, read two copies — or it would make kvorum look worse
- * than it is. Real processes on loopback, both durabilities, real stopped processes.
+ * than it is. Real processes on loopback, every durability, real stopped processes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { floorLauncher, startFloorNodes, type FloorNodes } from '../bench/systems/floor.ts';
 import { stopAll } from '../bench/systems/processes.ts';
-import { FloorConnection, type FloorStats } from '../bench/floor/floor-protocol.ts';
+import { FloorConnection, floorDurabilities, type FloorStats } from '../bench/floor/floor-protocol.ts';
 
 const keysPerPhase = 20;
 /** How long a put with no peer to store it must stay unanswered: far above a loopback round trip. */
@@ -54,18 +54,19 @@ async function settledStats(nodes: readonly FloorConnection[]): Promise<FloorSta
 test('a get on any node answers the newest put made through any other, and every put reaches both peers (N = 3, W = 2, R = 2)', { timeout: 60_000 }, async () => {
   await withFloor(async (_floor, nodes) => {
     let before = await settledStats(nodes);
-    for (const durable of [false, true]) {
+    for (const durability of floorDurabilities) {
+      // Keys of their own: `nosync` and `one` keep their copies in the same environment.
       for (let k = 0; k < keysPerPhase; k++) {
-        const key = `k${k}`;
-        await within(`put ${key}`, nodes[k % 3]!.put(durable, key, Buffer.from(`first ${k}`)));
-        await within(`put ${key}`, nodes[(k + 1) % 3]!.put(durable, key, Buffer.from(`second ${k}`)));
+        const key = `${durability}-k${k}`;
+        await within(`put ${key}`, nodes[k % 3]!.put(durability, key, Buffer.from(`first ${k}`)));
+        await within(`put ${key}`, nodes[(k + 1) % 3]!.put(durability, key, Buffer.from(`second ${k}`)));
         for (const reader of nodes) {
-          const reply = await within(`get ${key}`, reader.get(durable, key));
-          assert.equal(reply.found, true, `${key} (durable ${durable}) not found`);
-          assert.equal(reply.value?.toString(), `second ${k}`, `${key} (durable ${durable}): a get missed the newer put`);
+          const reply = await within(`get ${key}`, reader.get(durability, key));
+          assert.equal(reply.found, true, `${key} not found`);
+          assert.equal(reply.value?.toString(), `second ${k}`, `${key}: a get missed the newer put`);
         }
       }
-      assert.equal((await within('get never-written', nodes[0]!.get(durable, 'never-written'))).found, false);
+      assert.equal((await within('get never-written', nodes[0]!.get(durability, 'never-written'))).found, false);
       const after = await settledStats(nodes);
       const puts = 2 * keysPerPhase;
       const gets = 3 * keysPerPhase + 1;
@@ -76,8 +77,12 @@ test('a get on any node answers the newest put made through any other, and every
       assert.equal(after.peerReads - before.peerReads, gets);
       // Each put's coordinator wrote its copy, and each newer copy a peer took was written — to the environment of its durability.
       const written = puts + after.peerWritesApplied - before.peerWritesApplied;
+      const durable = durability === 'sync';
       assert.equal(durable ? after.writesSync - before.writesSync : after.writesNosync - before.writesNosync, written);
       assert.equal(durable ? after.writesNosync - before.writesNosync : after.writesSync - before.writesSync, 0);
+      // Under `one` the coordinator's copy of every put, and no other, was also logged; each put waited for its own append.
+      assert.equal(after.writesLogged - before.writesLogged, durability === 'one' ? puts : 0, `copies logged under ${durability}`);
+      assert.equal(after.logAppends - before.logAppends, durability === 'one' ? puts : 0, `log appends under ${durability}`);
       before = after;
     }
   });
@@ -88,11 +93,11 @@ test("a put is answered once its coordinator's copy and one peer's are stored, a
     const [, second, third] = floor.processes;
     process.kill(second!.pid, 'SIGSTOP');
     // One peer stopped: the coordinator's copy and the other peer's make W = 2.
-    await within('a put with one peer up', nodes[0]!.put(true, 'w', Buffer.from('one peer up')));
+    await within('a put with one peer up', nodes[0]!.put('sync', 'w', Buffer.from('one peer up')));
     process.kill(third!.pid, 'SIGSTOP');
     // Both peers stopped: only the coordinator's copy, which is not enough.
     let answered = false;
-    const put = nodes[0]!.put(true, 'w', Buffer.from('no peer up')).then(() => {
+    const put = nodes[0]!.put('sync', 'w', Buffer.from('no peer up')).then(() => {
       answered = true;
     });
     await new Promise((resolve) => setTimeout(resolve, unansweredMs));
@@ -100,7 +105,7 @@ test("a put is answered once its coordinator's copy and one peer's are stored, a
     process.kill(third!.pid, 'SIGCONT');
     await within('the put once a peer is back', put);
     process.kill(second!.pid, 'SIGCONT');
-    assert.equal((await within('get w', nodes[0]!.get(true, 'w'))).value?.toString(), 'no peer up');
+    assert.equal((await within('get w', nodes[0]!.get('sync', 'w'))).value?.toString(), 'no peer up');
   });
 });
 
@@ -108,7 +113,7 @@ test('the floor is a benchmark system with a driver per durability, its node pro
   const workDir = mkdtempSync(join(tmpdir(), 'kvorum-floor-'));
   const system = await floorLauncher([]).start({ workDir, log: () => {} });
   try {
-    assert.deepEqual(system.drivers.map((driver) => [driver.name, driver.dataset]), [['framed-nosync', 'floor-nosync'], ['framed-sync', 'floor-sync']]);
+    assert.deepEqual(system.drivers.map((driver) => [driver.name, driver.dataset]), [['framed-nosync', 'floor-nosync'], ['framed-one', 'floor-nosync'], ['framed-sync', 'floor-sync']]);
     assert.equal(system.serverProcesses.size, 3);
     for (const pid of system.serverProcesses.keys()) assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /floor-node\.ts/);
     const adapter = await system.drivers[1]!.connect(4);

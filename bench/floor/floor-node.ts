@@ -13,7 +13,10 @@
  * microseconds of the wall clock the three processes share (last write wins, as in Cassandra): a
  * put made after another was acknowledged is newer wherever it lands, even on a node its
  * predecessor has not reached yet. A request names the durability: `sync` writes wait for an
- * LMDB commit with fdatasync, `nosync` ones for a commit without it (one LMDB environment each).
+ * LMDB commit with fdatasync, `nosync` ones for a commit without it (one LMDB environment each);
+ * under `one` every copy is written as under `nosync`, and the coordinator's is also appended to
+ * a log opened O_DSYNC, one append per event-loop turn, before it counts (kvorum's `one`: one
+ * copy of the W on disk when the put is answered, made so by a log append).
  *
  * Wire: kvorum's own framing (length-prefixed msgpack, batched per event-loop turn), so what it
  * measures beside kvorum is everything above the wire.
@@ -22,12 +25,13 @@
  *        --peers HOST:PORT,HOST:PORT
  */
 import { open, type Database } from 'lmdb';
+import { constants, openSync, writeSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeMessageFrame } from '../../src/wire/codec.ts';
 import type { BatchedWriter } from '../../src/wire/batched-writer.ts';
-import { floorOp, floorStatus, framedSocket, type FloorRequest, type FloorStats } from './floor-protocol.ts';
+import { floorDurabilities, floorOp, floorStatus, framedSocket, type FloorRequest, type FloorStats } from './floor-protocol.ts';
 
 /** Peer messages: [id, kind, durable, key, version?, value?] and replies [id, version, value?]. */
 const peerKind = { read: 0, write: 1 } as const;
@@ -35,13 +39,17 @@ const peerKind = { read: 0, write: 1 } as const;
 const versionBytes = 8;
 const peerConnectAttemptsMax = 200;
 const peerConnectRetryMs = 50;
+/** Bytes of the `one` log's file, written again from its start when full: the floor never reads it back. */
+const logFileBytes = 4 * 1024 * 1024;
+/** Appends start at multiples of this, as kvorum's log groups do. */
+const logAlignBytes = 4096;
 
 const { values: args } = parseArgs({
   options: { dir: { type: 'string' }, 'client-port': { type: 'string' }, 'peer-port': { type: 'string' }, peers: { type: 'string' } },
 });
 if (!args.dir || !args['client-port'] || !args['peer-port'] || !args.peers) throw new Error('usage: floor-node --dir DIR --client-port P --peer-port Q --peers HOST:PORT,HOST:PORT');
 
-const stats: { -readonly [K in keyof FloorStats]: number } = { puts: 0, gets: 0, writesSync: 0, writesNosync: 0, peerWritesApplied: 0, peerWritesStale: 0, peerReads: 0 };
+const stats: { -readonly [K in keyof FloorStats]: number } = { puts: 0, gets: 0, writesSync: 0, writesNosync: 0, writesLogged: 0, logAppends: 0, peerWritesApplied: 0, peerWritesStale: 0, peerReads: 0 };
 let stopping = false;
 
 /**
@@ -89,7 +97,63 @@ class VersionedStore {
   }
 }
 
+/**
+ * The coordinator's copies under `one`: [version f64 BE | key length u16 BE | key | value]
+ * records, the records of one event-loop turn appended together with one pwrite to a file opened
+ * O_DSYNC (a write and an fdatasync in one call), on the node's thread after the turn's frames
+ * have gone to the peers. The file is zero-filled when made, so an append overwrites allocated
+ * blocks and syncs no metadata — kvorum's log does both (storage/write-ahead-log.ts).
+ */
+class DurableLog {
+  private readonly fd: number;
+  private appendAt = 0;
+  private records: Buffer[] = [];
+  private recordBytes = 0;
+  private waiting: (() => void)[] = [];
+  private scheduled = false;
+
+  constructor(path: string) {
+    this.fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC, 0o600);
+    const zeros = Buffer.alloc(logFileBytes);
+    writeSync(this.fd, zeros, 0, zeros.length, 0);
+  }
+
+  /** Appends the record this turn; `onDurable` runs once it is on disk. */
+  append(key: string, version: number, value: Uint8Array, onDurable: () => void): void {
+    const keyBytes = Buffer.byteLength(key);
+    const record = Buffer.allocUnsafe(versionBytes + 2 + keyBytes + value.length);
+    record.writeDoubleBE(version, 0);
+    record.writeUInt16BE(keyBytes, versionBytes);
+    record.write(key, versionBytes + 2);
+    record.set(value, versionBytes + 2 + keyBytes);
+    this.records.push(record);
+    this.recordBytes += record.length;
+    this.waiting.push(onDurable);
+    stats.writesLogged++;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After the BatchedWriters' own immediates, queued by this turn's sends: peers get the copies first.
+    setImmediate(() => this.appendTurn());
+  }
+
+  private appendTurn(): void {
+    const group = Buffer.concat(this.records, this.recordBytes);
+    const waiting = this.waiting;
+    this.records = [];
+    this.recordBytes = 0;
+    this.waiting = [];
+    this.scheduled = false;
+    if (this.appendAt + group.length > logFileBytes) this.appendAt = 0;
+    for (let written = 0; written < group.length; ) written += writeSync(this.fd, group, written, group.length - written, this.appendAt + written);
+    this.appendAt += Math.ceil(group.length / logAlignBytes) * logAlignBytes;
+    stats.logAppends++;
+    for (const onDurable of waiting) onDurable();
+  }
+}
+
 const stores = { sync: new VersionedStore(join(args.dir, 'sync'), true), nosync: new VersionedStore(join(args.dir, 'nosync'), false) };
+const log = new DurableLog(join(args.dir, 'one.log'));
+/** A peer's message names the environment of its copy. */
 const storeFor = (durable: unknown): VersionedStore => (durable === true ? stores.sync : stores.nosync);
 
 /** The last version this node gave a put: two puts in one microsecond still get two versions. */
@@ -176,7 +240,11 @@ function servePeers(socket: Socket): void {
 function serveClients(socket: Socket, peers: readonly PeerLink[]): void {
   let nextPeer = 0;
   const writer = framedSocket(socket, (message) => {
-    const [id, op, durable, key, value] = message as FloorRequest;
+    const [id, op, durabilityIndex, key, value] = message as FloorRequest;
+    const durability = floorDurabilities[durabilityIndex];
+    if (durability === undefined) return writer.push(encodeMessageFrame([id, floorStatus.badRequest, `unknown durability ${String(durabilityIndex)}`]));
+    // The environment every copy is in: only `sync` keeps them in the synced one.
+    const durable = durability === 'sync';
     const reply = (status: number, answer?: unknown): void => writer.push(encodeMessageFrame(answer === undefined ? [id, status] : [id, status, answer]));
     switch (op) {
       case floorOp.get: {
@@ -194,27 +262,27 @@ function serveClients(socket: Socket, peers: readonly PeerLink[]): void {
         // W = 2: this node's write and at least one peer's; the other peer's lands later.
         const store = storeFor(durable);
         const version = newVersion(store.newestVersion(key));
-        let ownDone = false;
+        // The coordinator's copy counts once committed, and under `one` once logged as well.
+        let ownPending = durability === 'one' ? 2 : 1;
         let peersDone = 0;
         let answered = false;
         const onStored = (): void => {
-          if (answered || !ownDone || peersDone === 0) return;
+          if (answered || ownPending > 0 || peersDone === 0) return;
           answered = true;
           reply(floorStatus.ok);
         };
-        store.write(key, version, value!).then(
-          () => {
-            ownDone = true;
-            onStored();
-          },
-          (error: unknown) => fail(`LMDB write failed: ${String(error)}`),
-        );
+        const onOwnDone = (): void => {
+          ownPending--;
+          onStored();
+        };
+        store.write(key, version, value!).then(onOwnDone, (error: unknown) => fail(`LMDB write failed: ${String(error)}`));
         for (const peer of peers) {
           peer.write(durable, key, version, value!, () => {
             peersDone++;
             onStored();
           });
         }
+        if (durability === 'one') log.append(key, version, value!, onOwnDone);
         return;
       }
       case floorOp.stats:

@@ -1,8 +1,8 @@
 /**
  * The floor store's client protocol (floor-node.ts), and its client: length-prefixed msgpack
- * frames over TCP, pipelined — a request is [id, op, durable, key, value?], its reply
+ * frames over TCP, pipelined — a request is [id, op, durability, key, value?], its reply
  * [id, status, value?] — with kvorum's framing and per-turn batching on both sides. A `stats`
- * request ([id, op]) answers the node's counters, so tests can see the work it did.
+ * request answers the node's counters, so tests can see the work it did.
  */
 import { connect, type Socket } from 'node:net';
 import { decodeMessage, encodeMessageFrame } from '../../src/wire/codec.ts';
@@ -12,7 +12,16 @@ import { FrameDecoder } from '../../src/wire/framing.ts';
 export const floorOp = { get: 0, put: 1, stats: 2 } as const;
 export const floorStatus = { ok: 0, notFound: 1, badRequest: 2 } as const;
 
-export type FloorRequest = [id: number, op: number, durable: boolean, key: string, value?: Uint8Array];
+/**
+ * What a put waits for, as kvorum's durability modes (docs/durability.md): `nosync`, every copy
+ * committed without fdatasync (`buffered`); `one`, the coordinator's copy also appended to a log
+ * with O_DSYNC, the peers' copies as `nosync` (`one`); `sync`, every copy committed with fdatasync
+ * (`sync`). On the wire as its index here.
+ */
+export const floorDurabilities = ['nosync', 'one', 'sync'] as const;
+export type FloorDurability = (typeof floorDurabilities)[number];
+
+export type FloorRequest = [id: number, op: number, durability: number, key: string, value?: Uint8Array];
 
 /** What a node counts: the work each request made it do. */
 export interface FloorStats {
@@ -22,6 +31,9 @@ export interface FloorStats {
   /** Copies written to this node's LMDB, as coordinator or replica, by environment. */
   readonly writesSync: number;
   readonly writesNosync: number;
+  /** Copies this node coordinated under `one` appended to its log, and the appends (groups) that carried them. */
+  readonly writesLogged: number;
+  readonly logAppends: number;
   /** Peers' writes taken (newer than this node's copy), and refused as not newer. */
   readonly peerWritesApplied: number;
   readonly peerWritesStale: number;
@@ -81,18 +93,18 @@ export class FloorConnection {
     });
   }
 
-  async get(durable: boolean, key: string): Promise<FloorReply> {
-    const [status, value] = await this.send([this.nextId++, floorOp.get, durable, key]);
+  async get(durability: FloorDurability, key: string): Promise<FloorReply> {
+    const [status, value] = await this.send([this.nextId++, floorOp.get, floorDurabilities.indexOf(durability), key]);
     return { found: status === floorStatus.ok, value: value as Buffer | undefined };
   }
 
-  async put(durable: boolean, key: string, value: Uint8Array): Promise<void> {
-    const [status] = await this.send([this.nextId++, floorOp.put, durable, key, value]);
+  async put(durability: FloorDurability, key: string, value: Uint8Array): Promise<void> {
+    const [status] = await this.send([this.nextId++, floorOp.put, floorDurabilities.indexOf(durability), key, value]);
     if (status !== floorStatus.ok) throw new Error(`floor put of ${key} answered status ${status}`);
   }
 
   async stats(): Promise<FloorStats> {
-    const [, stats] = await this.send([this.nextId++, floorOp.stats, false, '']);
+    const [, stats] = await this.send([this.nextId++, floorOp.stats, 0, '']);
     return stats as FloorStats;
   }
 

@@ -53,20 +53,22 @@ test('ratios: kvorum to each peer, client routing, and the etcd client check', (
   assert.equal(find('etcd/gateway', 'etcd/etcd3')!.opsRatio, 1.167);
 });
 
-test('each kvorum mode is compared with the floor of its durability (one with both), server CPU per op included', () => {
+test('each kvorum mode is compared with the floor of its durability, server CPU per op included', () => {
   const withFloor = [
     ...runs,
     run('kvorum/binary', 'a', 64, 10_000, 4, 12, 1.1),
     run('kvorum/binary-sync', 'a', 64, 8_000, 5, 15, 1.0),
     run('kvorum/binary-buffered', 'a', 64, 12_000, 3, 10, 1.2),
     run('floor/framed-nosync', 'a', 64, 40_000, 1, 6, 1.6),
+    run('floor/framed-one', 'a', 64, 32_000, 1.5, 7, 1.6),
     run('floor/framed-sync', 'a', 64, 25_000, 2, 8, 1.5),
   ];
   const ratios = computeRatios(withFloor);
   const find = (n: string, d: string) => ratios.find((r) => r.numerator === n && r.denominator === d && r.concurrency === 64);
   assert.equal(find('kvorum/binary-buffered', 'floor/framed-nosync')!.cpuRatio, 2.5); // 100 µs ÷ 40 µs
-  assert.equal(find('kvorum/binary', 'floor/framed-sync')!.cpuRatio, 1.833); // 110 ÷ 60
-  assert.equal(find('kvorum/binary', 'floor/framed-nosync')!.cpuRatio, 2.75); // 110 ÷ 40: one syncs one copy, its floor lies between
+  assert.equal(find('kvorum/binary', 'floor/framed-one')!.cpuRatio, 2.2); // 110 ÷ 50
+  assert.equal(find('kvorum/binary', 'floor/framed-nosync'), undefined, 'one is read against the floor that logs one copy');
+  assert.equal(find('kvorum/binary', 'floor/framed-sync'), undefined);
   assert.equal(find('kvorum/binary-sync', 'floor/framed-sync')!.opsRatio, 0.32);
   assert.equal(find('kvorum/binary-sync', 'floor/framed-nosync'), undefined, 'sync is not read against a floor without fdatasync');
   assert.equal(find('kvorum/binary-buffered', 'floor/framed-sync'), undefined, 'nor buffered against one with it');

@@ -3,9 +3,11 @@
  * run beside kvorum so that kvorum's server CPU per operation is read against what this design
  * costs at least on the same box, in the same run, rather than against a figure measured once.
  * Three node processes on loopback ports, N = 3, W = 2, R = 2, read-merge-write on LMDB.
- * Drivers: `framed-sync` (every copy's write committed with fdatasync before it counts, like
- * kvorum's `sync`) and `framed-nosync` (commits without fdatasync: the floor under `buffered`;
- * kvorum's `one` syncs one copy, so its floor lies between the two), each with its own records.
+ * Drivers, one per durability of kvorum's: `framed-nosync` (every copy committed without
+ * fdatasync: the floor under `buffered`), `framed-one` (the same, and the coordinator's copy
+ * appended to a log with O_DSYNC before it counts: under `one`) and `framed-sync` (every copy
+ * committed with fdatasync: under `sync`). `framed-sync` has records of its own; the other two
+ * keep theirs in the same environment and share them.
  * The client routes each key to one node by a hash of it, as kvorum's sends each key to the
  * first node of its preference list, over one pipelined connection per node.
  */
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RecordNotFoundError, YcsbAdapter, type Driver, type KvAdapter, type LaunchContext, type RunningSystem, type SystemLauncher } from './adapter.ts';
 import { acceptsConnections, benchNodeFlags, freePorts, startProcess, stopAll, waitUntil, type ServerProcess } from './processes.ts';
-import { FloorConnection } from '../floor/floor-protocol.ts';
+import { FloorConnection, type FloorDurability } from '../floor/floor-protocol.ts';
 
 const floorNodes = 3;
 const startTimeoutMs = 20_000;
@@ -29,7 +31,7 @@ function nodeIndexOf(key: string, nodes: number): number {
 class FloorAdapter extends YcsbAdapter {
   constructor(
     private readonly connections: readonly FloorConnection[],
-    private readonly durable: boolean,
+    private readonly durability: FloorDurability,
   ) {
     super();
   }
@@ -39,12 +41,12 @@ class FloorAdapter extends YcsbAdapter {
   }
 
   async read(key: string): Promise<void> {
-    const reply = await this.connectionFor(key).get(this.durable, key);
+    const reply = await this.connectionFor(key).get(this.durability, key);
     if (!reply.found) throw new RecordNotFoundError(key);
   }
 
   update(key: string, value: Uint8Array): Promise<void> {
-    return this.connectionFor(key).put(this.durable, key, value);
+    return this.connectionFor(key).put(this.durability, key, value);
   }
 
   close(): Promise<void> {
@@ -89,19 +91,24 @@ export function floorLauncher(nodeArgs: readonly string[] = benchNodeFlags()): S
 
 async function startFloor(context: LaunchContext, nodeArgs: readonly string[]): Promise<RunningSystem> {
   const { processes, clientPorts } = await startFloorNodes(context.workDir, nodeArgs);
-  const driver = (name: string, durable: boolean): Driver => ({
-    name,
-    description: `the floor store's framed client, one pipelined connection per node; writes ${durable ? 'committed with fdatasync on every copy' : 'committed without fdatasync'}`,
-    dataset: durable ? 'floor-sync' : 'floor-nosync',
+  const writes: Record<FloorDurability, string> = {
+    nosync: 'committed without fdatasync',
+    one: "committed without fdatasync, the coordinator's copy also appended to an O_DSYNC log",
+    sync: 'committed with fdatasync on every copy',
+  };
+  const driver = (durability: FloorDurability): Driver => ({
+    name: `framed-${durability}`,
+    description: `the floor store's framed client, one pipelined connection per node; writes ${writes[durability]}`,
+    dataset: durability === 'sync' ? 'floor-sync' : 'floor-nosync',
     async connect(): Promise<KvAdapter> {
-      return new FloorAdapter(await Promise.all(clientPorts.map((port) => FloorConnection.open(port))), durable);
+      return new FloorAdapter(await Promise.all(clientPorts.map((port) => FloorConnection.open(port))), durability);
     },
   });
   return {
     name: 'floor',
     version: '1',
     description: "issue 10's floor: a minimal 3-process replicated store in Node (N = 3, W = 2, R = 2, read-merge-write on LMDB, kvorum's framing)",
-    drivers: [driver('framed-nosync', false), driver('framed-sync', true)],
+    drivers: [driver('nosync'), driver('one'), driver('sync')],
     serverProcesses: new Map(processes.map((p) => [p.pid, p.label])),
     stop: () => stopAll(processes),
   };

@@ -89,6 +89,11 @@ export interface TargetCheck {
   readonly goal: string;
   readonly measured: string;
   readonly status: TargetStatus;
+  /**
+   * The same target judged on the floor of the mode's durability (bench/systems/floor.ts) in the
+   * same run: whether the least this design costs on this box meets it. Absent without the floor.
+   */
+  readonly floor?: { readonly measured: string; readonly status: TargetStatus };
 }
 
 export interface BenchOptionsRecord {

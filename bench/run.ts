@@ -43,7 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (result.ratios.length > 0) out.push('', 'ratios (ops/s, p99, server CPU per op):');
   for (const r of result.ratios) out.push(`  ${r.workload.toUpperCase()} C=${r.concurrency} ${r.numerator} ÷ ${r.denominator}: ${fmt(r.opsRatio)}× ops/s, ${fmt(r.p99Ratio)}× p99, ${fmt(r.cpuRatio)}× CPU/op`);
   out.push('', 'targets (issue 10 §5):');
-  for (const t of result.targets) out.push(`  [${t.status}] ${t.name}: ${t.goal} — ${t.measured}`);
+  for (const t of result.targets) out.push(`  [${t.status}] ${t.name}: ${t.goal} — ${t.measured}${t.floor === undefined ? '' : `  (the floor: ${t.floor.measured}, ${t.floor.status})`}`);
   for (const f of result.failures) out.push(`FAILED ${f.system}: ${f.error.split('\n')[0]}`);
   process.stdout.write(`${out.join('\n')}\n`);
   const errored = result.runs.some((r) => r.errors > 0) || result.loads.some((l) => l.errors > 0);

@@ -124,8 +124,20 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     lines.push('');
   }
   if (result.targets.length > 0) {
-    lines.push('## Targets (issue 10 §5)', '', '| target | goal | measured | status |', '| --- | --- | --- | --- |');
-    for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** |`);
+    const withFloor = result.targets.some((t) => t.floor !== undefined);
+    lines.push('## Targets (issue 10 §5)', '');
+    if (withFloor) {
+      lines.push(
+        'Each target is also judged on the floor of its durability (`floor/framed-one` for `one`, `floor/framed-sync` for `sync`): what the least this design costs reaches on this box, in this run.',
+        '',
+        '| target | goal | measured | status | the floor | the floor\'s status |',
+        '| --- | --- | --- | --- | --- | --- |',
+      );
+      for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** | ${t.floor?.measured ?? ''} | ${t.floor?.status ?? ''} |`);
+    } else {
+      lines.push('| target | goal | measured | status |', '| --- | --- | --- | --- |');
+      for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** |`);
+    }
     lines.push('');
   }
   const counted = result.runs.filter((r) => Object.values(r.counters ?? {}).some((v) => v > 0));

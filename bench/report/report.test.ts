@@ -44,6 +44,25 @@ test('targets: pass and short are decided against Redis, the best etcd driver, C
   assert.ok(checkTargets([]).every((t) => t.status === 'n/a'));
 });
 
+test('with the floors in the run, each target is judged on the floor of its durability too', () => {
+  const withFloors = [
+    ...runs,
+    run('kvorum/binary-sync', 'a', 64, 20_000, 2, 8, 3.0),
+    run('floor/framed-one', 'a', 64, 16_000, 1, 4, 0.8),
+    run('floor/framed-one', 'a', 1, 3_000, 0.2, 1),
+    run('floor/framed-sync', 'a', 64, 30_000, 1, 3, 2.4),
+  ];
+  const byName = Object.fromEntries(checkTargets(withFloors).map((t) => [t.name, t]));
+  assert.deepEqual(byName['YCSB-A C=64 ops/s vs Redis']!.floor, { measured: '0.160× (16000 vs 100000 ops/s)', status: 'short' });
+  assert.equal(byName['YCSB-A C=64 ops/s vs Redis']!.status, 'pass', "kvorum's own judgement is unchanged");
+  assert.equal(byName['YCSB-A C=64 ops/s vs etcd']!.floor!.status, 'short'); // 16k < 5 × 3.5k
+  assert.equal(byName['YCSB-A C=64 server CPU per op, one']!.floor!.measured, '50.0 µs (floor/framed-one)');
+  assert.equal(byName['YCSB-A C=64 server CPU per op, sync']!.floor!.measured, '80.0 µs (floor/framed-sync)');
+  assert.deepEqual(byName['YCSB-A C=1 update p50, one']!.floor, { measured: '0.400 ms', status: 'pass' });
+  assert.equal(byName['YCSB-A C=1 update p50, sync']!.floor!.status, 'n/a', 'no floor/framed-sync run at C = 1');
+  assert.ok(checkTargets(runs).every((t) => t.floor === undefined), 'no floor in the run: no floor column');
+});
+
 test('ratios: kvorum to each peer, client routing, and the etcd client check', () => {
   const ratios = computeRatios(runs);
   const find = (n: string, d: string) => ratios.find((r) => r.numerator === n && r.denominator === d && r.concurrency === 64);

@@ -80,7 +80,7 @@ test('a get on any node answers the newest put made through any other, and every
       const durable = durability === 'sync';
       assert.equal(durable ? after.writesSync - before.writesSync : after.writesNosync - before.writesNosync, written);
       assert.equal(durable ? after.writesNosync - before.writesNosync : after.writesSync - before.writesSync, 0);
-      // Under `one` the coordinator's copy of every put, and no other, was also logged; each put waited for its own append.
+      // Under `one` the coordinator's copy of every put, and no other, was also logged: one append per put, as these go one at a time.
       assert.equal(after.writesLogged - before.writesLogged, durability === 'one' ? puts : 0, `copies logged under ${durability}`);
       assert.equal(after.logAppends - before.logAppends, durability === 'one' ? puts : 0, `log appends under ${durability}`);
       before = after;

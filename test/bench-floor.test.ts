@@ -27,12 +27,12 @@ function within<T>(what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function withFloor(run: (floor: FloorNodes, nodes: FloorConnection[]) => Promise<void>): Promise<void> {
+async function withFloor(run: (floor: FloorNodes, nodes: FloorConnection[], workDir: string) => Promise<void>, floorArgs: readonly string[] = []): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'kvorum-floor-'));
-  const floor = await startFloorNodes(workDir, []);
+  const floor = await startFloorNodes(workDir, [], floorArgs);
   try {
     const nodes = await Promise.all(floor.clientPorts.map((port) => FloorConnection.open(port)));
-    await run(floor, nodes);
+    await run(floor, nodes, workDir);
     for (const node of nodes) node.close();
   } finally {
     for (const p of floor.processes) process.kill(p.pid, 'SIGCONT');
@@ -52,7 +52,7 @@ async function settledStats(nodes: readonly FloorConnection[]): Promise<FloorSta
 }
 
 test('a get on any node answers the newest put made through any other, and every put reaches both peers (N = 3, W = 2, R = 2)', { timeout: 60_000 }, async () => {
-  await withFloor(async (_floor, nodes) => {
+  await withFloor(async (_floor, nodes, workDir) => {
     let before = await settledStats(nodes);
     for (const durability of floorDurabilities) {
       // Keys of their own: `nosync` and `one` keep their copies in the same environment.
@@ -85,7 +85,33 @@ test('a get on any node answers the newest put made through any other, and every
       assert.equal(after.logAppends - before.logAppends, durability === 'one' ? puts : 0, `log appends under ${durability}`);
       before = after;
     }
+    // And the records are in the log files: every `one` put's key and value, no other durability's key.
+    const logs = Buffer.concat([1, 2, 3].map((n) => readFileSync(join(workDir, `n${n}`, 'one.log'))));
+    for (let k = 0; k < keysPerPhase; k++) {
+      for (const value of [`first ${k}`, `second ${k}`]) assert.ok(logs.includes(Buffer.concat([Buffer.from(`one-k${k}`), Buffer.from(value)])), `one-k${k} = ${value} not in a log`);
+    }
+    assert.equal(logs.includes('nosync-k'), false, 'a nosync put was logged');
+    assert.equal(logs.includes('sync-k'), false, 'a sync put was logged');
   });
+});
+
+test('under `one` a put is answered only once its log append is done; a slow log does not hold nosync puts', { timeout: 60_000 }, async () => {
+  const logDelayMs = 2 * unansweredMs;
+  await withFloor(
+    async (_floor, nodes) => {
+      let answered = false;
+      const put = nodes[0]!.put('one', 'o', Buffer.from('logged')).then(() => {
+        answered = true;
+      });
+      await within('a nosync put', nodes[0]!.put('nosync', 'n', Buffer.from('not logged')));
+      assert.equal(answered, false, 'the one put was answered with the nosync put, before its log append');
+      await new Promise((resolve) => setTimeout(resolve, unansweredMs));
+      assert.equal(answered, false, 'a one put was answered before its log append');
+      await within('the one put once logged', put);
+      assert.equal((await within('get o', nodes[1]!.get('one', 'o'))).value?.toString(), 'logged');
+    },
+    ['--log-delay-ms', String(logDelayMs)],
+  );
 });
 
 test("a put is answered once its coordinator's copy and one peer's are stored, and not before", { timeout: 60_000 }, async () => {

@@ -15,8 +15,9 @@
  * predecessor has not reached yet. A request names the durability: `sync` writes wait for an
  * LMDB commit with fdatasync, `nosync` ones for a commit without it (one LMDB environment each);
  * under `one` every copy is written as under `nosync`, and the coordinator's is also appended to
- * a log opened O_DSYNC, one append per event-loop turn, before it counts (kvorum's `one`: one
- * copy of the W on disk when the put is answered, made so by a log append).
+ * a log opened O_DSYNC, one append per event-loop turn (per 3 ms while busy, as kvorum's group
+ * commit), before it counts (kvorum's `one`: one copy of the W on disk when the put is answered,
+ * made so by a log append).
  *
  * Wire: kvorum's own framing (length-prefixed msgpack, batched per event-loop turn), so what it
  * measures beside kvorum is everything above the wire.
@@ -43,14 +44,30 @@ const peerConnectRetryMs = 50;
 const logFileBytes = 4 * 1024 * 1024;
 /** Appends start at multiples of this, as kvorum's log groups do. */
 const logAlignBytes = 4096;
+/**
+ * kvorum's group commit (core/limits.ts): while a node coordinates at least this many requests,
+ * an append waits this long so that the writes of the requests in flight join it.
+ */
+const groupCommitBusyRequestsMin = 8;
+const groupCommitWindowMs = 3;
 
 const { values: args } = parseArgs({
-  options: { dir: { type: 'string' }, 'client-port': { type: 'string' }, 'peer-port': { type: 'string' }, peers: { type: 'string' } },
+  options: {
+    dir: { type: 'string' },
+    'client-port': { type: 'string' },
+    'peer-port': { type: 'string' },
+    peers: { type: 'string' },
+    // Tests only: holds every log append this long, as a slow disk would.
+    'log-delay-ms': { type: 'string', default: '0' },
+  },
 });
 if (!args.dir || !args['client-port'] || !args['peer-port'] || !args.peers) throw new Error('usage: floor-node --dir DIR --client-port P --peer-port Q --peers HOST:PORT,HOST:PORT');
 
 const stats: { -readonly [K in keyof FloorStats]: number } = { puts: 0, gets: 0, writesSync: 0, writesNosync: 0, writesLogged: 0, logAppends: 0, peerWritesApplied: 0, peerWritesStale: 0, peerReads: 0 };
 let stopping = false;
+/** Requests this node coordinates that are not answered yet: what makes it busy. */
+let requestsInFlight = 0;
+const logDelayMs = Number(args['log-delay-ms']);
 
 /**
  * One LMDB environment of [version f64 BE | value] records. Versions of writes not yet committed
@@ -99,9 +116,10 @@ class VersionedStore {
 
 /**
  * The coordinator's copies under `one`: [version f64 BE | key length u16 BE | key | value]
- * records, the records of one event-loop turn appended together with one pwrite to a file opened
- * O_DSYNC (a write and an fdatasync in one call), on the node's thread after the turn's frames
- * have gone to the peers. The file is zero-filled when made, so an append overwrites allocated
+ * records, the records of one event-loop turn — or, while the node is busy, of the group-commit
+ * window — appended together with one pwrite to a file opened O_DSYNC (a write and an fdatasync in
+ * one call), on the node's thread (no hop to libuv's pool, which kvorum makes under load: the
+ * floor takes the cheaper way), after the turn's frames have gone to the peers. The file is zero-filled when made, so an append overwrites allocated
  * blocks and syncs no metadata — kvorum's log does both (storage/write-ahead-log.ts).
  */
 class DurableLog {
@@ -132,8 +150,10 @@ class DurableLog {
     stats.writesLogged++;
     if (this.scheduled) return;
     this.scheduled = true;
+    if (logDelayMs > 0) setTimeout(() => this.appendTurn(), logDelayMs);
+    else if (requestsInFlight >= groupCommitBusyRequestsMin) setTimeout(() => this.appendTurn(), groupCommitWindowMs);
     // After the BatchedWriters' own immediates, queued by this turn's sends: peers get the copies first.
-    setImmediate(() => this.appendTurn());
+    else setImmediate(() => this.appendTurn());
   }
 
   private appendTurn(): void {
@@ -143,8 +163,17 @@ class DurableLog {
     this.recordBytes = 0;
     this.waiting = [];
     this.scheduled = false;
+    // A group larger than the file (never at the benchmark's value sizes) is written past its end.
     if (this.appendAt + group.length > logFileBytes) this.appendAt = 0;
-    for (let written = 0; written < group.length; ) written += writeSync(this.fd, group, written, group.length - written, this.appendAt + written);
+    try {
+      for (let written = 0; written < group.length; ) {
+        const count = writeSync(this.fd, group, written, group.length - written, this.appendAt + written);
+        if (count === 0) fail('the log took no bytes');
+        written += count;
+      }
+    } catch (error) {
+      fail(`log append failed: ${String(error)}`);
+    }
     this.appendAt += Math.ceil(group.length / logAlignBytes) * logAlignBytes;
     stats.logAppends++;
     for (const onDurable of waiting) onDurable();
@@ -241,7 +270,7 @@ function serveClients(socket: Socket, peers: readonly PeerLink[]): void {
   let nextPeer = 0;
   const writer = framedSocket(socket, (message) => {
     const [id, op, durabilityIndex, key, value] = message as FloorRequest;
-    const durability = floorDurabilities[durabilityIndex];
+    const durability = Number.isInteger(durabilityIndex) ? floorDurabilities[durabilityIndex] : undefined;
     if (durability === undefined) return writer.push(encodeMessageFrame([id, floorStatus.badRequest, `unknown durability ${String(durabilityIndex)}`]));
     // The environment every copy is in: only `sync` keeps them in the synced one.
     const durable = durability === 'sync';
@@ -249,26 +278,32 @@ function serveClients(socket: Socket, peers: readonly PeerLink[]): void {
     switch (op) {
       case floorOp.get: {
         stats.gets++;
+        requestsInFlight++;
         // R = 2: this node's copy and one peer's, taken in turn.
         const local = storeFor(durable).read(key);
         peers[nextPeer++ % peers.length]!.read(durable, key, (version, peerValue) => {
           const newer = version > local.version ? peerValue : local.value;
+          requestsInFlight--;
           reply(newer === undefined ? floorStatus.notFound : floorStatus.ok, newer);
         });
         return;
       }
       case floorOp.put: {
         stats.puts++;
+        requestsInFlight++;
         // W = 2: this node's write and at least one peer's; the other peer's lands later.
         const store = storeFor(durable);
         const version = newVersion(store.newestVersion(key));
-        // The coordinator's copy counts once committed, and under `one` once logged as well.
+        // The coordinator's copy counts once committed, and under `one` once logged as well. (kvorum's
+        // counts on its log append alone, its reads seeing its buffer; the floor's reads see only
+        // what LMDB committed, so a put waits for its commit too — no measurable cost at C = 1.)
         let ownPending = durability === 'one' ? 2 : 1;
         let peersDone = 0;
         let answered = false;
         const onStored = (): void => {
           if (answered || ownPending > 0 || peersDone === 0) return;
           answered = true;
+          requestsInFlight--;
           reply(floorStatus.ok);
         };
         const onOwnDone = (): void => {

@@ -61,8 +61,11 @@ export interface FloorNodes {
   readonly clientPorts: readonly number[];
 }
 
-/** `nodeArgs`: flags for each node's `node` (profiling), as kvorum's nodes get. */
-export async function startFloorNodes(workDir: string, nodeArgs: readonly string[] = benchNodeFlags()): Promise<FloorNodes> {
+/**
+ * `nodeArgs`: flags for each node's `node` (profiling), as kvorum's nodes get; `floorArgs`: more
+ * options of floor-node.ts itself (tests: `--log-delay-ms`).
+ */
+export async function startFloorNodes(workDir: string, nodeArgs: readonly string[] = benchNodeFlags(), floorArgs: readonly string[] = []): Promise<FloorNodes> {
   const ports = await freePorts(2 * floorNodes);
   const clientPorts = ports.slice(0, floorNodes);
   const peerPorts = ports.slice(floorNodes);
@@ -70,7 +73,7 @@ export async function startFloorNodes(workDir: string, nodeArgs: readonly string
   try {
     for (let i = 0; i < floorNodes; i++) {
       const peers = peerPorts.filter((_, j) => j !== i).map((port) => `127.0.0.1:${port}`);
-      const args = [...nodeArgs, '--import', 'tsx', nodeScript, '--dir', join(workDir, `n${i + 1}`), '--client-port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]), '--peers', peers.join(',')];
+      const args = [...nodeArgs, '--import', 'tsx', nodeScript, '--dir', join(workDir, `n${i + 1}`), '--client-port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]), '--peers', peers.join(','), ...floorArgs];
       processes.push(startProcess(`floor n${i + 1}`, process.execPath, args, join(workDir, `n${i + 1}.log`)));
     }
     // A node is ready once its client port takes a connection: it listens there only after reaching its peers.

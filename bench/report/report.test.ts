@@ -61,6 +61,9 @@ test('with the floors in the run, each target is judged on the floor of its dura
   assert.deepEqual(byName['YCSB-A C=1 update p50, one']!.floor, { measured: '0.400 ms', status: 'pass' });
   assert.equal(byName['YCSB-A C=1 update p50, sync']!.floor!.status, 'n/a', 'no floor/framed-sync run at C = 1');
   assert.ok(checkTargets(runs).every((t) => t.floor === undefined), 'no floor in the run: no floor column');
+  const syncFloorOnly = Object.fromEntries(checkTargets([...runs, run('floor/framed-sync', 'a', 64, 30_000, 1, 3, 2.4)]).map((t) => [t.name, t.floor]));
+  assert.equal(syncFloorOnly['YCSB-A C=64 server CPU per op, sync']!.status, 'pass', 'the sync floor alone is judged');
+  assert.equal(syncFloorOnly['YCSB-A C=64 server CPU per op, one']!.status, 'n/a');
 });
 
 test('ratios: kvorum to each peer, client routing, and the etcd client check', () => {

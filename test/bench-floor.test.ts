@@ -90,8 +90,7 @@ test('a get on any node answers the newest put made through any other, and every
     for (let k = 0; k < keysPerPhase; k++) {
       for (const value of [`first ${k}`, `second ${k}`]) assert.ok(logs.includes(Buffer.concat([Buffer.from(`one-k${k}`), Buffer.from(value)])), `one-k${k} = ${value} not in a log`);
     }
-    assert.equal(logs.includes('nosync-k'), false, 'a nosync put was logged');
-    assert.equal(logs.includes('sync-k'), false, 'a sync put was logged');
+    assert.equal(logs.includes('sync-k'), false, 'a nosync or sync put was logged'); // the key prefixes `nosync-k` and `sync-k` both end in it
   });
 });
 

@@ -68,6 +68,7 @@ let stopping = false;
 /** Requests this node coordinates that are not answered yet: what makes it busy. */
 let requestsInFlight = 0;
 const logDelayMs = Number(args['log-delay-ms']);
+if (!(Number.isInteger(logDelayMs) && logDelayMs >= 0)) throw new Error(`--log-delay-ms: a whole number of ms, not ${args['log-delay-ms']}`);
 
 /**
  * One LMDB environment of [version f64 BE | value] records. Versions of writes not yet committed
@@ -119,8 +120,9 @@ class VersionedStore {
  * records, the records of one event-loop turn — or, while the node is busy, of the group-commit
  * window — appended together with one pwrite to a file opened O_DSYNC (a write and an fdatasync in
  * one call), on the node's thread (no hop to libuv's pool, which kvorum makes under load: the
- * floor takes the cheaper way), after the turn's frames have gone to the peers. The file is zero-filled when made, so an append overwrites allocated
- * blocks and syncs no metadata — kvorum's log does both (storage/write-ahead-log.ts).
+ * floor takes the cheaper way), after the turn's frames have gone to the peers. The file is
+ * zero-filled when made, so an append overwrites allocated blocks and syncs no metadata —
+ * kvorum's log does both (storage/write-ahead-log.ts).
  */
 class DurableLog {
   private readonly fd: number;

@@ -1,5 +1,5 @@
 /** The Markdown report of a run: setup, one table per workload, ratios, targets, CPU. */
-import type { BenchResult, RunResult } from '../result.ts';
+import type { BenchResult, RunResult, TargetCheck } from '../result.ts';
 import { workloads, type WorkloadName } from '../ycsb/workloads.ts';
 import { fmt, serverCpuUsPerOp } from './compare.ts';
 import type { Range } from './rounds.ts';
@@ -130,14 +130,11 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
       lines.push(
         'Each target is also judged on the floor of its durability (`floor/framed-one` for `one`, `floor/framed-sync` for `sync`): what the least this design costs reaches on this box, in this run.',
         '',
-        '| target | goal | measured | status | the floor | the floor\'s status |',
-        '| --- | --- | --- | --- | --- | --- |',
       );
-      for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** | ${t.floor?.measured ?? ''} | ${t.floor?.status ?? ''} |`);
-    } else {
-      lines.push('| target | goal | measured | status |', '| --- | --- | --- | --- |');
-      for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** |`);
     }
+    const floorCells = (t: TargetCheck): string => (withFloor ? ` ${t.floor?.measured ?? ''} | ${t.floor?.status ?? ''} |` : '');
+    lines.push(`| target | goal | measured | status |${withFloor ? " the floor | the floor's status |" : ''}`, `| --- | --- | --- | --- |${withFloor ? ' --- | --- |' : ''}`);
+    for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | **${t.status}** |${floorCells(t)}`);
     lines.push('');
   }
   const counted = result.runs.filter((r) => Object.values(r.counters ?? {}).some((v) => v > 0));

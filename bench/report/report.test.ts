@@ -118,6 +118,11 @@ test('markdown and svg render every run', () => {
   const markdown = renderMarkdown(result, 'chart.svg');
   for (const r of runs) assert.ok(markdown.includes(`| ${r.target} | ${r.concurrency} |`), r.target);
   assert.match(markdown, /\*\*short\*\*/);
+  assert.ok(markdown.includes('| target | goal | measured | status |\n'), 'no floor in the run: four columns');
+  const withFloorRuns = [...runs, run('floor/framed-one', 'a', 64, 16_000, 1, 4, 0.8)];
+  const withFloor = renderMarkdown({ ...result, runs: withFloorRuns, targets: checkTargets(withFloorRuns) }, 'chart.svg');
+  assert.ok(withFloor.includes("| target | goal | measured | status | the floor | the floor's status |\n| --- | --- | --- | --- | --- | --- |\n"));
+  assert.ok(withFloor.includes('| **pass** | 50.0 µs (floor/framed-one) | pass |'), 'the floor judged beside kvorum, one target to a row');
   const svg = renderSvg(result);
   assert.equal((svg.match(/<rect [^>]*fill="#/g) ?? []).length, runs.length * 2 + new Set(runs.map((r) => r.target)).size);
   assert.equal(niceMax(66_000), 100_000);
